@@ -1,0 +1,88 @@
+package codegen
+
+// The module ABI: every backend's generated module exports exactly these C
+// symbols. All state hangs off a gn_ctx, so one process may hold several
+// instances. A context simulates Batch variants at once (variant-major
+// state); per-variant runtime parameters are passed as a Batch x NumRuntime
+// row-major array of doubles in the order Description.Runtime lists.
+//
+// Errors: functions returning int return 0 on success and non-zero on
+// failure, with a message available from gn_error(ctx).
+
+// ABIVersion changes whenever the exported symbols or their meaning change.
+const ABIVersion = 1
+
+// ABIHeader is the C declaration of the module ABI. Generated modules include
+// it verbatim; the loader in package gpu declares the same prototypes.
+const ABIHeader = `/* gennctl module ABI v1 */
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct gn_ctx gn_ctx;
+
+/* JSON Description of the module (populations, variables, runtime slots). */
+const char *gn_describe(void);
+/* Create a context for batch variants; seeds has batch entries, runtime has
+   batch*num_runtime doubles (may be NULL when num_runtime is 0). On failure
+   returns NULL and writes a message into err. */
+gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, char *err, size_t errlen);
+/* Initialise variables and connectivity of every variant; time step 0. */
+int gn_init(gn_ctx *ctx);
+/* Advance n time steps. */
+int gn_step(gn_ctx *ctx, uint32_t n);
+/* Number of time steps simulated so far. */
+uint64_t gn_timestep(gn_ctx *ctx);
+/* Recorded spikes not yet drained. */
+size_t gn_spikes_pending(gn_ctx *ctx);
+/* Move up to cap recorded spikes out, oldest first; returns how many. pop is
+   the index into Description.Populations, step the time step of the spike. */
+size_t gn_drain_spikes(gn_ctx *ctx, uint32_t *pop, uint32_t *variant, uint32_t *neuron, uint32_t *step, size_t cap);
+/* Copy variable var (index into Description.Vars) of one variant to/from
+   out, converting to double; Description.Vars[var].Count elements. */
+int gn_get_var(gn_ctx *ctx, uint32_t var, uint32_t variant, double *out);
+int gn_set_var(gn_ctx *ctx, uint32_t var, uint32_t variant, const double *in);
+/* Last error message of ctx. */
+const char *gn_error(gn_ctx *ctx);
+void gn_destroy(gn_ctx *ctx);
+`
+
+// Description is what gn_describe returns (as JSON).
+type Description struct {
+	ABI         int           `json:"abi"`
+	Name        string        `json:"name"`
+	Backend     string        `json:"backend"`
+	Precision   string        `json:"precision"`
+	DT          float64       `json:"dt"`
+	Populations []PopDesc     `json:"populations"`
+	Vars        []VarDesc     `json:"vars"`
+	Runtime     []string      `json:"runtime"` // config paths of the runtime parameter slots
+	Synapses    []SynapseDesc `json:"synapses"`
+}
+
+// PopDesc describes one population.
+type PopDesc struct {
+	Name         string `json:"name"`
+	Size         int    `json:"size"`
+	RecordSpikes bool   `json:"record_spikes"`
+}
+
+// SynapseDesc describes one synapse group.
+type SynapseDesc struct {
+	Name   string `json:"name"`
+	Source string `json:"source"`
+	Target string `json:"target"`
+	Matrix string `json:"matrix"`
+	// MaxRowLength is the row stride of sparse connectivity (0 for dense).
+	MaxRowLength int `json:"max_row_length"`
+}
+
+// VarDesc describes one accessible variable: Owner is a population, synapse
+// group or current source name; Kind says which (neuron, synapse, pre, post,
+// postsynaptic, current_source, connectivity).
+type VarDesc struct {
+	Owner string `json:"owner"`
+	Kind  string `json:"kind"`
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Count int    `json:"count"` // elements per variant
+}

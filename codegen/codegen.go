@@ -1,0 +1,299 @@
+// Package codegen turns a validated network into source code for a module
+// exporting the gennctl ABI. Backends live in sub-packages (cpu, cuda) and
+// share the substitution, literal and layout logic here. Generation is a pure
+// function: it returns files and never touches the disk or a compiler.
+package codegen
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/gennctl/gennctl/modelspec"
+)
+
+// Version is part of every structure key: bump it whenever generated code
+// changes for the same input, so cached modules are not reused wrongly.
+const Version = "gennctl-codegen-1"
+
+// Files maps file names to contents.
+type Files map[string]string
+
+// Options are the per-structure-group choices of the planner.
+type Options struct {
+	// Runtime lists the config paths (modelspec.Value.Path) whose values
+	// differ between the variants of the group. They are read from the
+	// per-variant runtime array in this order; all other values are emitted
+	// as literals from the network passed to Generate.
+	Runtime []string
+	// MaxRowLength overrides the row stride of a sparse synapse group (by
+	// name), e.g. the maximum over all variants of a group when the
+	// connectivity parameters are runtime values.
+	MaxRowLength map[string]int
+}
+
+// RuntimeIndex maps each runtime path to its slot.
+func (o Options) RuntimeIndex() map[string]int {
+	m := make(map[string]int, len(o.Runtime))
+	for i, p := range o.Runtime {
+		m[p] = i
+	}
+	return m
+}
+
+// Literal formats v as a C literal of the simulation precision. Float
+// literals are the float nearest to v, exactly as (float)v at run time, so
+// a value gives the same bits whether it is a literal or a runtime slot.
+func Literal(v float64, precision string) string {
+	var s string
+	if precision == "float" {
+		s = strconv.FormatFloat(float64(float32(v)), 'g', -1, 32)
+	} else {
+		s = strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	switch {
+	case math.IsInf(v, 1):
+		return "INFINITY"
+	case math.IsInf(v, -1):
+		return "(-INFINITY)"
+	case math.IsNaN(v):
+		return "NAN"
+	}
+	if !strings.ContainsAny(s, ".eEn") {
+		s += ".0"
+	}
+	if precision == "float" {
+		s += "f"
+	}
+	if v < 0 {
+		s = "(" + s + ")"
+	}
+	return s
+}
+
+// EnsureFloatLiterals appends the f suffix to unsuffixed floating-point
+// literals in C code when the precision is float, as GeNN does, so that user
+// code like `$(V) * 0.5` stays in single precision.
+func EnsureFloatLiterals(code, precision string) string {
+	if precision != "float" {
+		return code
+	}
+	var b strings.Builder
+	i := 0
+	isIdentByte := func(c byte) bool {
+		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
+	for i < len(code) {
+		c := code[i]
+		if c == '"' || c == '\'' { // copy string and char literals untouched
+			j := i + 1
+			for j < len(code) && code[j] != c {
+				if code[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j < len(code) {
+				j++
+			}
+			b.WriteString(code[i:j])
+			i = j
+			continue
+		}
+		if isIdentByte(c) && !(c >= '0' && c <= '9') {
+			j := i
+			for j < len(code) && isIdentByte(code[j]) {
+				j++
+			}
+			b.WriteString(code[i:j])
+			i = j
+			continue
+		}
+		if c >= '0' && c <= '9' || (c == '.' && i+1 < len(code) && code[i+1] >= '0' && code[i+1] <= '9') {
+			j := i
+			isFloat := false
+			if strings.HasPrefix(code[i:], "0x") || strings.HasPrefix(code[i:], "0X") {
+				for j += 2; j < len(code) && isIdentByte(code[j]); j++ {
+				}
+				b.WriteString(code[i:j])
+				i = j
+				continue
+			}
+			for j < len(code) && code[j] >= '0' && code[j] <= '9' {
+				j++
+			}
+			if j < len(code) && code[j] == '.' {
+				isFloat = true
+				j++
+				for j < len(code) && code[j] >= '0' && code[j] <= '9' {
+					j++
+				}
+			}
+			if j < len(code) && (code[j] == 'e' || code[j] == 'E') {
+				k := j + 1
+				if k < len(code) && (code[k] == '+' || code[k] == '-') {
+					k++
+				}
+				if k < len(code) && code[k] >= '0' && code[k] <= '9' {
+					isFloat = true
+					j = k
+					for j < len(code) && code[j] >= '0' && code[j] <= '9' {
+						j++
+					}
+				}
+			}
+			b.WriteString(code[i:j])
+			if isFloat && (j >= len(code) || !isIdentByte(code[j])) {
+				b.WriteByte('f')
+			}
+			i = j
+			continue
+		}
+		b.WriteByte(c)
+		i++
+	}
+	return b.String()
+}
+
+// CType maps a model variable type to C.
+func CType(t string) string {
+	switch t {
+	case "bool":
+		return "uint8_t"
+	}
+	return t
+}
+
+// assignRE finds an assignment to $(name) in code.
+func assignRE(name string) *regexp.Regexp {
+	return regexp.MustCompile(`\$\(` + regexp.QuoteMeta(name) + `\)\s*(?:[-+*/%&|^]?=[^=]|\+\+|--)|(?:\+\+|--)\s*\$\(` + regexp.QuoteMeta(name) + `\)`)
+}
+
+// IndividualWeights reports whether a synapse group needs per-synapse
+// storage for its weight-update variables (GeNN's INDIVIDUALG). It does when
+// any variable is not a constant or when model code may change one;
+// otherwise each variable is one value per variant (GLOBALG).
+func IndividualWeights(s *modelspec.SynapseGroup) bool {
+	wu := s.WeightUpdate
+	m := wu.Model
+	codes := []string{m.SimCode, m.EventCode, m.LearnPostCode, m.SynapseDynamicsCode}
+	for _, v := range m.Vars {
+		vi := wu.Vars[v.Name]
+		if vi == nil || vi.Kind != modelspec.InitConstant {
+			return true
+		}
+		re := assignRE(v.Name)
+		for _, c := range codes {
+			if re.MatchString(c) {
+				return true
+			}
+		}
+	}
+	return m.LearnPostCode != "" || m.SynapseDynamicsCode != ""
+}
+
+// UsesRNG reports whether any code string calls a $(gennrand_*) token.
+func UsesRNG(codes ...string) bool {
+	for _, c := range codes {
+		if strings.Contains(c, "$(gennrand_") {
+			return true
+		}
+	}
+	return false
+}
+
+// Writer accumulates indented C source.
+type Writer struct {
+	b      strings.Builder
+	indent int
+}
+
+// Line writes one formatted line at the current indentation.
+func (w *Writer) Line(format string, args ...any) {
+	s := fmt.Sprintf(format, args...)
+	if s == "" {
+		w.b.WriteByte('\n')
+		return
+	}
+	w.b.WriteString(strings.Repeat("    ", w.indent))
+	w.b.WriteString(s)
+	w.b.WriteByte('\n')
+}
+
+// Open writes a line and indents the following ones.
+func (w *Writer) Open(format string, args ...any) {
+	w.Line(format, args...)
+	w.indent++
+}
+
+// Close dedents and writes a line.
+func (w *Writer) Close(format string, args ...any) {
+	w.indent--
+	w.Line(format, args...)
+}
+
+// Code writes a multi-line code string at the current indentation, trimming
+// the common leading whitespace of its lines.
+func (w *Writer) Code(code string) {
+	lines := strings.Split(strings.TrimRight(code, " \t\n"), "\n")
+	minIndent := -1
+	for _, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		n := len(l) - len(strings.TrimLeft(l, " \t"))
+		if minIndent < 0 || n < minIndent {
+			minIndent = n
+		}
+	}
+	for _, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			w.Line("")
+			continue
+		}
+		if minIndent > 0 && len(l) >= minIndent {
+			l = l[minIndent:]
+		}
+		w.Line("%s", strings.TrimRight(l, " \t"))
+	}
+}
+
+// LineDirective writes a #line directive so compiler messages about the
+// following code point at the YAML file (or back at the generated file).
+func (w *Writer) LineDirective(line int, file string) {
+	w.b.WriteString(fmt.Sprintf("#line %d %s\n", line, strconv.Quote(file)))
+}
+
+// Sub returns an empty writer at the same indentation, for text that is
+// written before it is known what must precede it.
+func (w *Writer) Sub() *Writer { return &Writer{indent: w.indent} }
+
+// Raw appends text written by a Sub writer.
+func (w *Writer) Raw(s string) { w.b.WriteString(s) }
+
+// restoreMarker stands for the line number of the line after it until
+// String resolves it, so text may be composed from Sub writers.
+const restoreMarker = "#line @next@ "
+
+// RestoreLines writes a #line directive that points compiler messages back at
+// the generated file itself after a LineDirective.
+func (w *Writer) RestoreLines(file string) {
+	w.b.WriteString(restoreMarker + strconv.Quote(file) + "\n")
+}
+
+// Text returns what was written with RestoreLines markers unresolved, for
+// appending to another writer with Raw.
+func (w *Writer) Text() string { return w.b.String() }
+
+// String returns the source written so far.
+func (w *Writer) String() string {
+	lines := strings.Split(w.b.String(), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, restoreMarker) {
+			lines[i] = fmt.Sprintf("#line %d %s", i+2, l[len(restoreMarker):])
+		}
+	}
+	return strings.Join(lines, "\n")
+}

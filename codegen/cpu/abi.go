@@ -1,0 +1,115 @@
+package cpu
+
+// emitABI writes the exported functions of the module ABI.
+func (g *gen) emitABI() {
+	w := g.w
+	w.Line("static const char gn_description[] = %s;", quoteC(g.describe()))
+	w.Line("")
+	w.Line("const char *gn_describe(void) { return gn_description; }")
+	w.Line("")
+
+	w.Line("void gn_destroy(gn_ctx *ctx)")
+	w.Open("{")
+	w.Line("if (!ctx) return;")
+	w.Line("free(ctx->seed);")
+	w.Line("free(ctx->rt);")
+	w.Line("free(ctx->rec);")
+	for _, p := range g.net.Populations {
+		w.Line("free(ctx->%s_spkCnt);", p.Name)
+		w.Line("free(ctx->%s_spk);", p.Name)
+	}
+	for _, v := range g.vars {
+		w.Line("free(ctx->%s);", v.field)
+	}
+	w.Line("free(ctx);")
+	w.Close("}")
+	w.Line("")
+
+	w.Line("gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, char *err, size_t errlen)")
+	w.Open("{")
+	w.Open("if (batch == 0) {")
+	w.Line("snprintf(err, errlen, \"batch size must be at least 1\");")
+	w.Line("return NULL;")
+	w.Close("}")
+	w.Line("gn_ctx *ctx = calloc(1, sizeof *ctx);")
+	w.Line("if (!ctx) goto oom;")
+	w.Line("ctx->batch = batch;")
+	w.Line("#define GN_ALLOC(field, n) do { ctx->field = calloc((size_t)(n) > 0 ? (size_t)(n) : 1, sizeof *ctx->field); if (!ctx->field) goto oom; } while (0)")
+	w.Line("GN_ALLOC(seed, batch);")
+	w.Line("memcpy(ctx->seed, seeds, batch * sizeof *seeds);")
+	w.Line("GN_ALLOC(rt, (size_t)batch * GN_NUM_RUNTIME);")
+	w.Line("if (GN_NUM_RUNTIME > 0) memcpy(ctx->rt, runtime, (size_t)batch * GN_NUM_RUNTIME * sizeof *runtime);")
+	for _, p := range g.net.Populations {
+		w.Line("GN_ALLOC(%s_spkCnt, (size_t)batch * %d);", p.Name, g.slots[p])
+		w.Line("GN_ALLOC(%s_spk, (size_t)batch * %d * %d);", p.Name, g.slots[p], p.Size)
+	}
+	for _, v := range g.vars {
+		w.Line("GN_ALLOC(%s, (size_t)batch * %d);", v.field, v.desc.Count)
+	}
+	w.Line("#undef GN_ALLOC")
+	w.Line("return ctx;")
+	w.Line("oom:")
+	w.Line("snprintf(err, errlen, \"out of memory creating a batch of %%u variants\", batch);")
+	w.Line("gn_destroy(ctx);")
+	w.Line("return NULL;")
+	w.Close("}")
+	w.Line("")
+
+	w.Line("int gn_step(gn_ctx *ctx, uint32_t n)")
+	w.Open("{")
+	w.Open("for (uint32_t k = 0; k < n && !ctx->failed; k++) {")
+	w.Line("const uint64_t timestep = ctx->timestep;")
+	for _, s := range g.net.Synapses {
+		w.Line("synapse_update_%s(ctx, timestep);", s.Name)
+	}
+	for _, p := range g.net.Populations {
+		w.Line("neuron_update_%s(ctx, timestep);", p.Name)
+	}
+	w.Line("ctx->timestep++;")
+	w.Close("}")
+	w.Line("return ctx->failed;")
+	w.Close("}")
+	w.Line("")
+
+	w.Line("uint64_t gn_timestep(gn_ctx *ctx) { return ctx->timestep; }")
+	w.Line("")
+	w.Line("size_t gn_spikes_pending(gn_ctx *ctx) { return (ctx->rec_len - ctx->rec_head) / 4; }")
+	w.Line("")
+	w.Line("size_t gn_drain_spikes(gn_ctx *ctx, uint32_t *pop, uint32_t *variant, uint32_t *neuron, uint32_t *step, size_t cap)")
+	w.Open("{")
+	w.Line("size_t n = 0;")
+	w.Open("while (n < cap && ctx->rec_head < ctx->rec_len) {")
+	w.Line("const uint32_t *r = ctx->rec + ctx->rec_head;")
+	w.Line("pop[n] = r[0]; variant[n] = r[1]; neuron[n] = r[2]; step[n] = r[3];")
+	w.Line("ctx->rec_head += 4;")
+	w.Line("n++;")
+	w.Close("}")
+	w.Line("if (ctx->rec_head == ctx->rec_len) ctx->rec_head = ctx->rec_len = 0;")
+	w.Line("return n;")
+	w.Close("}")
+	w.Line("")
+
+	for _, dir := range []string{"get", "set"} {
+		if dir == "get" {
+			w.Line("int gn_get_var(gn_ctx *ctx, uint32_t var, uint32_t variant, double *out)")
+		} else {
+			w.Line("int gn_set_var(gn_ctx *ctx, uint32_t var, uint32_t variant, const double *in)")
+		}
+		w.Open("{")
+		w.Line("if (variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, \"variant %%u out of range (batch %%u)\", variant, ctx->batch); return 1; }")
+		w.Open("switch (var) {")
+		for i, v := range g.vars {
+			if dir == "get" {
+				w.Line("case %d: for (size_t k = 0; k < %d; k++) out[k] = (double)ctx->%s[(size_t)variant * %d + k]; return 0;", i, v.desc.Count, v.field, v.desc.Count)
+			} else {
+				w.Line("case %d: for (size_t k = 0; k < %d; k++) ctx->%s[(size_t)variant * %d + k] = (%s)in[k]; return 0;", i, v.desc.Count, v.field, v.desc.Count, v.ctype)
+			}
+		}
+		w.Close("}")
+		w.Line("snprintf(ctx->err, sizeof ctx->err, \"no variable %%u\", var);")
+		w.Line("return 1;")
+		w.Close("}")
+		w.Line("")
+	}
+	w.Line("const char *gn_error(gn_ctx *ctx) { return ctx->err; }")
+}

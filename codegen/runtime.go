@@ -1,0 +1,127 @@
+package codegen
+
+// RuntimeHeader is plain C shared by every backend: the Philox4x32-10
+// counter-based generator (Salmon et al. 2011, "Parallel random numbers: as
+// easy as 1, 2, 3") and the distributions behind GeNN's $(gennrand_*) tokens.
+// A stream is keyed by the variant seed and counted by (stream id, element,
+// time step, draw), so a variant draws the same numbers whatever batch it is
+// in and on whichever backend. GN_FN lets CUDA mark the functions
+// __host__ __device__.
+const RuntimeHeader = `/* gennctl runtime: Philox4x32-10 and distributions. */
+#ifndef GN_RUNTIME_H
+#define GN_RUNTIME_H
+#include <math.h>
+#include <stdint.h>
+#ifndef GN_FN
+#define GN_FN static inline
+#endif
+
+typedef struct {
+    uint32_t key[2];
+    uint32_t ctr[4];
+    uint32_t out[4];
+    int used;       /* words of out already consumed */
+    int has_normal; /* second Box-Muller value cached */
+    double normal;
+} gn_rng;
+
+GN_FN void gn_philox_round(uint32_t ctr[4], const uint32_t key[2])
+{
+    const uint64_t p0 = (uint64_t)0xD2511F53u * ctr[0];
+    const uint64_t p1 = (uint64_t)0xCD9E8D57u * ctr[2];
+    const uint32_t hi0 = (uint32_t)(p0 >> 32), lo0 = (uint32_t)p0;
+    const uint32_t hi1 = (uint32_t)(p1 >> 32), lo1 = (uint32_t)p1;
+    const uint32_t c0 = hi1 ^ ctr[1] ^ key[0];
+    const uint32_t c2 = hi0 ^ ctr[3] ^ key[1];
+    ctr[0] = c0; ctr[1] = lo1; ctr[2] = c2; ctr[3] = lo0;
+}
+
+/* Philox4x32-10: out = bijection of ctr under key. */
+GN_FN void gn_philox4x32_10(const uint32_t ctr_in[4], const uint32_t key_in[2], uint32_t out[4])
+{
+    uint32_t c[4] = {ctr_in[0], ctr_in[1], ctr_in[2], ctr_in[3]};
+    uint32_t k[2] = {key_in[0], key_in[1]};
+    for (int r = 0; r < 10; r++) {
+        if (r > 0) { k[0] += 0x9E3779B9u; k[1] += 0xBB67AE85u; }
+        gn_philox_round(c, k);
+    }
+    out[0] = c[0]; out[1] = c[1]; out[2] = c[2]; out[3] = c[3];
+}
+
+/* A stream: seed is the variant's, stream names the use site, id the
+   element (neuron, row), step the time step. Counter word 0 counts blocks. */
+GN_FN void gn_rng_init(gn_rng *r, uint64_t seed, uint32_t stream, uint32_t id, uint64_t step)
+{
+    r->key[0] = (uint32_t)seed; r->key[1] = (uint32_t)(seed >> 32);
+    r->ctr[0] = 0; r->ctr[1] = id; r->ctr[2] = (uint32_t)step;
+    r->ctr[3] = stream ^ ((uint32_t)(step >> 32) << 24);
+    r->used = 4; r->has_normal = 0; r->normal = 0.0;
+}
+
+GN_FN uint32_t gn_next_u32(gn_rng *r)
+{
+    if (r->used == 4) {
+        gn_philox4x32_10(r->ctr, r->key, r->out);
+        r->ctr[0]++;
+        r->used = 0;
+    }
+    return r->out[r->used++];
+}
+
+/* Uniform on (0, 1], like curand_uniform: never 0, so log() is finite. */
+GN_FN double gn_uniform(gn_rng *r)
+{
+    const uint64_t hi = gn_next_u32(r), lo = gn_next_u32(r);
+    const uint64_t bits = ((hi << 21) ^ (lo >> 11)) & ((1ull << 53) - 1);
+    return ((double)bits + 1.0) * (1.0 / 9007199254740992.0);
+}
+
+/* Standard normal by the Box-Muller transform. */
+GN_FN double gn_normal(gn_rng *r)
+{
+    if (r->has_normal) { r->has_normal = 0; return r->normal; }
+    const double u1 = gn_uniform(r), u2 = gn_uniform(r);
+    const double rad = sqrt(-2.0 * log(u1));
+    const double th = 6.283185307179586476925 * u2;
+    r->normal = rad * sin(th);
+    r->has_normal = 1;
+    return rad * cos(th);
+}
+
+GN_FN double gn_exponential(gn_rng *r) { return -log(gn_uniform(r)); }
+
+GN_FN double gn_log_normal(gn_rng *r, double mean, double sd) { return exp(mean + sd * gn_normal(r)); }
+
+/* Gamma(a, 1) by Marsaglia and Tsang (2000); a < 1 boosted by U^(1/a). */
+GN_FN double gn_gamma(gn_rng *r, double a)
+{
+    if (a < 1.0) {
+        const double u = gn_uniform(r);
+        return gn_gamma(r, 1.0 + a) * pow(u, 1.0 / a);
+    }
+    const double d = a - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
+    for (;;) {
+        double x, v;
+        do { x = gn_normal(r); v = 1.0 + c * x; } while (v <= 0.0);
+        v = v * v * v;
+        const double u = gn_uniform(r);
+        if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
+        if (log(u) < 0.5 * x * x + d * (1.0 - v + log(v))) return d * v;
+    }
+}
+
+/* Binomial(n, p) by inversion of the CDF (n is small in GeNN's uses). */
+GN_FN unsigned int gn_binomial(gn_rng *r, unsigned int n, double p)
+{
+    if (p <= 0.0) return 0;
+    if (p >= 1.0) return n;
+    const int flip = p > 0.5;
+    const double q = flip ? 1.0 - p : p;
+    const double s = q / (1.0 - q);
+    double f = pow(1.0 - q, (double)n), u = gn_uniform(r);
+    unsigned int k = 0;
+    while (u > f && k < n) { u -= f; f *= s * (double)(n - k) / (double)(k + 1); k++; }
+    return flip ? n - k : k;
+}
+#endif
+`

@@ -1,0 +1,637 @@
+package modelspec
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Limits on sizes, so that a typo cannot ask for terabytes.
+const (
+	MaxPopulationSize = 1 << 28
+	MaxDelaySteps     = 1 << 16
+)
+
+// Parse reads YAML text into a node tree; syntax errors carry file:line.
+func Parse(file string, data []byte) (*yaml.Node, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, Diagnostics{yamlError(file, err)}
+	}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return nil, Diagnostics{{Pos: Pos{File: file, Line: 1, Col: 1}, Msg: "empty document: expected a mapping with populations"}}
+	}
+	return &root, nil
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+
+func yamlError(file string, err error) Diagnostic {
+	msg := err.Error()
+	if te, ok := err.(*yaml.TypeError); ok {
+		msg = strings.Join(te.Errors, "; ")
+	}
+	pos := Pos{File: file, Line: 1, Col: 1}
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		if m[1] != "" {
+			pos.Line, _ = strconv.Atoi(m[1])
+		}
+		msg = m[2]
+	}
+	return Diagnostic{Pos: pos, Msg: "invalid YAML: " + msg}
+}
+
+// Load reads, decodes and validates an experiment file.
+func Load(file string) (*Network, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	root, err := Parse(file, data)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(file, root)
+}
+
+// topLevelKeys are the keys of an experiment document.
+var topLevelKeys = []string{"name", "description", "simulation", "models", "populations", "synapses", "current_sources", "sweep"}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+
+// Decode validates an experiment document (the `sweep` section is ignored
+// here; package sweep reads it) and returns the network, or Diagnostics
+// listing every problem found.
+func Decode(file string, root *yaml.Node) (*Network, error) {
+	d := &decoder{file: file}
+	doc := root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		doc = doc.Content[0]
+	}
+	if resolve(doc).Kind != yaml.MappingNode {
+		d.errorf(doc, "", "expected a mapping with simulation, populations, synapses, ...; got %s", kindName(doc))
+		return nil, d.diags
+	}
+	top := d.fields(doc, "", topLevelKeys...)
+	net := &Network{File: file}
+
+	net.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	if e, ok := top["name"]; ok {
+		net.Name, _ = d.str(e.Value, "name")
+	}
+	if !nameRE.MatchString(net.Name) || strings.Contains(net.Name, "..") {
+		n := doc
+		if e, ok := top["name"]; ok {
+			n = e.Value
+		}
+		d.errorf(n, "name", "name %q becomes a directory name: use letters, digits, '_', '-' and '.', not starting with '.'", net.Name)
+	}
+	net.Sim = d.simulation(top["simulation"].Value, top["simulation"].KeyN)
+	d.dt = net.Sim.DT
+
+	builtins := Builtins()
+	net.Custom = d.customModels(top["models"].Value, builtins)
+	lookup := &lookup{builtin: builtins, custom: net.Custom}
+
+	if _, ok := top["populations"]; !ok {
+		d.errorf(doc, "populations", "missing: at least one population is required")
+	}
+	entries, _ := d.mapping(top["populations"].Value, "populations")
+	if _, ok := top["populations"]; ok && len(entries) == 0 {
+		d.errorf(top["populations"].KeyN, "populations", "empty: at least one population is required")
+	}
+	for _, e := range entries {
+		if p := d.population(e, lookup, net.Sim.DT); p != nil {
+			net.Populations = append(net.Populations, p)
+		}
+	}
+	entries, _ = d.mapping(top["synapses"].Value, "synapses")
+	for _, e := range entries {
+		if s := d.synapseGroup(e, lookup, net); s != nil {
+			net.Synapses = append(net.Synapses, s)
+		}
+	}
+	entries, _ = d.mapping(top["current_sources"].Value, "current_sources")
+	for _, e := range entries {
+		if cs := d.currentSource(e, lookup, net); cs != nil {
+			net.CurrentSources = append(net.CurrentSources, cs)
+		}
+	}
+	d.uniqueNames(net)
+	if len(d.diags) > 0 {
+		return nil, d.diags
+	}
+	return net, nil
+}
+
+func (d *decoder) simulation(n, key *yaml.Node) Simulation {
+	sim := Simulation{DT: 0.1, Precision: "float", Backend: "auto"}
+	if n == nil {
+		d.errorf(key, "simulation", "missing: expected {dt: ..., duration: ...}")
+		return sim
+	}
+	f := d.fields(n, "simulation", "dt", "duration", "precision", "seed", "backend")
+	if e, ok := f["dt"]; ok {
+		if v, ok := d.float(e.Value, "simulation.dt"); ok {
+			if v <= 0 || v > 1000 {
+				d.errorf(e.Value, "simulation.dt", "time step must be > 0 and ≤ 1000 ms, got %g", v)
+			}
+			sim.DT = v
+		}
+	}
+	if e, ok := f["duration"]; ok {
+		if v, ok := d.float(e.Value, "simulation.duration"); ok {
+			if v < 0 {
+				d.errorf(e.Value, "simulation.duration", "duration must be ≥ 0 ms, got %g", v)
+			} else if sim.DT > 0 && v/sim.DT > math.MaxUint32 {
+				d.errorf(e.Value, "simulation.duration", "duration/dt = %g steps exceeds 2^32", v/sim.DT)
+			}
+			sim.Duration = v
+		}
+	} else {
+		d.errorf(n, "simulation.duration", "missing: simulated time in ms")
+	}
+	if e, ok := f["precision"]; ok {
+		if s, ok := d.str(e.Value, "simulation.precision"); ok {
+			if s != "float" && s != "double" {
+				d.errorf(e.Value, "simulation.precision", "expected float or double, got %q", s)
+			}
+			sim.Precision = s
+		}
+	}
+	if e, ok := f["seed"]; ok {
+		sim.Seed, _ = d.uint64(e.Value, "simulation.seed")
+	}
+	if e, ok := f["backend"]; ok {
+		if s, ok := d.str(e.Value, "simulation.backend"); ok {
+			if s != "auto" && s != "cpu" && s != "cuda" {
+				d.errorf(e.Value, "simulation.backend", "expected auto, cpu or cuda, got %q", s)
+			}
+			sim.Backend = s
+		}
+	}
+	return sim
+}
+
+// lookup resolves model names in the custom then the built-in catalogue.
+type lookup struct{ builtin, custom *Catalogue }
+
+func find[M any](custom, builtin map[string]*M, name string) *M {
+	if m := custom[name]; m != nil {
+		return m
+	}
+	return builtin[name]
+}
+
+func names[M any](custom, builtin map[string]*M) string {
+	all := map[string]bool{}
+	for k := range custom {
+		all[k] = true
+	}
+	for k := range builtin {
+		all[k] = true
+	}
+	return listNames(sortedKeys(all))
+}
+
+func (d *decoder) modelName(f map[string]entry, parent *yaml.Node, path string) (string, *yaml.Node, bool) {
+	e, ok := f["model"]
+	if !ok {
+		d.errorf(parent, path+".model", "missing: name of the model")
+		return "", nil, false
+	}
+	s, ok := d.str(e.Value, path+".model")
+	return s, e.Value, ok
+}
+
+func (d *decoder) population(e entry, lk *lookup, dt float64) *Population {
+	path := "populations." + e.Key
+	if !isIdent(e.Key) {
+		d.errorf(e.KeyN, path, "population name must be a C identifier (letters, digits, _; not starting with a digit), got %q", e.Key)
+		return nil
+	}
+	f := d.fields(e.Value, path, "size", "model", "params", "vars", "extra_global_params", "record")
+	p := &Population{Name: e.Key, Pos: d.pos(e.KeyN)}
+	if s, ok := f["size"]; ok {
+		if v, ok := d.integer(s.Value, path+".size", 1, MaxPopulationSize); ok {
+			p.Size = int(v)
+		}
+	} else {
+		d.errorf(e.Value, path+".size", "missing: number of neurons")
+	}
+	name, mn, ok := d.modelName(f, e.Value, path)
+	if ok {
+		p.Model = find(lk.custom.Neurons, lk.builtin.Neurons, name)
+		if p.Model == nil {
+			d.errorf(mn, path+".model", "unknown neuron model %q (have %s)", name, names(lk.custom.Neurons, lk.builtin.Neurons))
+		}
+	}
+	if r, ok := f["record"]; ok {
+		rf := d.fields(r.Value, path+".record", "spikes")
+		if s, ok := rf["spikes"]; ok {
+			p.RecordSpikes, _ = d.boolean(s.Value, path+".record.spikes")
+		}
+	}
+	if p.Model == nil {
+		return nil
+	}
+	m := p.Model
+	p.Params = d.params(f["params"], e.Value, path+".params", "model "+m.Name, m.Params)
+	p.Derived = d.derived(m.DerivedParams, p.Params, dt, path, f["params"].Value)
+	p.Vars = d.vars(f["vars"], e.Value, path+".vars", "model "+m.Name, m.Vars, p.Size, lk)
+	p.EGPs = d.egpValues(f["extra_global_params"], path+".extra_global_params", "model "+m.Name, m.ExtraGlobalParams)
+	return p
+}
+
+// params decodes a parameter mapping: every declared parameter must be given
+// and nothing else.
+func (d *decoder) params(e entry, parent *yaml.Node, path, owner string, declared []string) Params {
+	out := Params{}
+	entries, _ := d.mapping(e.Value, path)
+	for _, pe := range entries {
+		if !contains(declared, pe.Key) {
+			d.errorf(pe.KeyN, path, "unknown parameter %q for %s (have %s)", pe.Key, owner, listNames(declared))
+			continue
+		}
+		if v, ok := d.float(pe.Value, join(path, pe.Key)); ok {
+			out[pe.Key] = Value{V: v, Path: join(path, pe.Key), Pos: d.pos(pe.Value)}
+		}
+	}
+	at := e.Value
+	if at == nil {
+		at = parent
+	}
+	for _, name := range declared {
+		if _, ok := out[name]; !ok && !hasKey(entries, name) {
+			d.errorf(at, path, "missing parameter %q for %s (needs %s)", name, owner, listNames(declared))
+		}
+	}
+	return out
+}
+
+func hasKey(entries []entry, key string) bool {
+	for _, e := range entries {
+		if e.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// derived evaluates derived parameters for this instance's values.
+func (d *decoder) derived(dps []DerivedParam, params Params, dt float64, path string, at *yaml.Node) Params {
+	if len(dps) == 0 {
+		return nil
+	}
+	vals := map[string]float64{}
+	for k, v := range params {
+		vals[k] = v.V
+	}
+	res, err := EvalDerived(dps, vals, dt)
+	if err != nil {
+		if len(params) == len(vals) && len(d.diags) == 0 {
+			d.errorf(at, path+".params", "derived parameter: %v", err)
+		}
+		return nil
+	}
+	out := Params{}
+	for _, dp := range dps {
+		out[dp.Name] = Value{V: res[dp.Name], Path: path + ".derived." + dp.Name, Pos: d.pos(at)}
+	}
+	return out
+}
+
+// vars decodes initial values: every declared variable needs one.
+func (d *decoder) vars(e entry, parent *yaml.Node, path, owner string, declared []Var, size int, lk *lookup) map[string]*VarInit {
+	out := map[string]*VarInit{}
+	entries, _ := d.mapping(e.Value, path)
+	var have []string
+	for _, v := range declared {
+		have = append(have, v.Name)
+	}
+	for _, ve := range entries {
+		if !contains(have, ve.Key) {
+			d.errorf(ve.KeyN, path, "unknown variable %q for %s (have %s)", ve.Key, owner, listNames(have))
+			continue
+		}
+		if vi := d.varInit(ve.Value, join(path, ve.Key), size, lk); vi != nil {
+			out[ve.Key] = vi
+		}
+	}
+	at := e.Value
+	if at == nil {
+		at = parent
+	}
+	for _, name := range have {
+		if _, ok := out[name]; !ok && !hasKey(entries, name) {
+			d.errorf(at, path, "missing initial value for variable %q of %s (needs %s)", name, owner, listNames(have))
+		}
+	}
+	return out
+}
+
+// varInit decodes a number (constant), a list (one value per element) or
+// {init: Snippet, params: {...}}.
+func (d *decoder) varInit(n *yaml.Node, path string, size int, lk *lookup) *VarInit {
+	n = resolve(n)
+	vi := &VarInit{Pos: d.pos(n), Path: path}
+	switch {
+	case n.Kind == yaml.ScalarNode:
+		v, ok := d.float(n, path)
+		if !ok {
+			return nil
+		}
+		vi.Kind = InitConstant
+		vi.Constant = Value{V: v, Path: path, Pos: d.pos(n)}
+	case n.Kind == yaml.SequenceNode:
+		vals, ok := d.floats(n, path)
+		if !ok {
+			return nil
+		}
+		if size >= 0 && len(vals) != size {
+			d.errorf(n, path, "expected %d values (one per element), got %d", size, len(vals))
+			return nil
+		}
+		vi.Kind = InitArray
+		vi.Values = vals
+	case n.Kind == yaml.MappingNode:
+		f := d.fields(n, path, "init", "params")
+		e, ok := f["init"]
+		if !ok {
+			d.errorf(n, path+".init", "missing: name of the variable initialisation snippet (e.g. Uniform)")
+			return nil
+		}
+		name, ok := d.str(e.Value, path+".init")
+		if !ok {
+			return nil
+		}
+		snip := find(lk.custom.VarInits, lk.builtin.VarInits, name)
+		if snip == nil {
+			d.errorf(e.Value, path+".init", "unknown variable initialisation snippet %q (have %s)", name, names(lk.custom.VarInits, lk.builtin.VarInits))
+			return nil
+		}
+		params := d.params(f["params"], n, path+".params", "snippet "+name, snip.Params)
+		if snip.Name == "Constant" && len(snip.Params) == 1 {
+			if c, ok := params[snip.Params[0]]; ok {
+				vi.Kind = InitConstant
+				vi.Constant = c
+				return vi
+			}
+			return nil
+		}
+		vi.Kind = InitSnippet
+		vi.Snippet = snip
+		vi.Params = params
+		vi.Derived = d.derived(snip.DerivedParams, params, d.dt, path, f["params"].Value)
+	default:
+		d.errorf(n, path, "expected a number, a list of numbers or {init: ..., params: ...}, got %s", kindName(n))
+		return nil
+	}
+	return vi
+}
+
+func (d *decoder) egpValues(e entry, path, owner string, declared []EGP) map[string][]float64 {
+	out := map[string][]float64{}
+	entries, _ := d.mapping(e.Value, path)
+	var have []string
+	for _, g := range declared {
+		have = append(have, g.Name)
+	}
+	for _, ge := range entries {
+		if !contains(have, ge.Key) {
+			d.errorf(ge.KeyN, path, "unknown extra global parameter %q for %s (have %s)", ge.Key, owner, listNames(have))
+			continue
+		}
+		gn := resolve(ge.Value)
+		if gn.Kind == yaml.ScalarNode {
+			if v, ok := d.float(gn, join(path, ge.Key)); ok {
+				out[ge.Key] = []float64{v}
+			}
+			continue
+		}
+		if vals, ok := d.floats(gn, join(path, ge.Key)); ok {
+			out[ge.Key] = vals
+		}
+	}
+	return out
+}
+
+func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup {
+	path := "synapses." + e.Key
+	if !isIdent(e.Key) {
+		d.errorf(e.KeyN, path, "synapse group name must be a C identifier, got %q", e.Key)
+		return nil
+	}
+	f := d.fields(e.Value, path, "source", "target", "matrix", "delay_steps", "connectivity", "weight_update", "postsynaptic")
+	s := &SynapseGroup{Name: e.Key, Pos: d.pos(e.KeyN)}
+	endpoint := func(key string) *Population {
+		fe, ok := f[key]
+		if !ok {
+			d.errorf(e.Value, path+"."+key, "missing: name of the %s population", key)
+			return nil
+		}
+		name, ok := d.str(fe.Value, path+"."+key)
+		if !ok {
+			return nil
+		}
+		p := net.Population(name)
+		if p == nil {
+			var have []string
+			for _, q := range net.Populations {
+				have = append(have, q.Name)
+			}
+			d.errorf(fe.Value, path+"."+key, "unknown population %q (have %s)", name, listNames(have))
+		}
+		return p
+	}
+	s.Source, s.Target = endpoint("source"), endpoint("target")
+	if ds, ok := f["delay_steps"]; ok {
+		if v, ok := d.integer(ds.Value, path+".delay_steps", 0, MaxDelaySteps); ok {
+			s.DelaySteps = int(v)
+		}
+	}
+	s.Matrix = MatrixDense
+	if _, ok := f["connectivity"]; ok {
+		s.Matrix = MatrixSparse
+	}
+	if m, ok := f["matrix"]; ok {
+		if v, ok := d.str(m.Value, path+".matrix"); ok {
+			switch v {
+			case MatrixDense, MatrixSparse:
+				s.Matrix = v
+			case "bitmask", "procedural":
+				d.errorf(m.Value, path+".matrix", "matrix kind %q is not supported yet (use dense or sparse)", v)
+			default:
+				d.errorf(m.Value, path+".matrix", "expected dense or sparse, got %q", v)
+			}
+		}
+	}
+	c, hasConn := f["connectivity"]
+	switch {
+	case s.Matrix == MatrixSparse && !hasConn:
+		d.errorf(e.Value, path+".connectivity", "missing: a sparse matrix needs {init: <snippet>, params: {...}}")
+	case s.Matrix == MatrixDense && hasConn:
+		d.errorf(c.KeyN, path+".connectivity", "a dense matrix is all-to-all and takes no connectivity snippet (use matrix: sparse)")
+	case hasConn:
+		s.Connectivity = d.connectivity(c.Value, path+".connectivity", lk, net.Sim.DT)
+	}
+	pre, post := -1, -1
+	if s.Source != nil {
+		pre = s.Source.Size
+	}
+	if s.Target != nil {
+		post = s.Target.Size
+	}
+	nsyn := -1
+	if s.Matrix == MatrixDense && pre > 0 && post > 0 {
+		nsyn = pre * post
+	}
+	if wu, ok := f["weight_update"]; ok {
+		s.WeightUpdate = d.weightUpdate(wu.Value, path+".weight_update", lk, net.Sim.DT, nsyn, pre, post)
+	} else {
+		d.errorf(e.Value, path+".weight_update", "missing: {model: StaticPulse, vars: {g: ...}} or another weight update model")
+	}
+	if ps, ok := f["postsynaptic"]; ok {
+		s.Postsynaptic = d.postsynaptic(ps.Value, path+".postsynaptic", lk, net.Sim.DT, post)
+	} else {
+		d.errorf(e.Value, path+".postsynaptic", "missing: {model: ExpCurr, params: {tau: ...}} or another postsynaptic model")
+	}
+	if s.Source == nil || s.Target == nil || s.WeightUpdate.Model == nil || s.Postsynaptic.Model == nil {
+		return nil
+	}
+	return s
+}
+
+func (d *decoder) connectivity(n *yaml.Node, path string, lk *lookup, dt float64) *ConnectivityInit {
+	f := d.fields(n, path, "init", "params")
+	e, ok := f["init"]
+	if !ok {
+		d.errorf(n, path+".init", "missing: name of the connectivity snippet (e.g. FixedProbability)")
+		return nil
+	}
+	name, ok := d.str(e.Value, path+".init")
+	if !ok {
+		return nil
+	}
+	snip := find(lk.custom.Connectivity, lk.builtin.Connectivity, name)
+	if snip == nil {
+		d.errorf(e.Value, path+".init", "unknown connectivity snippet %q (have %s)", name, names(lk.custom.Connectivity, lk.builtin.Connectivity))
+		return nil
+	}
+	ci := &ConnectivityInit{Snippet: snip, Pos: d.pos(n)}
+	ci.Params = d.params(f["params"], n, path+".params", "snippet "+name, snip.Params)
+	ci.Derived = d.derived(snip.DerivedParams, ci.Params, dt, path, f["params"].Value)
+	return ci
+}
+
+func (d *decoder) weightUpdate(n *yaml.Node, path string, lk *lookup, dt float64, nsyn, pre, post int) WeightUpdate {
+	f := d.fields(n, path, "model", "params", "vars", "pre_vars", "post_vars", "extra_global_params")
+	var wu WeightUpdate
+	name, mn, ok := d.modelName(f, n, path)
+	if !ok {
+		return wu
+	}
+	m := find(lk.custom.WeightUpdates, lk.builtin.WeightUpdates, name)
+	if m == nil {
+		d.errorf(mn, path+".model", "unknown weight update model %q (have %s)", name, names(lk.custom.WeightUpdates, lk.builtin.WeightUpdates))
+		return wu
+	}
+	wu.Model = m
+	owner := "model " + m.Name
+	wu.Params = d.params(f["params"], n, path+".params", owner, m.Params)
+	wu.Derived = d.derived(m.DerivedParams, wu.Params, dt, path, f["params"].Value)
+	wu.Vars = d.vars(f["vars"], n, path+".vars", owner, m.Vars, nsyn, lk)
+	wu.PreVars = d.vars(f["pre_vars"], n, path+".pre_vars", owner, m.PreVars, pre, lk)
+	wu.PostVars = d.vars(f["post_vars"], n, path+".post_vars", owner, m.PostVars, post, lk)
+	wu.EGPs = d.egpValues(f["extra_global_params"], path+".extra_global_params", owner, m.ExtraGlobalParams)
+	return wu
+}
+
+func (d *decoder) postsynaptic(n *yaml.Node, path string, lk *lookup, dt float64, post int) PostsynapticInit {
+	f := d.fields(n, path, "model", "params", "vars")
+	var ps PostsynapticInit
+	name, mn, ok := d.modelName(f, n, path)
+	if !ok {
+		return ps
+	}
+	m := find(lk.custom.Postsynaptic, lk.builtin.Postsynaptic, name)
+	if m == nil {
+		d.errorf(mn, path+".model", "unknown postsynaptic model %q (have %s)", name, names(lk.custom.Postsynaptic, lk.builtin.Postsynaptic))
+		return ps
+	}
+	ps.Model = m
+	ps.Params = d.params(f["params"], n, path+".params", "model "+m.Name, m.Params)
+	ps.Derived = d.derived(m.DerivedParams, ps.Params, dt, path, f["params"].Value)
+	ps.Vars = d.vars(f["vars"], n, path+".vars", "model "+m.Name, m.Vars, post, lk)
+	return ps
+}
+
+func (d *decoder) currentSource(e entry, lk *lookup, net *Network) *CurrentSource {
+	path := "current_sources." + e.Key
+	if !isIdent(e.Key) {
+		d.errorf(e.KeyN, path, "current source name must be a C identifier, got %q", e.Key)
+		return nil
+	}
+	f := d.fields(e.Value, path, "model", "target", "params", "vars", "extra_global_params")
+	cs := &CurrentSource{Name: e.Key, Pos: d.pos(e.KeyN)}
+	if t, ok := f["target"]; ok {
+		if name, ok := d.str(t.Value, path+".target"); ok {
+			cs.Target = net.Population(name)
+			if cs.Target == nil {
+				d.errorf(t.Value, path+".target", "unknown population %q", name)
+			}
+		}
+	} else {
+		d.errorf(e.Value, path+".target", "missing: name of the population to inject into")
+	}
+	name, mn, ok := d.modelName(f, e.Value, path)
+	if !ok {
+		return nil
+	}
+	cs.Model = find(lk.custom.CurrentSources, lk.builtin.CurrentSources, name)
+	if cs.Model == nil {
+		d.errorf(mn, path+".model", "unknown current source model %q (have %s)", name, names(lk.custom.CurrentSources, lk.builtin.CurrentSources))
+		return nil
+	}
+	size := -1
+	if cs.Target != nil {
+		size = cs.Target.Size
+	}
+	owner := "model " + cs.Model.Name
+	cs.Params = d.params(f["params"], e.Value, path+".params", owner, cs.Model.Params)
+	cs.Derived = d.derived(cs.Model.DerivedParams, cs.Params, net.Sim.DT, path, f["params"].Value)
+	cs.Vars = d.vars(f["vars"], e.Value, path+".vars", owner, cs.Model.Vars, size, lk)
+	cs.EGPs = d.egpValues(f["extra_global_params"], path+".extra_global_params", owner, cs.Model.ExtraGlobalParams)
+	if cs.Target == nil {
+		return nil
+	}
+	return cs
+}
+
+// uniqueNames rejects a name used by two groups: generated C identifiers are
+// prefixed by group names, so they must not collide.
+func (d *decoder) uniqueNames(net *Network) {
+	seen := map[string]string{}
+	check := func(name, kind string, pos Pos) {
+		if prev, ok := seen[name]; ok {
+			d.diags.add(pos, kind+"."+name, "name %q is already used by %s; group names must be unique across populations, synapses and current sources", name, prev)
+			return
+		}
+		seen[name] = kind + "." + name
+	}
+	for _, p := range net.Populations {
+		check(p.Name, "populations", p.Pos)
+	}
+	for _, s := range net.Synapses {
+		check(s.Name, "synapses", s.Pos)
+	}
+	for _, c := range net.CurrentSources {
+		check(c.Name, "current_sources", c.Pos)
+	}
+}
+

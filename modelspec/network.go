@@ -1,0 +1,142 @@
+package modelspec
+
+// The network: a validated experiment document. All numeric values that a
+// sweep may vary are Values with a canonical config path, so that the sweep
+// planner can decide per path whether it becomes a literal or a runtime slot.
+
+// Value is a number from the document with its config path and position.
+type Value struct {
+	V    float64
+	Path string // canonical dotted path, e.g. populations.E.params.TauM
+	Pos  Pos
+}
+
+// Params is a set of named parameter values.
+type Params map[string]Value
+
+// VarInitKind says how a variable's initial values are given.
+type VarInitKind int
+
+const (
+	InitConstant VarInitKind = iota // one number for every element
+	InitSnippet                     // a var-init snippet with parameters
+	InitArray                       // explicit per-element values
+)
+
+// VarInit is the initialisation of one variable.
+type VarInit struct {
+	Kind     VarInitKind
+	Constant Value           // InitConstant
+	Snippet  *VarInitSnippet // InitSnippet
+	Params   Params          // InitSnippet parameters
+	Derived  Params          // InitSnippet derived parameters (computed)
+	Values   []float64       // InitArray
+	Pos      Pos
+	Path     string
+}
+
+// Population is a neuron group.
+type Population struct {
+	Name         string
+	Size         int
+	Model        *NeuronModel
+	Params       Params
+	Derived      Params
+	Vars         map[string]*VarInit
+	EGPs         map[string][]float64
+	RecordSpikes bool
+	Pos          Pos
+}
+
+// Matrix kinds of a synapse group.
+const (
+	MatrixDense  = "dense"
+	MatrixSparse = "sparse"
+)
+
+// ConnectivityInit is a sparse connectivity snippet with its parameters.
+type ConnectivityInit struct {
+	Snippet *ConnectivitySnippet
+	Params  Params
+	Derived Params
+	Pos     Pos
+}
+
+// WeightUpdate is a weight-update model instance on a synapse group.
+type WeightUpdate struct {
+	Model    *WeightUpdateModel
+	Params   Params
+	Derived  Params
+	Vars     map[string]*VarInit
+	PreVars  map[string]*VarInit
+	PostVars map[string]*VarInit
+	EGPs     map[string][]float64
+}
+
+// PostsynapticInit is a postsynaptic model instance on a synapse group.
+type PostsynapticInit struct {
+	Model   *PostsynapticModel
+	Params  Params
+	Derived Params
+	Vars    map[string]*VarInit
+}
+
+// SynapseGroup connects Source to Target.
+type SynapseGroup struct {
+	Name         string
+	Source       *Population
+	Target       *Population
+	Matrix       string
+	DelaySteps   int
+	Connectivity *ConnectivityInit // nil: dense all-to-all
+	WeightUpdate WeightUpdate
+	Postsynaptic PostsynapticInit
+	Pos          Pos
+}
+
+// CurrentSource injects current into a population.
+type CurrentSource struct {
+	Name    string
+	Model   *CurrentSourceModel
+	Target  *Population
+	Params  Params
+	Derived Params
+	Vars    map[string]*VarInit
+	EGPs    map[string][]float64
+	Pos     Pos
+}
+
+// Simulation holds the run settings.
+type Simulation struct {
+	DT        float64
+	Duration  float64 // ms
+	Precision string  // float | double
+	Seed      uint64
+	Backend   string // auto | cpu | cuda
+}
+
+// Steps is the number of time steps the simulation runs.
+func (s Simulation) Steps() uint64 {
+	return uint64(s.Duration/s.DT + 0.5)
+}
+
+// Network is a validated experiment document, in document order.
+type Network struct {
+	Name           string
+	File           string
+	Sim            Simulation
+	Custom         *Catalogue
+	Populations    []*Population
+	Synapses       []*SynapseGroup
+	CurrentSources []*CurrentSource
+}
+
+// Population returns the population called name, or nil.
+func (n *Network) Population(name string) *Population {
+	for _, p := range n.Populations {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package modelspec
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+)
+
+// Values lists every number of the network that may differ between the
+// variants of one structure group, in a fixed order: parameters, derived
+// parameters, constant initial values and the parameters of initialisation
+// snippets. Sizes, code, delays and per-element arrays are structure.
+func (n *Network) Values() []Value {
+	var out []Value
+	params := func(names []string, ps Params) {
+		for _, name := range names {
+			if v, ok := ps[name]; ok {
+				out = append(out, v)
+			}
+		}
+	}
+	derived := func(dps []DerivedParam, ps Params) {
+		for _, dp := range dps {
+			if v, ok := ps[dp.Name]; ok {
+				out = append(out, v)
+			}
+		}
+	}
+	vars := func(decl []Var, vis map[string]*VarInit) {
+		for _, v := range decl {
+			vi := vis[v.Name]
+			switch {
+			case vi == nil:
+			case vi.Kind == InitConstant:
+				out = append(out, vi.Constant)
+			case vi.Kind == InitSnippet:
+				params(vi.Snippet.Params, vi.Params)
+				derived(vi.Snippet.DerivedParams, vi.Derived)
+			}
+		}
+	}
+	for _, p := range n.Populations {
+		params(p.Model.Params, p.Params)
+		derived(p.Model.DerivedParams, p.Derived)
+		vars(p.Model.Vars, p.Vars)
+	}
+	for _, s := range n.Synapses {
+		if c := s.Connectivity; c != nil {
+			params(c.Snippet.Params, c.Params)
+			derived(c.Snippet.DerivedParams, c.Derived)
+		}
+		wu := s.WeightUpdate
+		params(wu.Model.Params, wu.Params)
+		derived(wu.Model.DerivedParams, wu.Derived)
+		vars(wu.Model.Vars, wu.Vars)
+		vars(wu.Model.PreVars, wu.PreVars)
+		vars(wu.Model.PostVars, wu.PostVars)
+		ps := s.Postsynaptic
+		params(ps.Model.Params, ps.Params)
+		derived(ps.Model.DerivedParams, ps.Derived)
+		vars(ps.Model.Vars, ps.Vars)
+	}
+	for _, c := range n.CurrentSources {
+		params(c.Model.Params, c.Params)
+		derived(c.Model.DerivedParams, c.Derived)
+		vars(c.Model.Vars, c.Vars)
+	}
+	return out
+}
+
+// StructureDigest is a hex digest of everything in the network that changes
+// generated code other than the numbers listed by Values: model definitions,
+// sizes, matrix kinds, delays, initialisation kinds, per-element arrays,
+// extra global parameter data, recording, dt and precision.
+func (n *Network) StructureDigest() string {
+	type varShape struct {
+		Name    string
+		Kind    VarInitKind
+		Snippet *VarInitSnippet `json:",omitempty"`
+		Values  []float64       `json:",omitempty"`
+	}
+	shapes := func(vis map[string]*VarInit) []varShape {
+		var out []varShape
+		for _, name := range sortedKeys(vis) {
+			vi := vis[name]
+			out = append(out, varShape{Name: name, Kind: vi.Kind, Snippet: vi.Snippet, Values: vi.Values})
+		}
+		return out
+	}
+	type pop struct {
+		Name   string
+		Size   int
+		Model  *NeuronModel
+		Vars   []varShape
+		EGPs   map[string][]float64
+		Record bool
+	}
+	type syn struct {
+		Name, Source, Target, Matrix string
+		DelaySteps                   int
+		Connectivity                 *ConnectivitySnippet
+		WU                           *WeightUpdateModel
+		WUVars, WUPre, WUPost        []varShape
+		WUEGPs                       map[string][]float64
+		PS                           *PostsynapticModel
+		PSVars                       []varShape
+	}
+	type cs struct {
+		Name, Target string
+		Model        *CurrentSourceModel
+		Vars         []varShape
+		EGPs         map[string][]float64
+	}
+	doc := struct {
+		DT        float64
+		Precision string
+		Pops      []pop
+		Syns      []syn
+		CSs       []cs
+	}{DT: n.Sim.DT, Precision: n.Sim.Precision}
+	for _, p := range n.Populations {
+		doc.Pops = append(doc.Pops, pop{p.Name, p.Size, p.Model, shapes(p.Vars), p.EGPs, p.RecordSpikes})
+	}
+	for _, s := range n.Synapses {
+		sy := syn{Name: s.Name, Source: s.Source.Name, Target: s.Target.Name, Matrix: s.Matrix, DelaySteps: s.DelaySteps,
+			WU: s.WeightUpdate.Model, WUVars: shapes(s.WeightUpdate.Vars), WUPre: shapes(s.WeightUpdate.PreVars),
+			WUPost: shapes(s.WeightUpdate.PostVars), WUEGPs: s.WeightUpdate.EGPs,
+			PS: s.Postsynaptic.Model, PSVars: shapes(s.Postsynaptic.Vars)}
+		if s.Connectivity != nil {
+			sy.Connectivity = s.Connectivity.Snippet
+		}
+		doc.Syns = append(doc.Syns, sy)
+	}
+	for _, c := range n.CurrentSources {
+		doc.CSs = append(doc.CSs, cs{c.Name, c.Target.Name, c.Model, shapes(c.Vars), c.EGPs})
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		panic("modelspec: structure digest: " + err.Error()) // only plain data: cannot fail
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
