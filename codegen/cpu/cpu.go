@@ -100,35 +100,7 @@ func (g *gen) rowLength(s *modelspec.SynapseGroup) (int, error) {
 	if n, ok := g.opts.MaxRowLength[s.Name]; ok {
 		return n, nil
 	}
-	return MaxRowLength(s)
-}
-
-// MaxRowLength evaluates a sparse group's maximum row length from its
-// connectivity snippet (num_post when the snippet does not say).
-func MaxRowLength(s *modelspec.SynapseGroup) (int, error) {
-	c := s.Connectivity
-	if c == nil || c.Snippet.MaxRowLength == "" {
-		return s.Target.Size, nil
-	}
-	vars := map[string]float64{"num_pre": float64(s.Source.Size), "num_post": float64(s.Target.Size)}
-	for k, v := range c.Params {
-		vars[k] = v.V
-	}
-	for k, v := range c.Derived {
-		vars[k] = v.V
-	}
-	v, err := modelspec.EvalExpr(c.Snippet.MaxRowLength, vars)
-	if err != nil {
-		return 0, fmt.Errorf("%s: synapses.%s.connectivity: max row length of %s: %v", c.Pos, s.Name, c.Snippet.Name, err)
-	}
-	n := int(v)
-	if n > s.Target.Size {
-		n = s.Target.Size
-	}
-	if n < 1 {
-		n = 1
-	}
-	return n, nil
+	return codegen.MaxRowLength(s)
 }
 
 // ---- names and values ----

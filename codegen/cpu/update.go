@@ -143,7 +143,7 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 	sc := codegen.NewScope()
 	g.bindParams(sc, m.Params, p.Params, m.DerivedParams, p.Derived)
 	for _, v := range m.Vars {
-		sc.Vars[v.Name] = "l_" + v.Name
+		sc.Vars[v.Name] = "l" + v.Name
 	}
 	sc.Vars["Isyn"] = "Isyn"
 	for _, a := range m.AdditionalInputVars {
@@ -197,7 +197,7 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 		w.Open("for (uint32_t id = 0; id < %d; id++) {", p.Size)
 		for _, v := range m.Vars {
 			ve, _ := g.varEntry(p.Name, "neuron", v.Name)
-			w.Line("%s l_%s = %s[id];", ve.ctype, v.Name, ve.field)
+			w.Line("%s l%s = %s[id];", ve.ctype, v.Name, ve.field)
 		}
 		w.Line("scalar Isyn = 0;")
 		for _, a := range m.AdditionalInputVars {
@@ -286,7 +286,7 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 		}
 		for _, v := range m.Vars {
 			ve, _ := g.varEntry(p.Name, "neuron", v.Name)
-			w.Line("%s[id] = l_%s;", ve.field, v.Name)
+			w.Line("%s[id] = l%s;", ve.field, v.Name)
 		}
 		w.Close("}")
 		return nil
@@ -325,7 +325,7 @@ func (g *gen) spikeCode(s *modelspec.SynapseGroup, code, field string, p *models
 		sc.Vars[v.Name] = ve.field + "[id]"
 	}
 	for _, v := range p.Model.Vars {
-		sc.Vars[v.Name+suffix] = "l_" + v.Name
+		sc.Vars[v.Name+suffix] = "l" + v.Name
 	}
 	sc.Vars["id"+suffix] = "id"
 	sc.Vars["t"] = "t"

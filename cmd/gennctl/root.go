@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+
+	"github.com/gennctl/gennctl/modelspec"
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFailure  = 1
+	exitBadInput = 2
+)
+
+// Version information, set at build time with
+// -ldflags "-X main.version=... -X main.commit=...".
+var (
+	version = "0.1.0-dev"
+	commit  = ""
+)
+
+// buildInfo returns the version, VCS commit and dirty flag of this binary.
+func buildInfo() (ver, rev string, dirty bool) {
+	ver, rev = version, commit
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				if rev == "" {
+					rev = s.Value
+				}
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	return ver, rev, dirty
+}
+
+// badInput marks errors that are the user's input (exit 2).
+type badInput struct{ err error }
+
+func (b badInput) Error() string { return b.err.Error() }
+func (b badInput) Unwrap() error { return b.err }
+
+// exitCode maps an error to the process exit status.
+func exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ds modelspec.Diagnostics
+	var d modelspec.Diagnostic
+	var bi badInput
+	if errors.As(err, &ds) || errors.As(err, &d) || errors.As(err, &bi) {
+		return exitBadInput
+	}
+	return exitFailure
+}
+
+// execute runs the CLI and returns the exit status.
+func execute(args []string, stdout, stderr io.Writer) int {
+	v := viper.New()
+	v.SetEnvPrefix("GENNCTL")
+	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	v.AutomaticEnv()
+	root := newRoot(v, stdout, stderr)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err != nil {
+		fmt.Fprintln(stderr, "gennctl: "+strings.ReplaceAll(err.Error(), "\n", "\ngennctl: "))
+	}
+	return exitCode(err)
+}
+
+func newRoot(v *viper.Viper, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "gennctl",
+		Short: "Run spiking neural network parameter sweeps (GeNN models) in batches",
+		Long: `gennctl runs GeNN-style spiking network models described in one YAML file.
+
+It expands the file's parameter sweep into variants, generates C code once per
+distinct network structure, compiles it into a cached module, runs the variants
+in batches on worker processes, writes spikes as Apache Arrow files and records
+provenance in SQLite.
+
+Settings come from flags, GENNCTL_* environment variables (GENNCTL_CACHE,
+GENNCTL_WORKERS, ...) and an optional settings file (--settings).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().String("settings", "", "settings file (YAML/TOML/JSON) with defaults for flags, e.g. cache: /scratch/gennctl")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if f, _ := cmd.Flags().GetString("settings"); f != "" {
+			v.SetConfigFile(f)
+			if err := v.ReadInConfig(); err != nil {
+				return badInput{fmt.Errorf("settings file: %w", err)}
+			}
+		}
+		return v.BindPFlags(cmd.Flags())
+	}
+	root.AddCommand(newSweepCmd(v, stdout, stderr), newValidateCmd(stdout), newVersionCmd(stdout), newWorkerCmd())
+	return root
+}

@@ -1,0 +1,24 @@
+/* Loader side of the gennctl module ABI (codegen.ABIHeader): function
+   pointer types for every exported symbol, and trampolines that call them.
+   TestLoaderPrototypesMatchABIHeader checks these types against the header. */
+#ifndef GN_LOADER_H
+#define GN_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct gn_ctx gn_ctx;
+
+typedef const char *(*gn_describe_fn)(void);
+typedef gn_ctx *(*gn_create_fn)(uint32_t batch, const uint64_t *seeds, const double *runtime, char *err, size_t errlen);
+typedef int (*gn_init_fn)(gn_ctx *ctx);
+typedef int (*gn_step_fn)(gn_ctx *ctx, uint32_t n);
+typedef uint64_t (*gn_timestep_fn)(gn_ctx *ctx);
+typedef size_t (*gn_spikes_pending_fn)(gn_ctx *ctx);
+typedef size_t (*gn_drain_spikes_fn)(gn_ctx *ctx, uint32_t *pop, uint32_t *variant, uint32_t *neuron, uint32_t *step, size_t cap);
+typedef int (*gn_get_var_fn)(gn_ctx *ctx, uint32_t var, uint32_t variant, double *out);
+typedef int (*gn_set_var_fn)(gn_ctx *ctx, uint32_t var, uint32_t variant, const double *in);
+typedef const char *(*gn_error_fn)(gn_ctx *ctx);
+typedef void (*gn_destroy_fn)(gn_ctx *ctx);
+
+#endif

@@ -1,0 +1,233 @@
+package gpu
+
+/*
+#include <sys/utsname.h>
+#include <string.h>
+
+static void gn_uname_machine(char *out, size_t n) {
+	struct utsname u;
+	if (uname(&u) != 0) { out[0] = 0; return; }
+	strncpy(out, u.machine, n - 1);
+	out[n - 1] = 0;
+}
+*/
+import "C"
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"unsafe"
+)
+
+// DefaultCFlags are the flags every C module is compiled with. They are the
+// one place to change code generation settings; everything here is part of
+// the cache key. Floating point must stay reproducible (a variant's output is
+// bit-identical across runs and batches), so no -ffast-math and no FMA
+// contraction.
+var DefaultCFlags = []string{"-O2", "-fPIC", "-shared", "-std=c11", "-ffp-contract=off"}
+
+// DefaultCLibs are the libraries linked into every C module (after the
+// sources on the command line).
+var DefaultCLibs = []string{"-lm"}
+
+// Toolchain is a C compiler and the flags a module is built with. Every field
+// goes into the module cache key.
+type Toolchain struct {
+	// CC is the compiler command as given ($CC or "cc"); it may hold extra
+	// words ("ccache gcc"), split on white space when run.
+	CC string
+	// Path is the resolved executable of CC's first word.
+	Path string
+	// Version is the first line of `CC --version`.
+	Version string
+	// Flags are the compile flags (DefaultCFlags unless changed).
+	Flags []string
+	// Libs are the link libraries appended after the sources (DefaultCLibs).
+	Libs []string
+	// Arch is the target CPU (uname -m, plus the host CPU model when a
+	// flag asks for -march=native / -mcpu=native). Empty means "this host",
+	// filled in by Build.
+	Arch string
+}
+
+// DetectCC finds the C compiler: $CC if set, else "cc". It runs
+// `CC --version` and records the first line.
+func DetectCC() (Toolchain, error) {
+	cc := strings.TrimSpace(os.Getenv("CC"))
+	if cc == "" {
+		cc = "cc"
+	}
+	return NewToolchain(cc)
+}
+
+// NewToolchain describes compiler command cc with the default flags.
+func NewToolchain(cc string) (Toolchain, error) {
+	words := strings.Fields(cc)
+	if len(words) == 0 {
+		return Toolchain{}, errors.New("gpu: empty C compiler command")
+	}
+	path, err := exec.LookPath(words[0])
+	if err != nil {
+		return Toolchain{}, fmt.Errorf("gpu: C compiler %q not found (set $CC): %w", words[0], err)
+	}
+	args := append(append([]string{}, words[1:]...), "--version")
+	out, err := exec.Command(path, args...).CombinedOutput()
+	if err != nil {
+		return Toolchain{}, fmt.Errorf("gpu: %s --version failed: %v: %s", cc, err, strings.TrimSpace(string(out)))
+	}
+	version := strings.TrimSpace(firstLine(string(out)))
+	tc := Toolchain{
+		CC:      cc,
+		Path:    path,
+		Version: version,
+		Flags:   append([]string{}, DefaultCFlags...),
+		Libs:    append([]string{}, DefaultCLibs...),
+	}
+	tc.Arch = TargetArch(tc.Flags)
+	return tc, nil
+}
+
+// argv is the compiler command line for the given sources and output.
+func (tc Toolchain) argv(sources []string, output string) (string, []string) {
+	words := strings.Fields(tc.CC)
+	exe := tc.Path
+	if exe == "" {
+		exe = words[0]
+	}
+	args := append([]string{}, words[1:]...)
+	args = append(args, tc.Flags...)
+	args = append(args, "-o", output)
+	args = append(args, sources...)
+	args = append(args, tc.Libs...)
+	return exe, args
+}
+
+// AllFlags is Flags followed by Libs, as recorded in provenance.
+func (tc Toolchain) AllFlags() []string {
+	return append(append([]string{}, tc.Flags...), tc.Libs...)
+}
+
+// HostArch is the machine name of this host (uname -m, e.g. "x86_64"),
+// falling back to runtime.GOARCH.
+func HostArch() string {
+	var buf [128]C.char
+	C.gn_uname_machine(&buf[0], C.size_t(len(buf)))
+	m := C.GoString((*C.char)(unsafe.Pointer(&buf[0])))
+	if m == "" {
+		return runtime.GOARCH
+	}
+	return m
+}
+
+// TargetArch is the target CPU for code compiled with flags on this host:
+// HostArch, and when a flag tunes for the host CPU (-march=native,
+// -mcpu=native, -mtune=native) also a digest of the CPU model and feature
+// flags, since such a module may not run on another CPU of the same arch.
+func TargetArch(flags []string) string {
+	arch := HostArch()
+	for _, f := range flags {
+		if strings.HasSuffix(f, "=native") {
+			return arch + "/native-" + cpuModelDigest()
+		}
+	}
+	return arch
+}
+
+// cpuModelDigest identifies the host CPU model and features from
+// /proc/cpuinfo (first processor only).
+func cpuModelDigest() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	defer f.Close()
+	h := sha256.New()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" {
+			break // end of first processor block
+		}
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "vendor_id", "cpu family", "model", "model name", "flags",
+			"CPU implementer", "CPU architecture", "CPU variant", "CPU part", "Features":
+			fmt.Fprintf(h, "%s=%s\n", strings.TrimSpace(k), strings.TrimSpace(v))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// CPUSlots is the number of CPU cores this process may use: runtime.NumCPU
+// (which honours the scheduler affinity mask), lowered by a GOMAXPROCS
+// environment variable and by a cgroup v2 CPU quota when present.
+func CPUSlots() int {
+	n := runtime.NumCPU()
+	if v := strings.TrimSpace(os.Getenv("GOMAXPROCS")); v != "" {
+		if m, err := strconv.Atoi(v); err == nil && m > 0 && m < n {
+			n = m
+		}
+	}
+	if q := cgroupCPUQuota(); q > 0 && q < n {
+		n = q
+	}
+	if n < 1 {
+		n = 1
+	}
+	return n
+}
+
+// cgroupCPUQuota reads the cgroup v2 cpu.max of this process, rounded up to
+// whole CPUs; 0 when there is no limit or it cannot be read.
+func cgroupCPUQuota() int {
+	paths := []string{}
+	if b, err := os.ReadFile("/proc/self/cgroup"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if rest, ok := strings.CutPrefix(line, "0::"); ok {
+				paths = append(paths, "/sys/fs/cgroup"+strings.TrimRight(rest, "/")+"/cpu.max")
+			}
+		}
+	}
+	paths = append(paths, "/sys/fs/cgroup/cpu.max")
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		fields := strings.Fields(string(bytes.TrimSpace(b)))
+		if len(fields) != 2 || fields[0] == "max" {
+			return 0
+		}
+		quota, err1 := strconv.ParseFloat(fields[0], 64)
+		period, err2 := strconv.ParseFloat(fields[1], 64)
+		if err1 != nil || err2 != nil || quota <= 0 || period <= 0 {
+			return 0
+		}
+		c := int(quota / period)
+		if float64(c)*period < quota {
+			c++
+		}
+		return c
+	}
+	return 0
+}

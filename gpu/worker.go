@@ -1,0 +1,656 @@
+package gpu
+
+/*
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+// Move the protocol off fd 1: return a close-on-exec duplicate of fd 1 and
+// point fd 1 at fd 2, so anything user code prints goes to stderr. stdout
+// is made line buffered so that prints show up before a crash.
+static int gn_steal_stdout(void) {
+	fflush(stdout);
+	int fd = fcntl(1, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0) return -1;
+	if (dup2(2, 1) < 0) { close(fd); return -1; }
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return fd;
+}
+
+// Likewise for fd 0: return a private duplicate and put /dev/null on fd 0
+// so user code reading stdin cannot consume protocol bytes.
+static int gn_steal_stdin(void) {
+	int fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0) return -1;
+	int nul = open("/dev/null", O_RDONLY);
+	if (nul < 0) { close(fd); return -1; }
+	if (dup2(nul, 0) < 0) { close(fd); close(nul); return -1; }
+	close(nul);
+	return fd;
+}
+
+static void gn_flush_stdio(void) { fflush(stdout); fflush(stderr); }
+*/
+import "C"
+
+import (
+	"bufio"
+	"context"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gennctl/gennctl/codegen"
+)
+
+// ProtocolVersion changes whenever Job or Message change meaning.
+const ProtocolVersion = 1
+
+// protocolMagic starts a worker's output, before the gob stream, so that a
+// program that is not a worker is recognised before its output is decoded.
+const protocolMagic = "gennctl-worker\n"
+
+// Job asks a worker to run one batch of variants of one module.
+type Job struct {
+	ID         string
+	ModulePath string
+	Seeds      []uint64  // one per variant; the batch size is len(Seeds)
+	Runtime    []float64 // len(Seeds)*len(Description.Runtime), row-major by variant
+	Steps      uint64    // time steps to simulate
+	DrainEvery uint32    // steps between spike drains (0: DefaultDrainEvery)
+}
+
+// DefaultDrainEvery is used when Job.DrainEvery is 0.
+const DefaultDrainEvery = 1000
+
+// SpikeChunk is a batch of recorded spikes, in the order the module
+// recorded them (see SpikeBuffer).
+type SpikeChunk struct {
+	Pop, Variant, Neuron, Step []uint32
+}
+
+// Len is the number of spikes in the chunk.
+func (c SpikeChunk) Len() int { return len(c.Pop) }
+
+// Done ends a successful job.
+type Done struct {
+	Steps    uint64        // time steps simulated
+	Spikes   uint64        // spikes sent
+	Wall     time.Duration // whole job, load to last drain
+	InitWall time.Duration // load + gn_create + gn_init
+}
+
+// Failed ends a job that failed without killing the worker (the module did
+// not load, gn_create/gn_init/gn_step reported an error).
+type Failed struct {
+	Msg string
+}
+
+// Hello is the first message a worker sends.
+type Hello struct {
+	Protocol int
+	ABI      int
+	Pid      int
+}
+
+// Message is the envelope of everything a worker writes; exactly one field
+// is set. JobID names the job a Chunk, Done or Failed belongs to.
+type Message struct {
+	JobID  string
+	Hello  *Hello
+	Chunk  *SpikeChunk
+	Done   *Done
+	Failed *Failed
+}
+
+// maxChunkSpikes bounds the spikes in one message (16 MiB).
+const maxChunkSpikes = 1 << 20
+
+// ServeWorker is the worker process's main loop: it reads gob-encoded Jobs
+// from in until EOF, runs each and writes Messages to out. Modules are
+// loaded once per path and kept loaded.
+//
+// When out is the process's standard output (fd 1), the protocol is moved to
+// a private duplicate of it and fd 1 is pointed at stderr first, so output
+// printed by user code cannot corrupt the protocol. ServeWorker returns nil
+// at EOF on in.
+func ServeWorker(in io.Reader, out io.Writer) error {
+	if f, ok := out.(*os.File); ok && f.Fd() == 1 {
+		fd := C.gn_steal_stdout()
+		if fd < 0 {
+			return errors.New("gpu: worker: cannot redirect stdout")
+		}
+		pf := os.NewFile(uintptr(fd), "worker-protocol-out")
+		defer pf.Close()
+		out = pf
+	}
+	if f, ok := in.(*os.File); ok && f.Fd() == 0 {
+		fd := C.gn_steal_stdin()
+		if fd < 0 {
+			return errors.New("gpu: worker: cannot redirect stdin")
+		}
+		pf := os.NewFile(uintptr(fd), "worker-protocol-in")
+		defer pf.Close()
+		in = pf
+	}
+	// Keep the job loop on one OS thread: GPU runtimes keep per-thread
+	// state (current device/context).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+
+	bw := bufio.NewWriterSize(out, 1<<20)
+	bw.WriteString(protocolMagic)
+	enc := gob.NewEncoder(bw)
+	send := func(m Message) error {
+		if err := enc.Encode(&m); err != nil {
+			return fmt.Errorf("gpu: worker: writing: %w", err)
+		}
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("gpu: worker: writing: %w", err)
+		}
+		return nil
+	}
+	if err := send(Message{Hello: &Hello{Protocol: ProtocolVersion, ABI: codegen.ABIVersion, Pid: os.Getpid()}}); err != nil {
+		return err
+	}
+	dec := gob.NewDecoder(bufio.NewReader(in))
+	modules := map[string]*Module{}
+	var buf SpikeBuffer
+	for {
+		var job Job
+		if err := dec.Decode(&job); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("gpu: worker: reading job: %w", err)
+		}
+		done, err := runJob(job, modules, &buf, func(c SpikeChunk) error {
+			return send(Message{JobID: job.ID, Chunk: &c})
+		})
+		C.gn_flush_stdio()
+		var m Message
+		if err != nil {
+			var we *writeError
+			if errors.As(err, &we) {
+				return we.err // the orchestrator is gone
+			}
+			m = Message{JobID: job.ID, Failed: &Failed{Msg: err.Error()}}
+		} else {
+			m = Message{JobID: job.ID, Done: &done}
+		}
+		if err := send(m); err != nil {
+			return err
+		}
+	}
+}
+
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+
+func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, emit func(SpikeChunk) error) (Done, error) {
+	start := time.Now()
+	m := modules[job.ModulePath]
+	if m == nil {
+		var err error
+		if m, err = Load(job.ModulePath); err != nil {
+			return Done{}, err
+		}
+		modules[job.ModulePath] = m
+	}
+	inst, err := m.Create(len(job.Seeds), job.Seeds, job.Runtime)
+	if err != nil {
+		return Done{}, err
+	}
+	defer inst.Close()
+	if err := inst.Init(); err != nil {
+		return Done{}, err
+	}
+	done := Done{InitWall: time.Since(start)}
+	every := uint64(job.DrainEvery)
+	if every == 0 {
+		every = DefaultDrainEvery
+	}
+	drain := func() error {
+		buf.Reset()
+		if _, err := inst.DrainSpikes(buf); err != nil {
+			return err
+		}
+		for lo := 0; lo < buf.Len(); lo += maxChunkSpikes {
+			hi := min(lo+maxChunkSpikes, buf.Len())
+			c := SpikeChunk{Pop: buf.Pop[lo:hi], Variant: buf.Variant[lo:hi], Neuron: buf.Neuron[lo:hi], Step: buf.Step[lo:hi]}
+			if err := emit(c); err != nil {
+				return &writeError{err}
+			}
+			done.Spikes += uint64(hi - lo)
+		}
+		return nil
+	}
+	if err := drain(); err != nil { // spikes recorded by init, if any
+		return Done{}, err
+	}
+	for done.Steps < job.Steps {
+		n := min(every, job.Steps-done.Steps)
+		if err := inst.Step(uint32(n)); err != nil {
+			return Done{}, fmt.Errorf("%w (at time step %d)", err, inst.Timestep())
+		}
+		done.Steps += n
+		if err := drain(); err != nil {
+			return Done{}, err
+		}
+	}
+	done.Wall = time.Since(start)
+	return done, nil
+}
+
+// ---------------------------------------------------------------------------
+// Orchestrator side
+
+// Worker is a worker process seen from the orchestrator. Its methods are
+// not safe for concurrent use (one job at a time), except Kill and Pid.
+type Worker struct {
+	cmd    *exec.Cmd
+	ctx    context.Context
+	stdin  *os.File
+	stdout *os.File
+	enc    *gob.Encoder
+	bw     *bufio.Writer
+	dec    *gob.Decoder
+	stderr *ringBuffer
+	hello  Hello
+
+	exited  chan struct{} // closed when the process has been waited for
+	waitErr error
+	state   *os.ProcessState
+
+	broken error // set once the worker can take no more jobs
+}
+
+// WorkerDiedError is returned when the worker process ends (crash, signal,
+// exit) or breaks the protocol before finishing a job.
+type WorkerDiedError struct {
+	Pid      int
+	JobID    string
+	ExitCode int // -1 when killed by a signal or still running
+	// Signal that killed the worker or that the Go runtime reported
+	// before exiting (a fault in C code makes Go print a report and exit
+	// with status 2), e.g. "segmentation fault", "aborted", "killed".
+	Signal string
+	Status string // the process state as Go prints it, e.g. "signal: killed"
+	Stderr string // tail of the worker's stderr
+	// CrashedIn is the ABI function running when a fatal signal hit
+	// (e.g. "gn_step"), when the worker's crash report says.
+	CrashedIn string
+	Err       error // what the orchestrator saw: EOF, a decode error, the context's error
+}
+
+func (e *WorkerDiedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "worker %d died", e.Pid)
+	if e.JobID != "" {
+		fmt.Fprintf(&b, " running job %s", e.JobID)
+	}
+	switch {
+	case e.Status != "":
+		fmt.Fprintf(&b, ": %s", e.Status)
+	case e.Err != nil:
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	if e.Signal != "" && !strings.Contains(e.Status, e.Signal) {
+		fmt.Fprintf(&b, " (%s", e.Signal)
+		if e.CrashedIn != "" {
+			fmt.Fprintf(&b, " in %s", e.CrashedIn)
+		}
+		b.WriteString(")")
+	}
+	if e.Err != nil && e.Status != "" && !errors.Is(e.Err, io.EOF) && !errors.Is(e.Err, io.ErrUnexpectedEOF) {
+		fmt.Fprintf(&b, " (%v)", e.Err)
+	}
+	if s := stderrSummary(e.Stderr); s != "" {
+		fmt.Fprintf(&b, "\nworker stderr (tail):\n%s", s)
+	}
+	return b.String()
+}
+
+// Unwrap gives the underlying cause (e.g. context.Canceled).
+func (e *WorkerDiedError) Unwrap() error { return e.Err }
+
+// JobFailedError is a job the worker reported as failed (Failed message);
+// the worker is still usable.
+type JobFailedError struct {
+	JobID string
+	Msg   string
+}
+
+func (e *JobFailedError) Error() string { return fmt.Sprintf("job %s failed: %s", e.JobID, e.Msg) }
+
+// StderrTailBytes is how much of a worker's stderr is kept.
+const StderrTailBytes = 64 << 10
+
+// handshakeTimeout bounds how long StartWorker waits for the Hello.
+var handshakeTimeout = 60 * time.Second
+
+// StartWorker starts argv as a worker process (for gennctl:
+// [os.Executable(), "worker"]) and waits for its hello. env follows
+// exec.Cmd.Env: nil inherits this process's environment, otherwise it is
+// the whole environment (use append(os.Environ(), ...) to add to it).
+// Cancelling ctx kills the worker.
+func StartWorker(ctx context.Context, argv []string, env []string) (*Worker, error) {
+	if len(argv) == 0 {
+		return nil, errors.New("gpu: StartWorker: empty argv")
+	}
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		inR.Close()
+		inW.Close()
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = env
+	cmd.Stdin = inR
+	cmd.Stdout = outW
+	rb := newRingBuffer(StderrTailBytes)
+	cmd.Stderr = rb
+	cmd.WaitDelay = 2 * time.Second
+	if err := cmd.Start(); err != nil {
+		inR.Close()
+		inW.Close()
+		outR.Close()
+		outW.Close()
+		return nil, fmt.Errorf("gpu: starting worker %s: %w", argv[0], err)
+	}
+	inR.Close()
+	outW.Close()
+	w := &Worker{
+		cmd: cmd, ctx: ctx, stdin: inW, stdout: outR, stderr: rb,
+		exited: make(chan struct{}),
+	}
+	w.bw = bufio.NewWriter(inW)
+	w.enc = gob.NewEncoder(w.bw)
+	br := bufio.NewReaderSize(outR, 1<<20)
+	w.dec = gob.NewDecoder(br)
+	go func() {
+		w.waitErr = cmd.Wait()
+		w.state = cmd.ProcessState
+		close(w.exited)
+	}()
+
+	// Handshake, bounded in time.
+	timer := time.AfterFunc(handshakeTimeout, func() { _ = cmd.Process.Kill() })
+	var m Message
+	magic := make([]byte, len(protocolMagic))
+	n, err := io.ReadFull(br, magic)
+	if n > 0 && string(magic[:n]) != protocolMagic[:n] {
+		err = fmt.Errorf("not a gennctl worker (output starts %q)", magic[:n])
+	}
+	if err == nil {
+		err = w.dec.Decode(&m)
+	}
+	timedOut := !timer.Stop()
+	if err == nil && m.Hello == nil {
+		err = errors.New("first message is not a hello")
+	}
+	if err == nil && m.Hello.Protocol != ProtocolVersion {
+		err = fmt.Errorf("worker speaks protocol %d, want %d (stale binary?)", m.Hello.Protocol, ProtocolVersion)
+	}
+	if err != nil {
+		if timedOut {
+			err = fmt.Errorf("no hello within %v", handshakeTimeout)
+		}
+		de := w.died("", fmt.Errorf("worker handshake: %w", err))
+		w.stdin.Close()
+		w.stdout.Close()
+		return nil, de
+	}
+	w.hello = *m.Hello
+	return w, nil
+}
+
+// Pid is the worker's process id.
+func (w *Worker) Pid() int { return w.cmd.Process.Pid }
+
+// Stderr is the tail of what the worker wrote to stderr so far.
+func (w *Worker) Stderr() string { return w.stderr.String() }
+
+// Run sends job to the worker and calls onChunk (which may be nil) for every
+// chunk of spikes, in order, until the worker finishes the job. A job the
+// worker reports as failed returns a *JobFailedError and the worker remains
+// usable. If the worker process dies or breaks the protocol, Run returns a
+// *WorkerDiedError and the worker is unusable. If onChunk returns an error,
+// the worker is killed (its output cannot be resynchronised) and Run returns
+// that error.
+func (w *Worker) Run(job Job, onChunk func(SpikeChunk) error) (Done, error) {
+	if w.broken != nil {
+		return Done{}, fmt.Errorf("gpu: worker %d unusable: %w", w.Pid(), w.broken)
+	}
+	if err := w.enc.Encode(&job); err == nil {
+		err = w.bw.Flush()
+		if err != nil {
+			return Done{}, w.fail(w.died(job.ID, err))
+		}
+	} else {
+		// An encoding error of our own data (not a broken pipe) leaves
+		// the stream in an unknown state as well.
+		return Done{}, w.fail(w.died(job.ID, err))
+	}
+	for {
+		var m Message
+		if err := w.dec.Decode(&m); err != nil {
+			return Done{}, w.fail(w.died(job.ID, err))
+		}
+		if m.JobID != job.ID {
+			return Done{}, w.fail(w.died(job.ID, fmt.Errorf("protocol error: message for job %q", m.JobID)))
+		}
+		switch {
+		case m.Chunk != nil:
+			if onChunk == nil {
+				continue
+			}
+			if err := onChunk(*m.Chunk); err != nil {
+				w.Kill()
+				w.broken = fmt.Errorf("killed after chunk callback error: %w", err)
+				return Done{}, err
+			}
+		case m.Done != nil:
+			return *m.Done, nil
+		case m.Failed != nil:
+			return Done{}, &JobFailedError{JobID: job.ID, Msg: m.Failed.Msg}
+		default:
+			return Done{}, w.fail(w.died(job.ID, errors.New("protocol error: empty message")))
+		}
+	}
+}
+
+func (w *Worker) fail(err *WorkerDiedError) error {
+	w.broken = err
+	return err
+}
+
+// died builds a WorkerDiedError after a protocol failure, waiting briefly
+// for the process to end (and killing it if it does not).
+func (w *Worker) died(jobID string, cause error) *WorkerDiedError {
+	if !errors.Is(cause, io.EOF) && !errors.Is(cause, io.ErrUnexpectedEOF) {
+		// The process may be alive but its output is unusable.
+		_ = w.cmd.Process.Kill()
+	}
+	select {
+	case <-w.exited:
+	case <-time.After(5 * time.Second):
+		_ = w.cmd.Process.Kill()
+		<-w.exited
+	}
+	e := &WorkerDiedError{Pid: w.cmd.Process.Pid, JobID: jobID, ExitCode: -1, Err: cause}
+	if w.ctx.Err() != nil {
+		e.Err = fmt.Errorf("%w (%v)", w.ctx.Err(), cause)
+	}
+	if st := w.state; st != nil {
+		e.Status = st.String()
+		e.ExitCode = st.ExitCode()
+		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			e.Signal = ws.Signal().String()
+		}
+	}
+	e.Stderr = w.stderr.String()
+	if sig, fn := goCrashReport(e.Stderr); sig != "" {
+		// The Go runtime caught the fault in user code and exited 2.
+		if e.Signal == "" {
+			e.Signal = sig
+		}
+		e.CrashedIn = fn
+	}
+	return e
+}
+
+var (
+	goCrashHeader = regexp.MustCompile(`(?m)^(SIG[A-Z0-9]+): .*$`)
+	goCgoFrame    = regexp.MustCompile(`gpu\._Cfunc_call_(\w+)\(`)
+)
+
+// goCrashReport finds the Go runtime's report of a fatal signal (which it
+// prints when a signal arrives in C code, then exits with status 2) and
+// returns the signal's description and the ABI function that was running.
+func goCrashReport(stderr string) (signal, fn string) {
+	loc := goCrashHeader.FindStringSubmatchIndex(stderr)
+	if loc == nil {
+		return "", ""
+	}
+	name := stderr[loc[2]:loc[3]]
+	signal = name
+	for _, s := range []syscall.Signal{syscall.SIGSEGV, syscall.SIGABRT, syscall.SIGBUS, syscall.SIGFPE,
+		syscall.SIGILL, syscall.SIGTRAP, syscall.SIGSYS} {
+		if signalName(s) == name {
+			signal = s.String()
+		}
+	}
+	if m := goCgoFrame.FindStringSubmatch(stderr[loc[0]:]); m != nil {
+		fn = "gn_" + m[1]
+	}
+	return signal, fn
+}
+
+func signalName(s syscall.Signal) string {
+	switch s {
+	case syscall.SIGSEGV:
+		return "SIGSEGV"
+	case syscall.SIGABRT:
+		return "SIGABRT"
+	case syscall.SIGBUS:
+		return "SIGBUS"
+	case syscall.SIGFPE:
+		return "SIGFPE"
+	case syscall.SIGILL:
+		return "SIGILL"
+	case syscall.SIGTRAP:
+		return "SIGTRAP"
+	case syscall.SIGSYS:
+		return "SIGSYS"
+	}
+	return ""
+}
+
+// stderrSummary is the worker's stderr for an error message: what user
+// code printed, the Go runtime's crash header (without the goroutine
+// dump), at most maxSummaryLines lines.
+func stderrSummary(stderr string) string {
+	s := stderr
+	if loc := goCrashHeader.FindStringIndex(s); loc != nil {
+		rest := s[loc[0]:]
+		if i := strings.Index(rest, "\n\n"); i >= 0 {
+			rest = rest[:i]
+		}
+		s = s[:loc[0]] + rest + "\n[Go traceback omitted]"
+	}
+	s = strings.TrimSpace(s)
+	lines := strings.Split(s, "\n")
+	if len(lines) > maxSummaryLines {
+		lines = append([]string{fmt.Sprintf("[... %d lines omitted]", len(lines)-maxSummaryLines)}, lines[len(lines)-maxSummaryLines:]...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+const maxSummaryLines = 40
+
+// Kill kills the worker process (SIGKILL) without waiting for it.
+func (w *Worker) Kill() error {
+	select {
+	case <-w.exited:
+		return nil
+	default:
+	}
+	return w.cmd.Process.Kill()
+}
+
+// Close asks the worker to exit (closing its stdin) and waits for it,
+// killing it after a grace period. It returns an error if the worker did
+// not exit cleanly (nil if it was already known to have died).
+func (w *Worker) Close() error {
+	w.stdin.Close()
+	var err error
+	select {
+	case <-w.exited:
+	case <-time.After(10 * time.Second):
+		_ = w.cmd.Process.Kill()
+		<-w.exited
+		err = fmt.Errorf("gpu: worker %d did not exit after its input closed; killed", w.Pid())
+	}
+	w.stdout.Close()
+	if err == nil && w.broken == nil && w.waitErr != nil {
+		err = fmt.Errorf("gpu: worker %d: %v\n%s", w.Pid(), w.waitErr, strings.TrimSpace(w.stderr.String()))
+	}
+	if w.broken == nil {
+		w.broken = errors.New("closed")
+	}
+	return err
+}
+
+// ringBuffer keeps the last n bytes written to it.
+type ringBuffer struct {
+	mu    sync.Mutex
+	buf   []byte
+	max   int
+	total int64
+}
+
+func newRingBuffer(n int) *ringBuffer { return &ringBuffer{max: n} }
+
+func (r *ringBuffer) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.total += int64(len(p))
+	if len(p) >= r.max {
+		r.buf = append(r.buf[:0], p[len(p)-r.max:]...)
+		return len(p), nil
+	}
+	if over := len(r.buf) + len(p) - r.max; over > 0 {
+		r.buf = append(r.buf[:0], r.buf[over:]...)
+	}
+	r.buf = append(r.buf, p...)
+	return len(p), nil
+}
+
+func (r *ringBuffer) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := string(r.buf)
+	if r.total > int64(len(r.buf)) {
+		// Drop the partial first line.
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			s = s[i+1:]
+		}
+		s = fmt.Sprintf("[... %d bytes omitted]\n", r.total-int64(len(s))) + s
+	}
+	return s
+}

@@ -1,0 +1,194 @@
+// Package provenance is the SQLite store of a sweep: the config as given and its digest, the
+// environment, each variant with its status, each build, each run and each output file.
+//
+// The database lives at <out>/<name>/provenance.db. It is opened in WAL mode so readers (a
+// status command, a notebook) never block the orchestrator and vice versa; writers wait for
+// each other through a busy timeout instead of failing with "database is locked". The schema
+// evolves through an append-only list of migrations tracked in PRAGMA user_version.
+//
+// Conventions, chosen so the file is easy to query from the sqlite3 shell, pandas or R:
+//   - timestamps are TEXT, RFC 3339 in UTC with a fixed nine-digit fraction
+//     ("2006-01-02T15:04:05.000000000Z"), so they sort lexically in time order and parse with
+//     time.RFC3339Nano; a missing time is NULL;
+//   - durations are REAL seconds;
+//   - booleans are INTEGER 0/1;
+//   - JSON values (a variant's parameter point, the GPU list) are TEXT;
+//   - seeds are TEXT holding the decimal uint64, because seeds use all 64 bits and SQLite
+//     integers are signed; the Go structs carry them as uint64;
+//   - variant ids are INTEGER and must be below 2^53, so they survive JSON, JavaScript and
+//     float64 columns in pandas unchanged.
+//
+// The package takes digests and values as plain data and imports no sibling package.
+package provenance
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	// Registers the "sqlite3" database/sql driver.
+	_ "github.com/mattn/go-sqlite3"
+)
+
+// BusyTimeout is how long a connection waits for another writer's lock before giving up.
+// Transactions here are short (milliseconds), so ten seconds only runs out on a hung process.
+const BusyTimeout = 10 * time.Second
+
+// ErrNotFound is returned (wrapped) by lookups of a single row that does not exist.
+var ErrNotFound = errors.New("provenance: not found")
+
+// DB is an open provenance store. It is safe for concurrent use by multiple goroutines, and
+// several processes may open the same file at once.
+type DB struct {
+	db   *sql.DB
+	path string
+}
+
+// Open opens (creating if needed) the database at path and brings its schema up to date.
+// A database written by a newer gennctl (more migrations than this build knows) is refused
+// rather than used with a schema this code does not understand.
+func Open(path string) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("provenance: %w", err)
+	}
+	// A file: URI with the path escaped, so names containing '?' or '#' stay file names.
+	// The pragmas are applied by the driver to every pooled connection, which matters for
+	// foreign_keys and busy_timeout: they are per-connection settings in SQLite.
+	// _txlock=immediate makes every transaction take the write lock at BEGIN: a deferred
+	// transaction that reads and then writes can fail with SQLITE_BUSY at once (without
+	// waiting) when another writer committed in between, which is exactly the "database is
+	// locked" error concurrent shards must never see.
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
+	q.Set("_txlock", "immediate")
+	q.Set("_synchronous", "NORMAL") // safe in WAL mode: a crash may lose the last commit, never consistency
+	dsn := "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + q.Encode()
+
+	sdb, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("provenance: open %s: %w", path, err)
+	}
+	d := &DB{db: sdb, path: path}
+	if err := d.migrate(context.Background()); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("provenance: open %s: %w", path, err)
+	}
+	return d, nil
+}
+
+// Close closes the database. The last connection to close checkpoints the WAL into the main
+// file, so a finished sweep directory can be copied as one file.
+func (d *DB) Close() error {
+	return d.db.Close()
+}
+
+// Path returns the path the database was opened with.
+func (d *DB) Path() string { return d.path }
+
+// SQL exposes the underlying handle for ad-hoc read queries (reports, merges, tests). Writes
+// should go through the typed methods, which keep the invariants.
+func (d *DB) SQL() *sql.DB { return d.db }
+
+// SchemaVersion returns the number of migrations applied (PRAGMA user_version).
+func (d *DB) SchemaVersion() (int, error) {
+	var v int
+	err := d.db.QueryRow("PRAGMA user_version").Scan(&v)
+	return v, err
+}
+
+// migrate applies the migrations not yet applied, each in its own transaction together with
+// the user_version bump, so a crash never leaves a half-applied migration. The version is read
+// inside the (immediate, hence exclusive for writers) transaction, so two processes opening a
+// new database at once cannot apply the same migration twice.
+func (d *DB) migrate(ctx context.Context) error {
+	for {
+		done, err := d.migrateOne(ctx)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+func (d *DB) migrateOne(ctx context.Context) (done bool, err error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	var v int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return false, err
+	}
+	switch {
+	case v > len(migrations):
+		return false, fmt.Errorf("schema version %d is newer than this gennctl knows (%d); upgrade gennctl", v, len(migrations))
+	case v == len(migrations):
+		return true, tx.Commit()
+	}
+	if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+		return false, fmt.Errorf("migration %d: %w", v+1, err)
+	}
+	// PRAGMA takes no bound parameters; v+1 is our own integer, not input.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+		return false, fmt.Errorf("migration %d: %w", v+1, err)
+	}
+	return false, tx.Commit()
+}
+
+// inTx runs f in one transaction and commits it, or rolls back if f or the commit fails.
+func (d *DB) inTx(f func(tx *sql.Tx) error) error {
+	tx, err := d.db.Begin()
+	if err != nil {
+		return fmt.Errorf("provenance: begin: %w", err)
+	}
+	if err := f(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("provenance: commit: %w", err)
+	}
+	return nil
+}
+
+// timeLayout is RFC 3339 with a fixed-width fraction: time.RFC3339Nano trims trailing zeros,
+// which breaks lexical ordering ("05Z" sorts after "05.5Z").
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// dbTime converts t to its stored form; the zero time is stored as NULL.
+func dbTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// parseTime reads a stored timestamp; NULL gives the zero time.
+func parseTime(s sql.NullString) (time.Time, error) {
+	if !s.Valid || s.String == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s.String)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("provenance: bad timestamp %q: %w", s.String, err)
+	}
+	return t, nil
+}
+
+// now is the default for timestamps the caller leaves zero. Stored with nanoseconds, so a
+// recorded time reads back exactly.
+func now() time.Time { return time.Now().UTC() }
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

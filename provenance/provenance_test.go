@@ -1,0 +1,454 @@
+package provenance
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var sha = strings.Repeat("ab", 32)
+
+func openTemp(t *testing.T) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "provenance.db")
+	d, err := Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { d.Close() })
+	return d, path
+}
+
+func newSweep(t *testing.T, d *DB) int64 {
+	t.Helper()
+	id, err := d.UpsertSweep(Sweep{Name: "s", ConfigText: "name: s\n", ConfigDigest: "sha256:1"})
+	require.NoError(t, err)
+	return id
+}
+
+func u64(v uint64) *uint64 { return &v }
+
+func TestOpenMigratesOnceWithPragmas(t *testing.T) {
+	d, path := openTemp(t)
+	v, err := d.SchemaVersion()
+	require.NoError(t, err)
+	assert.Equal(t, len(migrations), v)
+	sid := newSweep(t, d)
+	require.NoError(t, d.Close())
+
+	// Reopening applies nothing again and keeps the data.
+	d2, err := Open(path)
+	require.NoError(t, err)
+	defer d2.Close()
+	v, err = d2.SchemaVersion()
+	require.NoError(t, err)
+	assert.Equal(t, len(migrations), v)
+	ss, err := d2.Sweeps()
+	require.NoError(t, err)
+	require.Len(t, ss, 1)
+	assert.Equal(t, sid, ss[0].ID)
+
+	var mode string
+	require.NoError(t, d2.SQL().QueryRow("PRAGMA journal_mode").Scan(&mode))
+	assert.Equal(t, "wal", mode)
+	var fk, busy int
+	require.NoError(t, d2.SQL().QueryRow("PRAGMA foreign_keys").Scan(&fk))
+	assert.Equal(t, 1, fk)
+	require.NoError(t, d2.SQL().QueryRow("PRAGMA busy_timeout").Scan(&busy))
+	assert.Equal(t, int(BusyTimeout.Milliseconds()), busy)
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	d, path := openTemp(t)
+	_, err := d.SQL().Exec(fmt.Sprintf("PRAGMA user_version = %d", len(migrations)+1))
+	require.NoError(t, err)
+	require.NoError(t, d.Close())
+	_, err = Open(path)
+	assert.ErrorContains(t, err, "newer")
+}
+
+func TestOpenOddPath(t *testing.T) {
+	// '?' and '#' would otherwise be read as URI syntax.
+	path := filepath.Join(t.TempDir(), "a?b#c", "p.db")
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	d, err := Open(path)
+	require.NoError(t, err)
+	defer d.Close()
+	assert.FileExists(t, path)
+}
+
+func TestForeignKeysEnforced(t *testing.T) {
+	d, _ := openTemp(t)
+	err := d.RecordEnvironment(999, Environment{})
+	assert.Error(t, err)
+	err = d.UpsertVariants(999, []Variant{{ID: 1, Point: "{}"}})
+	assert.Error(t, err)
+	_, err = d.BeginRun(Run{VariantID: 42})
+	assert.Error(t, err)
+	sid := newSweep(t, d)
+	require.NoError(t, d.UpsertVariants(sid, []Variant{{ID: 1}}))
+	_, err = d.BeginRun(Run{VariantID: 1, BuildID: 77})
+	assert.Error(t, err, "unknown build")
+}
+
+func TestSweepUpsert(t *testing.T) {
+	d, _ := openTemp(t)
+	created := time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC)
+	s := Sweep{Name: "exc", ConfigText: "a: 1\n", ConfigDigest: "sha256:aa", Created: created,
+		GennctlVersion: "v1.2.3", VCSCommit: "deadbeef", VCSDirty: true}
+	id, err := d.UpsertSweep(s)
+	require.NoError(t, err)
+	id2, err := d.UpsertSweep(Sweep{Name: "exc", ConfigText: "other", ConfigDigest: "sha256:aa"})
+	require.NoError(t, err)
+	assert.Equal(t, id, id2, "same name and digest is the same sweep")
+	id3, err := d.UpsertSweep(Sweep{Name: "exc", ConfigText: "a: 2\n", ConfigDigest: "sha256:bb"})
+	require.NoError(t, err)
+	assert.NotEqual(t, id, id3)
+
+	ss, err := d.Sweeps()
+	require.NoError(t, err)
+	require.Len(t, ss, 2)
+	s.ID = id
+	assert.Equal(t, s, ss[0])
+	assert.False(t, ss[1].Created.IsZero(), "zero Created means now")
+
+	_, err = d.UpsertSweep(Sweep{Name: "x"})
+	assert.Error(t, err)
+}
+
+func TestEnvironmentRoundTrip(t *testing.T) {
+	d, _ := openTemp(t)
+	sid := newSweep(t, d)
+	e := CurrentEnvironment()
+	assert.NotEmpty(t, e.OS)
+	assert.NotEmpty(t, e.GoVersion)
+	assert.Positive(t, e.Cores)
+	e.SweepID = sid
+	e.Recorded = time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC)
+	e.GPUs = `[{"name":"NVIDIA H100","memory_bytes":85899345920}]`
+	e.Driver = "550.54"
+	e.CUDAVersion = "12.4"
+	require.NoError(t, d.RecordEnvironment(sid, e))
+	require.NoError(t, d.RecordEnvironment(sid, Environment{Hostname: "other"}))
+	assert.Error(t, d.RecordEnvironment(sid, Environment{GPUs: "not json"}))
+
+	es, err := d.Environments(sid)
+	require.NoError(t, err)
+	require.Len(t, es, 2)
+	e.ID = es[0].ID
+	assert.Equal(t, e, es[0])
+	assert.Equal(t, "[]", es[1].GPUs)
+	assert.Equal(t, sid, es[1].SweepID)
+}
+
+func TestVariantRoundTripAndUpsert(t *testing.T) {
+	d, _ := openTemp(t)
+	sid := newSweep(t, d)
+	vs := []Variant{
+		{ID: 0, Point: `{"E.TauM":10}`, Repeat: 0, Seed: math.MaxUint64, StructureKey: "k1"},
+		{ID: 1, Point: `{"E.TauM":20}`, Repeat: 1, Seed: 1 << 63, StructureKey: "k1"},
+		{ID: MaxVariantID - 1, Repeat: 2, Seed: 0, StructureKey: "k2"},
+	}
+	require.NoError(t, d.UpsertVariants(sid, vs))
+
+	got, err := d.Variant(0)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(math.MaxUint64), got.Seed, "seed 2^64-1 round-trips")
+	assert.Equal(t, StatusPending, got.Status)
+	assert.Equal(t, `{"E.TauM":10}`, got.Point)
+	assert.Equal(t, sid, got.SweepID)
+	assert.False(t, got.Updated.IsZero())
+	var stored string
+	require.NoError(t, d.SQL().QueryRow(`SELECT seed FROM variant WHERE id = 0`).Scan(&stored))
+	assert.Equal(t, "18446744073709551615", stored, "seeds are stored as decimal text")
+
+	got, err = d.Variant(MaxVariantID - 1)
+	require.NoError(t, err)
+	assert.Equal(t, "{}", got.Point)
+	assert.Equal(t, 2, got.Repeat)
+
+	_, err = d.Variant(5)
+	assert.True(t, errors.Is(err, ErrNotFound))
+	assert.Error(t, d.UpsertVariants(sid, []Variant{{ID: MaxVariantID}}), "ids must be below 2^53")
+	assert.Error(t, d.UpsertVariants(sid, []Variant{{ID: 9, Point: "{"}}), "point must be JSON")
+
+	// Progress on variant 0 and 1.
+	require.NoError(t, d.SetVariantStatus(0, StatusRunning, ""))
+	require.NoError(t, d.SetVariantStatus(0, StatusFailed, "boom"))
+	require.NoError(t, d.SetVariantStatus(0, StatusRunning, ""))
+	require.NoError(t, d.SetVariantStatus(1, StatusRunning, ""))
+	require.NoError(t, d.SetVariantStatus(1, StatusDone, ""))
+	assert.Error(t, d.SetVariantStatus(1, "weird", ""))
+	assert.True(t, errors.Is(d.SetVariantStatus(77, StatusDone, ""), ErrNotFound))
+	got, err = d.Variant(0)
+	require.NoError(t, err)
+	assert.Equal(t, StatusRunning, got.Status)
+	assert.Equal(t, 2, got.Attempts)
+
+	// Upserting again: unchanged definitions keep their status (also under a new sweep row),
+	// a changed definition is reset, new ones are added as pending.
+	sid2, err := d.UpsertSweep(Sweep{Name: "s", ConfigText: "# edited\n", ConfigDigest: "sha256:2"})
+	require.NoError(t, err)
+	vs[1].Seed = 12345
+	vs = append(vs, Variant{ID: 3, Point: `{"E.TauM":30}`, StructureKey: "k1"})
+	require.NoError(t, d.UpsertVariants(sid2, vs))
+	all, err := d.Variants("")
+	require.NoError(t, err)
+	require.Len(t, all, 4)
+	assert.Equal(t, StatusRunning, all[0].Status)
+	assert.Equal(t, 2, all[0].Attempts)
+	assert.Equal(t, sid2, all[0].SweepID)
+	assert.Equal(t, StatusPending, all[1].Status, "changed seed resets the variant")
+	assert.Equal(t, 0, all[1].Attempts)
+	assert.Equal(t, uint64(12345), all[1].Seed)
+	assert.Equal(t, uint64(3), all[2].ID)
+	assert.Equal(t, StatusPending, all[2].Status)
+
+	pending, err := d.Variants(StatusPending)
+	require.NoError(t, err)
+	assert.Len(t, pending, 3)
+	counts, err := d.CountsByStatus()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{StatusPending: 3, StatusRunning: 1}, counts)
+}
+
+func TestBuildAndRunRoundTrip(t *testing.T) {
+	d, _ := openTemp(t)
+	sid := newSweep(t, d)
+	require.NoError(t, d.UpsertVariants(sid, []Variant{{ID: 7, StructureKey: "k"}}))
+
+	b := Build{StructureKey: "k", SourceDigest: "sha256:src", ModuleKey: "mk", ModulePath: "/cache/mk.so",
+		Backend: "cuda", Compiler: "nvcc", CompilerVersion: "12.4", Flags: "-O3 -arch=sm_90", TargetArch: "sm_90",
+		Started: time.Date(2024, 1, 1, 0, 0, 0, 500, time.UTC), Duration: 12345678 * time.Microsecond, CacheHit: true}
+	bid, err := d.RecordBuild(b)
+	require.NoError(t, err)
+	_, err = d.RecordBuild(Build{StructureKey: "k"})
+	require.NoError(t, err)
+	bs, err := d.Builds()
+	require.NoError(t, err)
+	require.Len(t, bs, 2)
+	b.ID = bid
+	assert.Equal(t, b, bs[0])
+	assert.False(t, bs[1].Started.IsZero())
+	assert.False(t, bs[1].CacheHit)
+
+	r := Run{VariantID: 7, BuildID: bid, BatchID: "b0001", WorkerPID: 4242, Host: "node1", Device: "cuda:0",
+		Started: time.Date(2024, 1, 1, 0, 1, 0, 0, time.UTC)}
+	rid, err := d.BeginRun(r)
+	require.NoError(t, err)
+	runs, err := d.Runs(7)
+	require.NoError(t, err)
+	require.Len(t, runs, 1)
+	r.ID, r.Status = rid, "running"
+	assert.Equal(t, r, runs[0])
+	assert.True(t, runs[0].Ended.IsZero())
+
+	ended := time.Date(2024, 1, 1, 0, 2, 0, 0, time.UTC)
+	require.NoError(t, d.FinishRun(rid, "failed", 139, "segfault", ended))
+	require.NoError(t, d.SetRunPeakRSS(rid, 1<<33))
+	assert.True(t, errors.Is(d.FinishRun(999, "failed", 1, "", ended), ErrNotFound))
+	runs, err = d.Runs(7)
+	require.NoError(t, err)
+	r.Status, r.ExitStatus, r.Error, r.Ended, r.PeakRSSBytes = "failed", 139, "segfault", ended, 1<<33
+	assert.Equal(t, r, runs[0])
+
+	rid2, err := d.BeginRun(Run{VariantID: 7})
+	require.NoError(t, err)
+	runs, err = d.Runs(7)
+	require.NoError(t, err)
+	require.Len(t, runs, 2)
+	assert.Equal(t, rid2, runs[1].ID)
+	assert.Zero(t, runs[1].BuildID)
+}
+
+func TestCompleteVariants(t *testing.T) {
+	d, _ := openTemp(t)
+	sid := newSweep(t, d)
+	require.NoError(t, d.UpsertVariants(sid, []Variant{{ID: 1}, {ID: 2}, {ID: 3}}))
+	runs := map[uint64]int64{}
+	for _, id := range []uint64{1, 2} {
+		require.NoError(t, d.SetVariantStatus(id, StatusRunning, ""))
+		rid, err := d.BeginRun(Run{VariantID: id, BatchID: "b1"})
+		require.NoError(t, err)
+		runs[id] = rid
+	}
+	created := time.Date(2024, 3, 3, 3, 3, 3, 3, time.UTC)
+	outs := []Output{
+		{SweepID: sid, VariantID: u64(1), Kind: "spikes", Path: "spikes/b1.arrow", Rows: 10, Bytes: 1000, SHA256: sha, Created: created},
+		{SweepID: sid, VariantID: u64(2), Kind: "spikes", Path: "spikes/b1.arrow", Rows: 10, Bytes: 1000, SHA256: sha, Created: created},
+	}
+	state := func() (map[string]int, int, []Run) {
+		c, err := d.CountsByStatus()
+		require.NoError(t, err)
+		o, err := d.Outputs(nil, "")
+		require.NoError(t, err)
+		r, err := d.Runs(1)
+		require.NoError(t, err)
+		return c, len(o), r
+	}
+
+	// Each of these fails somewhere in the middle; none may leave any trace.
+	failing := []struct {
+		name string
+		outs []Output
+		ids  []uint64
+		runs map[uint64]int64
+	}{
+		{"bad output sha", append(outs[:1:1], Output{SweepID: sid, VariantID: u64(2), Kind: "spikes", Path: "x", SHA256: "short"}), []uint64{1, 2}, runs},
+		{"output for unknown variant", append(outs[:1:1], Output{SweepID: sid, VariantID: u64(99), Kind: "spikes", Path: "x", SHA256: sha}), []uint64{1, 2}, runs},
+		{"absolute output path", append(outs[:1:1], Output{SweepID: sid, Kind: "spikes", Path: "/abs", SHA256: sha}), []uint64{1, 2}, runs},
+		{"unknown variant", outs, []uint64{1, 2, 99}, runs},
+		{"run of another variant", outs, []uint64{1, 2}, map[uint64]int64{1: runs[2]}},
+	}
+	for _, f := range failing {
+		err := d.CompleteVariants(f.ids, f.runs, f.outs, time.Time{})
+		require.Error(t, err, f.name)
+		c, n, r := state()
+		assert.Equal(t, map[string]int{StatusRunning: 2, StatusPending: 1}, c, f.name)
+		assert.Zero(t, n, f.name)
+		assert.Equal(t, "running", r[0].Status, f.name)
+	}
+
+	ended := time.Date(2024, 3, 3, 3, 3, 4, 0, time.UTC)
+	require.NoError(t, d.CompleteVariants([]uint64{1, 2}, runs, outs, ended))
+	c, n, r := state()
+	assert.Equal(t, map[string]int{StatusDone: 2, StatusPending: 1}, c)
+	assert.Equal(t, 2, n)
+	assert.Equal(t, "done", r[0].Status)
+	assert.Equal(t, ended, r[0].Ended)
+
+	got, err := d.Outputs(u64(2), "")
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	want := outs[1]
+	want.ID = got[0].ID
+	assert.Equal(t, want, got[0])
+
+	// Sweep-level output; rewriting the same path replaces its record.
+	vt := Output{SweepID: sid, Kind: "variants", Path: "variants.arrow", Rows: 3, Bytes: 10, SHA256: sha}
+	require.NoError(t, d.RecordOutputs([]Output{vt}))
+	vt.SHA256 = strings.Repeat("cd", 32)
+	require.NoError(t, d.RecordOutputs([]Output{vt}))
+	got, err = d.Outputs(nil, "variants")
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Nil(t, got[0].VariantID)
+	assert.Equal(t, vt.SHA256, got[0].SHA256)
+	got, err = d.Outputs(nil, "spikes")
+	require.NoError(t, err)
+	assert.Len(t, got, 2)
+	got, err = d.Outputs(u64(1), "variants")
+	require.NoError(t, err)
+	assert.Empty(t, got)
+}
+
+// TestConcurrentAccess checks that readers on a separate handle and a second writer proceed
+// while a writer commits many small transactions, without "database is locked".
+func TestConcurrentAccess(t *testing.T) {
+	w, path := openTemp(t)
+	sid := newSweep(t, w)
+	const n = 200
+	var vs []Variant
+	for i := 0; i < n; i++ {
+		vs = append(vs, Variant{ID: uint64(i), Point: fmt.Sprintf(`{"i":%d}`, i), StructureKey: "k"})
+	}
+	require.NoError(t, w.UpsertVariants(sid, vs))
+
+	r, err := Open(path)
+	require.NoError(t, err)
+	defer r.Close()
+	w2, err := Open(path)
+	require.NoError(t, err)
+	defer w2.Close()
+
+	stop := make(chan struct{})
+	errs := make(chan error, 100)
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := r.CountsByStatus(); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := r.Variants(StatusDone); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	// A second process-like writer competing for the write lock.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < n/2; i++ {
+			if _, err := w2.RecordBuild(Build{StructureKey: "k"}); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	for i := 0; i < n; i++ {
+		id := uint64(i)
+		rid, err := w.BeginRun(Run{VariantID: id})
+		require.NoError(t, err)
+		out := Output{SweepID: sid, VariantID: &id, Kind: "spikes", Path: fmt.Sprintf("spikes/%d.arrow", i), SHA256: sha}
+		require.NoError(t, w.CompleteVariants([]uint64{id}, map[uint64]int64{id: rid}, []Output{out}, time.Time{}))
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent access: %v", err)
+	}
+	c, err := r.CountsByStatus()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{StatusDone: n}, c)
+	bs, err := r.Builds()
+	require.NoError(t, err)
+	assert.Len(t, bs, n/2)
+}
+
+func TestConcurrentOpenOfNewDatabase(t *testing.T) {
+	// Shards or parallel commands may create the same database at once; migrations must run
+	// exactly once and nobody may fail.
+	path := filepath.Join(t.TempDir(), "p.db")
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			d, err := Open(path)
+			if err == nil {
+				err = d.Close()
+			}
+			errs[i] = err
+		}(i)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		assert.NoError(t, err)
+	}
+	d, err := Open(path)
+	require.NoError(t, err)
+	defer d.Close()
+	v, err := d.SchemaVersion()
+	require.NoError(t, err)
+	assert.Equal(t, len(migrations), v)
+}

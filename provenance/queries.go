@@ -1,0 +1,229 @@
+package provenance
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// scanner is what *sql.Row and *sql.Rows have in common.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// collect runs a query and scans every row with scan.
+func collect[T any](d *DB, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := d.db.Query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("provenance: query: %w", err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("provenance: scan: %w", err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("provenance: query: %w", err)
+	}
+	return out, nil
+}
+
+// times parses several stored timestamps into their destinations.
+func times(pairs ...any) error {
+	for i := 0; i < len(pairs); i += 2 {
+		t, err := parseTime(pairs[i].(sql.NullString))
+		if err != nil {
+			return err
+		}
+		*pairs[i+1].(*time.Time) = t
+	}
+	return nil
+}
+
+const sweepCols = `id, name, config_text, config_digest, created, gennctl_version, vcs_commit, vcs_dirty`
+
+func scanSweep(r scanner) (Sweep, error) {
+	var s Sweep
+	var created sql.NullString
+	err := r.Scan(&s.ID, &s.Name, &s.ConfigText, &s.ConfigDigest, &created, &s.GennctlVersion, &s.VCSCommit, &s.VCSDirty)
+	if err == nil {
+		err = times(created, &s.Created)
+	}
+	return s, err
+}
+
+// Sweeps returns all sweeps, oldest first.
+func (d *DB) Sweeps() ([]Sweep, error) {
+	return collect(d, scanSweep, `SELECT `+sweepCols+` FROM sweep ORDER BY id`)
+}
+
+const envCols = `id, sweep_id, recorded, os, kernel, cpu_model, cores, memory_bytes, go_version, hostname, gpus, driver, cuda_version`
+
+func scanEnvironment(r scanner) (Environment, error) {
+	var e Environment
+	var rec sql.NullString
+	err := r.Scan(&e.ID, &e.SweepID, &rec, &e.OS, &e.Kernel, &e.CPUModel, &e.Cores, &e.MemoryBytes,
+		&e.GoVersion, &e.Hostname, &e.GPUs, &e.Driver, &e.CUDAVersion)
+	if err == nil {
+		err = times(rec, &e.Recorded)
+	}
+	return e, err
+}
+
+// Environments returns the environments recorded for a sweep, oldest first.
+func (d *DB) Environments(sweepID int64) ([]Environment, error) {
+	return collect(d, scanEnvironment, `SELECT `+envCols+` FROM environment WHERE sweep_id = ? ORDER BY id`, sweepID)
+}
+
+const variantCols = `id, sweep_id, point, repeat, seed, structure_key, status, attempts, error, updated`
+
+func scanVariant(r scanner) (Variant, error) {
+	var v Variant
+	var id int64
+	var seed string
+	var updated sql.NullString
+	err := r.Scan(&id, &v.SweepID, &v.Point, &v.Repeat, &seed, &v.StructureKey, &v.Status, &v.Attempts, &v.Error, &updated)
+	if err != nil {
+		return v, err
+	}
+	v.ID = uint64(id)
+	if v.Seed, err = strconv.ParseUint(seed, 10, 64); err != nil {
+		return v, fmt.Errorf("variant %d: bad seed %q: %w", id, seed, err)
+	}
+	return v, times(updated, &v.Updated)
+}
+
+// Variants returns the variants with the given status ("" for all), by id.
+func (d *DB) Variants(status string) ([]Variant, error) {
+	if status == "" {
+		return collect(d, scanVariant, `SELECT `+variantCols+` FROM variant ORDER BY id`)
+	}
+	return collect(d, scanVariant, `SELECT `+variantCols+` FROM variant WHERE status = ? ORDER BY id`, status)
+}
+
+// Variant returns one variant; a missing one gives an error wrapping ErrNotFound.
+func (d *DB) Variant(id uint64) (Variant, error) {
+	key, err := variantKey(id)
+	if err != nil {
+		return Variant{}, err
+	}
+	v, err := scanVariant(d.db.QueryRow(`SELECT `+variantCols+` FROM variant WHERE id = ?`, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Variant{}, fmt.Errorf("%w: variant %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return Variant{}, fmt.Errorf("provenance: variant %d: %w", id, err)
+	}
+	return v, nil
+}
+
+// CountsByStatus returns how many variants have each status (statuses with none are absent).
+func (d *DB) CountsByStatus() (map[string]int, error) {
+	type pair struct {
+		status string
+		n      int
+	}
+	ps, err := collect(d, func(r scanner) (pair, error) {
+		var p pair
+		return p, r.Scan(&p.status, &p.n)
+	}, `SELECT status, count(*) FROM variant GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]int, len(ps))
+	for _, p := range ps {
+		m[p.status] = p.n
+	}
+	return m, nil
+}
+
+const buildCols = `id, structure_key, source_digest, module_key, module_path, backend, compiler, compiler_version,
+	flags, target_arch, started, duration_s, cache_hit`
+
+func scanBuild(r scanner) (Build, error) {
+	var b Build
+	var started sql.NullString
+	var secs float64
+	err := r.Scan(&b.ID, &b.StructureKey, &b.SourceDigest, &b.ModuleKey, &b.ModulePath, &b.Backend, &b.Compiler,
+		&b.CompilerVersion, &b.Flags, &b.TargetArch, &started, &secs, &b.CacheHit)
+	if err != nil {
+		return b, err
+	}
+	// Seconds as float64 keep microsecond precision for any realistic build time; rounding
+	// to it makes a stored duration read back as recorded.
+	b.Duration = time.Duration(secs * float64(time.Second)).Round(time.Microsecond)
+	return b, times(started, &b.Started)
+}
+
+// Builds returns all builds, oldest first.
+func (d *DB) Builds() ([]Build, error) {
+	return collect(d, scanBuild, `SELECT `+buildCols+` FROM build ORDER BY id`)
+}
+
+const runCols = `id, variant_id, build_id, batch_id, worker_pid, host, device, started, ended, status, exit_status,
+	error, peak_rss_bytes`
+
+func scanRun(r scanner) (Run, error) {
+	var x Run
+	var vid int64
+	var build, exit sql.NullInt64
+	var started, ended sql.NullString
+	err := r.Scan(&x.ID, &vid, &build, &x.BatchID, &x.WorkerPID, &x.Host, &x.Device, &started, &ended, &x.Status,
+		&exit, &x.Error, &x.PeakRSSBytes)
+	if err != nil {
+		return x, err
+	}
+	x.VariantID = uint64(vid)
+	x.BuildID = build.Int64
+	x.ExitStatus = int(exit.Int64)
+	return x, times(started, &x.Started, ended, &x.Ended)
+}
+
+// Runs returns the attempts of a variant, oldest first.
+func (d *DB) Runs(variantID uint64) ([]Run, error) {
+	key, err := variantKey(variantID)
+	if err != nil {
+		return nil, err
+	}
+	return collect(d, scanRun, `SELECT `+runCols+` FROM run WHERE variant_id = ? ORDER BY id`, key)
+}
+
+const outputCols = `id, sweep_id, variant_id, kind, path, rows, bytes, sha256, created`
+
+func scanOutput(r scanner) (Output, error) {
+	var o Output
+	var vid sql.NullInt64
+	var created sql.NullString
+	err := r.Scan(&o.ID, &o.SweepID, &vid, &o.Kind, &o.Path, &o.Rows, &o.Bytes, &o.SHA256, &created)
+	if err != nil {
+		return o, err
+	}
+	if vid.Valid {
+		v := uint64(vid.Int64)
+		o.VariantID = &v
+	}
+	return o, times(created, &o.Created)
+}
+
+// Outputs returns recorded outputs, oldest first, filtered by variant (nil: any, including
+// sweep-level files) and kind ("": any). Sweep-level files alone are kind "variants" or
+// those with a nil VariantID.
+func (d *DB) Outputs(variantID *uint64, kind string) ([]Output, error) {
+	q := `SELECT ` + outputCols + ` FROM output WHERE (? = '' OR kind = ?)`
+	args := []any{kind, kind}
+	if variantID != nil {
+		key, err := variantKey(*variantID)
+		if err != nil {
+			return nil, err
+		}
+		q += ` AND variant_id = ?`
+		args = append(args, key)
+	}
+	return collect(d, scanOutput, q+` ORDER BY id`, args...)
+}

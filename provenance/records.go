@@ -1,0 +1,432 @@
+package provenance
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Variant statuses.
+const (
+	StatusPending = "pending"
+	StatusRunning = "running"
+	StatusDone    = "done"
+	StatusFailed  = "failed"
+)
+
+// MaxVariantID bounds variant ids (exclusive): 2^53, the largest range of integers that JSON
+// readers, JavaScript and float64 columns hold exactly.
+const MaxVariantID = uint64(1) << 53
+
+// Sweep is one sweep directory's experiment: the document as given and who made it.
+type Sweep struct {
+	ID             int64
+	Name           string
+	ConfigText     string
+	ConfigDigest   string
+	Created        time.Time // zero: now
+	GennctlVersion string
+	VCSCommit      string
+	VCSDirty       bool
+}
+
+// Environment describes the machine an invocation ran on. GPU fields are filled by callers.
+type Environment struct {
+	ID          int64
+	SweepID     int64
+	Recorded    time.Time // zero: now
+	OS          string
+	Kernel      string
+	CPUModel    string
+	Cores       int
+	MemoryBytes int64
+	GoVersion   string
+	Hostname    string
+	GPUs        string // JSON array describing the GPUs; empty is stored as "[]"
+	Driver      string
+	CUDAVersion string
+}
+
+// Variant is one point of the sweep at one repeat.
+type Variant struct {
+	ID           uint64 // the variant_id used in result files; < MaxVariantID
+	SweepID      int64
+	Point        string // JSON object of the swept values; empty is stored as "{}"
+	Repeat       int
+	Seed         uint64 // all 64 bits; stored as decimal TEXT
+	StructureKey string
+	Status       string
+	Attempts     int // incremented each time the status is set to running
+	Error        string
+	Updated      time.Time
+}
+
+// Build is one compilation (or module-cache hit) for a structure.
+type Build struct {
+	ID              int64
+	StructureKey    string
+	SourceDigest    string
+	ModuleKey       string
+	ModulePath      string
+	Backend         string
+	Compiler        string
+	CompilerVersion string
+	Flags           string
+	TargetArch      string
+	Started         time.Time // zero: now
+	Duration        time.Duration
+	CacheHit        bool
+}
+
+// Run is one attempt to simulate a variant.
+type Run struct {
+	ID           int64
+	VariantID    uint64
+	BuildID      int64 // 0: unknown (NULL)
+	BatchID      string
+	WorkerPID    int
+	Host         string
+	Device       string
+	Started      time.Time // zero: now
+	Ended        time.Time // zero while running
+	Status       string    // "running" until finished; then what FinishRun says (e.g. done, failed)
+	ExitStatus   int       // 0 while running
+	Error        string
+	PeakRSSBytes int64
+}
+
+// Output is one recorded output file (for one variant, or for the sweep when VariantID is
+// nil). Path is relative to the sweep directory.
+type Output struct {
+	ID        int64
+	SweepID   int64
+	VariantID *uint64
+	Kind      string // "spikes", "state", "variants", ...
+	Path      string
+	Rows      int64
+	Bytes     int64
+	SHA256    string    // lowercase hex
+	Created   time.Time // zero: now
+}
+
+// UpsertSweep records the sweep and returns its id. A sweep with the same name and config
+// digest is the same sweep (a rerun or another shard): its existing id is returned and its row
+// is left as first recorded.
+func (d *DB) UpsertSweep(s Sweep) (int64, error) {
+	if s.Name == "" || s.ConfigDigest == "" {
+		return 0, errors.New("provenance: sweep needs a name and a config digest")
+	}
+	created := s.Created
+	if created.IsZero() {
+		created = now()
+	}
+	var id int64
+	err := d.inTx(func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO sweep (name, config_text, config_digest, created, gennctl_version, vcs_commit, vcs_dirty)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name, config_digest) DO NOTHING`,
+			s.Name, s.ConfigText, s.ConfigDigest, dbTime(created), s.GennctlVersion, s.VCSCommit, boolInt(s.VCSDirty))
+		if err != nil {
+			return err
+		}
+		return tx.QueryRow(`SELECT id FROM sweep WHERE name = ? AND config_digest = ?`, s.Name, s.ConfigDigest).Scan(&id)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("provenance: upsert sweep %q: %w", s.Name, err)
+	}
+	return id, nil
+}
+
+// RecordEnvironment appends the environment of this invocation to the sweep.
+func (d *DB) RecordEnvironment(sweepID int64, e Environment) error {
+	rec := e.Recorded
+	if rec.IsZero() {
+		rec = now()
+	}
+	gpus := e.GPUs
+	if gpus == "" {
+		gpus = "[]"
+	}
+	_, err := d.db.Exec(`INSERT INTO environment (sweep_id, recorded, os, kernel, cpu_model, cores, memory_bytes,
+			go_version, hostname, gpus, driver, cuda_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sweepID, dbTime(rec), e.OS, e.Kernel, e.CPUModel, e.Cores, e.MemoryBytes,
+		e.GoVersion, e.Hostname, gpus, e.Driver, e.CUDAVersion)
+	if err != nil {
+		return fmt.Errorf("provenance: record environment: %w", err)
+	}
+	return nil
+}
+
+// variantKey converts a variant id to SQLite's signed integer, refusing ids at or above 2^53.
+func variantKey(id uint64) (int64, error) {
+	if id >= MaxVariantID {
+		return 0, fmt.Errorf("provenance: variant id %d is not below 2^53", id)
+	}
+	return int64(id), nil
+}
+
+// UpsertVariants records the sweep's variants in one transaction. New variants are inserted
+// as pending. An existing variant keeps its status, attempts and error when its definition
+// (point, repeat, seed, structure key) is unchanged, so a rerun skips finished work; when the
+// definition changed, its old results no longer apply and it is reset to pending. Point JSON
+// is compared as text, so callers must encode it canonically (encoding/json sorts map keys).
+// The variant moves to sweepID either way (an edited comment changes the config digest, hence
+// the sweep row, without invalidating results).
+func (d *DB) UpsertVariants(sweepID int64, vs []Variant) error {
+	t := dbTime(now())
+	err := d.inTx(func(tx *sql.Tx) error {
+		st, err := tx.Prepare(`INSERT INTO variant (id, sweep_id, point, repeat, seed, structure_key, status, attempts, error, updated)
+			VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, '', ?)
+			ON CONFLICT (id) DO UPDATE SET
+				sweep_id = excluded.sweep_id,
+				point = excluded.point,
+				repeat = excluded.repeat,
+				seed = excluded.seed,
+				structure_key = excluded.structure_key,
+				status   = CASE WHEN ` + variantChanged + ` THEN 'pending' ELSE status END,
+				attempts = CASE WHEN ` + variantChanged + ` THEN 0 ELSE attempts END,
+				error    = CASE WHEN ` + variantChanged + ` THEN '' ELSE error END,
+				updated  = CASE WHEN ` + variantChanged + ` THEN excluded.updated ELSE updated END`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, v := range vs {
+			id, err := variantKey(v.ID)
+			if err != nil {
+				return err
+			}
+			point := v.Point
+			if point == "" {
+				point = "{}"
+			}
+			if !json.Valid([]byte(point)) {
+				return fmt.Errorf("provenance: variant %d: point is not valid JSON: %q", v.ID, point)
+			}
+			if _, err := st.Exec(id, sweepID, point, v.Repeat, strconv.FormatUint(v.Seed, 10), v.StructureKey, t); err != nil {
+				return fmt.Errorf("provenance: variant %d: %w", v.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("provenance: upsert variants: %w", err)
+	}
+	return nil
+}
+
+// variantChanged is true in an upsert when the incoming definition differs from the stored
+// one (unqualified names are the stored row's values).
+const variantChanged = `(point IS NOT excluded.point OR repeat IS NOT excluded.repeat OR seed IS NOT excluded.seed OR structure_key IS NOT excluded.structure_key)`
+
+func validStatus(s string) bool {
+	switch s {
+	case StatusPending, StatusRunning, StatusDone, StatusFailed:
+		return true
+	}
+	return false
+}
+
+// SetVariantStatus sets a variant's status and error text. Setting it to running counts an
+// attempt, so retries are visible and can be capped.
+func (d *DB) SetVariantStatus(id uint64, status, errText string) error {
+	if !validStatus(status) {
+		return fmt.Errorf("provenance: invalid variant status %q", status)
+	}
+	key, err := variantKey(id)
+	if err != nil {
+		return err
+	}
+	res, err := d.db.Exec(`UPDATE variant SET status = ?, error = ?, updated = ?,
+			attempts = attempts + (CASE WHEN ? = 'running' THEN 1 ELSE 0 END) WHERE id = ?`,
+		status, errText, dbTime(now()), status, key)
+	if err != nil {
+		return fmt.Errorf("provenance: set variant %d status: %w", id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("variant %d", id))
+}
+
+// mustAffect turns "no row matched" into ErrNotFound.
+func mustAffect(res sql.Result, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: %s", ErrNotFound, what)
+	}
+	return nil
+}
+
+// RecordBuild records a build (or a cache hit) and returns its id.
+func (d *DB) RecordBuild(b Build) (int64, error) {
+	started := b.Started
+	if started.IsZero() {
+		started = now()
+	}
+	res, err := d.db.Exec(`INSERT INTO build (structure_key, source_digest, module_key, module_path, backend, compiler,
+			compiler_version, flags, target_arch, started, duration_s, cache_hit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		b.StructureKey, b.SourceDigest, b.ModuleKey, b.ModulePath, b.Backend, b.Compiler,
+		b.CompilerVersion, b.Flags, b.TargetArch, dbTime(started), b.Duration.Seconds(), boolInt(b.CacheHit))
+	if err != nil {
+		return 0, fmt.Errorf("provenance: record build: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// BeginRun records the start of an attempt (status "running" unless r.Status is set) and
+// returns the run id.
+func (d *DB) BeginRun(r Run) (int64, error) {
+	key, err := variantKey(r.VariantID)
+	if err != nil {
+		return 0, err
+	}
+	started := r.Started
+	if started.IsZero() {
+		started = now()
+	}
+	status := r.Status
+	if status == "" {
+		status = StatusRunning
+	}
+	var build any
+	if r.BuildID != 0 {
+		build = r.BuildID
+	}
+	res, err := d.db.Exec(`INSERT INTO run (variant_id, build_id, batch_id, worker_pid, host, device, started, status, error, peak_rss_bytes)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		key, build, r.BatchID, r.WorkerPID, r.Host, r.Device, dbTime(started), status, r.Error, r.PeakRSSBytes)
+	if err != nil {
+		return 0, fmt.Errorf("provenance: begin run of variant %d: %w", r.VariantID, err)
+	}
+	return res.LastInsertId()
+}
+
+// FinishRun records the end of an attempt. ended zero means now.
+func (d *DB) FinishRun(runID int64, status string, exitStatus int, errText string, ended time.Time) error {
+	if ended.IsZero() {
+		ended = now()
+	}
+	res, err := d.db.Exec(`UPDATE run SET status = ?, exit_status = ?, error = ?, ended = ? WHERE id = ?`,
+		status, exitStatus, errText, dbTime(ended), runID)
+	if err != nil {
+		return fmt.Errorf("provenance: finish run %d: %w", runID, err)
+	}
+	return mustAffect(res, fmt.Sprintf("run %d", runID))
+}
+
+// SetRunPeakRSS records the peak resident memory of a run's worker (known only at its end).
+func (d *DB) SetRunPeakRSS(runID, bytes int64) error {
+	res, err := d.db.Exec(`UPDATE run SET peak_rss_bytes = ? WHERE id = ?`, bytes, runID)
+	if err != nil {
+		return fmt.Errorf("provenance: set run %d peak RSS: %w", runID, err)
+	}
+	return mustAffect(res, fmt.Sprintf("run %d", runID))
+}
+
+// CompleteVariants records a finished batch in ONE transaction: it inserts the outputs, marks
+// every variant in variantIDs done (clearing its error) and finishes the runs in runIDs
+// (variant id → run id) as done with exit status 0 at ended (zero: now). Either all of it is
+// recorded or none: a process killed at any point never leaves a variant marked done without
+// its outputs, or outputs without the variant. Any unknown variant or run, or an invalid
+// output, fails the whole call.
+//
+// An output replaces an earlier record of the same path for the same variant (or the same
+// sweep-level path), so rewriting a file on a rerun does not leave a stale digest behind.
+func (d *DB) CompleteVariants(variantIDs []uint64, runIDs map[uint64]int64, outputs []Output, ended time.Time) error {
+	if ended.IsZero() {
+		ended = now()
+	}
+	t := dbTime(ended)
+	err := d.inTx(func(tx *sql.Tx) error {
+		for _, o := range outputs {
+			if err := insertOutput(tx, o); err != nil {
+				return err
+			}
+		}
+		for _, id := range variantIDs {
+			key, err := variantKey(id)
+			if err != nil {
+				return err
+			}
+			res, err := tx.Exec(`UPDATE variant SET status = 'done', error = '', updated = ? WHERE id = ?`, t, key)
+			if err != nil {
+				return fmt.Errorf("variant %d: %w", id, err)
+			}
+			if err := mustAffect(res, fmt.Sprintf("variant %d", id)); err != nil {
+				return err
+			}
+		}
+		for vid, rid := range runIDs {
+			key, err := variantKey(vid)
+			if err != nil {
+				return err
+			}
+			res, err := tx.Exec(`UPDATE run SET status = 'done', exit_status = 0, error = '', ended = ?
+					WHERE id = ? AND variant_id = ?`, t, rid, key)
+			if err != nil {
+				return fmt.Errorf("run %d: %w", rid, err)
+			}
+			if err := mustAffect(res, fmt.Sprintf("run %d of variant %d", rid, vid)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("provenance: complete variants: %w", err)
+	}
+	return nil
+}
+
+// RecordOutputs records outputs outside a variant completion, e.g. the sweep-level variants
+// table, with the same replacement rule as CompleteVariants.
+func (d *DB) RecordOutputs(outputs []Output) error {
+	err := d.inTx(func(tx *sql.Tx) error {
+		for _, o := range outputs {
+			if err := insertOutput(tx, o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("provenance: record outputs: %w", err)
+	}
+	return nil
+}
+
+func insertOutput(tx *sql.Tx, o Output) error {
+	// Recorded paths are relative to the sweep directory so the directory can be moved or
+	// copied (from a cluster scratch disk to a laptop) and still verify.
+	path := filepath.ToSlash(filepath.Clean(o.Path))
+	if o.Path == "" || filepath.IsAbs(o.Path) || path == "." || path == ".." || strings.HasPrefix(path, "../") {
+		return fmt.Errorf("output path %q must be a file path relative to the sweep directory", o.Path)
+	}
+	var vid any
+	if o.VariantID != nil {
+		key, err := variantKey(*o.VariantID)
+		if err != nil {
+			return err
+		}
+		vid = key
+	}
+	created := o.Created
+	if created.IsZero() {
+		created = now()
+	}
+	if _, err := tx.Exec(`DELETE FROM output WHERE sweep_id = ? AND path = ? AND variant_id IS ?`, o.SweepID, path, vid); err != nil {
+		return fmt.Errorf("output %s: %w", o.Path, err)
+	}
+	_, err := tx.Exec(`INSERT INTO output (sweep_id, variant_id, kind, path, rows, bytes, sha256, created)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.SweepID, vid, o.Kind, path, o.Rows, o.Bytes, o.SHA256, dbTime(created))
+	if err != nil {
+		return fmt.Errorf("output %s: %w", o.Path, err)
+	}
+	return nil
+}

@@ -1,0 +1,306 @@
+package results
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/ipc"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+)
+
+// BatchRows is the number of rows buffered before a record batch is written. It bounds the
+// writer's memory (about 1.5 MiB of column data) while keeping batches large enough that
+// readers are not slowed by per-batch overhead.
+const BatchRows = 64 * 1024
+
+// Column names and the time unit of the spike table, shared by writer and reader.
+const (
+	ColVariantID  = "variant_id"
+	ColPopulation = "population"
+	ColNeuron     = "neuron"
+	ColTime       = "time"
+	// UnitKey is the field-metadata key carrying a column's unit.
+	UnitKey = "unit"
+)
+
+// populationType is dictionary<int32, utf8>: population names repeat on every row, so a
+// dictionary keeps files small and shows up as a pandas Categorical / R factor.
+var populationType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+
+// SpikeSchema returns the Arrow schema of a spike file carrying meta as schema metadata.
+func SpikeSchema(meta map[string]string) *arrow.Schema {
+	var md *arrow.Metadata
+	if len(meta) > 0 {
+		m := arrow.MetadataFrom(meta)
+		md = &m
+	}
+	return arrow.NewSchema([]arrow.Field{
+		{Name: ColVariantID, Type: arrow.PrimitiveTypes.Uint64},
+		{Name: ColPopulation, Type: populationType},
+		{Name: ColNeuron, Type: arrow.PrimitiveTypes.Uint32},
+		{Name: ColTime, Type: arrow.PrimitiveTypes.Float64, Metadata: arrow.NewMetadata([]string{UnitKey}, []string{"ms"})},
+	}, md)
+}
+
+// SpikeWriter streams spikes into one Arrow IPC file. It buffers up to BatchRows rows and
+// writes them as a record batch, so any number of Write calls uses bounded memory.
+//
+// The IPC file format allows exactly one dictionary per field for the whole file, so the
+// population dictionary is fixed at construction (the populations list) and every batch
+// refers to that same dictionary array.
+//
+// A SpikeWriter is not safe for concurrent use. Either Close or Abort must be called.
+type SpikeWriter struct {
+	af     *atomicFile
+	w      *ipc.FileWriter
+	schema *arrow.Schema
+	dict   arrow.Array // the population names, shared by every batch
+	npop   int
+
+	variant *array.Uint64Builder
+	pop     *array.Int32Builder
+	neuron  *array.Uint32Builder
+	time    *array.Float64Builder
+
+	buffered int   // rows in the builders
+	rows     int64 // rows written or buffered in total
+	batches  int   // record batches written
+	err      error // first I/O error; the file is unusable after it
+	closed   bool
+}
+
+// NewSpikeWriter creates the temporary file for path and prepares the schema. populations
+// lists the population names; Write refers to them by index. meta becomes the schema
+// metadata (callers put dt, duration, gennctl version, config digest, structure key there).
+func NewSpikeWriter(path string, populations []string, meta map[string]string) (*SpikeWriter, error) {
+	seen := make(map[string]bool, len(populations))
+	for _, p := range populations {
+		if seen[p] {
+			return nil, fmt.Errorf("results: duplicate population %q", p)
+		}
+		seen[p] = true
+	}
+	mem := memory.DefaultAllocator
+	sb := array.NewStringBuilder(mem)
+	sb.AppendValues(populations, nil)
+	dict := sb.NewArray()
+	sb.Release()
+
+	af, err := createAtomic(path)
+	if err != nil {
+		dict.Release()
+		return nil, err
+	}
+	schema := SpikeSchema(meta)
+	w, err := ipc.NewFileWriter(af, ipc.WithSchema(schema), ipc.WithAllocator(mem))
+	if err != nil {
+		af.abort()
+		dict.Release()
+		return nil, fmt.Errorf("results: %s: %w", path, err)
+	}
+	return &SpikeWriter{
+		af:      af,
+		w:       w,
+		schema:  schema,
+		dict:    dict,
+		npop:    len(populations),
+		variant: array.NewUint64Builder(mem),
+		pop:     array.NewInt32Builder(mem),
+		neuron:  array.NewUint32Builder(mem),
+		time:    array.NewFloat64Builder(mem),
+	}, nil
+}
+
+// Write appends spikes: row i is (variant[i], populations[pop[i]], neuron[i], time[i]).
+// The slices must have equal length. Invalid arguments are rejected before anything is
+// buffered, so such an error leaves the writer usable; an I/O error is kept and returned
+// again by every later call, and Close then removes the temporary file.
+func (s *SpikeWriter) Write(variant []uint64, pop []uint32, neuron []uint32, time []float64) error {
+	if s.closed {
+		return errors.New("results: write to closed SpikeWriter")
+	}
+	if s.err != nil {
+		return s.err
+	}
+	n := len(variant)
+	if len(pop) != n || len(neuron) != n || len(time) != n {
+		return fmt.Errorf("results: spike columns differ in length (%d, %d, %d, %d)", n, len(pop), len(neuron), len(time))
+	}
+	for i, p := range pop {
+		if int(p) >= s.npop {
+			return fmt.Errorf("results: spike row %d: population index %d out of range (%d populations)", i, p, s.npop)
+		}
+	}
+	for start := 0; start < n; {
+		end := start + (BatchRows - s.buffered)
+		if end > n {
+			end = n
+		}
+		s.variant.AppendValues(variant[start:end], nil)
+		for _, p := range pop[start:end] {
+			s.pop.Append(int32(p))
+		}
+		s.neuron.AppendValues(neuron[start:end], nil)
+		s.time.AppendValues(time[start:end], nil)
+		s.buffered += end - start
+		s.rows += int64(end - start)
+		start = end
+		if s.buffered >= BatchRows {
+			if err := s.flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// flush writes the buffered rows as one record batch (possibly with zero rows).
+func (s *SpikeWriter) flush() error {
+	cols := []arrow.Array{s.variant.NewArray(), nil, s.neuron.NewArray(), s.time.NewArray()}
+	idx := s.pop.NewArray()
+	cols[1] = array.NewDictionaryArray(populationType, idx, s.dict)
+	idx.Release()
+	rec := array.NewRecord(s.schema, cols, int64(s.buffered))
+	for _, c := range cols {
+		c.Release()
+	}
+	err := s.w.Write(rec)
+	rec.Release()
+	s.buffered = 0
+	s.batches++
+	if err != nil {
+		s.err = fmt.Errorf("results: write %s: %w", s.af.final, err)
+	}
+	return s.err
+}
+
+// Close writes the buffered rows and the file footer, fsyncs and renames the file to its final
+// path. On any error the temporary file is removed and nothing appears at the final path.
+func (s *SpikeWriter) Close() (FileInfo, error) {
+	if s.closed {
+		return FileInfo{}, errors.New("results: SpikeWriter already closed")
+	}
+	defer s.release()
+	// A file without rows still gets one empty batch: that forces the population dictionary
+	// to be written, so readers see the declared categories even for a silent network.
+	if s.err == nil && (s.buffered > 0 || s.batches == 0) {
+		s.flush()
+	}
+	if s.err == nil {
+		if err := s.w.Close(); err != nil {
+			s.err = fmt.Errorf("results: write %s: %w", s.af.final, err)
+		}
+	}
+	if s.err != nil {
+		s.af.abort()
+		return FileInfo{}, s.err
+	}
+	return s.af.commit(s.rows)
+}
+
+// Abort discards everything written so far and removes the temporary file. It may be called
+// after Close (then it does nothing) and more than once.
+func (s *SpikeWriter) Abort() {
+	if s.closed {
+		return
+	}
+	s.af.abort()
+	s.release()
+}
+
+func (s *SpikeWriter) release() {
+	s.closed = true
+	s.variant.Release()
+	s.pop.Release()
+	s.neuron.Release()
+	s.time.Release()
+	s.dict.Release()
+}
+
+// Spikes is a spike table read back into memory, one entry per spike in file order.
+type Spikes struct {
+	Variant    []uint64
+	Population []string
+	Neuron     []uint32
+	Time       []float64 // ms
+}
+
+// Len returns the number of spikes.
+func (s Spikes) Len() int { return len(s.Variant) }
+
+// ReadSpikes reads every record batch of a spike file made by SpikeWriter and returns the
+// spikes and the schema metadata. The population column may be dictionary-encoded (as
+// written) or plain utf8 (as other tools may rewrite it).
+func ReadSpikes(path string) (Spikes, map[string]string, error) {
+	f, r, err := openReader(path)
+	if err != nil {
+		return Spikes{}, nil, err
+	}
+	defer f.Close()
+	defer r.Close()
+
+	schema := r.Schema()
+	idx := make(map[string]int, 4)
+	for _, name := range []string{ColVariantID, ColPopulation, ColNeuron, ColTime} {
+		is := schema.FieldIndices(name)
+		if len(is) != 1 {
+			return Spikes{}, nil, fmt.Errorf("results: %s is not a spike file: want one column %q", path, name)
+		}
+		idx[name] = is[0]
+	}
+	var s Spikes
+	for i := 0; i < r.NumRecords(); i++ {
+		// The record is owned by the reader and valid until the next call, so values are
+		// copied out before moving on.
+		rec, err := r.Record(i)
+		if err != nil {
+			return Spikes{}, nil, fmt.Errorf("results: read %s batch %d: %w", path, i, err)
+		}
+		if err := s.appendRecord(rec, idx); err != nil {
+			return Spikes{}, nil, fmt.Errorf("results: read %s batch %d: %w", path, i, err)
+		}
+	}
+	if s.Variant == nil {
+		// Distinguish "read, no spikes" from "not read": always return non-nil slices.
+		s = Spikes{Variant: []uint64{}, Population: []string{}, Neuron: []uint32{}, Time: []float64{}}
+	}
+	return s, metadataMap(schema.Metadata()), nil
+}
+
+func (s *Spikes) appendRecord(rec arrow.Record, idx map[string]int) error {
+	variant, ok1 := rec.Column(idx[ColVariantID]).(*array.Uint64)
+	neuron, ok2 := rec.Column(idx[ColNeuron]).(*array.Uint32)
+	time, ok3 := rec.Column(idx[ColTime]).(*array.Float64)
+	if !ok1 || !ok2 || !ok3 {
+		return errors.New("spike columns have unexpected types")
+	}
+	if variant.NullN()+neuron.NullN()+time.NullN() > 0 {
+		return errors.New("spike columns contain nulls")
+	}
+	pop, err := stringValues(rec.Column(idx[ColPopulation]))
+	if err != nil {
+		return fmt.Errorf("column %s: %w", ColPopulation, err)
+	}
+	s.Variant = append(s.Variant, variant.Uint64Values()...)
+	s.Population = append(s.Population, pop...)
+	s.Neuron = append(s.Neuron, neuron.Uint32Values()...)
+	s.Time = append(s.Time, time.Float64Values()...)
+	return nil
+}
+
+// openReader opens an Arrow IPC file for reading; the caller closes both.
+func openReader(path string) (*os.File, *ipc.FileReader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := ipc.NewFileReader(f, ipc.WithAllocator(memory.DefaultAllocator))
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("results: read %s: %w", path, err)
+	}
+	return f, r, nil
+}

@@ -1,0 +1,312 @@
+package sweep
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+
+	"github.com/gennctl/gennctl/codegen"
+	"github.com/gennctl/gennctl/modelspec"
+)
+
+// Variant is one point of the sweep: a validated network and its place in
+// a structure group.
+type Variant struct {
+	Point   Point
+	Net     *modelspec.Network
+	Group   int       // index into Plan.Groups
+	Runtime []float64 // values of the group's runtime slots
+}
+
+// ID is the variant's stable id.
+func (v *Variant) ID() uint64 { return v.Point.ID }
+
+// Group is a set of variants with one structure: they share one module.
+type Group struct {
+	Key      string             // structure key (hex sha256)
+	Net      *modelspec.Network // literal values come from this variant
+	Options  codegen.Options
+	Variants []int // indices into Plan.Variants
+}
+
+// Plan is an expanded, validated, grouped sweep: everything needed to run
+// it, computed without building or running anything.
+type Plan struct {
+	File         string
+	Name         string
+	Config       []byte // the config text as given
+	ConfigDigest string // hex sha256 of Config
+	Backend      string
+	Axes         []string // swept config paths
+	Variants     []*Variant
+	Groups       []*Group
+}
+
+// StructureKey is the key of a network's structure for a backend.
+func StructureKey(net *modelspec.Network, backend string) string {
+	sum := sha256.Sum256([]byte(net.StructureDigest() + "|" + codegen.Version + "|" + backend))
+	return hex.EncodeToString(sum[:])
+}
+
+// maxPlanErrors bounds how many variants' diagnostics are reported.
+const maxPlanErrors = 20
+
+// Load reads an experiment file and plans it.
+func Load(file string) (*Plan, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return NewPlan(file, data)
+}
+
+// NewPlan expands and validates every variant of an experiment document
+// and groups them by structure. Backend "auto" resolves to cpu here; the
+// caller may change Plan.Backend before running.
+func NewPlan(file string, data []byte) (*Plan, error) {
+	root, err := modelspec.Parse(file, data)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := ParseSpec(file, root)
+	if err != nil {
+		return nil, err
+	}
+	points, err := spec.Expand()
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	plan := &Plan{File: file, Config: data, ConfigDigest: hex.EncodeToString(sum[:]), Axes: spec.Axes()}
+	var diags modelspec.Diagnostics
+	seen := map[string]bool{}
+	failed := 0
+	for _, pt := range points {
+		doc, err := ApplyPoint(root, pt)
+		if err != nil {
+			return nil, err
+		}
+		net, err := modelspec.Decode(file, doc)
+		if err != nil {
+			failed++
+			if ds, ok := err.(modelspec.Diagnostics); ok {
+				for _, d := range ds {
+					if k := d.Error(); !seen[k] && failed <= maxPlanErrors {
+						seen[k] = true
+						diags = append(diags, d)
+					}
+				}
+				continue
+			}
+			return nil, err
+		}
+		plan.Variants = append(plan.Variants, &Variant{Point: pt, Net: net})
+	}
+	if len(diags) > 0 {
+		if failed > 1 {
+			diags = append(diags, modelspec.Diagnostic{Pos: modelspec.Pos{File: file}, Path: "sweep",
+				Msg: fmt.Sprintf("%d of %d variants are invalid", failed, len(points))})
+		}
+		return nil, diags
+	}
+	plan.Name = plan.Variants[0].Net.Name
+	plan.Backend = plan.Variants[0].Net.Sim.Backend
+	if plan.Backend == "auto" {
+		plan.Backend = "cpu"
+	}
+	if err := plan.group(); err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// group splits the variants by structure key and decides, per group, which
+// values are runtime slots: those that differ between its variants.
+func (p *Plan) group() error {
+	byKey := map[string]int{}
+	for i, v := range p.Variants {
+		key := StructureKey(v.Net, p.Backend)
+		gi, ok := byKey[key]
+		if !ok {
+			gi = len(p.Groups)
+			byKey[key] = gi
+			p.Groups = append(p.Groups, &Group{Key: key, Net: v.Net})
+		}
+		v.Group = gi
+		p.Groups[gi].Variants = append(p.Groups[gi].Variants, i)
+	}
+	for _, g := range p.Groups {
+		if err := p.bind(g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *Plan) bind(g *Group) error {
+	first := g.Net.Values()
+	values := make([][]modelspec.Value, len(g.Variants))
+	runtime := make([]bool, len(first))
+	for k, vi := range g.Variants {
+		values[k] = p.Variants[vi].Net.Values()
+		if len(values[k]) != len(first) {
+			return fmt.Errorf("sweep: internal error: variants of structure %s list %d and %d values", g.Key[:12], len(first), len(values[k]))
+		}
+		for j, v := range values[k] {
+			if v.Path != first[j].Path {
+				return fmt.Errorf("sweep: internal error: value %d of structure %s is %s and %s", j, g.Key[:12], first[j].Path, v.Path)
+			}
+			if math.Float64bits(v.V) != math.Float64bits(first[j].V) {
+				runtime[j] = true
+			}
+		}
+	}
+	var slots []int
+	for j, rt := range runtime {
+		if rt {
+			g.Options.Runtime = append(g.Options.Runtime, first[j].Path)
+			slots = append(slots, j)
+		}
+	}
+	for k, vi := range g.Variants {
+		v := p.Variants[vi]
+		v.Runtime = make([]float64, len(slots))
+		for s, j := range slots {
+			v.Runtime[s] = values[k][j].V
+		}
+	}
+	// A sparse group whose connectivity parameters vary needs a row stride
+	// that fits every variant.
+	for si, s := range g.Net.Synapses {
+		if s.Matrix != modelspec.MatrixSparse {
+			continue
+		}
+		max := 0
+		for _, vi := range g.Variants {
+			n, err := codegen.MaxRowLength(p.Variants[vi].Net.Synapses[si])
+			if err != nil {
+				return err
+			}
+			if n > max {
+				max = n
+			}
+		}
+		if g.Options.MaxRowLength == nil {
+			g.Options.MaxRowLength = map[string]int{}
+		}
+		g.Options.MaxRowLength[s.Name] = max
+	}
+	return nil
+}
+
+// Batch is a set of variants of one group run together in one module
+// instance.
+type Batch struct {
+	Group    int
+	Variants []int // indices into Plan.Variants
+}
+
+// DefaultMaxBatch bounds automatic batch sizes: beyond it a batch gains
+// little and a failure costs more.
+const DefaultMaxBatch = 64
+
+// Batches splits the given variants (indices into p.Variants; nil means all)
+// into batches of at most size variants of one group each. size 0 chooses
+// automatically: enough batches to keep every worker busy, at most
+// DefaultMaxBatch variants and memBudget bytes of state per batch.
+func (p *Plan) Batches(todo []int, size, workers int, memBudget int64) []Batch {
+	if todo == nil {
+		for i := range p.Variants {
+			todo = append(todo, i)
+		}
+	}
+	byGroup := map[int][]int{}
+	var order []int
+	for _, vi := range todo {
+		g := p.Variants[vi].Group
+		if _, ok := byGroup[g]; !ok {
+			order = append(order, g)
+		}
+		byGroup[g] = append(byGroup[g], vi)
+	}
+	sort.Ints(order)
+	var out []Batch
+	for _, g := range order {
+		vs := byGroup[g]
+		b := size
+		if b <= 0 {
+			b = autoBatch(len(vs), workers, p.Groups[g], memBudget)
+		}
+		for start := 0; start < len(vs); start += b {
+			end := start + b
+			if end > len(vs) {
+				end = len(vs)
+			}
+			out = append(out, Batch{Group: g, Variants: vs[start:end]})
+		}
+	}
+	return out
+}
+
+func autoBatch(n, workers int, g *Group, memBudget int64) int {
+	if workers < 1 {
+		workers = 1
+	}
+	b := (n + workers - 1) / workers
+	if b > DefaultMaxBatch {
+		b = DefaultMaxBatch
+	}
+	if per := StateBytes(g); per > 0 && memBudget > 0 && int64(b)*per > memBudget {
+		b = int(memBudget / per)
+	}
+	if b < 1 {
+		b = 1
+	}
+	return b
+}
+
+// StateBytes estimates the memory one variant of a group needs in a module
+// instance: neuron state and spike queues, input buffers, connectivity and
+// per-synapse variables.
+func StateBytes(g *Group) int64 {
+	net := g.Net
+	word := int64(4)
+	if net.Sim.Precision == "double" {
+		word = 8
+	}
+	slots := map[*modelspec.Population]int64{}
+	for _, s := range net.Synapses {
+		if d := int64(s.DelaySteps + 1); d > slots[s.Source] {
+			slots[s.Source] = d
+		}
+	}
+	var total int64
+	for _, p := range net.Populations {
+		sl := slots[p]
+		if sl == 0 {
+			sl = 1
+		}
+		total += int64(p.Size) * (int64(len(p.Model.Vars))*word + (sl+1)*4)
+	}
+	for _, s := range net.Synapses {
+		post, pre := int64(s.Target.Size), int64(s.Source.Size)
+		total += post * word * int64(1+len(s.Postsynaptic.Model.Vars)+len(s.WeightUpdate.Model.PostVars))
+		total += pre * word * int64(len(s.WeightUpdate.Model.PreVars))
+		nsyn := pre * post
+		if s.Matrix == modelspec.MatrixSparse {
+			row := int64(g.Options.MaxRowLength[s.Name])
+			nsyn = pre * row
+			total += pre*4 + nsyn*4
+		}
+		if codegen.IndividualWeights(s) {
+			total += nsyn * word * int64(len(s.WeightUpdate.Model.Vars))
+		}
+	}
+	for _, c := range net.CurrentSources {
+		total += int64(c.Target.Size) * word * int64(len(c.Model.Vars))
+	}
+	return total
+}
