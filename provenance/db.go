@@ -26,12 +26,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	mrand "math/rand"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
 
-	// Registers the "sqlite3" database/sql driver.
-	_ "github.com/mattn/go-sqlite3"
+	// Also registers the "sqlite3" database/sql driver.
+	"github.com/mattn/go-sqlite3"
 )
 
 // BusyTimeout is how long a connection waits for another writer's lock before giving up.
@@ -64,7 +66,6 @@ func Open(path string) (*DB, error) {
 	// waiting) when another writer committed in between, which is exactly the "database is
 	// locked" error concurrent shards must never see.
 	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
 	q.Set("_foreign_keys", "on")
 	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
 	q.Set("_txlock", "immediate")
@@ -76,7 +77,12 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("provenance: open %s: %w", path, err)
 	}
 	d := &DB{db: sdb, path: path}
-	if err := d.migrate(context.Background()); err != nil {
+	ctx := context.Background()
+	if err := d.enableWAL(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("provenance: open %s: %w", path, err)
+	}
+	if err := d.migrate(ctx); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("provenance: open %s: %w", path, err)
 	}
@@ -101,6 +107,34 @@ func (d *DB) SchemaVersion() (int, error) {
 	var v int
 	err := d.db.QueryRow("PRAGMA user_version").Scan(&v)
 	return v, err
+}
+
+// enableWAL switches the database file to WAL mode. The mode is persistent (stored in the
+// file), so it is set once here rather than by every pooled connection. Switching needs an
+// exclusive lock and SQLite does not always wait for it through the busy handler (a connection
+// holding a shared lock gets SQLITE_BUSY at once to avoid deadlock), which happens when
+// several processes create the same new database together; so busy errors are retried here
+// until BusyTimeout.
+func (d *DB) enableWAL(ctx context.Context) error {
+	deadline := time.Now().Add(BusyTimeout)
+	for {
+		var mode string
+		err := d.db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
+		if err == nil && !strings.EqualFold(mode, "wal") {
+			// e.g. an in-memory or read-only database; WAL is required for concurrent use.
+			return fmt.Errorf("cannot enable WAL journal mode (got %q)", mode)
+		}
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(time.Duration(5+mrand.Intn(20)) * time.Millisecond)
+	}
+}
+
+// isBusy reports whether err is SQLite's "database is locked" (SQLITE_BUSY or SQLITE_LOCKED).
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
 }
 
 // migrate applies the migrations not yet applied, each in its own transaction together with

@@ -40,7 +40,7 @@ type Environment struct {
 	ID          int64
 	SweepID     int64
 	Recorded    time.Time // zero: now
-	OS          string
+	OS          string    // GOOS/GOARCH, e.g. "linux/amd64"
 	Kernel      string
 	CPUModel    string
 	Cores       int

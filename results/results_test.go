@@ -82,7 +82,7 @@ func TestSpikesRoundTripManyBatches(t *testing.T) {
 	checkFile(t, info)
 	assert.Equal(t, []string{"spikes.arrow"}, dirNames(t, dir))
 
-	_, r, err := openReader(path)
+	f, r, err := openReader(path)
 	require.NoError(t, err)
 	assert.Equal(t, 3, r.NumRecords(), "rows are split into record batches of BatchRows")
 	assert.Equal(t, 1, r.NumDictionaries(), "one fixed population dictionary")
@@ -92,6 +92,7 @@ func TestSpikesRoundTripManyBatches(t *testing.T) {
 	pf, _ := r.Schema().FieldsByName(ColPopulation)
 	assert.Equal(t, arrow.DICTIONARY, pf[0].Type.ID())
 	r.Close()
+	f.Close()
 
 	got, gotMeta, err := ReadSpikes(path)
 	require.NoError(t, err)
@@ -110,6 +111,12 @@ func TestSpikesEmptyFile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(0), info.Rows)
 	checkFile(t, info)
+	f, r, err := openReader(path)
+	require.NoError(t, err)
+	assert.Equal(t, 1, r.NumDictionaries(), "the population categories are stored even without rows")
+	assert.Equal(t, 1, r.NumRecords())
+	r.Close()
+	f.Close()
 
 	got, meta, err := ReadSpikes(path)
 	require.NoError(t, err)

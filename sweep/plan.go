@@ -213,16 +213,10 @@ type Batch struct {
 // little and a failure costs more.
 const DefaultMaxBatch = 64
 
-// Batches splits the given variants (indices into p.Variants; nil means all)
-// into batches of at most size variants of one group each. size 0 chooses
+// Batches splits the given variants (indices into p.Variants) into batches of at most size variants of one group each. size 0 chooses
 // automatically: enough batches to keep every worker busy, at most
 // DefaultMaxBatch variants and memBudget bytes of state per batch.
 func (p *Plan) Batches(todo []int, size, workers int, memBudget int64) []Batch {
-	if todo == nil {
-		for i := range p.Variants {
-			todo = append(todo, i)
-		}
-	}
 	byGroup := map[int][]int{}
 	var order []int
 	for _, vi := range todo {

@@ -82,13 +82,14 @@ var ErrConfigChanged = errors.New("the output directory holds results of a diffe
 
 // runner is the state of one Run.
 type runner struct {
-	plan  *Plan
-	opts  Options
-	dir   string
-	db    *provenance.DB
-	mu    sync.Mutex // serialises Progress and the counters below
-	sum   Summary
-	stats map[uint64][]int64 // variant → spikes per population
+	plan    *Plan
+	opts    Options
+	dir     string
+	db      *provenance.DB
+	sweepID int64
+	mu      sync.Mutex // serialises Progress and the counters below
+	sum     Summary
+	stats   map[uint64][]int64 // variant → spikes per population
 }
 
 // Run executes the plan: builds one module per structure group, runs the
@@ -124,6 +125,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.sweepID = sweepID
 	todo, err := r.pending()
 	if err != nil {
 		return nil, err
@@ -329,10 +331,17 @@ func (r *runner) runBatches(ctx context.Context, batches []Batch, modules map[in
 						continue
 					}
 				}
-				var died *gpu.WorkerDiedError
-				if err := r.runBatch(ctx, worker, b, modules[b.Group], buildIDs[b.Group]); errors.As(err, &died) {
+				died, err := r.runBatch(ctx, worker, b, modules[b.Group], buildIDs[b.Group])
+				if died {
 					worker.Close()
 					worker = nil
+				}
+				if err != nil {
+					fatalMu.Lock()
+					if fatal == nil {
+						fatal = err
+					}
+					fatalMu.Unlock()
 				}
 			}
 		}()
@@ -354,8 +363,11 @@ func (r *runner) runBatches(ctx context.Context, batches []Batch, modules map[in
 	return fatal
 }
 
-// runBatch runs one batch and records its variants.
-func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, b Batch, module string, buildID int64) error {
+// runBatch runs one batch and records its variants. A failure of the batch
+// itself (the module reports an error, the worker dies) marks its variants
+// failed and is not an error; died says the worker must be replaced. Errors
+// are failures of the orchestrator's own files or database.
+func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, b Batch, module string, buildID int64) (died bool, err error) {
 	plan := r.plan
 	g := plan.Groups[b.Group]
 	batchID := fmt.Sprintf("%.12s-%d", g.Key, plan.Variants[b.Variants[0]].ID())
@@ -368,11 +380,11 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, b Batch, modu
 		seeds[k] = v.Point.Seed
 		runtime = append(runtime, v.Runtime...)
 		if err := r.db.SetVariantStatus(v.ID(), "running", ""); err != nil {
-			return err
+			return false, err
 		}
 		id, err := r.db.BeginRun(provenance.Run{VariantID: v.ID(), BuildID: buildID, BatchID: batchID, WorkerPID: worker.Pid(), Host: host, Device: "cpu"})
 		if err != nil {
-			return err
+			return false, err
 		}
 		runIDs[v.ID()] = id
 	}
@@ -394,7 +406,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, b Batch, modu
 		w, err := results.NewSpikeWriter(filepath.Join(r.dir, SpikeFile(v.ID())), pops, r.fileMeta(v))
 		if err != nil {
 			abort()
-			return err
+			return false, err
 		}
 		writers[k] = w
 		counts[k] = make([]int64, len(pops))
@@ -405,7 +417,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, b Batch, modu
 	for k, vi := range b.Variants {
 		variantIDs[k] = plan.Variants[vi].ID()
 	}
-	_, err := worker.Run(job, func(c gpu.SpikeChunk) error {
+	_, err = worker.Run(job, func(c gpu.SpikeChunk) error {
 		return demux(c, variantIDs, writers, counts, dt)
 	})
 	if err != nil {
@@ -413,10 +425,11 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, b Batch, modu
 		r.failBatch(b, err)
 		for _, id := range runIDs {
 			if ferr := r.db.FinishRun(id, "failed", exitStatus(err), err.Error(), time.Time{}); ferr != nil {
-				return ferr
+				return true, ferr
 			}
 		}
-		return err
+		var jobFailed *gpu.JobFailedError
+		return !errors.As(err, &jobFailed), nil
 	}
 	var outputs []provenance.Output
 	ids := make([]uint64, len(b.Variants))
@@ -426,15 +439,14 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, b Batch, modu
 		writers[k] = nil
 		if err != nil {
 			abort()
-			r.failBatch(b, err)
-			return err
+			return false, err
 		}
 		id := v.ID()
 		ids[k] = id
-		outputs = append(outputs, provenance.Output{VariantID: &id, Kind: "spikes", Path: SpikeFile(id), Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256})
+		outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "spikes", Path: SpikeFile(id), Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256})
 	}
 	if err := r.db.CompleteVariants(ids, runIDs, outputs, time.Time{}); err != nil {
-		return err
+		return false, err
 	}
 	r.mu.Lock()
 	for k, id := range ids {
@@ -444,7 +456,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, b Batch, modu
 	done := r.sum.Ran + r.sum.Skipped
 	r.mu.Unlock()
 	r.emit(Event{Kind: "batch", Variants: len(ids), Structure: g.Key[:12], Done: done, Failed: r.sum.Failed, Total: len(plan.Variants)})
-	return nil
+	return false, nil
 }
 
 // demux splits a chunk of a batch's spikes into the variants' writers.

@@ -139,7 +139,7 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 		}
 	}
 
-	// The scope of the neuron's own code; local copies l_<var>.
+	// The scope of the neuron's own code; local copies l<var> as in GeNN (some built-in code uses lV directly).
 	sc := codegen.NewScope()
 	g.bindParams(sc, m.Params, p.Params, m.DerivedParams, p.Derived)
 	for _, v := range m.Vars {

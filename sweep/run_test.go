@@ -1,0 +1,194 @@
+package sweep_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gennctl/gennctl/gpu"
+	"github.com/gennctl/gennctl/provenance"
+	"github.com/gennctl/gennctl/results"
+	"github.com/gennctl/gennctl/sweep"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The test binary doubles as the worker process: sweep.Run re-executes it
+// with GENNCTL_TEST_WORKER=1, as gennctl re-executes itself.
+func TestMain(m *testing.M) {
+	if os.Getenv("GENNCTL_TEST_WORKER") == "1" {
+		if err := gpu.ServeWorker(os.Stdin, os.Stdout); err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// opts returns run options with a fresh output directory and the given
+// module cache.
+func opts(t *testing.T, cache string) sweep.Options {
+	t.Helper()
+	return sweep.Options{
+		OutDir:     t.TempDir(),
+		CacheDir:   cache,
+		WorkerArgv: []string{os.Args[0]},
+		WorkerEnv:  append(os.Environ(), "GENNCTL_TEST_WORKER=1"),
+		Version:    "test",
+	}
+}
+
+// planText plans a config given as text; with a sweep section appended.
+func planText(t *testing.T, file, base, sweepSection string) *sweep.Plan {
+	t.Helper()
+	data, err := os.ReadFile(base)
+	require.NoError(t, err)
+	text := string(data) + sweepSection
+	plan, err := sweep.NewPlan(file, []byte(text))
+	require.NoError(t, err)
+	return plan
+}
+
+func run(t *testing.T, plan *sweep.Plan, o sweep.Options) *sweep.Summary {
+	t.Helper()
+	sum, err := sweep.Run(context.Background(), plan, o)
+	require.NoError(t, err)
+	return sum
+}
+
+// TestCUBAMeanRate runs the Vogels-Abbott CUBA benchmark of configs/ with
+// three seeds. Brian2 gives 5.7 Hz on this network; the band 5.0-6.5 Hz
+// allows for seed-to-seed variation (about ±0.3 Hz observed) and for the
+// difference between GeNN's exact-exponential and Brian2's integration.
+func TestCUBAMeanRate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("4000-neuron network: skipped with -short")
+	}
+	plan := planText(t, "cuba.yaml", "../configs/cuba.yaml", "sweep: {repeats: 3}\n")
+	require.Len(t, plan.Variants, 3)
+	o := opts(t, t.TempDir())
+	sum := run(t, plan, o)
+	assert.Equal(t, 3, sum.Ran)
+	cols, _, err := results.ReadTable(filepath.Join(sum.Dir, sweep.VariantsFile))
+	require.NoError(t, err)
+	col := func(name string) results.Column {
+		for _, c := range cols {
+			if c.Name == name {
+				return c
+			}
+		}
+		t.Fatalf("no column %s", name)
+		return results.Column{}
+	}
+	for i := range col("variant_id").Uint64 {
+		rate := (col("rate_E").Float64[i]*3200 + col("rate_I").Float64[i]*800) / 4000
+		t.Logf("variant %d: mean rate %.2f Hz", col("variant_id").Uint64[i], rate)
+		assert.InDelta(t, 5.75, rate, 0.75, "CUBA mean rate outside 5.0-6.5 Hz")
+	}
+}
+
+// TestSecondRunHitsCache runs one config twice into different directories
+// with one module cache: the second run compiles nothing.
+func TestSecondRunHitsCache(t *testing.T) {
+	cache := t.TempDir()
+	plan := planText(t, "small.yaml", "testdata/small.yaml", "")
+	first := run(t, plan, opts(t, cache))
+	assert.Equal(t, 1, first.Builds)
+	assert.Equal(t, 0, first.CacheHits)
+	second := run(t, plan, opts(t, cache))
+	assert.Equal(t, 0, second.Builds)
+	assert.Equal(t, 1, second.CacheHits)
+
+	db, err := provenance.Open(filepath.Join(second.Dir, sweep.DBFile))
+	require.NoError(t, err)
+	defer db.Close()
+	builds, err := db.Builds()
+	require.NoError(t, err)
+	require.Len(t, builds, 1)
+	assert.True(t, builds[0].CacheHit)
+	assert.NotEmpty(t, builds[0].CompilerVersion)
+}
+
+// TestOutputsCrossChecked reads the Arrow files back and checks them against
+// the provenance database: row counts, checksums, ids and spike counts.
+func TestOutputsCrossChecked(t *testing.T) {
+	plan := planText(t, "small.yaml", "testdata/small.yaml",
+		"sweep: {grid: {synapses.EE.weight_update.vars.g: [0.04, 0.06]}}\n")
+	sum := run(t, plan, opts(t, t.TempDir()))
+	db, err := provenance.Open(filepath.Join(sum.Dir, sweep.DBFile))
+	require.NoError(t, err)
+	defer db.Close()
+
+	variants, err := db.Variants("done")
+	require.NoError(t, err)
+	require.Len(t, variants, 2)
+	table, meta, err := results.ReadTable(filepath.Join(sum.Dir, sweep.VariantsFile))
+	require.NoError(t, err)
+	assert.Equal(t, plan.ConfigDigest, meta["config_digest"])
+	byName := map[string]results.Column{}
+	for _, c := range table {
+		byName[c.Name] = c
+	}
+	require.Len(t, byName["variant_id"].Uint64, 2)
+	for row, id := range byName["variant_id"].Uint64 {
+		rec, err := db.Variant(id)
+		require.NoError(t, err)
+		assert.Equal(t, rec.Seed, byName["seed"].Uint64[row])
+		assert.Equal(t, "done", byName["status"].String[row])
+		assert.Contains(t, []float64{0.04, 0.06}, byName["synapses.EE.weight_update.vars.g"].Float64[row])
+
+		outs, err := db.Outputs(&id, "spikes")
+		require.NoError(t, err)
+		require.Len(t, outs, 1)
+		path := filepath.Join(sum.Dir, outs[0].Path)
+		digest, size, err := results.FileSHA256(path)
+		require.NoError(t, err)
+		assert.Equal(t, outs[0].SHA256, digest)
+		assert.Equal(t, outs[0].Bytes, size)
+		spikes, fileMeta, err := results.ReadSpikes(path)
+		require.NoError(t, err)
+		assert.EqualValues(t, outs[0].Rows, spikes.Len())
+		assert.Equal(t, rec.StructureKey, fileMeta["structure_key"])
+		perPop := map[string]int64{}
+		for i, p := range spikes.Population {
+			perPop[p]++
+			assert.Equal(t, id, spikes.Variant[i])
+			assert.GreaterOrEqual(t, spikes.Time[i], 0.0)
+			assert.Less(t, spikes.Time[i], 200.0)
+		}
+		assert.Equal(t, perPop["E"], byName["spikes_E"].Int64[row])
+		assert.Equal(t, perPop["I"], byName["spikes_I"].Int64[row])
+		assert.Positive(t, perPop["E"], "the network should be active")
+	}
+}
+
+// TestRerunSkipsCompleteVariants reruns into the same directory: nothing is
+// simulated again; a deleted output is rerun.
+func TestRerunSkipsCompleteVariants(t *testing.T) {
+	plan := planText(t, "small.yaml", "testdata/small.yaml", "sweep: {repeats: 2}\n")
+	o := opts(t, t.TempDir())
+	first := run(t, plan, o)
+	assert.Equal(t, 2, first.Ran)
+	second := run(t, plan, o)
+	assert.Equal(t, 0, second.Ran)
+	assert.Equal(t, 2, second.Skipped)
+
+	require.NoError(t, os.Remove(filepath.Join(first.Dir, sweep.SpikeFile(plan.Variants[0].ID()))))
+	third := run(t, plan, o)
+	assert.Equal(t, 1, third.Ran)
+	assert.Equal(t, 1, third.Skipped)
+}
+
+// TestChangedConfigRefused: another config into the same directory is
+// refused and says how to proceed.
+func TestChangedConfigRefused(t *testing.T) {
+	o := opts(t, t.TempDir())
+	run(t, planText(t, "small.yaml", "testdata/small.yaml", ""), o)
+	changed := planText(t, "small.yaml", "testdata/small.yaml", "sweep: {repeats: 2}\n")
+	_, err := sweep.Run(context.Background(), changed, o)
+	require.ErrorIs(t, err, sweep.ErrConfigChanged)
+	assert.True(t, strings.Contains(err.Error(), "--out"), err.Error())
+}
