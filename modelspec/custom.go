@@ -1,7 +1,6 @@
 package modelspec
 
 import (
-
 	"gopkg.in/yaml.v3"
 )
 
@@ -326,4 +325,3 @@ func IsIntegerType(t string) bool {
 	}
 	return isCType(t)
 }
-

@@ -634,4 +634,3 @@ func (d *decoder) uniqueNames(net *Network) {
 		check(c.Name, "current_sources", c.Pos)
 	}
 }
-
