@@ -120,6 +120,13 @@ func NewPlan(file string, data []byte) (*Plan, error) {
 	if err := plan.group(); err != nil {
 		return nil, err
 	}
+	// Generating each module checks every code string (unknown tokens,
+	// missing extra global parameters) before anything is built or written.
+	for _, g := range plan.Groups {
+		if _, err := Generate(g, plan.Backend); err != nil {
+			return nil, err
+		}
+	}
 	return plan, nil
 }
 

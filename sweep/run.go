@@ -262,12 +262,8 @@ func (r *runner) build(todo []int) (map[int]string, map[int]int64, error) {
 		if !need[gi] {
 			continue
 		}
-		files, err := Generate(g, r.plan.Backend)
-		if err != nil {
-			return nil, nil, err
-		}
 		started := time.Now()
-		res, err := cache.Build(files, tc)
+		res, err := buildGroup(cache, g, r.plan.Backend, tc)
 		if err != nil {
 			return nil, nil, fmt.Errorf("building structure %.12s: %w", g.Key, err)
 		}
@@ -286,6 +282,15 @@ func (r *runner) build(todo []int) (map[int]string, map[int]int64, error) {
 		r.emit(Event{Kind: "build", Structure: g.Key[:12], CacheHit: res.Hit, Seconds: res.Duration.Seconds()})
 	}
 	return modules, ids, nil
+}
+
+// buildGroup generates a group's module and compiles it into the cache.
+func buildGroup(cache *gpu.Cache, g *Group, backend string, tc gpu.Toolchain) (gpu.BuildResult, error) {
+	files, err := Generate(g, backend)
+	if err != nil {
+		return gpu.BuildResult{}, err
+	}
+	return cache.Build(files, tc)
 }
 
 // Generate returns the source of a group's module for a backend.

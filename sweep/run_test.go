@@ -192,3 +192,64 @@ func TestChangedConfigRefused(t *testing.T) {
 	require.ErrorIs(t, err, sweep.ErrConfigChanged)
 	assert.True(t, strings.Contains(err.Error(), "--out"), err.Error())
 }
+
+// spikesOf reads the spikes of a variant from a sweep directory.
+func spikesOf(t *testing.T, dir string, id uint64) results.Spikes {
+	t.Helper()
+	sp, _, err := results.ReadSpikes(filepath.Join(dir, sweep.SpikeFile(id)))
+	require.NoError(t, err)
+	return sp
+}
+
+// TestBatchesBitIdentical: a variant gives bit-identical spikes run alone
+// (its values literals in its own module) and inside batches of 1, 7 and 64
+// of a 64-point sweep (its values runtime parameters).
+func TestBatchesBitIdentical(t *testing.T) {
+	cache := t.TempDir()
+	const grid = "sweep: {grid: {synapses.EE.weight_update.vars.g: {linspace: [0.04, 0.07, 64]}, synapses.EE.postsynaptic.params.tau: [5.0]}}\n"
+	plan := planText(t, "small.yaml", "testdata/small.yaml", grid)
+	require.Len(t, plan.Variants, 64)
+	require.Len(t, plan.Groups, 1)
+	assert.Equal(t, []string{"synapses.EE.weight_update.vars.g"}, plan.Groups[0].Options.Runtime)
+
+	target := plan.Variants[37]
+	g := target.Point.Assign[1].Value.Value
+	require.Equal(t, "synapses.EE.weight_update.vars.g", target.Point.Assign[1].Path)
+	alonePlan := planText(t, "small.yaml", "testdata/small.yaml",
+		"sweep: {grid: {synapses.EE.weight_update.vars.g: ["+g+"], synapses.EE.postsynaptic.params.tau: [5.0]}}\n")
+	require.Len(t, alonePlan.Variants, 1)
+	require.Equal(t, target.ID(), alonePlan.Variants[0].ID())
+	require.Empty(t, alonePlan.Groups[0].Options.Runtime)
+	alone := run(t, alonePlan, opts(t, cache))
+	want := spikesOf(t, alone.Dir, target.ID())
+	require.Positive(t, want.Len())
+
+	for _, size := range []int{1, 7, 64} {
+		o := opts(t, cache)
+		o.BatchSize = size
+		sum := run(t, plan, o)
+		got := spikesOf(t, sum.Dir, target.ID())
+		assert.Equal(t, want, got, "batch size %d", size)
+	}
+}
+
+// TestOneCompileForParameterSweep: 24 variants over weights and time
+// constants share one module, as provenance records.
+func TestOneCompileForParameterSweep(t *testing.T) {
+	plan := planText(t, "small.yaml", "testdata/small.yaml",
+		"sweep: {grid: {synapses.EE.weight_update.vars.g: [0.03, 0.04, 0.05, 0.06, 0.07, 0.08], populations.E.params.TauM: [10, 15, 20, 25]}}\n")
+	require.Len(t, plan.Variants, 24)
+	sum := run(t, plan, opts(t, t.TempDir()))
+	db, err := provenance.Open(filepath.Join(sum.Dir, sweep.DBFile))
+	require.NoError(t, err)
+	defer db.Close()
+	builds, err := db.Builds()
+	require.NoError(t, err)
+	require.Len(t, builds, 1)
+	assert.False(t, builds[0].CacheHit)
+	counts, err := db.CountsByStatus()
+	require.NoError(t, err)
+	assert.Equal(t, 24, counts["done"])
+	assert.ElementsMatch(t, []string{"populations.E.derived.ExpTC", "populations.E.derived.Rmembrane", "populations.E.params.TauM",
+		"synapses.EE.weight_update.vars.g"}, plan.Groups[0].Options.Runtime)
+}

@@ -107,6 +107,7 @@ GENNCTL_WORKERS, ...) and an optional settings file (--settings).`,
 		}
 		return v.BindPFlags(cmd.Flags())
 	}
-	root.AddCommand(newSweepCmd(v, stdout, stderr), newValidateCmd(stdout), newVersionCmd(stdout), newWorkerCmd())
+	root.AddCommand(newSweepCmd(v, stdout, stderr), newValidateCmd(stdout), newPlanCmd(v, stdout), newBuildCmd(v, stdout),
+		newVersionCmd(stdout), newWorkerCmd())
 	return root
 }

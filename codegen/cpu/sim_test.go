@@ -1,0 +1,182 @@
+package cpu_test
+
+// Test helpers: YAML text → validated network → generated C → module built
+// with the real C compiler into a per-test cache (t.TempDir) → loaded in
+// process → instance created and initialised.
+
+import (
+	"testing"
+
+	"github.com/gennctl/gennctl/codegen"
+	"github.com/gennctl/gennctl/codegen/cpu"
+	"github.com/gennctl/gennctl/gpu"
+	"github.com/gennctl/gennctl/modelspec"
+	"github.com/stretchr/testify/require"
+)
+
+// yamlFile is the file name test documents are decoded under; it appears in
+// diagnostics and #line directives.
+const yamlFile = "model.yaml"
+
+// decode parses and validates a YAML experiment document.
+func decode(t testing.TB, doc string) *modelspec.Network {
+	t.Helper()
+	root, err := modelspec.Parse(yamlFile, []byte(doc))
+	require.NoError(t, err)
+	net, err := modelspec.Decode(yamlFile, root)
+	require.NoError(t, err)
+	return net
+}
+
+// generate decodes doc and generates the CPU module source.
+func generate(t testing.TB, doc string, opts codegen.Options) (*modelspec.Network, codegen.Files) {
+	t.Helper()
+	net := decode(t, doc)
+	files, err := cpu.Generate(net, opts)
+	require.NoError(t, err)
+	require.Contains(t, files, cpu.ModuleFile)
+	return net, files
+}
+
+// toolchain returns the host C compiler or skips the test.
+func toolchain(t testing.TB) gpu.Toolchain {
+	t.Helper()
+	tc, err := gpu.DetectCC()
+	if err != nil {
+		t.Skipf("no C compiler: %v", err)
+	}
+	return tc
+}
+
+// buildFiles compiles files into a fresh cache under t.TempDir.
+func buildFiles(t testing.TB, files codegen.Files) (gpu.BuildResult, error) {
+	t.Helper()
+	tc := toolchain(t)
+	c, err := gpu.OpenCache(t.TempDir())
+	require.NoError(t, err)
+	return c.Build(files, tc)
+}
+
+// loadFiles builds and loads files; the module is closed at the end of the test.
+func loadFiles(t testing.TB, files codegen.Files) *gpu.Module {
+	t.Helper()
+	res, err := buildFiles(t, files)
+	require.NoError(t, err)
+	m, err := gpu.Load(res.ModulePath)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = m.Close() })
+	return m
+}
+
+// buildModule generates, compiles and loads doc.
+func buildModule(t testing.TB, doc string, opts codegen.Options) *gpu.Module {
+	t.Helper()
+	_, files := generate(t, doc, opts)
+	return loadFiles(t, files)
+}
+
+// sim is an initialised instance of a module.
+type sim struct {
+	t    testing.TB
+	mod  *gpu.Module
+	inst *gpu.Instance
+	desc codegen.Description
+}
+
+// newInstance creates and initialises an instance of m; runtime has
+// batch*len(Runtime) values (nil when there are none).
+func newInstance(t testing.TB, m *gpu.Module, seeds []uint64, runtime []float64) *sim {
+	t.Helper()
+	if runtime == nil {
+		runtime = []float64{}
+	}
+	inst, err := m.Create(len(seeds), seeds, runtime)
+	require.NoError(t, err)
+	t.Cleanup(inst.Close)
+	require.NoError(t, inst.Init())
+	d, err := m.Description()
+	require.NoError(t, err)
+	return &sim{t: t, mod: m, inst: inst, desc: d}
+}
+
+// newSim builds doc and returns an initialised instance of batch len(seeds).
+func newSim(t testing.TB, doc string, opts codegen.Options, seeds []uint64, runtime []float64) *sim {
+	t.Helper()
+	return newInstance(t, buildModule(t, doc, opts), seeds, runtime)
+}
+
+// step advances n time steps.
+func (s *sim) step(n int) {
+	s.t.Helper()
+	require.NoError(s.t, s.inst.Step(uint32(n)))
+}
+
+// spikes drains every recorded spike.
+func (s *sim) spikes() gpu.SpikeBuffer {
+	s.t.Helper()
+	var b gpu.SpikeBuffer
+	_, err := s.inst.DrainSpikes(&b)
+	require.NoError(s.t, err)
+	return b
+}
+
+// varIndex finds a variable by owner and name, failing the test if absent.
+func (s *sim) varIndex(owner, name string) int {
+	s.t.Helper()
+	i := s.mod.VarIndex(owner, name)
+	require.GreaterOrEqual(s.t, i, 0, "no variable %s.%s in %s", owner, name, s.mod.DescriptionJSON())
+	return i
+}
+
+// get reads variable owner.name of one variant.
+func (s *sim) get(owner, name string, variant int) []float64 {
+	s.t.Helper()
+	v, err := s.inst.GetVar(s.varIndex(owner, name), variant)
+	require.NoError(s.t, err)
+	return v
+}
+
+// set writes variable owner.name of one variant.
+func (s *sim) set(owner, name string, variant int, vals []float64) {
+	s.t.Helper()
+	require.NoError(s.t, s.inst.SetVar(s.varIndex(owner, name), variant, vals))
+}
+
+// popIndex is the index of population name in the description.
+func (s *sim) popIndex(name string) uint32 {
+	s.t.Helper()
+	for i, p := range s.desc.Populations {
+		if p.Name == name {
+			return uint32(i)
+		}
+	}
+	s.t.Fatalf("no population %s", name)
+	return 0
+}
+
+// spike is one recorded spike.
+type spike struct {
+	Pop, Variant, Neuron, Step uint32
+}
+
+// list turns a spike buffer into a slice of spikes.
+func list(b gpu.SpikeBuffer) []spike {
+	out := make([]spike, b.Len())
+	for i := range out {
+		out[i] = spike{b.Pop[i], b.Variant[i], b.Neuron[i], b.Step[i]}
+	}
+	return out
+}
+
+// ofVariant keeps the spikes of one variant (of any population) and sets
+// their Variant field to 0, for comparing runs with different batches.
+func ofVariant(b gpu.SpikeBuffer, variant uint32) []spike {
+	var out []spike
+	for _, s := range list(b) {
+		if s.Variant == variant {
+			s.Variant = 0
+			out = append(out, s)
+		}
+	}
+	return out
+}
