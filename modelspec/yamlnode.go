@@ -74,8 +74,22 @@ func (d *decoder) mapping(n *yaml.Node, path string) ([]entry, bool) {
 	}
 	seen := map[string]bool{}
 	var out []entry
+	var merged []entry // from `<<: *anchor`; explicit keys take precedence
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], resolve(n.Content[i+1])
+		if k.Tag == "!!merge" {
+			sources := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				sources = v.Content
+			}
+			for _, src := range sources {
+				es, ok := d.mapping(src, path)
+				if ok {
+					merged = append(merged, es...)
+				}
+			}
+			continue
+		}
 		if k.Kind != yaml.ScalarNode {
 			d.errorf(k, path, "expected a name as key, got %s", kindName(k))
 			continue
@@ -86,6 +100,12 @@ func (d *decoder) mapping(n *yaml.Node, path string) ([]entry, bool) {
 		}
 		seen[k.Value] = true
 		out = append(out, entry{Key: k.Value, KeyN: k, Value: v})
+	}
+	for _, e := range merged {
+		if !seen[e.Key] {
+			seen[e.Key] = true
+			out = append(out, e)
+		}
 	}
 	return out, true
 }

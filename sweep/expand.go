@@ -336,7 +336,11 @@ func ApplyPoint(root *yaml.Node, p Point) (*yaml.Node, error) {
 	if root == nil {
 		return nil, modelspec.Diagnostics{{Msg: "no document"}}
 	}
-	cp := expCopy(root, map[*yaml.Node]*yaml.Node{})
+	budget := expMaxCopyNodes
+	cp := expCopy(root, &budget)
+	if cp == nil {
+		return nil, modelspec.Diagnostics{{Msg: fmt.Sprintf("the document expands to more than %d nodes (nested aliases?)", expMaxCopyNodes)}}
+	}
 	top := cp
 	if top.Kind == yaml.DocumentNode {
 		if len(top.Content) == 0 {
@@ -1165,32 +1169,46 @@ func expSlot(top *yaml.Node, path string) (*yaml.Node, int, string) {
 	return nil, 0, "invalid path"
 }
 
-// expCopy deep-copies n; aliases point to the copies of their anchors.
-func expCopy(n *yaml.Node, seen map[*yaml.Node]*yaml.Node) *yaml.Node {
+// expMaxCopyNodes bounds the size of a copied document, so that a document
+// of nested aliases ("billion laughs") cannot exhaust memory.
+const expMaxCopyNodes = 1 << 22
+
+// expCopy deep-copies n. Each alias becomes an independent copy of its
+// anchor, so an assignment to a path under the anchor (say synapses.EE)
+// does not also change a mapping merged from it (synapses.EI: {<<: *EE}).
+// budget counts the nodes left to copy; nil is returned when it runs out.
+func expCopy(n *yaml.Node, budget *int) *yaml.Node {
 	if n == nil {
 		return nil
 	}
-	if c, ok := seen[n]; ok {
+	if *budget <= 0 {
+		return nil
+	}
+	*budget--
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		c := expCopy(n.Alias, budget)
+		if c != nil {
+			c.Anchor = ""
+		}
 		return c
 	}
 	c := new(yaml.Node)
 	*c = *n
-	seen[n] = c
 	if n.Content != nil {
 		c.Content = make([]*yaml.Node, len(n.Content))
 		for i, e := range n.Content {
-			c.Content[i] = expCopy(e, seen)
+			if c.Content[i] = expCopy(e, budget); c.Content[i] == nil {
+				return nil
+			}
 		}
-	}
-	if n.Alias != nil {
-		c.Alias = expCopy(n.Alias, seen)
 	}
 	return c
 }
 
 // expMaterialize is a fresh deep copy of what n denotes, without an anchor.
 func expMaterialize(n *yaml.Node) *yaml.Node {
-	c := expCopy(expDeref(n), map[*yaml.Node]*yaml.Node{})
+	budget := expMaxCopyNodes
+	c := expCopy(expDeref(n), &budget)
 	if c != nil {
 		c.Anchor = ""
 	}

@@ -687,3 +687,33 @@ sweep:
 	require.EqualError(t, err, "a.yaml:4:10: sweep.grid.populations.L.3.x: path does not exist: index 3 is out of range under populations.L (length 1)\n"+
 		`a.yaml:4:34: sweep.grid.populations.L.a: path does not exist: populations.L is a list of 1; "a" is not an index`)
 }
+
+// An assignment under an anchor must not show through mappings merged from
+// it or aliases of it: each is its own part of the document.
+func TestApplyPointAnchorsIndependent(t *testing.T) {
+	doc := expDocOf(t, `
+synapses:
+  EE: &exc {source: E, weight_update: {vars: {g: 1.0}}}
+  EI: {<<: *exc, target: I}
+  EX: *exc
+sweep:
+  grid: {synapses.EE.weight_update.vars.g: [2.0]}
+`)
+	spec, err := ParseSpec("t.yaml", doc)
+	require.NoError(t, err)
+	pts, err := spec.Expand()
+	require.NoError(t, err)
+	out, err := ApplyPoint(doc, pts[0])
+	require.NoError(t, err)
+	var got struct {
+		Synapses map[string]struct {
+			WeightUpdate struct {
+				Vars map[string]float64 `yaml:"vars"`
+			} `yaml:"weight_update"`
+		} `yaml:"synapses"`
+	}
+	require.NoError(t, out.Decode(&got))
+	assert.Equal(t, 2.0, got.Synapses["EE"].WeightUpdate.Vars["g"])
+	assert.Equal(t, 1.0, got.Synapses["EI"].WeightUpdate.Vars["g"])
+	assert.Equal(t, 1.0, got.Synapses["EX"].WeightUpdate.Vars["g"])
+}
