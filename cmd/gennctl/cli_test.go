@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// binary is gennctl built once for these tests; they run it as a user
+// would, as real processes.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gennctl-cli-test")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "gennctl")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// gennctl runs the binary with a private module cache.
+func gennctl(t *testing.T, cache string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "GENNCTL_CACHE="+cache)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	cache := t.TempDir()
+	r := gennctl(t, cache, "version")
+	assert.Equal(t, 0, r.code)
+	assert.Contains(t, r.stdout, "gennctl ")
+	assert.Contains(t, r.stdout, "codegen ")
+	for _, sub := range []string{"sweep", "validate", "plan", "build", "version"} {
+		r := gennctl(t, cache, sub, "--help")
+		assert.Equal(t, 0, r.code, sub)
+		assert.Contains(t, r.stdout, "Usage:", sub)
+	}
+	r = gennctl(t, cache, "nosuchcommand")
+	assert.NotEqual(t, 0, r.code)
+}
+
+// TestConfigsRun validates, plans and runs every example under configs/.
+func TestConfigsRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every example config: skipped with -short")
+	}
+	configs, err := filepath.Glob("../../configs/*.yaml")
+	require.NoError(t, err)
+	require.NotEmpty(t, configs)
+	cache := t.TempDir()
+	for _, cfg := range configs {
+		t.Run(filepath.Base(cfg), func(t *testing.T) {
+			r := gennctl(t, cache, "validate", cfg)
+			require.Equal(t, 0, r.code, r.stderr)
+			assert.Contains(t, r.stdout, "ok")
+			r = gennctl(t, cache, "plan", "--json", cfg)
+			require.Equal(t, 0, r.code, r.stderr)
+			var rep struct{ Variants int }
+			require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep))
+			out := t.TempDir()
+			r = gennctl(t, cache, "sweep", "--json", "--out", out, cfg)
+			require.Equal(t, 0, r.code, r.stderr)
+			var last map[string]any
+			sc := bufio.NewScanner(strings.NewReader(r.stdout))
+			for sc.Scan() {
+				require.NoError(t, json.Unmarshal(sc.Bytes(), &last), sc.Text())
+			}
+			require.NotNil(t, last)
+			assert.Equal(t, "done", last["event"])
+			assert.EqualValues(t, rep.Variants, last["total"])
+			assert.EqualValues(t, rep.Variants, last["done"])
+			dir := last["dir"].(string)
+			for _, f := range []string{"provenance.db", "variants.arrow"} {
+				assert.FileExists(t, filepath.Join(dir, f))
+			}
+		})
+	}
+}
+
+// TestBadInputExitsTwoAndWritesNothing: bad configs are reported with their
+// position and leave no output directory behind.
+func TestBadInputExitsTwoAndWritesNothing(t *testing.T) {
+	cache := t.TempDir()
+	cases := []struct {
+		file string
+		want []string
+	}{
+		{"testdata/unknown_token.yaml", []string{"testdata/unknown_token.yaml:10:17", "populations.P", "sim_code", "Leaky", "$(Iext)"}},
+		{"testdata/c_error.yaml", []string{"testdata/c_error.yaml:8:", "error: expected"}},
+		{"testdata/missing.yaml", []string{"no such file"}},
+	}
+	for _, c := range cases {
+		out := filepath.Join(t.TempDir(), "out")
+		r := gennctl(t, cache, "sweep", "--out", out, c.file)
+		assert.Equal(t, 2, r.code, "%s: %s", c.file, r.stderr)
+		for _, w := range c.want {
+			assert.Contains(t, r.stderr, w, c.file)
+		}
+		if c.file != "testdata/c_error.yaml" {
+			assert.NoDirExists(t, out, "nothing may be written for bad input")
+		}
+	}
+}
+
+func TestBuildThenSweepUsesCache(t *testing.T) {
+	cache := t.TempDir()
+	r := gennctl(t, cache, "build", "--json", "../../sweep/testdata/small.yaml")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"cache_hit":false`)
+	r = gennctl(t, cache, "sweep", "--out", t.TempDir(), "../../sweep/testdata/small.yaml")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "0 module(s) compiled, 1 from cache")
+}
