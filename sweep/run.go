@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,10 +113,26 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Summary, error) {
 	}
 	r := &runner{plan: plan, opts: opts, dir: filepath.Join(opts.OutDir, plan.Name), stats: map[uint64][]int64{}}
 	r.sum.Dir, r.sum.Variants = r.dir, len(plan.Variants)
+	// A new sweep compiles everything before it creates its directory, so
+	// that a compile error in user code leaves nothing behind.
+	dbPath := filepath.Join(r.dir, DBFile)
+	_, statErr := os.Stat(dbPath)
+	fresh := errors.Is(statErr, os.ErrNotExist)
+	var mods map[int]built
+	if fresh {
+		all := make([]int, len(plan.Variants))
+		for i := range all {
+			all[i] = i
+		}
+		var err error
+		if mods, err = r.compile(r.groupsOf(all)); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.MkdirAll(filepath.Join(r.dir, SpikesDir), 0o755); err != nil {
 		return nil, err
 	}
-	db, err := provenance.Open(filepath.Join(r.dir, DBFile))
+	db, err := provenance.Open(dbPath)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +150,12 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Summary, error) {
 	r.sum.Skipped = len(plan.Variants) - len(todo)
 	r.emit(Event{Kind: "plan", Variants: len(plan.Variants), Groups: len(plan.Groups), Skipped: r.sum.Skipped, Dir: r.dir})
 
-	modules, buildIDs, err := r.build(todo)
+	if !fresh {
+		if mods, err = r.compile(r.groupsOf(todo)); err != nil {
+			return nil, err
+		}
+	}
+	modules, buildIDs, err := r.recordBuilds(mods)
 	if err != nil {
 		return nil, err
 	}
@@ -235,16 +257,28 @@ func (r *runner) outputsVerify(id uint64) bool {
 	return true
 }
 
-// build compiles (or finds in the cache) the module of every group that has
-// variants to run.
-func (r *runner) build(todo []int) (map[int]string, map[int]int64, error) {
+// built is a group's module, compiled or found in the cache.
+type built struct {
+	res     gpu.BuildResult
+	started time.Time
+}
+
+// groupsOf returns the groups of the given variants.
+func (r *runner) groupsOf(todo []int) map[int]bool {
 	need := map[int]bool{}
 	for _, vi := range todo {
 		need[r.plan.Variants[vi].Group] = true
 	}
-	modules, ids := map[int]string{}, map[int]int64{}
+	return need
+}
+
+// compile builds (or finds in the cache) the modules of the given groups.
+// It writes nothing but the cache, so a compile error in user code leaves
+// no output behind.
+func (r *runner) compile(need map[int]bool) (map[int]built, error) {
+	out := map[int]built{}
 	if len(need) == 0 {
-		return modules, ids, nil
+		return out, nil
 	}
 	cacheDir := r.opts.CacheDir
 	if cacheDir == "" {
@@ -252,11 +286,11 @@ func (r *runner) build(todo []int) (map[int]string, map[int]int64, error) {
 	}
 	cache, err := gpu.OpenCache(cacheDir)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	tc, err := gpu.DetectCC()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for gi, g := range r.plan.Groups {
 		if !need[gi] {
@@ -265,8 +299,23 @@ func (r *runner) build(todo []int) (map[int]string, map[int]int64, error) {
 		started := time.Now()
 		res, err := buildGroup(cache, g, r.plan.Backend, tc)
 		if err != nil {
-			return nil, nil, fmt.Errorf("building structure %.12s: %w", g.Key, err)
+			return nil, fmt.Errorf("building structure %.12s: %w", g.Key, err)
 		}
+		out[gi] = built{res, started}
+	}
+	return out, nil
+}
+
+// recordBuilds records each module in provenance and returns the module
+// paths and build ids by group.
+func (r *runner) recordBuilds(mods map[int]built) (map[int]string, map[int]int64, error) {
+	paths, ids := map[int]string{}, map[int]int64{}
+	for gi, g := range r.plan.Groups {
+		b, ok := mods[gi]
+		if !ok {
+			continue
+		}
+		res := b.res
 		if res.Hit {
 			r.sum.CacheHits++
 		} else {
@@ -274,14 +323,14 @@ func (r *runner) build(todo []int) (map[int]string, map[int]int64, error) {
 		}
 		id, err := r.db.RecordBuild(provenance.Build{StructureKey: g.Key, SourceDigest: res.SourceDigest, ModuleKey: res.Key,
 			ModulePath: res.ModulePath, Backend: r.plan.Backend, Compiler: res.Compiler, CompilerVersion: res.CompilerVersion,
-			Flags: fmt.Sprint(res.Flags), TargetArch: res.Arch, Started: started, Duration: res.Duration, CacheHit: res.Hit})
+			Flags: strings.Join(res.Flags, " "), TargetArch: res.Arch, Started: b.started, Duration: res.Duration, CacheHit: res.Hit})
 		if err != nil {
 			return nil, nil, err
 		}
-		modules[gi], ids[gi] = res.ModulePath, id
+		paths[gi], ids[gi] = res.ModulePath, id
 		r.emit(Event{Kind: "build", Structure: g.Key[:12], CacheHit: res.Hit, Seconds: res.Duration.Seconds()})
 	}
-	return modules, ids, nil
+	return paths, ids, nil
 }
 
 // buildGroup generates a group's module and compiles it into the cache.
