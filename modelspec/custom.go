@@ -1,6 +1,8 @@
 package modelspec
 
 import (
+	"strings"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -152,8 +154,9 @@ func (d *decoder) customModels(n *yaml.Node, builtins *Catalogue) *Catalogue {
 	return cat
 }
 
-// code decodes a code string field and remembers where its text starts: for
-// a block scalar (|) that is the line after the indicator.
+// code decodes a code string field and remembers where its text starts:
+// after the quote of a quoted scalar; for a block scalar (|) at the
+// indentation of its first non-blank line.
 func (d *decoder) code(g map[string]entry, field, path string, cp CodePos) string {
 	e, ok := g[field]
 	if !ok {
@@ -164,9 +167,19 @@ func (d *decoder) code(g map[string]entry, field, path string, cp CodePos) strin
 		return ""
 	}
 	p := d.pos(e.Value)
-	if e.Value.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+	switch {
+	case e.Value.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle) != 0:
+		p.Col++
+	case e.Value.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
 		p.Line++
 		p.Col = e.KeyN.Column + 2
+		for l := p.Line; l-1 < len(d.lines); l++ {
+			text := d.lines[l-1]
+			if trimmed := strings.TrimLeft(text, " "); trimmed != "" {
+				p.Line, p.Col = l, len(text)-len(trimmed)+1
+				break
+			}
+		}
 	}
 	cp[field] = p
 	return s

@@ -56,7 +56,7 @@ func Load(file string) (*Network, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Decode(file, root)
+	return Decode(file, data, root)
 }
 
 // topLevelKeys are the keys of an experiment document.
@@ -66,9 +66,11 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 
 // Decode validates an experiment document (the `sweep` section is ignored
 // here; package sweep reads it) and returns the network, or Diagnostics
-// listing every problem found.
-func Decode(file string, root *yaml.Node) (*Network, error) {
-	d := &decoder{file: file}
+// listing every problem found. src is the text root was parsed from; it
+// gives code strings exact columns (nil: approximate columns in block
+// scalars).
+func Decode(file string, src []byte, root *yaml.Node) (*Network, error) {
+	d := &decoder{file: file, lines: strings.Split(string(src), "\n")}
 	doc := root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
 		doc = doc.Content[0]

@@ -14,7 +14,8 @@ import (
 // diagnostics, so that one pass reports every problem with its position.
 type decoder struct {
 	file  string
-	dt    float64 // simulation time step, for derived parameters
+	dt    float64  // simulation time step, for derived parameters
+	lines []string // source text, for positions inside block scalars
 	diags Diagnostics
 }
 

@@ -2,7 +2,6 @@ package cpu_test
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -63,10 +62,10 @@ func TestUnknownTokenError(t *testing.T) {
 			require.True(t, errors.As(err, &ce), "want *codegen.CodeError, got %T: %v", err, err)
 			msg := err.Error()
 			assert.Equal(t, "$(b)", ce.Token)
-			assert.True(t, strings.HasPrefix(msg, c.pos+":"), "position: want %s, message %q", c.pos, msg)
 			for _, s := range []string{"Pop", "MyN", "sim_code", "$(b)"} {
 				assert.Contains(t, msg, s)
 			}
+			assert.True(t, strings.HasPrefix(msg, c.pos+":"), "position: want %s, message %q", c.pos, msg)
 		})
 	}
 }
@@ -110,5 +109,5 @@ func TestCompileErrorInThresholdPointsAtYAML(t *testing.T) {
 	require.Error(t, err)
 	var ce *gpu.CompileError
 	require.True(t, errors.As(err, &ce), "want *gpu.CompileError, got %T: %v", err, err)
-	assert.Regexp(t, regexp.MustCompile(`(?m)^model\.yaml:9:\d+: error:`), ce.Stderr, fmt.Sprintf("compiler message at the YAML line:\n%s", ce.Stderr))
+	assert.Regexp(t, regexp.MustCompile(`(?m)^model\.yaml:9:\d+: error:`), ce.Stderr, "compiler message at the YAML line")
 }

@@ -2,8 +2,10 @@ package cpu_test
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gennctl/gennctl/codegen"
@@ -29,7 +31,7 @@ func generateFile(t *testing.T, file string) codegen.Files {
 	require.NoError(t, err)
 	root, err := modelspec.Parse(file, data)
 	require.NoError(t, err)
-	net, err := modelspec.Decode(file, root)
+	net, err := modelspec.Decode(file, data, root)
 	require.NoError(t, err)
 	files, err := cpu.Generate(net, codegen.Options{})
 	require.NoError(t, err)
@@ -68,7 +70,19 @@ func TestGenerateDeterministic(t *testing.T) {
 func TestGoldenNetworksRun(t *testing.T) {
 	t.Parallel()
 	files := generateFile(t, "testdata/small.yaml")
-	assert.Contains(t, files[cpu.ModuleFile], `#line 13 "testdata/small.yaml"`, "sim_code of Leaky starts on line 13")
+	src := files[cpu.ModuleFile]
+	assert.Contains(t, src, `#line 13 "testdata/small.yaml"`, "sim_code of Leaky starts on line 13")
+	assert.Contains(t, src, `#line 16 "testdata/small.yaml"`, "reset_code of Leaky starts on line 16")
+	// Every directive back to module.c names the line that follows it.
+	restores := 0
+	for i, l := range strings.Split(src, "\n") {
+		var n int
+		if _, err := fmt.Sscanf(l, "#line %d \"module.c\"", &n); err == nil {
+			restores++
+			assert.Equal(t, i+2, n, "#line directive on line %d", i+1)
+		}
+	}
+	assert.Equal(t, 4, restores, "sim_code, reset_code and the two lines holding the threshold condition")
 	s := newInstance(t, loadFiles(t, files), []uint64{3, 4}, nil)
 	s.step(1000)
 	sp := list(s.spikes())

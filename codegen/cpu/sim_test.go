@@ -23,7 +23,7 @@ func decode(t testing.TB, doc string) *modelspec.Network {
 	t.Helper()
 	root, err := modelspec.Parse(yamlFile, []byte(doc))
 	require.NoError(t, err)
-	net, err := modelspec.Decode(yamlFile, root)
+	net, err := modelspec.Decode(yamlFile, []byte(doc), root)
 	require.NoError(t, err)
 	return net
 }
@@ -170,9 +170,9 @@ func list(b gpu.SpikeBuffer) []spike {
 
 // ofVariant keeps the spikes of one variant (of any population) and sets
 // their Variant field to 0, for comparing runs with different batches.
-func ofVariant(b gpu.SpikeBuffer, variant uint32) []spike {
+func ofVariant(sp []spike, variant uint32) []spike {
 	var out []spike
-	for _, s := range list(b) {
+	for _, s := range sp {
 		if s.Variant == variant {
 			s.Variant = 0
 			out = append(out, s)

@@ -249,25 +249,28 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 			w.Close("}")
 		}
 		var threshold string
+		thSite := site("population", p.Name, path, m.Name, "threshold_condition_code", m.CodePos, p.Pos)
 		if codeNonEmpty(m.ThresholdConditionCode) {
 			var err error
-			threshold, err = g.expr(m.ThresholdConditionCode, sc, site("population", p.Name, path, m.Name, "threshold_condition_code", m.CodePos, p.Pos))
+			threshold, err = g.expr(m.ThresholdConditionCode, sc, thSite)
 			if err != nil {
 				return err
 			}
 			if m.AutoRefractoryRequired {
-				w.Line("const int oldSpike = (%s);", threshold)
+				g.userLine(thSite, func() { w.Line("const int oldSpike = (%s);", threshold) })
 			}
 		}
 		if err := g.code(m.SimCode, sc, site("population", p.Name, path, m.Name, "sim_code", m.CodePos, p.Pos)); err != nil {
 			return err
 		}
 		if threshold != "" {
-			if m.AutoRefractoryRequired {
-				w.Open("if ((%s) && !oldSpike) {", threshold)
-			} else {
-				w.Open("if (%s) {", threshold)
-			}
+			g.userLine(thSite, func() {
+				if m.AutoRefractoryRequired {
+					w.Open("if ((%s) && !oldSpike) {", threshold)
+				} else {
+					w.Open("if (%s) {", threshold)
+				}
+			})
 			w.Line("spk[nspk++] = id;")
 			if err := g.code(m.ResetCode, sc, site("population", p.Name, path, m.Name, "reset_code", m.CodePos, p.Pos)); err != nil {
 				return err
@@ -337,6 +340,18 @@ func (g *gen) spikeCode(s *modelspec.SynapseGroup, code, field string, p *models
 	err := g.code(code, sc, site("synapse group", s.Name, "synapses."+s.Name+".weight_update", m.Name, field, m.CodePos, s.Pos))
 	g.w.Close("}")
 	return err
+}
+
+// userLine writes a generated line that contains user code (a threshold
+// condition) between #line directives, so a C error in it points at YAML.
+func (g *gen) userLine(st codegen.Site, emit func()) {
+	if !st.Exact {
+		emit()
+		return
+	}
+	g.w.LineDirective(st.Pos.Line, st.Pos.File)
+	emit()
+	g.w.RestoreLines(ModuleFile)
 }
 
 func codeNonEmpty(s string) bool {

@@ -208,16 +208,20 @@ static void neuron_update_Out(gn_ctx *ctx, uint64_t timestep)
             { /* current source noise: GaussianNoise */
                 Isyn += (0.0f + ((scalar)gn_normal(&rng)) * 0.01f);
             }
+#line 14 "testdata/small.yaml"
             const int oldSpike = (lV >= 1.0f);
+#line 214 "module.c"
 #line 13 "testdata/small.yaml"
             lV = 0.99004984f * lV + Isyn * 0.5f;
-#line 215 "module.c"
+#line 217 "module.c"
+#line 14 "testdata/small.yaml"
             if ((lV >= 1.0f) && !oldSpike) {
+#line 220 "module.c"
                 spk[nspk++] = id;
 #line 16 "testdata/small.yaml"
                 lV = 0.0f;
                 lCount++;
-#line 221 "module.c"
+#line 225 "module.c"
             }
             Out_V[id] = lV;
             Out_Count[id] = lCount;

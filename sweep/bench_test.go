@@ -1,0 +1,69 @@
+package sweep_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gennctl/gennctl/gpu"
+	"github.com/gennctl/gennctl/sweep"
+	"github.com/stretchr/testify/require"
+)
+
+// cubaModule plans configs/cuba.yaml and builds its module into cache.
+func cubaModule(b *testing.B, cache string) (*sweep.Plan, gpu.BuildResult) {
+	b.Helper()
+	plan, err := sweep.Load("../configs/cuba.yaml")
+	require.NoError(b, err)
+	tc, err := gpu.DetectCC()
+	require.NoError(b, err)
+	res, err := sweep.BuildAll(plan, cache, tc)
+	require.NoError(b, err)
+	return plan, res[0]
+}
+
+// BenchmarkCUBABuild measures generating and compiling the CUBA module with
+// a cold cache.
+func BenchmarkCUBABuild(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		cubaModule(b, b.TempDir())
+	}
+}
+
+// BenchmarkCUBASimulate measures one simulated second of CUBA (N=4000,
+// dt=0.1 ms, 10000 steps) in process, one thread, after set-up; it reports
+// simulated seconds per wall second and ns per neuron-step.
+func BenchmarkCUBASimulate(b *testing.B) {
+	plan, res := cubaModule(b, b.TempDir())
+	mod, err := gpu.Load(res.ModulePath)
+	require.NoError(b, err)
+	v := plan.Variants[0]
+	steps := uint32(v.Net.Sim.Steps())
+	neurons := 0
+	for _, p := range v.Net.Populations {
+		neurons += p.Size
+	}
+	var buf gpu.SpikeBuffer
+	var sim time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		inst, err := mod.Create(1, []uint64{v.Point.Seed}, v.Runtime)
+		require.NoError(b, err)
+		require.NoError(b, inst.Init())
+		b.StartTimer()
+		start := time.Now()
+		for done := uint32(0); done < steps; done += 1000 {
+			require.NoError(b, inst.Step(1000))
+			buf.Reset()
+			_, err := inst.DrainSpikes(&buf)
+			require.NoError(b, err)
+		}
+		sim += time.Since(start)
+		b.StopTimer()
+		inst.Close()
+		b.StartTimer()
+	}
+	perRun := sim.Seconds() / float64(b.N)
+	b.ReportMetric(v.Net.Sim.Duration/1000/perRun, "sim_s/wall_s")
+	b.ReportMetric(perRun*1e9/float64(steps)/float64(neurons), "ns/neuron-step")
+}
