@@ -27,6 +27,7 @@ func (g *gen) emit() error {
 	g.emitContext()
 	g.emitEGPs()
 	g.emitHelpers()
+	g.emitSupportCode()
 	if err := g.emitInit(); err != nil {
 		return err
 	}
@@ -187,6 +188,39 @@ func (g *gen) bindEGPs(sc *codegen.Scope, owner, path string, decl []modelspec.E
 		}
 	}
 	return nil
+}
+
+// emitSupportCode writes the models' support code (helper functions and
+// macros) at file scope, once per distinct text. C has no namespaces, so
+// two models defining the same name collide; GeNN users give support code
+// functions model-specific names anyway.
+func (g *gen) emitSupportCode() {
+	seen := map[string]bool{}
+	emit := func(code, field, model string, cp modelspec.CodePos) {
+		if !codeNonEmpty(code) || seen[code] {
+			return
+		}
+		seen[code] = true
+		g.w.Line("/* %s of %s */", field, model)
+		if p, ok := cp[field]; ok {
+			g.w.LineDirective(p.Line, p.File)
+			g.w.Code(codegen.EnsureFloatLiterals(code, g.prec))
+			g.w.RestoreLines(ModuleFile)
+		} else {
+			g.w.Code(codegen.EnsureFloatLiterals(code, g.prec))
+		}
+		g.w.Line("")
+	}
+	for _, p := range g.net.Populations {
+		emit(p.Model.SupportCode, "support_code", p.Model.Name, p.Model.CodePos)
+	}
+	for _, s := range g.net.Synapses {
+		ps, wu := s.Postsynaptic.Model, s.WeightUpdate.Model
+		emit(ps.SupportCode, "support_code", ps.Name, ps.CodePos)
+		emit(wu.SimSupportCode, "sim_support_code", wu.Name, wu.CodePos)
+		emit(wu.LearnPostSupportCode, "learn_post_support_code", wu.Name, wu.CodePos)
+		emit(wu.SynapseDynamicsSupportCode, "synapse_dynamics_support_code", wu.Name, wu.CodePos)
+	}
 }
 
 func (g *gen) emitHelpers() {
