@@ -175,7 +175,15 @@ func assignRE(name string) *regexp.Regexp {
 // storage for its weight-update variables (GeNN's INDIVIDUALG). It does when
 // any variable is not a constant or when model code may change one;
 // otherwise each variable is one value per variant (GLOBALG).
+//
+// An explicit `weights: global|individual` on the group overrides this.
 func IndividualWeights(s *modelspec.SynapseGroup) bool {
+	switch s.Weights {
+	case modelspec.WeightsGlobal:
+		return false
+	case modelspec.WeightsIndividual:
+		return true
+	}
 	wu := s.WeightUpdate
 	m := wu.Model
 	codes := []string{m.SimCode, m.EventCode, m.LearnPostCode, m.SynapseDynamicsCode}
@@ -296,6 +304,34 @@ func (w *Writer) String() string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// MaxColLength evaluates a sparse group's maximum column length from its
+// connectivity snippet (num_pre when the snippet does not say).
+func MaxColLength(s *modelspec.SynapseGroup) (int, error) {
+	c := s.Connectivity
+	if c == nil || c.Snippet.MaxColLength == "" {
+		return s.Source.Size, nil
+	}
+	vars := map[string]float64{"num_pre": float64(s.Source.Size), "num_post": float64(s.Target.Size)}
+	for k, v := range c.Params {
+		vars[k] = v.V
+	}
+	for k, v := range c.Derived {
+		vars[k] = v.V
+	}
+	v, err := modelspec.EvalExpr(c.Snippet.MaxColLength, vars)
+	if err != nil {
+		return 0, fmt.Errorf("%s: synapses.%s.connectivity: max column length of %s: %v", c.Pos, s.Name, c.Snippet.Name, err)
+	}
+	n := int(v)
+	if n > s.Source.Size {
+		n = s.Source.Size
+	}
+	if n < 1 {
+		n = 1
+	}
+	return n, nil
 }
 
 // MaxRowLength evaluates a sparse group's maximum row length from its

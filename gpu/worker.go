@@ -40,10 +40,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -53,7 +55,7 @@ import (
 )
 
 // ProtocolVersion changes whenever Job or Message change meaning.
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // protocolMagic starts a worker's output, before the gob stream, so that a
 // program that is not a worker is recognised before its output is decoded.
@@ -67,6 +69,9 @@ type Job struct {
 	Runtime    []float64 // len(Seeds)*len(Description.Runtime), row-major by variant
 	Steps      uint64    // time steps to simulate
 	DrainEvery uint32    // steps between spike drains (0: DefaultDrainEvery)
+	// NoFiniteCheck turns off the check for NaN and infinite state values
+	// that otherwise runs after every drain (see NonFinite).
+	NoFiniteCheck bool
 }
 
 // DefaultDrainEvery is used when Job.DrainEvery is 0.
@@ -87,6 +92,32 @@ type Done struct {
 	Spikes   uint64        // spikes sent
 	Wall     time.Duration // whole job, load to last drain
 	InitWall time.Duration // load + gn_create + gn_init
+	// NonFinite lists the variants of the batch whose state became NaN or
+	// infinite, each with the first value found. Their spikes are sent like
+	// the others'; the orchestrator decides what to keep.
+	NonFinite []NonFinite
+	// PeakRSS is the worker's peak resident memory in bytes during the job
+	// (VmHWM, reset before the job where the kernel allows; 0: unknown).
+	PeakRSS int64
+}
+
+// NonFinite reports the first NaN or infinite state value found in a
+// variant: variable Owner.Var element Index held Value at time step Step;
+// the previous check (all values finite) was at step LastGood.
+type NonFinite struct {
+	Variant  int // index in the batch
+	Kind     string
+	Owner    string
+	Var      string
+	Index    int
+	Value    float64
+	Step     uint64
+	LastGood uint64
+}
+
+func (n NonFinite) String() string {
+	return fmt.Sprintf("non-finite state: %s.%s[%d] = %v (%s variable) at time step %d; finite at step %d",
+		n.Owner, n.Var, n.Index, n.Value, n.Kind, n.Step, n.LastGood)
 }
 
 // Failed ends a job that failed without killing the worker (the module did
@@ -197,8 +228,67 @@ type writeError struct{ err error }
 
 func (e *writeError) Error() string { return e.err.Error() }
 
+// finiteKinds are the kinds of variables checked for NaN and infinity:
+// per-neuron state. Per-synapse arrays are not checked (they can be large
+// and a non-finite weight shows up in the neuron state it feeds).
+var finiteKinds = map[string]bool{"neuron": true, "postsynaptic": true, "pre": true, "post": true, "current_source": true}
+
+// checkFinite reads every checked variable of every variant not flagged
+// yet and reports the first non-finite value of each.
+func checkFinite(inst *Instance, flagged map[int]bool, lastGood uint64, out *[]NonFinite) error {
+	desc := inst.m.desc
+	step := inst.Timestep()
+	for k := 0; k < inst.Batch(); k++ {
+		if flagged[k] {
+			continue
+		}
+	vars:
+		for vi, v := range desc.Vars {
+			if !finiteKinds[v.Kind] || (v.Type != "float" && v.Type != "double") {
+				continue
+			}
+			vals, err := inst.GetVar(vi, k)
+			if err != nil {
+				return err
+			}
+			for i, x := range vals {
+				if math.IsNaN(x) || math.IsInf(x, 0) {
+					flagged[k] = true
+					*out = append(*out, NonFinite{Variant: k, Kind: v.Kind, Owner: v.Owner, Var: v.Name, Index: i, Value: x, Step: step, LastGood: lastGood})
+					break vars
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// resetPeakRSS resets the kernel's peak-RSS counter of this process
+// (Linux >= 4.0), so that VmHWM afterwards is the peak of one job.
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS reads this process's peak resident memory (VmHWM) in bytes.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v)
+			if len(f) >= 1 {
+				if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+					return kb * 1024
+				}
+			}
+		}
+	}
+	return 0
+}
+
 func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, emit func(SpikeChunk) error) (Done, error) {
 	start := time.Now()
+	resetPeakRSS()
 	m := modules[job.ModulePath]
 	if m == nil {
 		var err error
@@ -235,7 +325,20 @@ func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, emit func(Spi
 		}
 		return nil
 	}
+	flagged := map[int]bool{}
+	var lastGood uint64
+	check := func() error {
+		if job.NoFiniteCheck || len(flagged) == inst.Batch() {
+			return nil
+		}
+		err := checkFinite(inst, flagged, lastGood, &done.NonFinite)
+		lastGood = inst.Timestep()
+		return err
+	}
 	if err := drain(); err != nil { // spikes recorded by init, if any
+		return Done{}, err
+	}
+	if err := check(); err != nil {
 		return Done{}, err
 	}
 	for done.Steps < job.Steps {
@@ -247,8 +350,12 @@ func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, emit func(Spi
 		if err := drain(); err != nil {
 			return Done{}, err
 		}
+		if err := check(); err != nil {
+			return Done{}, err
+		}
 	}
 	done.Wall = time.Since(start)
+	done.PeakRSS = peakRSS()
 	return done, nil
 }
 
@@ -291,6 +398,9 @@ type WorkerDiedError struct {
 	// (e.g. "gn_step"), when the worker's crash report says.
 	CrashedIn string
 	Err       error // what the orchestrator saw: EOF, a decode error, the context's error
+	// PeakRSS is the process's peak resident memory in bytes over its life
+	// (getrusage of the child), 0 when unknown.
+	PeakRSS int64
 }
 
 func (e *WorkerDiedError) Error() string {
@@ -501,6 +611,9 @@ func (w *Worker) died(jobID string, cause error) *WorkerDiedError {
 		e.ExitCode = st.ExitCode()
 		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			e.Signal = ws.Signal().String()
+		}
+		if ru, ok := st.SysUsage().(*syscall.Rusage); ok && ru != nil {
+			e.PeakRSS = int64(ru.Maxrss) * 1024 // KiB on Linux
 		}
 	}
 	e.Stderr = w.stderr.String()

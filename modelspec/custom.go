@@ -216,6 +216,9 @@ func (d *decoder) derivedParams(n *yaml.Node, path string) []DerivedParam {
 	var out []DerivedParam
 	for _, e := range entries {
 		if s, ok := d.str(e.Value, join(path, e.Key)); ok {
+			if _, err := ParseExpr(s); err != nil {
+				d.errorf(e.Value, join(path, e.Key), "%v", err)
+			}
 			out = append(out, DerivedParam{Name: e.Key, Expr: s})
 		}
 	}

@@ -1,6 +1,7 @@
 package modelspec
 
 import (
+	"encoding/binary"
 	"math"
 	"os"
 	"path/filepath"
@@ -93,7 +94,11 @@ func Decode(file string, src []byte, root *yaml.Node) (*Network, error) {
 		}
 		d.errorf(n, "name", "name %q becomes a directory name: use letters, digits, '_', '-' and '.', not starting with '.'", net.Name)
 	}
-	net.Sim = d.simulation(top["simulation"].Value, top["simulation"].KeyN)
+	simKey := top["simulation"].KeyN
+	if simKey == nil {
+		simKey = doc // missing: point at the document
+	}
+	net.Sim = d.simulation(top["simulation"].Value, simKey)
 	d.dt = net.Sim.DT
 
 	builtins := Builtins()
@@ -218,7 +223,7 @@ func (d *decoder) population(e entry, lk *lookup, dt float64) *Population {
 		return nil
 	}
 	f := d.fields(e.Value, path, "size", "model", "params", "vars", "extra_global_params", "record")
-	p := &Population{Name: e.Key, Pos: d.pos(e.KeyN)}
+	p := &Population{Name: e.Key, Pos: d.pos(e.KeyN), Size: -1} // -1 until a valid size: no "expected 0 values" follow-ups
 	if s, ok := f["size"]; ok {
 		if v, ok := d.integer(s.Value, path+".size", 1, MaxPopulationSize); ok {
 			p.Size = int(v)
@@ -240,7 +245,7 @@ func (d *decoder) population(e entry, lk *lookup, dt float64) *Population {
 		}
 	}
 	if p.Model == nil {
-		return nil
+		return p // reported; keep the name so synapses naming it get no "unknown population"
 	}
 	m := p.Model
 	p.Params = d.params(f["params"], e.Value, path+".params", "model "+m.Name, m.Params)
@@ -362,7 +367,20 @@ func (d *decoder) varInit(n *yaml.Node, path string, size int, lk *lookup) *VarI
 		vi.Kind = InitArray
 		vi.Values = vals
 	case n.Kind == yaml.MappingNode:
-		f := d.fields(n, path, "init", "params")
+		f := d.fields(n, path, "init", "params", "file")
+		if fe, ok := f["file"]; ok {
+			vals, ok := d.binaryFile(fe.Value, path+".file")
+			if !ok {
+				return nil
+			}
+			if size >= 0 && len(vals) != size {
+				d.errorf(fe.Value, path+".file", "expected %d values (one per element), the file has %d", size, len(vals))
+				return nil
+			}
+			vi.Kind = InitArray
+			vi.Values = vals
+			return vi
+		}
 		e, ok := f["init"]
 		if !ok {
 			d.errorf(n, path+".init", "missing: name of the variable initialisation snippet (e.g. Uniform)")
@@ -429,7 +447,8 @@ func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup 
 		d.errorf(e.KeyN, path, "synapse group name must be a C identifier, got %q", e.Key)
 		return nil
 	}
-	f := d.fields(e.Value, path, "source", "target", "matrix", "delay_steps", "connectivity", "weight_update", "postsynaptic")
+	f := d.fields(e.Value, path, "source", "target", "matrix", "delay_steps", "back_prop_delay_steps", "max_dendritic_delay_steps",
+		"weights", "connectivity", "weight_update", "postsynaptic")
 	s := &SynapseGroup{Name: e.Key, Pos: d.pos(e.KeyN)}
 	endpoint := func(key string) *Population {
 		fe, ok := f[key]
@@ -457,6 +476,26 @@ func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup 
 			s.DelaySteps = int(v)
 		}
 	}
+	if ds, ok := f["back_prop_delay_steps"]; ok {
+		if v, ok := d.integer(ds.Value, path+".back_prop_delay_steps", 0, MaxDelaySteps); ok {
+			s.BackPropDelaySteps = int(v)
+		}
+	}
+	if ds, ok := f["max_dendritic_delay_steps"]; ok {
+		if v, ok := d.integer(ds.Value, path+".max_dendritic_delay_steps", 1, MaxDelaySteps); ok {
+			s.MaxDendriticDelay = int(v)
+		}
+	}
+	if wn, ok := f["weights"]; ok {
+		if v, ok := d.str(wn.Value, path+".weights"); ok {
+			switch v {
+			case WeightsGlobal, WeightsIndividual:
+				s.Weights = v
+			default:
+				d.errorf(wn.Value, path+".weights", "expected global or individual, got %q", v)
+			}
+		}
+	}
 	s.Matrix = MatrixDense
 	if _, ok := f["connectivity"]; ok {
 		s.Matrix = MatrixSparse
@@ -464,19 +503,17 @@ func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup 
 	if m, ok := f["matrix"]; ok {
 		if v, ok := d.str(m.Value, path+".matrix"); ok {
 			switch v {
-			case MatrixDense, MatrixSparse:
+			case MatrixDense, MatrixSparse, MatrixBitmask, MatrixProcedural:
 				s.Matrix = v
-			case "bitmask", "procedural":
-				d.errorf(m.Value, path+".matrix", "matrix kind %q is not supported yet (use dense or sparse)", v)
 			default:
-				d.errorf(m.Value, path+".matrix", "expected dense or sparse, got %q", v)
+				d.errorf(m.Value, path+".matrix", "expected dense, sparse, bitmask or procedural, got %q", v)
 			}
 		}
 	}
 	c, hasConn := f["connectivity"]
 	switch {
-	case s.Matrix == MatrixSparse && !hasConn:
-		d.errorf(e.Value, path+".connectivity", "missing: a sparse matrix needs {init: <snippet>, params: {...}}")
+	case s.Matrix != MatrixDense && !hasConn:
+		d.errorf(e.Value, path+".connectivity", "missing: a %s matrix needs {init: <snippet>, params: {...}}", s.Matrix)
 	case s.Matrix == MatrixDense && hasConn:
 		d.errorf(c.KeyN, path+".connectivity", "a dense matrix is all-to-all and takes no connectivity snippet (use matrix: sparse)")
 	case hasConn:
@@ -635,4 +672,30 @@ func (d *decoder) uniqueNames(net *Network) {
 	for _, c := range net.CurrentSources {
 		check(c.Name, "current_sources", c.Pos)
 	}
+}
+
+// binaryFile reads a plain little-endian float64 array, named relative to
+// the experiment file's directory.
+func (d *decoder) binaryFile(n *yaml.Node, path string) ([]float64, bool) {
+	name, ok := d.str(n, path)
+	if !ok {
+		return nil, false
+	}
+	if !filepath.IsAbs(name) {
+		name = filepath.Join(filepath.Dir(d.file), name)
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		d.errorf(n, path, "%v", err)
+		return nil, false
+	}
+	if len(data)%8 != 0 {
+		d.errorf(n, path, "%s has %d bytes, not a whole number of little-endian float64 values", name, len(data))
+		return nil, false
+	}
+	vals := make([]float64, len(data)/8)
+	for i := range vals {
+		vals[i] = math.Float64frombits(binary.LittleEndian.Uint64(data[8*i:]))
+	}
+	return vals, true
 }

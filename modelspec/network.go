@@ -50,8 +50,21 @@ type Population struct {
 
 // Matrix kinds of a synapse group.
 const (
-	MatrixDense  = "dense"
-	MatrixSparse = "sparse"
+	MatrixDense  = "dense"  // all-to-all, per-synapse storage num_pre × num_post
+	MatrixSparse = "sparse" // GeNN's SPARSE (ragged rows of max_row_length)
+	// MatrixBitmask stores one bit per (pre, post) pair (GeNN's BITMASK).
+	MatrixBitmask = "bitmask"
+	// MatrixProcedural stores nothing: a spiking presynaptic neuron's row is
+	// regenerated from the connectivity snippet and the same random stream
+	// each time it is needed (GeNN's PROCEDURAL).
+	MatrixProcedural = "procedural"
+)
+
+// Weight storage of a synapse group (GeNN's GLOBALG / INDIVIDUALG).
+const (
+	WeightsAuto       = ""           // individual when needed (see codegen.IndividualWeights)
+	WeightsGlobal     = "global"     // one value per variable and variant
+	WeightsIndividual = "individual" // one value per synapse
 )
 
 // ConnectivityInit is a sparse connectivity snippet with its parameters.
@@ -83,11 +96,19 @@ type PostsynapticInit struct {
 
 // SynapseGroup connects Source to Target.
 type SynapseGroup struct {
-	Name         string
-	Source       *Population
-	Target       *Population
-	Matrix       string
-	DelaySteps   int
+	Name       string
+	Source     *Population
+	Target     *Population
+	Matrix     string
+	DelaySteps int
+	// BackPropDelaySteps delays postsynaptic spikes (and spike times) as seen
+	// by the group's synapse code (GeNN's back-propagation delay).
+	BackPropDelaySteps int
+	// MaxDendriticDelay is the number of dendritic delay slots (steps) of
+	// $(addToInSynDelay, x, d): 0 < d < MaxDendriticDelay. 0: no buffer.
+	MaxDendriticDelay int
+	// Weights is WeightsAuto, WeightsGlobal or WeightsIndividual.
+	Weights      string
 	Connectivity *ConnectivityInit // nil: dense all-to-all
 	WeightUpdate WeightUpdate
 	Postsynaptic PostsynapticInit

@@ -104,6 +104,9 @@ func (n *Network) StructureDigest() string {
 		WUEGPs                       map[string][]float64
 		PS                           *PostsynapticModel
 		PSVars                       []varShape
+		BackPropDelaySteps           int    `json:",omitempty"`
+		MaxDendriticDelay            int    `json:",omitempty"`
+		Weights                      string `json:",omitempty"`
 	}
 	type cs struct {
 		Name, Target string
@@ -125,7 +128,8 @@ func (n *Network) StructureDigest() string {
 		sy := syn{Name: s.Name, Source: s.Source.Name, Target: s.Target.Name, Matrix: s.Matrix, DelaySteps: s.DelaySteps,
 			WU: s.WeightUpdate.Model, WUVars: shapes(s.WeightUpdate.Vars), WUPre: shapes(s.WeightUpdate.PreVars),
 			WUPost: shapes(s.WeightUpdate.PostVars), WUEGPs: s.WeightUpdate.EGPs,
-			PS: s.Postsynaptic.Model, PSVars: shapes(s.Postsynaptic.Vars)}
+			PS: s.Postsynaptic.Model, PSVars: shapes(s.Postsynaptic.Vars),
+			BackPropDelaySteps: s.BackPropDelaySteps, MaxDendriticDelay: s.MaxDendriticDelay, Weights: s.Weights}
 		if s.Connectivity != nil {
 			sy.Connectivity = s.Connectivity.Snippet
 		}

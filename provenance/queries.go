@@ -46,12 +46,12 @@ func times(pairs ...any) error {
 	return nil
 }
 
-const sweepCols = `id, name, config_text, config_digest, created, gennctl_version, vcs_commit, vcs_dirty`
+const sweepCols = `id, name, config_text, config_digest, created, gennctl_version, vcs_commit, vcs_dirty, config_path`
 
 func scanSweep(r scanner) (Sweep, error) {
 	var s Sweep
 	var created sql.NullString
-	err := r.Scan(&s.ID, &s.Name, &s.ConfigText, &s.ConfigDigest, &created, &s.GennctlVersion, &s.VCSCommit, &s.VCSDirty)
+	err := r.Scan(&s.ID, &s.Name, &s.ConfigText, &s.ConfigDigest, &created, &s.GennctlVersion, &s.VCSCommit, &s.VCSDirty, &s.ConfigPath)
 	if err == nil {
 		err = times(created, &s.Created)
 	}
@@ -167,18 +167,19 @@ func (d *DB) Builds() ([]Build, error) {
 }
 
 const runCols = `id, variant_id, build_id, batch_id, worker_pid, host, device, started, ended, status, exit_status,
-	error, peak_rss_bytes`
+	error, peak_rss_bytes, sweep_id, failure`
 
 func scanRun(r scanner) (Run, error) {
 	var x Run
 	var vid int64
-	var build, exit sql.NullInt64
+	var build, exit, sweep sql.NullInt64
 	var started, ended sql.NullString
 	err := r.Scan(&x.ID, &vid, &build, &x.BatchID, &x.WorkerPID, &x.Host, &x.Device, &started, &ended, &x.Status,
-		&exit, &x.Error, &x.PeakRSSBytes)
+		&exit, &x.Error, &x.PeakRSSBytes, &sweep, &x.Failure)
 	if err != nil {
 		return x, err
 	}
+	x.SweepID = sweep.Int64
 	x.VariantID = uint64(vid)
 	x.BuildID = build.Int64
 	x.ExitStatus = int(exit.Int64)
@@ -192,6 +193,35 @@ func (d *DB) Runs(variantID uint64) ([]Run, error) {
 		return nil, err
 	}
 	return collect(d, scanRun, `SELECT `+runCols+` FROM run WHERE variant_id = ? ORDER BY id`, key)
+}
+
+// AllRuns returns every run of every variant, oldest first.
+func (d *DB) AllRuns() ([]Run, error) {
+	return collect(d, scanRun, `SELECT `+runCols+` FROM run ORDER BY id`)
+}
+
+// Sweep returns one sweep by id; a missing one gives an error wrapping ErrNotFound.
+func (d *DB) Sweep(id int64) (Sweep, error) {
+	s, err := scanSweep(d.db.QueryRow(`SELECT `+sweepCols+` FROM sweep WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Sweep{}, fmt.Errorf("%w: sweep %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return Sweep{}, fmt.Errorf("provenance: sweep %d: %w", id, err)
+	}
+	return s, nil
+}
+
+// Build returns one build by id; a missing one gives an error wrapping ErrNotFound.
+func (d *DB) Build(id int64) (Build, error) {
+	b, err := scanBuild(d.db.QueryRow(`SELECT `+buildCols+` FROM build WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Build{}, fmt.Errorf("%w: build %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return Build{}, fmt.Errorf("provenance: build %d: %w", id, err)
+	}
+	return b, nil
 }
 
 const outputCols = `id, sweep_id, variant_id, kind, path, rows, bytes, sha256, created`

@@ -29,6 +29,7 @@ type Sweep struct {
 	Name           string
 	ConfigText     string
 	ConfigDigest   string
+	ConfigPath     string // the config file's path as given (first recorded)
 	Created        time.Time // zero: now
 	GennctlVersion string
 	VCSCommit      string
@@ -98,6 +99,22 @@ type Run struct {
 	ExitStatus   int       // 0 while running
 	Error        string
 	PeakRSSBytes int64
+	SweepID      int64  // the sweep (config) the run belonged to; 0: unknown (NULL)
+	Failure      string // failure kind of a failed run: crash, timeout, nonfinite, job, interrupted, ...
+}
+
+// Run statuses besides the variant statuses: a run cut short by Ctrl-C, or left running by an
+// orchestrator that was killed, is "abandoned".
+const RunAbandoned = "abandoned"
+
+// RunEnd is how an attempt ended.
+type RunEnd struct {
+	Status       string // done, failed, abandoned
+	ExitStatus   int
+	Failure      string
+	Error        string
+	Ended        time.Time // zero: now
+	PeakRSSBytes int64     // 0: leave as recorded
 }
 
 // Output is one recorded output file (for one variant, or for the sweep when VariantID is
@@ -127,9 +144,9 @@ func (d *DB) UpsertSweep(s Sweep) (int64, error) {
 	}
 	var id int64
 	err := d.inTx(func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO sweep (name, config_text, config_digest, created, gennctl_version, vcs_commit, vcs_dirty)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name, config_digest) DO NOTHING`,
-			s.Name, s.ConfigText, s.ConfigDigest, dbTime(created), s.GennctlVersion, s.VCSCommit, boolInt(s.VCSDirty))
+		_, err := tx.Exec(`INSERT INTO sweep (name, config_text, config_digest, created, gennctl_version, vcs_commit, vcs_dirty, config_path)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name, config_digest) DO NOTHING`,
+			s.Name, s.ConfigText, s.ConfigDigest, dbTime(created), s.GennctlVersion, s.VCSCommit, boolInt(s.VCSDirty), s.ConfigPath)
 		if err != nil {
 			return err
 		}
@@ -297,9 +314,14 @@ func (d *DB) BeginRun(r Run) (int64, error) {
 	if r.BuildID != 0 {
 		build = r.BuildID
 	}
-	res, err := d.db.Exec(`INSERT INTO run (variant_id, build_id, batch_id, worker_pid, host, device, started, status, error, peak_rss_bytes)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		key, build, r.BatchID, r.WorkerPID, r.Host, r.Device, dbTime(started), status, r.Error, r.PeakRSSBytes)
+	var sweep any
+	if r.SweepID != 0 {
+		sweep = r.SweepID
+	}
+	res, err := d.db.Exec(`INSERT INTO run (variant_id, build_id, batch_id, worker_pid, host, device, started, status, error,
+			peak_rss_bytes, sweep_id, failure)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		key, build, r.BatchID, r.WorkerPID, r.Host, r.Device, dbTime(started), status, r.Error, r.PeakRSSBytes, sweep, r.Failure)
 	if err != nil {
 		return 0, fmt.Errorf("provenance: begin run of variant %d: %w", r.VariantID, err)
 	}
@@ -317,6 +339,90 @@ func (d *DB) FinishRun(runID int64, status string, exitStatus int, errText strin
 		return fmt.Errorf("provenance: finish run %d: %w", runID, err)
 	}
 	return mustAffect(res, fmt.Sprintf("run %d", runID))
+}
+
+// EndRun records the end of an attempt with its failure kind and peak memory.
+func (d *DB) EndRun(runID int64, e RunEnd) error {
+	ended := e.Ended
+	if ended.IsZero() {
+		ended = now()
+	}
+	res, err := d.db.Exec(`UPDATE run SET status = ?, exit_status = ?, failure = ?, error = ?, ended = ?,
+			peak_rss_bytes = CASE WHEN ? > 0 THEN ? ELSE peak_rss_bytes END WHERE id = ?`,
+		e.Status, e.ExitStatus, e.Failure, e.Error, dbTime(ended), e.PeakRSSBytes, e.PeakRSSBytes, runID)
+	if err != nil {
+		return fmt.Errorf("provenance: end run %d: %w", runID, err)
+	}
+	return mustAffect(res, fmt.Sprintf("run %d", runID))
+}
+
+// FailVariants records, in one transaction, that variants failed: each variant's status
+// becomes status (failed, or pending when it will be retried or was abandoned) with its error
+// text, and its run ends as given. errs maps variant id to (run id, how the run ended).
+func (d *DB) FailVariants(status string, ends map[uint64]VariantEnd) error {
+	if !validStatus(status) {
+		return fmt.Errorf("provenance: invalid variant status %q", status)
+	}
+	t := now()
+	err := d.inTx(func(tx *sql.Tx) error {
+		for vid, e := range ends {
+			key, err := variantKey(vid)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`UPDATE variant SET status = ?, error = ?, updated = ? WHERE id = ?`,
+				status, e.Error, dbTime(t), key); err != nil {
+				return fmt.Errorf("variant %d: %w", vid, err)
+			}
+			if e.RunID == 0 {
+				continue
+			}
+			ended := e.Ended
+			if ended.IsZero() {
+				ended = t
+			}
+			if _, err := tx.Exec(`UPDATE run SET status = ?, exit_status = ?, failure = ?, error = ?, ended = ?,
+					peak_rss_bytes = CASE WHEN ? > 0 THEN ? ELSE peak_rss_bytes END WHERE id = ? AND variant_id = ?`,
+				e.Status, e.ExitStatus, e.Failure, e.Error, dbTime(ended), e.PeakRSSBytes, e.PeakRSSBytes, e.RunID, key); err != nil {
+				return fmt.Errorf("run %d: %w", e.RunID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("provenance: fail variants: %w", err)
+	}
+	return nil
+}
+
+// VariantEnd is the end of one variant's run, for FailVariants.
+type VariantEnd struct {
+	RunID int64
+	RunEnd
+}
+
+// AbandonRunning marks every run still "running" as abandoned with errText and puts variants
+// still "running" back to pending: they belonged to an orchestrator that was killed (or is
+// otherwise gone) and must run again. It returns how many variants were reset.
+func (d *DB) AbandonRunning(errText string) (int, error) {
+	var n int64
+	t := dbTime(now())
+	err := d.inTx(func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`UPDATE run SET status = ?, failure = 'abandoned', error = ?, ended = ? WHERE status = 'running'`,
+			RunAbandoned, errText, t); err != nil {
+			return err
+		}
+		res, err := tx.Exec(`UPDATE variant SET status = 'pending', error = ?, updated = ? WHERE status = 'running'`, errText, t)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("provenance: abandon running: %w", err)
+	}
+	return int(n), nil
 }
 
 // SetRunPeakRSS records the peak resident memory of a run's worker (known only at its end).

@@ -106,4 +106,15 @@ CREATE TABLE output (
 CREATE INDEX output_variant ON output (variant_id);
 CREATE INDEX output_path ON output (path);
 `,
+	// 2: fault isolation. Which sweep (config) a run belonged to, so that a variant kept across
+	// a deliberate config change (--force-config) is reproduced from the config that ran it; a
+	// short machine-readable failure kind next to the error text.
+	`
+ALTER TABLE run ADD COLUMN sweep_id INTEGER REFERENCES sweep (id);
+ALTER TABLE run ADD COLUMN failure TEXT NOT NULL DEFAULT '';
+-- The config file's path as given: code positions (#line directives, hence the generated
+-- source) name it, so reproducing a variant uses the same name.
+ALTER TABLE sweep ADD COLUMN config_path TEXT NOT NULL DEFAULT '';
+CREATE INDEX run_status ON run (status);
+`,
 }

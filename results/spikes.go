@@ -74,8 +74,13 @@ type SpikeWriter struct {
 
 // NewSpikeWriter creates the temporary file for path and prepares the schema. populations
 // lists the population names; Write refers to them by index. meta becomes the schema
-// metadata (callers put dt, duration, gennctl version, config digest, structure key there).
-func NewSpikeWriter(path string, populations []string, meta map[string]string) (*SpikeWriter, error) {
+// metadata (callers put dt, duration, gennctl version, config digest, structure key there;
+// see the Meta* constants). opts may select compression (WithCompression).
+func NewSpikeWriter(path string, populations []string, meta map[string]string, opts ...Option) (*SpikeWriter, error) {
+	o, err := collectOptions(opts)
+	if err != nil {
+		return nil, err
+	}
 	seen := make(map[string]bool, len(populations))
 	for _, p := range populations {
 		if seen[p] {
@@ -95,7 +100,7 @@ func NewSpikeWriter(path string, populations []string, meta map[string]string) (
 		return nil, err
 	}
 	schema := SpikeSchema(meta)
-	w, err := ipc.NewFileWriter(af, ipc.WithSchema(schema), ipc.WithAllocator(mem))
+	w, err := ipc.NewFileWriter(af, append([]ipc.Option{ipc.WithSchema(schema), ipc.WithAllocator(mem)}, o.ipcOptions()...)...)
 	if err != nil {
 		af.abort()
 		dict.Release()

@@ -15,12 +15,16 @@ import (
 // value slices is non-nil; it decides the Arrow type (uint64, int64, float64 or plain utf8).
 // A zero-row column must therefore use an empty, non-nil slice.
 type Column struct {
-	Name    string
-	Unit    string // stored as field metadata "unit" when non-empty
-	Uint64  []uint64
-	Int64   []int64
-	Float64 []float64
-	String  []string
+	Name string
+	Unit string // stored as field metadata "unit" when non-empty
+	// Dictionary stores a String column dictionary-encoded (dictionary<int32, utf8>, a pandas
+	// Categorical / R factor), for columns with few distinct values such as status or
+	// structure_key. ReadTable sets it for dictionary-encoded columns.
+	Dictionary bool
+	Uint64     []uint64
+	Int64      []int64
+	Float64    []float64
+	String     []string
 }
 
 // Len returns the number of values in the column's slice.
@@ -61,8 +65,13 @@ func (c Column) kind() (arrow.DataType, error) {
 
 // WriteTable writes cols as one Arrow IPC file at path (atomically, see the package comment),
 // with meta as schema metadata. All columns must have the same length and distinct names.
-// Rows are written in record batches of at most BatchRows rows.
-func WriteTable(path string, cols []Column, meta map[string]string) (FileInfo, error) {
+// Rows are written in record batches of at most BatchRows rows. opts may select compression
+// (WithCompression).
+func WriteTable(path string, cols []Column, meta map[string]string, opts ...Option) (FileInfo, error) {
+	o, err := collectOptions(opts)
+	if err != nil {
+		return FileInfo{}, err
+	}
 	fields := make([]arrow.Field, len(cols))
 	names := make(map[string]bool, len(cols))
 	rows := -1
@@ -79,6 +88,12 @@ func WriteTable(path string, cols []Column, meta map[string]string) (FileInfo, e
 			return FileInfo{}, fmt.Errorf("results: column %q has %d rows, %q has %d", c.Name, c.Len(), cols[0].Name, rows)
 		}
 		rows = c.Len()
+		if c.Dictionary {
+			if c.String == nil {
+				return FileInfo{}, fmt.Errorf("results: column %q: only string columns can be dictionary-encoded", c.Name)
+			}
+			t = populationType
+		}
 		fields[i] = arrow.Field{Name: c.Name, Type: t}
 		if c.Unit != "" {
 			fields[i].Metadata = arrow.NewMetadata([]string{UnitKey}, []string{c.Unit})
@@ -113,7 +128,7 @@ func WriteTable(path string, cols []Column, meta map[string]string) (FileInfo, e
 	if err != nil {
 		return FileInfo{}, err
 	}
-	w, err := ipc.NewFileWriter(af, ipc.WithSchema(schema), ipc.WithAllocator(mem))
+	w, err := ipc.NewFileWriter(af, append([]ipc.Option{ipc.WithSchema(schema), ipc.WithAllocator(mem)}, o.ipcOptions()...)...)
 	if err != nil {
 		af.abort()
 		return FileInfo{}, fmt.Errorf("results: %s: %w", path, err)
@@ -158,6 +173,30 @@ func buildArray(mem memory.Allocator, c Column) arrow.Array {
 		defer b.Release()
 		b.AppendValues(c.Float64, nil)
 		return b.NewArray()
+	case c.Dictionary:
+		// Categories in order of first appearance; int32 indices as for populations.
+		var words []string
+		code := map[string]int32{}
+		idx := array.NewInt32Builder(mem)
+		defer idx.Release()
+		idx.Reserve(len(c.String))
+		for _, s := range c.String {
+			k, ok := code[s]
+			if !ok {
+				k = int32(len(words))
+				code[s] = k
+				words = append(words, s)
+			}
+			idx.UnsafeAppend(k)
+		}
+		sb := array.NewStringBuilder(mem)
+		defer sb.Release()
+		sb.AppendValues(words, nil)
+		dict := sb.NewArray()
+		defer dict.Release()
+		ia := idx.NewArray()
+		defer ia.Release()
+		return array.NewDictionaryArray(populationType, ia, dict)
 	default:
 		b := array.NewStringBuilder(mem)
 		defer b.Release()
@@ -193,8 +232,11 @@ func ReadTable(path string) ([]Column, map[string]string, error) {
 			cols[i].Int64 = []int64{}
 		case arrow.FLOAT32, arrow.FLOAT64:
 			cols[i].Float64 = []float64{}
-		case arrow.STRING, arrow.LARGE_STRING, arrow.DICTIONARY:
+		case arrow.STRING, arrow.LARGE_STRING:
 			cols[i].String = []string{}
+		case arrow.DICTIONARY:
+			cols[i].String = []string{}
+			cols[i].Dictionary = true
 		default:
 			return nil, nil, fmt.Errorf("results: %s: column %q has unsupported type %s", path, fld.Name, fld.Type)
 		}

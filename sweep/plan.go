@@ -209,6 +209,26 @@ func (p *Plan) bind(g *Group) error {
 	return nil
 }
 
+// Subset is the plan restricted to the given variants (indices into
+// p.Variants). Structure groups keep their keys, runtime slots and row
+// strides, so a subset builds and runs exactly the modules of the whole.
+func (p *Plan) Subset(indices []int) *Plan {
+	sub := *p
+	sub.Variants = make([]*Variant, 0, len(indices))
+	sub.Groups = make([]*Group, len(p.Groups))
+	for gi, g := range p.Groups {
+		cp := *g
+		cp.Variants = nil
+		sub.Groups[gi] = &cp
+	}
+	for _, vi := range indices {
+		v := p.Variants[vi]
+		sub.Groups[v.Group].Variants = append(sub.Groups[v.Group].Variants, len(sub.Variants))
+		sub.Variants = append(sub.Variants, v)
+	}
+	return &sub
+}
+
 // Batch is a set of variants of one group run together in one module
 // instance.
 type Batch struct {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/gennctl/gennctl/gpu"
@@ -29,7 +30,23 @@ module cache, runs the variants in batches on worker processes and writes
   <out>/<name>/provenance.db               SQLite: config, variants, builds, runs, outputs
 
 Rerunning the same command skips variants whose outputs are recorded and
-verify, and runs the rest. Exit status: 0 success, 1 failure, 2 bad input.`,
+verify, and runs the rest (variants left running by a killed gennctl run
+again). A config that differs from the one that created the directory is
+refused with a summary of what changed; --force-config continues anyway,
+keeping done variants whose id, point, seed and structure are unchanged.
+
+Fault isolation: a variant whose code crashes the worker (segfault, abort),
+whose batch runs longer than --variant-timeout per variant, or whose neuron
+state becomes NaN or infinite is marked failed with its reason (see gennctl
+status and gennctl show); every other variant completes. With --retries N a
+failed batch is split in halves that run again, so the culprit ends up alone
+and its batch-mates complete; a variant failing alone is retried until it has
+failed N times.
+
+Ctrl-C (or SIGTERM) abandons the batches in flight, records their variants
+as pending and exits with status 130; rerun the same command to finish.
+Exit status: 0 success, 1 failure (some variant failed), 2 bad input,
+130 interrupted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			plan, err := loadPlan(args[0])
@@ -45,12 +62,27 @@ verify, and runs the rest. Exit status: 0 success, 1 failure, 2 bad input.`,
 				Workers:   v.GetInt("workers"),
 				Version:   ver, Commit: rev, Dirty: dirty,
 				Progress: progressPrinter(stdout, stderr, jsonOut, quiet),
+
+				Retries:        v.GetInt("retries"),
+				VariantTimeout: v.GetDuration("variant-timeout"),
+				ForceConfig:    v.GetBool("force-config"),
+				NoFiniteCheck:  v.GetBool("no-finite-check"),
+			}
+			if opts.Retries < 0 || opts.VariantTimeout < 0 {
+				return badInput{fmt.Errorf("--retries and --variant-timeout must not be negative")}
+			}
+			if opts.Shard, err = shardOf(v.GetString("shard")); err != nil {
+				return badInput{err}
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			sum, err := sweep.Run(ctx, plan, opts)
 			if errors.Is(err, context.Canceled) {
-				return fmt.Errorf("interrupted: completed variants are recorded; rerun the same command to finish the rest")
+				// Exit 130 (128 + SIGINT) as shells do; root's exit codes
+				// know only 0/1/2, so this path exits itself.
+				fmt.Fprintf(stderr, "gennctl: %v\ngennctl: completed variants are recorded; to finish the rest, rerun the same command: %s\n",
+					err, resumeCommand())
+				os.Exit(exitInterrupted)
 			}
 			var ce *gpu.CompileError
 			if errors.As(err, &ce) || errors.Is(err, sweep.ErrConfigChanged) {
@@ -73,7 +105,30 @@ verify, and runs the rest. Exit status: 0 success, 1 failure, 2 bad input.`,
 	f.Int("workers", 0, "worker processes (0: one per CPU slot)")
 	f.Bool("json", false, "print progress as one JSON event per line on stdout")
 	f.Bool("quiet", false, "print nothing but errors")
+	f.Int("retries", 0, "run failed batches again up to N times, splitting them to isolate the failing variant")
+	f.Duration("variant-timeout", 0, "kill a batch of B variants that runs longer than B times this (e.g. 10m; 0: no limit)")
+	f.Bool("force-config", false, "continue a sweep directory created by a different config (keeps unchanged done variants)")
+	f.Bool("no-finite-check", false, "do not check neuron state for NaN and infinity")
+	f.String("shard", "", "run only shard I/N of the variants (default: from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT or _MIN/_MAX in a Slurm array task)")
 	return cmd
+}
+
+// exitInterrupted is the exit status after Ctrl-C (128 + SIGINT).
+const exitInterrupted = 130
+
+// resumeCommand is this process's command line, quoted for a shell.
+func resumeCommand() string {
+	parts := make([]string, len(os.Args))
+	for i, a := range os.Args {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`;&|<>*?()[]{}!#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		parts[i] = a
+	}
+	if len(parts) > 0 {
+		parts[0] = "gennctl"
+	}
+	return strings.Join(parts, " ")
 }
 
 // progressPrinter turns run events into JSON lines (stdout) or short
@@ -96,7 +151,25 @@ func progressPrinter(stdout, stderr io.Writer, jsonOut, quiet bool) func(sweep.E
 		case e.Kind == "batch":
 			fmt.Fprintf(stderr, "run: %d/%d variants done, %d failed\n", e.Done, e.Total, e.Failed)
 		case e.Kind == "variant" && e.Status == "failed":
-			fmt.Fprintf(stderr, "variant %d failed: %s\n", e.VariantID, e.Error)
+			fmt.Fprintf(stderr, "variant %d failed (%s): %s\n", e.VariantID, e.Failure, e.Error)
+		case e.Kind == "retry":
+			fmt.Fprintf(stderr, "retry: a batch of %d variant(s) failed (%s: %s); running it again as %d batch(es)\n",
+				e.Variants, e.Failure, e.Error, e.Groups)
+		case e.Kind == "interrupted":
+			fmt.Fprintf(stderr, "interrupted: %d/%d variants done, %d failed, %d to run\n", e.Done, e.Total, e.Failed, e.Pending)
 		}
 	}
+}
+
+// shardOf is the shard to run: --shard I/N, else the Slurm array task's,
+// else the whole sweep.
+func shardOf(flag string) (sweep.Shard, error) {
+	if flag != "" {
+		return sweep.ParseShard(flag)
+	}
+	s, ok, err := sweep.ShardFromSlurm(os.Getenv)
+	if err != nil || !ok {
+		return sweep.Whole, err
+	}
+	return s, nil
 }

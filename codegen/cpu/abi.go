@@ -1,5 +1,7 @@
 package cpu
 
+import "fmt"
+
 // emitABI writes the exported functions of the module ABI.
 func (g *gen) emitABI() {
 	w := g.w
@@ -44,7 +46,7 @@ func (g *gen) emitABI() {
 		w.Line("GN_ALLOC(%s_spk, (size_t)batch * %d * %d);", p.Name, g.slots[p], p.Size)
 	}
 	for _, v := range g.vars {
-		w.Line("GN_ALLOC(%s, (size_t)batch * %d);", v.field, v.desc.Count)
+		w.Line("GN_ALLOC(%s, (size_t)batch * %d);", v.field, v.desc.Count*v.slots)
 	}
 	w.Line("#undef GN_ALLOC")
 	w.Line("return ctx;")
@@ -59,8 +61,10 @@ func (g *gen) emitABI() {
 	w.Open("{")
 	w.Open("for (uint32_t k = 0; k < n && !ctx->failed; k++) {")
 	w.Line("const uint64_t timestep = ctx->timestep;")
-	for _, s := range g.net.Synapses {
-		w.Line("synapse_update_%s(ctx, timestep);", s.Name)
+	for _, calls := range [][]string{g.dynCalls, g.preCalls, g.postCalls} {
+		for _, c := range calls {
+			w.Line("%s(ctx, timestep);", c)
+		}
 	}
 	for _, p := range g.net.Populations {
 		w.Line("neuron_update_%s(ctx, timestep);", p.Name)
@@ -98,11 +102,16 @@ func (g *gen) emitABI() {
 		w.Open("{")
 		w.Line("if (variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, \"variant %%u out of range (batch %%u)\", variant, ctx->batch); return 1; }")
 		w.Open("switch (var) {")
-		for i, v := range g.vars {
+		for i, v := range g.exported() {
+			base := fmt.Sprintf("(size_t)variant * %d", v.desc.Count)
+			if v.slots > 1 {
+				// the most recently written slot: the one the next step reads
+				base = fmt.Sprintf("((size_t)variant * %d + (size_t)((ctx->timestep + %d) %% %d)) * %d", v.slots, v.slots-1, v.slots, v.desc.Count)
+			}
 			if dir == "get" {
-				w.Line("case %d: for (size_t k = 0; k < %d; k++) out[k] = (double)ctx->%s[(size_t)variant * %d + k]; return 0;", i, v.desc.Count, v.field, v.desc.Count)
+				w.Line("case %d: for (size_t k = 0; k < %d; k++) out[k] = (double)ctx->%s[%s + k]; return 0;", i, v.desc.Count, v.field, base)
 			} else {
-				w.Line("case %d: for (size_t k = 0; k < %d; k++) ctx->%s[(size_t)variant * %d + k] = (%s)in[k]; return 0;", i, v.desc.Count, v.field, v.desc.Count, v.ctype)
+				w.Line("case %d: for (size_t k = 0; k < %d; k++) ctx->%s[%s + k] = (%s)in[k]; return 0;", i, v.desc.Count, v.field, base, v.ctype)
 			}
 		}
 		w.Close("}")

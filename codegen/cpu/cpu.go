@@ -40,21 +40,46 @@ type gen struct {
 	w       *codegen.Writer
 	slots   map[*modelspec.Population]int // spike delay slots
 	maxRow  map[*modelspec.SynapseGroup]int
+	maxCol  map[*modelspec.SynapseGroup]int // column stride for learn_post on sparse groups
 	indiv   map[*modelspec.SynapseGroup]bool
-	vars    []varEntry // accessible variables, in gn_describe order
+	vars    []varEntry // arrays of the context: accessible variables, then internal ones
 	initID  uint32     // next var-init stream id
+	// Spike times: whether a population tracks $(sT) / $(prev_sT).
+	sT, prevST map[*modelspec.Population]bool
+	// queued neuron variables (one copy per delay slot), by population.
+	queued map[*modelspec.Population]map[string]bool
+	// denDelay is the number of dendritic delay slots of a group (0: none).
+	denDelay map[*modelspec.SynapseGroup]int
+	// events: groups whose source emits spike-like events for them.
+	events map[*modelspec.SynapseGroup]bool
+	// synIndex is the position of a group in the network (random streams).
+	synIndex map[*modelspec.SynapseGroup]int
+	// noLines suppresses #line directives around user code (code spliced
+	// into another code string, e.g. procedural connectivity).
+	noLines bool
+	// calls of the synapse update functions, in step order
+	dynCalls, preCalls, postCalls []string
 }
 
 type varEntry struct {
 	desc  codegen.VarDesc
 	field string // ctx field
 	ctype string
+	// slots > 1: the array holds one copy of Count elements per delay slot;
+	// gn_get_var/gn_set_var use the most recently written one.
+	slots int
+	// internal arrays (spike times, queues, connectivity helpers) are not
+	// listed in the description and not accessible through the ABI.
+	internal bool
 }
 
 // Generate returns the C source of the module.
 func Generate(net *modelspec.Network, opts codegen.Options) (codegen.Files, error) {
 	g := &gen{net: net, opts: opts, rtIndex: opts.RuntimeIndex(), prec: net.Sim.Precision, w: &codegen.Writer{},
-		slots: map[*modelspec.Population]int{}, maxRow: map[*modelspec.SynapseGroup]int{}, indiv: map[*modelspec.SynapseGroup]bool{}}
+		slots: map[*modelspec.Population]int{}, maxRow: map[*modelspec.SynapseGroup]int{}, maxCol: map[*modelspec.SynapseGroup]int{},
+		indiv: map[*modelspec.SynapseGroup]bool{}, sT: map[*modelspec.Population]bool{}, prevST: map[*modelspec.Population]bool{},
+		queued: map[*modelspec.Population]map[string]bool{}, denDelay: map[*modelspec.SynapseGroup]int{},
+		events: map[*modelspec.SynapseGroup]bool{}, synIndex: map[*modelspec.SynapseGroup]int{}}
 	if err := g.prepare(); err != nil {
 		return nil, err
 	}
@@ -68,20 +93,88 @@ func Generate(net *modelspec.Network, opts codegen.Options) (codegen.Files, erro
 	}, nil
 }
 
+// synapseCodes are the code strings of a weight-update model that run per synapse.
+func synapseCodes(m *modelspec.WeightUpdateModel) []string {
+	return []string{m.SimCode, m.EventCode, m.EventThresholdConditionCode, m.LearnPostCode, m.SynapseDynamicsCode}
+}
+
+func usesToken(codes []string, tok string) bool {
+	for _, c := range codes {
+		if strings.Contains(c, "$("+tok+")") || strings.Contains(c, "$("+tok+",") {
+			return true
+		}
+	}
+	return false
+}
+
 func (g *gen) prepare() error {
 	for _, p := range g.net.Populations {
 		g.slots[p] = 1
+		g.queued[p] = map[string]bool{}
+		nc := []string{p.Model.SimCode, p.Model.ThresholdConditionCode, p.Model.ResetCode}
+		g.sT[p] = usesToken(nc, "sT")
+		g.prevST[p] = usesToken(nc, "prev_sT")
 	}
-	for _, s := range g.net.Synapses {
-		if s.DelaySteps+1 > g.slots[s.Source] {
-			g.slots[s.Source] = s.DelaySteps + 1
+	need := func(p *modelspec.Population, n int) {
+		if n > g.slots[p] {
+			g.slots[p] = n
 		}
-		g.indiv[s] = codegen.IndividualWeights(s)
+	}
+	for si, s := range g.net.Synapses {
+		g.synIndex[s] = si
 		wu := s.WeightUpdate.Model
-		for field, code := range map[string]string{"event_code": wu.EventCode, "event_threshold_condition_code": wu.EventThresholdConditionCode,
-			"learn_post_code": wu.LearnPostCode, "synapse_dynamics_code": wu.SynapseDynamicsCode} {
-			if strings.TrimSpace(code) != "" {
-				return fmt.Errorf("%s: synapses.%s.weight_update: model %s uses %s, which this version of gennctl does not generate yet", s.Pos, s.Name, wu.Name, field)
+		codes := synapseCodes(wu)
+		path := "synapses." + s.Name
+		preST := wu.PreSpikeTimeRequired || usesToken(codes, "sT_pre")
+		postST := wu.PostSpikeTimeRequired || usesToken(codes, "sT_post")
+		prevPre, prevPost := usesToken(codes, "prev_sT_pre"), usesToken(codes, "prev_sT_post")
+		g.sT[s.Source] = g.sT[s.Source] || preST || prevPre
+		g.sT[s.Target] = g.sT[s.Target] || postST || prevPost
+		g.prevST[s.Source] = g.prevST[s.Source] || prevPre
+		g.prevST[s.Target] = g.prevST[s.Target] || prevPost
+		need(s.Source, s.DelaySteps+1)
+		need(s.Target, s.BackPropDelaySteps+1)
+		// $(prev_sT_*) reads the slot one step before the delayed one: keep
+		// it distinct from the slot being written (GeNN 4.9 aliases them
+		// when the delay is the largest one of the population).
+		if prevPre && s.DelaySteps > 0 {
+			need(s.Source, s.DelaySteps+2)
+		}
+		if prevPost && s.BackPropDelaySteps > 0 {
+			need(s.Target, s.BackPropDelaySteps+2)
+		}
+		switch s.Weights {
+		case modelspec.WeightsGlobal:
+			g.indiv[s] = false
+			for _, v := range wu.Vars {
+				if vi := s.WeightUpdate.Vars[v.Name]; vi != nil && vi.Kind != modelspec.InitConstant {
+					return fmt.Errorf("%s: %s.weights: global weights need one constant value per variable, but %s.weight_update.vars.%s is not a constant", s.Pos, path, path, v.Name)
+				}
+			}
+		case modelspec.WeightsIndividual:
+			g.indiv[s] = true
+		default:
+			g.indiv[s] = codegen.IndividualWeights(s)
+		}
+		if usesToken(codes, "addToInSynDelay") {
+			g.denDelay[s] = s.MaxDendriticDelay
+			if g.denDelay[s] == 0 {
+				g.denDelay[s] = 1
+			}
+		} else if s.MaxDendriticDelay > 0 {
+			return fmt.Errorf("%s: %s.max_dendritic_delay_steps: model %s does not use $(addToInSynDelay, x, d)", s.Pos, path, wu.Name)
+		}
+		if codeNonEmpty(wu.EventThresholdConditionCode) != codeNonEmpty(wu.EventCode) {
+			return fmt.Errorf("%s: %s.weight_update: model %s needs both event_code and event_threshold_condition_code for spike-like events", s.Pos, path, wu.Name)
+		}
+		g.events[s] = codeNonEmpty(wu.EventCode)
+		switch s.Matrix {
+		case modelspec.MatrixBitmask, modelspec.MatrixProcedural:
+			if g.indiv[s] {
+				return fmt.Errorf("%s: %s.matrix: a %s matrix stores no per-synapse values, so model %s needs global weights: give each variable one constant and no code may assign it (or use matrix: sparse)", s.Pos, path, s.Matrix, wu.Name)
+			}
+			if codeNonEmpty(wu.LearnPostCode) || codeNonEmpty(wu.SynapseDynamicsCode) {
+				return fmt.Errorf("%s: %s.matrix: learn_post_code and synapse_dynamics_code need a dense or sparse matrix (GeNN has the same restriction)", s.Pos, path)
 			}
 		}
 		if s.Matrix == modelspec.MatrixSparse {
@@ -90,6 +183,30 @@ func (g *gen) prepare() error {
 				return err
 			}
 			g.maxRow[s] = n
+		}
+		if s.Matrix == modelspec.MatrixSparse && codeNonEmpty(wu.LearnPostCode) {
+			n, err := codegen.MaxColLength(s)
+			if err != nil {
+				return err
+			}
+			g.maxCol[s] = n
+		}
+		if c := s.Connectivity; c != nil && c.Snippet.RowBuildCode == "" {
+			return fmt.Errorf("%s: %s.connectivity: snippet %s has no row_build_code; column-wise building is not generated yet", c.Pos, path, c.Snippet.Name)
+		}
+	}
+	// Neuron variables read by synapse code through a delay are kept per slot.
+	for _, s := range g.net.Synapses {
+		codes := synapseCodes(s.WeightUpdate.Model)
+		for _, v := range s.Source.Model.Vars {
+			if g.slots[s.Source] > 1 && usesToken(codes, v.Name+"_pre") {
+				g.queued[s.Source][v.Name] = true
+			}
+		}
+		for _, v := range s.Target.Model.Vars {
+			if g.slots[s.Target] > 1 && usesToken(codes, v.Name+"_post") {
+				g.queued[s.Target][v.Name] = true
+			}
 		}
 	}
 	return nil
@@ -167,7 +284,7 @@ func (g *gen) code(code string, sc *codegen.Scope, st codegen.Site) error {
 		return err
 	}
 	out = codegen.EnsureFloatLiterals(out, g.prec)
-	if st.Exact {
+	if st.Exact && !g.noLines {
 		g.w.LineDirective(st.Pos.Line, st.Pos.File)
 		g.w.Code(out)
 		g.w.RestoreLines(ModuleFile)
@@ -216,6 +333,8 @@ func popField(p *modelspec.Population, v string) string { return p.Name + "_" + 
 
 func quoteC(s string) string { return strconv.Quote(s) }
 
+func isPointer(t string) bool { return strings.HasSuffix(strings.TrimSpace(t), "*") }
+
 // describe builds the module's JSON description.
 func (g *gen) describe() string {
 	d := codegen.Description{ABI: codegen.ABIVersion, Name: g.net.Name, Backend: "cpu", Precision: g.prec, DT: g.net.Sim.DT,
@@ -230,7 +349,7 @@ func (g *gen) describe() string {
 		d.Synapses = append(d.Synapses, codegen.SynapseDesc{Name: s.Name, Source: s.Source.Name, Target: s.Target.Name,
 			Matrix: s.Matrix, MaxRowLength: g.maxRow[s]})
 	}
-	for _, v := range g.vars {
+	for _, v := range g.exported() {
 		d.Vars = append(d.Vars, v.desc)
 	}
 	b, err := json.Marshal(d)

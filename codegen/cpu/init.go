@@ -13,10 +13,13 @@ import (
 // initialises every variable of every variant.
 func (g *gen) emitInit() error {
 	for si, s := range g.net.Synapses {
-		if s.Matrix == modelspec.MatrixSparse {
+		if s.Matrix == modelspec.MatrixSparse || s.Matrix == modelspec.MatrixBitmask {
 			if err := g.emitConnectivity(si, s); err != nil {
 				return err
 			}
+		}
+		if g.maxCol[s] > 0 {
+			g.emitColumns(s)
 		}
 	}
 	w := g.w
@@ -27,9 +30,20 @@ func (g *gen) emitInit() error {
 	for _, p := range g.net.Populations {
 		w.Line("memset(ctx->%s_spkCnt, 0, (size_t)ctx->batch * %d * sizeof(uint32_t));", p.Name, g.slots[p])
 	}
+	for _, v := range g.vars {
+		if v.internal && (v.desc.Name == "evCnt" || v.desc.Name == "denDelay") {
+			w.Line("memset(ctx->%s, 0, (size_t)ctx->batch * %d * sizeof *ctx->%s);", v.field, v.desc.Count*v.slots, v.field)
+		}
+		if v.internal && (v.desc.Name == "sT" || v.desc.Name == "prevST") {
+			w.Line("for (size_t k = 0; k < (size_t)ctx->batch * %d; k++) ctx->%s[k] = -GN_TIME_MAX;", v.desc.Count*v.slots, v.field)
+		}
+	}
 	for _, s := range g.net.Synapses {
-		if s.Matrix == modelspec.MatrixSparse {
+		if s.Matrix == modelspec.MatrixSparse || s.Matrix == modelspec.MatrixBitmask {
 			w.Line("if (init_connectivity_%s(ctx)) return 1;", s.Name)
+		}
+		if g.maxCol[s] > 0 {
+			w.Line("if (init_columns_%s(ctx)) return 1;", s.Name)
 		}
 	}
 	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
@@ -38,6 +52,12 @@ func (g *gen) emitInit() error {
 		for _, v := range p.Model.Vars {
 			if err := g.initVar(p.Name, "neuron", v.Name, p.Vars[v.Name], "populations."+p.Name, p.Size, nil); err != nil {
 				return err
+			}
+			if ve, _ := g.varEntry(p.Name, "neuron", v.Name); ve.slots > 1 {
+				w.Open("{ /* every delay slot starts with the initial values */")
+				g.arrayPtr(ve)
+				w.Line("for (uint32_t s = 1; s < %d; s++) memcpy(%s + (size_t)s * %d, %s, %d * sizeof *%s);", ve.slots, ve.field, p.Size, ve.field, p.Size, ve.field)
+				w.Close("}")
 			}
 		}
 	}
@@ -164,7 +184,7 @@ func (g *gen) initVar(owner, kind, name string, vi *modelspec.VarInit, path stri
 	return nil
 }
 
-// emitConnectivity writes the row builder of a sparse group: GeNN's
+// emitConnectivity writes the builder of a sparse or bitmask group: GeNN's
 // row_build_code runs in a loop per presynaptic neuron until $(endRow).
 func (g *gen) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 	c := s.Connectivity
@@ -174,17 +194,60 @@ func (g *gen) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 	}
 	maxRow := g.maxRow[s]
 	w := g.w
-	path := "synapses." + s.Name + ".connectivity"
-	w.Line("/* synapse group %s: %s connectivity, at most %d synapses per row */", s.Name, snip.Name, maxRow)
+	npost := s.Target.Size
+	if s.Matrix == modelspec.MatrixBitmask {
+		w.Line("/* synapse group %s: %s connectivity as a bitmask of %d x %d bits */", s.Name, snip.Name, s.Source.Size, npost)
+	} else {
+		w.Line("/* synapse group %s: %s connectivity, at most %d synapses per row */", s.Name, snip.Name, maxRow)
+	}
 	w.Line("static int init_connectivity_%s(gn_ctx *ctx)", s.Name)
 	w.Open("{")
 	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
 	g.variantPrologue()
-	w.Line("uint32_t *const rowLength = ctx->%s_rowLength + (size_t)b * %d;", s.Name, s.Source.Size)
-	w.Line("uint32_t *const ind = ctx->%s_ind + (size_t)b * %d;", s.Name, s.Source.Size*maxRow)
-	w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", s.Source.Size)
-	w.Line("uint32_t *const row = ind + (size_t)id_pre * %d;", maxRow)
-	w.Line("uint32_t n = 0;")
+	var add func(a []string) string
+	if s.Matrix == modelspec.MatrixBitmask {
+		words := (s.Source.Size*npost + 31) / 32
+		w.Line("uint32_t *const gp = ctx->%s_gp + (size_t)b * %d;", s.Name, words)
+		w.Line("memset(gp, 0, %d * sizeof *gp);", words)
+		w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", s.Source.Size)
+		add = func(a []string) string {
+			return fmt.Sprintf("do { const uint64_t gid = (uint64_t)id_pre * %d + (uint32_t)(%s); gp[gid / 32] |= 1u << (gid %% 32); } while (0)", npost, a[0])
+		}
+	} else {
+		w.Line("uint32_t *const rowLength = ctx->%s_rowLength + (size_t)b * %d;", s.Name, s.Source.Size)
+		w.Line("uint32_t *const ind = ctx->%s_ind + (size_t)b * %d;", s.Name, s.Source.Size*maxRow)
+		w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", s.Source.Size)
+		w.Line("uint32_t *const row = ind + (size_t)id_pre * %d;", maxRow)
+		w.Line("uint32_t n = 0;")
+		errMsg := fmt.Sprintf("synapse group %s: a row has more than %d synapses (the maximum row length of %s); set the snippet's max_row_length", s.Name, maxRow, snip.Name)
+		add = func(a []string) string {
+			return fmt.Sprintf("do { if (n == %d) return gn_fail(ctx, %s); row[n++] = (uint32_t)(%s); } while (0)", maxRow, quoteC(errMsg), a[0])
+		}
+	}
+	if err := g.rowBuild(si, s, add); err != nil {
+		return err
+	}
+	if s.Matrix != modelspec.MatrixBitmask {
+		w.Line("rowLength[id_pre] = n;")
+	}
+	w.Close("}")
+	w.Close("}")
+	w.Line("return 0;")
+	w.Close("}")
+	w.Line("")
+	return nil
+}
+
+// rowBuild writes the row-building loop of presynaptic neuron id_pre of
+// group s: the random stream, the state variables and the row_build_code
+// with $(addSynapse, j) expanded by add. Sparse and bitmask initialisation
+// and procedural connectivity use it with the same stream, so they realise
+// the same connectivity for the same seed.
+func (g *gen) rowBuild(si int, s *modelspec.SynapseGroup, add func(a []string) string) error {
+	c := s.Connectivity
+	snip := c.Snippet
+	w := g.w
+	path := "synapses." + s.Name + ".connectivity"
 	sc := codegen.NewScope()
 	g.bindParams(sc, snip.Params, c.Params, snip.DerivedParams, c.Derived)
 	sc.Vars["id_pre"] = "id_pre"
@@ -194,11 +257,9 @@ func (g *gen) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 	sc.Vars["id_thread"] = "0"
 	sc.Vars["id_post_begin"] = "0"
 	g.rngFuncs(sc, "&rng")
-	errMsg := fmt.Sprintf("synapse group %s: a row has more than %d synapses (the maximum row length of %s); set the snippet's max_row_length", s.Name, maxRow, snip.Name)
-	sc.Funcs["addSynapse"] = codegen.Func{Arity: 1, Expand: func(a []string) string {
-		return fmt.Sprintf("do { if (n == %d) return gn_fail(ctx, %s); row[n++] = (uint32_t)(%s); } while (0)", maxRow, quoteC(errMsg), a[0])
-	}}
+	sc.Funcs["addSynapse"] = codegen.Func{Arity: -1, Expand: add}
 	sc.Funcs["endRow"] = codegen.Func{Arity: 0, Expand: func([]string) string { return "break" }}
+	w.Open("{")
 	if codegen.UsesRNG(snip.RowBuildCode) {
 		w.Line("gn_rng rng;")
 		w.Line("gn_rng_init(&rng, ctx->seed[b], 0x%08xu, id_pre, 0);", streamConnectivity|uint32(si))
@@ -216,11 +277,35 @@ func (g *gen) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 		return err
 	}
 	w.Close("}")
-	w.Line("rowLength[id_pre] = n;")
+	w.Close("}")
+	return nil
+}
+
+// emitColumns writes the column index of a sparse group whose model has
+// learn_post_code: for each postsynaptic neuron, the row-major indices of
+// its synapses in order of increasing id_pre (GeNN's colLength and remap).
+func (g *gen) emitColumns(s *modelspec.SynapseGroup) {
+	w := g.w
+	npre, npost, maxRow, maxCol := s.Source.Size, s.Target.Size, g.maxRow[s], g.maxCol[s]
+	errMsg := fmt.Sprintf("synapse group %s: a column has more than %d synapses (the maximum column length of %s); set the snippet's max_col_length", s.Name, maxCol, s.Connectivity.Snippet.Name)
+	w.Line("/* synapse group %s: column index for learn_post_code, at most %d synapses per column */", s.Name, maxCol)
+	w.Line("static int init_columns_%s(gn_ctx *ctx)", s.Name)
+	w.Open("{")
+	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
+	w.Line("const uint32_t *const rowLength = ctx->%s_rowLength + (size_t)b * %d;", s.Name, npre)
+	w.Line("const uint32_t *const ind = ctx->%s_ind + (size_t)b * %d;", s.Name, npre*maxRow)
+	w.Line("uint32_t *const colLength = ctx->%s_colLength + (size_t)b * %d;", s.Name, npost)
+	w.Line("uint32_t *const remap = ctx->%s_remap + (size_t)b * %d;", s.Name, npost*maxCol)
+	w.Line("memset(colLength, 0, %d * sizeof *colLength);", npost)
+	w.Open("for (uint32_t i = 0; i < %d; i++) {", npre)
+	w.Open("for (uint32_t k = 0; k < rowLength[i]; k++) {")
+	w.Line("const uint32_t syn = i * %d + k, j = ind[syn];", maxRow)
+	w.Line("if (colLength[j] == %d) return gn_fail(ctx, %s);", maxCol, quoteC(errMsg))
+	w.Line("remap[(size_t)j * %d + colLength[j]++] = syn;", maxCol)
+	w.Close("}")
 	w.Close("}")
 	w.Close("}")
 	w.Line("return 0;")
 	w.Close("}")
 	w.Line("")
-	return nil
 }

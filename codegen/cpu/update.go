@@ -1,118 +1,11 @@
 package cpu
 
 import (
-	"fmt"
+	"strconv"
 
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/modelspec"
 )
-
-// neuronVarScope maps a population's variables to expressions indexed by idx
-// (e.g. "E_V[id_pre]"), with a suffix such as "_pre".
-func (g *gen) neuronVarScope(sc *codegen.Scope, p *modelspec.Population, suffix, idx string) {
-	for _, v := range p.Model.Vars {
-		ve, _ := g.varEntry(p.Name, "neuron", v.Name)
-		sc.Vars[v.Name+suffix] = fmt.Sprintf("%s[%s]", ve.field, idx)
-	}
-}
-
-// synapseScope is what weight-update code sees in group s.
-func (g *gen) synapseScope(s *modelspec.SynapseGroup) (*codegen.Scope, error) {
-	wu := s.WeightUpdate
-	m := wu.Model
-	sc := codegen.NewScope()
-	g.bindParams(sc, m.Params, wu.Params, m.DerivedParams, wu.Derived)
-	for _, v := range m.Vars {
-		if g.indiv[s] {
-			ve, _ := g.varEntry(s.Name, "synapse", v.Name)
-			sc.Vars[v.Name] = ve.field + "[id_syn]"
-		} else {
-			sc.Vars[v.Name] = g.value(wu.Vars[v.Name].Constant)
-		}
-	}
-	for _, v := range m.PreVars {
-		ve, _ := g.varEntry(s.Name, "pre", v.Name)
-		sc.Vars[v.Name] = ve.field + "[id_pre]"
-	}
-	for _, v := range m.PostVars {
-		ve, _ := g.varEntry(s.Name, "post", v.Name)
-		sc.Vars[v.Name] = ve.field + "[id_post]"
-	}
-	g.neuronVarScope(sc, s.Source, "_pre", "id_pre")
-	g.neuronVarScope(sc, s.Target, "_post", "id_post")
-	sc.Vars["id_pre"] = "id_pre"
-	sc.Vars["id_post"] = "id_post"
-	sc.Vars["id_syn"] = "id_syn"
-	sc.Vars["num_pre"] = fmt.Sprint(s.Source.Size)
-	sc.Vars["num_post"] = fmt.Sprint(s.Target.Size)
-	sc.Vars["t"] = "t"
-	sc.Vars["DT"] = "DT"
-	add := func(a []string) string { return fmt.Sprintf("%s_inSyn[id_post] += (%s)", s.Name, a[0]) }
-	sc.Funcs["addToInSyn"] = codegen.Func{Arity: 1, Expand: add}
-	sc.Funcs["updatelinsyn"] = codegen.Func{Arity: 0, Expand: func([]string) string { return "" }}
-	err := g.bindEGPs(sc, s.Name, "synapses."+s.Name+".weight_update", m.ExtraGlobalParams, wu.EGPs,
-		[]string{m.SimCode, m.PreSpikeCode, m.PostSpikeCode}, s.Pos)
-	return sc, err
-}
-
-// emitSynapseUpdate writes the presynaptic-spike loop of group s: spikes of
-// the source emitted delay_steps+1 steps before now run the weight update's
-// sim code for each of their synapses.
-func (g *gen) emitSynapseUpdate(s *modelspec.SynapseGroup) error {
-	m := s.WeightUpdate.Model
-	w := g.w
-	slots := g.slots[s.Source]
-	w.Line("/* synapse group %s: %s -> %s, %s matrix, %s, delay %d step(s) */", s.Name, s.Source.Name, s.Target.Name, s.Matrix, m.Name, s.DelaySteps)
-	w.Line("static void synapse_update_%s(gn_ctx *ctx, uint64_t timestep)", s.Name)
-	w.Open("{")
-	w.Line("const scalar t = (scalar)(timestep * DT);")
-	w.Line("(void)t;")
-	w.Line("const uint32_t slot = (uint32_t)((timestep + %d) %% %d);", slots-1-s.DelaySteps, slots)
-	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
-	g.variantPrologue()
-	w.Line("const uint32_t nspk = ctx->%s_spkCnt[(size_t)b * %d + slot];", s.Source.Name, slots)
-	w.Line("const uint32_t *spk = ctx->%s_spk + ((size_t)b * %d + slot) * %d;", s.Source.Name, slots, s.Source.Size)
-	var cands []varEntry
-	for _, v := range g.vars {
-		if (v.desc.Owner == s.Name || v.desc.Owner == s.Source.Name || v.desc.Owner == s.Target.Name) && v.desc.Kind != "current_source" {
-			cands = append(cands, v)
-		}
-	}
-	sc, err := g.synapseScope(s)
-	if err != nil {
-		return err
-	}
-	path := "synapses." + s.Name + ".weight_update"
-	text, err := g.body(func() error {
-		w := g.w
-		w.Open("for (uint32_t k = 0; k < nspk; k++) {")
-		w.Line("const uint32_t id_pre = spk[k];")
-		if s.Matrix == modelspec.MatrixSparse {
-			w.Line("const uint32_t *row = %s_ind + (size_t)id_pre * %d;", s.Name, g.maxRow[s])
-			w.Open("for (uint32_t j = 0; j < %s_rowLength[id_pre]; j++) {", s.Name)
-			w.Line("const uint32_t id_syn = id_pre * %d + j;", g.maxRow[s])
-			w.Line("const uint32_t id_post = row[j];")
-		} else {
-			w.Open("for (uint32_t id_post = 0; id_post < %d; id_post++) {", s.Target.Size)
-			w.Line("const uint32_t id_syn = id_pre * %d + id_post;", s.Target.Size)
-		}
-		w.Line("(void)id_syn;")
-		if err := g.code(m.SimCode, sc, site("synapse group", s.Name, path, m.Name, "sim_code", m.CodePos, s.Pos)); err != nil {
-			return err
-		}
-		w.Close("}")
-		w.Close("}")
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	g.declareUsed(cands, text)
-	w.Close("}")
-	w.Close("}")
-	w.Line("")
-	return nil
-}
 
 // emitNeuronUpdate writes the update of population p: input from each
 // incoming synapse group's postsynaptic model (apply input, then decay),
@@ -152,6 +45,13 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 	sc.Vars["id"] = "id"
 	sc.Vars["t"] = "t"
 	sc.Vars["DT"] = "DT"
+	sc.Vars["num"] = strconv.Itoa(p.Size)
+	if g.sT[p] {
+		sc.Vars["sT"] = "lsT"
+	}
+	if g.prevST[p] {
+		sc.Vars["prev_sT"] = "lprevST"
+	}
 	g.rngFuncs(sc, "&rng")
 	if err := g.bindEGPs(sc, p.Name, path, m.ExtraGlobalParams, p.EGPs,
 		[]string{m.SimCode, m.ThresholdConditionCode, m.ResetCode}, p.Pos); err != nil {
@@ -172,8 +72,26 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 	w.Line("const scalar t = (scalar)(timestep * DT);")
 	w.Line("(void)t;")
 	w.Line("const uint32_t slot = (uint32_t)(timestep %% %d);", slots)
+	if slots > 1 {
+		w.Line("const uint32_t rslot = (uint32_t)((timestep + %d) %% %d); /* the previous step's slot */", slots-1, slots)
+		w.Line("(void)rslot;")
+	}
 	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
 	g.variantPrologue()
+	if g.prevST[p] {
+		// GeNN: neurons that spiked in the previous step get prev_sT = t - DT
+		// in that step's slot, before anything is overwritten.
+		last := "slot"
+		if slots > 1 {
+			last = "rslot"
+		}
+		w.Open("{ /* previous spike times */")
+		w.Line("const uint32_t n = ctx->%s_spkCnt[(size_t)b * %d + %s];", p.Name, slots, last)
+		w.Line("const uint32_t *ls = ctx->%s_spk + ((size_t)b * %d + %s) * %d;", p.Name, slots, last, p.Size)
+		w.Line("scalar *const prevST = ctx->%s_prevST + ((size_t)b * %d + %s) * %d;", p.Name, slots, last, p.Size)
+		w.Line("for (uint32_t i = 0; i < n; i++) prevST[ls[i]] = t - DT;")
+		w.Close("}")
+	}
 	w.Line("uint32_t *const spk = ctx->%s_spk + ((size_t)b * %d + slot) * %d;", p.Name, slots, p.Size)
 	w.Line("uint32_t nspk = 0;")
 	var cands []varEntry
@@ -194,10 +112,29 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 	}
 	text, err := g.body(func() error {
 		w := g.w
+		for _, s := range outgoing {
+			if g.events[s] {
+				w.Line("uint32_t nev_%s = 0;", s.Name)
+			}
+		}
 		w.Open("for (uint32_t id = 0; id < %d; id++) {", p.Size)
 		for _, v := range m.Vars {
 			ve, _ := g.varEntry(p.Name, "neuron", v.Name)
-			w.Line("%s l%s = %s[id];", ve.ctype, v.Name, ve.field)
+			if ve.slots > 1 {
+				w.Line("%s l%s = %s[(size_t)rslot * %d + id];", ve.ctype, v.Name, ve.field, p.Size)
+			} else {
+				w.Line("%s l%s = %s[id];", ve.ctype, v.Name, ve.field)
+			}
+		}
+		rs := "0"
+		if slots > 1 {
+			rs = "rslot"
+		}
+		if g.sT[p] {
+			w.Line("const scalar lsT = %s_sT[(size_t)%s * %d + id];", p.Name, rs, p.Size)
+		}
+		if g.prevST[p] {
+			w.Line("const scalar lprevST = %s_prevST[(size_t)%s * %d + id];", p.Name, rs, p.Size)
 		}
 		w.Line("scalar Isyn = 0;")
 		for _, a := range m.AdditionalInputVars {
@@ -220,6 +157,11 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 			pspath := "synapses." + s.Name + ".postsynaptic"
 			w.Open("{ /* input from %s: %s */", s.Name, pm.Name)
 			w.Line("scalar linSyn = %s_inSyn[id];", s.Name)
+			if n := g.denDelay[s]; n > 0 {
+				w.Line("scalar *const denDelayFront = &%s_denDelay[(size_t)(timestep %% %d) * %d + id];", s.Name, n, p.Size)
+				w.Line("linSyn += *denDelayFront;")
+				w.Line("*denDelayFront = 0;")
+			}
 			if err := g.code(pm.ApplyInputCode, psc, site("synapse group", s.Name, pspath, pm.Name, "apply_input_code", pm.CodePos, s.Pos)); err != nil {
 				return err
 			}
@@ -263,6 +205,13 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 		if err := g.code(m.SimCode, sc, site("population", p.Name, path, m.Name, "sim_code", m.CodePos, p.Pos)); err != nil {
 			return err
 		}
+		for _, s := range outgoing {
+			if g.events[s] {
+				if err := g.eventCondition(s, sc); err != nil {
+					return err
+				}
+			}
+		}
 		if threshold != "" {
 			g.userLine(thSite, func() {
 				if m.AutoRefractoryRequired {
@@ -272,6 +221,12 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 				}
 			})
 			w.Line("spk[nspk++] = id;")
+			if g.sT[p] {
+				w.Line("%s_sT[(size_t)slot * %d + id] = t;", p.Name, p.Size)
+			}
+			if g.prevST[p] && slots > 1 {
+				w.Line("%s_prevST[(size_t)slot * %d + id] = lprevST;", p.Name, p.Size)
+			}
 			if err := g.code(m.ResetCode, sc, site("population", p.Name, path, m.Name, "reset_code", m.CodePos, p.Pos)); err != nil {
 				return err
 			}
@@ -285,19 +240,38 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 					return err
 				}
 			}
+			if slots > 1 && (g.sT[p] || g.prevST[p]) {
+				w.Close("}")
+				w.Open("else {")
+				if g.sT[p] {
+					w.Line("%s_sT[(size_t)slot * %d + id] = lsT;", p.Name, p.Size)
+				}
+				if g.prevST[p] {
+					w.Line("%s_prevST[(size_t)slot * %d + id] = lprevST;", p.Name, p.Size)
+				}
+			}
 			w.Close("}")
 		}
 		for _, v := range m.Vars {
 			ve, _ := g.varEntry(p.Name, "neuron", v.Name)
-			w.Line("%s[id] = l%s;", ve.field, v.Name)
+			if ve.slots > 1 {
+				w.Line("%s[(size_t)slot * %d + id] = l%s;", ve.field, p.Size, v.Name)
+			} else {
+				w.Line("%s[id] = l%s;", ve.field, v.Name)
+			}
 		}
 		w.Close("}")
+		for _, s := range outgoing {
+			if g.events[s] {
+				w.Line("%s_evCnt[slot] = nev_%s;", s.Name, s.Name)
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	g.declareUsed(cands, text)
+	g.declareUsed(append(cands, g.internalOf(p, incoming, outgoing)...), text)
 	w.Line("ctx->%s_spkCnt[(size_t)b * %d + slot] = nspk;", p.Name, slots)
 	if p.RecordSpikes {
 		w.Line("gn_record(ctx, %d, b, spk, nspk, timestep);", pi)
@@ -361,4 +335,70 @@ func codeNonEmpty(s string) bool {
 		}
 	}
 	return false
+}
+
+// internalOf lists the internal arrays the update of p may use.
+func (g *gen) internalOf(p *modelspec.Population, incoming, outgoing []*modelspec.SynapseGroup) []varEntry {
+	var out []varEntry
+	for _, v := range g.vars {
+		if !v.internal {
+			continue
+		}
+		own := false // the population's own arrays are candidates already
+		for _, s := range incoming {
+			own = own || v.desc.Owner == s.Name && v.desc.Name == "denDelay"
+		}
+		for _, s := range outgoing {
+			own = own || v.desc.Owner == s.Name && (v.desc.Name == "evCnt" || v.desc.Name == "ev")
+		}
+		if own {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// eventCondition writes the spike-like event test of group s for neuron id
+// of its source, after the neuron's sim code (GeNN: the threshold sees the
+// neuron's variables with suffix _pre, the group's parameters, extra global
+// parameters and presynaptic variables).
+func (g *gen) eventCondition(s *modelspec.SynapseGroup, nsc *codegen.Scope) error {
+	wu := s.WeightUpdate
+	m := wu.Model
+	sc := codegen.NewScope()
+	g.bindParams(sc, m.Params, wu.Params, m.DerivedParams, wu.Derived)
+	for _, v := range m.PreVars {
+		ve, _ := g.varEntry(s.Name, "pre", v.Name)
+		sc.Vars[v.Name] = ve.field + "[id]"
+	}
+	for _, v := range s.Source.Model.Vars {
+		sc.Vars[v.Name+"_pre"] = "l" + v.Name
+	}
+	for _, n := range s.Source.Model.Params {
+		if v, ok := nsc.Vars[n]; ok {
+			sc.Vars[n+"_pre"] = v
+		}
+	}
+	for _, dp := range s.Source.Model.DerivedParams {
+		if v, ok := nsc.Vars[dp.Name]; ok {
+			sc.Vars[dp.Name+"_pre"] = v
+		}
+	}
+	sc.Vars["id"] = "id"
+	sc.Vars["id_pre"] = "id"
+	sc.Vars["t"] = "t"
+	sc.Vars["DT"] = "DT"
+	path := "synapses." + s.Name + ".weight_update"
+	if err := g.bindEGPs(sc, s.Name, path, m.ExtraGlobalParams, wu.EGPs, []string{m.EventThresholdConditionCode}, s.Pos); err != nil {
+		return err
+	}
+	st := site("synapse group", s.Name, path, m.Name, "event_threshold_condition_code", m.CodePos, s.Pos)
+	cond, err := g.expr(m.EventThresholdConditionCode, sc, st)
+	if err != nil {
+		return err
+	}
+	g.userLine(st, func() {
+		g.w.Line("if (%s) %s_ev[(size_t)slot * %d + nev_%s++] = id;", cond, s.Name, s.Source.Size, s.Name)
+	})
+	return nil
 }

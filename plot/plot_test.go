@@ -1,0 +1,203 @@
+package plot
+
+import (
+	"errors"
+	"image"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gennctl/gennctl/results"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// writeSweepDir writes a synthetic sweep directory: variants.arrow over a 3×2 grid with two
+// repeats, and for variant 5 a spike file with regular spikes in E (80 neurons) and I (20).
+func writeSweepDir(t *testing.T, spikes bool) string {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, results.SpikesDir), 0o755))
+	var ids []uint64
+	var rep []int64
+	var g, tau, rateE, rateI []float64
+	var status []string
+	id := uint64(1)
+	for _, gv := range []float64{0.02, 0.05, 0.08} {
+		for _, tv := range []float64{10, 20} {
+			for r := 0; r < 2; r++ {
+				ids, rep, g, tau = append(ids, id), append(rep, int64(r)), append(g, gv), append(tau, tv)
+				rateE = append(rateE, 100*gv+tv/10+float64(r))
+				rateI = append(rateI, 2*(100*gv+tv/10))
+				status = append(status, "done")
+				id++
+			}
+		}
+	}
+	status[len(status)-1] = "failed"
+	cols := []results.Column{
+		{Name: "variant_id", Uint64: ids}, {Name: "repeat", Int64: rep},
+		{Name: "status", String: status},
+		{Name: "synapses.EE.weight_update.vars.g", Float64: g},
+		{Name: "populations.E.params.TauM", Float64: tau},
+		{Name: "rate_E", Unit: "Hz", Float64: rateE},
+		{Name: "rate_I", Unit: "Hz", Float64: rateI},
+	}
+	_, err := results.WriteTable(filepath.Join(dir, results.VariantsFile), cols, nil)
+	require.NoError(t, err)
+
+	w, err := results.NewSpikeWriter(filepath.Join(dir, results.SpikeFile(5)), []string{"E", "I"},
+		map[string]string{results.MetaDuration: "200", results.MetaSeed: "99"})
+	require.NoError(t, err)
+	if spikes {
+		var v []uint64
+		var p, n []uint32
+		var tm []float64
+		for step := 0; step < 2000; step += 10 {
+			for k := 0; k < 10; k++ {
+				nr := uint32((step/10*7 + k*13) % 100)
+				pop := uint32(0)
+				if nr >= 80 {
+					pop, nr = 1, nr-80
+				}
+				v, p, n, tm = append(v, 5), append(p, pop), append(n, nr), append(tm, float64(step)*0.1)
+			}
+		}
+		require.NoError(t, w.Write(v, p, n, tm))
+	}
+	_, err = w.Close()
+	require.NoError(t, err)
+	return dir
+}
+
+// inkInside counts pixels in the central region of the image (inside the axes, away from the
+// title, labels and tick marks) that are clearly not the white background.
+func inkInside(t *testing.T, path string, w, h int) int {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err, "the output is a valid PNG")
+	require.Equal(t, image.Rect(0, 0, w, h), img.Bounds(), "image size")
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y + b.Dy()/5; y < b.Max.Y-b.Dy()/5; y++ {
+		for x := b.Min.X + b.Dx()/6; x < b.Max.X-b.Dx()/8; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r < 0xc000 || g < 0xc000 || bl < 0xc000 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func TestRasterShowsSpikes(t *testing.T) {
+	dir := writeSweepDir(t, true)
+	p, info, err := Raster(dir, RasterOptions{Variant: 5})
+	require.NoError(t, err)
+	assert.Equal(t, 2000, info.Spikes)
+	assert.Equal(t, []string{"E", "I"}, info.Populations)
+	assert.Equal(t, 200.0, p.X.Max, "the window ends at the duration from the metadata")
+	assert.Equal(t, 100.0, p.Y.Max, "E and I stacked: 80 + 20 neurons")
+	out := filepath.Join(t.TempDir(), "raster.png")
+	require.NoError(t, SavePNG(p, 800, 500, out))
+	full := inkInside(t, out, 800, 500)
+
+	// A window holds fewer spikes.
+	p, info, err = Raster(dir, RasterOptions{Variant: 5, From: 50, To: 100})
+	require.NoError(t, err)
+	assert.Equal(t, 500, info.Spikes)
+	assert.Equal(t, 50.0, p.X.Min)
+
+	// The same figure without spikes: axes and labels only.
+	empty := writeSweepDir(t, false)
+	p, info, err = Raster(empty, RasterOptions{Variant: 5})
+	require.NoError(t, err)
+	assert.Zero(t, info.Spikes)
+	blank := filepath.Join(t.TempDir(), "blank.png")
+	require.NoError(t, SavePNG(p, 800, 500, blank))
+	none := inkInside(t, blank, 800, 500)
+	t.Logf("ink inside the axes: %d pixels with spikes, %d without", full, none)
+	assert.Greater(t, full, none+2000, "the raster shows its spikes")
+
+	_, _, err = Raster(dir, RasterOptions{Variant: 6})
+	assert.True(t, errors.Is(err, ErrNotFound), "%v", err)
+	assert.Contains(t, err.Error(), "variants with spikes: 5")
+	_, _, err = Raster(dir, RasterOptions{Variant: 5, From: 100, To: 50})
+	assert.Error(t, err)
+}
+
+func TestRateSeries(t *testing.T) {
+	dir := writeSweepDir(t, true)
+	series, err := RateSeries(dir, RatesOptions{X: "synapses.EE.weight_update.vars.g", Population: "E"})
+	require.NoError(t, err)
+	require.Len(t, series, 2, "one line per TauM value")
+	assert.Equal(t, "E: TauM=10", series[0].Label)
+	assert.Equal(t, "E: TauM=20", series[1].Label)
+	assert.Equal(t, []float64{0.02, 0.05, 0.08}, series[0].X)
+	// mean over repeats 0 and 1 of 100 g + TauM/10 + repeat
+	for j, g := range series[0].X {
+		assert.InDelta(t, 100*g+1+0.5, series[0].Mean[j], 1e-9)
+		assert.InDelta(t, 0.5, series[0].SEM[j], 1e-9) // sd 0.7071 / sqrt 2
+		assert.Equal(t, 2, series[0].N[j])
+	}
+	assert.Equal(t, []int{2, 2, 1}, series[1].N, "the failed variant is left out")
+
+	all, err := RateSeries(dir, RatesOptions{X: "populations.E.params.TauM"})
+	require.NoError(t, err)
+	require.Len(t, all, 6, "2 populations × 3 g values")
+	assert.Equal(t, "E: g=0.02", all[0].Label)
+	assert.Equal(t, "I: g=0.08", all[5].Label)
+
+	_, err = RateSeries(dir, RatesOptions{X: "nope"})
+	assert.True(t, errors.Is(err, ErrNotFound))
+	_, err = RateSeries(dir, RatesOptions{X: "populations.E.params.TauM", Population: "X"})
+	assert.True(t, errors.Is(err, ErrNotFound))
+	assert.Contains(t, err.Error(), "populations: E, I")
+	_, err = RateSeries(dir, RatesOptions{X: "status"})
+	assert.Error(t, err)
+}
+
+func TestRatesPNG(t *testing.T) {
+	dir := writeSweepDir(t, true)
+	p, series, err := Rates(dir, RatesOptions{X: "synapses.EE.weight_update.vars.g"})
+	require.NoError(t, err)
+	assert.Len(t, series, 4)
+	out := filepath.Join(t.TempDir(), "rates.png")
+	require.NoError(t, SavePNG(p, 640, 480, out))
+	ink := inkInside(t, out, 640, 480)
+
+	// Same axes and title, no lines.
+	blankPlot, _, err := Rates(writeEmptyVariants(t), RatesOptions{X: "synapses.EE.weight_update.vars.g"})
+	require.NoError(t, err)
+	blank := filepath.Join(t.TempDir(), "blank.png")
+	require.NoError(t, SavePNG(blankPlot, 640, 480, blank))
+	none := inkInside(t, blank, 640, 480)
+	t.Logf("ink inside the axes: %d pixels with lines, %d without", ink, none)
+	assert.Greater(t, ink, none+1000, "the plot shows its lines")
+	assert.Error(t, SavePNG(p, 0, 10, out))
+}
+
+// writeEmptyVariants writes a variants table whose variants all failed: no data to draw.
+func writeEmptyVariants(t *testing.T) string {
+	dir := t.TempDir()
+	cols := []results.Column{
+		{Name: "variant_id", Uint64: []uint64{1}}, {Name: "status", String: []string{"failed"}},
+		{Name: "synapses.EE.weight_update.vars.g", Float64: []float64{0.1}},
+		{Name: "rate_E", Float64: []float64{math.NaN()}},
+	}
+	_, err := results.WriteTable(filepath.Join(dir, results.VariantsFile), cols, nil)
+	require.NoError(t, err)
+	return dir
+}
+
+func TestShortNames(t *testing.T) {
+	assert.Equal(t, []string{"EE.weight_update.vars.g", "IE.weight_update.vars.g", "TauM"},
+		shortNames([]string{"synapses.EE.weight_update.vars.g", "synapses.IE.weight_update.vars.g", "populations.E.params.TauM"}))
+	assert.True(t, naturalLess("g=0.05", "g=0.1"))
+	assert.True(t, naturalLess("g=2, x=a", "g=10, x=a"))
+}

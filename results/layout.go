@@ -1,0 +1,116 @@
+package results
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+)
+
+// The dataset layout of one sweep directory <out>/<name>/. These mirror the constants of
+// package sweep (which writes the files) so that readers such as package plot need not import
+// the orchestrator.
+const (
+	SpikesDir    = "spikes"
+	VariantsFile = "variants.arrow"
+)
+
+// SpikeFile is the spike file of a variant, relative to the sweep directory.
+func SpikeFile(id uint64) string {
+	return filepath.Join(SpikesDir, "variant-"+strconv.FormatUint(id, 10)+".arrow")
+}
+
+// Schema-metadata keys of the files of a sweep. Values are strings, as Arrow requires; numbers
+// are written with strconv.FormatFloat(x, 'g', -1, 64).
+const (
+	MetaVariantID      = "variant_id"      // spike files: the variant of every row
+	MetaSeed           = "seed"            // spike files: the variant's seed
+	MetaDT             = "dt"              // simulation time step, in MetaTimeUnit
+	MetaDuration       = "duration"        // simulated time, in MetaTimeUnit
+	MetaTimeUnit       = "time_unit"       // "ms"
+	MetaStructureKey   = "structure_key"   // digest of the generated code's structure
+	MetaConfigDigest   = "config_digest"   // digest of the experiment document
+	MetaGennctlVersion = "gennctl_version" // version of the writing binary
+	MetaName           = "name"            // variants file: the sweep's name
+	// MetaPopulationSizes lists "name=size" pairs joined by ",", e.g. "E=3200,I=800"
+	// (optional; see ParsePopulationSizes).
+	MetaPopulationSizes = "population_sizes"
+	// MetaAxes lists the swept config paths (the variants table's parameter columns) joined
+	// by "\n" (optional; readers fall back to the columns whose names contain a dot).
+	MetaAxes = "axes"
+)
+
+// FormatPopulationSizes is the inverse of ParsePopulationSizes, with names sorted.
+func FormatPopulationSizes(sizes map[string]int) string {
+	names := make([]string, 0, len(sizes))
+	for n := range sizes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + "=" + strconv.Itoa(sizes[n])
+	}
+	return strings.Join(parts, ",")
+}
+
+// ParsePopulationSizes reads a MetaPopulationSizes value.
+func ParsePopulationSizes(s string) (map[string]int, error) {
+	out := map[string]int{}
+	if strings.TrimSpace(s) == "" {
+		return out, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		name, num, ok := strings.Cut(part, "=")
+		n, err := strconv.Atoi(num)
+		if !ok || name == "" || err != nil || n < 0 {
+			return nil, fmt.Errorf("results: bad population size %q in %q", part, s)
+		}
+		out[name] = n
+	}
+	return out, nil
+}
+
+// SpikePopulations returns the population categories of a spike file in dictionary order (the
+// order of the populations list given to NewSpikeWriter), including populations without spikes.
+func SpikePopulations(path string) ([]string, error) {
+	f, r, err := openReader(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	defer r.Close()
+	is := r.Schema().FieldIndices(ColPopulation)
+	if len(is) != 1 {
+		return nil, fmt.Errorf("results: %s is not a spike file: want one column %q", path, ColPopulation)
+	}
+	if r.NumRecords() == 0 {
+		return []string{}, nil
+	}
+	rec, err := r.Record(0)
+	if err != nil {
+		return nil, fmt.Errorf("results: read %s: %w", path, err)
+	}
+	col := rec.Column(is[0])
+	if col.DataType().ID() != arrow.DICTIONARY {
+		// Plain strings (a file rewritten by another tool): order of first appearance.
+		vals, err := stringValues(col)
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		seen := map[string]bool{}
+		for _, v := range vals {
+			if !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+		return out, nil
+	}
+	return stringValues(col.(*array.Dictionary).Dictionary())
+}

@@ -1,0 +1,370 @@
+package sweep
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gennctl/gennctl/provenance"
+	"github.com/gennctl/gennctl/results"
+)
+
+// OpenDir opens the provenance database of a sweep directory (<out>/<name>).
+// Given <out> holding exactly one sweep directory, it uses that one. It
+// never creates a database.
+func OpenDir(dir string) (string, *provenance.DB, error) {
+	if _, err := os.Stat(filepath.Join(dir, DBFile)); err != nil {
+		if ents, _ := filepath.Glob(filepath.Join(dir, "*", DBFile)); len(ents) == 1 {
+			dir = filepath.Dir(ents[0])
+		} else if shards, _ := filepath.Glob(filepath.Join(dir, ShardsDir, "shard-*.db")); len(shards) > 0 {
+			return "", nil, fmt.Errorf("%s holds the shards of a sweep but no %s: run gennctl merge %s first", dir, DBFile, dir)
+		} else if len(ents) > 1 {
+			return "", nil, fmt.Errorf("%s holds %d sweeps; name one of them (e.g. %s)", dir, len(ents), filepath.Dir(ents[0]))
+		} else {
+			return "", nil, fmt.Errorf("%s is not a sweep directory (no %s)", dir, DBFile)
+		}
+	}
+	db, err := provenance.Open(filepath.Join(dir, DBFile))
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, db, nil
+}
+
+// StatusReport summarises a sweep directory.
+type StatusReport struct {
+	Dir            string         `json:"dir"`
+	Name           string         `json:"name"`
+	ConfigDigest   string         `json:"config_digest"`
+	Created        time.Time      `json:"created"`
+	Variants       int            `json:"variants"`
+	Counts         map[string]int `json:"counts"`                   // by status: pending, running, done, failed
+	EarlierConfigs int            `json:"earlier_config_variants"` // variants recorded for an earlier config only
+	Failures       []FailureInfo  `json:"failures"`
+	Runs           int            `json:"runs"`           // attempts
+	WorkerSeconds  float64        `json:"worker_seconds"` // sum over batch attempts of their duration
+	FirstStart     time.Time      `json:"first_start,omitzero"`
+	LastEnd        time.Time      `json:"last_end,omitzero"`
+	Builds         int            `json:"builds"`
+	Compiled       int            `json:"compiled"`
+	CacheHits      int            `json:"cache_hits"`
+	CompileSeconds float64        `json:"compile_seconds"`
+	PeakRSSBytes   int64          `json:"peak_rss_bytes"` // largest of any run
+}
+
+// FailureInfo is one failed variant.
+type FailureInfo struct {
+	VariantID uint64 `json:"variant_id"`
+	Attempts  int    `json:"attempts"`
+	Failure   string `json:"failure"` // kind: crash, timeout, nonfinite, job, killed, exit
+	Error     string `json:"error"`
+}
+
+// Status reports on a sweep directory's provenance database.
+func Status(dir string, db *provenance.DB) (*StatusReport, error) {
+	rep := &StatusReport{Dir: dir, Counts: map[string]int{}, Failures: []FailureInfo{}}
+	last, ok, err := LastSweep(db)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		rep.Name, rep.ConfigDigest, rep.Created = last.Name, last.ConfigDigest, last.Created
+	}
+	vs, err := db.Variants("")
+	if err != nil {
+		return nil, err
+	}
+	runs, err := db.AllRuns()
+	if err != nil {
+		return nil, err
+	}
+	lastRun := map[uint64]provenance.Run{}
+	type attempt struct {
+		batch string
+		pid   int
+		start time.Time
+	}
+	batches := map[attempt]time.Duration{}
+	for _, r := range runs {
+		lastRun[r.VariantID] = r
+		if r.PeakRSSBytes > rep.PeakRSSBytes {
+			rep.PeakRSSBytes = r.PeakRSSBytes
+		}
+		if rep.FirstStart.IsZero() || r.Started.Before(rep.FirstStart) {
+			rep.FirstStart = r.Started
+		}
+		if r.Ended.After(rep.LastEnd) {
+			rep.LastEnd = r.Ended
+		}
+		if !r.Ended.IsZero() {
+			batches[attempt{r.BatchID, r.WorkerPID, r.Started.Truncate(time.Millisecond)}] = r.Ended.Sub(r.Started)
+		}
+	}
+	rep.Runs = len(runs)
+	for _, d := range batches {
+		rep.WorkerSeconds += d.Seconds()
+	}
+	for _, v := range vs {
+		if ok && v.SweepID != last.ID {
+			rep.EarlierConfigs++
+			continue
+		}
+		rep.Variants++
+		rep.Counts[v.Status]++
+		if v.Status == provenance.StatusFailed {
+			rep.Failures = append(rep.Failures, FailureInfo{VariantID: v.ID, Attempts: v.Attempts, Failure: lastRun[v.ID].Failure, Error: v.Error})
+		}
+	}
+	builds, err := db.Builds()
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range builds {
+		rep.Builds++
+		if b.CacheHit {
+			rep.CacheHits++
+		} else {
+			rep.Compiled++
+			rep.CompileSeconds += b.Duration.Seconds()
+		}
+	}
+	return rep, nil
+}
+
+// VariantReport is the full provenance of one variant.
+type VariantReport struct {
+	Dir          string             `json:"dir"`
+	Variant      provenance.Variant `json:"variant"`
+	Point        json.RawMessage    `json:"point"`
+	Sweep        SweepInfo          `json:"sweep"` // the config that last ran it
+	Runs         []provenance.Run   `json:"runs"`
+	Builds       []provenance.Build `json:"builds"`
+	Outputs      []OutputReport     `json:"outputs"`
+	SeedDecimal  string             `json:"seed_decimal"`
+	StructureKey string             `json:"structure_key"`
+}
+
+// SweepInfo names a recorded config.
+type SweepInfo struct {
+	ID           int64     `json:"id"`
+	Name         string    `json:"name"`
+	ConfigDigest string    `json:"config_digest"`
+	Created      time.Time `json:"created"`
+	Version      string    `json:"gennctl_version"`
+	Commit       string    `json:"vcs_commit"`
+	Dirty        bool      `json:"vcs_dirty"`
+}
+
+// OutputReport is a recorded output and whether the file still matches.
+type OutputReport struct {
+	provenance.Output
+	Verified bool   `json:"verified"`
+	Problem  string `json:"problem,omitempty"`
+}
+
+// ShowVariant collects a variant's provenance.
+func ShowVariant(dir string, db *provenance.DB, id uint64) (*VariantReport, error) {
+	v, err := db.Variant(id)
+	if err != nil {
+		return nil, err
+	}
+	rep := &VariantReport{Dir: dir, Variant: v, Point: json.RawMessage(v.Point), SeedDecimal: fmt.Sprint(v.Seed), StructureKey: v.StructureKey,
+		Runs: []provenance.Run{}, Builds: []provenance.Build{}, Outputs: []OutputReport{}}
+	if rep.Runs, err = db.Runs(id); err != nil {
+		return nil, err
+	}
+	sw, err := variantSweep(db, v, rep.Runs)
+	if err != nil {
+		return nil, err
+	}
+	rep.Sweep = SweepInfo{ID: sw.ID, Name: sw.Name, ConfigDigest: sw.ConfigDigest, Created: sw.Created, Version: sw.GennctlVersion,
+		Commit: sw.VCSCommit, Dirty: sw.VCSDirty}
+	seen := map[int64]bool{}
+	for _, r := range rep.Runs {
+		if r.BuildID == 0 || seen[r.BuildID] {
+			continue
+		}
+		seen[r.BuildID] = true
+		b, err := db.Build(r.BuildID)
+		if err != nil {
+			return nil, err
+		}
+		rep.Builds = append(rep.Builds, b)
+	}
+	outs, err := db.Outputs(&id, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range outs {
+		or := OutputReport{Output: o}
+		sum, size, err := results.FileSHA256(filepath.Join(dir, o.Path))
+		switch {
+		case err != nil:
+			or.Problem = err.Error()
+		case sum != o.SHA256 || size != o.Bytes:
+			or.Problem = fmt.Sprintf("file differs from the record: sha256 %s, %d bytes", sum, size)
+		default:
+			or.Verified = true
+		}
+		rep.Outputs = append(rep.Outputs, or)
+	}
+	return rep, nil
+}
+
+// variantSweep is the recorded config a variant's results come from: the
+// sweep of its last completed run, else the sweep it belongs to.
+func variantSweep(db *provenance.DB, v provenance.Variant, runs []provenance.Run) (provenance.Sweep, error) {
+	for i := len(runs) - 1; i >= 0; i-- {
+		if runs[i].Status == provenance.StatusDone && runs[i].SweepID != 0 {
+			return db.Sweep(runs[i].SweepID)
+		}
+	}
+	return db.Sweep(v.SweepID)
+}
+
+// ReproduceResult compares a variant's recorded spike file with a rerun.
+type ReproduceResult struct {
+	VariantID      uint64
+	Recorded       string // sha256 recorded in provenance
+	Reproduced     string // sha256 of the rerun's file
+	Match          bool
+	RecordedPath   string
+	ReproducedPath string
+	ConfigDigest   string // of the recorded config used
+	Differences    []string
+}
+
+// Reproduce reruns one variant of a sweep directory alone, from the config
+// text and seed recorded in its provenance (not any file on disk), into a
+// directory under tmpDir, and compares the spike file's sha256 with the
+// recorded one. opts supplies the module cache, workers and version.
+func Reproduce(ctx context.Context, dir string, db *provenance.DB, id uint64, tmpDir string, opts Options) (*ReproduceResult, error) {
+	v, err := db.Variant(id)
+	if err != nil {
+		return nil, err
+	}
+	if v.Status != provenance.StatusDone {
+		return nil, fmt.Errorf("variant %d is %s, not done: there is no recorded output to reproduce", id, v.Status)
+	}
+	outs, err := db.Outputs(&id, "spikes")
+	if err != nil {
+		return nil, err
+	}
+	if len(outs) == 0 {
+		return nil, fmt.Errorf("variant %d has no recorded spike file", id)
+	}
+	rec := outs[len(outs)-1]
+	runs, err := db.Runs(id)
+	if err != nil {
+		return nil, err
+	}
+	sw, err := variantSweep(db, v, runs)
+	if err != nil {
+		return nil, err
+	}
+	// The file name as given: generated code names it in #line directives
+	// (and the structure key digests code positions). Without one recorded,
+	// the sweep's name is also the default name of a config without name:.
+	file := sw.ConfigPath
+	if file == "" {
+		file = sw.Name + ".yaml"
+	}
+	plan, err := NewPlan(file, []byte(sw.ConfigText))
+	if err != nil {
+		return nil, fmt.Errorf("planning the recorded config: %w", err)
+	}
+	idx := -1
+	for i, pv := range plan.Variants {
+		if pv.ID() == id {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return nil, fmt.Errorf("variant %d is not a variant of the recorded config %.12s", id, sw.ConfigDigest)
+	}
+	pv := plan.Variants[idx]
+	if pv.Point.Seed != v.Seed {
+		return nil, fmt.Errorf("variant %d: the recorded config gives seed %d, provenance records %d", id, pv.Point.Seed, v.Seed)
+	}
+	if key := plan.Groups[pv.Group].Key; key != v.StructureKey {
+		return nil, fmt.Errorf("variant %d: the recorded config gives structure %.12s, provenance records %.12s (another gennctl version?)",
+			id, key, v.StructureKey)
+	}
+	sub := plan.Subset([]int{idx})
+	opts.OutDir = tmpDir
+	opts.Shard = Whole
+	opts.Retries, opts.ForceConfig = 0, false
+	opts.Progress = nil
+	if _, err := Run(ctx, sub, opts); err != nil {
+		return nil, err
+	}
+	res := &ReproduceResult{VariantID: id, Recorded: rec.SHA256, RecordedPath: filepath.Join(dir, rec.Path), ConfigDigest: sw.ConfigDigest,
+		ReproducedPath: filepath.Join(tmpDir, sub.Name, SpikeFile(id))}
+	res.Reproduced, _, err = results.FileSHA256(res.ReproducedPath)
+	if err != nil {
+		return nil, err
+	}
+	res.Match = res.Reproduced == res.Recorded
+	if !res.Match {
+		res.Differences = explainDifference(res.RecordedPath, res.ReproducedPath)
+	}
+	return res, nil
+}
+
+// explainDifference says how two spike files differ: metadata keys, spike
+// counts, first differing spike.
+func explainDifference(a, b string) []string {
+	sa, ma, errA := results.ReadSpikes(a)
+	sb, mb, errB := results.ReadSpikes(b)
+	if errA != nil {
+		return []string{"recorded file: " + errA.Error()}
+	}
+	if errB != nil {
+		return []string{"reproduced file: " + errB.Error()}
+	}
+	var out []string
+	keys := map[string]bool{}
+	for k := range ma {
+		keys[k] = true
+	}
+	for k := range mb {
+		keys[k] = true
+	}
+	var ks []string
+	for k := range keys {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	for _, k := range ks {
+		if ma[k] != mb[k] {
+			out = append(out, fmt.Sprintf("metadata %s: recorded %q, reproduced %q", k, ma[k], mb[k]))
+		}
+	}
+	if sa.Len() != sb.Len() {
+		out = append(out, fmt.Sprintf("spikes: recorded %d, reproduced %d", sa.Len(), sb.Len()))
+	}
+	n := min(sa.Len(), sb.Len())
+	for i := 0; i < n; i++ {
+		if sa.Population[i] != sb.Population[i] || sa.Neuron[i] != sb.Neuron[i] || sa.Time[i] != sb.Time[i] {
+			out = append(out, fmt.Sprintf("first differing spike, row %d: recorded %s[%d] at %g ms, reproduced %s[%d] at %g ms",
+				i, sa.Population[i], sa.Neuron[i], sa.Time[i], sb.Population[i], sb.Neuron[i], sb.Time[i]))
+			break
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, "the spikes and metadata are equal; the files differ in layout")
+	}
+	return out
+}
+
+// FirstLine is the first line of a message.
+func FirstLine(s string) string { return strings.TrimSpace(firstLine(s)) }
+
+// ErrNoSuchVariant wraps a variant id that is not recorded.
+var ErrNoSuchVariant = errors.New("no such variant")
