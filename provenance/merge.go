@@ -105,4 +105,3 @@ func (d *DB) MergeFrom(path string) (MergeStats, error) {
 	}
 	return st, tx.Commit()
 }
-

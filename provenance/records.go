@@ -29,7 +29,7 @@ type Sweep struct {
 	Name           string
 	ConfigText     string
 	ConfigDigest   string
-	ConfigPath     string // the config file's path as given (first recorded)
+	ConfigPath     string    // the config file's path as given (first recorded)
 	Created        time.Time // zero: now
 	GennctlVersion string
 	VCSCommit      string

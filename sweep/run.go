@@ -454,7 +454,7 @@ func LastSweep(db *provenance.DB) (provenance.Sweep, bool, error) {
 // recordSweep records the sweep, environment and variants.
 func (r *runner) recordSweep() (int64, error) {
 	id, err := r.db.UpsertSweep(provenance.Sweep{Name: r.plan.Name, ConfigText: string(r.plan.Config), ConfigDigest: r.plan.ConfigDigest,
-		ConfigPath: r.plan.File,
+		ConfigPath:     r.plan.File,
 		GennctlVersion: r.opts.Version, VCSCommit: r.opts.Commit, VCSDirty: r.opts.Dirty})
 	if err != nil {
 		return 0, err

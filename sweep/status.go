@@ -44,7 +44,7 @@ type StatusReport struct {
 	ConfigDigest   string         `json:"config_digest"`
 	Created        time.Time      `json:"created"`
 	Variants       int            `json:"variants"`
-	Counts         map[string]int `json:"counts"`                   // by status: pending, running, done, failed
+	Counts         map[string]int `json:"counts"`                  // by status: pending, running, done, failed
 	EarlierConfigs int            `json:"earlier_config_variants"` // variants recorded for an earlier config only
 	Failures       []FailureInfo  `json:"failures"`
 	Runs           int            `json:"runs"`           // attempts

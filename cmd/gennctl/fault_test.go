@@ -315,8 +315,11 @@ func TestStatusShowReproduce(t *testing.T) {
 			Seed   uint64
 			Status string
 		}
-		Point   map[string]any
-		Runs    []struct{ WorkerPID, PeakRSSBytes int64; Host, Device, Status string }
+		Point map[string]any
+		Runs  []struct {
+			WorkerPID, PeakRSSBytes int64
+			Host, Device, Status    string
+		}
 		Outputs []struct {
 			Path     string
 			SHA256   string
@@ -380,4 +383,33 @@ func TestChangedConfigCLI(t *testing.T) {
 	r = gennctl(t, cache, "sweep", "--out", out, "--force-config", cfg2)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "1 run, 2 already complete")
+}
+
+// TestBadConfigCorpus runs gennctl sweep on every malformed config under
+// testdata/bad (and modelspec/testdata/bad when present): each exits 2,
+// reports the text its first line expects ("# want: <substring>", when
+// given) and writes nothing under --out.
+func TestBadConfigCorpus(t *testing.T) {
+	files, err := filepath.Glob("testdata/bad/*.yaml")
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(files), 20)
+	more, _ := filepath.Glob("../../modelspec/testdata/bad/*.yaml")
+	files = append(files, more...)
+	cache := t.TempDir()
+	for _, f := range files {
+		t.Run(filepath.Base(filepath.Dir(filepath.Dir(f)))+"/"+filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			require.NoError(t, err)
+			first, _, _ := strings.Cut(string(data), "\n")
+			want, hasWant := strings.CutPrefix(first, "# want: ")
+			out := filepath.Join(t.TempDir(), "out")
+			r := gennctl(t, cache, "sweep", "--out", out, f)
+			assert.Equal(t, 2, r.code, r.stderr)
+			if hasWant {
+				assert.Contains(t, r.stderr, strings.TrimSpace(want))
+			}
+			assert.Contains(t, r.stderr, f, "the error names the file")
+			assert.NoDirExists(t, out, "nothing may be written for bad input")
+		})
+	}
 }
