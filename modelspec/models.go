@@ -56,7 +56,7 @@ type NeuronModel struct {
 	// AutoRefractoryRequired: a spike is emitted only when the threshold
 	// condition becomes true (it was false before this step's sim code).
 	AutoRefractoryRequired bool
-	CodePos                CodePos
+	CodePos                CodePos `json:"-"` // positions do not change the structure
 }
 
 // PostsynapticModel is GeNN's PostsynapticModels::Base.
@@ -68,7 +68,7 @@ type PostsynapticModel struct {
 	DecayCode      string
 	ApplyInputCode string
 	SupportCode    string
-	CodePos        CodePos
+	CodePos        CodePos `json:"-"` // positions do not change the structure
 }
 
 // WeightUpdateModel is GeNN's WeightUpdateModels::Base.
@@ -92,7 +92,7 @@ type WeightUpdateModel struct {
 	ExtraGlobalParams           []EGP
 	PreSpikeTimeRequired        bool
 	PostSpikeTimeRequired       bool
-	CodePos                     CodePos
+	CodePos                     CodePos `json:"-"` // positions do not change the structure
 }
 
 // CurrentSourceModel is GeNN's CurrentSourceModels::Base.
@@ -103,7 +103,7 @@ type CurrentSourceModel struct {
 	Vars              []Var
 	InjectionCode     string
 	ExtraGlobalParams []EGP
-	CodePos           CodePos
+	CodePos           CodePos `json:"-"` // positions do not change the structure
 }
 
 // VarInitSnippet is GeNN's InitVarSnippet::Base; Code assigns $(value).
@@ -113,7 +113,7 @@ type VarInitSnippet struct {
 	DerivedParams     []DerivedParam
 	Code              string
 	ExtraGlobalParams []EGP
-	CodePos           CodePos
+	CodePos           CodePos `json:"-"` // positions do not change the structure
 }
 
 // ConnectivitySnippet is GeNN's InitSparseConnectivitySnippet::Base.
@@ -141,7 +141,7 @@ type ConnectivitySnippet struct {
 	// dimensions (GeNN 4.9 SET_CALC_KERNEL_SIZE_FUNC; Conv2D). Ids into the
 	// kernel are $(id_kernel) for the Kernel var-init snippet.
 	KernelSize []string
-	CodePos    CodePos
+	CodePos    CodePos `json:"-"` // positions do not change the structure
 }
 
 // Catalogue is a set of model definitions by name.

@@ -52,7 +52,11 @@ func Merge(dir string) (*MergeSummary, error) {
 		return nil, fmt.Errorf("%s: expected the shards of one sweep, found %d sweeps (configs)", dir, len(sweeps))
 	}
 	sw := sweeps[0]
-	plan, err := NewPlan(sw.Name+".yaml", []byte(sw.ConfigText))
+	file := sw.ConfigPath
+	if file == "" {
+		file = sw.Name + ".yaml"
+	}
+	plan, err := NewPlan(file, []byte(sw.ConfigText))
 	if err != nil {
 		return nil, fmt.Errorf("re-planning the recorded config: %w", err)
 	}

@@ -3,7 +3,6 @@ package sweep
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -365,6 +364,3 @@ func explainDifference(a, b string) []string {
 
 // FirstLine is the first line of a message.
 func FirstLine(s string) string { return strings.TrimSpace(firstLine(s)) }
-
-// ErrNoSuchVariant wraps a variant id that is not recorded.
-var ErrNoSuchVariant = errors.New("no such variant")

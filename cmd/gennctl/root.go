@@ -50,10 +50,23 @@ type badInput struct{ err error }
 func (b badInput) Error() string { return b.err.Error() }
 func (b badInput) Unwrap() error { return b.err }
 
+// exitStatus is an error with its own exit status (e.g. 130 after Ctrl-C).
+type exitStatus struct {
+	code int
+	err  error
+}
+
+func (e exitStatus) Error() string { return e.err.Error() }
+func (e exitStatus) Unwrap() error { return e.err }
+
 // exitCode maps an error to the process exit status.
 func exitCode(err error) int {
 	if err == nil {
 		return exitOK
+	}
+	var es exitStatus
+	if errors.As(err, &es) {
+		return es.code
 	}
 	var ds modelspec.Diagnostics
 	var d modelspec.Diagnostic

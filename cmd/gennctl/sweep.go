@@ -78,11 +78,8 @@ Exit status: 0 success, 1 failure (some variant failed), 2 bad input,
 			defer stop()
 			sum, err := sweep.Run(ctx, plan, opts)
 			if errors.Is(err, context.Canceled) {
-				// Exit 130 (128 + SIGINT) as shells do; root's exit codes
-				// know only 0/1/2, so this path exits itself.
-				fmt.Fprintf(stderr, "gennctl: %v\ngennctl: completed variants are recorded; to finish the rest, rerun the same command: %s\n",
-					err, resumeCommand())
-				os.Exit(exitInterrupted)
+				return exitStatus{exitInterrupted, fmt.Errorf("%v\ncompleted variants are recorded; to finish the rest, rerun the same command: %s",
+					err, resumeCommand())}
 			}
 			var ce *gpu.CompileError
 			if errors.As(err, &ce) || errors.Is(err, sweep.ErrConfigChanged) {

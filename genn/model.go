@@ -1,0 +1,344 @@
+// Package genn is a Go API mirroring pygenn's GeNNModel for in-process use:
+// describe a network in Go (neuron populations, synapse groups, current
+// sources, built-in or custom models), build it into a compiled module, load
+// a batch of variants, step time, read and write state, drain recorded spikes
+// and read connectivity.
+//
+//	m := genn.NewModel("net", genn.Float)
+//	m.DT = 0.1
+//	e := m.AddNeuronPopulation("E", 100, "LIF", lifParams, map[string]genn.VarInit{
+//		"V": genn.InitVar("Uniform", map[string]float64{"min": -60, "max": -50}),
+//		"RefracTime": genn.Const(0)})
+//	e.SpikeRecording = true
+//	...
+//	if err := m.Build(""); err != nil { ... }   // "" : the default module cache
+//	if err := m.Load(1, nil); err != nil { ... }
+//	m.Step(1000)
+//	v, _ := e.PullVar("V", 0)
+//
+// # Validation: through the experiment-document decoder
+//
+// Build translates the Go description into the equivalent experiment
+// document (the YAML that `gennctl sweep` reads; see Model.YAML) and decodes
+// it with modelspec.Parse and modelspec.Decode. A model built in Go is
+// therefore validated by exactly the code that validates YAML files, with the
+// same defaults, derived parameters and messages ("populations.E.params:
+// missing parameter "TauM" for model LIF (needs ...)"), and a Go model and
+// its YAML twin generate byte-identical modules. The alternative, filling
+// modelspec values directly, would duplicate every check of the decoder and
+// drift from it. The cost is one YAML round trip per Build (and per variant
+// when per-variant values are given), which is small next to compiling C.
+//
+// Diagnostics carry the config path of the problem (populations.E.params,
+// synapses.EE.connectivity, ...); their line:column positions refer to the
+// text Model.YAML returns.
+//
+// # Differences from pygenn
+//
+//   - Problems are collected and reported together by Build (as the YAML
+//     decoder does), not raised by each Add call.
+//   - Extra global parameters are compiled into the module as constant data
+//     (the CPU generator emits them as static arrays), so they must be set
+//     before Build: SetExtraGlobalParam after Build returns an error. Changing
+//     one means building again (the module cache makes an unchanged model
+//     free to rebuild).
+//   - Parameters are literals unless per-variant values are given to Load
+//     (PerVariant), which then become runtime slots of the module exactly as a
+//     sweep would make them.
+//   - Variables live in the loaded module; PullVar/PushVar copy one variant's
+//     values (there is no separate host copy to push or pull wholesale).
+//   - Procedural connectivity stores nothing and cannot be read back.
+package genn
+
+import (
+	"fmt"
+
+	"github.com/gennctl/gennctl/codegen"
+	"github.com/gennctl/gennctl/gpu"
+	"github.com/gennctl/gennctl/modelspec"
+)
+
+// Precision is the C type of `scalar`.
+type Precision string
+
+// Precisions.
+const (
+	Float  Precision = "float"
+	Double Precision = "double"
+)
+
+// Matrix kinds of a synapse group (pygenn's matrix_type, lower case; the
+// GeNN names SPARSE_INDIVIDUALG etc. are also accepted, see
+// AddSynapsePopulation).
+const (
+	Dense      = modelspec.MatrixDense
+	Sparse     = modelspec.MatrixSparse
+	Bitmask    = modelspec.MatrixBitmask
+	Procedural = modelspec.MatrixProcedural
+)
+
+// Model is a network under construction, and once built and loaded, a
+// running simulation of a batch of variants. A Model is not safe for
+// concurrent use.
+type Model struct {
+	Name      string
+	Precision Precision
+	// DT is the time step in ms (default 0.1).
+	DT float64
+	// Seed is the base of the default seeds of Load (variant i gets Seed+i).
+	Seed uint64
+
+	pops []*NeuronGroup
+	syns []*SynapseGroup
+	css  []*CurrentSource
+	errs []error
+
+	// after Build
+	built   bool
+	cache   *gpu.Cache
+	tc      gpu.Toolchain
+	doc     []byte
+	net     *modelspec.Network
+	module  *gpu.Module
+	modPath string
+
+	// after Load
+	inst    *gpu.Instance
+	instMod *gpu.Module // module of inst (the base one or a per-variant build)
+	desc    codegen.Description
+	spikes  gpu.SpikeBuffer
+}
+
+// NewModel starts a model called name (letters, digits, _, - and .).
+func NewModel(name string, precision Precision) *Model {
+	return &Model{Name: name, Precision: precision, DT: 0.1}
+}
+
+// VarInit is the initial value of a variable: Const, InitVar or Values.
+type VarInit struct {
+	kind     modelspec.VarInitKind
+	constant float64
+	snippet  any // string or *modelspec.VarInitSnippet
+	params   map[string]float64
+	values   []float64
+}
+
+// Const initialises every element to v.
+func Const(v float64) VarInit { return VarInit{kind: modelspec.InitConstant, constant: v} }
+
+// InitVar initialises with a variable-initialisation snippet: a built-in
+// name (Uniform, Normal, NormalClipped, Exponential, Gamma, Binomial, ...)
+// or a custom *modelspec.VarInitSnippet (pygenn's init_var).
+func InitVar(snippet any, params map[string]float64) VarInit {
+	return VarInit{kind: modelspec.InitSnippet, snippet: snippet, params: params}
+}
+
+// Values gives one value per element.
+func Values(v []float64) VarInit {
+	return VarInit{kind: modelspec.InitArray, values: append([]float64(nil), v...)}
+}
+
+// ConnectivityInit is a sparse connectivity snippet with parameters
+// (pygenn's init_connectivity).
+type ConnectivityInit struct {
+	snippet any // string or *modelspec.ConnectivitySnippet
+	params  map[string]float64
+}
+
+// InitConnectivity names a built-in connectivity snippet (FixedProbability,
+// OneToOne, ...) or takes a custom *modelspec.ConnectivitySnippet.
+func InitConnectivity(snippet any, params map[string]float64) *ConnectivityInit {
+	return &ConnectivityInit{snippet: snippet, params: params}
+}
+
+// NeuronGroup is a neuron population.
+type NeuronGroup struct {
+	m      *Model
+	Name   string
+	Size   int
+	model  any
+	params map[string]float64
+	vars   map[string]VarInit
+	egps   map[string][]float64
+	// SpikeRecording records the population's spikes for Model.Spikes.
+	SpikeRecording bool
+}
+
+// SynapseGroup is a synapse population.
+type SynapseGroup struct {
+	m                  *Model
+	Name               string
+	Source, Target     *NeuronGroup
+	Matrix             string
+	DelaySteps         int
+	// BackPropDelaySteps, MaxDendriticDelaySteps and Weights ("global",
+	// "individual" or "" for automatic) may be set before Build.
+	BackPropDelaySteps     int
+	MaxDendriticDelaySteps int
+	Weights                string
+	wu                     any
+	wuParams               map[string]float64
+	wuVars, wuPre, wuPost  map[string]VarInit
+	wuEGPs                 map[string][]float64
+	ps                     any
+	psParams               map[string]float64
+	psVars                 map[string]VarInit
+	conn                   *ConnectivityInit
+}
+
+// CurrentSource injects current into a population.
+type CurrentSource struct {
+	m      *Model
+	Name   string
+	Target *NeuronGroup
+	model  any
+	params map[string]float64
+	vars   map[string]VarInit
+	egps   map[string][]float64
+}
+
+func (m *Model) errorf(format string, args ...any) {
+	m.errs = append(m.errs, fmt.Errorf(format, args...))
+}
+
+func (m *Model) modifiable(what string) bool {
+	if m.built {
+		m.errorf("%s: the model is already built; describe the whole network before Build", what)
+		return false
+	}
+	return true
+}
+
+// AddNeuronPopulation adds a population of size neurons of a built-in model
+// (by name) or a custom *modelspec.NeuronModel (see CreateCustomNeuronClass).
+// Every parameter and variable of the model must be given.
+func (m *Model) AddNeuronPopulation(name string, size int, model any, params map[string]float64, vars map[string]VarInit) *NeuronGroup {
+	p := &NeuronGroup{m: m, Name: name, Size: size, model: model, params: params, vars: vars, egps: map[string][]float64{}}
+	if m.modifiable("populations." + name) {
+		m.pops = append(m.pops, p)
+	}
+	return p
+}
+
+// AddSynapsePopulation adds a synapse group from src to trg (pygenn's
+// add_synapse_population): matrix is dense, sparse, bitmask or procedural
+// (GeNN's DENSE_INDIVIDUALG, SPARSE_GLOBALG, ... are accepted too and set
+// Weights); delaySteps is the axonal delay; wu and ps are built-in model
+// names or custom *modelspec.WeightUpdateModel / *modelspec.PostsynapticModel;
+// conn is nil for dense matrices. Presynaptic and postsynaptic variables of
+// the weight-update model are given with SetWUPreVars / SetWUPostVars.
+func (m *Model) AddSynapsePopulation(name, matrix string, delaySteps int, src, trg *NeuronGroup,
+	wu any, wuParams map[string]float64, wuVars map[string]VarInit,
+	ps any, psParams map[string]float64, psVars map[string]VarInit,
+	conn *ConnectivityInit) *SynapseGroup {
+	s := &SynapseGroup{m: m, Name: name, Matrix: matrix, DelaySteps: delaySteps, Source: src, Target: trg,
+		wu: wu, wuParams: wuParams, wuVars: wuVars, ps: ps, psParams: psParams, psVars: psVars, conn: conn,
+		wuEGPs: map[string][]float64{}}
+	if mt, w, ok := genNMatrix(matrix); ok {
+		s.Matrix, s.Weights = mt, w
+	}
+	if src == nil || trg == nil {
+		m.errorf("synapses.%s: source and target populations must not be nil", name)
+	}
+	if m.modifiable("synapses." + name) {
+		m.syns = append(m.syns, s)
+	}
+	return s
+}
+
+// genNMatrix maps GeNN's SynapseMatrixType names.
+func genNMatrix(s string) (matrix, weights string, ok bool) {
+	switch s {
+	case "DENSE_INDIVIDUALG":
+		return Dense, modelspec.WeightsIndividual, true
+	case "DENSE_GLOBALG":
+		return Dense, modelspec.WeightsGlobal, true
+	case "SPARSE_INDIVIDUALG":
+		return Sparse, modelspec.WeightsIndividual, true
+	case "SPARSE_GLOBALG":
+		return Sparse, modelspec.WeightsGlobal, true
+	case "BITMASK_GLOBALG":
+		return Bitmask, modelspec.WeightsGlobal, true
+	case "PROCEDURAL_GLOBALG":
+		return Procedural, modelspec.WeightsGlobal, true
+	}
+	return "", "", false
+}
+
+// AddCurrentSource adds a current source of a built-in model (DC,
+// GaussianNoise, PoissonExp) or a custom *modelspec.CurrentSourceModel
+// injecting into target.
+func (m *Model) AddCurrentSource(name string, model any, target *NeuronGroup, params map[string]float64, vars map[string]VarInit) *CurrentSource {
+	c := &CurrentSource{m: m, Name: name, Target: target, model: model, params: params, vars: vars, egps: map[string][]float64{}}
+	if target == nil {
+		m.errorf("current_sources.%s: target population must not be nil", name)
+	}
+	if m.modifiable("current_sources." + name) {
+		m.css = append(m.css, c)
+	}
+	return c
+}
+
+// SetWUPreVars sets the initial values of the weight-update model's
+// presynaptic variables (pygenn's wu_pre_var_space).
+func (s *SynapseGroup) SetWUPreVars(vars map[string]VarInit) { s.wuPre = vars }
+
+// SetWUPostVars sets the initial values of the weight-update model's
+// postsynaptic variables (pygenn's wu_post_var_space).
+func (s *SynapseGroup) SetWUPostVars(vars map[string]VarInit) { s.wuPost = vars }
+
+// SetExtraGlobalParam sets an extra global parameter of the neuron model:
+// one value for a scalar type, the array for a pointer type (e.g. the
+// spikeTimes of SpikeSourceArray). Only before Build (see the package doc).
+func (p *NeuronGroup) SetExtraGlobalParam(name string, values []float64) error {
+	return setEGP(p.m, p.egps, "populations."+p.Name, name, values)
+}
+
+// SetExtraGlobalParam sets an extra global parameter of the weight-update
+// model; only before Build.
+func (s *SynapseGroup) SetExtraGlobalParam(name string, values []float64) error {
+	return setEGP(s.m, s.wuEGPs, "synapses."+s.Name+".weight_update", name, values)
+}
+
+// SetExtraGlobalParam sets an extra global parameter of the current source
+// model; only before Build.
+func (c *CurrentSource) SetExtraGlobalParam(name string, values []float64) error {
+	return setEGP(c.m, c.egps, "current_sources."+c.Name, name, values)
+}
+
+func setEGP(m *Model, into map[string][]float64, path, name string, values []float64) error {
+	if m.built {
+		return fmt.Errorf("genn: %s.extra_global_params.%s: extra global parameters are compiled into the module; set them before Build", path, name)
+	}
+	into[name] = append([]float64(nil), values...)
+	return nil
+}
+
+// NeuronClass mirrors the arguments of pygenn's create_custom_neuron_class.
+// It exists because modelspec.NeuronModel's zero AutoRefractoryRequired is
+// false while GeNN's default is true.
+type NeuronClass struct {
+	ParamNames             []string
+	VarNameTypes           []modelspec.Var
+	DerivedParams          []modelspec.DerivedParam
+	SimCode                string
+	ThresholdConditionCode string
+	ResetCode              string
+	SupportCode            string
+	ExtraGlobalParams      []modelspec.EGP
+	AdditionalInputVars    []modelspec.AdditionalInput
+	// NoAutoRefractory is is_auto_refractory_required=False.
+	NoAutoRefractory bool
+}
+
+// CreateCustomNeuronClass returns a custom neuron model (pygenn's
+// create_custom_neuron_class). The other kinds of custom model are the
+// modelspec types themselves (modelspec.WeightUpdateModel,
+// PostsynapticModel, CurrentSourceModel, VarInitSnippet,
+// ConnectivitySnippet), whose zero values are GeNN's defaults.
+func CreateCustomNeuronClass(name string, c NeuronClass) *modelspec.NeuronModel {
+	return &modelspec.NeuronModel{Name: name, Params: c.ParamNames, Vars: c.VarNameTypes, DerivedParams: c.DerivedParams,
+		SimCode: c.SimCode, ThresholdConditionCode: c.ThresholdConditionCode, ResetCode: c.ResetCode,
+		SupportCode: c.SupportCode, ExtraGlobalParams: c.ExtraGlobalParams, AdditionalInputVars: c.AdditionalInputVars,
+		AutoRefractoryRequired: !c.NoAutoRefractory}
+}
