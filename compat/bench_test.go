@@ -43,7 +43,7 @@ func BenchmarkSweepWriteShare(b *testing.B) {
 		require.NoError(b, err)
 		sweepT += sum.Wall
 		for _, v := range plan.Variants {
-			path := filepath.Join(sum.Dir, sweep.SpikeFile(v.ID()))
+			path := filepath.Join(sum.Dir, results.SpikeFile(v.ID()))
 			s, meta, err := results.ReadSpikes(path)
 			require.NoError(b, err)
 			pops, err := results.SpikePopulations(path)

@@ -284,7 +284,7 @@ func sweepFiles(t *testing.T) (string, []fileX) {
 	plan, sum := runTiny(t)
 
 	// variants.arrow
-	vpath := filepath.Join(sum.Dir, sweep.VariantsFile)
+	vpath := filepath.Join(sum.Dir, results.VariantsFile)
 	cols, vmeta, err := results.ReadTable(vpath)
 	require.NoError(t, err)
 	byName := map[string]results.Column{}
@@ -309,7 +309,7 @@ func sweepFiles(t *testing.T) (string, []fileX) {
 	}
 	var total int64
 	for _, v := range plan.Variants {
-		path := filepath.Join(sum.Dir, sweep.SpikeFile(v.ID()))
+		path := filepath.Join(sum.Dir, results.SpikeFile(v.ID()))
 		s, meta, err := results.ReadSpikes(path)
 		require.NoError(t, err)
 		want := map[string]string{

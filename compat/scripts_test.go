@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/gennctl/gennctl/results"
-	"github.com/gennctl/gennctl/sweep"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -35,7 +34,7 @@ func TestAnalyzePy(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	checkPNG(t, png1)
 
-	cols, _, err := results.ReadTable(filepath.Join(sum.Dir, sweep.VariantsFile))
+	cols, _, err := results.ReadTable(filepath.Join(sum.Dir, results.VariantsFile))
 	require.NoError(t, err)
 	want := map[string]int64{} // variant_id/pop -> spikes
 	var ids []uint64

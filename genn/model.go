@@ -166,11 +166,11 @@ type NeuronGroup struct {
 
 // SynapseGroup is a synapse population.
 type SynapseGroup struct {
-	m                  *Model
-	Name               string
-	Source, Target     *NeuronGroup
-	Matrix             string
-	DelaySteps         int
+	m              *Model
+	Name           string
+	Source, Target *NeuronGroup
+	Matrix         string
+	DelaySteps     int
 	// BackPropDelaySteps, MaxDendriticDelaySteps and Weights ("global",
 	// "individual" or "" for automatic) may be set before Build.
 	BackPropDelaySteps     int

@@ -69,7 +69,7 @@ func checkSweep(t *testing.T, dir string, plan *sweep.Plan, failed map[uint64]bo
 			assert.Equal(t, "failed", rec.Status, "variant %d", id)
 			assert.NotEmpty(t, rec.Error)
 			assert.Empty(t, outs, "a failed variant has no recorded output")
-			assert.NoFileExists(t, filepath.Join(dir, sweep.SpikeFile(id)))
+			assert.NoFileExists(t, filepath.Join(dir, results.SpikeFile(id)))
 			continue
 		}
 		assert.Equal(t, "done", rec.Status, "variant %d: %s", id, rec.Error)
@@ -79,7 +79,7 @@ func checkSweep(t *testing.T, dir string, plan *sweep.Plan, failed map[uint64]bo
 		assert.Equal(t, outs[0].SHA256, sum)
 	}
 	// No temporary files are left behind.
-	tmps, _ := filepath.Glob(filepath.Join(dir, sweep.SpikesDir, ".*.tmp-*"))
+	tmps, _ := filepath.Glob(filepath.Join(dir, results.SpikesDir, ".*.tmp-*"))
 	assert.Empty(t, tmps)
 	return db
 }
@@ -345,7 +345,7 @@ func TestInterruptAbandonsAndResumes(t *testing.T) {
 	assert.Zero(t, counts["running"])
 	assert.Zero(t, counts["failed"])
 	db.Close()
-	assert.FileExists(t, filepath.Join(sum.Dir, sweep.VariantsFile), "state is written on interrupt")
+	assert.FileExists(t, filepath.Join(sum.Dir, results.VariantsFile), "state is written on interrupt")
 
 	again := run(t, plan, o)
 	assert.Equal(t, 6, again.Ran+again.Skipped)

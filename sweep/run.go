@@ -40,6 +40,9 @@ type Options struct {
 	// and variants table go under shards/ so that no two shards write one
 	// file. `gennctl merge` folds them together.
 	Shard Shard
+	// Compression of the result files (results.CompressNone by default,
+	// which every Arrow reader handles).
+	Compression results.Compression
 
 	// Retries > 0 runs failed batches again: a failed batch of several
 	// variants is split in two halves that run separately (recursively, so a
@@ -92,12 +95,11 @@ type Summary struct {
 	Wall      time.Duration
 }
 
-// Layout of a sweep directory.
+// Layout of a sweep directory besides the result files (results.SpikesDir,
+// results.VariantsFile, results.SpikeFile).
 const (
-	DBFile       = "provenance.db"
-	LockFile     = ".lock"
-	SpikesDir    = "spikes"
-	VariantsFile = "variants.arrow"
+	DBFile   = "provenance.db"
+	LockFile = ".lock"
 )
 
 // ShardsDir holds the databases and variants tables of shards.
@@ -116,14 +118,9 @@ func DBPath(s Shard) string {
 // relative to the sweep directory.
 func VariantsPath(s Shard) string {
 	if !s.Sharded() {
-		return VariantsFile
+		return results.VariantsFile
 	}
 	return filepath.Join(ShardsDir, "variants-"+s.Name()+".arrow")
-}
-
-// SpikeFile is the spike file of a variant, relative to the sweep directory.
-func SpikeFile(id uint64) string {
-	return filepath.Join(SpikesDir, "variant-"+strconv.FormatUint(id, 10)+".arrow")
 }
 
 // ErrConfigChanged is returned when the output directory holds a sweep of a
@@ -218,7 +215,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Summary, error) {
 			return nil, err
 		}
 	}
-	if err := os.MkdirAll(filepath.Join(r.dir, SpikesDir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(r.dir, results.SpikesDir), 0o755); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(dbPath), 0o755); err != nil {
@@ -361,7 +358,7 @@ func lockDir(dir string, s Shard) (func(), error) {
 // owned (final paths relative to dir) limits it to this run's files: shards
 // share the directory and must not remove each other's files in progress.
 func cleanTemp(dir string, owned map[string]bool) {
-	for _, d := range []string{dir, filepath.Join(dir, SpikesDir), filepath.Join(dir, ShardsDir)} {
+	for _, d := range []string{dir, filepath.Join(dir, results.SpikesDir), filepath.Join(dir, ShardsDir)} {
 		ents, err := os.ReadDir(d)
 		if err != nil {
 			continue
@@ -388,7 +385,7 @@ func (r *runner) tempOwned() map[string]bool {
 	}
 	owned := map[string]bool{VariantsPath(r.opts.Shard): true}
 	for _, vi := range r.mine {
-		owned[SpikeFile(r.plan.Variants[vi].ID())] = true
+		owned[results.SpikeFile(r.plan.Variants[vi].ID())] = true
 	}
 	return owned
 }
@@ -822,7 +819,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 	}
 	for k, vi := range b.Variants {
 		v := plan.Variants[vi]
-		w, err := results.NewSpikeWriter(filepath.Join(r.dir, SpikeFile(v.ID())), pops, r.fileMeta(v))
+		w, err := results.NewSpikeWriter(filepath.Join(r.dir, results.SpikeFile(v.ID())), pops, r.fileMeta(v), r.writeOpts()...)
 		if err != nil {
 			abort()
 			return false, err
@@ -892,7 +889,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 		}
 		ids = append(ids, id)
 		okRuns[id] = runIDs[id]
-		outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "spikes", Path: SpikeFile(id), Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256})
+		outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "spikes", Path: results.SpikeFile(id), Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256})
 	}
 	if done.PeakRSS > 0 {
 		for _, id := range ids {
@@ -1043,16 +1040,26 @@ func exitStatus(err error) int {
 
 func (r *runner) fileMeta(v *Variant) map[string]string {
 	net := v.Net
-	return map[string]string{
-		"gennctl_version": r.opts.Version,
-		"config_digest":   r.plan.ConfigDigest,
-		"structure_key":   r.plan.Groups[v.Group].Key,
-		"variant_id":      strconv.FormatUint(v.ID(), 10),
-		"seed":            strconv.FormatUint(v.Point.Seed, 10),
-		"dt":              strconv.FormatFloat(net.Sim.DT, 'g', -1, 64),
-		"duration":        strconv.FormatFloat(net.Sim.Duration, 'g', -1, 64),
-		"time_unit":       "ms",
+	sizes := map[string]int{}
+	for _, p := range net.Populations {
+		sizes[p.Name] = p.Size
 	}
+	return map[string]string{
+		results.MetaGennctlVersion:  r.opts.Version,
+		results.MetaConfigDigest:    r.plan.ConfigDigest,
+		results.MetaStructureKey:    r.plan.Groups[v.Group].Key,
+		results.MetaVariantID:       strconv.FormatUint(v.ID(), 10),
+		results.MetaSeed:            strconv.FormatUint(v.Point.Seed, 10),
+		results.MetaDT:              strconv.FormatFloat(net.Sim.DT, 'g', -1, 64),
+		results.MetaDuration:        strconv.FormatFloat(net.Sim.Duration, 'g', -1, 64),
+		results.MetaTimeUnit:        "ms",
+		results.MetaPopulationSizes: results.FormatPopulationSizes(sizes),
+	}
+}
+
+// writeOpts are the options of every result file this run writes.
+func (r *runner) writeOpts() []results.Option {
+	return []results.Option{results.WithCompression(r.opts.Compression)}
 }
 
 // spikeCounts returns per-population spike counts of a variant, reading its
@@ -1061,7 +1068,7 @@ func (r *runner) spikeCounts(v *Variant) ([]int64, bool) {
 	if c, ok := r.stats[v.ID()]; ok {
 		return c, true
 	}
-	sp, _, err := results.ReadSpikes(filepath.Join(r.dir, SpikeFile(v.ID())))
+	sp, _, err := results.ReadSpikes(filepath.Join(r.dir, results.SpikeFile(v.ID())))
 	if err != nil {
 		return nil, false
 	}
@@ -1159,7 +1166,7 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 		}
 	}
 	cols := []results.Column{{Name: "variant_id", Uint64: ids}, {Name: "repeat", Int64: repeats}, {Name: "seed", Uint64: seeds},
-		{Name: "structure_key", String: keys}, {Name: "status", String: status}}
+		{Name: "structure_key", String: keys, Dictionary: true}, {Name: "status", String: status, Dictionary: true}}
 	for _, c := range axisCols {
 		cols = append(cols, *c)
 	}
@@ -1167,9 +1174,15 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 		cols = append(cols, results.Column{Name: "spikes_" + p, Int64: spikes[p]},
 			results.Column{Name: "rate_" + p, Unit: "Hz", Float64: rates[p]})
 	}
-	meta := map[string]string{"gennctl_version": r.opts.Version, "config_digest": plan.ConfigDigest, "name": plan.Name}
+	meta := map[string]string{results.MetaGennctlVersion: r.opts.Version, results.MetaConfigDigest: plan.ConfigDigest,
+		results.MetaName: plan.Name, results.MetaAxes: strings.Join(plan.Axes, "\n"), results.MetaTimeUnit: "ms"}
+	if len(plan.Variants) > 0 {
+		sim := plan.Variants[0].Net.Sim
+		meta[results.MetaDT] = strconv.FormatFloat(sim.DT, 'g', -1, 64)
+		meta[results.MetaDuration] = strconv.FormatFloat(sim.Duration, 'g', -1, 64)
+	}
 	path := VariantsPath(r.opts.Shard)
-	info, err := results.WriteTable(filepath.Join(r.dir, path), cols, meta)
+	info, err := results.WriteTable(filepath.Join(r.dir, path), cols, meta, r.writeOpts()...)
 	if err != nil {
 		return err
 	}

@@ -72,7 +72,7 @@ func TestCUBAMeanRate(t *testing.T) {
 	o := opts(t, t.TempDir())
 	sum := run(t, plan, o)
 	assert.Equal(t, 3, sum.Ran)
-	cols, _, err := results.ReadTable(filepath.Join(sum.Dir, sweep.VariantsFile))
+	cols, _, err := results.ReadTable(filepath.Join(sum.Dir, results.VariantsFile))
 	require.NoError(t, err)
 	col := func(name string) results.Column {
 		for _, c := range cols {
@@ -125,7 +125,7 @@ func TestOutputsCrossChecked(t *testing.T) {
 	variants, err := db.Variants("done")
 	require.NoError(t, err)
 	require.Len(t, variants, 2)
-	table, meta, err := results.ReadTable(filepath.Join(sum.Dir, sweep.VariantsFile))
+	table, meta, err := results.ReadTable(filepath.Join(sum.Dir, results.VariantsFile))
 	require.NoError(t, err)
 	assert.Equal(t, plan.ConfigDigest, meta["config_digest"])
 	byName := map[string]results.Column{}
@@ -176,7 +176,7 @@ func TestRerunSkipsCompleteVariants(t *testing.T) {
 	assert.Equal(t, 0, second.Ran)
 	assert.Equal(t, 2, second.Skipped)
 
-	require.NoError(t, os.Remove(filepath.Join(first.Dir, sweep.SpikeFile(plan.Variants[0].ID()))))
+	require.NoError(t, os.Remove(filepath.Join(first.Dir, results.SpikeFile(plan.Variants[0].ID()))))
 	third := run(t, plan, o)
 	assert.Equal(t, 1, third.Ran)
 	assert.Equal(t, 1, third.Skipped)
@@ -196,7 +196,7 @@ func TestChangedConfigRefused(t *testing.T) {
 // spikesOf reads the spikes of a variant from a sweep directory.
 func spikesOf(t *testing.T, dir string, id uint64) results.Spikes {
 	t.Helper()
-	sp, _, err := results.ReadSpikes(filepath.Join(dir, sweep.SpikeFile(id)))
+	sp, _, err := results.ReadSpikes(filepath.Join(dir, results.SpikeFile(id)))
 	require.NoError(t, err)
 	return sp
 }

@@ -136,13 +136,13 @@ func TestShardsMergeLikeOneRun(t *testing.T) {
 		runs, err := db.Runs(id)
 		require.NoError(t, err)
 		assert.Len(t, runs, 1, "variant %d ran once", id)
-		a, err := os.ReadFile(filepath.Join(whole.Dir, sweep.SpikeFile(id)))
+		a, err := os.ReadFile(filepath.Join(whole.Dir, results.SpikeFile(id)))
 		require.NoError(t, err)
-		b, err := os.ReadFile(filepath.Join(dir, sweep.SpikeFile(id)))
+		b, err := os.ReadFile(filepath.Join(dir, results.SpikeFile(id)))
 		require.NoError(t, err)
 		assert.Equal(t, a, b, "variant %d: sharded spike file differs from the unsharded one", id)
 	}
-	table, _, err := results.ReadTable(filepath.Join(dir, sweep.VariantsFile))
+	table, _, err := results.ReadTable(filepath.Join(dir, results.VariantsFile))
 	require.NoError(t, err)
 	assert.Len(t, table[0].Uint64, 6)
 }

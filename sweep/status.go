@@ -304,7 +304,7 @@ func Reproduce(ctx context.Context, dir string, db *provenance.DB, id uint64, tm
 		return nil, err
 	}
 	res := &ReproduceResult{VariantID: id, Recorded: rec.SHA256, RecordedPath: filepath.Join(dir, rec.Path), ConfigDigest: sw.ConfigDigest,
-		ReproducedPath: filepath.Join(tmpDir, sub.Name, SpikeFile(id))}
+		ReproducedPath: filepath.Join(tmpDir, sub.Name, results.SpikeFile(id))}
 	res.Reproduced, _, err = results.FileSHA256(res.ReproducedPath)
 	if err != nil {
 		return nil, err

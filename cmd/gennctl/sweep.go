@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/gennctl/gennctl/gpu"
+	"github.com/gennctl/gennctl/results"
 	"github.com/gennctl/gennctl/sweep"
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
@@ -74,6 +75,9 @@ Exit status: 0 success, 1 failure (some variant failed), 2 bad input,
 			if opts.Shard, err = shardOf(v.GetString("shard")); err != nil {
 				return badInput{err}
 			}
+			if opts.Compression, err = results.ParseCompression(v.GetString("compress")); err != nil {
+				return badInput{err}
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			sum, err := sweep.Run(ctx, plan, opts)
@@ -106,6 +110,7 @@ Exit status: 0 success, 1 failure (some variant failed), 2 bad input,
 	f.Duration("variant-timeout", 0, "kill a batch of B variants that runs longer than B times this (e.g. 10m; 0: no limit)")
 	f.Bool("force-config", false, "continue a sweep directory created by a different config (keeps unchanged done variants)")
 	f.Bool("no-finite-check", false, "do not check neuron state for NaN and infinity")
+	f.String("compress", "none", "compress result files: none, lz4 or zstd (not every Arrow reader supports compression)")
 	f.String("shard", "", "run only shard I/N of the variants (default: from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT or _MIN/_MAX in a Slurm array task)")
 	return cmd
 }

@@ -16,6 +16,9 @@ func (g *gen) emitABI() {
 	w.Line("free(ctx->seed);")
 	w.Line("free(ctx->rt);")
 	w.Line("free(ctx->rec);")
+	if g.maxSplit > 0 {
+		w.Line("free(ctx->spkFlag);")
+	}
 	for _, p := range g.net.Populations {
 		w.Line("free(ctx->%s_spkCnt);", p.Name)
 		w.Line("free(ctx->%s_spk);", p.Name)
@@ -41,6 +44,9 @@ func (g *gen) emitABI() {
 	w.Line("memcpy(ctx->seed, seeds, batch * sizeof *seeds);")
 	w.Line("GN_ALLOC(rt, (size_t)batch * GN_NUM_RUNTIME);")
 	w.Line("if (GN_NUM_RUNTIME > 0) memcpy(ctx->rt, runtime, (size_t)batch * GN_NUM_RUNTIME * sizeof *runtime);")
+	if g.maxSplit > 0 {
+		w.Line("GN_ALLOC(spkFlag, %d);", (g.maxSplit+7)/8*8)
+	}
 	for _, p := range g.net.Populations {
 		w.Line("GN_ALLOC(%s_spkCnt, (size_t)batch * %d);", p.Name, g.slots[p])
 		w.Line("GN_ALLOC(%s_spk, (size_t)batch * %d * %d);", p.Name, g.slots[p], p.Size)

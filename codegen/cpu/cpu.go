@@ -57,6 +57,12 @@ type gen struct {
 	// noLines suppresses #line directives around user code (code spliced
 	// into another code string, e.g. procedural connectivity).
 	noLines bool
+	// split: populations whose update is a state pass then a spike
+	// compaction pass (see splitSpikes); maxSplit is the largest one's size.
+	split    map[*modelspec.Population]bool
+	maxSplit int
+	// restrict marks array pointers declared by arrayPtr as restrict.
+	restrict bool
 	// calls of the synapse update functions, in step order
 	dynCalls, preCalls, postCalls []string
 }
@@ -79,7 +85,7 @@ func Generate(net *modelspec.Network, opts codegen.Options) (codegen.Files, erro
 		slots: map[*modelspec.Population]int{}, maxRow: map[*modelspec.SynapseGroup]int{}, maxCol: map[*modelspec.SynapseGroup]int{},
 		indiv: map[*modelspec.SynapseGroup]bool{}, sT: map[*modelspec.Population]bool{}, prevST: map[*modelspec.Population]bool{},
 		queued: map[*modelspec.Population]map[string]bool{}, denDelay: map[*modelspec.SynapseGroup]int{},
-		events: map[*modelspec.SynapseGroup]bool{}, synIndex: map[*modelspec.SynapseGroup]int{}}
+		events: map[*modelspec.SynapseGroup]bool{}, synIndex: map[*modelspec.SynapseGroup]int{}, split: map[*modelspec.Population]bool{}}
 	if err := g.prepare(); err != nil {
 		return nil, err
 	}
@@ -193,6 +199,23 @@ func (g *gen) prepare() error {
 		}
 		if c := s.Connectivity; c != nil && c.Snippet.RowBuildCode == "" {
 			return fmt.Errorf("%s: %s.connectivity: snippet %s has no row_build_code; column-wise building is not generated yet", c.Pos, path, c.Snippet.Name)
+		}
+	}
+	for _, p := range g.net.Populations {
+		var incoming, outgoing []*modelspec.SynapseGroup
+		for _, s := range g.net.Synapses {
+			if s.Target == p {
+				incoming = append(incoming, s)
+			}
+			if s.Source == p {
+				outgoing = append(outgoing, s)
+			}
+		}
+		if g.splitSpikes(p, incoming, outgoing) {
+			g.split[p] = true
+			if p.Size > g.maxSplit {
+				g.maxSplit = p.Size
+			}
 		}
 	}
 	// Neuron variables read by synapse code through a delay are kept per slot.

@@ -176,6 +176,9 @@ func (g *gen) emitContext() {
 		w.Line("uint32_t *%s_spkCnt; /* [batch][slots] */", p.Name)
 		w.Line("uint32_t *%s_spk;    /* [batch][slots][%d] */", p.Name, p.Size)
 	}
+	if g.maxSplit > 0 {
+		w.Line("uint8_t *spkFlag;   /* [%d]: scratch spike flags of one population update */", (g.maxSplit+7)/8*8)
+	}
 	for _, v := range g.vars {
 		if v.slots > 1 {
 			w.Line("%s *%s; /* [batch][%d slots][%d] %s %s.%s */", v.ctype, v.field, v.slots, v.desc.Count, v.desc.Kind, v.desc.Owner, v.desc.Name)
@@ -314,6 +317,25 @@ func (g *gen) emitHelpers() {
 	w.Line("ctx->rec_len += 4 * (size_t)n;")
 	w.Close("}")
 	w.Line("")
+	if g.maxSplit > 0 {
+		w.Line("/* Write the indices of the set flags (0 or 1 each) into spk in increasing")
+		w.Line("   order and return their number; flag is padded to a multiple of 8. */")
+		w.Line("static uint32_t gn_compact_spikes(const uint8_t *flag, uint32_t n, uint32_t *spk)")
+		w.Open("{")
+		w.Line("uint32_t m = 0;")
+		w.Open("for (uint32_t i = 0; i < n; i += 8) {")
+		w.Line("uint64_t word;")
+		w.Line("memcpy(&word, flag + i, sizeof word);")
+		w.Open("while (word) {")
+		w.Line("const uint32_t k = i + ((uint32_t)__builtin_ctzll(word) >> 3);")
+		w.Line("if (k < n) spk[m++] = k;")
+		w.Line("word &= word - 1;")
+		w.Close("}")
+		w.Close("}")
+		w.Line("return m;")
+		w.Close("}")
+		w.Line("")
+	}
 }
 
 // variantPrologue declares the per-variant runtime parameter pointer.
@@ -326,6 +348,10 @@ func (g *gen) variantPrologue() {
 
 // arrayPtr declares a local pointer to variant b's slice of a ctx array.
 func (g *gen) arrayPtr(v varEntry) {
+	if g.restrict {
+		g.w.Line("%s *restrict const %s = ctx->%s + (size_t)b * %d;", v.ctype, v.field, v.field, v.desc.Count*v.slots)
+		return
+	}
 	g.w.Line("%s *const %s = ctx->%s + (size_t)b * %d;", v.ctype, v.field, v.field, v.desc.Count*v.slots)
 }
 

@@ -94,6 +94,13 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 	}
 	w.Line("uint32_t *const spk = ctx->%s_spk + ((size_t)b * %d + slot) * %d;", p.Name, slots, p.Size)
 	w.Line("uint32_t nspk = 0;")
+	split := g.split[p]
+	if split {
+		// Two passes: the state update writes a spike flag per neuron and
+		// has no loop-carried dependence (the compiler vectorises it);
+		// then the flags are compacted into the spike list, in order.
+		w.Line("uint8_t *restrict const spkFlag = ctx->spkFlag;")
+	}
 	var cands []varEntry
 	for _, v := range g.vars {
 		own := v.desc.Owner == p.Name
@@ -212,7 +219,20 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 				}
 			}
 		}
-		if threshold != "" {
+		if threshold != "" && split {
+			g.userLine(thSite, func() {
+				if m.AutoRefractoryRequired {
+					w.Line("const int gn_spike = (%s) && !oldSpike;", threshold)
+				} else {
+					w.Line("const int gn_spike = (%s);", threshold)
+				}
+			})
+			w.Open("if (gn_spike) {")
+			if err := g.code(m.ResetCode, sc, site("population", p.Name, path, m.Name, "reset_code", m.CodePos, p.Pos)); err != nil {
+				return err
+			}
+			w.Close("}")
+		} else if threshold != "" {
 			g.userLine(thSite, func() {
 				if m.AutoRefractoryRequired {
 					w.Open("if ((%s) && !oldSpike) {", threshold)
@@ -260,7 +280,13 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 				w.Line("%s[id] = l%s;", ve.field, v.Name)
 			}
 		}
+		if split {
+			w.Line("spkFlag[id] = (uint8_t)gn_spike;")
+		}
 		w.Close("}")
+		if split {
+			w.Line("nspk = gn_compact_spikes(spkFlag, %d, spk);", p.Size)
+		}
 		for _, s := range outgoing {
 			if g.events[s] {
 				w.Line("%s_evCnt[slot] = nev_%s;", s.Name, s.Name)
@@ -271,7 +297,9 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 	if err != nil {
 		return err
 	}
+	g.restrict = true
 	g.declareUsed(append(cands, g.internalOf(p, incoming, outgoing)...), text)
+	g.restrict = false
 	w.Line("ctx->%s_spkCnt[(size_t)b * %d + slot] = nspk;", p.Name, slots)
 	if p.RecordSpikes {
 		w.Line("gn_record(ctx, %d, b, spk, nspk, timestep);", pi)
@@ -326,6 +354,28 @@ func (g *gen) userLine(st codegen.Site, emit func()) {
 	g.w.LineDirective(st.Pos.Line, st.Pos.File)
 	emit()
 	g.w.RestoreLines(ModuleFile)
+}
+
+// splitSpikes reports whether the update of p can be split into a state
+// pass and a spike compaction pass: it can when nothing but the spike list
+// happens for a spiking neuron after its reset (no spike times, no
+// weight-update pre/post spike code, no spike-like events), so all of the
+// per-neuron work stays in the first pass in its original order.
+func (g *gen) splitSpikes(p *modelspec.Population, incoming, outgoing []*modelspec.SynapseGroup) bool {
+	if !codeNonEmpty(p.Model.ThresholdConditionCode) || g.sT[p] || g.prevST[p] {
+		return false
+	}
+	for _, s := range outgoing {
+		if g.events[s] || codeNonEmpty(s.WeightUpdate.Model.PreSpikeCode) {
+			return false
+		}
+	}
+	for _, s := range incoming {
+		if codeNonEmpty(s.WeightUpdate.Model.PostSpikeCode) {
+			return false
+		}
+	}
+	return true
 }
 
 func codeNonEmpty(s string) bool {

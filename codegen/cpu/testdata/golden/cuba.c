@@ -27,6 +27,7 @@ struct gn_ctx {
     /* population I: LIF, 800 neurons, 1 delay slot(s) */
     uint32_t *I_spkCnt; /* [batch][slots] */
     uint32_t *I_spk;    /* [batch][slots][800] */
+    uint8_t *spkFlag;   /* [3200]: scratch spike flags of one population update */
     float *E_V; /* [batch][3200] neuron E.V */
     float *E_RefracTime; /* [batch][3200] neuron E.RefracTime */
     float *I_V; /* [batch][800] neuron I.V */
@@ -69,6 +70,23 @@ static void gn_record(gn_ctx *ctx, uint32_t pop, uint32_t variant, const uint32_
         r[4 * s] = pop; r[4 * s + 1] = variant; r[4 * s + 2] = spk[s]; r[4 * s + 3] = (uint32_t)step;
     }
     ctx->rec_len += 4 * (size_t)n;
+}
+
+/* Write the indices of the set flags (0 or 1 each) into spk in increasing
+   order and return their number; flag is padded to a multiple of 8. */
+static uint32_t gn_compact_spikes(const uint8_t *flag, uint32_t n, uint32_t *spk)
+{
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i += 8) {
+        uint64_t word;
+        memcpy(&word, flag + i, sizeof word);
+        while (word) {
+            const uint32_t k = i + ((uint32_t)__builtin_ctzll(word) >> 3);
+            if (k < n) spk[m++] = k;
+            word &= word - 1;
+        }
+    }
+    return m;
 }
 
 /* synapse group EE: FixedProbability connectivity, at most 111 synapses per row */
@@ -361,10 +379,11 @@ static void neuron_update_E(gn_ctx *ctx, uint64_t timestep)
     for (uint32_t b = 0; b < ctx->batch; b++) {
         uint32_t *const spk = ctx->E_spk + ((size_t)b * 1 + slot) * 3200;
         uint32_t nspk = 0;
-        float *const E_V = ctx->E_V + (size_t)b * 3200;
-        float *const E_RefracTime = ctx->E_RefracTime + (size_t)b * 3200;
-        float *const EE_inSyn = ctx->EE_inSyn + (size_t)b * 3200;
-        float *const IE_inSyn = ctx->IE_inSyn + (size_t)b * 3200;
+        uint8_t *restrict const spkFlag = ctx->spkFlag;
+        float *restrict const E_V = ctx->E_V + (size_t)b * 3200;
+        float *restrict const E_RefracTime = ctx->E_RefracTime + (size_t)b * 3200;
+        float *restrict const EE_inSyn = ctx->EE_inSyn + (size_t)b * 3200;
+        float *restrict const IE_inSyn = ctx->IE_inSyn + (size_t)b * 3200;
         for (uint32_t id = 0; id < 3200; id++) {
             float lV = E_V[id];
             float lRefracTime = E_RefracTime[id];
@@ -388,14 +407,16 @@ static void neuron_update_E(gn_ctx *ctx, uint64_t timestep)
             else {
               lRefracTime -= DT;
             }
-            if (lRefracTime <= 0.0f && lV >= (-50.0f)) {
-                spk[nspk++] = id;
+            const int gn_spike = (lRefracTime <= 0.0f && lV >= (-50.0f));
+            if (gn_spike) {
                 lV = (-60.0f);
                 lRefracTime = 5.0f;
             }
             E_V[id] = lV;
             E_RefracTime[id] = lRefracTime;
+            spkFlag[id] = (uint8_t)gn_spike;
         }
+        nspk = gn_compact_spikes(spkFlag, 3200, spk);
         ctx->E_spkCnt[(size_t)b * 1 + slot] = nspk;
         gn_record(ctx, 0, b, spk, nspk, timestep);
     }
@@ -410,10 +431,11 @@ static void neuron_update_I(gn_ctx *ctx, uint64_t timestep)
     for (uint32_t b = 0; b < ctx->batch; b++) {
         uint32_t *const spk = ctx->I_spk + ((size_t)b * 1 + slot) * 800;
         uint32_t nspk = 0;
-        float *const I_V = ctx->I_V + (size_t)b * 800;
-        float *const I_RefracTime = ctx->I_RefracTime + (size_t)b * 800;
-        float *const EI_inSyn = ctx->EI_inSyn + (size_t)b * 800;
-        float *const II_inSyn = ctx->II_inSyn + (size_t)b * 800;
+        uint8_t *restrict const spkFlag = ctx->spkFlag;
+        float *restrict const I_V = ctx->I_V + (size_t)b * 800;
+        float *restrict const I_RefracTime = ctx->I_RefracTime + (size_t)b * 800;
+        float *restrict const EI_inSyn = ctx->EI_inSyn + (size_t)b * 800;
+        float *restrict const II_inSyn = ctx->II_inSyn + (size_t)b * 800;
         for (uint32_t id = 0; id < 800; id++) {
             float lV = I_V[id];
             float lRefracTime = I_RefracTime[id];
@@ -437,14 +459,16 @@ static void neuron_update_I(gn_ctx *ctx, uint64_t timestep)
             else {
               lRefracTime -= DT;
             }
-            if (lRefracTime <= 0.0f && lV >= (-50.0f)) {
-                spk[nspk++] = id;
+            const int gn_spike = (lRefracTime <= 0.0f && lV >= (-50.0f));
+            if (gn_spike) {
                 lV = (-60.0f);
                 lRefracTime = 5.0f;
             }
             I_V[id] = lV;
             I_RefracTime[id] = lRefracTime;
+            spkFlag[id] = (uint8_t)gn_spike;
         }
+        nspk = gn_compact_spikes(spkFlag, 800, spk);
         ctx->I_spkCnt[(size_t)b * 1 + slot] = nspk;
         gn_record(ctx, 1, b, spk, nspk, timestep);
     }
@@ -460,6 +484,7 @@ void gn_destroy(gn_ctx *ctx)
     free(ctx->seed);
     free(ctx->rt);
     free(ctx->rec);
+    free(ctx->spkFlag);
     free(ctx->E_spkCnt);
     free(ctx->E_spk);
     free(ctx->I_spkCnt);
@@ -497,6 +522,7 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
     memcpy(ctx->seed, seeds, batch * sizeof *seeds);
     GN_ALLOC(rt, (size_t)batch * GN_NUM_RUNTIME);
     if (GN_NUM_RUNTIME > 0) memcpy(ctx->rt, runtime, (size_t)batch * GN_NUM_RUNTIME * sizeof *runtime);
+    GN_ALLOC(spkFlag, 3200);
     GN_ALLOC(E_spkCnt, (size_t)batch * 1);
     GN_ALLOC(E_spk, (size_t)batch * 1 * 3200);
     GN_ALLOC(I_spkCnt, (size_t)batch * 1);

@@ -27,6 +27,7 @@ struct gn_ctx {
     /* population Out: Leaky, 10 neurons, 1 delay slot(s) */
     uint32_t *Out_spkCnt; /* [batch][slots] */
     uint32_t *Out_spk;    /* [batch][slots][10] */
+    uint8_t *spkFlag;   /* [24]: scratch spike flags of one population update */
     float *In_timeStepToSpike; /* [batch][20] neuron In.timeStepToSpike */
     float *Out_V; /* [batch][10] neuron Out.V */
     unsigned int *Out_Count; /* [batch][10] neuron Out.Count */
@@ -59,6 +60,23 @@ static void gn_record(gn_ctx *ctx, uint32_t pop, uint32_t variant, const uint32_
         r[4 * s] = pop; r[4 * s + 1] = variant; r[4 * s + 2] = spk[s]; r[4 * s + 3] = (uint32_t)step;
     }
     ctx->rec_len += 4 * (size_t)n;
+}
+
+/* Write the indices of the set flags (0 or 1 each) into spk in increasing
+   order and return their number; flag is padded to a multiple of 8. */
+static uint32_t gn_compact_spikes(const uint8_t *flag, uint32_t n, uint32_t *spk)
+{
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i += 8) {
+        uint64_t word;
+        memcpy(&word, flag + i, sizeof word);
+        while (word) {
+            const uint32_t k = i + ((uint32_t)__builtin_ctzll(word) >> 3);
+            if (k < n) spk[m++] = k;
+            word &= word - 1;
+        }
+    }
+    return m;
 }
 
 /* synapse group InOut: FixedProbability connectivity, at most 10 synapses per row */
@@ -165,7 +183,8 @@ static void neuron_update_In(gn_ctx *ctx, uint64_t timestep)
     for (uint32_t b = 0; b < ctx->batch; b++) {
         uint32_t *const spk = ctx->In_spk + ((size_t)b * 6 + slot) * 20;
         uint32_t nspk = 0;
-        float *const In_timeStepToSpike = ctx->In_timeStepToSpike + (size_t)b * 20;
+        uint8_t *restrict const spkFlag = ctx->spkFlag;
+        float *restrict const In_timeStepToSpike = ctx->In_timeStepToSpike + (size_t)b * 20;
         for (uint32_t id = 0; id < 20; id++) {
             float ltimeStepToSpike = In_timeStepToSpike[id];
             scalar Isyn = 0;
@@ -175,11 +194,13 @@ static void neuron_update_In(gn_ctx *ctx, uint64_t timestep)
                 ltimeStepToSpike += 200.0f * ((scalar)gn_exponential(&rng));
             }
             ltimeStepToSpike -= 1.0f;
-            if (ltimeStepToSpike <= 0.0f) {
-                spk[nspk++] = id;
+            const int gn_spike = (ltimeStepToSpike <= 0.0f);
+            if (gn_spike) {
             }
             In_timeStepToSpike[id] = ltimeStepToSpike;
+            spkFlag[id] = (uint8_t)gn_spike;
         }
+        nspk = gn_compact_spikes(spkFlag, 20, spk);
         ctx->In_spkCnt[(size_t)b * 6 + slot] = nspk;
         gn_record(ctx, 0, b, spk, nspk, timestep);
     }
@@ -194,9 +215,10 @@ static void neuron_update_Out(gn_ctx *ctx, uint64_t timestep)
     for (uint32_t b = 0; b < ctx->batch; b++) {
         uint32_t *const spk = ctx->Out_spk + ((size_t)b * 1 + slot) * 10;
         uint32_t nspk = 0;
-        float *const Out_V = ctx->Out_V + (size_t)b * 10;
-        unsigned int *const Out_Count = ctx->Out_Count + (size_t)b * 10;
-        float *const InOut_inSyn = ctx->InOut_inSyn + (size_t)b * 10;
+        uint8_t *restrict const spkFlag = ctx->spkFlag;
+        float *restrict const Out_V = ctx->Out_V + (size_t)b * 10;
+        unsigned int *restrict const Out_Count = ctx->Out_Count + (size_t)b * 10;
+        float *restrict const InOut_inSyn = ctx->InOut_inSyn + (size_t)b * 10;
         for (uint32_t id = 0; id < 10; id++) {
             float lV = Out_V[id];
             unsigned int lCount = Out_Count[id];
@@ -217,22 +239,24 @@ static void neuron_update_Out(gn_ctx *ctx, uint64_t timestep)
             }
 #line 14 "testdata/small.yaml"
             const int oldSpike = (lV >= 1.0f);
-#line 221 "module.c"
+#line 243 "module.c"
 #line 13 "testdata/small.yaml"
             lV = 0.99004984f * lV + Isyn * 0.5f;
-#line 224 "module.c"
+#line 246 "module.c"
 #line 14 "testdata/small.yaml"
-            if ((lV >= 1.0f) && !oldSpike) {
-#line 227 "module.c"
-                spk[nspk++] = id;
+            const int gn_spike = (lV >= 1.0f) && !oldSpike;
+#line 249 "module.c"
+            if (gn_spike) {
 #line 16 "testdata/small.yaml"
                 lV = 0.0f;
                 lCount++;
-#line 232 "module.c"
+#line 254 "module.c"
             }
             Out_V[id] = lV;
             Out_Count[id] = lCount;
+            spkFlag[id] = (uint8_t)gn_spike;
         }
+        nspk = gn_compact_spikes(spkFlag, 10, spk);
         ctx->Out_spkCnt[(size_t)b * 1 + slot] = nspk;
         gn_record(ctx, 1, b, spk, nspk, timestep);
     }
@@ -248,6 +272,7 @@ void gn_destroy(gn_ctx *ctx)
     free(ctx->seed);
     free(ctx->rt);
     free(ctx->rec);
+    free(ctx->spkFlag);
     free(ctx->In_spkCnt);
     free(ctx->In_spk);
     free(ctx->Out_spkCnt);
@@ -275,6 +300,7 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
     memcpy(ctx->seed, seeds, batch * sizeof *seeds);
     GN_ALLOC(rt, (size_t)batch * GN_NUM_RUNTIME);
     if (GN_NUM_RUNTIME > 0) memcpy(ctx->rt, runtime, (size_t)batch * GN_NUM_RUNTIME * sizeof *runtime);
+    GN_ALLOC(spkFlag, 24);
     GN_ALLOC(In_spkCnt, (size_t)batch * 6);
     GN_ALLOC(In_spk, (size_t)batch * 6 * 20);
     GN_ALLOC(Out_spkCnt, (size_t)batch * 1);

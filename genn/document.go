@@ -1,0 +1,606 @@
+package genn
+
+// Translation of the Go description into the equivalent experiment document
+// (a yaml.Node tree in the order things were added), which Build decodes with
+// modelspec.Decode.
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gennctl/gennctl/modelspec"
+	"gopkg.in/yaml.v3"
+)
+
+// ---- yaml.Node construction ----
+
+func mapNode() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"} }
+
+func flowMap() *yaml.Node {
+	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle}
+}
+
+func strNode(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+
+// codeNode is a code string, double-quoted so that every character survives
+// and the decoder knows its exact column.
+func codeNode(s string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s, Style: yaml.DoubleQuotedStyle}
+}
+
+func intNode(v int) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(v)}
+}
+
+func boolNode(b bool) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(b)}
+}
+
+// floatText formats v so that it reads back as exactly v.
+func floatText(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 1):
+		return "+Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	}
+	s := strconv.FormatFloat(v, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
+	}
+	return s
+}
+
+func floatNode(v float64) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: floatText(v)}
+}
+
+func floatsNode(vs []float64) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+	for _, v := range vs {
+		n.Content = append(n.Content, floatNode(v))
+	}
+	return n
+}
+
+func put(m *yaml.Node, key string, v *yaml.Node) {
+	m.Content = append(m.Content, strNode(key), v)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func paramsNode(ps map[string]float64) *yaml.Node {
+	n := flowMap()
+	for _, k := range sortedKeys(ps) {
+		put(n, k, floatNode(ps[k]))
+	}
+	return n
+}
+
+// ---- the document ----
+
+// emitter builds the document and collects custom model definitions.
+type emitter struct {
+	m        *Model
+	builtins *modelspec.Catalogue
+	custom   map[string]map[string]any // kind -> name -> definition
+	order    map[string][]string       // kind -> names in first-use order
+	errs     []error
+}
+
+var customKinds = []string{"neurons", "postsynaptic", "weight_updates", "current_sources", "var_inits", "connectivity"}
+
+func (e *emitter) errorf(format string, args ...any) {
+	e.errs = append(e.errs, fmt.Errorf(format, args...))
+}
+
+// stripCodePos compares definitions without the positions a decoder filled in.
+func stripCodePos(def any) any {
+	v := reflect.ValueOf(def)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return def
+	}
+	c := reflect.New(v.Elem().Type())
+	c.Elem().Set(v.Elem())
+	if f := c.Elem().FieldByName("CodePos"); f.IsValid() {
+		f.Set(reflect.Zero(f.Type()))
+	}
+	return c.Interface()
+}
+
+// modelRef resolves a model argument (a name or a definition of kind) to the
+// name used in the document, registering custom definitions.
+func (e *emitter) modelRef(path, kind string, model any, name string, builtin any) string {
+	if s, ok := model.(string); ok {
+		return s
+	}
+	if model == nil || reflect.ValueOf(model).IsNil() {
+		e.errorf("%s: missing model (a built-in model name or a custom definition)", path)
+		return ""
+	}
+	if !reflect.ValueOf(builtin).IsNil() && reflect.DeepEqual(stripCodePos(builtin), stripCodePos(model)) {
+		return name // the built-in definition itself
+	}
+	if prev, ok := e.custom[kind][name]; ok {
+		if prev != model && !reflect.DeepEqual(stripCodePos(prev), stripCodePos(model)) {
+			e.errorf("%s: two different custom %s definitions are called %q", path, strings.TrimSuffix(kind, "s"), name)
+		}
+		return name
+	}
+	e.custom[kind][name] = model
+	e.order[kind] = append(e.order[kind], name)
+	return name
+}
+
+func (e *emitter) neuron(path string, model any) string {
+	switch m := model.(type) {
+	case string:
+		return m
+	case *modelspec.NeuronModel:
+		if m == nil {
+			break
+		}
+		return e.modelRef(path, "neurons", m, m.Name, e.builtins.Neurons[m.Name])
+	}
+	e.errorf("%s.model: expected a model name or a *modelspec.NeuronModel, got %T", path, model)
+	return ""
+}
+
+func (e *emitter) postsynaptic(path string, model any) string {
+	switch m := model.(type) {
+	case string:
+		return m
+	case *modelspec.PostsynapticModel:
+		if m == nil {
+			break
+		}
+		return e.modelRef(path, "postsynaptic", m, m.Name, e.builtins.Postsynaptic[m.Name])
+	}
+	e.errorf("%s.model: expected a model name or a *modelspec.PostsynapticModel, got %T", path, model)
+	return ""
+}
+
+func (e *emitter) weightUpdate(path string, model any) string {
+	switch m := model.(type) {
+	case string:
+		return m
+	case *modelspec.WeightUpdateModel:
+		if m == nil {
+			break
+		}
+		return e.modelRef(path, "weight_updates", m, m.Name, e.builtins.WeightUpdates[m.Name])
+	}
+	e.errorf("%s.model: expected a model name or a *modelspec.WeightUpdateModel, got %T", path, model)
+	return ""
+}
+
+func (e *emitter) currentSource(path string, model any) string {
+	switch m := model.(type) {
+	case string:
+		return m
+	case *modelspec.CurrentSourceModel:
+		if m == nil {
+			break
+		}
+		return e.modelRef(path, "current_sources", m, m.Name, e.builtins.CurrentSources[m.Name])
+	}
+	e.errorf("%s.model: expected a model name or a *modelspec.CurrentSourceModel, got %T", path, model)
+	return ""
+}
+
+func (e *emitter) varInitSnippet(path string, s any) string {
+	switch m := s.(type) {
+	case string:
+		return m
+	case *modelspec.VarInitSnippet:
+		if m == nil {
+			break
+		}
+		return e.modelRef(path, "var_inits", m, m.Name, e.builtins.VarInits[m.Name])
+	}
+	e.errorf("%s.init: expected a snippet name or a *modelspec.VarInitSnippet, got %T", path, s)
+	return ""
+}
+
+func (e *emitter) connectivitySnippet(path string, s any) string {
+	switch m := s.(type) {
+	case string:
+		return m
+	case *modelspec.ConnectivitySnippet:
+		if m == nil {
+			break
+		}
+		return e.modelRef(path, "connectivity", m, m.Name, e.builtins.Connectivity[m.Name])
+	}
+	e.errorf("%s.init: expected a snippet name or a *modelspec.ConnectivitySnippet, got %T", path, s)
+	return ""
+}
+
+func (e *emitter) varInit(path string, vi VarInit) *yaml.Node {
+	switch vi.kind {
+	case modelspec.InitConstant:
+		return floatNode(vi.constant)
+	case modelspec.InitArray:
+		return floatsNode(vi.values)
+	default:
+		n := flowMap()
+		put(n, "init", strNode(e.varInitSnippet(path, vi.snippet)))
+		if len(vi.params) > 0 {
+			put(n, "params", paramsNode(vi.params))
+		}
+		return n
+	}
+}
+
+func (e *emitter) varsNode(path string, vars map[string]VarInit) *yaml.Node {
+	n := mapNode()
+	for _, k := range sortedKeys(vars) {
+		put(n, k, e.varInit(path+"."+k, vars[k]))
+	}
+	return n
+}
+
+func egpsNode(egps map[string][]float64) *yaml.Node {
+	n := mapNode()
+	for _, k := range sortedKeys(egps) {
+		put(n, k, floatsNode(egps[k]))
+	}
+	return n
+}
+
+// document builds the experiment document of the model.
+func (m *Model) document() (*yaml.Node, error) {
+	e := &emitter{m: m, builtins: modelspec.Builtins(), custom: map[string]map[string]any{}, order: map[string][]string{}}
+	for _, k := range customKinds {
+		e.custom[k] = map[string]any{}
+	}
+	doc := mapNode()
+	put(doc, "name", strNode(m.Name))
+	sim := mapNode()
+	put(sim, "dt", floatNode(m.DT))
+	put(sim, "duration", floatNode(0))
+	put(sim, "precision", strNode(string(m.Precision)))
+	put(sim, "seed", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatUint(m.Seed, 10)})
+	put(sim, "backend", strNode("cpu"))
+	put(doc, "simulation", sim)
+
+	pops := mapNode()
+	for _, p := range m.pops {
+		path := "populations." + p.Name
+		n := mapNode()
+		put(n, "size", intNode(p.Size))
+		put(n, "model", strNode(e.neuron(path, p.model)))
+		if len(p.params) > 0 {
+			put(n, "params", paramsNode(p.params))
+		}
+		if len(p.vars) > 0 {
+			put(n, "vars", e.varsNode(path+".vars", p.vars))
+		}
+		if len(p.egps) > 0 {
+			put(n, "extra_global_params", egpsNode(p.egps))
+		}
+		if p.SpikeRecording {
+			r := flowMap()
+			put(r, "spikes", boolNode(true))
+			put(n, "record", r)
+		}
+		put(pops, p.Name, n)
+	}
+	put(doc, "populations", pops)
+
+	if len(m.syns) > 0 {
+		syns := mapNode()
+		for _, s := range m.syns {
+			path := "synapses." + s.Name
+			n := mapNode()
+			if s.Source != nil {
+				put(n, "source", strNode(s.Source.Name))
+			}
+			if s.Target != nil {
+				put(n, "target", strNode(s.Target.Name))
+			}
+			if s.Matrix != "" {
+				put(n, "matrix", strNode(s.Matrix))
+			}
+			if s.DelaySteps != 0 {
+				put(n, "delay_steps", intNode(s.DelaySteps))
+			}
+			if s.BackPropDelaySteps != 0 {
+				put(n, "back_prop_delay_steps", intNode(s.BackPropDelaySteps))
+			}
+			if s.MaxDendriticDelaySteps != 0 {
+				put(n, "max_dendritic_delay_steps", intNode(s.MaxDendriticDelaySteps))
+			}
+			if s.Weights != "" {
+				put(n, "weights", strNode(s.Weights))
+			}
+			if s.conn != nil {
+				c := flowMap()
+				put(c, "init", strNode(e.connectivitySnippet(path+".connectivity", s.conn.snippet)))
+				if len(s.conn.params) > 0 {
+					put(c, "params", paramsNode(s.conn.params))
+				}
+				put(n, "connectivity", c)
+			}
+			wu := mapNode()
+			put(wu, "model", strNode(e.weightUpdate(path+".weight_update", s.wu)))
+			if len(s.wuParams) > 0 {
+				put(wu, "params", paramsNode(s.wuParams))
+			}
+			if len(s.wuVars) > 0 {
+				put(wu, "vars", e.varsNode(path+".weight_update.vars", s.wuVars))
+			}
+			if len(s.wuPre) > 0 {
+				put(wu, "pre_vars", e.varsNode(path+".weight_update.pre_vars", s.wuPre))
+			}
+			if len(s.wuPost) > 0 {
+				put(wu, "post_vars", e.varsNode(path+".weight_update.post_vars", s.wuPost))
+			}
+			if len(s.wuEGPs) > 0 {
+				put(wu, "extra_global_params", egpsNode(s.wuEGPs))
+			}
+			put(n, "weight_update", wu)
+			ps := mapNode()
+			put(ps, "model", strNode(e.postsynaptic(path+".postsynaptic", s.ps)))
+			if len(s.psParams) > 0 {
+				put(ps, "params", paramsNode(s.psParams))
+			}
+			if len(s.psVars) > 0 {
+				put(ps, "vars", e.varsNode(path+".postsynaptic.vars", s.psVars))
+			}
+			put(n, "postsynaptic", ps)
+			put(syns, s.Name, n)
+		}
+		put(doc, "synapses", syns)
+	}
+
+	if len(m.css) > 0 {
+		css := mapNode()
+		for _, c := range m.css {
+			path := "current_sources." + c.Name
+			n := mapNode()
+			put(n, "model", strNode(e.currentSource(path, c.model)))
+			if c.Target != nil {
+				put(n, "target", strNode(c.Target.Name))
+			}
+			if len(c.params) > 0 {
+				put(n, "params", paramsNode(c.params))
+			}
+			if len(c.vars) > 0 {
+				put(n, "vars", e.varsNode(path+".vars", c.vars))
+			}
+			if len(c.egps) > 0 {
+				put(n, "extra_global_params", egpsNode(c.egps))
+			}
+			put(css, c.Name, n)
+		}
+		put(doc, "current_sources", css)
+	}
+
+	if models := e.models(); len(models.Content) > 0 {
+		// models go before populations, as a reader expects
+		doc.Content = append(doc.Content[:4], append([]*yaml.Node{strNode("models"), models}, doc.Content[4:]...)...)
+	}
+	if len(e.errs) > 0 {
+		return nil, errors.Join(e.errs...)
+	}
+	return &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{doc}}, nil
+}
+
+func varTypesNode(vs []modelspec.Var) *yaml.Node {
+	n := flowMap()
+	for _, v := range vs {
+		put(n, v.Name, strNode(v.Type))
+	}
+	return n
+}
+
+func derivedNode(dps []modelspec.DerivedParam) *yaml.Node {
+	n := mapNode()
+	for _, d := range dps {
+		put(n, d.Name, strNode(d.Expr))
+	}
+	return n
+}
+
+func egpTypesNode(egps []modelspec.EGP) *yaml.Node {
+	n := flowMap()
+	for _, g := range egps {
+		put(n, g.Name, strNode(g.Type))
+	}
+	return n
+}
+
+func namesNode(ss []string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+	for _, s := range ss {
+		n.Content = append(n.Content, strNode(s))
+	}
+	return n
+}
+
+// def is an ordered field list of one custom definition.
+type def struct{ n *yaml.Node }
+
+func (d def) names(k string, v []string) {
+	if len(v) > 0 {
+		put(d.n, k, namesNode(v))
+	}
+}
+func (d def) vars(k string, v []modelspec.Var) {
+	if len(v) > 0 {
+		put(d.n, k, varTypesNode(v))
+	}
+}
+func (d def) derived(v []modelspec.DerivedParam) {
+	if len(v) > 0 {
+		put(d.n, "derived_params", derivedNode(v))
+	}
+}
+func (d def) code(k, v string) {
+	if v != "" {
+		put(d.n, k, codeNode(v))
+	}
+}
+func (d def) egps(v []modelspec.EGP) {
+	if len(v) > 0 {
+		put(d.n, "extra_global_params", egpTypesNode(v))
+	}
+}
+func (d def) flag(k string, v bool) { put(d.n, k, boolNode(v)) }
+
+// models builds the `models:` section from the custom definitions used.
+func (e *emitter) models() *yaml.Node {
+	out := mapNode()
+	for _, kind := range customKinds {
+		if len(e.order[kind]) == 0 {
+			continue
+		}
+		sec := mapNode()
+		for _, name := range e.order[kind] {
+			d := def{mapNode()}
+			path := "models." + kind + "." + name
+			switch m := e.custom[kind][name].(type) {
+			case *modelspec.NeuronModel:
+				d.names("params", m.Params)
+				d.vars("vars", m.Vars)
+				d.derived(m.DerivedParams)
+				d.code("sim_code", m.SimCode)
+				d.code("threshold_condition_code", m.ThresholdConditionCode)
+				d.code("reset_code", m.ResetCode)
+				d.code("support_code", m.SupportCode)
+				d.egps(m.ExtraGlobalParams)
+				if len(m.AdditionalInputVars) > 0 {
+					a := mapNode()
+					for _, v := range m.AdditionalInputVars {
+						f := flowMap()
+						put(f, "type", strNode(v.Type))
+						put(f, "init", floatNode(v.Init))
+						put(a, v.Name, f)
+					}
+					put(d.n, "additional_input_vars", a)
+				}
+				d.flag("is_auto_refractory_required", m.AutoRefractoryRequired)
+			case *modelspec.PostsynapticModel:
+				d.names("params", m.Params)
+				d.vars("vars", m.Vars)
+				d.derived(m.DerivedParams)
+				d.code("decay_code", m.DecayCode)
+				d.code("apply_input_code", m.ApplyInputCode)
+				d.code("support_code", m.SupportCode)
+			case *modelspec.WeightUpdateModel:
+				d.names("params", m.Params)
+				d.vars("vars", m.Vars)
+				d.vars("pre_vars", m.PreVars)
+				d.vars("post_vars", m.PostVars)
+				d.derived(m.DerivedParams)
+				d.code("sim_code", m.SimCode)
+				d.code("event_code", m.EventCode)
+				d.code("event_threshold_condition_code", m.EventThresholdConditionCode)
+				d.code("learn_post_code", m.LearnPostCode)
+				d.code("synapse_dynamics_code", m.SynapseDynamicsCode)
+				d.code("pre_spike_code", m.PreSpikeCode)
+				d.code("post_spike_code", m.PostSpikeCode)
+				d.code("sim_support_code", m.SimSupportCode)
+				d.code("learn_post_support_code", m.LearnPostSupportCode)
+				d.code("synapse_dynamics_support_code", m.SynapseDynamicsSupportCode)
+				d.egps(m.ExtraGlobalParams)
+				if m.PreSpikeTimeRequired {
+					d.flag("is_pre_spike_time_required", true)
+				}
+				if m.PostSpikeTimeRequired {
+					d.flag("is_post_spike_time_required", true)
+				}
+			case *modelspec.CurrentSourceModel:
+				d.names("params", m.Params)
+				d.vars("vars", m.Vars)
+				d.derived(m.DerivedParams)
+				d.code("injection_code", m.InjectionCode)
+				d.egps(m.ExtraGlobalParams)
+			case *modelspec.VarInitSnippet:
+				d.names("params", m.Params)
+				d.derived(m.DerivedParams)
+				d.code("var_init_code", m.Code)
+				d.egps(m.ExtraGlobalParams)
+			case *modelspec.ConnectivitySnippet:
+				if m.ColBuildCode != "" || len(m.ColBuildStateVars) > 0 || m.HostInitCode != "" || len(m.KernelSize) > 0 {
+					e.errorf("%s: column-build code, host init code and kernel sizes cannot be given to custom connectivity snippets (the experiment document has no field for them)", path)
+				}
+				d.names("params", m.Params)
+				d.derived(m.DerivedParams)
+				d.code("row_build_code", m.RowBuildCode)
+				if len(m.RowBuildStateVars) > 0 {
+					sv := mapNode()
+					for _, v := range m.RowBuildStateVars {
+						f := flowMap()
+						put(f, "type", strNode(v.Type))
+						put(f, "init", codeNode(v.Init))
+						put(sv, v.Name, f)
+					}
+					put(d.n, "row_build_state_vars", sv)
+				}
+				if m.MaxRowLength != "" {
+					put(d.n, "max_row_length", strNode(m.MaxRowLength))
+				}
+				if m.MaxColLength != "" {
+					put(d.n, "max_col_length", strNode(m.MaxColLength))
+				}
+				d.egps(m.ExtraGlobalParams)
+			}
+			put(sec, name, d.n)
+		}
+		put(out, kind, sec)
+	}
+	return out
+}
+
+// setPath replaces the number at a dotted config path of the document
+// (e.g. populations.E.params.TauM) by v.
+func setPath(doc *yaml.Node, path string, v float64) error {
+	n := doc
+	if n.Kind == yaml.DocumentNode {
+		n = n.Content[0]
+	}
+	for _, key := range strings.Split(path, ".") {
+		switch n.Kind {
+		case yaml.MappingNode:
+			var next *yaml.Node
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == key {
+					next = n.Content[i+1]
+				}
+			}
+			if next == nil {
+				return fmt.Errorf("genn: %s: no %q in the model", path, key)
+			}
+			n = next
+		case yaml.SequenceNode:
+			i, err := strconv.Atoi(key)
+			if err != nil || i < 0 || i >= len(n.Content) {
+				return fmt.Errorf("genn: %s: %q is not an index of a list of %d", path, key, len(n.Content))
+			}
+			n = n.Content[i]
+		default:
+			return fmt.Errorf("genn: %s: %q is below a number", path, key)
+		}
+	}
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!float" && n.Tag != "!!int") {
+		return fmt.Errorf("genn: %s is not a number of the model", path)
+	}
+	*n = *floatNode(v)
+	return nil
+}
