@@ -364,3 +364,34 @@ func explainDifference(a, b string) []string {
 
 // FirstLine is the first line of a message.
 func FirstLine(s string) string { return strings.TrimSpace(firstLine(s)) }
+
+// ShardStatus is the progress of one shard of a sweep directory.
+type ShardStatus struct {
+	Shard    string         `json:"shard"` // file-name stem, e.g. shard-003-of-016
+	Variants int            `json:"variants"`
+	Counts   map[string]int `json:"counts"`
+}
+
+// ShardsStatus reports the progress recorded in each shard database under
+// dir/shards (none for an unsharded sweep). It only reads.
+func ShardsStatus(dir string) ([]ShardStatus, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, ShardsDir, "shard-*.db"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(paths)
+	var out []ShardStatus
+	for _, p := range paths {
+		db, err := provenance.Open(p)
+		if err != nil {
+			return nil, err
+		}
+		rep, err := Status(dir, db)
+		db.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		out = append(out, ShardStatus{Shard: strings.TrimSuffix(filepath.Base(p), ".db"), Variants: rep.Variants, Counts: rep.Counts})
+	}
+	return out, nil
+}

@@ -140,3 +140,33 @@ func TestBuildThenSweepUsesCache(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "0 module(s) compiled, 1 from cache")
 }
+
+// TestShardStatusAndMerge: status shows per-shard progress before a merge;
+// merge says what is missing until every shard has run.
+func TestShardStatusAndMerge(t *testing.T) {
+	cache, out := t.TempDir(), t.TempDir()
+	cfg := filepath.Join(t.TempDir(), "sh.yaml")
+	base, err := os.ReadFile("../../sweep/testdata/small.yaml")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(cfg, append(base, []byte("sweep: {repeats: 4}\n")...), 0o644))
+	r := gennctl(t, cache, "sweep", "--shard", "0/2", "--out", out, cfg)
+	require.Equal(t, 0, r.code, r.stderr)
+	dir := filepath.Join(out, "small")
+	r = gennctl(t, cache, "status", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Regexp(t, `shard-000-of-002: \d variant\(s\): \d done, 0 failed`, r.stdout)
+	r = gennctl(t, cache, "merge", dir)
+	assert.Equal(t, 1, r.code, "a shard has not run yet")
+	assert.Contains(t, r.stderr, "missing")
+	r = gennctl(t, cache, "sweep", "--shard", "1/2", "--out", out, cfg)
+	require.Equal(t, 0, r.code, r.stderr)
+	r = gennctl(t, cache, "merge", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "4 of 4 variants done")
+	r = gennctl(t, cache, "status", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "4 done")
+	assert.Contains(t, r.stdout, "shard-001-of-002")
+	r = gennctl(t, cache, "sweep", "--shard", "2/2", "--out", out, cfg)
+	assert.Equal(t, 2, r.code, "bad --shard is bad input")
+}

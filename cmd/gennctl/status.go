@@ -23,7 +23,15 @@ its failure kind and reason, the attempts and worker time used, and the
 module builds. It only reads, so it may run while the sweep runs.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
+			shards, err := sweep.ShardsStatus(args[0])
+			if err != nil {
+				return err
+			}
 			dir, db, err := sweep.OpenDir(args[0])
+			if err != nil && len(shards) > 0 {
+				// Shards still running, nothing merged yet: per-shard progress.
+				return printShards(stdout, v.GetBool("json"), shards)
+			}
 			if err != nil {
 				return badInput{err}
 			}
@@ -35,8 +43,12 @@ module builds. It only reads, so it may run while the sweep runs.`,
 			if v.GetBool("json") {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+				return enc.Encode(struct {
+					*sweep.StatusReport
+					Shards []sweep.ShardStatus `json:"shards,omitempty"`
+				}{rep, shards})
 			}
+			defer printShards(stdout, false, shards)
 			fmt.Fprintf(stdout, "sweep:     %s (%s, config %.12s, created %s)\n", rep.Dir, rep.Name, rep.ConfigDigest, rep.Created.Local().Format(time.DateTime))
 			var parts []string
 			for _, s := range []string{"done", "failed", "running", "pending"} {
@@ -66,4 +78,24 @@ module builds. It only reads, so it may run while the sweep runs.`,
 	}
 	cmd.Flags().Bool("json", false, "print the report as JSON")
 	return cmd
+}
+
+// printShards prints the progress of each shard of a sweep directory.
+func printShards(stdout io.Writer, jsonOut bool, shards []sweep.ShardStatus) error {
+	if jsonOut {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Shards []sweep.ShardStatus `json:"shards"`
+		}{shards})
+	}
+	if len(shards) == 0 {
+		return nil
+	}
+	fmt.Fprintf(stdout, "shards (not yet merged results: gennctl merge DIR):\n")
+	for _, s := range shards {
+		fmt.Fprintf(stdout, "  %s: %d variant(s): %d done, %d failed, %d running, %d pending\n",
+			s.Shard, s.Variants, s.Counts["done"], s.Counts["failed"], s.Counts["running"], s.Counts["pending"])
+	}
+	return nil
 }
