@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -131,36 +130,6 @@ func resumeCommand() string {
 		parts[0] = "gennctl"
 	}
 	return strings.Join(parts, " ")
-}
-
-// progressPrinter turns run events into JSON lines (stdout) or short
-// human-readable lines (stderr).
-func progressPrinter(stdout, stderr io.Writer, jsonOut, quiet bool) func(sweep.Event) {
-	enc := json.NewEncoder(stdout)
-	return func(e sweep.Event) {
-		switch {
-		case jsonOut:
-			_ = enc.Encode(e)
-		case quiet:
-		case e.Kind == "plan":
-			fmt.Fprintf(stderr, "plan: %d variant(s), %d structure(s), %d already complete -> %s\n", e.Variants, e.Groups, e.Skipped, e.Dir)
-		case e.Kind == "build":
-			how := "compiled"
-			if e.CacheHit {
-				how = "cache hit"
-			}
-			fmt.Fprintf(stderr, "build: structure %s %s (%.2f s)\n", e.Structure, how, e.Seconds)
-		case e.Kind == "batch":
-			fmt.Fprintf(stderr, "run: %d/%d variants done, %d failed\n", e.Done, e.Total, e.Failed)
-		case e.Kind == "variant" && e.Status == "failed":
-			fmt.Fprintf(stderr, "variant %d failed (%s): %s\n", e.VariantID, e.Failure, e.Error)
-		case e.Kind == "retry":
-			fmt.Fprintf(stderr, "retry: a batch of %d variant(s) failed (%s: %s); running it again as %d batch(es)\n",
-				e.Variants, e.Failure, e.Error, e.Groups)
-		case e.Kind == "interrupted":
-			fmt.Fprintf(stderr, "interrupted: %d/%d variants done, %d failed, %d to run\n", e.Done, e.Total, e.Failed, e.Pending)
-		}
-	}
 }
 
 // shardOf is the shard to run: --shard I/N, else the Slurm array task's,
