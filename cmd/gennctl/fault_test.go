@@ -392,7 +392,7 @@ func TestChangedConfigCLI(t *testing.T) {
 func TestBadConfigCorpus(t *testing.T) {
 	files, err := filepath.Glob("testdata/bad/*.yaml")
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(files), 20)
+	require.GreaterOrEqual(t, len(files), 30, "the corpus of malformed configs")
 	more, _ := filepath.Glob("../../modelspec/testdata/bad/*.yaml")
 	files = append(files, more...)
 	cache := t.TempDir()
