@@ -14,13 +14,22 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// slurmUp reports whether a Slurm controller answers on this machine.
+// slurmUp reports whether a Slurm controller answers on this machine with a
+// node that can run jobs.
 func slurmUp() bool {
 	if _, err := exec.LookPath("sbatch"); err != nil {
 		return false
 	}
 	out, err := exec.Command("sinfo", "-h", "-o", "%T").Output()
-	return err == nil && strings.TrimSpace(string(out)) != ""
+	if err != nil {
+		return false
+	}
+	for _, state := range strings.Fields(string(out)) {
+		if strings.HasPrefix(state, "idle") || strings.HasPrefix(state, "mix") || strings.HasPrefix(state, "alloc") {
+			return true
+		}
+	}
+	return false
 }
 
 const slurmSweep = "../../sweep/testdata/small.yaml"
