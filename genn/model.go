@@ -342,3 +342,46 @@ func CreateCustomNeuronClass(name string, c NeuronClass) *modelspec.NeuronModel 
 		SupportCode: c.SupportCode, ExtraGlobalParams: c.ExtraGlobalParams, AdditionalInputVars: c.AdditionalInputVars,
 		AutoRefractoryRequired: !c.NoAutoRefractory}
 }
+
+// NeuronPopulation returns the population called name, or nil.
+func (m *Model) NeuronPopulation(name string) *NeuronGroup {
+	for _, p := range m.pops {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// SynapsePopulation returns the synapse group called name, or nil.
+func (m *Model) SynapsePopulation(name string) *SynapseGroup {
+	for _, s := range m.syns {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// CurrentSourceNamed returns the current source called name, or nil.
+func (m *Model) CurrentSourceNamed(name string) *CurrentSource {
+	for _, c := range m.css {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// SetParam sets (or replaces) a parameter of the neuron model before Build.
+func (p *NeuronGroup) SetParam(name string, v float64) {
+	if !p.m.modifiable("populations." + p.Name + ".params." + name) {
+		return
+	}
+	ps := make(map[string]float64, len(p.params)+1)
+	for k, x := range p.params {
+		ps[k] = x
+	}
+	ps[name] = v
+	p.params = ps
+}
