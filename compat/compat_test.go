@@ -84,6 +84,45 @@ func spikeFields() []fieldX {
 	}
 }
 
+// The state schema (README "Output files"): time has a unit, values do not (it depends on the
+// model variable).
+func stateFields() []fieldX {
+	return []fieldX{
+		{Name: "variant_id", Type: "Uint64", Metadata: map[string]string{}},
+		{Name: "population", Type: "Dictionary<Int32, Utf8>", Metadata: map[string]string{}},
+		{Name: "var", Type: "Dictionary<Int32, Utf8>", Metadata: map[string]string{}},
+		{Name: "neuron", Type: "Uint32", Metadata: map[string]string{}},
+		{Name: "time", Type: "Float64", Metadata: map[string]string{"unit": "ms"}},
+		{Name: "value", Type: "Float64", Metadata: map[string]string{}},
+	}
+}
+
+// stateExpectation describes a state file from the samples gennctl meant to write.
+func stateExpectation(path string, s results.State, owners, vars []string, meta map[string]string, comp results.Compression) fileX {
+	fx := fileX{Path: path, Rows: int64(s.Len()), Compression: string(comp), Metadata: meta, Fields: stateFields(),
+		Dictionaries: map[string][]string{"population": owners, "var": vars},
+		Counts:       map[string]map[string]int{"population": {}, "var": {}},
+		Sums:         map[string]string{}}
+	var nsum uint64
+	for i := range s.Variant {
+		fx.Counts["population"][s.Population[i]]++
+		fx.Counts["var"][s.Var[i]]++
+		nsum += uint64(s.Neuron[i])
+	}
+	fx.Sums["neuron"] = strconv.FormatUint(nsum, 10)
+	for _, i := range sampleRows(s.Len(), 25) {
+		fx.Samples = append(fx.Samples, sampleX{Row: i, Values: map[string]any{
+			"variant_id": strconv.FormatUint(s.Variant[i], 10),
+			"population": s.Population[i],
+			"var":        s.Var[i],
+			"neuron":     strconv.FormatUint(uint64(s.Neuron[i]), 10),
+			"time":       s.Time[i],
+			"value":      s.Value[i],
+		}})
+	}
+	return fx
+}
+
 // sampleRows picks about k row indices spread over n rows, always the first and the last.
 func sampleRows(n, k int) []int {
 	if n == 0 {
@@ -232,6 +271,38 @@ func syntheticFiles(t *testing.T, dir string) []fileX {
 		out = append(out, fx)
 	}
 
+	// State files: three record batches, values that need all 64 bits, an unused category.
+	owners, vars := []string{"E", "EE", "drive"}, []string{"V", "inSyn", "unused"}
+	var st results.State
+	var ownIdx, varIdx []uint32
+	for i := 0; i < n; i++ {
+		st.Variant = append(st.Variant, []uint64{1<<63 + 5, 1<<53 + 1}[i%2])
+		ownIdx = append(ownIdx, uint32(i%3/2)) // E, E, EE
+		varIdx = append(varIdx, uint32(i%3/2))
+		st.Population = append(st.Population, owners[i%3/2])
+		st.Var = append(st.Var, vars[i%3/2])
+		st.Neuron = append(st.Neuron, uint32(i*104729)%4_000_000_000)
+		st.Time = append(st.Time, float64(i/50)*0.1)
+		st.Value = append(st.Value, -65+float64(i)/3+1e-13*float64(i%7))
+	}
+	smeta := map[string]string{results.MetaDT: "0.1", results.MetaTimeUnit: "ms", results.MetaRecorded: `[{"population":"E","var":"V"}]`}
+	for _, c := range []results.Compression{results.CompressNone, results.CompressLZ4, results.CompressZstd} {
+		path := filepath.Join(dir, "synthetic-state-"+string(c)+".arrow")
+		w, err := results.NewStateWriter(path, owners, vars, smeta, results.WithCompression(c))
+		require.NoError(t, err)
+		for start := 0; start < n; start += 9001 {
+			end := min(start+9001, n)
+			require.NoError(t, w.Write(st.Variant[start:end], ownIdx[start:end], varIdx[start:end], st.Neuron[start:end],
+				st.Time[start:end], st.Value[start:end]))
+		}
+		_, err = w.Close()
+		require.NoError(t, err)
+		fx := stateExpectation(path, st, owners, vars, smeta, c)
+		fx.MultipleOf = map[string]float64{"time": 0.1}
+		fx.Below = map[string]float64{"neuron": 4e9}
+		out = append(out, fx)
+	}
+
 	path := filepath.Join(dir, "synthetic-spikes-empty.arrow")
 	w, err := results.NewSpikeWriter(path, []string{"E", "I"}, nil)
 	require.NoError(t, err)
@@ -342,6 +413,45 @@ func sweepFiles(t *testing.T) (string, []fileX) {
 		total += int64(s.Len())
 	}
 	require.Greater(t, total, int64(100), "the tiny network must spike for the comparison to mean anything")
+
+	// One state file per variant (testdata/tiny.yaml records E.V and EE.inSyn). Row counts per
+	// population and var come from the config, not from what the Go reader sees.
+	for _, v := range plan.Variants {
+		path := filepath.Join(sum.Dir, results.StateFile(v.ID()))
+		st, meta, err := results.ReadState(path)
+		require.NoError(t, err)
+		assert.NotEmpty(t, meta[results.MetaRecorded])
+		assert.Equal(t, strconv.FormatUint(v.ID(), 10), meta[results.MetaVariantID])
+		owners, vars := []string{}, []string{}
+		seenO, seenV := map[string]bool{}, map[string]bool{}
+		perOwner, perVar := map[string]int{}, map[string]int{}
+		steps := int(v.Net.Sim.Steps())
+		for _, r := range v.Net.RecordedVars() {
+			if !seenO[r.Owner] {
+				seenO[r.Owner] = true
+				owners = append(owners, r.Owner)
+			}
+			if !seenV[r.Var] {
+				seenV[r.Var] = true
+				vars = append(vars, r.Var)
+			}
+			n := r.Size
+			if r.Neurons != nil {
+				n = len(r.Neurons)
+			}
+			rows := (steps/int(r.EverySteps) + 1) * n
+			perOwner[r.Owner] += rows
+			perVar[r.Var] += rows
+		}
+		require.NotEmpty(t, owners, "tiny.yaml records state")
+		fx := stateExpectation(path, st, owners, vars, meta, "")
+		fx.Counts = map[string]map[string]int{"population": perOwner, "var": perVar}
+		fx.Rows = sweep.StateRows(v.Net)
+		fx.Constant = map[string]string{"variant_id": strconv.FormatUint(v.ID(), 10)}
+		fx.MultipleOf = map[string]float64{"time": 0.1}
+		fx.Below = map[string]float64{"time": 100.05, "neuron": 80}
+		out = append(out, fx)
+	}
 
 	// Every Arrow file of the sweep is covered; files of kinds added later get a generic
 	// expectation from the Go reader so the JavaScript reader still checks them.
@@ -505,4 +615,47 @@ func TestJavaScriptCheckerDetectsMismatches(t *testing.T) {
 	out, err := runCheck(t, node, []fileX{base})
 	require.NoError(t, err, out)
 	assert.Regexp(t, summaryRE, out)
+}
+
+// TestJavaScriptCheckerDetectsStateMismatches: the state-specific parts of an expectation (the
+// var dictionary, the value column, per-var counts) are really compared.
+func TestJavaScriptCheckerDetectsStateMismatches(t *testing.T) {
+	node := requireNode(t)
+	files := syntheticFiles(t, t.TempDir())
+	var base fileX
+	for _, f := range files {
+		if strings.Contains(f.Path, "synthetic-state-zstd") {
+			base = f
+		}
+	}
+	require.NotEmpty(t, base.Path)
+	cases := map[string]func(f *fileX){
+		"var: batch 0 dictionary": func(f *fileX) { f.Dictionaries["var"] = []string{"V", "inSyn"} },
+		"value":                   func(f *fileX) { f.Samples[1].Values["value"] = f.Samples[1].Values["value"].(float64) + 1e-12 },
+		"var: value counts":       func(f *fileX) { f.Counts["var"]["V"]++ },
+		"field value: metadata":   func(f *fileX) { f.Fields[5].Metadata = map[string]string{"unit": "mV"} },
+		"field var: type":         func(f *fileX) { f.Fields[2].Type = "Utf8" },
+	}
+	for want, mutate := range cases {
+		f := base
+		f.Fields = append([]fieldX(nil), base.Fields...)
+		f.Samples = append([]sampleX(nil), base.Samples...)
+		v := map[string]any{}
+		for k, x := range base.Samples[1].Values {
+			v[k] = x
+		}
+		f.Samples[1].Values = v
+		f.Dictionaries = map[string][]string{"population": base.Dictionaries["population"], "var": base.Dictionaries["var"]}
+		f.Counts = map[string]map[string]int{"population": base.Counts["population"], "var": {}}
+		for k, x := range base.Counts["var"] {
+			f.Counts["var"][k] = x
+		}
+		mutate(&f)
+		out, err := runCheck(t, node, []fileX{f})
+		var exit *exec.ExitError
+		require.True(t, errors.As(err, &exit), "%s: check.mjs accepted a wrong expectation: %v\n%s", want, err, out)
+		assert.Contains(t, out, want, "check.mjs names the mismatch")
+	}
+	out, err := runCheck(t, node, []fileX{base})
+	require.NoError(t, err, out)
 }

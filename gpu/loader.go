@@ -348,14 +348,36 @@ func (m *Module) VarIndex(owner, name string) int {
 	return -1
 }
 
+// VarIndexOfKind finds a variable by owner, kind (codegen.VarDesc.Kind) and
+// name; -1 if there is none. A synapse group's postsynaptic, pre and post
+// variables may share a name; the kind tells them apart.
+func (m *Module) VarIndexOfKind(owner, kind, name string) int {
+	for i, v := range m.desc.Vars {
+		if v.Owner == owner && v.Kind == kind && v.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // GetVar copies variable varIndex (index into Description.Vars) of one
 // variant, converted to float64; Description.Vars[varIndex].Count values.
 func (in *Instance) GetVar(varIndex, variant int) ([]float64, error) {
+	return in.GetVarInto(varIndex, variant, nil)
+}
+
+// GetVarInto is GetVar reusing dst's storage when it is large enough; it
+// returns the values (Description.Vars[varIndex].Count of them).
+func (in *Instance) GetVarInto(varIndex, variant int, dst []float64) ([]float64, error) {
 	count, err := in.checkVar(varIndex, variant)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]float64, count)
+	out := dst[:0]
+	if cap(out) < count {
+		out = make([]float64, count)
+	}
+	out = out[:count]
 	if count == 0 {
 		return out, nil
 	}

@@ -55,7 +55,8 @@ import (
 )
 
 // ProtocolVersion changes whenever Job or Message change meaning.
-const ProtocolVersion = 2
+// 3: Job.Record and StateChunk messages (sampled state).
+const ProtocolVersion = 3
 
 // protocolMagic starts a worker's output, before the gob stream, so that a
 // program that is not a worker is recognised before its output is decoded.
@@ -72,7 +73,41 @@ type Job struct {
 	// NoFiniteCheck turns off the check for NaN and infinite state values
 	// that otherwise runs after every drain (see NonFinite).
 	NoFiniteCheck bool
+	// Record lists the variables to sample; the worker sends a StateChunk
+	// per sample and spec.
+	Record []RecordSpec
 }
+
+// RecordSpec asks for samples of one variable of every variant of a batch:
+// the state after init (time step 0) and after every EverySteps steps
+// (time step k*EverySteps, up to Job.Steps), read with gn_get_var.
+//
+// The variable is named by its Description.Vars entry (Owner, Kind, Name)
+// rather than by index: the orchestrator never loads a module, and the
+// order of Description.Vars is the code generator's business. The worker
+// resolves the name with the module's description; an unknown variable
+// fails the job.
+type RecordSpec struct {
+	Owner, Kind, Name string
+	EverySteps        uint32   // > 0
+	Elements          []uint32 // element indices, in the order wanted; nil: all
+}
+
+// StateChunk holds samples of one RecordSpec (Spec, index into Job.Record)
+// taken at time step Step, for the variants of the batch in order: row i
+// is element Element[i] of variant Variant[i] (index in the batch), whose
+// value was Value[i]. A sample with more than maxChunkSpikes values is
+// split over several chunks with the same Spec and Step.
+type StateChunk struct {
+	Spec    int
+	Step    uint32
+	Variant []uint32
+	Element []uint32
+	Value   []float64
+}
+
+// Len is the number of values in the chunk.
+func (c StateChunk) Len() int { return len(c.Value) }
 
 // DefaultDrainEvery is used when Job.DrainEvery is 0.
 const DefaultDrainEvery = 1000
@@ -90,6 +125,7 @@ func (c SpikeChunk) Len() int { return len(c.Pop) }
 type Done struct {
 	Steps    uint64        // time steps simulated
 	Spikes   uint64        // spikes sent
+	Samples  uint64        // state values sent (StateChunk rows)
 	Wall     time.Duration // whole job, load to last drain
 	InitWall time.Duration // load + gn_create + gn_init
 	// NonFinite lists the variants of the batch whose state became NaN or
@@ -134,11 +170,12 @@ type Hello struct {
 }
 
 // Message is the envelope of everything a worker writes; exactly one field
-// is set. JobID names the job a Chunk, Done or Failed belongs to.
+// is set. JobID names the job a Chunk, State, Done or Failed belongs to.
 type Message struct {
 	JobID  string
 	Hello  *Hello
 	Chunk  *SpikeChunk
+	State  *StateChunk
 	Done   *Done
 	Failed *Failed
 }
@@ -181,9 +218,17 @@ func ServeWorker(in io.Reader, out io.Writer) error {
 	bw := bufio.NewWriterSize(out, 1<<20)
 	bw.WriteString(protocolMagic)
 	enc := gob.NewEncoder(bw)
-	send := func(m Message) error {
+	// queue encodes a message into the buffer (written when it fills);
+	// send also flushes it.
+	queue := func(m Message) error {
 		if err := enc.Encode(&m); err != nil {
 			return fmt.Errorf("gpu: worker: writing: %w", err)
+		}
+		return nil
+	}
+	send := func(m Message) error {
+		if err := queue(m); err != nil {
+			return err
 		}
 		if err := bw.Flush(); err != nil {
 			return fmt.Errorf("gpu: worker: writing: %w", err)
@@ -204,8 +249,11 @@ func ServeWorker(in io.Reader, out io.Writer) error {
 			}
 			return fmt.Errorf("gpu: worker: reading job: %w", err)
 		}
-		done, err := runJob(job, modules, &buf, func(c SpikeChunk) error {
-			return send(Message{JobID: job.ID, Chunk: &c})
+		done, err := runJob(job, modules, &buf, emitter{
+			spikes: func(c SpikeChunk) error { return send(Message{JobID: job.ID, Chunk: &c}) },
+			// Samples can be small and frequent (every time step): they
+			// go out when the buffer fills or with the next spikes.
+			state: func(c StateChunk) error { return queue(Message{JobID: job.ID, State: &c}) },
 		})
 		C.gn_flush_stdio()
 		var m Message
@@ -286,7 +334,107 @@ func peakRSS() int64 {
 	return 0
 }
 
-func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, emit func(SpikeChunk) error) (Done, error) {
+// emitter receives what a job produces.
+type emitter struct {
+	spikes func(SpikeChunk) error
+	state  func(StateChunk) error
+}
+
+// recorder samples the variables of Job.Record.
+type recorder struct {
+	specs []RecordSpec
+	vars  []int    // index into Description.Vars per spec
+	next  []uint64 // next time step to sample per spec
+	buf   []float64
+}
+
+func newRecorder(m *Module, specs []RecordSpec) (*recorder, error) {
+	r := &recorder{specs: specs, vars: make([]int, len(specs)), next: make([]uint64, len(specs))}
+	for i, s := range specs {
+		vi := m.VarIndexOfKind(s.Owner, s.Kind, s.Name)
+		if vi < 0 {
+			return nil, fmt.Errorf("gpu: record: module %s has no %s variable %s.%s", m.path, s.Kind, s.Owner, s.Name)
+		}
+		if s.EverySteps == 0 {
+			return nil, fmt.Errorf("gpu: record: %s.%s: EverySteps must be positive", s.Owner, s.Name)
+		}
+		count := m.desc.Vars[vi].Count
+		for _, e := range s.Elements {
+			if int(e) >= count {
+				return nil, fmt.Errorf("gpu: record: %s.%s: element %d out of range (%d elements)", s.Owner, s.Name, e, count)
+			}
+		}
+		r.vars[i] = vi
+	}
+	return r, nil
+}
+
+// nextStep is the earliest time step at which a spec wants a sample
+// (math.MaxUint64 when nothing is recorded).
+func (r *recorder) nextStep() uint64 {
+	n := uint64(math.MaxUint64)
+	for _, x := range r.next {
+		n = min(n, x)
+	}
+	return n
+}
+
+// sample sends the samples due at the instance's current time step.
+func (r *recorder) sample(inst *Instance, emit func(StateChunk) error, sent *uint64) error {
+	step := inst.Timestep()
+	for i, s := range r.specs {
+		if r.next[i] != step {
+			continue
+		}
+		r.next[i] = step + uint64(s.EverySteps)
+		var c StateChunk
+		flush := func() error {
+			if c.Len() == 0 {
+				return nil
+			}
+			*sent += uint64(c.Len())
+			if err := emit(c); err != nil {
+				return &writeError{err}
+			}
+			c = StateChunk{}
+			return nil
+		}
+		for k := 0; k < inst.Batch(); k++ {
+			vals, err := inst.GetVarInto(r.vars[i], k, r.buf)
+			if err != nil {
+				return err
+			}
+			r.buf = vals
+			if c.Len() == 0 {
+				c = StateChunk{Spec: i, Step: uint32(step)}
+			}
+			if s.Elements == nil {
+				for e, x := range vals {
+					c.Variant = append(c.Variant, uint32(k))
+					c.Element = append(c.Element, uint32(e))
+					c.Value = append(c.Value, x)
+				}
+			} else {
+				for _, e := range s.Elements {
+					c.Variant = append(c.Variant, uint32(k))
+					c.Element = append(c.Element, e)
+					c.Value = append(c.Value, vals[e])
+				}
+			}
+			if c.Len() >= maxChunkSpikes {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, out emitter) (Done, error) {
 	start := time.Now()
 	resetPeakRSS()
 	m := modules[job.ModulePath]
@@ -296,6 +444,10 @@ func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, emit func(Spi
 			return Done{}, err
 		}
 		modules[job.ModulePath] = m
+	}
+	rec, err := newRecorder(m, job.Record)
+	if err != nil {
+		return Done{}, err
 	}
 	inst, err := m.Create(len(job.Seeds), job.Seeds, job.Runtime)
 	if err != nil {
@@ -318,7 +470,7 @@ func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, emit func(Spi
 		for lo := 0; lo < buf.Len(); lo += maxChunkSpikes {
 			hi := min(lo+maxChunkSpikes, buf.Len())
 			c := SpikeChunk{Pop: buf.Pop[lo:hi], Variant: buf.Variant[lo:hi], Neuron: buf.Neuron[lo:hi], Step: buf.Step[lo:hi]}
-			if err := emit(c); err != nil {
+			if err := out.spikes(c); err != nil {
 				return &writeError{err}
 			}
 			done.Spikes += uint64(hi - lo)
@@ -335,6 +487,15 @@ func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, emit func(Spi
 		lastGood = inst.Timestep()
 		return err
 	}
+	sample := func() error {
+		if rec.nextStep() != done.Steps {
+			return nil
+		}
+		return rec.sample(inst, out.state, &done.Samples)
+	}
+	if err := sample(); err != nil { // the initial state, time 0
+		return Done{}, err
+	}
 	if err := drain(); err != nil { // spikes recorded by init, if any
 		return Done{}, err
 	}
@@ -342,11 +503,20 @@ func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, emit func(Spi
 		return Done{}, err
 	}
 	for done.Steps < job.Steps {
-		n := min(every, job.Steps-done.Steps)
-		if err := inst.Step(uint32(n)); err != nil {
+		// Step to the next drain boundary (a multiple of DrainEvery, or
+		// the end) or the next sample, whichever comes first.
+		nextDrain := min((done.Steps/every+1)*every, job.Steps)
+		target := min(nextDrain, rec.nextStep())
+		if err := inst.Step(uint32(target - done.Steps)); err != nil {
 			return Done{}, fmt.Errorf("%w (at time step %d)", err, inst.Timestep())
 		}
-		done.Steps += n
+		done.Steps = target
+		if err := sample(); err != nil {
+			return Done{}, err
+		}
+		if target != nextDrain {
+			continue
+		}
 		if err := drain(); err != nil {
 			return Done{}, err
 		}
@@ -543,6 +713,20 @@ func (w *Worker) Stderr() string { return w.stderr.String() }
 // the worker is killed (its output cannot be resynchronised) and Run returns
 // that error.
 func (w *Worker) Run(job Job, onChunk func(SpikeChunk) error) (Done, error) {
+	return w.RunJob(job, Handlers{Spikes: onChunk})
+}
+
+// Handlers receive what a job sends, in order; either may be nil (the
+// messages are then dropped). An error from a handler kills the worker,
+// as in Run.
+type Handlers struct {
+	Spikes func(SpikeChunk) error
+	State  func(StateChunk) error
+}
+
+// RunJob is Run with a handler per kind of message: spikes and sampled
+// state (Job.Record).
+func (w *Worker) RunJob(job Job, h Handlers) (Done, error) {
 	if w.broken != nil {
 		return Done{}, fmt.Errorf("gpu: worker %d unusable: %w", w.Pid(), w.broken)
 	}
@@ -564,15 +748,15 @@ func (w *Worker) Run(job Job, onChunk func(SpikeChunk) error) (Done, error) {
 		if m.JobID != job.ID {
 			return Done{}, w.fail(w.died(job.ID, fmt.Errorf("protocol error: message for job %q", m.JobID)))
 		}
+		var herr error
 		switch {
 		case m.Chunk != nil:
-			if onChunk == nil {
-				continue
+			if h.Spikes != nil {
+				herr = h.Spikes(*m.Chunk)
 			}
-			if err := onChunk(*m.Chunk); err != nil {
-				w.Kill()
-				w.broken = fmt.Errorf("killed after chunk callback error: %w", err)
-				return Done{}, err
+		case m.State != nil:
+			if h.State != nil {
+				herr = h.State(*m.State)
 			}
 		case m.Done != nil:
 			return *m.Done, nil
@@ -580,6 +764,11 @@ func (w *Worker) Run(job Job, onChunk func(SpikeChunk) error) (Done, error) {
 			return Done{}, &JobFailedError{JobID: job.ID, Msg: m.Failed.Msg}
 		default:
 			return Done{}, w.fail(w.died(job.ID, errors.New("protocol error: empty message")))
+		}
+		if herr != nil {
+			w.Kill()
+			w.broken = fmt.Errorf("killed after chunk callback error: %w", herr)
+			return Done{}, herr
 		}
 	}
 }

@@ -238,11 +238,13 @@ func (d *decoder) population(e entry, lk *lookup, dt float64) *Population {
 			d.errorf(mn, path+".model", "unknown neuron model %q (have %s)", name, names(lk.custom.Neurons, lk.builtin.Neurons))
 		}
 	}
+	var recVars entry
 	if r, ok := f["record"]; ok {
-		rf := d.fields(r.Value, path+".record", "spikes")
+		rf := d.fields(r.Value, path+".record", "spikes", "vars")
 		if s, ok := rf["spikes"]; ok {
 			p.RecordSpikes, _ = d.boolean(s.Value, path+".record.spikes")
 		}
+		recVars = rf["vars"]
 	}
 	if p.Model == nil {
 		return p // reported; keep the name so synapses naming it get no "unknown population"
@@ -252,6 +254,9 @@ func (d *decoder) population(e entry, lk *lookup, dt float64) *Population {
 	p.Derived = d.derived(m.DerivedParams, p.Params, dt, path, f["params"].Value)
 	p.Vars = d.vars(f["vars"], e.Value, path+".vars", "model "+m.Name, m.Vars, p.Size, lk)
 	p.EGPs = d.egpValues(f["extra_global_params"], path+".extra_global_params", "model "+m.Name, m.ExtraGlobalParams)
+	if recVars.Value != nil {
+		p.RecordVars = d.recordVars(recVars.Value, path+".record.vars", "population "+p.Name+" (model "+m.Name+")", recordablePopulation(p), nil)
+	}
 	return p
 }
 
@@ -448,7 +453,7 @@ func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup 
 		return nil
 	}
 	f := d.fields(e.Value, path, "source", "target", "matrix", "delay_steps", "back_prop_delay_steps", "max_dendritic_delay_steps",
-		"weights", "connectivity", "weight_update", "postsynaptic")
+		"weights", "connectivity", "weight_update", "postsynaptic", "record")
 	s := &SynapseGroup{Name: e.Key, Pos: d.pos(e.KeyN)}
 	endpoint := func(key string) *Population {
 		fe, ok := f[key]
@@ -543,6 +548,14 @@ func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup 
 	if s.Source == nil || s.Target == nil || s.WeightUpdate.Model == nil || s.Postsynaptic.Model == nil {
 		return nil
 	}
+	if r, ok := f["record"]; ok {
+		rf := d.fields(r.Value, path+".record", "vars")
+		if rv, ok := rf["vars"]; ok {
+			have, perSyn := recordableSynapses(s)
+			owner := "synapse group " + s.Name + " (postsynaptic model " + s.Postsynaptic.Model.Name + ", weight update model " + s.WeightUpdate.Model.Name + ")"
+			s.RecordVars = d.recordVars(rv.Value, path+".record.vars", owner, have, perSyn)
+		}
+	}
 	return s
 }
 
@@ -616,7 +629,7 @@ func (d *decoder) currentSource(e entry, lk *lookup, net *Network) *CurrentSourc
 		d.errorf(e.KeyN, path, "current source name must be a C identifier, got %q", e.Key)
 		return nil
 	}
-	f := d.fields(e.Value, path, "model", "target", "params", "vars", "extra_global_params")
+	f := d.fields(e.Value, path, "model", "target", "params", "vars", "extra_global_params", "record")
 	cs := &CurrentSource{Name: e.Key, Pos: d.pos(e.KeyN)}
 	if t, ok := f["target"]; ok {
 		if name, ok := d.str(t.Value, path+".target"); ok {
@@ -648,6 +661,12 @@ func (d *decoder) currentSource(e entry, lk *lookup, net *Network) *CurrentSourc
 	cs.EGPs = d.egpValues(f["extra_global_params"], path+".extra_global_params", owner, cs.Model.ExtraGlobalParams)
 	if cs.Target == nil {
 		return nil
+	}
+	if r, ok := f["record"]; ok {
+		rf := d.fields(r.Value, path+".record", "vars")
+		if rv, ok := rf["vars"]; ok {
+			cs.RecordVars = d.recordVars(rv.Value, path+".record.vars", "current source "+cs.Name+" (model "+cs.Model.Name+")", recordableCurrentSource(cs), nil)
+		}
 	}
 	return cs
 }

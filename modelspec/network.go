@@ -45,7 +45,66 @@ type Population struct {
 	Vars         map[string]*VarInit
 	EGPs         map[string][]float64
 	RecordSpikes bool
-	Pos          Pos
+	// RecordVars lists the variables sampled into the state files
+	// (record: {vars: ...}), in document order.
+	RecordVars []RecordVar
+	Pos        Pos
+}
+
+// Kinds of recordable variables; they equal codegen.VarDesc.Kind of the
+// module's variables.
+const (
+	VarKindNeuron        = "neuron"         // a neuron model variable
+	VarKindPostsynaptic  = "postsynaptic"   // inSyn or a postsynaptic model variable
+	VarKindPre           = "pre"            // a weight-update presynaptic variable
+	VarKindPost          = "post"           // a weight-update postsynaptic variable
+	VarKindCurrentSource = "current_source" // a current-source model variable
+)
+
+// RecordVar asks for samples of one variable of a population, synapse group
+// or current source: the values of the chosen elements (neurons of the
+// population Of) at times 0, Every, 2*Every, ... up to the duration.
+//
+// Recording does not change the generated code (the worker samples through
+// the module's gn_get_var), so it is not part of StructureDigest.
+type RecordVar struct {
+	Var        string
+	Kind       string   // VarKind*
+	Of         string   // the population whose neurons are the elements
+	Size       int      // its size
+	Every      float64  // sampling interval, ms (a multiple of dt)
+	EverySteps uint32   // Every / dt
+	Neurons    []uint32 // element indices in the order given; nil: all
+	Pos        Pos
+	Path       string // config path of the entry, e.g. populations.E.record.vars.V
+}
+
+// RecordedVar is a RecordVar with its owner's name.
+type RecordedVar struct {
+	Owner string // population, synapse group or current source
+	RecordVar
+}
+
+// RecordedVars lists every recorded variable of the network: populations,
+// then synapse groups, then current sources, each in document order.
+func (n *Network) RecordedVars() []RecordedVar {
+	var out []RecordedVar
+	for _, p := range n.Populations {
+		for _, r := range p.RecordVars {
+			out = append(out, RecordedVar{p.Name, r})
+		}
+	}
+	for _, s := range n.Synapses {
+		for _, r := range s.RecordVars {
+			out = append(out, RecordedVar{s.Name, r})
+		}
+	}
+	for _, c := range n.CurrentSources {
+		for _, r := range c.RecordVars {
+			out = append(out, RecordedVar{c.Name, r})
+		}
+	}
+	return out
 }
 
 // Matrix kinds of a synapse group.
@@ -112,7 +171,10 @@ type SynapseGroup struct {
 	Connectivity *ConnectivityInit // nil: dense all-to-all
 	WeightUpdate WeightUpdate
 	Postsynaptic PostsynapticInit
-	Pos          Pos
+	// RecordVars: sampled postsynaptic (inSyn, model vars) and weight-update
+	// pre/post variables. Per-synapse variables are not recordable.
+	RecordVars []RecordVar
+	Pos        Pos
 }
 
 // CurrentSource injects current into a population.
@@ -124,7 +186,10 @@ type CurrentSource struct {
 	Derived Params
 	Vars    map[string]*VarInit
 	EGPs    map[string][]float64
-	Pos     Pos
+	// RecordVars: sampled variables of the current source (one element per
+	// target neuron).
+	RecordVars []RecordVar
+	Pos        Pos
 }
 
 // Simulation holds the run settings.

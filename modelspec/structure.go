@@ -71,7 +71,13 @@ func (n *Network) Values() []Value {
 // StructureDigest is a hex digest of everything in the network that changes
 // generated code other than the numbers listed by Values: model definitions,
 // sizes, matrix kinds, delays, initialisation kinds, per-element arrays,
-// extra global parameter data, recording, dt and precision.
+// extra global parameter data, spike recording, dt and precision.
+//
+// Recorded state variables (RecordVars) are deliberately left out: the
+// worker samples them through the module's gn_get_var between steps, so
+// they do not change the generated code, and variants that record
+// different variables share one module (package sweep runs them in
+// separate batches).
 func (n *Network) StructureDigest() string {
 	type varShape struct {
 		Name    string

@@ -16,6 +16,7 @@ import (
 // the orchestrator.
 const (
 	SpikesDir    = "spikes"
+	StateDir     = "state"
 	VariantsFile = "variants.arrow"
 )
 
@@ -24,11 +25,17 @@ func SpikeFile(id uint64) string {
 	return filepath.Join(SpikesDir, "variant-"+strconv.FormatUint(id, 10)+".arrow")
 }
 
+// StateFile is the state file (sampled variables) of a variant, relative to the sweep
+// directory. Only variants of networks that record variables have one.
+func StateFile(id uint64) string {
+	return filepath.Join(StateDir, "variant-"+strconv.FormatUint(id, 10)+".arrow")
+}
+
 // Schema-metadata keys of the files of a sweep. Values are strings, as Arrow requires; numbers
 // are written with strconv.FormatFloat(x, 'g', -1, 64).
 const (
-	MetaVariantID      = "variant_id"      // spike files: the variant of every row
-	MetaSeed           = "seed"            // spike files: the variant's seed
+	MetaVariantID      = "variant_id"      // spike and state files: the variant of every row
+	MetaSeed           = "seed"            // spike and state files: the variant's seed
 	MetaDT             = "dt"              // simulation time step, in MetaTimeUnit
 	MetaDuration       = "duration"        // simulated time, in MetaTimeUnit
 	MetaTimeUnit       = "time_unit"       // "ms"
@@ -113,4 +120,15 @@ func SpikePopulations(path string) ([]string, error) {
 		return out, nil
 	}
 	return stringValues(col.(*array.Dictionary).Dictionary())
+}
+
+// FileMetadata reads the schema metadata of an Arrow IPC file without reading its rows.
+func FileMetadata(path string) (map[string]string, error) {
+	f, r, err := openReader(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	defer r.Close()
+	return metadataMap(r.Schema().Metadata()), nil
 }

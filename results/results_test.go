@@ -182,7 +182,7 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 	w, err := NewSpikeWriter(path, []string{"E"}, nil)
 	require.NoError(t, err)
 	// Simulate an I/O failure: close the underlying temporary file behind the writer's back.
-	require.NoError(t, w.af.f.Close())
+	require.NoError(t, w.s.af.f.Close())
 	n := BatchRows * 20 // more than the 1 MiB write buffer, so the failure surfaces in Write
 	err = w.Write(make([]uint64, n), make([]uint32, n), make([]uint32, n), make([]float64, n))
 	require.Error(t, err)

@@ -54,22 +54,7 @@ func SpikeSchema(meta map[string]string) *arrow.Schema {
 //
 // A SpikeWriter is not safe for concurrent use. Either Close or Abort must be called.
 type SpikeWriter struct {
-	af     *atomicFile
-	w      *ipc.FileWriter
-	schema *arrow.Schema
-	dict   arrow.Array // the population names, shared by every batch
-	npop   int
-
-	variant *array.Uint64Builder
-	pop     *array.Int32Builder
-	neuron  *array.Uint32Builder
-	time    *array.Float64Builder
-
-	buffered int   // rows in the builders
-	rows     int64 // rows written or buffered in total
-	batches  int   // record batches written
-	err      error // first I/O error; the file is unusable after it
-	closed   bool
+	s *streamWriter
 }
 
 // NewSpikeWriter creates the temporary file for path and prepares the schema. populations
@@ -77,153 +62,57 @@ type SpikeWriter struct {
 // metadata (callers put dt, duration, gennctl version, config digest, structure key there;
 // see the Meta* constants). opts may select compression (WithCompression).
 func NewSpikeWriter(path string, populations []string, meta map[string]string, opts ...Option) (*SpikeWriter, error) {
-	o, err := collectOptions(opts)
+	s, err := newStreamWriter("SpikeWriter", path, SpikeSchema(meta), map[int][]string{1: populations}, opts)
 	if err != nil {
 		return nil, err
 	}
-	seen := make(map[string]bool, len(populations))
-	for _, p := range populations {
-		if seen[p] {
-			return nil, fmt.Errorf("results: duplicate population %q", p)
-		}
-		seen[p] = true
-	}
-	mem := memory.DefaultAllocator
-	sb := array.NewStringBuilder(mem)
-	sb.AppendValues(populations, nil)
-	dict := sb.NewArray()
-	sb.Release()
-
-	af, err := createAtomic(path)
-	if err != nil {
-		dict.Release()
-		return nil, err
-	}
-	schema := SpikeSchema(meta)
-	w, err := ipc.NewFileWriter(af, append([]ipc.Option{ipc.WithSchema(schema), ipc.WithAllocator(mem)}, o.ipcOptions()...)...)
-	if err != nil {
-		af.abort()
-		dict.Release()
-		return nil, fmt.Errorf("results: %s: %w", path, err)
-	}
-	return &SpikeWriter{
-		af:      af,
-		w:       w,
-		schema:  schema,
-		dict:    dict,
-		npop:    len(populations),
-		variant: array.NewUint64Builder(mem),
-		pop:     array.NewInt32Builder(mem),
-		neuron:  array.NewUint32Builder(mem),
-		time:    array.NewFloat64Builder(mem),
-	}, nil
+	return &SpikeWriter{s: s}, nil
 }
 
 // Write appends spikes: row i is (variant[i], populations[pop[i]], neuron[i], time[i]).
 // The slices must have equal length. Invalid arguments are rejected before anything is
 // buffered, so such an error leaves the writer usable; an I/O error is kept and returned
 // again by every later call, and Close then removes the temporary file.
-func (s *SpikeWriter) Write(variant []uint64, pop []uint32, neuron []uint32, time []float64) error {
-	if s.closed {
-		return errors.New("results: write to closed SpikeWriter")
-	}
-	if s.err != nil {
-		return s.err
+func (w *SpikeWriter) Write(variant []uint64, pop []uint32, neuron []uint32, time []float64) error {
+	s := w.s
+	if err := s.usable(); err != nil {
+		return err
 	}
 	n := len(variant)
 	if len(pop) != n || len(neuron) != n || len(time) != n {
 		return fmt.Errorf("results: spike columns differ in length (%d, %d, %d, %d)", n, len(pop), len(neuron), len(time))
 	}
+	npop := s.dictLen(1)
 	for i, p := range pop {
-		if int(p) >= s.npop {
-			return fmt.Errorf("results: spike row %d: population index %d out of range (%d populations)", i, p, s.npop)
+		if int(p) >= npop {
+			return fmt.Errorf("results: spike row %d: population index %d out of range (%d populations)", i, p, npop)
 		}
 	}
-	for start := 0; start < n; {
-		end := start + (BatchRows - s.buffered)
-		if end > n {
-			end = n
-		}
-		s.variant.AppendValues(variant[start:end], nil)
-		for _, p := range pop[start:end] {
-			s.pop.Append(int32(p))
-		}
-		s.neuron.AppendValues(neuron[start:end], nil)
-		s.time.AppendValues(time[start:end], nil)
-		s.buffered += end - start
-		s.rows += int64(end - start)
-		start = end
-		if s.buffered >= BatchRows {
-			if err := s.flush(); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	vb, pb := s.cols[0].(*array.Uint64Builder), s.cols[1].(*array.Int32Builder)
+	nb, tb := s.cols[2].(*array.Uint32Builder), s.cols[3].(*array.Float64Builder)
+	return s.appendRows(n, func(lo, hi int) {
+		vb.AppendValues(variant[lo:hi], nil)
+		appendIndices(pb, pop[lo:hi])
+		nb.AppendValues(neuron[lo:hi], nil)
+		tb.AppendValues(time[lo:hi], nil)
+	})
 }
 
-// flush writes the buffered rows as one record batch (possibly with zero rows).
-func (s *SpikeWriter) flush() error {
-	cols := []arrow.Array{s.variant.NewArray(), nil, s.neuron.NewArray(), s.time.NewArray()}
-	idx := s.pop.NewArray()
-	cols[1] = array.NewDictionaryArray(populationType, idx, s.dict)
-	idx.Release()
-	rec := array.NewRecord(s.schema, cols, int64(s.buffered))
-	for _, c := range cols {
-		c.Release()
+// appendIndices appends dictionary indices.
+func appendIndices(b *array.Int32Builder, idx []uint32) {
+	for _, p := range idx {
+		b.Append(int32(p))
 	}
-	err := s.w.Write(rec)
-	rec.Release()
-	s.buffered = 0
-	s.batches++
-	if err != nil {
-		s.err = fmt.Errorf("results: write %s: %w", s.af.final, err)
-	}
-	return s.err
 }
 
 // Close writes the buffered rows and the file footer, fsyncs and renames the file to its final
 // path. On any error the temporary file is removed and nothing appears at the final path.
-func (s *SpikeWriter) Close() (FileInfo, error) {
-	if s.closed {
-		return FileInfo{}, errors.New("results: SpikeWriter already closed")
-	}
-	defer s.release()
-	// A file without rows still gets one empty batch: that forces the population dictionary
-	// to be written, so readers see the declared categories even for a silent network.
-	if s.err == nil && (s.buffered > 0 || s.batches == 0) {
-		s.flush()
-	}
-	if s.err == nil {
-		if err := s.w.Close(); err != nil {
-			s.err = fmt.Errorf("results: write %s: %w", s.af.final, err)
-		}
-	}
-	if s.err != nil {
-		s.af.abort()
-		return FileInfo{}, s.err
-	}
-	return s.af.commit(s.rows)
-}
+// A file without rows still holds the population categories.
+func (w *SpikeWriter) Close() (FileInfo, error) { return w.s.close() }
 
 // Abort discards everything written so far and removes the temporary file. It may be called
 // after Close (then it does nothing) and more than once.
-func (s *SpikeWriter) Abort() {
-	if s.closed {
-		return
-	}
-	s.af.abort()
-	s.release()
-}
-
-func (s *SpikeWriter) release() {
-	s.closed = true
-	s.variant.Release()
-	s.pop.Release()
-	s.neuron.Release()
-	s.time.Release()
-	s.dict.Release()
-}
+func (w *SpikeWriter) Abort() { w.s.abort() }
 
 // Spikes is a spike table read back into memory, one entry per spike in file order.
 type Spikes struct {

@@ -249,20 +249,36 @@ const CPUBatchBytes = 4 << 20
 // Batches splits the given variants (indices into p.Variants) into batches of at most size variants of one group each. size 0 chooses
 // automatically: enough batches to keep every worker busy, at most
 // DefaultMaxBatch variants and memBudget bytes of state per batch.
+//
+// Variants of one group that record different variables (record.vars is
+// not part of the structure) go to different batches, so that every
+// variant of a batch records the same things.
 func (p *Plan) Batches(todo []int, size, workers int, memBudget int64) []Batch {
-	byGroup := map[int][]int{}
-	var order []int
-	for _, vi := range todo {
-		g := p.Variants[vi].Group
-		if _, ok := byGroup[g]; !ok {
-			order = append(order, g)
-		}
-		byGroup[g] = append(byGroup[g], vi)
+	type key struct {
+		group int
+		rec   string
 	}
-	sort.Ints(order)
+	byKey := map[key][]int{}
+	var order []key
+	recKeys := map[*modelspec.Network]string{}
+	for _, vi := range todo {
+		v := p.Variants[vi]
+		rk, ok := recKeys[v.Net]
+		if !ok {
+			rk = recordingKey(v.Net)
+			recKeys[v.Net] = rk
+		}
+		k := key{v.Group, rk}
+		if _, ok := byKey[k]; !ok {
+			order = append(order, k)
+		}
+		byKey[k] = append(byKey[k], vi)
+	}
+	sort.SliceStable(order, func(i, j int) bool { return order[i].group < order[j].group })
 	var out []Batch
-	for _, g := range order {
-		vs := byGroup[g]
+	for _, k := range order {
+		g := k.group
+		vs := byKey[k]
 		b := size
 		if b <= 0 {
 			b = autoBatch(len(vs), workers, p.Groups[g], memBudget)

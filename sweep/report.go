@@ -23,7 +23,7 @@ type Report struct {
 	Workers         int           `json:"workers"`
 	Backend         string        `json:"backend"`
 	PeakStateBytes  int64         `json:"peak_state_bytes"`       // all workers' batches at once
-	OutputBytes     int64         `json:"estimated_output_bytes"` // at AssumedRateHz
+	OutputBytes     int64         `json:"estimated_output_bytes"` // spikes at AssumedRateHz plus sampled state
 	AssumedRateHz   float64       `json:"assumed_rate_hz"`
 	StructureGroups []GroupReport `json:"structure_groups"`
 }
@@ -102,6 +102,7 @@ func Describe(plan *Plan, cacheDir string, batchSize, workers int, memBudget int
 			}
 		}
 		rep.OutputBytes += int64(float64(neurons)*AssumedRateHz*v.Net.Sim.Duration/1000) * spikeRowBytes
+		rep.OutputBytes += StateRows(v.Net) * stateRowBytes
 	}
 	// Peak memory: the largest batches running on every worker at once.
 	for k := 0; k < rep.Workers && len(largest) > 0; k++ {

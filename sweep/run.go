@@ -96,7 +96,7 @@ type Summary struct {
 }
 
 // Layout of a sweep directory besides the result files (results.SpikesDir,
-// results.VariantsFile, results.SpikeFile).
+// results.StateDir, results.VariantsFile, results.SpikeFile, results.StateFile).
 const (
 	DBFile   = "provenance.db"
 	LockFile = ".lock"
@@ -358,7 +358,7 @@ func lockDir(dir string, s Shard) (func(), error) {
 // owned (final paths relative to dir) limits it to this run's files: shards
 // share the directory and must not remove each other's files in progress.
 func cleanTemp(dir string, owned map[string]bool) {
-	for _, d := range []string{dir, filepath.Join(dir, results.SpikesDir), filepath.Join(dir, ShardsDir)} {
+	for _, d := range []string{dir, filepath.Join(dir, results.SpikesDir), filepath.Join(dir, results.StateDir), filepath.Join(dir, ShardsDir)} {
 		ents, err := os.ReadDir(d)
 		if err != nil {
 			continue
@@ -386,6 +386,7 @@ func (r *runner) tempOwned() map[string]bool {
 	owned := map[string]bool{VariantsPath(r.opts.Shard): true}
 	for _, vi := range r.mine {
 		owned[results.SpikeFile(r.plan.Variants[vi].ID())] = true
+		owned[results.StateFile(r.plan.Variants[vi].ID())] = true
 	}
 	return owned
 }
@@ -494,7 +495,7 @@ func (r *runner) pending() ([]int, error) {
 		if err != nil {
 			return nil, err
 		}
-		if rec.Status == "done" && r.outputsVerify(v.ID()) {
+		if rec.Status == "done" && r.outputsVerify(v.ID()) && r.stateCurrent(v) {
 			continue
 		}
 		todo = append(todo, i)
@@ -514,6 +515,23 @@ func (r *runner) outputsVerify(id uint64) bool {
 		}
 	}
 	return true
+}
+
+// stateCurrent reports whether a done variant has the state file its network asks for:
+// recording is not part of the structure, so a config continued with --force-config may
+// record other variables than the run that completed the variant.
+func (r *runner) stateCurrent(v *Variant) bool {
+	want := recordingOf(v.Net).meta
+	if want == "" {
+		return true
+	}
+	id := v.ID()
+	outs, err := r.db.Outputs(&id, "state")
+	if err != nil || len(outs) != 1 {
+		return false
+	}
+	meta, err := results.FileMetadata(filepath.Join(r.dir, outs[0].Path))
+	return err == nil && meta[results.MetaRecorded] == want
 }
 
 // built is a group's module, compiled or found in the cache.
@@ -810,8 +828,22 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 	}
 	writers := make([]*results.SpikeWriter, len(b.Variants))
 	counts := make([][]int64, len(b.Variants))
+	// Every variant of a batch records the same variables (Plan.Batches).
+	rec := recordingOf(plan.Variants[b.Variants[0]].Net)
+	var states []*results.StateWriter // nil when nothing is recorded
+	if len(rec.specs) > 0 {
+		states = make([]*results.StateWriter, len(b.Variants))
+		if err := os.MkdirAll(filepath.Join(r.dir, results.StateDir), 0o755); err != nil {
+			return false, err
+		}
+	}
 	abort := func() {
 		for _, w := range writers {
+			if w != nil {
+				w.Abort()
+			}
+		}
+		for _, w := range states {
 			if w != nil {
 				w.Abort()
 			}
@@ -819,20 +851,31 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 	}
 	for k, vi := range b.Variants {
 		v := plan.Variants[vi]
-		w, err := results.NewSpikeWriter(filepath.Join(r.dir, results.SpikeFile(v.ID())), pops, r.fileMeta(v), r.writeOpts()...)
+		meta := r.fileMeta(v)
+		w, err := results.NewSpikeWriter(filepath.Join(r.dir, results.SpikeFile(v.ID())), pops, meta, r.writeOpts()...)
 		if err != nil {
 			abort()
 			return false, err
 		}
 		writers[k] = w
 		counts[k] = make([]int64, len(pops))
+		if states != nil {
+			sw, err := results.NewStateWriter(filepath.Join(r.dir, results.StateFile(v.ID())), rec.owners, rec.vars, stateMeta(meta, rec), r.writeOpts()...)
+			if err != nil {
+				abort()
+				return false, err
+			}
+			states[k] = sw
+		}
 	}
 	dt := g.Net.Sim.DT
-	job := gpu.Job{ID: batchID, ModulePath: module, Seeds: seeds, Runtime: runtime, Steps: g.Net.Sim.Steps(), NoFiniteCheck: r.opts.NoFiniteCheck}
+	job := gpu.Job{ID: batchID, ModulePath: module, Seeds: seeds, Runtime: runtime, Steps: g.Net.Sim.Steps(), NoFiniteCheck: r.opts.NoFiniteCheck,
+		Record: rec.specs}
 	variantIDs := make([]uint64, len(b.Variants))
 	for k, vi := range b.Variants {
 		variantIDs[k] = plan.Variants[vi].ID()
 	}
+	sd := &stateDemux{rec: rec, variantIDs: variantIDs, writers: states, dt: dt}
 	var timedOut atomic.Bool
 	var limit time.Duration
 	if r.opts.VariantTimeout > 0 {
@@ -843,8 +886,9 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 		})
 		defer timer.Stop()
 	}
-	done, err := worker.Run(job, func(c gpu.SpikeChunk) error {
-		return demux(c, variantIDs, writers, counts, dt)
+	done, err := worker.RunJob(job, gpu.Handlers{
+		Spikes: func(c gpu.SpikeChunk) error { return demux(c, variantIDs, writers, counts, dt) },
+		State:  sd.write,
 	})
 	if err != nil {
 		abort()
@@ -873,6 +917,10 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 		if nf, isBad := bad[k]; isBad {
 			writers[k].Abort()
 			writers[k] = nil
+			if states != nil {
+				states[k].Abort()
+				states[k] = nil
+			}
 			msg := fmt.Sprintf("non-finite state: %s.%s[%d] became %v between t = %g ms and t = %g ms (time steps %d-%d)",
 				nf.Owner, nf.Var, nf.Index, nf.Value, float64(nf.LastGood)*dt, float64(nf.Step)*dt, nf.LastGood, nf.Step)
 			failed[id] = provenance.VariantEnd{RunID: runIDs[id], RunEnd: provenance.RunEnd{Status: "failed", ExitStatus: 0,
@@ -890,6 +938,15 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 		ids = append(ids, id)
 		okRuns[id] = runIDs[id]
 		outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "spikes", Path: results.SpikeFile(id), Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256})
+		if states != nil {
+			sinfo, err := states[k].Close()
+			states[k] = nil
+			if err != nil {
+				abort()
+				return false, err
+			}
+			outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "state", Path: results.StateFile(id), Rows: sinfo.Rows, Bytes: sinfo.Bytes, SHA256: sinfo.SHA256})
+		}
 	}
 	if done.PeakRSS > 0 {
 		for _, id := range ids {

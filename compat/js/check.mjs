@@ -1,6 +1,6 @@
-// check.mjs reads gennctl's Arrow IPC files with the official JavaScript implementation
-// (the apache-arrow npm package) and compares them with an expectation file written by
-// compat/compat_test.go:
+// check.mjs reads gennctl's Arrow IPC files (spike files, state files, the variants table and
+// other tables) with the official JavaScript implementation (the apache-arrow npm package) and
+// compares them with an expectation file written by compat/compat_test.go:
 //
 //     node compat/js/check.mjs EXPECT.json
 //
@@ -11,7 +11,8 @@
 //      "compression": "lz4"|"zstd"|"",     // informational
 //      "metadata": {"k": "v"},             // exact schema metadata
 //      "fields": [{"name": "...", "type": "Uint64", "metadata": {"unit": "ms"}}],
-//      "dictionaries": {"population": ["E", "I"]},   // dictionary values, in order
+//      "dictionaries": {"population": ["E", "I"]},   // dictionary values, in order (state
+//                                                    // files: "population" and "var")
 //      "samples": [{"row": i, "values": {"col": v}}],// v: string for integers (exact 64-bit)
 //                                                    // and strings, JSON number for floats
 //      "counts": {"col": {"value": n}},              // full scan: occurrences of each value
