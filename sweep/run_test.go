@@ -2,6 +2,7 @@ package sweep_test
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -252,4 +253,35 @@ func TestOneCompileForParameterSweep(t *testing.T) {
 	assert.Equal(t, 24, counts["done"])
 	assert.ElementsMatch(t, []string{"populations.E.derived.ExpTC", "populations.E.derived.Rmembrane", "populations.E.params.TauM",
 		"synapses.EE.weight_update.vars.g"}, plan.Groups[0].Options.Runtime)
+}
+
+// TestFICurveExample runs configs/fi_curve.yaml through the whole pipeline
+// and checks every variant's rate against the LIF closed form
+// 1/(TauRefrac + TauM ln((V∞−Vreset)/(V∞−Vthresh))). Tolerance: one spike
+// in the 0.5 s window (2 Hz) plus the discretisation of each interval to
+// whole steps (at most 2 dt per interval, relative 2 dt / T).
+func TestFICurveExample(t *testing.T) {
+	plan, err := sweep.Load("../configs/fi_curve.yaml")
+	require.NoError(t, err)
+	sum := run(t, plan, opts(t, t.TempDir()))
+	table, _, err := results.ReadTable(filepath.Join(sum.Dir, results.VariantsFile))
+	require.NoError(t, err)
+	cols := map[string]results.Column{}
+	for _, c := range table {
+		cols[c.Name] = c
+	}
+	amps, rates := cols["current_sources.drive.params.amp"].Float64, cols["rate_N"].Float64
+	require.Len(t, amps, 12)
+	const tauM, tauRef, vRest, vReset, vThresh, c, dt = 20.0, 2.0, -65.0, -65.0, -50.0, 1.0, 0.1
+	for i, amp := range amps {
+		vInf := vRest + amp*tauM/c
+		want := 0.0
+		if vInf > vThresh {
+			period := tauRef + tauM*math.Log((vInf-vReset)/(vInf-vThresh))
+			want = 1000 / period
+			assert.InDelta(t, want, rates[i], 2+want*2*dt/period, "amp %g nA", amp)
+		} else {
+			assert.Zero(t, rates[i], "amp %g nA is below rheobase", amp)
+		}
+	}
 }
