@@ -285,3 +285,29 @@ func TestFICurveExample(t *testing.T) {
 		}
 	}
 }
+
+// TestReproduceChecksStateFiles: reproduce reruns a variant that records
+// state and compares the state file too; a changed state file is reported.
+func TestReproduceChecksStateFiles(t *testing.T) {
+	plan, err := sweep.Load("../configs/fi_curve.yaml")
+	require.NoError(t, err)
+	o := opts(t, t.TempDir())
+	sum := run(t, plan, o)
+	db, err := provenance.Open(filepath.Join(sum.Dir, sweep.DBFile))
+	require.NoError(t, err)
+	defer db.Close()
+	id := plan.Variants[5].ID()
+	res, err := sweep.Reproduce(context.Background(), sum.Dir, db, id, t.TempDir(), o)
+	require.NoError(t, err)
+	require.Len(t, res.State, 1)
+	assert.True(t, res.Match)
+	assert.True(t, res.State[0].Match)
+
+	// Tamper with the recorded digest of the state file: reproduce must notice.
+	_, err = db.SQL().Exec(`UPDATE output SET sha256 = ? WHERE variant_id = ? AND kind = 'state'`, strings.Repeat("0", 64), int64(id))
+	require.NoError(t, err)
+	res, err = sweep.Reproduce(context.Background(), sum.Dir, db, id, t.TempDir(), o)
+	require.NoError(t, err)
+	assert.False(t, res.Match)
+	assert.False(t, res.State[0].Match)
+}

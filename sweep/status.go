@@ -237,6 +237,15 @@ type ReproduceResult struct {
 	ReproducedPath string
 	ConfigDigest   string // of the recorded config used
 	Differences    []string
+	State          []FileMatch // the variant's recorded state files, if any
+}
+
+// FileMatch compares one recorded output file with its reproduction.
+type FileMatch struct {
+	Path       string // relative to the sweep directory
+	Recorded   string // sha256
+	Reproduced string // sha256 ("" if the rerun wrote no such file)
+	Match      bool
 }
 
 // Reproduce reruns one variant of a sweep directory alone, from the config
@@ -312,6 +321,17 @@ func Reproduce(ctx context.Context, dir string, db *provenance.DB, id uint64, tm
 	res.Match = res.Reproduced == res.Recorded
 	if !res.Match {
 		res.Differences = explainDifference(res.RecordedPath, res.ReproducedPath)
+	}
+	states, err := db.Outputs(&id, "state")
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range states {
+		fm := FileMatch{Path: o.Path, Recorded: o.SHA256}
+		fm.Reproduced, _, _ = results.FileSHA256(filepath.Join(tmpDir, sub.Name, o.Path))
+		fm.Match = fm.Reproduced == fm.Recorded
+		res.Match = res.Match && fm.Match
+		res.State = append(res.State, fm)
 	}
 	return res, nil
 }

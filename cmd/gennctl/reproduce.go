@@ -62,6 +62,13 @@ unknown or has no output.`,
 			fmt.Fprintf(stdout, "variant %d (config %.12s)\n", res.VariantID, res.ConfigDigest)
 			fmt.Fprintf(stdout, "recorded:   %s  %s\n", res.Recorded, res.RecordedPath)
 			fmt.Fprintf(stdout, "reproduced: %s  %s\n", res.Reproduced, res.ReproducedPath)
+			for _, st := range res.State {
+				same := "identical"
+				if !st.Match {
+					same = "DIFFERS"
+				}
+				fmt.Fprintf(stdout, "state:      %s  %s (recorded %s): %s\n", st.Reproduced, st.Path, st.Recorded, same)
+			}
 			if res.Match {
 				fmt.Fprintln(stdout, "identical")
 				return nil
