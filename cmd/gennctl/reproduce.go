@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 
 	"github.com/gennctl/gennctl/gpu"
@@ -31,13 +30,9 @@ they are identical, 1 if not (with what differs), 2 if the variant is
 unknown or has no output.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
-			id, err := strconv.ParseUint(args[1], 10, 64)
+			dir, db, id, err := openVariant(args)
 			if err != nil {
-				return badInput{fmt.Errorf("VARIANT must be a variant id (a decimal integer), got %q", args[1])}
-			}
-			dir, db, err := sweep.OpenDir(args[0])
-			if err != nil {
-				return badInput{err}
+				return err
 			}
 			defer db.Close()
 			tmp, err := os.MkdirTemp("", "gennctl-reproduce-")

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gennctl/gennctl/provenance"
 	"github.com/gennctl/gennctl/sweep"
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
@@ -24,13 +25,9 @@ its output files with their checksums (verified against the files now), and
 the builds of its module.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
-			id, err := strconv.ParseUint(args[1], 10, 64)
+			dir, db, id, err := openVariant(args)
 			if err != nil {
-				return badInput{fmt.Errorf("VARIANT must be a variant id (a decimal integer), got %q", args[1])}
-			}
-			dir, db, err := sweep.OpenDir(args[0])
-			if err != nil {
-				return badInput{err}
+				return err
 			}
 			defer db.Close()
 			rep, err := sweep.ShowVariant(dir, db, id)
@@ -97,4 +94,18 @@ func indent(s string) string {
 		}
 	}
 	return string(out)
+}
+
+// openVariant opens the sweep directory args[0] and parses the variant id
+// args[1] of the show and reproduce commands.
+func openVariant(args []string) (string, *provenance.DB, uint64, error) {
+	id, err := strconv.ParseUint(args[1], 10, 64)
+	if err != nil {
+		return "", nil, 0, badInput{fmt.Errorf("VARIANT must be a variant id (a decimal integer), got %q", args[1])}
+	}
+	dir, db, err := sweep.OpenDir(args[0])
+	if err != nil {
+		return "", nil, 0, badInput{err}
+	}
+	return dir, db, id, nil
 }
