@@ -202,12 +202,12 @@ func checkFiles(files map[string]string) ([]string, error) {
 		if n == ModuleFile || n == buildInfoFile {
 			return nil, fmt.Errorf("gpu: source file name %q is reserved", n)
 		}
-		if strings.HasSuffix(n, ".c") {
+		if strings.HasSuffix(n, ".c") || strings.HasSuffix(n, ".cu") {
 			sources = append(sources, n)
 		}
 	}
 	if len(sources) == 0 {
-		return nil, errors.New("gpu: no .c source among the files")
+		return nil, errors.New("gpu: no .c or .cu source among the files")
 	}
 	return sources, nil
 }

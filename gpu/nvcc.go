@@ -1,0 +1,68 @@
+package gpu
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+)
+
+// DefaultCUDAArchs are the architectures a CUDA module is built for when
+// neither --cuda-arch nor a visible GPU says otherwise: Pascal to Hopper,
+// all that CUDA 11.8 (Debian bookworm's nvcc) supports and still in use.
+var DefaultCUDAArchs = []string{"60", "70", "75", "80", "86", "89", "90"}
+
+// CUDAArchs returns the distinct architectures of gpus (e.g. "80", "90"),
+// sorted; a cluster with mixed GPUs gets one fat binary for all of them.
+func CUDAArchs(gpus []GPU) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, g := range gpus {
+		if a := g.SMArch(); a != "" && !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// DetectNVCC finds nvcc ($NVCC, else nvcc on PATH) and returns a toolchain
+// that builds a shared library for the given architectures (SASS for each,
+// plus PTX for the newest so later GPUs can JIT it). The architectures are
+// part of Arch and therefore of the module cache key.
+func DetectNVCC(archs []string) (Toolchain, error) {
+	cc := os.Getenv("NVCC")
+	if cc == "" {
+		cc = "nvcc"
+	}
+	path, err := exec.LookPath(cc)
+	if err != nil {
+		return Toolchain{}, fmt.Errorf("gpu: nvcc not found (install the CUDA toolkit or set $NVCC): %w", err)
+	}
+	out, err := exec.Command(path, "--version").CombinedOutput()
+	if err != nil {
+		return Toolchain{}, fmt.Errorf("gpu: %s --version failed: %v: %s", cc, err, strings.TrimSpace(string(out)))
+	}
+	if len(archs) == 0 {
+		archs = DefaultCUDAArchs
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	version := strings.TrimSpace(lines[len(lines)-1])
+	for _, l := range lines {
+		if strings.Contains(l, "release") {
+			version = strings.TrimSpace(l)
+		}
+	}
+	flags := []string{"-O3", "-shared", "-Xcompiler", "-fPIC", "-std=c++14"}
+	sorted := append([]string{}, archs...)
+	sort.Strings(sorted)
+	for _, a := range sorted {
+		flags = append(flags, "-gencode", "arch=compute_"+a+",code=sm_"+a)
+	}
+	newest := sorted[len(sorted)-1]
+	flags = append(flags, "-gencode", "arch=compute_"+newest+",code=compute_"+newest)
+	return Toolchain{CC: cc, Path: path, Version: version, Flags: flags, Libs: []string{"-lm"},
+		Arch: HostArch() + "/cuda-sm_" + strings.Join(sorted, ",")}, nil
+}
