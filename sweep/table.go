@@ -1,0 +1,139 @@
+package sweep
+
+import (
+	"errors"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gennctl/gennctl/provenance"
+	"github.com/gennctl/gennctl/results"
+)
+
+// spikeCounts returns per-population spike counts of a variant, reading its
+// file when it completed in an earlier run.
+func (r *runner) spikeCounts(v *Variant) ([]int64, bool) {
+	if c, ok := r.stats[v.ID()]; ok {
+		return c, true
+	}
+	sp, _, err := results.ReadSpikes(filepath.Join(r.dir, results.SpikeFile(v.ID())))
+	if err != nil {
+		return nil, false
+	}
+	idx := map[string]int{}
+	for i, p := range v.Net.Populations {
+		idx[p.Name] = i
+	}
+	c := make([]int64, len(v.Net.Populations))
+	for _, p := range sp.Population {
+		c[idx[p]]++
+	}
+	return c, true
+}
+
+// writeVariantsTable writes variants.arrow: one row per variant with its
+// swept values, repeat, seed, structure, status and per-population spike
+// counts and mean rates.
+func (r *runner) writeVariantsTable(sweepID int64) error {
+	plan := r.plan
+	n := len(plan.Variants)
+	ids := make([]uint64, n)
+	seeds := make([]uint64, n)
+	repeats := make([]int64, n)
+	keys := make([]string, n)
+	status := make([]string, n)
+	axes := map[string]*results.Column{}
+	var axisCols []*results.Column
+	for _, a := range plan.Axes {
+		c := &results.Column{Name: a}
+		axes[a] = c
+		axisCols = append(axisCols, c)
+	}
+	// A swept path is numeric if every value is a number.
+	for _, a := range plan.Axes {
+		numeric := true
+		for _, v := range plan.Variants {
+			for _, as := range v.Point.Assign {
+				if as.Path == a && as.Value.Tag != "!!int" && as.Value.Tag != "!!float" {
+					numeric = false
+				}
+			}
+		}
+		if numeric {
+			axes[a].Float64 = make([]float64, n)
+		} else {
+			axes[a].String = make([]string, n)
+		}
+	}
+	popNames := map[string]bool{}
+	for _, v := range plan.Variants {
+		for _, p := range v.Net.Populations {
+			popNames[p.Name] = true
+		}
+	}
+	pops := make([]string, 0, len(popNames))
+	for p := range popNames {
+		pops = append(pops, p)
+	}
+	sort.Strings(pops)
+	spikes := map[string][]int64{}
+	rates := map[string][]float64{}
+	for _, p := range pops {
+		spikes[p] = make([]int64, n)
+		rates[p] = make([]float64, n)
+	}
+	for i, v := range plan.Variants {
+		ids[i], seeds[i], repeats[i] = v.ID(), v.Point.Seed, int64(v.Point.Repeat)
+		keys[i] = plan.Groups[v.Group].Key
+		rec, err := r.db.Variant(v.ID())
+		switch {
+		case errors.Is(err, provenance.ErrNotFound):
+			rec.Status = "pending" // a merge of shards that have not started
+		case err != nil:
+			return err
+		}
+		status[i] = rec.Status
+		for _, as := range v.Point.Assign {
+			c := axes[as.Path]
+			if c.Float64 != nil {
+				c.Float64[i], _ = strconv.ParseFloat(as.Value.Value, 64)
+			} else {
+				c.String[i] = CanonicalValue(as.Value)
+			}
+		}
+		counts, ok := r.spikeCounts(v)
+		for pi, p := range v.Net.Populations {
+			if !ok || rec.Status != "done" {
+				spikes[p.Name][i] = -1
+				continue
+			}
+			spikes[p.Name][i] = counts[pi]
+			if v.Net.Sim.Duration > 0 {
+				rates[p.Name][i] = float64(counts[pi]) / float64(p.Size) / (v.Net.Sim.Duration / 1000)
+			}
+		}
+	}
+	cols := []results.Column{{Name: "variant_id", Uint64: ids}, {Name: "repeat", Int64: repeats}, {Name: "seed", Uint64: seeds},
+		{Name: "structure_key", String: keys, Dictionary: true}, {Name: "status", String: status, Dictionary: true}}
+	for _, c := range axisCols {
+		cols = append(cols, *c)
+	}
+	for _, p := range pops {
+		cols = append(cols, results.Column{Name: "spikes_" + p, Int64: spikes[p]},
+			results.Column{Name: "rate_" + p, Unit: "Hz", Float64: rates[p]})
+	}
+	meta := map[string]string{results.MetaGennctlVersion: r.opts.Version, results.MetaConfigDigest: plan.ConfigDigest,
+		results.MetaName: plan.Name, results.MetaAxes: strings.Join(plan.Axes, "\n"), results.MetaTimeUnit: "ms"}
+	if len(plan.Variants) > 0 {
+		sim := plan.Variants[0].Net.Sim
+		meta[results.MetaDT] = strconv.FormatFloat(sim.DT, 'g', -1, 64)
+		meta[results.MetaDuration] = strconv.FormatFloat(sim.Duration, 'g', -1, 64)
+	}
+	path := VariantsPath(r.opts.Shard)
+	info, err := results.WriteTable(filepath.Join(r.dir, path), cols, meta, r.writeOpts()...)
+	if err != nil {
+		return err
+	}
+	return r.db.RecordOutputs([]provenance.Output{{SweepID: sweepID, Kind: "variants", Path: path, Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256}})
+}
