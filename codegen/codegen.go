@@ -16,7 +16,7 @@ import (
 
 // Version is part of every structure key: bump it whenever generated code
 // changes for the same input, so cached modules are not reused wrongly.
-const Version = "gennctl-codegen-1"
+const Version = "gennctl-codegen-2"
 
 // Files maps file names to contents.
 type Files map[string]string
@@ -324,10 +324,9 @@ func MaxColLength(s *modelspec.SynapseGroup) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%s: synapses.%s.connectivity: max column length of %s: %v", c.Pos, s.Name, c.Snippet.Name, err)
 	}
+	// Not limited to the other population's size: snippets drawing with
+	// replacement (FixedNumber*WithReplacement) may connect a pair twice.
 	n := int(v)
-	if n > s.Source.Size {
-		n = s.Source.Size
-	}
 	if n < 1 {
 		n = 1
 	}
@@ -352,10 +351,9 @@ func MaxRowLength(s *modelspec.SynapseGroup) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%s: synapses.%s.connectivity: max row length of %s: %v", c.Pos, s.Name, c.Snippet.Name, err)
 	}
+	// Not limited to the other population's size: snippets drawing with
+	// replacement (FixedNumber*WithReplacement) may connect a pair twice.
 	n := int(v)
-	if n > s.Target.Size {
-		n = s.Target.Size
-	}
 	if n < 1 {
 		n = 1
 	}

@@ -15,6 +15,15 @@ const RuntimeHeader = `/* gennctl runtime: Philox4x32-10 and distributions. */
 #ifndef GN_FN
 #define GN_FN static inline
 #endif
+/* The generator's hot path (a draw per neuron and step in Poisson-like
+   models) is inlined into the calling loop where the compiler allows it. */
+#ifndef GN_HOT_FN
+#if defined(__GNUC__) && !defined(__CUDACC__)
+#define GN_HOT_FN GN_FN __attribute__((always_inline))
+#else
+#define GN_HOT_FN GN_FN
+#endif
+#endif
 
 typedef struct {
     uint32_t key[2];
@@ -25,7 +34,7 @@ typedef struct {
     double normal;
 } gn_rng;
 
-GN_FN void gn_philox_round(uint32_t ctr[4], const uint32_t key[2])
+GN_HOT_FN void gn_philox_round(uint32_t ctr[4], const uint32_t key[2])
 {
     const uint64_t p0 = (uint64_t)0xD2511F53u * ctr[0];
     const uint64_t p1 = (uint64_t)0xCD9E8D57u * ctr[2];
@@ -37,7 +46,7 @@ GN_FN void gn_philox_round(uint32_t ctr[4], const uint32_t key[2])
 }
 
 /* Philox4x32-10: out = bijection of ctr under key. */
-GN_FN void gn_philox4x32_10(const uint32_t ctr_in[4], const uint32_t key_in[2], uint32_t out[4])
+GN_HOT_FN void gn_philox4x32_10(const uint32_t ctr_in[4], const uint32_t key_in[2], uint32_t out[4])
 {
     uint32_t c[4] = {ctr_in[0], ctr_in[1], ctr_in[2], ctr_in[3]};
     uint32_t k[2] = {key_in[0], key_in[1]};
@@ -58,7 +67,7 @@ GN_FN void gn_rng_init(gn_rng *r, uint64_t seed, uint32_t stream, uint32_t id, u
     r->used = 4; r->has_normal = 0; r->normal = 0.0;
 }
 
-GN_FN uint32_t gn_next_u32(gn_rng *r)
+GN_HOT_FN uint32_t gn_next_u32(gn_rng *r)
 {
     if (r->used == 4) {
         gn_philox4x32_10(r->ctr, r->key, r->out);
@@ -69,7 +78,7 @@ GN_FN uint32_t gn_next_u32(gn_rng *r)
 }
 
 /* Uniform on (0, 1], like curand_uniform: never 0, so log() is finite. */
-GN_FN double gn_uniform(gn_rng *r)
+GN_HOT_FN double gn_uniform(gn_rng *r)
 {
     const uint64_t hi = gn_next_u32(r), lo = gn_next_u32(r);
     const uint64_t bits = ((hi << 21) ^ (lo >> 11)) & ((1ull << 53) - 1);

@@ -25,7 +25,11 @@ func TestDetectCC(t *testing.T) {
 	assert.Equal(t, DefaultCFlags, tc.Flags)
 	assert.Contains(t, tc.Libs, "-lm")
 	assert.NotContains(t, strings.Join(tc.Flags, " "), "fast-math")
-	assert.Equal(t, HostArch(), tc.Arch)
+	// Modules are tuned for the host CPU, so the target names it: a cache
+	// shared between nodes never hands a module to a different CPU.
+	assert.Contains(t, tc.Flags, "-march=native")
+	assert.True(t, strings.HasPrefix(tc.Arch, HostArch()+"/native-"), tc.Arch)
+	assert.Equal(t, TargetArch(tc.Flags), tc.Arch)
 
 	t.Setenv("CC", "definitely-not-a-compiler-xyz")
 	_, err := DetectCC()
@@ -73,7 +77,7 @@ func TestBuildThenHit(t *testing.T) {
 	assert.Equal(t, SourceDigest(files), first.SourceDigest)
 	assert.Equal(t, tc.Version, first.CompilerVersion)
 	assert.Contains(t, first.Flags, "-ffp-contract=off")
-	assert.Equal(t, HostArch(), first.Arch)
+	assert.Equal(t, tc.Arch, first.Arch)
 
 	second, err := c.Build(files, tc)
 	require.NoError(t, err)

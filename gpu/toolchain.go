@@ -30,10 +30,20 @@ import (
 
 // DefaultCFlags are the flags every C module is compiled with. They are the
 // one place to change code generation settings; everything here is part of
-// the cache key. Floating point must stay reproducible (a variant's output is
-// bit-identical across runs and batches), so no -ffast-math and no FMA
-// contraction.
-var DefaultCFlags = []string{"-O2", "-fPIC", "-shared", "-std=c11", "-ffp-contract=off"}
+// the cache key, and -march=native puts a digest of the host CPU model and
+// features into it (TargetArch), so a cache shared between nodes never hands
+// a module built for one CPU to another.
+//
+// Floating point must stay reproducible (a variant's output is bit-identical
+// across runs and batches, and a value gives the same bits as a literal or a
+// runtime parameter), so no -ffast-math (reassociation would make results
+// depend on how the compiler folds literals) and no FMA contraction
+// (-ffp-contract=off: -march=native enables FMA instructions). The
+// value-preserving relaxations stay: -fno-trapping-math lets the compiler
+// if-convert and vectorise branches in neuron code (it assumes no program
+// inspects floating-point exception traps) and -fno-math-errno lets it
+// inline sqrt and friends; neither changes a computed value.
+var DefaultCFlags = []string{"-O3", "-march=native", "-fno-trapping-math", "-fno-math-errno", "-fPIC", "-shared", "-std=c11", "-ffp-contract=off"}
 
 // DefaultCLibs are the libraries linked into every C module (after the
 // sources on the command line).

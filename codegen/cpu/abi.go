@@ -45,7 +45,7 @@ func (g *gen) emitABI() {
 	w.Line("GN_ALLOC(rt, (size_t)batch * GN_NUM_RUNTIME);")
 	w.Line("if (GN_NUM_RUNTIME > 0) memcpy(ctx->rt, runtime, (size_t)batch * GN_NUM_RUNTIME * sizeof *runtime);")
 	if g.maxSplit > 0 {
-		w.Line("GN_ALLOC(spkFlag, %d);", (g.maxSplit+7)/8*8)
+		w.Line("GN_ALLOC(spkFlag, %d);", g.flagLen())
 	}
 	for _, p := range g.net.Populations {
 		w.Line("GN_ALLOC(%s_spkCnt, (size_t)batch * %d);", p.Name, g.slots[p])

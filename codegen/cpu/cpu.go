@@ -14,7 +14,6 @@ package cpu
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -341,15 +340,33 @@ func (g *gen) body(fn func() error) (string, error) {
 // then the text.
 func (g *gen) declareUsed(cands []varEntry, text string) {
 	for _, v := range cands {
-		if identRE(v.field).MatchString(text) {
+		if containsIdent(text, v.field) {
 			g.arrayPtr(v)
 		}
 	}
 	g.w.Raw(text)
 }
 
-func identRE(name string) *regexp.Regexp {
-	return regexp.MustCompile(`\b` + regexp.QuoteMeta(name) + `\b`)
+// containsIdent reports whether name occurs in text as a whole word (not
+// preceded or followed by a letter, digit or underscore), like the regular
+// expression \bname\b for the identifiers used here, without compiling one
+// per array and function (large networks have thousands of both).
+func containsIdent(text, name string) bool {
+	isWord := func(c byte) bool {
+		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
+	for off := 0; ; {
+		i := strings.Index(text[off:], name)
+		if i < 0 {
+			return false
+		}
+		i += off
+		j := i + len(name)
+		if (i == 0 || !isWord(text[i-1])) && (j == len(text) || !isWord(text[j])) {
+			return true
+		}
+		off = i + 1
+	}
 }
 
 func popField(p *modelspec.Population, v string) string { return p.Name + "_" + v }

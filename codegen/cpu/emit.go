@@ -20,6 +20,11 @@ func (g *gen) emit() error {
 	w.Line("#include \"gn_abi.h\"")
 	w.Line("#include \"gn_runtime.h\"")
 	w.Line("")
+	w.Line("#if defined(__GNUC__)")
+	w.Line("#define GN_PREFETCH(p) __builtin_prefetch(p)")
+	w.Line("#else")
+	w.Line("#define GN_PREFETCH(p) ((void)(p))")
+	w.Line("#endif")
 	w.Line("typedef %s scalar;", g.prec)
 	w.Line("#define DT %s", codegen.Literal(g.net.Sim.DT, g.prec))
 	w.Line("#define GN_NUM_RUNTIME %d", len(g.opts.Runtime))
@@ -96,7 +101,7 @@ func (g *gen) collectVars() {
 		}
 		if s.Matrix == modelspec.MatrixSparse {
 			add(s.Name, "connectivity", "rowLength", "uint32_t", s.Name+"_rowLength", npre)
-			add(s.Name, "connectivity", "ind", "uint32_t", s.Name+"_ind", npre*g.maxRow[s])
+			add(s.Name, "connectivity", "ind", g.indType(s), s.Name+"_ind", npre*g.maxRow[s])
 		}
 		if s.Matrix == modelspec.MatrixBitmask {
 			add(s.Name, "connectivity", "gp", "uint32_t", s.Name+"_gp", (npre*npost+31)/32)
@@ -152,6 +157,20 @@ func typeName(t, prec string) string {
 	return t
 }
 
+// flagLen is the length of the spike flag scratch array: the largest split
+// population, padded for gn_compact_spikes.
+func (g *gen) flagLen() int { return (g.maxSplit + 31) / 32 * 32 }
+
+// indType is the C type of a sparse group's postsynaptic indices: 16 bits
+// when the target population is small enough, halving the memory the
+// synapse update streams through.
+func (g *gen) indType(s *modelspec.SynapseGroup) string {
+	if s.Target.Size <= 1<<16 {
+		return "uint16_t"
+	}
+	return "uint32_t"
+}
+
 // numSynapses is the per-variant synapse count of a group's storage.
 func (g *gen) numSynapses(s *modelspec.SynapseGroup) int {
 	if s.Matrix == modelspec.MatrixSparse {
@@ -177,7 +196,7 @@ func (g *gen) emitContext() {
 		w.Line("uint32_t *%s_spk;    /* [batch][slots][%d] */", p.Name, p.Size)
 	}
 	if g.maxSplit > 0 {
-		w.Line("uint8_t *spkFlag;   /* [%d]: scratch spike flags of one population update */", (g.maxSplit+7)/8*8)
+		w.Line("uint8_t *spkFlag;   /* [%d]: scratch spike flags of one population update */", g.flagLen())
 	}
 	for _, v := range g.vars {
 		if v.slots > 1 {
@@ -319,17 +338,19 @@ func (g *gen) emitHelpers() {
 	w.Line("")
 	if g.maxSplit > 0 {
 		w.Line("/* Write the indices of the set flags (0 or 1 each) into spk in increasing")
-		w.Line("   order and return their number; flag is padded to a multiple of 8. */")
+		w.Line("   order and return their number; flag is padded to a multiple of 32. */")
 		w.Line("static uint32_t gn_compact_spikes(const uint8_t *flag, uint32_t n, uint32_t *spk)")
 		w.Open("{")
 		w.Line("uint32_t m = 0;")
-		w.Open("for (uint32_t i = 0; i < n; i += 8) {")
-		w.Line("uint64_t word;")
-		w.Line("memcpy(&word, flag + i, sizeof word);")
-		w.Open("while (word) {")
-		w.Line("const uint32_t k = i + ((uint32_t)__builtin_ctzll(word) >> 3);")
+		w.Open("for (uint32_t i = 0; i < n; i += 32) {")
+		w.Line("uint64_t word[4];")
+		w.Line("memcpy(word, flag + i, sizeof word);")
+		w.Line("if (!(word[0] | word[1] | word[2] | word[3])) continue;")
+		w.Open("for (uint32_t j = 0; j < 4; j++) {")
+		w.Open("for (uint64_t x = word[j]; x; x &= x - 1) {")
+		w.Line("const uint32_t k = i + 8 * j + ((uint32_t)__builtin_ctzll(x) >> 3);")
 		w.Line("if (k < n) spk[m++] = k;")
-		w.Line("word &= word - 1;")
+		w.Close("}")
 		w.Close("}")
 		w.Close("}")
 		w.Line("return m;")

@@ -117,7 +117,7 @@ func (g *gen) initVar(owner, kind, name string, vi *modelspec.VarInit, path stri
 			w.Close("}")
 		case syn.Matrix == modelspec.MatrixSparse:
 			w.Line("const uint32_t *rowLength = ctx->%s_rowLength + (size_t)b * %d;", syn.Name, syn.Source.Size)
-			w.Line("const uint32_t *ind = ctx->%s_ind + (size_t)b * %d;", syn.Name, syn.Source.Size*g.maxRow[syn])
+			w.Line("const %s *ind = ctx->%s_ind + (size_t)b * %d;", g.indType(syn), syn.Name, syn.Source.Size*g.maxRow[syn])
 			w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", syn.Source.Size)
 			w.Open("for (uint32_t k = 0; k < rowLength[id_pre]; k++) {")
 			w.Line("const uint32_t id = id_pre * %d + k, id_post = ind[id];", g.maxRow[syn])
@@ -215,13 +215,13 @@ func (g *gen) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 		}
 	} else {
 		w.Line("uint32_t *const rowLength = ctx->%s_rowLength + (size_t)b * %d;", s.Name, s.Source.Size)
-		w.Line("uint32_t *const ind = ctx->%s_ind + (size_t)b * %d;", s.Name, s.Source.Size*maxRow)
+		w.Line("%s *const ind = ctx->%s_ind + (size_t)b * %d;", g.indType(s), s.Name, s.Source.Size*maxRow)
 		w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", s.Source.Size)
-		w.Line("uint32_t *const row = ind + (size_t)id_pre * %d;", maxRow)
+		w.Line("%s *const row = ind + (size_t)id_pre * %d;", g.indType(s), maxRow)
 		w.Line("uint32_t n = 0;")
 		errMsg := fmt.Sprintf("synapse group %s: a row has more than %d synapses (the maximum row length of %s); set the snippet's max_row_length", s.Name, maxRow, snip.Name)
 		add = func(a []string) string {
-			return fmt.Sprintf("do { if (n == %d) return gn_fail(ctx, %s); row[n++] = (uint32_t)(%s); } while (0)", maxRow, quoteC(errMsg), a[0])
+			return fmt.Sprintf("do { if (n == %d) return gn_fail(ctx, %s); row[n++] = (%s)(%s); } while (0)", maxRow, quoteC(errMsg), g.indType(s), a[0])
 		}
 	}
 	if err := g.rowBuild(si, s, add); err != nil {
@@ -293,7 +293,7 @@ func (g *gen) emitColumns(s *modelspec.SynapseGroup) {
 	w.Open("{")
 	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
 	w.Line("const uint32_t *const rowLength = ctx->%s_rowLength + (size_t)b * %d;", s.Name, npre)
-	w.Line("const uint32_t *const ind = ctx->%s_ind + (size_t)b * %d;", s.Name, npre*maxRow)
+	w.Line("const %s *const ind = ctx->%s_ind + (size_t)b * %d;", g.indType(s), s.Name, npre*maxRow)
 	w.Line("uint32_t *const colLength = ctx->%s_colLength + (size_t)b * %d;", s.Name, npost)
 	w.Line("uint32_t *const remap = ctx->%s_remap + (size_t)b * %d;", s.Name, npost*maxCol)
 	w.Line("memset(colLength, 0, %d * sizeof *colLength);", npost)

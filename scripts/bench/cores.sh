@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Benchmark: a 64-variant CUBA sweep (configs/cuba.yaml, a grid over the E->E
+# weight, DURATION ms of biological time per variant) on 1 worker and on W
+# workers (default: every CPU), module from a warm cache, alternating the two
+# and repeating. Prints each wall time, the medians and the speed-up.
+#
+#   scripts/bench/cores.sh [N_VARIANTS] [REPEATS] [WORKERS] [DURATION]   (default 64 3 nproc 1000)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+n=${1:-64}
+repeats=${2:-3}
+workers=${3:-$(nproc)}
+duration=${4:-1000}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+go build -o "$work/gennctl" ./cmd/gennctl
+g=$work/gennctl
+export GENNCTL_CACHE=$work/cache
+
+sed "s/duration: 1000 /duration: $duration /" configs/cuba.yaml > "$work/sweep.yaml"
+printf 'sweep:\n  grid:\n    synapses.EE.weight_update.vars.g: {linspace: [0.06, 0.10, %d]}\n' "$n" >> "$work/sweep.yaml"
+"$g" build "$work/sweep.yaml" > /dev/null # warm the module cache
+
+now() { date +%s.%N; }
+run() { # run WORKERS TAG: prints the wall time
+  local t0
+  t0=$(now)
+  "$g" sweep --quiet --workers "$1" --out "$work/out-$2" "$work/sweep.yaml" > /dev/null
+  awk "BEGIN { printf \"%.3f\", $(now) - $t0 }"
+}
+median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+one=() many=()
+for r in $(seq "$repeats"); do
+  one+=("$(run 1 "1-$r")")
+  many+=("$(run "$workers" "$workers-$r")")
+done
+m1=$(printf '%s\n' "${one[@]}" | median)
+mw=$(printf '%s\n' "${many[@]}" | median)
+printf 'machine: %s, %s CPUs (%s thread(s) per core)\n' "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" "$(nproc)" \
+  "$(lscpu 2>/dev/null | awk -F: '/Thread\(s\) per core/ { gsub(/ /, "", $2); print $2 }')"
+printf '%d variants of %s ms each:\n' "$n" "$duration"
+printf '%d variants, 1 worker:   %s s   (runs: %s)\n' "$n" "$m1" "${one[*]}"
+printf '%d variants, %d workers:  %s s   (runs: %s)\n' "$n" "$workers" "$mw" "${many[*]}"
+printf 'speed-up: %.2f x\n' "$(awk "BEGIN { print $m1 / $mw }")"
