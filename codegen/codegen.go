@@ -309,36 +309,29 @@ func (w *Writer) String() string {
 // MaxColLength evaluates a sparse group's maximum column length from its
 // connectivity snippet (num_pre when the snippet does not say).
 func MaxColLength(s *modelspec.SynapseGroup) (int, error) {
-	c := s.Connectivity
-	if c == nil || c.Snippet.MaxColLength == "" {
-		return s.Source.Size, nil
+	expr := ""
+	if s.Connectivity != nil {
+		expr = s.Connectivity.Snippet.MaxColLength
 	}
-	vars := map[string]float64{"num_pre": float64(s.Source.Size), "num_post": float64(s.Target.Size)}
-	for k, v := range c.Params {
-		vars[k] = v.V
-	}
-	for k, v := range c.Derived {
-		vars[k] = v.V
-	}
-	v, err := modelspec.EvalExpr(c.Snippet.MaxColLength, vars)
-	if err != nil {
-		return 0, fmt.Errorf("%s: synapses.%s.connectivity: max column length of %s: %v", c.Pos, s.Name, c.Snippet.Name, err)
-	}
-	// Not limited to the other population's size: snippets drawing with
-	// replacement (FixedNumber*WithReplacement) may connect a pair twice.
-	n := int(v)
-	if n < 1 {
-		n = 1
-	}
-	return n, nil
+	return maxLength(s, expr, "column", s.Source.Size)
 }
 
 // MaxRowLength evaluates a sparse group's maximum row length from its
 // connectivity snippet (num_post when the snippet does not say).
 func MaxRowLength(s *modelspec.SynapseGroup) (int, error) {
+	expr := ""
+	if s.Connectivity != nil {
+		expr = s.Connectivity.Snippet.MaxRowLength
+	}
+	return maxLength(s, expr, "row", s.Target.Size)
+}
+
+// maxLength evaluates a row or column length expression of s's snippet with
+// num_pre, num_post and the snippet's (derived) parameters; "" means def.
+func maxLength(s *modelspec.SynapseGroup, expr, what string, def int) (int, error) {
 	c := s.Connectivity
-	if c == nil || c.Snippet.MaxRowLength == "" {
-		return s.Target.Size, nil
+	if c == nil || expr == "" {
+		return def, nil
 	}
 	vars := map[string]float64{"num_pre": float64(s.Source.Size), "num_post": float64(s.Target.Size)}
 	for k, v := range c.Params {
@@ -347,15 +340,14 @@ func MaxRowLength(s *modelspec.SynapseGroup) (int, error) {
 	for k, v := range c.Derived {
 		vars[k] = v.V
 	}
-	v, err := modelspec.EvalExpr(c.Snippet.MaxRowLength, vars)
+	v, err := modelspec.EvalExpr(expr, vars)
 	if err != nil {
-		return 0, fmt.Errorf("%s: synapses.%s.connectivity: max row length of %s: %v", c.Pos, s.Name, c.Snippet.Name, err)
+		return 0, fmt.Errorf("%s: synapses.%s.connectivity: max %s length of %s: %v", c.Pos, s.Name, what, c.Snippet.Name, err)
 	}
 	// Not limited to the other population's size: snippets drawing with
 	// replacement (FixedNumber*WithReplacement) may connect a pair twice.
-	n := int(v)
-	if n < 1 {
-		n = 1
+	if n := int(v); n > 1 {
+		return n, nil
 	}
-	return n, nil
+	return 1, nil
 }
