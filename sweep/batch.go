@@ -448,28 +448,33 @@ func demux(c gpu.SpikeChunk, variantIDs []uint64, writers []*results.SpikeWriter
 		neuron  []uint32
 		time    []float64
 	}
-	per := make([]cols, len(writers))
-	for i := range c.Pop {
-		k := c.Variant[i]
+	// Count first so that each variant's columns are allocated once.
+	n := make([]int, len(writers))
+	for i, k := range c.Variant {
 		if int(k) >= len(writers) {
 			return fmt.Errorf("module reported spike of variant %d in a batch of %d", k, len(writers))
 		}
-		per[k].pop = append(per[k].pop, c.Pop[i])
-		per[k].neuron = append(per[k].neuron, c.Neuron[i])
-		per[k].time = append(per[k].time, float64(c.Step[i])*dt)
-		if int(c.Pop[i]) < len(counts[k]) {
-			counts[k][c.Pop[i]]++
+		n[k]++
+		if p := int(c.Pop[i]); p < len(counts[k]) {
+			counts[k][p]++
 		}
+	}
+	per := make([]cols, len(writers))
+	for k, m := range n {
+		per[k] = cols{make([]uint64, 0, m), make([]uint32, 0, m), make([]uint32, 0, m), make([]float64, 0, m)}
+	}
+	for i, k := range c.Variant {
+		p := &per[k]
+		p.variant = append(p.variant, variantIDs[k])
+		p.pop = append(p.pop, c.Pop[i])
+		p.neuron = append(p.neuron, c.Neuron[i])
+		p.time = append(p.time, float64(c.Step[i])*dt)
 	}
 	for k, p := range per {
 		if len(p.pop) == 0 {
 			continue
 		}
-		ids := make([]uint64, len(p.pop))
-		for i := range ids {
-			ids[i] = variantIDs[k]
-		}
-		if err := writers[k].Write(ids, p.pop, p.neuron, p.time); err != nil {
+		if err := writers[k].Write(p.variant, p.pop, p.neuron, p.time); err != nil {
 			return err
 		}
 	}
