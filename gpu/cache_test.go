@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -282,4 +283,26 @@ func TestLoaderPrototypesMatchABIHeader(t *testing.T) {
 		known[s] = true
 	}
 	assert.Equal(t, declared, known, "ABIHeader and the loader disagree on the symbols")
+}
+
+// GENNCTL_CPU_TARGET replaces -march=native, so that nodes with different
+// CPUs share one cached module; the target names the cache entry's arch.
+func TestCPUTarget(t *testing.T) {
+	flags := WithCPUTarget(DefaultCFlags, "x86-64-v2")
+	assert.Contains(t, flags, "-march=x86-64-v2")
+	assert.NotContains(t, flags, "-march=native")
+	assert.Equal(t, DefaultCFlags, WithCPUTarget(DefaultCFlags, ""))
+	assert.True(t, strings.HasSuffix(TargetArch(flags), "/x86-64-v2"))
+	assert.Contains(t, TargetArch(DefaultCFlags), "/native-")
+	if runtime.GOARCH != "amd64" {
+		t.Skip("x86-64-v2 is an amd64 target")
+	}
+	t.Setenv("GENNCTL_CPU_TARGET", "x86-64-v2")
+	tc := detectCC(t)
+	assert.Contains(t, tc.Flags, "-march=x86-64-v2")
+	c, err := OpenCache(t.TempDir())
+	require.NoError(t, err)
+	res, err := c.Build(toyFiles(t), tc)
+	require.NoError(t, err)
+	assert.True(t, strings.HasSuffix(res.Arch, "/x86-64-v2"))
 }

@@ -99,7 +99,7 @@ func NewToolchain(cc string) (Toolchain, error) {
 		CC:      cc,
 		Path:    path,
 		Version: version,
-		Flags:   append([]string{}, DefaultCFlags...),
+		Flags:   WithCPUTarget(DefaultCFlags, os.Getenv("GENNCTL_CPU_TARGET")),
 		Libs:    append([]string{}, DefaultCLibs...),
 	}
 	tc.Arch = TargetArch(tc.Flags)
@@ -148,8 +148,28 @@ func TargetArch(flags []string) string {
 		if strings.HasSuffix(f, "=native") {
 			return arch + "/native-" + cpuModelDigest()
 		}
+		if t, ok := strings.CutPrefix(f, "-march="); ok {
+			return arch + "/" + t
+		}
 	}
 	return arch
+}
+
+// WithCPUTarget returns flags with -march=native replaced by -march=target
+// (e.g. x86-64-v3), for a module cache shared by nodes with different CPUs:
+// GENNCTL_CPU_TARGET set on the node that prebuilds and on the nodes that
+// run makes them agree on one module. An empty target keeps native.
+func WithCPUTarget(flags []string, target string) []string {
+	out := append([]string{}, flags...)
+	if target = strings.TrimSpace(target); target == "" || target == "native" {
+		return out
+	}
+	for i, f := range out {
+		if f == "-march=native" {
+			out[i] = "-march=" + target
+		}
+	}
+	return out
 }
 
 // cpuModelDigest identifies the host CPU model and features from

@@ -13,6 +13,9 @@ module load gcc 2>/dev/null || true          # site-specific; a C compiler must 
 CONFIG=$PWD/configs/cuba_sweep.yaml
 OUT=$SCRATCH/gennctl-out
 export GENNCTL_CACHE=$SCRATCH/gennctl-cache
+# Build for a CPU level every node has, so the module compiled by the build job is the
+# one every array task loads (otherwise -march=native: per-CPU-model modules).
+export GENNCTL_CPU_TARGET=x86-64-v3
 
 # 1. Look before you leap: variants, structures, memory, output size.
 gennctl plan "$CONFIG"

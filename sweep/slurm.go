@@ -19,6 +19,10 @@ type SlurmOptions struct {
 	CPUsPerTask int     // --cpus-per-task (default 1: one worker per task)
 	Partition   string
 	Time        string // --time of an array task, e.g. 01:00:00; default from TaskMinutes
+	// CPUTarget is exported as GENNCTL_CPU_TARGET to every job (e.g.
+	// x86-64-v3), so that modules prebuilt on one node are the ones the
+	// array tasks load on nodes with other CPUs; empty: -march=native.
+	CPUTarget string
 	MaxArray    int    // largest array the cluster accepts (default 1000)
 	// NsPerNeuronStep converts VariantCost to seconds (default 5 ns, a
 	// conservative figure for the CPU backend; see BENCHMARKS.md).
@@ -88,6 +92,13 @@ func Slurm(plan *Plan, o SlurmOptions) (*SlurmJob, error) {
 		limit = slurmDuration(math.Max(600, 2*job.TaskSeconds+120))
 	}
 	env := fmt.Sprintf("export GENNCTL_CACHE=%s\n", shellQuote(o.CacheDir))
+	if o.CPUTarget != "" {
+		env += fmt.Sprintf("export GENNCTL_CPU_TARGET=%s\n", shellQuote(o.CPUTarget))
+	} else {
+		env += "# Modules are built for the CPU of the node that compiles them (-march=native). If the build\n" +
+			"# job's node differs from the array's nodes, set GENNCTL_CPU_TARGET (e.g. x86-64-v3) when\n" +
+			"# running gennctl slurm, or each task compiles its own module.\n"
+	}
 	sweepDir := strings.TrimRight(o.OutDir, "/") + "/" + plan.Name
 	head := func(name, time string, extra ...string) string {
 		var b strings.Builder

@@ -52,7 +52,7 @@ printing the job ids; nothing needs to stay running.`,
 				Gennctl: abs(exe), Config: abs(args[0]), OutDir: abs(v.GetString("out")), CacheDir: abs(v.GetString("cache")),
 				Tasks: v.GetInt("tasks"), TaskMinutes: v.GetFloat64("task-minutes"), Throttle: v.GetInt("throttle"),
 				GPUsPerTask: v.GetInt("gpus-per-task"), CPUsPerTask: v.GetInt("cpus-per-task"),
-				Partition: v.GetString("partition"), Time: v.GetString("time"),
+				Partition: v.GetString("partition"), Time: v.GetString("time"), CPUTarget: os.Getenv("GENNCTL_CPU_TARGET"),
 			}
 			job, err := sweep.Slurm(plan, o)
 			if err != nil {
