@@ -23,7 +23,7 @@ type SlurmOptions struct {
 	// x86-64-v3), so that modules prebuilt on one node are the ones the
 	// array tasks load on nodes with other CPUs; empty: -march=native.
 	CPUTarget string
-	MaxArray    int    // largest array the cluster accepts (default 1000)
+	MaxArray  int // largest array the cluster accepts (default 1000)
 	// NsPerNeuronStep converts VariantCost to seconds (default 5 ns, a
 	// conservative figure for the CPU backend; see BENCHMARKS.md).
 	NsPerNeuronStep float64
