@@ -86,20 +86,20 @@ func spikeFields() []fieldX {
 
 // The state schema (README "Output files"): time has a unit, values do not (it depends on the
 // model variable).
-func stateFields() []fieldX {
+func stateFields(valueType string) []fieldX {
 	return []fieldX{
 		{Name: "variant_id", Type: "Uint64", Metadata: map[string]string{}},
 		{Name: "population", Type: "Dictionary<Int32, Utf8>", Metadata: map[string]string{}},
 		{Name: "var", Type: "Dictionary<Int32, Utf8>", Metadata: map[string]string{}},
 		{Name: "neuron", Type: "Uint32", Metadata: map[string]string{}},
 		{Name: "time", Type: "Float64", Metadata: map[string]string{"unit": "ms"}},
-		{Name: "value", Type: "Float64", Metadata: map[string]string{}},
+		{Name: "value", Type: valueType, Metadata: map[string]string{}},
 	}
 }
 
 // stateExpectation describes a state file from the samples gennctl meant to write.
-func stateExpectation(path string, s results.State, owners, vars []string, meta map[string]string, comp results.Compression) fileX {
-	fx := fileX{Path: path, Rows: int64(s.Len()), Compression: string(comp), Metadata: meta, Fields: stateFields(),
+func stateExpectation(path string, s results.State, owners, vars []string, meta map[string]string, comp results.Compression, valueType string) fileX {
+	fx := fileX{Path: path, Rows: int64(s.Len()), Compression: string(comp), Metadata: meta, Fields: stateFields(valueType),
 		Dictionaries: map[string][]string{"population": owners, "var": vars},
 		Counts:       map[string]map[string]int{"population": {}, "var": {}},
 		Sums:         map[string]string{}}
@@ -297,7 +297,7 @@ func syntheticFiles(t *testing.T, dir string) []fileX {
 		}
 		_, err = w.Close()
 		require.NoError(t, err)
-		fx := stateExpectation(path, st, owners, vars, smeta, c)
+		fx := stateExpectation(path, st, owners, vars, smeta, c, "Float64")
 		fx.MultipleOf = map[string]float64{"time": 0.1}
 		fx.Below = map[string]float64{"neuron": 4e9}
 		out = append(out, fx)
@@ -444,7 +444,9 @@ func sweepFiles(t *testing.T) (string, []fileX) {
 			perVar[r.Var] += rows
 		}
 		require.NotEmpty(t, owners, "tiny.yaml records state")
-		fx := stateExpectation(path, st, owners, vars, meta, "")
+		// Float precision: values are stored as float32 (exact), double as float64.
+		valueType := map[string]string{"float": "Float32", "double": "Float64"}[v.Net.Sim.Precision]
+		fx := stateExpectation(path, st, owners, vars, meta, "", valueType)
 		fx.Counts = map[string]map[string]int{"population": perOwner, "var": perVar}
 		fx.Rows = sweep.StateRows(v.Net)
 		fx.Constant = map[string]string{"variant_id": strconv.FormatUint(v.ID(), 10)}

@@ -38,7 +38,15 @@ func ParseCompression(s string) (Compression, error) {
 type Option func(*writeOptions)
 
 type writeOptions struct {
-	compression Compression
+	compression   Compression
+	float32Values bool
+}
+
+// WithFloat32Values stores a state file's values as float32: the exact values
+// of a network simulated in float precision, in half the space. Other files
+// ignore it.
+func WithFloat32Values() Option {
+	return func(o *writeOptions) { o.float32Values = true }
 }
 
 // WithCompression compresses the file's buffers with c (CompressNone: uncompressed).

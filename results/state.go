@@ -26,8 +26,13 @@ const MetaRecorded = "recorded"
 
 // StateSchema returns the Arrow schema of a state file carrying meta as schema metadata: the
 // long table (variant_id, population, var, neuron, time, value) with population and var
-// dictionary-encoded. Only time has a unit: the units of values depend on the model.
-func StateSchema(meta map[string]string) *arrow.Schema {
+// dictionary-encoded and value float32 or float64. Only time has a unit: the units of values
+// depend on the model.
+func StateSchema(meta map[string]string, float32Values bool) *arrow.Schema {
+	var valueType arrow.DataType = arrow.PrimitiveTypes.Float64
+	if float32Values {
+		valueType = arrow.PrimitiveTypes.Float32
+	}
 	var md *arrow.Metadata
 	if len(meta) > 0 {
 		m := arrow.MetadataFrom(meta)
@@ -39,7 +44,7 @@ func StateSchema(meta map[string]string) *arrow.Schema {
 		{Name: ColVar, Type: populationType},
 		{Name: ColNeuron, Type: arrow.PrimitiveTypes.Uint32},
 		{Name: ColTime, Type: arrow.PrimitiveTypes.Float64, Metadata: arrow.NewMetadata([]string{UnitKey}, []string{"ms"})},
-		{Name: ColValue, Type: arrow.PrimitiveTypes.Float64},
+		{Name: ColValue, Type: valueType},
 	}, md)
 }
 
@@ -57,7 +62,11 @@ type StateWriter struct {
 // variable names; Write refers to both by index. meta becomes the schema metadata. opts may
 // select compression (WithCompression).
 func NewStateWriter(path string, owners, vars []string, meta map[string]string, opts ...Option) (*StateWriter, error) {
-	s, err := newStreamWriter("StateWriter", path, StateSchema(meta), map[int][]string{1: owners, 2: vars}, opts)
+	o, err := collectOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	s, err := newStreamWriter("StateWriter", path, StateSchema(meta, o.float32Values), map[int][]string{1: owners, 2: vars}, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -87,14 +96,22 @@ func (w *StateWriter) Write(variant []uint64, owner, v, neuron []uint32, time, v
 		}
 	}
 	vb, ob, xb := s.cols[0].(*array.Uint64Builder), s.cols[1].(*array.Int32Builder), s.cols[2].(*array.Int32Builder)
-	nb, tb, yb := s.cols[3].(*array.Uint32Builder), s.cols[4].(*array.Float64Builder), s.cols[5].(*array.Float64Builder)
+	nb, tb := s.cols[3].(*array.Uint32Builder), s.cols[4].(*array.Float64Builder)
+	appendValues := func(vals []float64) { s.cols[5].(*array.Float64Builder).AppendValues(vals, nil) }
+	if yb, ok := s.cols[5].(*array.Float32Builder); ok {
+		appendValues = func(vals []float64) {
+			for _, x := range vals {
+				yb.Append(float32(x))
+			}
+		}
+	}
 	return s.appendRows(n, func(lo, hi int) {
 		vb.AppendValues(variant[lo:hi], nil)
 		appendIndices(ob, owner[lo:hi])
 		appendIndices(xb, v[lo:hi])
 		nb.AppendValues(neuron[lo:hi], nil)
 		tb.AppendValues(time[lo:hi], nil)
-		yb.AppendValues(value[lo:hi], nil)
+		appendValues(value[lo:hi])
 	})
 }
 
@@ -157,11 +174,23 @@ func (s *State) appendRecord(rec arrow.Record, idx map[string]int) error {
 	variant, ok1 := rec.Column(idx[ColVariantID]).(*array.Uint64)
 	neuron, ok2 := rec.Column(idx[ColNeuron]).(*array.Uint32)
 	time, ok3 := rec.Column(idx[ColTime]).(*array.Float64)
-	value, ok4 := rec.Column(idx[ColValue]).(*array.Float64)
+	var values []float64
+	ok4 := true
+	switch value := rec.Column(idx[ColValue]).(type) {
+	case *array.Float64:
+		values = value.Float64Values()
+	case *array.Float32:
+		values = make([]float64, value.Len())
+		for i, x := range value.Float32Values() {
+			values[i] = float64(x)
+		}
+	default:
+		ok4 = false
+	}
 	if !ok1 || !ok2 || !ok3 || !ok4 {
 		return errors.New("state columns have unexpected types")
 	}
-	if variant.NullN()+neuron.NullN()+time.NullN()+value.NullN() > 0 {
+	if variant.NullN()+neuron.NullN()+time.NullN()+rec.Column(idx[ColValue]).NullN() > 0 {
 		return errors.New("state columns contain nulls")
 	}
 	pop, err := stringValues(rec.Column(idx[ColPopulation]))
@@ -177,6 +206,6 @@ func (s *State) appendRecord(rec arrow.Record, idx map[string]int) error {
 	s.Var = append(s.Var, vars...)
 	s.Neuron = append(s.Neuron, neuron.Uint32Values()...)
 	s.Time = append(s.Time, time.Float64Values()...)
-	s.Value = append(s.Value, value.Float64Values()...)
+	s.Value = append(s.Value, values...)
 	return nil
 }

@@ -127,3 +127,22 @@ func TestStateEmptyAndAbort(t *testing.T) {
 	_, _, err = ReadState(sp)
 	assert.ErrorContains(t, err, `is not a state file: want one column "var"`)
 }
+
+// Float precision networks store state values as float32, read back exactly.
+func TestStateFloat32Values(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.arrow")
+	w, err := NewStateWriter(path, []string{"E"}, []string{"V"}, nil, WithFloat32Values())
+	require.NoError(t, err)
+	vals := []float64{float64(float32(-65.123)), 0.5, float64(float32(1e-7))}
+	require.NoError(t, w.Write([]uint64{1, 1, 1}, []uint32{0, 0, 0}, []uint32{0, 0, 0}, []uint32{0, 1, 2}, []float64{0, 0, 0}, vals))
+	_, err = w.Close()
+	require.NoError(t, err)
+	f, r, err := openReader(path)
+	require.NoError(t, err)
+	assert.Equal(t, "float32", r.Schema().Field(5).Type.Name())
+	r.Close()
+	f.Close()
+	s, _, err := ReadState(path)
+	require.NoError(t, err)
+	assert.Equal(t, vals, s.Value)
+}

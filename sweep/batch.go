@@ -249,7 +249,11 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 		writers[k] = w
 		counts[k] = make([]int64, len(pops))
 		if states != nil {
-			sw, err := results.NewStateWriter(filepath.Join(r.dir, results.StateFile(v.ID())), rec.owners, rec.vars, stateMeta(meta, rec), r.writeOpts()...)
+			opts := r.writeOpts()
+			if v.Net.Sim.Precision == "float" {
+				opts = append(opts, results.WithFloat32Values()) // exact: the state is float
+			}
+			sw, err := results.NewStateWriter(filepath.Join(r.dir, results.StateFile(v.ID())), rec.owners, rec.vars, stateMeta(meta, rec), opts...)
 			if err != nil {
 				abort()
 				return false, err
@@ -260,6 +264,11 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 	dt := g.Net.Sim.DT
 	job := gpu.Job{ID: batchID, ModulePath: module, Seeds: seeds, Runtime: runtime, Steps: g.Net.Sim.Steps(), NoFiniteCheck: r.opts.NoFiniteCheck,
 		Record: rec.specs}
+	for k, vi := range b.Variants {
+		for _, e := range plan.Variants[vi].EGPs {
+			job.EGPs = append(job.EGPs, gpu.EGPSet{Variant: k, Path: e.Path, Values: e.Values})
+		}
+	}
 	variantIDs := make([]uint64, len(b.Variants))
 	for k, vi := range b.Variants {
 		variantIDs[k] = plan.Variants[vi].ID()
