@@ -1,5 +1,7 @@
 package codegen
 
+import "strings"
+
 // The module ABI: every backend's generated module exports exactly these C
 // symbols. All state hangs off a gn_ctx, so one process may hold several
 // instances. A context simulates Batch variants at once (variant-major
@@ -10,11 +12,11 @@ package codegen
 // failure, with a message available from gn_error(ctx).
 
 // ABIVersion changes whenever the exported symbols or their meaning change.
-const ABIVersion = 1
+const ABIVersion = 2
 
 // ABIHeader is the C declaration of the module ABI. Generated modules include
 // it verbatim; the loader in package gpu declares the same prototypes.
-const ABIHeader = `/* gennctl module ABI v1 */
+const ABIHeader = `/* gennctl module ABI v2 */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +43,16 @@ size_t gn_drain_spikes(gn_ctx *ctx, uint32_t *pop, uint32_t *variant, uint32_t *
    out, converting to double; Description.Vars[var].Count elements. */
 int gn_get_var(gn_ctx *ctx, uint32_t var, uint32_t variant, double *out);
 int gn_set_var(gn_ctx *ctx, uint32_t var, uint32_t variant, const double *in);
+/* Extra global parameter egp (index into Description.EGPs) of one variant.
+   Every variant holds its own copy, initialised by gn_create from the values
+   the module was generated with. gn_set_egp replaces it with n values
+   (converted to the parameter's type): a pointer (array) parameter takes any
+   n and is resized, a scalar one takes n == 1. gn_get_egp sets *n to the
+   number of values held and copies min(*n, cap) of them into out (out may be
+   NULL when cap is 0). Values used by initialisation (var-init snippets,
+   connectivity) take effect at the next gn_init. */
+int gn_set_egp(gn_ctx *ctx, uint32_t egp, uint32_t variant, const double *values, size_t n);
+int gn_get_egp(gn_ctx *ctx, uint32_t egp, uint32_t variant, double *out, size_t cap, size_t *n);
 /* Last error message of ctx. */
 const char *gn_error(gn_ctx *ctx);
 void gn_destroy(gn_ctx *ctx);
@@ -57,7 +69,31 @@ type Description struct {
 	Vars        []VarDesc     `json:"vars"`
 	Runtime     []string      `json:"runtime"` // config paths of the runtime parameter slots
 	Synapses    []SynapseDesc `json:"synapses"`
+	EGPs        []EGPDesc     `json:"egps"`
 }
+
+// EGPDesc describes one extra global parameter settable with gn_set_egp.
+// Owner is the population, synapse group or current source; Kind says whose
+// parameter it is: "neuron", "weight_update", "current_source" (the model's),
+// "var_init" (the initialisation snippet of variable Var of Owner) or
+// "connectivity" (the synapse group's connectivity snippet). Path is its
+// config path (populations.E.extra_global_params.spikeTimes,
+// synapses.S.weight_update.vars.g.extra_global_params.kernel, ...), unique
+// in a module. Type is the declared type (e.g. "scalar*", "unsigned int");
+// a pointer type holds an array per variant. Count is the number of values
+// the module was generated with (1 for a scalar type).
+type EGPDesc struct {
+	Owner string `json:"owner"`
+	Kind  string `json:"kind"`
+	Var   string `json:"var,omitempty"`
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Count int    `json:"count"`
+	Path  string `json:"path"`
+}
+
+// Pointer reports whether the parameter is an array (a pointer type).
+func (e EGPDesc) Pointer() bool { return strings.HasSuffix(strings.TrimSpace(e.Type), "*") }
 
 // PopDesc describes one population.
 type PopDesc struct {

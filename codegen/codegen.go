@@ -16,7 +16,7 @@ import (
 
 // Version is part of every structure key: bump it whenever generated code
 // changes for the same input, so cached modules are not reused wrongly.
-const Version = "gennctl-codegen-2"
+const Version = "gennctl-codegen-3"
 
 // Files maps file names to contents.
 type Files map[string]string

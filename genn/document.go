@@ -242,6 +242,9 @@ func (e *emitter) varInit(path string, vi VarInit) *yaml.Node {
 		if len(vi.params) > 0 {
 			put(n, "params", paramsNode(vi.params))
 		}
+		if len(vi.egps) > 0 {
+			put(n, "extra_global_params", egpsNode(vi.egps))
+		}
 		return n
 	}
 }
@@ -333,6 +336,9 @@ func (m *Model) document() (*yaml.Node, error) {
 				put(c, "init", strNode(e.connectivitySnippet(path+".connectivity", s.conn.snippet)))
 				if len(s.conn.params) > 0 {
 					put(c, "params", paramsNode(s.conn.params))
+				}
+				if len(s.conn.egps) > 0 {
+					put(c, "extra_global_params", egpsNode(s.conn.egps))
 				}
 				put(n, "connectivity", c)
 			}

@@ -134,7 +134,7 @@ func TestPullPushRoundTrip(t *testing.T) {
 	assert.Equal(t, uint64(1), m.Timestep())
 	assert.InDelta(t, 0.1, m.T(), 1e-12)
 
-	// extra global parameters are compile-time
+	// SetExtraGlobalParam gives initial values before Build only
 	assert.Error(t, e.SetExtraGlobalParam("x", []float64{1}))
 }
 

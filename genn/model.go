@@ -37,11 +37,14 @@
 //
 //   - Problems are collected and reported together by Build (as the YAML
 //     decoder does), not raised by each Add call.
-//   - Extra global parameters are compiled into the module as constant data
-//     (the CPU generator emits them as static arrays), so they must be set
-//     before Build: SetExtraGlobalParam after Build returns an error. Changing
-//     one means building again (the module cache makes an unchanged model
-//     free to rebuild).
+//   - Extra global parameters are per-variant data of the loaded module:
+//     SetExtraGlobalParam (before Build) gives the values every variant
+//     starts with, SetEGP / PullEGP on a population, synapse group or current
+//     source (or Model.SetEGP by config path, for variable-initialisation and
+//     connectivity snippets) change and read one variant's after Load, with
+//     no rebuild. Values read by neuron, synapse and current-source code take
+//     effect at the next step; those read by initialisation at the next
+//     Reinit. A pointer (array) parameter may change length.
 //   - Parameters are literals unless per-variant values are given to Load
 //     (PerVariant), which then become runtime slots of the module exactly as a
 //     sweep would make them.
@@ -121,6 +124,21 @@ type VarInit struct {
 	snippet  any // string or *modelspec.VarInitSnippet
 	params   map[string]float64
 	values   []float64
+	egps     map[string][]float64
+}
+
+// WithEGP returns vi with the snippet's extra global parameter name set
+// (e.g. the kernel of the Kernel snippet; pygenn's
+// set_extra_global_init_param). At run time Model.SetEGP changes it (the
+// new values take effect at the next Model.Reinit).
+func (vi VarInit) WithEGP(name string, values []float64) VarInit {
+	egps := map[string][]float64{}
+	for k, v := range vi.egps {
+		egps[k] = v
+	}
+	egps[name] = append([]float64(nil), values...)
+	vi.egps = egps
+	return vi
 }
 
 // Const initialises every element to v.
@@ -143,6 +161,17 @@ func Values(v []float64) VarInit {
 type ConnectivityInit struct {
 	snippet any // string or *modelspec.ConnectivitySnippet
 	params  map[string]float64
+	egps    map[string][]float64
+}
+
+// SetExtraGlobalParam sets an extra global parameter of the connectivity
+// snippet (before Build; at run time use Model.SetEGP and Model.Reinit).
+func (c *ConnectivityInit) SetExtraGlobalParam(name string, values []float64) *ConnectivityInit {
+	if c.egps == nil {
+		c.egps = map[string][]float64{}
+	}
+	c.egps[name] = append([]float64(nil), values...)
+	return c
 }
 
 // InitConnectivity names a built-in connectivity snippet (FixedProbability,
@@ -289,26 +318,27 @@ func (s *SynapseGroup) SetWUPostVars(vars map[string]VarInit) { s.wuPost = vars 
 
 // SetExtraGlobalParam sets an extra global parameter of the neuron model:
 // one value for a scalar type, the array for a pointer type (e.g. the
-// spikeTimes of SpikeSourceArray). Only before Build (see the package doc).
+// spikeTimes of SpikeSourceArray). Only before Build: these are the values
+// every variant starts with; after Load, SetEGP changes them per variant.
 func (p *NeuronGroup) SetExtraGlobalParam(name string, values []float64) error {
 	return setEGP(p.m, p.egps, "populations."+p.Name, name, values)
 }
 
 // SetExtraGlobalParam sets an extra global parameter of the weight-update
-// model; only before Build.
+// model; only before Build (after Load: SetEGP).
 func (s *SynapseGroup) SetExtraGlobalParam(name string, values []float64) error {
 	return setEGP(s.m, s.wuEGPs, "synapses."+s.Name+".weight_update", name, values)
 }
 
 // SetExtraGlobalParam sets an extra global parameter of the current source
-// model; only before Build.
+// model; only before Build (after Load: SetEGP).
 func (c *CurrentSource) SetExtraGlobalParam(name string, values []float64) error {
 	return setEGP(c.m, c.egps, "current_sources."+c.Name, name, values)
 }
 
 func setEGP(m *Model, into map[string][]float64, path, name string, values []float64) error {
 	if m.built {
-		return fmt.Errorf("genn: %s.extra_global_params.%s: extra global parameters are compiled into the module; set them before Build", path, name)
+		return fmt.Errorf("genn: %s.extra_global_params.%s: SetExtraGlobalParam gives the initial value before Build; after Load use SetEGP", path, name)
 	}
 	into[name] = append([]float64(nil), values...)
 	return nil

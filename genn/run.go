@@ -440,6 +440,92 @@ func (c *CurrentSource) PushVar(name string, variant int, vals []float64) error 
 	return c.m.push(c.Name, name, variant, vals, "current_source")
 }
 
+// Reinit initialises every variable and the connectivity of the loaded
+// variants again and resets time to step 0 (pygenn's reinitialise), e.g.
+// after SetEGP changed a parameter that initialisation reads.
+func (m *Model) Reinit() error {
+	if err := m.loaded(); err != nil {
+		return err
+	}
+	m.spikes.Reset()
+	return m.inst.Init()
+}
+
+// egpIndex finds the loaded module's extra global parameter at path.
+func (m *Model) egpIndex(path string) (int, error) {
+	if err := m.loaded(); err != nil {
+		return 0, err
+	}
+	if i := m.instMod.EGPIndex(path); i >= 0 {
+		return i, nil
+	}
+	var have []string
+	for _, e := range m.desc.EGPs {
+		have = append(have, e.Path)
+	}
+	return 0, fmt.Errorf("genn: %s: no such extra global parameter in the model (it has: %v; a parameter must be given a value before Build to exist)", path, have)
+}
+
+// SetEGP sets extra global parameter path (its config path, e.g.
+// populations.S.extra_global_params.spikeTimes,
+// synapses.C.weight_update.vars.g.extra_global_params.kernel or
+// synapses.C.connectivity.extra_global_params.x) of one variant: any number
+// of values for a pointer (array) type, one for a scalar. Model code sees
+// the new values from the next step; initialisation code from the next
+// Reinit.
+func (m *Model) SetEGP(path string, variant int, values []float64) error {
+	i, err := m.egpIndex(path)
+	if err != nil {
+		return err
+	}
+	return m.inst.SetEGP(i, variant, values)
+}
+
+// PullEGP returns the values of extra global parameter path of one variant.
+func (m *Model) PullEGP(path string, variant int) ([]float64, error) {
+	i, err := m.egpIndex(path)
+	if err != nil {
+		return nil, err
+	}
+	return m.inst.GetEGP(i, variant)
+}
+
+// SetEGP sets an extra global parameter of the neuron model for one loaded
+// variant (e.g. SpikeSourceArray's spikeTimes); see Model.SetEGP.
+func (p *NeuronGroup) SetEGP(name string, variant int, values []float64) error {
+	return p.m.SetEGP("populations."+p.Name+".extra_global_params."+name, variant, values)
+}
+
+// PullEGP returns an extra global parameter of the neuron model for one
+// loaded variant.
+func (p *NeuronGroup) PullEGP(name string, variant int) ([]float64, error) {
+	return p.m.PullEGP("populations."+p.Name+".extra_global_params."+name, variant)
+}
+
+// SetEGP sets an extra global parameter of the weight-update model for one
+// loaded variant; see Model.SetEGP.
+func (s *SynapseGroup) SetEGP(name string, variant int, values []float64) error {
+	return s.m.SetEGP("synapses."+s.Name+".weight_update.extra_global_params."+name, variant, values)
+}
+
+// PullEGP returns an extra global parameter of the weight-update model for
+// one loaded variant.
+func (s *SynapseGroup) PullEGP(name string, variant int) ([]float64, error) {
+	return s.m.PullEGP("synapses."+s.Name+".weight_update.extra_global_params."+name, variant)
+}
+
+// SetEGP sets an extra global parameter of the current source model for
+// one loaded variant; see Model.SetEGP.
+func (c *CurrentSource) SetEGP(name string, variant int, values []float64) error {
+	return c.m.SetEGP("current_sources."+c.Name+".extra_global_params."+name, variant, values)
+}
+
+// PullEGP returns an extra global parameter of the current source model
+// for one loaded variant.
+func (c *CurrentSource) PullEGP(name string, variant int) ([]float64, error) {
+	return c.m.PullEGP("current_sources."+c.Name+".extra_global_params."+name, variant)
+}
+
 // MaxRowLength is the row stride of a sparse group's storage (0 otherwise).
 func (s *SynapseGroup) MaxRowLength() int {
 	for _, d := range s.m.desc.Synapses {

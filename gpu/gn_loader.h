@@ -18,6 +18,8 @@ typedef size_t (*gn_spikes_pending_fn)(gn_ctx *ctx);
 typedef size_t (*gn_drain_spikes_fn)(gn_ctx *ctx, uint32_t *pop, uint32_t *variant, uint32_t *neuron, uint32_t *step, size_t cap);
 typedef int (*gn_get_var_fn)(gn_ctx *ctx, uint32_t var, uint32_t variant, double *out);
 typedef int (*gn_set_var_fn)(gn_ctx *ctx, uint32_t var, uint32_t variant, const double *in);
+typedef int (*gn_set_egp_fn)(gn_ctx *ctx, uint32_t egp, uint32_t variant, const double *values, size_t n);
+typedef int (*gn_get_egp_fn)(gn_ctx *ctx, uint32_t egp, uint32_t variant, double *out, size_t cap, size_t *n);
 typedef const char *(*gn_error_fn)(gn_ctx *ctx);
 typedef void (*gn_destroy_fn)(gn_ctx *ctx);
 

@@ -45,6 +45,12 @@ static size_t call_drain_spikes(void *f, gn_ctx *c, uint32_t *pop, uint32_t *var
 }
 static int call_get_var(void *f, gn_ctx *c, uint32_t var, uint32_t variant, double *out) { return ((gn_get_var_fn)f)(c, var, variant, out); }
 static int call_set_var(void *f, gn_ctx *c, uint32_t var, uint32_t variant, const double *in) { return ((gn_set_var_fn)f)(c, var, variant, in); }
+static int call_set_egp(void *f, gn_ctx *c, uint32_t egp, uint32_t variant, const double *values, size_t n) {
+	return ((gn_set_egp_fn)f)(c, egp, variant, values, n);
+}
+static int call_get_egp(void *f, gn_ctx *c, uint32_t egp, uint32_t variant, double *out, size_t cap, size_t *n) {
+	return ((gn_get_egp_fn)f)(c, egp, variant, out, cap, n);
+}
 static const char *call_error(void *f, gn_ctx *c) { return ((gn_error_fn)f)(c); }
 static void call_destroy(void *f, gn_ctx *c) { ((gn_destroy_fn)f)(c); }
 */
@@ -64,16 +70,16 @@ import (
 var ABISymbols = []string{
 	"gn_describe", "gn_create", "gn_init", "gn_step", "gn_timestep",
 	"gn_spikes_pending", "gn_drain_spikes", "gn_get_var", "gn_set_var",
-	"gn_error", "gn_destroy",
+	"gn_set_egp", "gn_get_egp", "gn_error", "gn_destroy",
 }
 
 type symbols struct {
-	describe, create, init, step, timestep, pending, drain, getVar, setVar, errorMsg, destroy unsafe.Pointer
+	describe, create, init, step, timestep, pending, drain, getVar, setVar, setEGP, getEGP, errorMsg, destroy unsafe.Pointer
 }
 
 func (s *symbols) slots() []*unsafe.Pointer {
 	return []*unsafe.Pointer{&s.describe, &s.create, &s.init, &s.step, &s.timestep,
-		&s.pending, &s.drain, &s.getVar, &s.setVar, &s.errorMsg, &s.destroy}
+		&s.pending, &s.drain, &s.getVar, &s.setVar, &s.setEGP, &s.getEGP, &s.errorMsg, &s.destroy}
 }
 
 // Module is a module loaded into this process with dlopen. Its methods are
@@ -145,6 +151,7 @@ func (m *Module) Description() (codegen.Description, error) {
 	d.Vars = append([]codegen.VarDesc(nil), d.Vars...)
 	d.Runtime = append([]string(nil), d.Runtime...)
 	d.Synapses = append([]codegen.SynapseDesc(nil), d.Synapses...)
+	d.EGPs = append([]codegen.EGPDesc(nil), d.EGPs...)
 	return d, nil
 }
 
@@ -404,6 +411,92 @@ func (in *Instance) SetVar(varIndex, variant int, vals []float64) error {
 		return in.fail(fmt.Sprintf("set %s", in.varName(varIndex)))
 	}
 	return nil
+}
+
+// EGPIndex finds an extra global parameter by config path
+// (codegen.EGPDesc.Path, e.g. populations.S.extra_global_params.spikeTimes);
+// -1 if there is none.
+func (m *Module) EGPIndex(path string) int {
+	for i, e := range m.desc.EGPs {
+		if e.Path == path {
+			return i
+		}
+	}
+	return -1
+}
+
+// EGPIndexOf finds an extra global parameter by owner, kind
+// (codegen.EGPDesc.Kind) and name; -1 if there is none. For kind
+// "var_init" use EGPIndex (the variable is part of the path).
+func (m *Module) EGPIndexOf(owner, kind, name string) int {
+	for i, e := range m.desc.EGPs {
+		if e.Owner == owner && e.Kind == kind && e.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func (in *Instance) checkEGP(egp, variant int) error {
+	if in.ctx == nil {
+		return ErrClosed
+	}
+	if egp < 0 || egp >= len(in.m.desc.EGPs) {
+		return fmt.Errorf("gpu: extra global parameter index %d out of range (module has %d)", egp, len(in.m.desc.EGPs))
+	}
+	if variant < 0 || variant >= in.batch {
+		return fmt.Errorf("gpu: variant %d out of range (batch of %d)", variant, in.batch)
+	}
+	return nil
+}
+
+// SetEGP replaces extra global parameter egp (index into Description.EGPs)
+// of one variant with values, converted to the parameter's type: any
+// number of values for a pointer (array) type, exactly one for a scalar.
+// Code run by the next Step sees the new values; initialisation code
+// (variable-initialisation snippets, connectivity) sees them at the next
+// Init.
+func (in *Instance) SetEGP(egp, variant int, values []float64) error {
+	if err := in.checkEGP(egp, variant); err != nil {
+		return err
+	}
+	e := in.m.desc.EGPs[egp]
+	if !e.Pointer() && len(values) != 1 {
+		return fmt.Errorf("gpu: %s is a scalar (%s): give 1 value, got %d", e.Path, e.Type, len(values))
+	}
+	var p *C.double
+	if len(values) > 0 {
+		p = (*C.double)(unsafe.Pointer(&values[0]))
+	}
+	if C.call_set_egp(in.m.sym.setEGP, in.ctx, C.uint32_t(egp), C.uint32_t(variant), p, C.size_t(len(values))) != 0 {
+		return in.fail("set " + e.Path)
+	}
+	return nil
+}
+
+// GetEGP returns the values of extra global parameter egp of one variant,
+// converted to float64.
+func (in *Instance) GetEGP(egp, variant int) ([]float64, error) {
+	if err := in.checkEGP(egp, variant); err != nil {
+		return nil, err
+	}
+	e := in.m.desc.EGPs[egp]
+	var n C.size_t
+	if C.call_get_egp(in.m.sym.getEGP, in.ctx, C.uint32_t(egp), C.uint32_t(variant), nil, 0, &n) != 0 {
+		return nil, in.fail("get " + e.Path)
+	}
+	out := make([]float64, int(n))
+	if n == 0 {
+		return out, nil
+	}
+	var got C.size_t
+	if C.call_get_egp(in.m.sym.getEGP, in.ctx, C.uint32_t(egp), C.uint32_t(variant), (*C.double)(unsafe.Pointer(&out[0])), n, &got) != 0 {
+		return nil, in.fail("get " + e.Path)
+	}
+	if got != n {
+		return nil, fmt.Errorf("gpu: get %s: length changed from %d to %d", e.Path, n, got)
+	}
+	return out, nil
 }
 
 func (in *Instance) varName(i int) string {

@@ -49,7 +49,7 @@ func TestLoadErrors(t *testing.T) {
 	assert.Contains(t, err.Error(), "gn_destroy")
 
 	files = toyFiles(t)
-	files["module.c"] = strings.Replace(files["module.c"], `{\"abi\":1,`, `{\"abi\":99,`, 1)
+	files["module.c"] = strings.Replace(files["module.c"], `{\"abi\":2,`, `{\"abi\":99,`, 1)
 	res, err = c.Build(files, tc)
 	require.NoError(t, err)
 	_, err = Load(res.ModulePath)
@@ -209,4 +209,52 @@ func TestInstancesConcurrent(t *testing.T) {
 		}(g)
 	}
 	wg.Wait()
+}
+
+// Extra global parameters round-trip through gn_set_egp / gn_get_egp: per
+// variant, arrays resizable, scalars one value.
+func TestSetGetEGP(t *testing.T) {
+	m, err := Load(buildToy(t))
+	require.NoError(t, err)
+	d, err := m.Description()
+	require.NoError(t, err)
+	require.Len(t, d.EGPs, 2)
+	assert.Equal(t, codegen.EGPDesc{Owner: "P", Kind: "neuron", Name: "table", Type: "scalar*", Count: 2,
+		Path: "populations.P.extra_global_params.table"}, d.EGPs[0])
+	assert.True(t, d.EGPs[0].Pointer())
+	assert.False(t, d.EGPs[1].Pointer())
+	table := m.EGPIndex("populations.P.extra_global_params.table")
+	gain := m.EGPIndexOf("P", "neuron", "gain")
+	assert.Equal(t, 0, table)
+	assert.Equal(t, 1, gain)
+	assert.Equal(t, -1, m.EGPIndex("populations.P.extra_global_params.nope"))
+
+	inst, err := m.Create(2, seedsFor(2), toyRuntime([]int{0, 0}, 0, 0))
+	require.NoError(t, err)
+	defer inst.Close()
+	got, err := inst.GetEGP(table, 1)
+	require.NoError(t, err)
+	assert.Equal(t, []float64{1, 2}, got, "initial values")
+
+	require.NoError(t, inst.SetEGP(table, 1, []float64{3, 4, 5, 6.25}))
+	got, err = inst.GetEGP(table, 1)
+	require.NoError(t, err)
+	assert.Equal(t, []float64{3, 4, 5, 6.25}, got, "grown")
+	got, err = inst.GetEGP(table, 0)
+	require.NoError(t, err)
+	assert.Equal(t, []float64{1, 2}, got, "variant 0 untouched")
+	require.NoError(t, inst.SetEGP(table, 0, nil))
+	got, err = inst.GetEGP(table, 0)
+	require.NoError(t, err)
+	assert.Empty(t, got, "emptied")
+
+	require.NoError(t, inst.SetEGP(gain, 0, []float64{-1.5}))
+	got, err = inst.GetEGP(gain, 0)
+	require.NoError(t, err)
+	assert.Equal(t, []float64{-1.5}, got)
+	assert.ErrorContains(t, inst.SetEGP(gain, 0, []float64{1, 2}), "scalar")
+	assert.Error(t, inst.SetEGP(2, 0, []float64{1}))
+	assert.Error(t, inst.SetEGP(table, 2, []float64{1}))
+	_, err = inst.GetEGP(-1, 0)
+	assert.Error(t, err)
 }

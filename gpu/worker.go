@@ -76,6 +76,17 @@ type Job struct {
 	// Record lists the variables to sample; the worker sends a StateChunk
 	// per sample and spec.
 	Record []RecordSpec
+	// EGPs are extra global parameter values set (gn_set_egp) after
+	// gn_create and before gn_init; the others keep the module's values.
+	EGPs []EGPSet
+}
+
+// EGPSet gives variant Variant (index in the batch) the values of the extra
+// global parameter whose codegen.EGPDesc.Path is Path.
+type EGPSet struct {
+	Variant int
+	Path    string
+	Values  []float64
 }
 
 // RecordSpec asks for samples of one variable of every variant of a batch:
@@ -454,6 +465,15 @@ func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, out emitter) 
 		return Done{}, err
 	}
 	defer inst.Close()
+	for _, e := range job.EGPs {
+		i := m.EGPIndex(e.Path)
+		if i < 0 {
+			return Done{}, fmt.Errorf("gpu: module %s has no extra global parameter %s", job.ModulePath, e.Path)
+		}
+		if err := inst.SetEGP(i, e.Variant, e.Values); err != nil {
+			return Done{}, err
+		}
+	}
 	if err := inst.Init(); err != nil {
 		return Done{}, err
 	}

@@ -372,7 +372,7 @@ func (d *decoder) varInit(n *yaml.Node, path string, size int, lk *lookup) *VarI
 		vi.Kind = InitArray
 		vi.Values = vals
 	case n.Kind == yaml.MappingNode:
-		f := d.fields(n, path, "init", "params", "file")
+		f := d.fields(n, path, "init", "params", "extra_global_params", "file")
 		if fe, ok := f["file"]; ok {
 			vals, ok := d.binaryFile(fe.Value, path+".file")
 			if !ok {
@@ -401,6 +401,7 @@ func (d *decoder) varInit(n *yaml.Node, path string, size int, lk *lookup) *VarI
 			return nil
 		}
 		params := d.params(f["params"], n, path+".params", "snippet "+name, snip.Params)
+		egps := d.egpValues(f["extra_global_params"], path+".extra_global_params", "snippet "+name, snip.ExtraGlobalParams)
 		if snip.Name == "Constant" && len(snip.Params) == 1 {
 			if c, ok := params[snip.Params[0]]; ok {
 				vi.Kind = InitConstant
@@ -413,6 +414,7 @@ func (d *decoder) varInit(n *yaml.Node, path string, size int, lk *lookup) *VarI
 		vi.Snippet = snip
 		vi.Params = params
 		vi.Derived = d.derived(snip.DerivedParams, params, d.dt, path, f["params"].Value)
+		vi.EGPs = egps
 	default:
 		d.errorf(n, path, "expected a number, a list of numbers or {init: ..., params: ...}, got %s", kindName(n))
 		return nil
@@ -560,7 +562,7 @@ func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup 
 }
 
 func (d *decoder) connectivity(n *yaml.Node, path string, lk *lookup, dt float64) *ConnectivityInit {
-	f := d.fields(n, path, "init", "params")
+	f := d.fields(n, path, "init", "params", "extra_global_params")
 	e, ok := f["init"]
 	if !ok {
 		d.errorf(n, path+".init", "missing: name of the connectivity snippet (e.g. FixedProbability)")
@@ -578,6 +580,7 @@ func (d *decoder) connectivity(n *yaml.Node, path string, lk *lookup, dt float64
 	ci := &ConnectivityInit{Snippet: snip, Pos: d.pos(n)}
 	ci.Params = d.params(f["params"], n, path+".params", "snippet "+name, snip.Params)
 	ci.Derived = d.derived(snip.DerivedParams, ci.Params, dt, path, f["params"].Value)
+	ci.EGPs = d.egpValues(f["extra_global_params"], path+".extra_global_params", "snippet "+name, userEGPs(snip))
 	return ci
 }
 

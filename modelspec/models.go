@@ -1,5 +1,7 @@
 package modelspec
 
+import "strings"
+
 // Model definitions: the GeNN 4 model language as plain data. Field names
 // follow pygenn's create_custom_*_class arguments. A built-in and a custom
 // model are the same type; custom ones carry the YAML positions of their code
@@ -164,4 +166,24 @@ func NewCatalogue() *Catalogue {
 		VarInits:       map[string]*VarInitSnippet{},
 		Connectivity:   map[string]*ConnectivitySnippet{},
 	}
+}
+
+// HostEGP reports whether the snippet's HostInitCode computes extra global
+// parameter name (it allocates it with $(allocate<name>, n), as GeNN's
+// FixedNumberTotalWithReplacement does with preCalcRowLength): such a
+// parameter is not given by the user.
+func (s *ConnectivitySnippet) HostEGP(name string) bool {
+	return s.HostInitCode != "" && strings.Contains(s.HostInitCode, "$(allocate"+name+",")
+}
+
+// userEGPs are the extra global parameters of a connectivity snippet that
+// the document gives values for.
+func userEGPs(s *ConnectivitySnippet) []EGP {
+	var out []EGP
+	for _, e := range s.ExtraGlobalParams {
+		if !s.HostEGP(e.Name) {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -31,8 +31,11 @@ type VarInit struct {
 	Params   Params          // InitSnippet parameters
 	Derived  Params          // InitSnippet derived parameters (computed)
 	Values   []float64       // InitArray
-	Pos      Pos
-	Path     string
+	// EGPs are the snippet's extra global parameter values (InitSnippet),
+	// e.g. the kernel of the Kernel snippet.
+	EGPs map[string][]float64
+	Pos  Pos
+	Path string
 }
 
 // Population is a neuron group.
@@ -131,6 +134,7 @@ type ConnectivityInit struct {
 	Snippet *ConnectivitySnippet
 	Params  Params
 	Derived Params
+	EGPs    map[string][]float64 // the snippet's extra global parameter values
 	Pos     Pos
 }
 

@@ -71,7 +71,9 @@ func (n *Network) Values() []Value {
 // StructureDigest is a hex digest of everything in the network that changes
 // generated code other than the numbers listed by Values: model definitions,
 // sizes, matrix kinds, delays, initialisation kinds, per-element arrays,
-// extra global parameter data, spike recording, dt and precision.
+// which extra global parameters are given (not their values: those are
+// per-variant data of the module, see EGPValues), spike recording, dt and
+// precision.
 //
 // Recorded state variables (RecordVars) are deliberately left out: the
 // worker samples them through the module's gn_get_var between steps, so
@@ -84,21 +86,26 @@ func (n *Network) StructureDigest() string {
 		Kind    VarInitKind
 		Snippet *VarInitSnippet `json:",omitempty"`
 		Values  []float64       `json:",omitempty"`
+		EGPs    []string        `json:",omitempty"`
 	}
 	shapes := func(vis map[string]*VarInit) []varShape {
 		var out []varShape
 		for _, name := range sortedKeys(vis) {
 			vi := vis[name]
-			out = append(out, varShape{Name: name, Kind: vi.Kind, Snippet: vi.Snippet, Values: vi.Values})
+			out = append(out, varShape{Name: name, Kind: vi.Kind, Snippet: vi.Snippet, Values: vi.Values, EGPs: sortedKeys(vi.EGPs)})
 		}
 		return out
 	}
+	// Extra global parameters are per-variant data of the module (set
+	// through gn_set_egp): which ones are given is structure, their values
+	// are not.
+	egps := func(m map[string][]float64) []string { return sortedKeys(m) }
 	type pop struct {
 		Name   string
 		Size   int
 		Model  *NeuronModel
 		Vars   []varShape
-		EGPs   map[string][]float64
+		EGPs   []string
 		Record bool
 	}
 	type syn struct {
@@ -107,7 +114,8 @@ func (n *Network) StructureDigest() string {
 		Connectivity                 *ConnectivitySnippet
 		WU                           *WeightUpdateModel
 		WUVars, WUPre, WUPost        []varShape
-		WUEGPs                       map[string][]float64
+		WUEGPs                       []string
+		ConnEGPs                     []string `json:",omitempty"`
 		PS                           *PostsynapticModel
 		PSVars                       []varShape
 		BackPropDelaySteps           int    `json:",omitempty"`
@@ -118,7 +126,7 @@ func (n *Network) StructureDigest() string {
 		Name, Target string
 		Model        *CurrentSourceModel
 		Vars         []varShape
-		EGPs         map[string][]float64
+		EGPs         []string
 	}
 	doc := struct {
 		DT        float64
@@ -128,21 +136,22 @@ func (n *Network) StructureDigest() string {
 		CSs       []cs
 	}{DT: n.Sim.DT, Precision: n.Sim.Precision}
 	for _, p := range n.Populations {
-		doc.Pops = append(doc.Pops, pop{p.Name, p.Size, p.Model, shapes(p.Vars), p.EGPs, p.RecordSpikes})
+		doc.Pops = append(doc.Pops, pop{p.Name, p.Size, p.Model, shapes(p.Vars), egps(p.EGPs), p.RecordSpikes})
 	}
 	for _, s := range n.Synapses {
 		sy := syn{Name: s.Name, Source: s.Source.Name, Target: s.Target.Name, Matrix: s.Matrix, DelaySteps: s.DelaySteps,
 			WU: s.WeightUpdate.Model, WUVars: shapes(s.WeightUpdate.Vars), WUPre: shapes(s.WeightUpdate.PreVars),
-			WUPost: shapes(s.WeightUpdate.PostVars), WUEGPs: s.WeightUpdate.EGPs,
+			WUPost: shapes(s.WeightUpdate.PostVars), WUEGPs: egps(s.WeightUpdate.EGPs),
 			PS: s.Postsynaptic.Model, PSVars: shapes(s.Postsynaptic.Vars),
 			BackPropDelaySteps: s.BackPropDelaySteps, MaxDendriticDelay: s.MaxDendriticDelay, Weights: s.Weights}
 		if s.Connectivity != nil {
 			sy.Connectivity = s.Connectivity.Snippet
+			sy.ConnEGPs = egps(s.Connectivity.EGPs)
 		}
 		doc.Syns = append(doc.Syns, sy)
 	}
 	for _, c := range n.CurrentSources {
-		doc.CSs = append(doc.CSs, cs{c.Name, c.Target.Name, c.Model, shapes(c.Vars), c.EGPs})
+		doc.CSs = append(doc.CSs, cs{c.Name, c.Target.Name, c.Model, shapes(c.Vars), egps(c.EGPs)})
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {
@@ -150,4 +159,56 @@ func (n *Network) StructureDigest() string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// EGPValue is the value of one extra global parameter given in the
+// document: Path is its config path, e.g.
+// populations.S.extra_global_params.spikeTimes or
+// synapses.C.weight_update.vars.g.extra_global_params.kernel.
+type EGPValue struct {
+	Path   string
+	Values []float64
+}
+
+// EGPValues lists every extra global parameter value of the network, in a
+// fixed order (populations, synapse groups, current sources, each in
+// document order; within one, model EGPs, then those of variable
+// initialisation snippets and connectivity, names sorted). Generated modules
+// hold them as per-variant data initialised from these values, so variants
+// of one structure group may differ in them (see StructureDigest).
+func (n *Network) EGPValues() []EGPValue {
+	var out []EGPValue
+	add := func(path string, m map[string][]float64) {
+		for _, k := range sortedKeys(m) {
+			out = append(out, EGPValue{Path: path + ".extra_global_params." + k, Values: m[k]})
+		}
+	}
+	vars := func(decl []Var, vis map[string]*VarInit) {
+		for _, v := range decl {
+			if vi := vis[v.Name]; vi != nil && vi.Kind == InitSnippet {
+				add(vi.Path, vi.EGPs)
+			}
+		}
+	}
+	for _, p := range n.Populations {
+		add("populations."+p.Name, p.EGPs)
+		vars(p.Model.Vars, p.Vars)
+	}
+	for _, s := range n.Synapses {
+		path := "synapses." + s.Name
+		wu := s.WeightUpdate
+		add(path+".weight_update", wu.EGPs)
+		vars(wu.Model.Vars, wu.Vars)
+		vars(wu.Model.PreVars, wu.PreVars)
+		vars(wu.Model.PostVars, wu.PostVars)
+		vars(s.Postsynaptic.Model.Vars, s.Postsynaptic.Vars)
+		if c := s.Connectivity; c != nil {
+			add(path+".connectivity", c.EGPs)
+		}
+	}
+	for _, c := range n.CurrentSources {
+		add("current_sources."+c.Name, c.EGPs)
+		vars(c.Model.Vars, c.Vars)
+	}
+	return out
 }

@@ -264,6 +264,11 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 	dt := g.Net.Sim.DT
 	job := gpu.Job{ID: batchID, ModulePath: module, Seeds: seeds, Runtime: runtime, Steps: g.Net.Sim.Steps(), NoFiniteCheck: r.opts.NoFiniteCheck,
 		Record: rec.specs}
+	for k, vi := range b.Variants {
+		for _, e := range plan.Variants[vi].EGPs {
+			job.EGPs = append(job.EGPs, gpu.EGPSet{Variant: k, Path: e.Path, Values: e.Values})
+		}
+	}
 	variantIDs := make([]uint64, len(b.Variants))
 	for k, vi := range b.Variants {
 		variantIDs[k] = plan.Variants[vi].ID()

@@ -19,6 +19,10 @@ type Variant struct {
 	Net     *modelspec.Network
 	Group   int       // index into Plan.Groups
 	Runtime []float64 // values of the group's runtime slots
+	// EGPs are the variant's extra global parameter values that differ
+	// from those the group's module was generated with (Group.Net's); the
+	// worker sets them with gn_set_egp before gn_init.
+	EGPs []modelspec.EGPValue
 }
 
 // ID is the variant's stable id.
@@ -171,6 +175,26 @@ func (p *Plan) bind(g *Group) error {
 			}
 		}
 	}
+	// Extra global parameters are per-variant data of the module (not in
+	// the structure key): a variant passes the values that differ from the
+	// module's initial ones.
+	firstEGPs := g.Net.EGPValues()
+	for _, vi := range g.Variants {
+		v := p.Variants[vi]
+		v.EGPs = nil
+		egps := v.Net.EGPValues()
+		if len(egps) != len(firstEGPs) {
+			return fmt.Errorf("sweep: internal error: variants of structure %s list %d and %d extra global parameters", g.Key[:12], len(firstEGPs), len(egps))
+		}
+		for j, e := range egps {
+			if e.Path != firstEGPs[j].Path {
+				return fmt.Errorf("sweep: internal error: extra global parameter %d of structure %s is %s and %s", j, g.Key[:12], firstEGPs[j].Path, e.Path)
+			}
+			if !sameFloats(e.Values, firstEGPs[j].Values) {
+				v.EGPs = append(v.EGPs, e)
+			}
+		}
+	}
 	var slots []int
 	for j, rt := range runtime {
 		if rt {
@@ -207,6 +231,18 @@ func (p *Plan) bind(g *Group) error {
 		g.Options.MaxRowLength[s.Name] = max
 	}
 	return nil
+}
+
+func sameFloats(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // Subset is the plan restricted to the given variants (indices into

@@ -26,6 +26,7 @@ func (g *gen) emitABI() {
 	for _, v := range g.vars {
 		w.Line("free(ctx->%s);", v.field)
 	}
+	g.emitEGPDestroy()
 	w.Line("free(ctx);")
 	w.Close("}")
 	w.Line("")
@@ -54,6 +55,7 @@ func (g *gen) emitABI() {
 	for _, v := range g.vars {
 		w.Line("GN_ALLOC(%s, (size_t)batch * %d);", v.field, v.desc.Count*v.slots)
 	}
+	g.emitEGPCreate()
 	w.Line("#undef GN_ALLOC")
 	w.Line("return ctx;")
 	w.Line("oom:")
@@ -126,5 +128,6 @@ func (g *gen) emitABI() {
 		w.Close("}")
 		w.Line("")
 	}
+	g.emitEGPABI()
 	w.Line("const char *gn_error(gn_ctx *ctx) { return ctx->err; }")
 }

@@ -26,6 +26,7 @@ const (
 	streamNeuron       = 0x01000000
 	streamVarInit      = 0x02000000
 	streamConnectivity = 0x03000000
+	streamHostInit     = 0x04000000 // host initialisation of connectivity (row lengths)
 )
 
 // ModuleFile is the name of the generated C file.
@@ -42,6 +43,7 @@ type gen struct {
 	maxCol  map[*modelspec.SynapseGroup]int // column stride for learn_post on sparse groups
 	indiv   map[*modelspec.SynapseGroup]bool
 	vars    []varEntry // arrays of the context: accessible variables, then internal ones
+	egps    []egpEntry // extra global parameters (per-variant context data)
 	initID  uint32     // next var-init stream id
 	// Spike times: whether a population tracks $(sT) / $(prev_sT).
 	sT, prevST map[*modelspec.Population]bool
@@ -53,6 +55,13 @@ type gen struct {
 	events map[*modelspec.SynapseGroup]bool
 	// synIndex is the position of a group in the network (random streams).
 	synIndex map[*modelspec.SynapseGroup]int
+	// kernel: sparse groups storing each synapse's kernel index for
+	// $(id_kernel) (a variable initialised by a snippet that uses it, e.g.
+	// Kernel on Conv2D); kernelDims their kernel sizes.
+	kernel     map[*modelspec.SynapseGroup]bool
+	kernelDims map[*modelspec.SynapseGroup][]int
+	// hostInit: groups whose connectivity snippet has host initialisation.
+	hostInit map[*modelspec.SynapseGroup]bool
 	// noLines suppresses #line directives around user code (code spliced
 	// into another code string, e.g. procedural connectivity).
 	noLines bool
@@ -84,7 +93,8 @@ func Generate(net *modelspec.Network, opts codegen.Options) (codegen.Files, erro
 		slots: map[*modelspec.Population]int{}, maxRow: map[*modelspec.SynapseGroup]int{}, maxCol: map[*modelspec.SynapseGroup]int{},
 		indiv: map[*modelspec.SynapseGroup]bool{}, sT: map[*modelspec.Population]bool{}, prevST: map[*modelspec.Population]bool{},
 		queued: map[*modelspec.Population]map[string]bool{}, denDelay: map[*modelspec.SynapseGroup]int{},
-		events: map[*modelspec.SynapseGroup]bool{}, synIndex: map[*modelspec.SynapseGroup]int{}, split: map[*modelspec.Population]bool{}}
+		events: map[*modelspec.SynapseGroup]bool{}, synIndex: map[*modelspec.SynapseGroup]int{}, split: map[*modelspec.Population]bool{},
+		kernel: map[*modelspec.SynapseGroup]bool{}, kernelDims: map[*modelspec.SynapseGroup][]int{}, hostInit: map[*modelspec.SynapseGroup]bool{}}
 	if err := g.prepare(); err != nil {
 		return nil, err
 	}
@@ -196,8 +206,10 @@ func (g *gen) prepare() error {
 			}
 			g.maxCol[s] = n
 		}
-		if c := s.Connectivity; c != nil && c.Snippet.RowBuildCode == "" {
-			return fmt.Errorf("%s: %s.connectivity: snippet %s has no row_build_code; column-wise building is not generated yet", c.Pos, path, c.Snippet.Name)
+		if c := s.Connectivity; c != nil {
+			if err := g.prepareConnectivity(s); err != nil {
+				return err
+			}
 		}
 	}
 	for _, p := range g.net.Populations {
@@ -231,6 +243,42 @@ func (g *gen) prepare() error {
 			}
 		}
 	}
+	return nil
+}
+
+// prepareConnectivity checks what the generator supports of a group's
+// connectivity snippet and decides its kernel and host initialisation.
+func (g *gen) prepareConnectivity(s *modelspec.SynapseGroup) error {
+	c := s.Connectivity
+	snip := c.Snippet
+	path := "synapses." + s.Name + ".connectivity"
+	switch {
+	case isColBuild(snip) && s.Matrix == modelspec.MatrixProcedural:
+		return fmt.Errorf("%s: %s: snippet %s builds columns (col_build_code), which a procedural matrix cannot regenerate per row (GeNN has the same restriction); use matrix: sparse or bitmask", c.Pos, path, snip.Name)
+	case strings.TrimSpace(snip.RowBuildCode) == "" && !isColBuild(snip):
+		return fmt.Errorf("%s: %s: snippet %s has neither row_build_code nor col_build_code", c.Pos, path, snip.Name)
+	}
+	g.hostInit[s] = snip.HostInitCode != ""
+	// $(id_kernel) in the initialisation of a per-synapse variable.
+	uses := false
+	if g.indiv[s] {
+		for _, v := range s.WeightUpdate.Model.Vars {
+			if vi := s.WeightUpdate.Vars[v.Name]; vi != nil && vi.Kind == modelspec.InitSnippet && usesToken([]string{vi.Snippet.Code}, "id_kernel") {
+				uses = true
+				if len(snip.KernelSize) == 0 || s.Matrix != modelspec.MatrixSparse || isColBuild(snip) {
+					return fmt.Errorf("%s: %s: variable initialisation snippet %s uses $(id_kernel), which needs a sparse matrix whose connectivity snippet has a kernel (e.g. Conv2D); %s has none", vi.Pos, vi.Path, vi.Snippet.Name, snip.Name)
+				}
+			}
+		}
+	}
+	if uses {
+		dims, err := g.kernelSize(s)
+		if err != nil {
+			return err
+		}
+		g.kernelDims[s] = dims
+	}
+	g.kernel[s] = uses
 	return nil
 }
 
@@ -391,6 +439,10 @@ func (g *gen) describe() string {
 	}
 	for _, v := range g.exported() {
 		d.Vars = append(d.Vars, v.desc)
+	}
+	d.EGPs = []codegen.EGPDesc{}
+	for _, e := range g.egps {
+		d.EGPs = append(d.EGPs, e.desc)
 	}
 	b, err := json.Marshal(d)
 	if err != nil {

@@ -1,9 +1,6 @@
 package cpu
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/modelspec"
 )
@@ -39,8 +36,18 @@ func (g *gen) emit() error {
 			break
 		}
 	}
+	if g.connMinMax() {
+		w.Line("/* min and max of GeNN's connectivity code (e.g. Conv2D), as in C++ */")
+		w.Line("#ifndef min")
+		w.Line("#define min(a, b) ((a) < (b) ? (a) : (b))")
+		w.Line("#endif")
+		w.Line("#ifndef max")
+		w.Line("#define max(a, b) ((a) > (b) ? (a) : (b))")
+		w.Line("#endif")
+	}
 	w.Line("")
 	g.collectVars()
+	g.collectEGPs()
 	g.emitContext()
 	g.emitEGPs()
 	g.emitHelpers()
@@ -125,6 +132,16 @@ func (g *gen) collectVars() {
 		}
 	}
 	for _, s := range g.net.Synapses {
+		if c := s.Connectivity; c != nil {
+			for _, e := range c.Snippet.ExtraGlobalParams {
+				if c.Snippet.HostEGP(e.Name) {
+					internal(s.Name, e.Name, "uint32_t", s.Name+"_"+e.Name, s.Source.Size, 1)
+				}
+			}
+		}
+		if g.kernel[s] {
+			internal(s.Name, "kernelInd", "uint32_t", s.Name+"_kernelInd", s.Source.Size*g.maxRow[s], 1)
+		}
 		if g.events[s] {
 			internal(s.Name, "evCnt", "uint32_t", s.Name+"_evCnt", 1, g.slots[s.Source])
 			internal(s.Name, "ev", "uint32_t", s.Name+"_ev", s.Source.Size, g.slots[s.Source])
@@ -205,75 +222,9 @@ func (g *gen) emitContext() {
 		}
 		w.Line("%s *%s; /* [batch][%d] %s %s.%s */", v.ctype, v.field, v.desc.Count, v.desc.Kind, v.desc.Owner, v.desc.Name)
 	}
+	g.emitEGPFields()
 	w.Close("};")
 	w.Line("")
-}
-
-// emitEGPs writes extra global parameter arrays as constant data.
-func (g *gen) emitEGPs() {
-	emit := func(owner string, decl []modelspec.EGP, vals map[string][]float64) {
-		for _, e := range decl {
-			v, ok := vals[e.Name]
-			if !ok || !strings.HasSuffix(strings.TrimSpace(e.Type), "*") {
-				continue
-			}
-			elem := codegen.CType(strings.TrimSpace(strings.TrimRight(strings.TrimSpace(e.Type), "*")))
-			var parts []string
-			for _, x := range v {
-				if elem == "scalar" || elem == "float" || elem == "double" {
-					parts = append(parts, codegen.Literal(x, precisionOf(elem, g.prec)))
-				} else {
-					parts = append(parts, fmt.Sprintf("%d", int64(x)))
-				}
-			}
-			if len(parts) == 0 {
-				parts = []string{"0"}
-			}
-			g.w.Line("static const %s %s_egp_%s[%d] = {%s};", elem, owner, e.Name, len(parts), strings.Join(parts, ", "))
-		}
-	}
-	for _, p := range g.net.Populations {
-		emit(p.Name, p.Model.ExtraGlobalParams, p.EGPs)
-	}
-	for _, s := range g.net.Synapses {
-		emit(s.Name, s.WeightUpdate.Model.ExtraGlobalParams, s.WeightUpdate.EGPs)
-	}
-	for _, c := range g.net.CurrentSources {
-		emit(c.Name, c.Model.ExtraGlobalParams, c.EGPs)
-	}
-	g.w.Line("")
-}
-
-func precisionOf(elem, prec string) string {
-	switch elem {
-	case "float":
-		return "float"
-	case "double":
-		return "double"
-	}
-	return prec
-}
-
-// bindEGPs adds extra global parameters to a scope; a parameter the code
-// uses but the document does not give is an error.
-func (g *gen) bindEGPs(sc *codegen.Scope, owner, path string, decl []modelspec.EGP, vals map[string][]float64, codes []string, pos modelspec.Pos) error {
-	for _, e := range decl {
-		v, ok := vals[e.Name]
-		if !ok {
-			for _, c := range codes {
-				if strings.Contains(c, "$("+e.Name+")") {
-					return fmt.Errorf("%s: %s.extra_global_params: extra global parameter %q is used by the model's code but has no value", pos, path, e.Name)
-				}
-			}
-			continue
-		}
-		if strings.HasSuffix(strings.TrimSpace(e.Type), "*") {
-			sc.Vars[e.Name] = owner + "_egp_" + e.Name
-		} else if len(v) > 0 {
-			sc.Vars[e.Name] = codegen.Literal(v[0], g.prec)
-		}
-	}
-	return nil
 }
 
 // emitSupportCode writes the models' support code (helper functions and

@@ -13,6 +13,11 @@ import (
 // initialises every variable of every variant.
 func (g *gen) emitInit() error {
 	for si, s := range g.net.Synapses {
+		if g.hostInit[s] {
+			if err := g.emitHostInit(si, s); err != nil {
+				return err
+			}
+		}
 		if s.Matrix == modelspec.MatrixSparse || s.Matrix == modelspec.MatrixBitmask {
 			if err := g.emitConnectivity(si, s); err != nil {
 				return err
@@ -27,6 +32,8 @@ func (g *gen) emitInit() error {
 	w.Open("{")
 	w.Line("ctx->timestep = 0;")
 	w.Line("ctx->rec_len = ctx->rec_head = 0;")
+	w.Line("ctx->failed = 0; /* initialising again starts afresh */")
+	w.Line("ctx->err[0] = 0;")
 	for _, p := range g.net.Populations {
 		w.Line("memset(ctx->%s_spkCnt, 0, (size_t)ctx->batch * %d * sizeof(uint32_t));", p.Name, g.slots[p])
 	}
@@ -39,6 +46,9 @@ func (g *gen) emitInit() error {
 		}
 	}
 	for _, s := range g.net.Synapses {
+		if g.hostInit[s] {
+			w.Line("if (init_host_%s(ctx)) return 1;", s.Name)
+		}
 		if s.Matrix == modelspec.MatrixSparse || s.Matrix == modelspec.MatrixBitmask {
 			w.Line("if (init_connectivity_%s(ctx)) return 1;", s.Name)
 		}
@@ -147,10 +157,29 @@ func (g *gen) initVar(owner, kind, name string, vi *modelspec.VarInit, path stri
 		elem(func(t string) { w.Line("%s = (%s)init_values[id];", t, ve.ctype) })
 	case modelspec.InitSnippet:
 		snip := vi.Snippet
-		if len(snip.ExtraGlobalParams) > 0 {
-			return fmt.Errorf("%s: %s: variable initialisation snippet %s uses extra global parameters, which this version of gennctl does not support yet", vi.Pos, vi.Path, snip.Name)
-		}
 		sc := codegen.NewScope()
+		if err := g.bindEGPs(sc, "snippet "+snip.Name, vi.Path, snip.ExtraGlobalParams, vi.EGPs, []string{snip.Code}, vi.Pos); err != nil {
+			return err
+		}
+		if usesToken([]string{snip.Code}, "id_kernel") {
+			if syn == nil || !g.kernel[syn] {
+				return fmt.Errorf("%s: %s: variable initialisation snippet %s uses $(id_kernel), which needs a per-synapse variable of a sparse matrix whose connectivity snippet has a kernel (e.g. Conv2D)", vi.Pos, vi.Path, snip.Name)
+			}
+			kve, _ := g.varEntry(syn.Name, "internal", "kernelInd")
+			g.arrayPtr(kve)
+			sc.Vars["id_kernel"] = kve.field + "[id]"
+			size := 1
+			for _, d := range g.kernelDims[syn] {
+				size *= d
+			}
+			// a kernel array shorter than the kernel would be read out of bounds
+			for _, e := range g.egps {
+				if e.ptr && strings.HasPrefix(e.desc.Path, vi.Path+".extra_global_params.") {
+					w.Line("if (ctx->%s_n[b] < %d) return gn_fail(ctx, %s);", e.field, size,
+						quoteC(fmt.Sprintf("%s has fewer values than the kernel's %d (%v)", e.desc.Path, size, g.kernelDims[syn])))
+				}
+			}
+		}
 		g.bindParams(sc, snip.Params, vi.Params, snip.DerivedParams, vi.Derived)
 		sc.Vars["value"] = "value"
 		sc.Vars["id"] = "id"
@@ -185,18 +214,20 @@ func (g *gen) initVar(owner, kind, name string, vi *modelspec.VarInit, path stri
 }
 
 // emitConnectivity writes the builder of a sparse or bitmask group: GeNN's
-// row_build_code runs in a loop per presynaptic neuron until $(endRow).
+// row_build_code runs in a loop per presynaptic neuron until $(endRow); a
+// snippet with col_build_code instead (FixedNumberPreWithReplacement) runs
+// per postsynaptic neuron until $(endCol), and $(addSynapse, i) appends the
+// column's id_post to row i, so that the rows come out sorted by id_post
+// (the transpose of the columns, built in place).
 func (g *gen) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 	c := s.Connectivity
 	snip := c.Snippet
-	if len(snip.ExtraGlobalParams) > 0 {
-		return fmt.Errorf("%s: synapses.%s.connectivity: snippet %s uses extra global parameters, which this version of gennctl does not support yet", c.Pos, s.Name, snip.Name)
-	}
 	maxRow := g.maxRow[s]
 	w := g.w
-	npost := s.Target.Size
+	npre, npost := s.Source.Size, s.Target.Size
+	colBuild := isColBuild(snip)
 	if s.Matrix == modelspec.MatrixBitmask {
-		w.Line("/* synapse group %s: %s connectivity as a bitmask of %d x %d bits */", s.Name, snip.Name, s.Source.Size, npost)
+		w.Line("/* synapse group %s: %s connectivity as a bitmask of %d x %d bits */", s.Name, snip.Name, npre, npost)
 	} else {
 		w.Line("/* synapse group %s: %s connectivity, at most %d synapses per row */", s.Name, snip.Name, maxRow)
 	}
@@ -204,33 +235,192 @@ func (g *gen) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 	w.Open("{")
 	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
 	g.variantPrologue()
+	for _, v := range g.hostArrays(s) {
+		g.arrayPtr(v)
+	}
+	var kernelField string
+	if ve, ok := g.varEntry(s.Name, "internal", "kernelInd"); ok && g.kernel[s] {
+		g.arrayPtr(ve)
+		kernelField = ve.field
+	}
+	kernelIndex := func(a []string) string {
+		return g.kernelFlat(s, a[1:])
+	}
 	var add func(a []string) string
+	loopVar, loopN := "id_pre", npre
+	if colBuild {
+		loopVar, loopN = "id_post", npost
+	}
 	if s.Matrix == modelspec.MatrixBitmask {
-		words := (s.Source.Size*npost + 31) / 32
+		words := (npre*npost + 31) / 32
 		w.Line("uint32_t *const gp = ctx->%s_gp + (size_t)b * %d;", s.Name, words)
 		w.Line("memset(gp, 0, %d * sizeof *gp);", words)
-		w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", s.Source.Size)
+		w.Open("for (uint32_t %s = 0; %s < %d; %s++) {", loopVar, loopVar, loopN, loopVar)
 		add = func(a []string) string {
-			return fmt.Sprintf("do { const uint64_t gid = (uint64_t)id_pre * %d + (uint32_t)(%s); gp[gid / 32] |= 1u << (gid %% 32); } while (0)", npost, a[0])
+			pre, post := "id_pre", a[0]
+			if colBuild {
+				pre, post = a[0], "id_post"
+			}
+			return fmt.Sprintf("do { const uint64_t gid = (uint64_t)(uint32_t)(%s) * %d + (uint32_t)(%s); gp[gid / 32] |= 1u << (gid %% 32); } while (0)", pre, npost, post)
 		}
 	} else {
-		w.Line("uint32_t *const rowLength = ctx->%s_rowLength + (size_t)b * %d;", s.Name, s.Source.Size)
-		w.Line("%s *const ind = ctx->%s_ind + (size_t)b * %d;", g.indType(s), s.Name, s.Source.Size*maxRow)
-		w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", s.Source.Size)
-		w.Line("%s *const row = ind + (size_t)id_pre * %d;", g.indType(s), maxRow)
-		w.Line("uint32_t n = 0;")
+		w.Line("uint32_t *const rowLength = ctx->%s_rowLength + (size_t)b * %d;", s.Name, npre)
+		w.Line("%s *const ind = ctx->%s_ind + (size_t)b * %d;", g.indType(s), s.Name, npre*maxRow)
 		errMsg := fmt.Sprintf("synapse group %s: a row has more than %d synapses (the maximum row length of %s); set the snippet's max_row_length", s.Name, maxRow, snip.Name)
-		add = func(a []string) string {
-			return fmt.Sprintf("do { if (n == %d) return gn_fail(ctx, %s); row[n++] = (%s)(%s); } while (0)", maxRow, quoteC(errMsg), g.indType(s), a[0])
+		if colBuild {
+			w.Line("memset(rowLength, 0, %d * sizeof *rowLength);", npre)
+			w.Open("for (uint32_t id_post = 0; id_post < %d; id_post++) {", npost)
+			add = func(a []string) string {
+				return fmt.Sprintf("do { const uint32_t i_ = (uint32_t)(%s); if (rowLength[i_] == %d) return gn_fail(ctx, %s); ind[(size_t)i_ * %d + rowLength[i_]++] = (%s)id_post; } while (0)",
+					a[0], maxRow, quoteC(errMsg), maxRow, g.indType(s))
+			}
+		} else {
+			w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", npre)
+			w.Line("%s *const row = ind + (size_t)id_pre * %d;", g.indType(s), maxRow)
+			w.Line("uint32_t n = 0;")
+			add = func(a []string) string {
+				kernel := ""
+				if kernelField != "" {
+					kernel = fmt.Sprintf("%s[(size_t)id_pre * %d + n] = (uint32_t)(%s); ", kernelField, maxRow, kernelIndex(a))
+				}
+				return fmt.Sprintf("do { if (n == %d) return gn_fail(ctx, %s); %srow[n++] = (%s)(%s); } while (0)", maxRow, quoteC(errMsg), kernel, g.indType(s), a[0])
+			}
 		}
 	}
-	if err := g.rowBuild(si, s, add); err != nil {
+	var err error
+	if colBuild {
+		err = g.colBuild(si, s, add)
+	} else {
+		err = g.rowBuild(si, s, add)
+	}
+	if err != nil {
 		return err
 	}
-	if s.Matrix != modelspec.MatrixBitmask {
+	if s.Matrix != modelspec.MatrixBitmask && !colBuild {
 		w.Line("rowLength[id_pre] = n;")
 	}
 	w.Close("}")
+	w.Close("}")
+	w.Line("return 0;")
+	w.Close("}")
+	w.Line("")
+	return nil
+}
+
+// isColBuild reports whether a snippet builds columns (no row-build code).
+func isColBuild(snip *modelspec.ConnectivitySnippet) bool {
+	return strings.TrimSpace(snip.RowBuildCode) == "" && strings.TrimSpace(snip.ColBuildCode) != ""
+}
+
+// kernelSize evaluates the dimensions of a group's connectivity kernel
+// (GeNN's calcKernelSizeFunc) from the snippet's parameters.
+func (g *gen) kernelSize(s *modelspec.SynapseGroup) ([]int, error) {
+	c := s.Connectivity
+	path := "synapses." + s.Name + ".connectivity"
+	vars := map[string]float64{"num_pre": float64(s.Source.Size), "num_post": float64(s.Target.Size)}
+	for _, n := range c.Snippet.Params {
+		v, ok := c.Params[n]
+		if !ok {
+			continue
+		}
+		if _, rt := g.rtIndex[v.Path]; rt {
+			return nil, fmt.Errorf("%s: %s.params.%s: the kernel size of %s depends on it, so it must be the same in every variant of a structure group", c.Pos, path, n, c.Snippet.Name)
+		}
+		vars[n] = v.V
+	}
+	for k, v := range c.Derived {
+		vars[k] = v.V
+	}
+	var out []int
+	for _, e := range c.Snippet.KernelSize {
+		v, err := modelspec.EvalExpr(e, vars)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: kernel size of %s: %v", c.Pos, path, c.Snippet.Name, err)
+		}
+		out = append(out, int(v))
+	}
+	return out, nil
+}
+
+// kernelFlat is the row-major index into the kernel of the kernel
+// coordinates a ($(addSynapse, j, k0, k1, ...)), as GeNN's $(id_kernel).
+func (g *gen) kernelFlat(s *modelspec.SynapseGroup, a []string) string {
+	ks := g.kernelDims[s]
+	if len(a) != len(ks) {
+		return fmt.Sprintf("GN_KERNEL_ARGS_MISMATCH_%d_%d", len(a), len(ks)) // unreachable: checked in prepare
+	}
+	expr := "(uint32_t)(" + a[0] + ")"
+	for i := 1; i < len(a); i++ {
+		expr = fmt.Sprintf("(%s * %du + (uint32_t)(%s))", expr, ks[i], a[i])
+	}
+	return expr
+}
+
+// hostArrays are the internal arrays a group's host initialisation fills
+// (GeNN's host-allocated extra global parameters, e.g. preCalcRowLength).
+func (g *gen) hostArrays(s *modelspec.SynapseGroup) []varEntry {
+	var out []varEntry
+	if s.Connectivity == nil {
+		return nil
+	}
+	for _, e := range s.Connectivity.Snippet.ExtraGlobalParams {
+		if s.Connectivity.Snippet.HostEGP(e.Name) {
+			if ve, ok := g.varEntry(s.Name, "internal", e.Name); ok {
+				out = append(out, ve)
+			}
+		}
+	}
+	return out
+}
+
+// fixedNumberTotalHostInit is the host initialisation code of GeNN 4.9's
+// FixedNumberTotalWithReplacement, the only one the generator translates.
+var fixedNumberTotalHostInit = modelspec.Builtins().Connectivity["FixedNumberTotalWithReplacement"].HostInitCode
+
+// emitHostInit writes init_host_<S>: GeNN's host_init_code of
+// FixedNumberTotalWithReplacement in C. GeNN splits $(total) connections
+// over the rows by a chain of conditional binomial draws (row i gets
+// Binomial(remaining, num_post / remaining matrix size), the last row the
+// rest): a multinomial split with equal probabilities 1/num_pre. Here each
+// of the total connections picks its row uniformly (Lemire's multiply of a
+// 32-bit draw), which is the same multinomial distribution, exact for any
+// total (the inversion binomial sampler underflows for large means), in
+// O(total) like the row building that follows. The draws come from the
+// variant's Philox stream (streamHostInit | group index), so the row
+// lengths, and then the rows, are the same alone or in any batch.
+func (g *gen) emitHostInit(si int, s *modelspec.SynapseGroup) error {
+	c := s.Connectivity
+	snip := c.Snippet
+	if snip.HostInitCode != fixedNumberTotalHostInit {
+		return fmt.Errorf("%s: synapses.%s.connectivity: snippet %s has host initialisation code (C++ run on the host in GeNN), which gennctl generates only for FixedNumberTotalWithReplacement", c.Pos, s.Name, snip.Name)
+	}
+	arrays := g.hostArrays(s)
+	if len(arrays) != 1 {
+		return fmt.Errorf("%s: synapses.%s.connectivity: snippet %s: internal error: %d host arrays", c.Pos, s.Name, snip.Name, len(arrays))
+	}
+	total, ok := c.Params["total"]
+	if !ok {
+		return fmt.Errorf("%s: synapses.%s.connectivity: snippet %s has no parameter total", c.Pos, s.Name, snip.Name)
+	}
+	npre := s.Source.Size
+	w := g.w
+	w.Line("/* synapse group %s: row lengths of %s, a multinomial split of total over the %d rows */", s.Name, snip.Name, npre)
+	w.Line("static int init_host_%s(gn_ctx *ctx)", s.Name)
+	w.Open("{")
+	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
+	g.variantPrologue()
+	g.arrayPtr(arrays[0])
+	rowLen := arrays[0].field
+	w.Line("memset(%s, 0, %d * sizeof *%s);", rowLen, npre, rowLen)
+	totalC := codegen.Literal(total.V, "double") // full precision: a count, not a scalar
+	if k, ok := g.rtIndex[total.Path]; ok {
+		totalC = fmt.Sprintf("rt[%d]", k)
+	}
+	w.Line("const double total = %s;", totalC)
+	w.Line("if (!(total >= 0.0) || total > 4294967295.0) return gn_fail(ctx, %s);", quoteC(fmt.Sprintf("synapse group %s: total must be in [0, 2^32)", s.Name)))
+	w.Line("gn_rng rng;")
+	w.Line("gn_rng_init(&rng, ctx->seed[b], 0x%08xu, 0, 0);", streamHostInit|uint32(si))
+	w.Line("for (uint32_t k = 0; k < (uint32_t)total; k++) %s[(uint32_t)(((uint64_t)gn_next_u32(&rng) * %du) >> 32)]++;", rowLen, npre)
 	w.Close("}")
 	w.Line("return 0;")
 	w.Close("}")
@@ -259,6 +449,9 @@ func (g *gen) rowBuild(si int, s *modelspec.SynapseGroup, add func(a []string) s
 	g.rngFuncs(sc, "&rng")
 	sc.Funcs["addSynapse"] = codegen.Func{Arity: -1, Expand: add}
 	sc.Funcs["endRow"] = codegen.Func{Arity: 0, Expand: func([]string) string { return "break" }}
+	if err := g.bindConnEGPs(sc, s, []string{snip.RowBuildCode}); err != nil {
+		return err
+	}
 	w.Open("{")
 	if codegen.UsesRNG(snip.RowBuildCode) {
 		w.Line("gn_rng rng;")
@@ -308,4 +501,90 @@ func (g *gen) emitColumns(s *modelspec.SynapseGroup) {
 	w.Line("return 0;")
 	w.Close("}")
 	w.Line("")
+}
+
+// bindConnEGPs adds a connectivity snippet's extra global parameters to a
+// scope: host-computed ones as the group's internal array, the others as
+// per-variant data.
+func (g *gen) bindConnEGPs(sc *codegen.Scope, s *modelspec.SynapseGroup, codes []string) error {
+	c := s.Connectivity
+	var user []modelspec.EGP
+	for _, e := range c.Snippet.ExtraGlobalParams {
+		if c.Snippet.HostEGP(e.Name) {
+			if ve, ok := g.varEntry(s.Name, "internal", e.Name); ok {
+				sc.Vars[e.Name] = ve.field
+			}
+			continue
+		}
+		user = append(user, e)
+	}
+	for _, sv := range append(append([]modelspec.StateVar{}, c.Snippet.RowBuildStateVars...), c.Snippet.ColBuildStateVars...) {
+		codes = append(codes, sv.Init)
+	}
+	return g.bindEGPs(sc, "snippet "+c.Snippet.Name, "synapses."+s.Name+".connectivity", user, c.EGPs, codes, c.Pos)
+}
+
+// colBuild writes the column-building loop of postsynaptic neuron id_post
+// of group s (GeNN's col_build_code and col_build_state_vars; $(endCol)
+// ends the column).
+func (g *gen) colBuild(si int, s *modelspec.SynapseGroup, add func(a []string) string) error {
+	c := s.Connectivity
+	snip := c.Snippet
+	w := g.w
+	path := "synapses." + s.Name + ".connectivity"
+	sc := codegen.NewScope()
+	g.bindParams(sc, snip.Params, c.Params, snip.DerivedParams, c.Derived)
+	sc.Vars["id_post"] = "id_post"
+	sc.Vars["num_pre"] = fmt.Sprint(s.Source.Size)
+	sc.Vars["num_post"] = fmt.Sprint(s.Target.Size)
+	sc.Vars["num_threads"] = "1"
+	sc.Vars["id_thread"] = "0"
+	sc.Vars["id_pre_begin"] = "0"
+	g.rngFuncs(sc, "&rng")
+	sc.Funcs["addSynapse"] = codegen.Func{Arity: -1, Expand: add}
+	sc.Funcs["endCol"] = codegen.Func{Arity: 0, Expand: func([]string) string { return "break" }}
+	if err := g.bindConnEGPs(sc, s, []string{snip.ColBuildCode}); err != nil {
+		return err
+	}
+	w.Open("{")
+	if codegen.UsesRNG(snip.ColBuildCode) {
+		w.Line("gn_rng rng;")
+		w.Line("gn_rng_init(&rng, ctx->seed[b], 0x%08xu, id_post, 0);", streamConnectivity|uint32(si))
+	}
+	for _, sv := range snip.ColBuildStateVars {
+		init, err := codegen.Substitute(sv.Init, sc, site("synapse group", s.Name, path, snip.Name, "col_build_state_vars", snip.CodePos, c.Pos))
+		if err != nil {
+			return err
+		}
+		w.Line("%s %s = %s;", codegen.CType(sv.Type), sv.Name, codegen.EnsureFloatLiterals(init, g.prec))
+		sc.Vars[sv.Name] = sv.Name
+	}
+	w.Open("for (;;) {")
+	if err := g.code(snip.ColBuildCode, sc, site("synapse group", s.Name, path, snip.Name, "col_build_code", snip.CodePos, c.Pos)); err != nil {
+		return err
+	}
+	w.Close("}")
+	w.Close("}")
+	return nil
+}
+
+// connMinMax reports whether connectivity code calls min or max (C++'s
+// std::min/max in GeNN), which C lacks.
+func (g *gen) connMinMax() bool {
+	for _, s := range g.net.Synapses {
+		c := s.Connectivity
+		if c == nil {
+			continue
+		}
+		codes := []string{c.Snippet.RowBuildCode, c.Snippet.ColBuildCode}
+		for _, sv := range append(append([]modelspec.StateVar{}, c.Snippet.RowBuildStateVars...), c.Snippet.ColBuildStateVars...) {
+			codes = append(codes, sv.Init)
+		}
+		for _, code := range codes {
+			if containsIdent(code, "min") || containsIdent(code, "max") {
+				return true
+			}
+		}
+	}
+	return false
 }

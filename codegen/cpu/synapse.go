@@ -56,10 +56,8 @@ func (g *gen) neuronScope(sc *codegen.Scope, p *modelspec.Population, suffix, id
 		}
 	}
 	for _, e := range m.ExtraGlobalParams {
-		if _, ok := p.EGPs[e.Name]; ok && isPointer(e.Type) {
-			sc.Vars[e.Name+suffix] = p.Name + "_egp_" + e.Name
-		} else if ok {
-			sc.Vars[e.Name+suffix] = codegen.Literal(p.EGPs[e.Name][0], g.prec)
+		if ref := g.egpRef("populations." + p.Name + ".extra_global_params." + e.Name); ref != "" {
+			sc.Vars[e.Name+suffix] = ref
 		}
 	}
 	off := codegen.Literal(g.net.Sim.DT*float64(delay+1), g.prec)

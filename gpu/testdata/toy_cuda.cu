@@ -29,11 +29,11 @@ struct gn_ctx {
 };
 
 static const char desc[] =
-    "{\"abi\":1,\"name\":\"toy\",\"backend\":\"cuda\",\"precision\":\"double\",\"dt\":0.1,"
+    "{\"abi\":2,\"name\":\"toy\",\"backend\":\"cuda\",\"precision\":\"double\",\"dt\":0.1,"
     "\"populations\":[{\"name\":\"P\",\"size\":10,\"record_spikes\":true}],"
     "\"vars\":[{\"owner\":\"P\",\"kind\":\"neuron\",\"name\":\"count\",\"type\":\"scalar\",\"count\":10}],"
     "\"runtime\":[\"P.offset\",\"sleep_us\",\"fault\",\"unused\"],"
-    "\"synapses\":[]}";
+    "\"synapses\":[],\"egps\":[]}";
 
 extern "C" const char *gn_describe(void) { return desc; }
 
@@ -125,6 +125,19 @@ extern "C" int gn_set_var(gn_ctx *ctx, uint32_t var, uint32_t variant, const dou
     if (var != 0 || variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, "no such variable"); return 1; }
     cudaError_t e = cudaMemcpy(ctx->count + variant * N, in, N * sizeof(double), cudaMemcpyHostToDevice);
     return e == cudaSuccess ? 0 : fail(ctx, e);
+}
+
+/* No extra global parameters. */
+extern "C" int gn_set_egp(gn_ctx *ctx, uint32_t egp, uint32_t variant, const double *values, size_t n) {
+    (void)variant; (void)values; (void)n;
+    snprintf(ctx->err, sizeof ctx->err, "no extra global parameter %u", egp);
+    return 1;
+}
+
+extern "C" int gn_get_egp(gn_ctx *ctx, uint32_t egp, uint32_t variant, double *out, size_t cap, size_t *n) {
+    (void)variant; (void)out; (void)cap; (void)n;
+    snprintf(ctx->err, sizeof ctx->err, "no extra global parameter %u", egp);
+    return 1;
 }
 
 extern "C" const char *gn_error(gn_ctx *ctx) { return ctx->err; }

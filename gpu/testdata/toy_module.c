@@ -10,7 +10,10 @@
      3 "unused"
 
    Variables: "count" (N per variant, spikes so far) and "seed" (1 per
-   variant, the variant's seed modulo 2^20). */
+   variant, the variant's seed modulo 2^20).
+
+   Extra global parameters: 0 "table" (scalar*, per variant, initially
+   {1, 2}, resizable) and 1 "gain" (scalar, per variant, initially 0.5). */
 #define _DEFAULT_SOURCE
 #include "gn_abi.h"
 
@@ -35,16 +38,21 @@ struct gn_ctx {
 	/* spike queue (FIFO) */
 	uint32_t *q; /* 4 columns interleaved */
 	size_t qhead, qlen, qcap;
+	double **table; /* batch arrays */
+	size_t *table_n;
+	double *gain; /* batch */
 	char err[256];
 };
 
 static const char desc[] =
-    "{\"abi\":1,\"name\":\"toy\",\"backend\":\"cpu\",\"precision\":\"double\",\"dt\":0.1,"
+    "{\"abi\":2,\"name\":\"toy\",\"backend\":\"cpu\",\"precision\":\"double\",\"dt\":0.1,"
     "\"populations\":[{\"name\":\"P\",\"size\":10,\"record_spikes\":true}],"
     "\"vars\":[{\"owner\":\"P\",\"kind\":\"neuron\",\"name\":\"count\",\"type\":\"scalar\",\"count\":10},"
     "{\"owner\":\"P\",\"kind\":\"neuron\",\"name\":\"seed\",\"type\":\"scalar\",\"count\":1}],"
     "\"runtime\":[\"P.offset\",\"sleep_us\",\"fault\",\"unused\"],"
-    "\"synapses\":[]}";
+    "\"synapses\":[],"
+    "\"egps\":[{\"owner\":\"P\",\"kind\":\"neuron\",\"name\":\"table\",\"type\":\"scalar*\",\"count\":2,\"path\":\"populations.P.extra_global_params.table\"},"
+    "{\"owner\":\"P\",\"kind\":\"neuron\",\"name\":\"gain\",\"type\":\"scalar\",\"count\":1,\"path\":\"populations.P.extra_global_params.gain\"}]}";
 
 const char *gn_describe(void) { return desc; }
 
@@ -67,6 +75,16 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
 	memcpy(c->seeds, seeds, sizeof(uint64_t) * batch);
 	c->count = calloc((size_t)batch * N, sizeof(double));
 	c->seed = calloc(batch, sizeof(double));
+	c->table = calloc(batch, sizeof(double *));
+	c->table_n = calloc(batch, sizeof(size_t));
+	c->gain = calloc(batch, sizeof(double));
+	for (uint32_t b = 0; b < batch; b++) {
+		static const double table0[2] = {1, 2};
+		c->table[b] = malloc(2 * sizeof(double));
+		memcpy(c->table[b], table0, sizeof table0);
+		c->table_n[b] = 2;
+		c->gain[b] = 0.5;
+	}
 	for (uint32_t b = 0; b < batch; b++) {
 		if ((int)runtime[b * NRT + 2] > c->fault) c->fault = (int)runtime[b * NRT + 2];
 		if ((unsigned)runtime[b * NRT + 1] > c->sleep_us) c->sleep_us = (unsigned)runtime[b * NRT + 1];
@@ -168,10 +186,51 @@ int gn_set_var(gn_ctx *c, uint32_t var, uint32_t variant, const double *in) {
 	return 1;
 }
 
+int gn_set_egp(gn_ctx *c, uint32_t egp, uint32_t variant, const double *values, size_t n) {
+	if (variant >= c->batch) { snprintf(c->err, sizeof c->err, "toy: bad variant %u", variant); return 1; }
+	switch (egp) {
+	case 0: {
+		double *p = realloc(c->table[variant], (n ? n : 1) * sizeof(double));
+		if (!p) { snprintf(c->err, sizeof c->err, "toy: out of memory"); return 1; }
+		if (n) memcpy(p, values, n * sizeof(double));
+		c->table[variant] = p;
+		c->table_n[variant] = n;
+		return 0;
+	}
+	case 1:
+		if (n != 1) { snprintf(c->err, sizeof c->err, "toy: gain is a scalar"); return 1; }
+		c->gain[variant] = values[0];
+		return 0;
+	}
+	snprintf(c->err, sizeof c->err, "toy: bad egp %u", egp);
+	return 1;
+}
+
+int gn_get_egp(gn_ctx *c, uint32_t egp, uint32_t variant, double *out, size_t cap, size_t *n) {
+	if (variant >= c->batch) { snprintf(c->err, sizeof c->err, "toy: bad variant %u", variant); return 1; }
+	switch (egp) {
+	case 0:
+		if (n) *n = c->table_n[variant];
+		for (size_t k = 0; k < c->table_n[variant] && k < cap; k++) out[k] = c->table[variant][k];
+		return 0;
+	case 1:
+		if (n) *n = 1;
+		if (cap) out[0] = c->gain[variant];
+		return 0;
+	}
+	snprintf(c->err, sizeof c->err, "toy: bad egp %u", egp);
+	return 1;
+}
+
 const char *gn_error(gn_ctx *c) { return c->err; }
 
 void gn_destroy(gn_ctx *c) {
 	if (!c) return;
+	if (c->table)
+		for (uint32_t b = 0; b < c->batch; b++) free(c->table[b]);
+	free(c->table);
+	free(c->table_n);
+	free(c->gain);
 	free(c->runtime);
 	free(c->count);
 	free(c->seed);
