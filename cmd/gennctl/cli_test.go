@@ -170,3 +170,25 @@ func TestShardStatusAndMerge(t *testing.T) {
 	r = gennctl(t, cache, "sweep", "--shard", "2/2", "--out", out, cfg)
 	assert.Equal(t, 2, r.code, "bad --shard is bad input")
 }
+
+// Settings come from flags, GENNCTL_* environment variables and a settings
+// file: --quiet through each of the other two silences progress.
+func TestSettingsFromEnvironmentAndFile(t *testing.T) {
+	cache := t.TempDir()
+	cfg := "../../sweep/testdata/small.yaml"
+	r := gennctl(t, cache, "sweep", "--out", t.TempDir(), cfg)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stderr, "plan:", "progress is printed by default")
+
+	cmd := exec.Command(binary, "sweep", "--out", t.TempDir(), cfg)
+	cmd.Env = append(os.Environ(), "GENNCTL_CACHE="+cache, "GENNCTL_QUIET=true")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Empty(t, string(out), "GENNCTL_QUIET=true")
+
+	settings := filepath.Join(t.TempDir(), "settings.yaml")
+	require.NoError(t, os.WriteFile(settings, []byte("quiet: true\n"), 0o644))
+	r = gennctl(t, cache, "sweep", "--settings", settings, "--out", t.TempDir(), cfg)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Empty(t, r.stderr+r.stdout, "quiet: true in the settings file")
+}
