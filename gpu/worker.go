@@ -56,7 +56,7 @@ import (
 
 // ProtocolVersion changes whenever Job or Message change meaning.
 // 3: Job.Record and StateChunk messages (sampled state).
-const ProtocolVersion = 3
+const ProtocolVersion = 4
 
 // protocolMagic starts a worker's output, before the gob stream, so that a
 // program that is not a worker is recognised before its output is decoded.
