@@ -1,6 +1,7 @@
 package modelspec
 
 import (
+	"fmt"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -135,12 +136,25 @@ func (d *decoder) customModels(n *yaml.Node, builtins *Catalogue) *Catalogue {
 			return
 		}
 		g := d.fields(e.Value, path, "params", "derived_params", "row_build_code", "row_build_state_vars",
-			"max_row_length", "max_col_length", "extra_global_params")
+			"col_build_code", "col_build_state_vars", "max_row_length", "max_col_length", "kernel_size", "extra_global_params")
 		m := &ConnectivitySnippet{Name: name, CodePos: CodePos{}}
 		m.Params = d.strings(g["params"].Value, path+".params")
 		m.DerivedParams = d.derivedParams(g["derived_params"].Value, path+".derived_params")
 		m.RowBuildCode = d.code(g, "row_build_code", path, m.CodePos)
 		m.RowBuildStateVars = d.stateVars(g["row_build_state_vars"].Value, path+".row_build_state_vars")
+		m.ColBuildCode = d.code(g, "col_build_code", path, m.CodePos)
+		m.ColBuildStateVars = d.stateVars(g["col_build_state_vars"].Value, path+".col_build_state_vars")
+		if m.RowBuildCode != "" && m.ColBuildCode != "" {
+			d.errorf(e.Value, path, "give row_build_code or col_build_code, not both")
+		}
+		if e, ok := g["kernel_size"]; ok {
+			for i, k := range d.strings(e.Value, path+".kernel_size") {
+				if _, err := ExprIdents(k); err != nil {
+					d.errorf(e.Value, fmt.Sprintf("%s.kernel_size[%d]", path, i), "%v", err)
+				}
+				m.KernelSize = append(m.KernelSize, k)
+			}
+		}
 		if e, ok := g["max_row_length"]; ok {
 			m.MaxRowLength = d.lengthExpr(e.Value, path+".max_row_length")
 		}
