@@ -110,6 +110,14 @@ type SynapseDesc struct {
 	Matrix string `json:"matrix"`
 	// MaxRowLength is the row stride of sparse connectivity (0 for dense).
 	MaxRowLength int `json:"max_row_length"`
+	// SharedConnectivity: the network has simulation.connectivity_seed and
+	// the group stores connectivity, so variants of an instance whose
+	// connectivity inputs are equal share one copy of it (rowLength, ind,
+	// gp, ...: writing one variant's through gn_set_var changes every
+	// sharer's). The variable connectivityOwner (kind connectivity, one
+	// value per variant, read-only) is the first variant of the batch whose
+	// connectivity a variant uses (itself when it has its own).
+	SharedConnectivity bool `json:"shared_connectivity,omitempty"`
 }
 
 // VarDesc describes one accessible variable: Owner is a population, synapse

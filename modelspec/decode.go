@@ -142,7 +142,7 @@ func (d *decoder) simulation(n, key *yaml.Node) Simulation {
 		d.errorf(key, "simulation", "missing: expected {dt: ..., duration: ...}")
 		return sim
 	}
-	f := d.fields(n, "simulation", "dt", "duration", "precision", "seed", "backend")
+	f := d.fields(n, "simulation", "dt", "duration", "precision", "seed", "backend", "connectivity_seed")
 	if e, ok := f["dt"]; ok {
 		if v, ok := d.float(e.Value, "simulation.dt"); ok {
 			if v <= 0 || v > 1000 {
@@ -173,6 +173,17 @@ func (d *decoder) simulation(n, key *yaml.Node) Simulation {
 	}
 	if e, ok := f["seed"]; ok {
 		sim.Seed, _ = d.uint64(e.Value, "simulation.seed")
+	}
+	if e, ok := f["connectivity_seed"]; ok {
+		// A number (not only an integer literal), so that sweep ranges and
+		// linspaces of whole numbers apply; it must be a whole number.
+		if v, ok := d.float(e.Value, "simulation.connectivity_seed"); ok {
+			if v < 0 || v >= MaxConnectivitySeed || v != math.Trunc(v) {
+				d.errorf(e.Value, "simulation.connectivity_seed", "expected a whole number in [0, 2^53), got %s", resolve(e.Value).Value)
+			} else {
+				sim.ConnectivitySeed = &Value{V: v, Path: "simulation.connectivity_seed", Pos: d.pos(e.Value)}
+			}
+		}
 	}
 	if e, ok := f["backend"]; ok {
 		if s, ok := d.str(e.Value, "simulation.backend"); ok {

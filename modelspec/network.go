@@ -203,7 +203,18 @@ type Simulation struct {
 	Precision string  // float | double
 	Seed      uint64
 	Backend   string // auto | cpu | cuda
+	// ConnectivitySeed (simulation.connectivity_seed), when set, keys the
+	// random streams of sparse, bitmask and procedural connectivity
+	// instead of the variant's seed: variants whose connectivity inputs are
+	// equal get the same realisation (and a module instance stores it once
+	// for them). An integer in [0, 2^53), so that it is exact as a runtime
+	// slot; nil: connectivity is drawn from the variant's seed.
+	ConnectivitySeed *Value
 }
+
+// MaxConnectivitySeed bounds simulation.connectivity_seed (exclusive): every
+// integer below it is exact as a float64 runtime value.
+const MaxConnectivitySeed = 1 << 53
 
 // Steps is the number of time steps the simulation runs.
 func (s Simulation) Steps() uint64 {

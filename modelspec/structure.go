@@ -9,9 +9,13 @@ import (
 // Values lists every number of the network that may differ between the
 // variants of one structure group, in a fixed order: parameters, derived
 // parameters, constant initial values and the parameters of initialisation
-// snippets. Sizes, code, delays and per-element arrays are structure.
+// snippets; first of all simulation.connectivity_seed when it is given.
+// Sizes, code, delays and per-element arrays are structure.
 func (n *Network) Values() []Value {
 	var out []Value
+	if n.Sim.ConnectivitySeed != nil {
+		out = append(out, *n.Sim.ConnectivitySeed)
+	}
 	params := func(names []string, ps Params) {
 		for _, name := range names {
 			if v, ok := ps[name]; ok {
@@ -72,8 +76,9 @@ func (n *Network) Values() []Value {
 // generated code other than the numbers listed by Values: model definitions,
 // sizes, matrix kinds, delays, initialisation kinds, per-element arrays,
 // which extra global parameters are given (not their values: those are
-// per-variant data of the module, see EGPValues), spike recording, dt and
-// precision.
+// per-variant data of the module, see EGPValues), spike recording, dt,
+// precision and whether simulation.connectivity_seed is given (not its
+// value, a runtime value like a parameter).
 //
 // Recorded state variables (RecordVars) are deliberately left out: the
 // worker samples them through the module's gn_get_var between steps, so
@@ -131,10 +136,13 @@ func (n *Network) StructureDigest() string {
 	doc := struct {
 		DT        float64
 		Precision string
-		Pops      []pop
-		Syns      []syn
-		CSs       []cs
-	}{DT: n.Sim.DT, Precision: n.Sim.Precision}
+		// ConnSeed: connectivity is keyed by simulation.connectivity_seed
+		// (omitted when false, so older structure keys are unchanged).
+		ConnSeed bool `json:",omitempty"`
+		Pops     []pop
+		Syns     []syn
+		CSs      []cs
+	}{DT: n.Sim.DT, Precision: n.Sim.Precision, ConnSeed: n.Sim.ConnectivitySeed != nil}
 	for _, p := range n.Populations {
 		doc.Pops = append(doc.Pops, pop{p.Name, p.Size, p.Model, shapes(p.Vars), egps(p.EGPs), p.RecordSpikes})
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/modelspec"
@@ -34,6 +35,12 @@ type Group struct {
 	Net      *modelspec.Network // literal values come from this variant
 	Options  codegen.Options
 	Variants []int // indices into Plan.Variants
+	// SharedConn names the synapse groups whose connectivity every variant
+	// of the group shares: simulation.connectivity_seed is given and none
+	// of the connectivity's inputs (the seed, the snippet's parameters and
+	// extra global parameters) differs between the variants, so a module
+	// instance stores one realisation for its whole batch.
+	SharedConn map[string]bool
 }
 
 // Plan is an expanded, validated, grouped sweep: everything needed to run
@@ -209,6 +216,7 @@ func (p *Plan) bind(g *Group) error {
 			v.Runtime[s] = values[k][j].V
 		}
 	}
+	g.SharedConn = sharedConnectivity(g, p.Variants)
 	// A sparse group whose connectivity parameters vary needs a row stride
 	// that fits every variant.
 	for si, s := range g.Net.Synapses {
@@ -231,6 +239,46 @@ func (p *Plan) bind(g *Group) error {
 		g.Options.MaxRowLength[s.Name] = max
 	}
 	return nil
+}
+
+// sharedConnectivity lists the synapse groups of g whose connectivity
+// inputs are equal in every variant (see Group.SharedConn).
+func sharedConnectivity(g *Group, variants []*Variant) map[string]bool {
+	cs := g.Net.Sim.ConnectivitySeed
+	if cs == nil {
+		return nil
+	}
+	rt := g.Options.RuntimeIndex()
+	if _, ok := rt[cs.Path]; ok {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, s := range g.Net.Synapses {
+		c := s.Connectivity
+		if c == nil {
+			continue
+		}
+		shared := true
+		for _, ps := range []modelspec.Params{c.Params, c.Derived} {
+			for _, v := range ps {
+				if _, ok := rt[v.Path]; ok {
+					shared = false
+				}
+			}
+		}
+		prefix := "synapses." + s.Name + ".connectivity.extra_global_params."
+		for _, vi := range g.Variants {
+			for _, e := range variants[vi].EGPs {
+				if strings.HasPrefix(e.Path, prefix) {
+					shared = false
+				}
+			}
+		}
+		if shared {
+			out[s.Name] = true
+		}
+	}
+	return out
 }
 
 func sameFloats(a, b []float64) bool {
@@ -338,12 +386,12 @@ func autoBatch(n, workers int, g *Group, memBudget int64) int {
 	if b > DefaultMaxBatch {
 		b = DefaultMaxBatch
 	}
-	per := StateBytes(g)
-	if per > 0 && memBudget > 0 && int64(b)*per > memBudget {
-		b = int(memBudget / per)
+	per, shared := StateBytes(g), SharedStateBytes(g)
+	if per > 0 && memBudget > 0 && int64(b)*per+shared > memBudget {
+		b = int((memBudget - shared) / per)
 	}
-	if per > 0 && int64(b)*per > CPUBatchBytes {
-		b = int(CPUBatchBytes / per)
+	if per > 0 && int64(b)*per+shared > CPUBatchBytes {
+		b = int((CPUBatchBytes - shared) / per)
 	}
 	if b < 1 {
 		b = 1
@@ -353,8 +401,22 @@ func autoBatch(n, workers int, g *Group, memBudget int64) int {
 
 // StateBytes estimates the memory one variant of a group needs in a module
 // instance: neuron state and spike queues, input buffers, connectivity and
-// per-synapse variables.
+// per-synapse variables. Connectivity that every variant of the group
+// shares (Group.SharedConn) is not included: a batch stores it once, see
+// SharedStateBytes.
 func StateBytes(g *Group) int64 {
+	per, _ := stateBytes(g)
+	return per
+}
+
+// SharedStateBytes estimates the memory a module instance of a group needs
+// once per batch, whatever its size: the connectivity its variants share.
+func SharedStateBytes(g *Group) int64 {
+	_, shared := stateBytes(g)
+	return shared
+}
+
+func stateBytes(g *Group) (per, shared int64) {
 	net := g.Net
 	word := int64(4)
 	if net.Sim.Precision == "double" {
@@ -382,7 +444,11 @@ func StateBytes(g *Group) int64 {
 		if s.Matrix == modelspec.MatrixSparse {
 			row := int64(g.Options.MaxRowLength[s.Name])
 			nsyn = pre * row
-			total += pre*4 + nsyn*4
+			if g.SharedConn[s.Name] {
+				shared += pre*4 + nsyn*4
+			} else {
+				total += pre*4 + nsyn*4
+			}
 		}
 		if codegen.IndividualWeights(s) {
 			total += nsyn * word * int64(len(s.WeightUpdate.Model.Vars))
@@ -391,5 +457,5 @@ func StateBytes(g *Group) int64 {
 	for _, c := range net.CurrentSources {
 		total += int64(c.Target.Size) * word * int64(len(c.Model.Vars))
 	}
-	return total
+	return total, shared
 }

@@ -26,6 +26,11 @@ func (g *gen) emitABI() {
 	for _, v := range g.vars {
 		w.Line("free(ctx->%s);", v.field)
 	}
+	for _, s := range g.net.Synapses {
+		if g.shareConn[s] {
+			w.Line("free(ctx->%s_cslot);", s.Name)
+		}
+	}
 	g.emitEGPDestroy()
 	w.Line("free(ctx);")
 	w.Close("}")
@@ -53,7 +58,17 @@ func (g *gen) emitABI() {
 		w.Line("GN_ALLOC(%s_spk, (size_t)batch * %d * %d);", p.Name, g.slots[p], p.Size)
 	}
 	for _, v := range g.vars {
+		if v.conn != nil {
+			// one realisation (every variant's until gn_init decides the sharing)
+			w.Line("GN_ALLOC(%s, %d);", v.field, v.desc.Count*v.slots)
+			continue
+		}
 		w.Line("GN_ALLOC(%s, (size_t)batch * %d);", v.field, v.desc.Count*v.slots)
+	}
+	for _, s := range g.net.Synapses {
+		if g.shareConn[s] {
+			w.Line("GN_ALLOC(%s_cslot, batch);", s.Name)
+		}
 	}
 	g.emitEGPCreate()
 	w.Line("#undef GN_ALLOC")
@@ -111,13 +126,15 @@ func (g *gen) emitABI() {
 		w.Line("if (variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, \"variant %%u out of range (batch %%u)\", variant, ctx->batch); return 1; }")
 		w.Open("switch (var) {")
 		for i, v := range g.exported() {
-			base := fmt.Sprintf("(size_t)variant * %d", v.desc.Count)
+			base := g.base(v, "variant")
 			if v.slots > 1 {
 				// the most recently written slot: the one the next step reads
 				base = fmt.Sprintf("((size_t)variant * %d + (size_t)((ctx->timestep + %d) %% %d)) * %d", v.slots, v.slots-1, v.slots, v.desc.Count)
 			}
 			if dir == "get" {
 				w.Line("case %d: for (size_t k = 0; k < %d; k++) out[k] = (double)ctx->%s[%s + k]; return 0;", i, v.desc.Count, v.field, base)
+			} else if v.readOnly {
+				w.Line("case %d: snprintf(ctx->err, sizeof ctx->err, \"%s.%s is read-only\"); return 1;", i, v.desc.Owner, v.desc.Name)
 			} else {
 				w.Line("case %d: for (size_t k = 0; k < %d; k++) ctx->%s[%s + k] = (%s)in[k]; return 0;", i, v.desc.Count, v.field, base, v.ctype)
 			}

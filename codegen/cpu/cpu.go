@@ -62,6 +62,12 @@ type gen struct {
 	kernelDims map[*modelspec.SynapseGroup][]int
 	// hostInit: groups whose connectivity snippet has host initialisation.
 	hostInit map[*modelspec.SynapseGroup]bool
+	// shareConn: groups whose stored connectivity (rows, bitmask, host
+	// arrays, kernel and column indices) is kept once per distinct
+	// realisation in a batch, not once per variant: with
+	// simulation.connectivity_seed, variants with equal connectivity inputs
+	// share it (see emitShare).
+	shareConn map[*modelspec.SynapseGroup]bool
 	// noLines suppresses #line directives around user code (code spliced
 	// into another code string, e.g. procedural connectivity).
 	noLines bool
@@ -85,6 +91,11 @@ type varEntry struct {
 	// internal arrays (spike times, queues, connectivity helpers) are not
 	// listed in the description and not accessible through the ABI.
 	internal bool
+	// conn: the array is shared connectivity storage of this group
+	// (shareConn): variant b's part starts at realisation ctx-><S>_cslot[b].
+	conn *modelspec.SynapseGroup
+	// readOnly: gn_set_var refuses it (connectivityOwner).
+	readOnly bool
 }
 
 // Generate returns the C source of the module.
@@ -94,7 +105,8 @@ func Generate(net *modelspec.Network, opts codegen.Options) (codegen.Files, erro
 		indiv: map[*modelspec.SynapseGroup]bool{}, sT: map[*modelspec.Population]bool{}, prevST: map[*modelspec.Population]bool{},
 		queued: map[*modelspec.Population]map[string]bool{}, denDelay: map[*modelspec.SynapseGroup]int{},
 		events: map[*modelspec.SynapseGroup]bool{}, synIndex: map[*modelspec.SynapseGroup]int{}, split: map[*modelspec.Population]bool{},
-		kernel: map[*modelspec.SynapseGroup]bool{}, kernelDims: map[*modelspec.SynapseGroup][]int{}, hostInit: map[*modelspec.SynapseGroup]bool{}}
+		kernel: map[*modelspec.SynapseGroup]bool{}, kernelDims: map[*modelspec.SynapseGroup][]int{}, hostInit: map[*modelspec.SynapseGroup]bool{},
+		shareConn: map[*modelspec.SynapseGroup]bool{}}
 	if err := g.prepare(); err != nil {
 		return nil, err
 	}
@@ -210,6 +222,8 @@ func (g *gen) prepare() error {
 			if err := g.prepareConnectivity(s); err != nil {
 				return err
 			}
+			g.shareConn[s] = g.net.Sim.ConnectivitySeed != nil &&
+				(s.Matrix == modelspec.MatrixSparse || s.Matrix == modelspec.MatrixBitmask || g.hostInit[s])
 		}
 	}
 	for _, p := range g.net.Populations {
@@ -318,6 +332,21 @@ func (g *gen) bindParams(sc *codegen.Scope, names []string, ps modelspec.Params,
 }
 
 func (g *gen) usesRuntime() bool { return len(g.opts.Runtime) > 0 }
+
+// connSeed is the C expression of the key of variant b's connectivity
+// streams: the variant's seed, or simulation.connectivity_seed when the
+// document gives one (a literal, or a runtime slot when it differs in the
+// structure group; below 2^53, so exact as a double).
+func (g *gen) connSeed() string {
+	cs := g.net.Sim.ConnectivitySeed
+	if cs == nil {
+		return "ctx->seed[b]"
+	}
+	if k, ok := g.rtIndex[cs.Path]; ok {
+		return fmt.Sprintf("((uint64_t)rt[%d])", k)
+	}
+	return fmt.Sprintf("((uint64_t)%dull)", uint64(cs.V))
+}
 
 // rngFuncs adds the $(gennrand_*) functions drawing from rng.
 func (g *gen) rngFuncs(sc *codegen.Scope, rng string) {
@@ -435,7 +464,7 @@ func (g *gen) describe() string {
 	}
 	for _, s := range g.net.Synapses {
 		d.Synapses = append(d.Synapses, codegen.SynapseDesc{Name: s.Name, Source: s.Source.Name, Target: s.Target.Name,
-			Matrix: s.Matrix, MaxRowLength: g.maxRow[s]})
+			Matrix: s.Matrix, MaxRowLength: g.maxRow[s], SharedConnectivity: g.shareConn[s]})
 	}
 	for _, v := range g.exported() {
 		d.Vars = append(d.Vars, v.desc)

@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"fmt"
+
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/modelspec"
 )
@@ -106,12 +108,18 @@ func (g *gen) collectVars() {
 		for _, v := range s.WeightUpdate.Model.PostVars {
 			add(s.Name, "post", v.Name, typeName(v.Type, g.prec), s.Name+"_post_"+v.Name, npost)
 		}
+		from := len(g.vars)
 		if s.Matrix == modelspec.MatrixSparse {
 			add(s.Name, "connectivity", "rowLength", "uint32_t", s.Name+"_rowLength", npre)
 			add(s.Name, "connectivity", "ind", g.indType(s), s.Name+"_ind", npre*g.maxRow[s])
 		}
 		if s.Matrix == modelspec.MatrixBitmask {
 			add(s.Name, "connectivity", "gp", "uint32_t", s.Name+"_gp", (npre*npost+31)/32)
+		}
+		g.markConn(s, from)
+		if g.shareConn[s] {
+			add(s.Name, "connectivity", "connectivityOwner", "uint32_t", s.Name+"_connectivityOwner", 1)
+			g.vars[len(g.vars)-1].readOnly = true
 		}
 	}
 	for _, c := range g.net.CurrentSources {
@@ -132,6 +140,7 @@ func (g *gen) collectVars() {
 		}
 	}
 	for _, s := range g.net.Synapses {
+		from := len(g.vars)
 		if c := s.Connectivity; c != nil {
 			for _, e := range c.Snippet.ExtraGlobalParams {
 				if c.Snippet.HostEGP(e.Name) {
@@ -142,6 +151,7 @@ func (g *gen) collectVars() {
 		if g.kernel[s] {
 			internal(s.Name, "kernelInd", "uint32_t", s.Name+"_kernelInd", s.Source.Size*g.maxRow[s], 1)
 		}
+		g.markConn(s, from)
 		if g.events[s] {
 			internal(s.Name, "evCnt", "uint32_t", s.Name+"_evCnt", 1, g.slots[s.Source])
 			internal(s.Name, "ev", "uint32_t", s.Name+"_ev", s.Source.Size, g.slots[s.Source])
@@ -150,10 +160,40 @@ func (g *gen) collectVars() {
 			internal(s.Name, "denDelay", "scalar", s.Name+"_denDelay", s.Target.Size, n)
 		}
 		if n := g.maxCol[s]; n > 0 {
+			from := len(g.vars)
 			internal(s.Name, "colLength", "uint32_t", s.Name+"_colLength", s.Target.Size, 1)
 			internal(s.Name, "remap", "uint32_t", s.Name+"_remap", s.Target.Size*n, 1)
+			g.markConn(s, from)
 		}
 	}
+}
+
+// markConn marks the arrays g.vars[from:] as shared connectivity storage of
+// group s when s shares its connectivity (shareConn).
+func (g *gen) markConn(s *modelspec.SynapseGroup, from int) {
+	if !g.shareConn[s] {
+		return
+	}
+	for i := from; i < len(g.vars); i++ {
+		g.vars[i].conn = s
+	}
+}
+
+// base is the C expression of the offset of variant b's part of array v:
+// b times its per-variant length, or for shared connectivity storage the
+// realisation variant b uses.
+func (g *gen) base(v varEntry, b string) string {
+	if v.conn != nil {
+		return fmt.Sprintf("(size_t)ctx->%s_cslot[%s] * %d", v.conn.Name, b, v.desc.Count*v.slots)
+	}
+	return fmt.Sprintf("(size_t)%s * %d", b, v.desc.Count*v.slots)
+}
+
+// connPtr declares a local pointer name to variant b's part of connectivity
+// array owner.name (kind connectivity or internal).
+func (g *gen) connPtr(qual, owner, kind, name, local string) {
+	v, _ := g.varEntry(owner, kind, name)
+	g.w.Line("%s%s *const %s = ctx->%s + %s;", qual, v.ctype, local, v.field, g.base(v, "b"))
 }
 
 // exported are the variables listed in the description, in its order.
@@ -221,6 +261,11 @@ func (g *gen) emitContext() {
 			continue
 		}
 		w.Line("%s *%s; /* [batch][%d] %s %s.%s */", v.ctype, v.field, v.desc.Count, v.desc.Kind, v.desc.Owner, v.desc.Name)
+	}
+	for _, s := range g.net.Synapses {
+		if g.shareConn[s] {
+			w.Line("uint32_t *%s_cslot; /* [batch]: the realisation of %s's connectivity variant b uses */", s.Name, s.Name)
+		}
 	}
 	g.emitEGPFields()
 	w.Close("};")
@@ -321,10 +366,10 @@ func (g *gen) variantPrologue() {
 // arrayPtr declares a local pointer to variant b's slice of a ctx array.
 func (g *gen) arrayPtr(v varEntry) {
 	if g.restrict {
-		g.w.Line("%s *restrict const %s = ctx->%s + (size_t)b * %d;", v.ctype, v.field, v.field, v.desc.Count*v.slots)
+		g.w.Line("%s *restrict const %s = ctx->%s + %s;", v.ctype, v.field, v.field, g.base(v, "b"))
 		return
 	}
-	g.w.Line("%s *const %s = ctx->%s + (size_t)b * %d;", v.ctype, v.field, v.field, v.desc.Count*v.slots)
+	g.w.Line("%s *const %s = ctx->%s + %s;", v.ctype, v.field, v.field, g.base(v, "b"))
 }
 
 func (g *gen) varEntry(owner, kind, name string) (varEntry, bool) {

@@ -13,6 +13,9 @@ import (
 // initialises every variable of every variant.
 func (g *gen) emitInit() error {
 	for si, s := range g.net.Synapses {
+		if g.shareConn[s] {
+			g.emitShare(s)
+		}
 		if g.hostInit[s] {
 			if err := g.emitHostInit(si, s); err != nil {
 				return err
@@ -46,6 +49,9 @@ func (g *gen) emitInit() error {
 		}
 	}
 	for _, s := range g.net.Synapses {
+		if g.shareConn[s] {
+			w.Line("if (gn_share_%s(ctx)) return 1;", s.Name)
+		}
 		if g.hostInit[s] {
 			w.Line("if (init_host_%s(ctx)) return 1;", s.Name)
 		}
@@ -126,8 +132,8 @@ func (g *gen) initVar(owner, kind, name string, vi *modelspec.VarInit, path stri
 			body(ve.field + "[id]")
 			w.Close("}")
 		case syn.Matrix == modelspec.MatrixSparse:
-			w.Line("const uint32_t *rowLength = ctx->%s_rowLength + (size_t)b * %d;", syn.Name, syn.Source.Size)
-			w.Line("const %s *ind = ctx->%s_ind + (size_t)b * %d;", g.indType(syn), syn.Name, syn.Source.Size*g.maxRow[syn])
+			g.connPtr("const ", syn.Name, "connectivity", "rowLength", "rowLength")
+			g.connPtr("const ", syn.Name, "connectivity", "ind", "ind")
 			w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", syn.Source.Size)
 			w.Open("for (uint32_t k = 0; k < rowLength[id_pre]; k++) {")
 			w.Line("const uint32_t id = id_pre * %d + k, id_post = ind[id];", g.maxRow[syn])
@@ -233,7 +239,7 @@ func (g *gen) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 	}
 	w.Line("static int init_connectivity_%s(gn_ctx *ctx)", s.Name)
 	w.Open("{")
-	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
+	g.connVariantLoop(s)
 	g.variantPrologue()
 	for _, v := range g.hostArrays(s) {
 		g.arrayPtr(v)
@@ -253,7 +259,7 @@ func (g *gen) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 	}
 	if s.Matrix == modelspec.MatrixBitmask {
 		words := (npre*npost + 31) / 32
-		w.Line("uint32_t *const gp = ctx->%s_gp + (size_t)b * %d;", s.Name, words)
+		g.connPtr("", s.Name, "connectivity", "gp", "gp")
 		w.Line("memset(gp, 0, %d * sizeof *gp);", words)
 		w.Open("for (uint32_t %s = 0; %s < %d; %s++) {", loopVar, loopVar, loopN, loopVar)
 		add = func(a []string) string {
@@ -264,8 +270,8 @@ func (g *gen) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 			return fmt.Sprintf("do { const uint64_t gid = (uint64_t)(uint32_t)(%s) * %d + (uint32_t)(%s); gp[gid / 32] |= 1u << (gid %% 32); } while (0)", pre, npost, post)
 		}
 	} else {
-		w.Line("uint32_t *const rowLength = ctx->%s_rowLength + (size_t)b * %d;", s.Name, npre)
-		w.Line("%s *const ind = ctx->%s_ind + (size_t)b * %d;", g.indType(s), s.Name, npre*maxRow)
+		g.connPtr("", s.Name, "connectivity", "rowLength", "rowLength")
+		g.connPtr("", s.Name, "connectivity", "ind", "ind")
 		errMsg := fmt.Sprintf("synapse group %s: a row has more than %d synapses (the maximum row length of %s); set the snippet's max_row_length", s.Name, maxRow, snip.Name)
 		if colBuild {
 			w.Line("memset(rowLength, 0, %d * sizeof *rowLength);", npre)
@@ -407,7 +413,7 @@ func (g *gen) emitHostInit(si int, s *modelspec.SynapseGroup) error {
 	w.Line("/* synapse group %s: row lengths of %s, a multinomial split of total over the %d rows */", s.Name, snip.Name, npre)
 	w.Line("static int init_host_%s(gn_ctx *ctx)", s.Name)
 	w.Open("{")
-	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
+	g.connVariantLoop(s)
 	g.variantPrologue()
 	g.arrayPtr(arrays[0])
 	rowLen := arrays[0].field
@@ -419,7 +425,7 @@ func (g *gen) emitHostInit(si int, s *modelspec.SynapseGroup) error {
 	w.Line("const double total = %s;", totalC)
 	w.Line("if (!(total >= 0.0) || total > 4294967295.0) return gn_fail(ctx, %s);", quoteC(fmt.Sprintf("synapse group %s: total must be in [0, 2^32)", s.Name)))
 	w.Line("gn_rng rng;")
-	w.Line("gn_rng_init(&rng, ctx->seed[b], 0x%08xu, 0, 0);", streamHostInit|uint32(si))
+	w.Line("gn_rng_init(&rng, %s, 0x%08xu, 0, 0);", g.connSeed(), streamHostInit|uint32(si))
 	w.Line("for (uint32_t k = 0; k < (uint32_t)total; k++) %s[(uint32_t)(((uint64_t)gn_next_u32(&rng) * %du) >> 32)]++;", rowLen, npre)
 	w.Close("}")
 	w.Line("return 0;")
@@ -455,7 +461,7 @@ func (g *gen) rowBuild(si int, s *modelspec.SynapseGroup, add func(a []string) s
 	w.Open("{")
 	if codegen.UsesRNG(snip.RowBuildCode) {
 		w.Line("gn_rng rng;")
-		w.Line("gn_rng_init(&rng, ctx->seed[b], 0x%08xu, id_pre, 0);", streamConnectivity|uint32(si))
+		w.Line("gn_rng_init(&rng, %s, 0x%08xu, id_pre, 0);", g.connSeed(), streamConnectivity|uint32(si))
 	}
 	for _, sv := range snip.RowBuildStateVars {
 		init, err := codegen.Substitute(sv.Init, sc, site("synapse group", s.Name, path, snip.Name, "row_build_state_vars", snip.CodePos, c.Pos))
@@ -484,11 +490,11 @@ func (g *gen) emitColumns(s *modelspec.SynapseGroup) {
 	w.Line("/* synapse group %s: column index for learn_post_code, at most %d synapses per column */", s.Name, maxCol)
 	w.Line("static int init_columns_%s(gn_ctx *ctx)", s.Name)
 	w.Open("{")
-	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
-	w.Line("const uint32_t *const rowLength = ctx->%s_rowLength + (size_t)b * %d;", s.Name, npre)
-	w.Line("const %s *const ind = ctx->%s_ind + (size_t)b * %d;", g.indType(s), s.Name, npre*maxRow)
-	w.Line("uint32_t *const colLength = ctx->%s_colLength + (size_t)b * %d;", s.Name, npost)
-	w.Line("uint32_t *const remap = ctx->%s_remap + (size_t)b * %d;", s.Name, npost*maxCol)
+	g.connVariantLoop(s)
+	g.connPtr("const ", s.Name, "connectivity", "rowLength", "rowLength")
+	g.connPtr("const ", s.Name, "connectivity", "ind", "ind")
+	g.connPtr("", s.Name, "internal", "colLength", "colLength")
+	g.connPtr("", s.Name, "internal", "remap", "remap")
 	w.Line("memset(colLength, 0, %d * sizeof *colLength);", npost)
 	w.Open("for (uint32_t i = 0; i < %d; i++) {", npre)
 	w.Open("for (uint32_t k = 0; k < rowLength[i]; k++) {")
@@ -549,7 +555,7 @@ func (g *gen) colBuild(si int, s *modelspec.SynapseGroup, add func(a []string) s
 	w.Open("{")
 	if codegen.UsesRNG(snip.ColBuildCode) {
 		w.Line("gn_rng rng;")
-		w.Line("gn_rng_init(&rng, ctx->seed[b], 0x%08xu, id_post, 0);", streamConnectivity|uint32(si))
+		w.Line("gn_rng_init(&rng, %s, 0x%08xu, id_post, 0);", g.connSeed(), streamConnectivity|uint32(si))
 	}
 	for _, sv := range snip.ColBuildStateVars {
 		init, err := codegen.Substitute(sv.Init, sc, site("synapse group", s.Name, path, snip.Name, "col_build_state_vars", snip.CodePos, c.Pos))
@@ -587,4 +593,104 @@ func (g *gen) connMinMax() bool {
 		}
 	}
 	return false
+}
+
+// connVariantLoop opens the loop over the variants whose connectivity of
+// group s is built: every variant, or with shared connectivity the first
+// variant of each realisation (gn_share_<S> numbers the realisations in
+// order of their first variant).
+func (g *gen) connVariantLoop(s *modelspec.SynapseGroup) {
+	if !g.shareConn[s] {
+		g.w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
+		return
+	}
+	g.w.Open("for (uint32_t b = 0, next = 0; b < ctx->batch; b++) {")
+	g.w.Line("if (ctx->%s_cslot[b] != next) continue; /* uses an earlier variant's realisation */", s.Name)
+	g.w.Line("next++;")
+}
+
+// emitShare writes gn_conn_same_<S>, which says whether two variants have
+// equal connectivity inputs for group s, and gn_share_<S>, which gn_init
+// calls first: it gives every variant of the batch the realisation of the
+// first earlier variant with equal inputs (or a new one), and allocates
+// storage for the distinct realisations only.
+//
+// The inputs of a group's connectivity are the connectivity seed, the
+// snippet's parameters and derived parameters, its extra global parameters
+// and the sizes (structure). Literals are equal in every variant; runtime
+// slots and extra global parameters are compared bit for bit.
+func (g *gen) emitShare(s *modelspec.SynapseGroup) {
+	w := g.w
+	c := s.Connectivity
+	var slots []int
+	seen := map[int]bool{}
+	addPath := func(path string) {
+		if k, ok := g.rtIndex[path]; ok && !seen[k] {
+			seen[k] = true
+			slots = append(slots, k)
+		}
+	}
+	addPath(g.net.Sim.ConnectivitySeed.Path)
+	for _, n := range c.Snippet.Params {
+		if v, ok := c.Params[n]; ok {
+			addPath(v.Path)
+		}
+	}
+	for _, dp := range c.Snippet.DerivedParams {
+		if v, ok := c.Derived[dp.Name]; ok {
+			addPath(v.Path)
+		}
+	}
+	w.Line("/* synapse group %s: whether variants a and b have equal connectivity inputs */", s.Name)
+	w.Line("static int gn_conn_same_%s(const gn_ctx *ctx, uint32_t a, uint32_t b)", s.Name)
+	w.Open("{")
+	w.Line("(void)ctx; (void)a; (void)b;")
+	for _, k := range slots {
+		w.Line("if (memcmp(ctx->rt + (size_t)a * GN_NUM_RUNTIME + %d, ctx->rt + (size_t)b * GN_NUM_RUNTIME + %d, sizeof(double))) return 0; /* %s */", k, k, g.opts.Runtime[k])
+	}
+	prefix := "synapses." + s.Name + ".connectivity.extra_global_params."
+	for _, e := range g.egps {
+		if !strings.HasPrefix(e.desc.Path, prefix) {
+			continue
+		}
+		if e.ptr {
+			w.Line("if (ctx->%s_n[a] != ctx->%s_n[b] || memcmp(ctx->%s[a], ctx->%s[b], ctx->%s_n[a] * sizeof *ctx->%s[a])) return 0; /* %s */",
+				e.field, e.field, e.field, e.field, e.field, e.field, e.desc.Path)
+		} else {
+			w.Line("if (memcmp(&ctx->%s[a], &ctx->%s[b], sizeof *ctx->%s)) return 0; /* %s */", e.field, e.field, e.field, e.desc.Path)
+		}
+	}
+	w.Line("return 1;")
+	w.Close("}")
+	w.Line("")
+	w.Line("/* synapse group %s: share the connectivity of variants with equal inputs */", s.Name)
+	w.Line("static int gn_share_%s(gn_ctx *ctx)", s.Name)
+	w.Open("{")
+	w.Line("uint32_t *const owner = ctx->%s_connectivityOwner;", s.Name)
+	w.Line("uint32_t n = 0;")
+	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
+	w.Line("uint32_t a = 0;")
+	w.Line("while (a < b && !(owner[a] == a && gn_conn_same_%s(ctx, a, b))) a++;", s.Name)
+	w.Line("owner[b] = a;")
+	w.Line("ctx->%s_cslot[b] = a < b ? ctx->%s_cslot[a] : n++;", s.Name, s.Name)
+	w.Close("}")
+	w.Line("/* fresh zeroed storage for n realisations, as gn_create gives a batch without sharing */")
+	for _, v := range g.vars {
+		if v.conn != s {
+			continue
+		}
+		w.Open("{")
+		w.Line("%s *p = calloc((size_t)n * %d, sizeof *p);", v.ctype, v.desc.Count*v.slots)
+		w.Line("if (!p) goto oom;")
+		w.Line("free(ctx->%s);", v.field)
+		w.Line("ctx->%s = p;", v.field)
+		w.Close("}")
+	}
+	w.Line("return 0;")
+	w.Line("oom: /* arrays hold one realisation at least: let every variant use the first */")
+	w.Line("memset(ctx->%s_cslot, 0, ctx->batch * sizeof *ctx->%s_cslot);", s.Name, s.Name)
+	w.Line("memset(owner, 0, ctx->batch * sizeof *owner);")
+	w.Line("return gn_fail(ctx, %s);", quoteC("out of memory for the connectivity of synapse group "+s.Name))
+	w.Close("}")
+	w.Line("")
 }
