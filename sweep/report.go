@@ -35,6 +35,7 @@ type GroupReport struct {
 	RuntimeParams    []string `json:"runtime_params"`
 	Cached           bool     `json:"cached"`
 	StateBytesPerVar int64    `json:"state_bytes_per_variant"`
+	SharedStateBytes int64    `json:"shared_state_bytes"` // per batch: connectivity shared by its variants
 	Batches          int      `json:"batches"`
 	BatchSize        int      `json:"batch_size"`
 }
@@ -79,7 +80,7 @@ func Describe(plan *Plan, cacheDir string, batchSize, workers int, memBudget int
 		} else {
 			rep.ModulesToBuild++
 		}
-		gr := GroupReport{Key: g.Key, Variants: len(g.Variants), RuntimeParams: g.Options.Runtime, Cached: cached, StateBytesPerVar: StateBytes(g)}
+		gr := GroupReport{Key: g.Key, Variants: len(g.Variants), RuntimeParams: g.Options.Runtime, Cached: cached, StateBytesPerVar: StateBytes(g), SharedStateBytes: SharedStateBytes(g)}
 		if gr.RuntimeParams == nil {
 			gr.RuntimeParams = []string{}
 		}
@@ -89,7 +90,7 @@ func Describe(plan *Plan, cacheDir string, batchSize, workers int, memBudget int
 				if len(b.Variants) > gr.BatchSize {
 					gr.BatchSize = len(b.Variants)
 				}
-				largest = append(largest, int64(len(b.Variants))*gr.StateBytesPerVar)
+				largest = append(largest, int64(len(b.Variants))*gr.StateBytesPerVar+SharedStateBytes(g))
 			}
 		}
 		rep.StructureGroups = append(rep.StructureGroups, gr)
