@@ -440,31 +440,57 @@ func (g *gen) emitHostInit(si int, s *modelspec.SynapseGroup) error {
 // and procedural connectivity use it with the same stream, so they realise
 // the same connectivity for the same seed.
 func (g *gen) rowBuild(si int, s *modelspec.SynapseGroup, add func(a []string) string) error {
+	snip := s.Connectivity.Snippet
+	return g.buildLoop(si, s, add, buildSide{id: "id_pre", begin: "id_post_begin", end: "endRow",
+		code: snip.RowBuildCode, codeField: "row_build_code", vars: snip.RowBuildStateVars, varsField: "row_build_state_vars"})
+}
+
+// colBuild writes the column-building loop of postsynaptic neuron id_post
+// of group s (GeNN's col_build_code and col_build_state_vars; $(endCol)
+// ends the column).
+func (g *gen) colBuild(si int, s *modelspec.SynapseGroup, add func(a []string) string) error {
+	snip := s.Connectivity.Snippet
+	return g.buildLoop(si, s, add, buildSide{id: "id_post", begin: "id_pre_begin", end: "endCol",
+		code: snip.ColBuildCode, codeField: "col_build_code", vars: snip.ColBuildStateVars, varsField: "col_build_state_vars"})
+}
+
+// buildSide is what distinguishes building rows from building columns.
+type buildSide struct {
+	id, begin, end  string // the element's index token, the other side's begin token, the end token
+	code, codeField string
+	vars            []modelspec.StateVar
+	varsField       string
+}
+
+// buildLoop writes one row's (or column's) build loop: the random stream
+// of the element, its state variables and the build code until $(endRow)
+// (or $(endCol)).
+func (g *gen) buildLoop(si int, s *modelspec.SynapseGroup, add func(a []string) string, side buildSide) error {
 	c := s.Connectivity
 	snip := c.Snippet
 	w := g.w
 	path := "synapses." + s.Name + ".connectivity"
 	sc := codegen.NewScope()
 	g.bindParams(sc, snip.Params, c.Params, snip.DerivedParams, c.Derived)
-	sc.Vars["id_pre"] = "id_pre"
+	sc.Vars[side.id] = side.id
 	sc.Vars["num_pre"] = fmt.Sprint(s.Source.Size)
 	sc.Vars["num_post"] = fmt.Sprint(s.Target.Size)
 	sc.Vars["num_threads"] = "1"
 	sc.Vars["id_thread"] = "0"
-	sc.Vars["id_post_begin"] = "0"
+	sc.Vars[side.begin] = "0"
 	g.rngFuncs(sc, "&rng")
 	sc.Funcs["addSynapse"] = codegen.Func{Arity: -1, Expand: add}
-	sc.Funcs["endRow"] = codegen.Func{Arity: 0, Expand: func([]string) string { return "break" }}
-	if err := g.bindConnEGPs(sc, s, []string{snip.RowBuildCode}); err != nil {
+	sc.Funcs[side.end] = codegen.Func{Arity: 0, Expand: func([]string) string { return "break" }}
+	if err := g.bindConnEGPs(sc, s, []string{side.code}); err != nil {
 		return err
 	}
 	w.Open("{")
-	if codegen.UsesRNG(snip.RowBuildCode) {
+	if codegen.UsesRNG(side.code) {
 		w.Line("gn_rng rng;")
-		w.Line("gn_rng_init(&rng, %s, 0x%08xu, id_pre, 0);", g.connSeed(), streamConnectivity|uint32(si))
+		w.Line("gn_rng_init(&rng, %s, 0x%08xu, %s, 0);", g.connSeed(), streamConnectivity|uint32(si), side.id)
 	}
-	for _, sv := range snip.RowBuildStateVars {
-		init, err := codegen.Substitute(sv.Init, sc, site("synapse group", s.Name, path, snip.Name, "row_build_state_vars", snip.CodePos, c.Pos))
+	for _, sv := range side.vars {
+		init, err := codegen.Substitute(sv.Init, sc, site("synapse group", s.Name, path, snip.Name, side.varsField, snip.CodePos, c.Pos))
 		if err != nil {
 			return err
 		}
@@ -472,7 +498,7 @@ func (g *gen) rowBuild(si int, s *modelspec.SynapseGroup, add func(a []string) s
 		sc.Vars[sv.Name] = sv.Name
 	}
 	w.Open("for (;;) {")
-	if err := g.code(snip.RowBuildCode, sc, site("synapse group", s.Name, path, snip.Name, "row_build_code", snip.CodePos, c.Pos)); err != nil {
+	if err := g.code(side.code, sc, site("synapse group", s.Name, path, snip.Name, side.codeField, snip.CodePos, c.Pos)); err != nil {
 		return err
 	}
 	w.Close("}")
@@ -528,50 +554,6 @@ func (g *gen) bindConnEGPs(sc *codegen.Scope, s *modelspec.SynapseGroup, codes [
 		codes = append(codes, sv.Init)
 	}
 	return g.bindEGPs(sc, "snippet "+c.Snippet.Name, "synapses."+s.Name+".connectivity", user, c.EGPs, codes, c.Pos)
-}
-
-// colBuild writes the column-building loop of postsynaptic neuron id_post
-// of group s (GeNN's col_build_code and col_build_state_vars; $(endCol)
-// ends the column).
-func (g *gen) colBuild(si int, s *modelspec.SynapseGroup, add func(a []string) string) error {
-	c := s.Connectivity
-	snip := c.Snippet
-	w := g.w
-	path := "synapses." + s.Name + ".connectivity"
-	sc := codegen.NewScope()
-	g.bindParams(sc, snip.Params, c.Params, snip.DerivedParams, c.Derived)
-	sc.Vars["id_post"] = "id_post"
-	sc.Vars["num_pre"] = fmt.Sprint(s.Source.Size)
-	sc.Vars["num_post"] = fmt.Sprint(s.Target.Size)
-	sc.Vars["num_threads"] = "1"
-	sc.Vars["id_thread"] = "0"
-	sc.Vars["id_pre_begin"] = "0"
-	g.rngFuncs(sc, "&rng")
-	sc.Funcs["addSynapse"] = codegen.Func{Arity: -1, Expand: add}
-	sc.Funcs["endCol"] = codegen.Func{Arity: 0, Expand: func([]string) string { return "break" }}
-	if err := g.bindConnEGPs(sc, s, []string{snip.ColBuildCode}); err != nil {
-		return err
-	}
-	w.Open("{")
-	if codegen.UsesRNG(snip.ColBuildCode) {
-		w.Line("gn_rng rng;")
-		w.Line("gn_rng_init(&rng, %s, 0x%08xu, id_post, 0);", g.connSeed(), streamConnectivity|uint32(si))
-	}
-	for _, sv := range snip.ColBuildStateVars {
-		init, err := codegen.Substitute(sv.Init, sc, site("synapse group", s.Name, path, snip.Name, "col_build_state_vars", snip.CodePos, c.Pos))
-		if err != nil {
-			return err
-		}
-		w.Line("%s %s = %s;", codegen.CType(sv.Type), sv.Name, codegen.EnsureFloatLiterals(init, g.prec))
-		sc.Vars[sv.Name] = sv.Name
-	}
-	w.Open("for (;;) {")
-	if err := g.code(snip.ColBuildCode, sc, site("synapse group", s.Name, path, snip.Name, "col_build_code", snip.CodePos, c.Pos)); err != nil {
-		return err
-	}
-	w.Close("}")
-	w.Close("}")
-	return nil
 }
 
 // connMinMax reports whether connectivity code calls min or max (C++'s
