@@ -114,6 +114,14 @@ func (r *runner) runBatches(ctx context.Context, batches []Batch, modules map[in
 		go func() {
 			defer wg.Done()
 			var worker *gpu.Worker
+			var pending chan struct{} // the previous batch being recorded
+			waitPending := func() {
+				if pending != nil {
+					<-pending
+					pending = nil
+				}
+			}
+			defer waitPending()
 			defer func() {
 				if worker != nil {
 					worker.Close()
@@ -135,14 +143,28 @@ func (r *runner) runBatches(ctx context.Context, batches []Batch, modules map[in
 						continue
 					}
 				}
-				died, err := r.runBatch(ctx, worker, t, modules[t.b.Group], buildIDs[t.b.Group], q)
+				died, finish, err := r.runBatch(ctx, worker, t, modules[t.b.Group], buildIDs[t.b.Group], q)
 				if died {
 					worker.Close()
 					worker = nil
 				}
-				q.done()
 				if err != nil {
 					setFatal(err)
+				}
+				// Record the batch while the worker runs the next one, one
+				// batch behind at most (its files are still open until then).
+				waitPending()
+				if finish != nil {
+					pending = make(chan struct{})
+					go func(finish func() error, done chan struct{}) {
+						defer close(done)
+						if err := finish(); err != nil {
+							setFatal(err)
+						}
+						q.done()
+					}(finish, pending)
+				} else {
+					q.done()
 				}
 			}
 		}()
@@ -187,8 +209,10 @@ func (r *runner) classify(err error, timedOut bool, limit time.Duration, b Batch
 // itself (the module reports an error, the worker crashes, hangs or is
 // killed) marks its variants failed or queues them again (Options.Retries)
 // and is not an error; died says the worker must be replaced. Errors are
-// failures of the orchestrator's own files or database.
-func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, module string, buildID int64, q *taskQueue) (died bool, err error) {
+// failures of the orchestrator's own files or database. After a successful
+// job, finish closes the variants' files and records them: the caller runs
+// it while the worker already simulates its next batch.
+func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, module string, buildID int64, q *taskQueue) (died bool, finish func() error, err error) {
 	plan := r.plan
 	b := t.b
 	g := plan.Groups[b.Group]
@@ -202,12 +226,12 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 		seeds[k] = v.Point.Seed
 		runtime = append(runtime, v.Runtime...)
 		if err := r.db.SetVariantStatus(v.ID(), "running", ""); err != nil {
-			return false, err
+			return false, nil, err
 		}
 		id, err := r.db.BeginRun(provenance.Run{VariantID: v.ID(), BuildID: buildID, BatchID: batchID, WorkerPID: worker.Pid(),
 			Host: host, Device: "cpu", SweepID: r.sweepID})
 		if err != nil {
-			return false, err
+			return false, nil, err
 		}
 		runIDs[v.ID()] = id
 	}
@@ -223,7 +247,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 	if len(rec.specs) > 0 {
 		states = make([]*results.StateWriter, len(b.Variants))
 		if err := os.MkdirAll(filepath.Join(r.dir, results.StateDir), 0o755); err != nil {
-			return false, err
+			return false, nil, err
 		}
 	}
 	abort := func() {
@@ -244,7 +268,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 		w, err := results.NewSpikeWriter(filepath.Join(r.dir, results.SpikeFile(v.ID())), pops, meta, r.writeOpts()...)
 		if err != nil {
 			abort()
-			return false, err
+			return false, nil, err
 		}
 		writers[k] = w
 		counts[k] = make([]int64, len(pops))
@@ -256,7 +280,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 			sw, err := results.NewStateWriter(filepath.Join(r.dir, results.StateFile(v.ID())), rec.owners, rec.vars, stateMeta(meta, rec), opts...)
 			if err != nil {
 				abort()
-				return false, err
+				return false, nil, err
 			}
 			states[k] = sw
 		}
@@ -293,92 +317,95 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 		var jobFailed *gpu.JobFailedError
 		died := !errors.As(err, &jobFailed)
 		if ctx.Err() != nil {
-			return true, r.abandonBatch(b, runIDs)
+			return true, nil, r.abandonBatch(b, runIDs)
 		}
-		return died, r.batchFailed(t, runIDs, r.classify(err, timedOut.Load(), limit, b), q)
+		return died, nil, r.batchFailed(t, runIDs, r.classify(err, timedOut.Load(), limit, b), q)
 	}
-	// Variants whose state became NaN or infinite fail alone; the others of
-	// the batch are unaffected (variants never share state).
-	bad := map[int]gpu.NonFinite{}
-	for _, nf := range done.NonFinite {
-		if nf.Variant >= 0 && nf.Variant < len(b.Variants) {
-			bad[nf.Variant] = nf
-		}
-	}
-	var outputs []provenance.Output
-	var ids []uint64
-	okRuns := map[uint64]int64{}
-	failed := map[uint64]provenance.VariantEnd{}
-	for k, vi := range b.Variants {
-		v := plan.Variants[vi]
-		id := v.ID()
-		if nf, isBad := bad[k]; isBad {
-			writers[k].Abort()
-			writers[k] = nil
-			if states != nil {
-				states[k].Abort()
-				states[k] = nil
+	finish = func() error {
+		// Variants whose state became NaN or infinite fail alone; the others of
+		// the batch are unaffected (variants never share state).
+		bad := map[int]gpu.NonFinite{}
+		for _, nf := range done.NonFinite {
+			if nf.Variant >= 0 && nf.Variant < len(b.Variants) {
+				bad[nf.Variant] = nf
 			}
-			msg := fmt.Sprintf("non-finite state: %s.%s[%d] became %v between t = %g ms and t = %g ms (time steps %d-%d)",
-				nf.Owner, nf.Var, nf.Index, nf.Value, float64(nf.LastGood)*dt, float64(nf.Step)*dt, nf.LastGood, nf.Step)
-			failed[id] = provenance.VariantEnd{RunID: runIDs[id], RunEnd: provenance.RunEnd{Status: "failed", ExitStatus: 0,
-				Failure: "nonfinite", Error: msg, PeakRSSBytes: done.PeakRSS}}
-			continue
 		}
-		crashPoint("before-rename")
-		info, err := writers[k].Close()
-		writers[k] = nil
-		crashPoint("after-rename")
-		if err != nil {
-			abort()
-			return false, err
-		}
-		ids = append(ids, id)
-		okRuns[id] = runIDs[id]
-		outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "spikes", Path: results.SpikeFile(id), Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256})
-		if states != nil {
-			sinfo, err := states[k].Close()
-			states[k] = nil
+		var outputs []provenance.Output
+		var ids []uint64
+		okRuns := map[uint64]int64{}
+		failed := map[uint64]provenance.VariantEnd{}
+		for k, vi := range b.Variants {
+			v := plan.Variants[vi]
+			id := v.ID()
+			if nf, isBad := bad[k]; isBad {
+				writers[k].Abort()
+				writers[k] = nil
+				if states != nil {
+					states[k].Abort()
+					states[k] = nil
+				}
+				msg := fmt.Sprintf("non-finite state: %s.%s[%d] became %v between t = %g ms and t = %g ms (time steps %d-%d)",
+					nf.Owner, nf.Var, nf.Index, nf.Value, float64(nf.LastGood)*dt, float64(nf.Step)*dt, nf.LastGood, nf.Step)
+				failed[id] = provenance.VariantEnd{RunID: runIDs[id], RunEnd: provenance.RunEnd{Status: "failed", ExitStatus: 0,
+					Failure: "nonfinite", Error: msg, PeakRSSBytes: done.PeakRSS}}
+				continue
+			}
+			crashPoint("before-rename")
+			info, err := writers[k].Close()
+			writers[k] = nil
+			crashPoint("after-rename")
 			if err != nil {
 				abort()
-				return false, err
+				return err
 			}
-			outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "state", Path: results.StateFile(id), Rows: sinfo.Rows, Bytes: sinfo.Bytes, SHA256: sinfo.SHA256})
-		}
-	}
-	if done.PeakRSS > 0 {
-		for _, id := range ids {
-			if err := r.db.SetRunPeakRSS(runIDs[id], done.PeakRSS); err != nil {
-				return false, err
+			ids = append(ids, id)
+			okRuns[id] = runIDs[id]
+			outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "spikes", Path: results.SpikeFile(id), Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256})
+			if states != nil {
+				sinfo, err := states[k].Close()
+				states[k] = nil
+				if err != nil {
+					abort()
+					return err
+				}
+				outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "state", Path: results.StateFile(id), Rows: sinfo.Rows, Bytes: sinfo.Bytes, SHA256: sinfo.SHA256})
 			}
 		}
-	}
-	if len(ids) > 0 {
-		if err := r.db.CompleteVariants(ids, okRuns, outputs, time.Time{}); err != nil {
-			return false, err
+		if done.PeakRSS > 0 {
+			for _, id := range ids {
+				if err := r.db.SetRunPeakRSS(runIDs[id], done.PeakRSS); err != nil {
+					return err
+				}
+			}
 		}
-		crashPoint("after-commit")
-	}
-	if len(failed) > 0 {
-		if err := r.db.FailVariants(provenance.StatusFailed, failed); err != nil {
-			return false, err
+		if len(ids) > 0 {
+			if err := r.db.CompleteVariants(ids, okRuns, outputs, time.Time{}); err != nil {
+				return err
+			}
+			crashPoint("after-commit")
 		}
-		for id, e := range failed {
-			r.emit(Event{Kind: "variant", VariantID: id, Status: "failed", Failure: e.Failure, Error: e.Error})
+		if len(failed) > 0 {
+			if err := r.db.FailVariants(provenance.StatusFailed, failed); err != nil {
+				return err
+			}
+			for id, e := range failed {
+				r.emit(Event{Kind: "variant", VariantID: id, Status: "failed", Failure: e.Failure, Error: e.Error})
+			}
 		}
-	}
-	r.mu.Lock()
-	for k, vi := range b.Variants {
-		if _, isBad := bad[k]; !isBad {
-			r.stats[plan.Variants[vi].ID()] = counts[k]
+		r.mu.Lock()
+		for k, vi := range b.Variants {
+			if _, isBad := bad[k]; !isBad {
+				r.stats[plan.Variants[vi].ID()] = counts[k]
+			}
 		}
+		r.sum.Ran += len(ids)
+		r.sum.Failed += len(failed)
+		done2, failedN := r.sum.Ran+r.sum.Skipped, r.sum.Failed
+		r.mu.Unlock()
+		r.emit(Event{Kind: "batch", Variants: len(ids), Structure: g.Key[:12], Done: done2, Failed: failedN, Total: len(plan.Variants)})
+		return nil
 	}
-	r.sum.Ran += len(ids)
-	r.sum.Failed += len(failed)
-	done2, failedN := r.sum.Ran+r.sum.Skipped, r.sum.Failed
-	r.mu.Unlock()
-	r.emit(Event{Kind: "batch", Variants: len(ids), Structure: g.Key[:12], Done: done2, Failed: failedN, Total: len(plan.Variants)})
-	return false, nil
+	return false, finish, nil
 }
 
 // abandonBatch records a batch cut short by an interrupt: its runs are

@@ -22,24 +22,32 @@ printf 'sweep:\n  grid:\n    synapses.EE.weight_update.vars.g: {linspace: [0.06,
 "$g" build "$work/sweep.yaml" > /dev/null # warm the module cache
 
 now() { date +%s.%N; }
-run() { # run WORKERS TAG: prints the wall time
-  local t0
+run() { # run WORKERS TAG [CPU LIST]: prints the wall time; with a CPU list the whole
+  # sweep (orchestrator and workers) is confined to those CPUs (taskset).
+  local t0 pin=()
+  [ -n "${3:-}" ] && pin=(taskset -c "$3")
   t0=$(now)
-  "$g" sweep --quiet --workers "$1" --out "$work/out-$2" "$work/sweep.yaml" > /dev/null
+  "${pin[@]}" "$g" sweep --quiet --workers "$1" --out "$work/out-$2" "$work/sweep.yaml" > /dev/null
   awk "BEGIN { printf \"%.3f\", $(now) - $t0 }"
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-one=() many=()
+# "On 1 core": the whole sweep confined to CPU 0 (orchestrator and one worker), as a
+# 1-core machine would run it; "1 worker" alone also lets the orchestrator use another core.
+core=() one=() many=()
 for r in $(seq "$repeats"); do
+  core+=("$(run 1 "c-$r" 0)")
   one+=("$(run 1 "1-$r")")
   many+=("$(run "$workers" "$workers-$r")")
 done
+mc=$(printf '%s\n' "${core[@]}" | median)
 m1=$(printf '%s\n' "${one[@]}" | median)
 mw=$(printf '%s\n' "${many[@]}" | median)
 printf 'machine: %s, %s CPUs (%s thread(s) per core)\n' "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" "$(nproc)" \
   "$(lscpu 2>/dev/null | awk -F: '/Thread\(s\) per core/ { gsub(/ /, "", $2); print $2 }')"
 printf '%d variants of %s ms each:\n' "$n" "$duration"
+printf '%d variants, 1 core:     %s s   (runs: %s)\n' "$n" "$mc" "${core[*]}"
 printf '%d variants, 1 worker:   %s s   (runs: %s)\n' "$n" "$m1" "${one[*]}"
 printf '%d variants, %d workers:  %s s   (runs: %s)\n' "$n" "$workers" "$mw" "${many[*]}"
-printf 'speed-up: %.2f x\n' "$(awk "BEGIN { print $m1 / $mw }")"
+printf 'speed-up, %d cores over 1 core:     %.2f x\n' "$workers" "$(awk "BEGIN { print $mc / $mw }")"
+printf 'speed-up, %d workers over 1 worker: %.2f x\n' "$workers" "$(awk "BEGIN { print $m1 / $mw }")"
