@@ -7,9 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/gennctl/gennctl/results"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -191,4 +193,32 @@ func TestSettingsFromEnvironmentAndFile(t *testing.T) {
 	r = gennctl(t, cache, "sweep", "--settings", settings, "--out", t.TempDir(), cfg)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Empty(t, r.stderr+r.stdout, "quiet: true in the settings file")
+}
+
+// TestStateWide: `gennctl state` writes a recorded variant's state as a wide
+// table: a time column and one column per recorded neuron.
+func TestStateWide(t *testing.T) {
+	cache, out := t.TempDir(), t.TempDir()
+	r := gennctl(t, cache, "sweep", "--json", "--out", out, "../../configs/fi_curve.yaml")
+	require.Equal(t, 0, r.code, r.stderr)
+	dir := filepath.Join(out, "fi_curve")
+	table, _, err := results.ReadTable(filepath.Join(dir, results.VariantsFile))
+	require.NoError(t, err)
+	id := table[0].Uint64[0]
+	wide := filepath.Join(t.TempDir(), "wide.arrow")
+	r = gennctl(t, cache, "state", dir, strconv.FormatUint(id, 10), "-o", wide)
+	require.Equal(t, 0, r.code, r.stderr)
+	cols, _, err := results.ReadTable(wide)
+	require.NoError(t, err)
+	var names []string
+	for _, c := range cols {
+		names = append(names, c.Name)
+	}
+	assert.Equal(t, []string{"time", "N.V[0]", "N.V[1]"}, names)
+	require.Len(t, cols[0].Float64, 1001, "samples every 0.5 ms over 500 ms, and at 0")
+	assert.Equal(t, 0.0, cols[0].Float64[0])
+	assert.Equal(t, -65.0, cols[1].Float64[0], "V starts at -65 mV")
+
+	r = gennctl(t, cache, "state", dir, "12345", "-o", wide)
+	assert.Equal(t, 2, r.code)
 }
