@@ -146,88 +146,44 @@ func (e *emitter) modelRef(path, kind string, model any, name string, builtin an
 	return name
 }
 
-func (e *emitter) neuron(path string, model any) string {
+// modelOf resolves a model given as a built-in name or as a custom
+// definition of type *M (field names it in errors: model or init).
+func modelOf[M any](e *emitter, path, field, kind string, model any, name func(*M) string, builtins map[string]*M) string {
 	switch m := model.(type) {
 	case string:
 		return m
-	case *modelspec.NeuronModel:
-		if m == nil {
-			break
+	case *M:
+		if m != nil {
+			return e.modelRef(path, kind, m, name(m), builtins[name(m)])
 		}
-		return e.modelRef(path, "neurons", m, m.Name, e.builtins.Neurons[m.Name])
 	}
-	e.errorf("%s.model: expected a model name or a *modelspec.NeuronModel, got %T", path, model)
+	what := map[string]string{"model": "model name", "init": "snippet name"}[field]
+	e.errorf("%s.%s: expected a %s or a %T, got %T", path, field, what, (*M)(nil), model)
 	return ""
+}
+
+func (e *emitter) neuron(path string, model any) string {
+	return modelOf(e, path, "model", "neurons", model, func(m *modelspec.NeuronModel) string { return m.Name }, e.builtins.Neurons)
 }
 
 func (e *emitter) postsynaptic(path string, model any) string {
-	switch m := model.(type) {
-	case string:
-		return m
-	case *modelspec.PostsynapticModel:
-		if m == nil {
-			break
-		}
-		return e.modelRef(path, "postsynaptic", m, m.Name, e.builtins.Postsynaptic[m.Name])
-	}
-	e.errorf("%s.model: expected a model name or a *modelspec.PostsynapticModel, got %T", path, model)
-	return ""
+	return modelOf(e, path, "model", "postsynaptic", model, func(m *modelspec.PostsynapticModel) string { return m.Name }, e.builtins.Postsynaptic)
 }
 
 func (e *emitter) weightUpdate(path string, model any) string {
-	switch m := model.(type) {
-	case string:
-		return m
-	case *modelspec.WeightUpdateModel:
-		if m == nil {
-			break
-		}
-		return e.modelRef(path, "weight_updates", m, m.Name, e.builtins.WeightUpdates[m.Name])
-	}
-	e.errorf("%s.model: expected a model name or a *modelspec.WeightUpdateModel, got %T", path, model)
-	return ""
+	return modelOf(e, path, "model", "weight_updates", model, func(m *modelspec.WeightUpdateModel) string { return m.Name }, e.builtins.WeightUpdates)
 }
 
 func (e *emitter) currentSource(path string, model any) string {
-	switch m := model.(type) {
-	case string:
-		return m
-	case *modelspec.CurrentSourceModel:
-		if m == nil {
-			break
-		}
-		return e.modelRef(path, "current_sources", m, m.Name, e.builtins.CurrentSources[m.Name])
-	}
-	e.errorf("%s.model: expected a model name or a *modelspec.CurrentSourceModel, got %T", path, model)
-	return ""
+	return modelOf(e, path, "model", "current_sources", model, func(m *modelspec.CurrentSourceModel) string { return m.Name }, e.builtins.CurrentSources)
 }
 
 func (e *emitter) varInitSnippet(path string, s any) string {
-	switch m := s.(type) {
-	case string:
-		return m
-	case *modelspec.VarInitSnippet:
-		if m == nil {
-			break
-		}
-		return e.modelRef(path, "var_inits", m, m.Name, e.builtins.VarInits[m.Name])
-	}
-	e.errorf("%s.init: expected a snippet name or a *modelspec.VarInitSnippet, got %T", path, s)
-	return ""
+	return modelOf(e, path, "init", "var_inits", s, func(m *modelspec.VarInitSnippet) string { return m.Name }, e.builtins.VarInits)
 }
 
 func (e *emitter) connectivitySnippet(path string, s any) string {
-	switch m := s.(type) {
-	case string:
-		return m
-	case *modelspec.ConnectivitySnippet:
-		if m == nil {
-			break
-		}
-		return e.modelRef(path, "connectivity", m, m.Name, e.builtins.Connectivity[m.Name])
-	}
-	e.errorf("%s.init: expected a snippet name or a *modelspec.ConnectivitySnippet, got %T", path, s)
-	return ""
+	return modelOf(e, path, "init", "connectivity", s, func(m *modelspec.ConnectivitySnippet) string { return m.Name }, e.builtins.Connectivity)
 }
 
 func (e *emitter) varInit(path string, vi VarInit) *yaml.Node {
