@@ -129,39 +129,48 @@ func (s Spikes) Len() int { return len(s.Variant) }
 // spikes and the schema metadata. The population column may be dictionary-encoded (as
 // written) or plain utf8 (as other tools may rewrite it).
 func ReadSpikes(path string) (Spikes, map[string]string, error) {
-	f, r, err := openReader(path)
+	var s Spikes
+	meta, err := readRecords(path, "spike file", []string{ColVariantID, ColPopulation, ColNeuron, ColTime}, s.appendRecord)
 	if err != nil {
 		return Spikes{}, nil, err
-	}
-	defer f.Close()
-	defer r.Close()
-
-	schema := r.Schema()
-	idx := make(map[string]int, 4)
-	for _, name := range []string{ColVariantID, ColPopulation, ColNeuron, ColTime} {
-		is := schema.FieldIndices(name)
-		if len(is) != 1 {
-			return Spikes{}, nil, fmt.Errorf("results: %s is not a spike file: want one column %q", path, name)
-		}
-		idx[name] = is[0]
-	}
-	var s Spikes
-	for i := 0; i < r.NumRecords(); i++ {
-		// The record is owned by the reader and valid until the next call, so values are
-		// copied out before moving on.
-		rec, err := r.Record(i)
-		if err != nil {
-			return Spikes{}, nil, fmt.Errorf("results: read %s batch %d: %w", path, i, err)
-		}
-		if err := s.appendRecord(rec, idx); err != nil {
-			return Spikes{}, nil, fmt.Errorf("results: read %s batch %d: %w", path, i, err)
-		}
 	}
 	if s.Variant == nil {
 		// Distinguish "read, no spikes" from "not read": always return non-nil slices.
 		s = Spikes{Variant: []uint64{}, Population: []string{}, Neuron: []uint32{}, Time: []float64{}}
 	}
-	return s, metadataMap(schema.Metadata()), nil
+	return s, meta, nil
+}
+
+// readRecords opens an Arrow IPC file written by one of the long-table writers (what
+// names it in errors), checks that it has exactly one column of each name, and passes
+// every record batch to add with the columns' indices. A record is owned by the reader
+// and valid only during add, which must copy values out. It returns the schema metadata.
+func readRecords(path, what string, names []string, add func(rec arrow.Record, idx map[string]int) error) (map[string]string, error) {
+	f, r, err := openReader(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	defer r.Close()
+	schema := r.Schema()
+	idx := make(map[string]int, len(names))
+	for _, name := range names {
+		is := schema.FieldIndices(name)
+		if len(is) != 1 {
+			return nil, fmt.Errorf("results: %s is not a %s: want one column %q", path, what, name)
+		}
+		idx[name] = is[0]
+	}
+	for i := 0; i < r.NumRecords(); i++ {
+		rec, err := r.Record(i)
+		if err == nil {
+			err = add(rec, idx)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("results: read %s batch %d: %w", path, i, err)
+		}
+	}
+	return metadataMap(schema.Metadata()), nil
 }
 
 func (s *Spikes) appendRecord(rec arrow.Record, idx map[string]int) error {

@@ -142,32 +142,12 @@ func (s State) Len() int { return len(s.Variant) }
 // samples and the schema metadata. population and var may be dictionary-encoded (as
 // written) or plain utf8.
 func ReadState(path string) (State, map[string]string, error) {
-	f, r, err := openReader(path)
+	s := State{Variant: []uint64{}, Population: []string{}, Var: []string{}, Neuron: []uint32{}, Time: []float64{}, Value: []float64{}}
+	meta, err := readRecords(path, "state file", []string{ColVariantID, ColPopulation, ColVar, ColNeuron, ColTime, ColValue}, s.appendRecord)
 	if err != nil {
 		return State{}, nil, err
 	}
-	defer f.Close()
-	defer r.Close()
-	schema := r.Schema()
-	idx := map[string]int{}
-	for _, name := range []string{ColVariantID, ColPopulation, ColVar, ColNeuron, ColTime, ColValue} {
-		is := schema.FieldIndices(name)
-		if len(is) != 1 {
-			return State{}, nil, fmt.Errorf("results: %s is not a state file: want one column %q", path, name)
-		}
-		idx[name] = is[0]
-	}
-	s := State{Variant: []uint64{}, Population: []string{}, Var: []string{}, Neuron: []uint32{}, Time: []float64{}, Value: []float64{}}
-	for i := 0; i < r.NumRecords(); i++ {
-		rec, err := r.Record(i)
-		if err != nil {
-			return State{}, nil, fmt.Errorf("results: read %s batch %d: %w", path, i, err)
-		}
-		if err := s.appendRecord(rec, idx); err != nil {
-			return State{}, nil, fmt.Errorf("results: read %s batch %d: %w", path, i, err)
-		}
-	}
-	return s, metadataMap(schema.Metadata()), nil
+	return s, meta, nil
 }
 
 func (s *State) appendRecord(rec arrow.Record, idx map[string]int) error {
