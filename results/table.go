@@ -260,40 +260,25 @@ func appendColumn(c *Column, a arrow.Array) error {
 	if a.NullN() > 0 {
 		return errors.New("nulls are not supported")
 	}
-	n := a.Len()
 	switch v := a.(type) {
 	case *array.Uint8:
-		for i := 0; i < n; i++ {
-			c.Uint64 = append(c.Uint64, uint64(v.Value(i)))
-		}
+		c.Uint64 = widen(c.Uint64, v.Uint8Values())
 	case *array.Uint16:
-		for i := 0; i < n; i++ {
-			c.Uint64 = append(c.Uint64, uint64(v.Value(i)))
-		}
+		c.Uint64 = widen(c.Uint64, v.Uint16Values())
 	case *array.Uint32:
-		for i := 0; i < n; i++ {
-			c.Uint64 = append(c.Uint64, uint64(v.Value(i)))
-		}
+		c.Uint64 = widen(c.Uint64, v.Uint32Values())
 	case *array.Uint64:
 		c.Uint64 = append(c.Uint64, v.Uint64Values()...)
 	case *array.Int8:
-		for i := 0; i < n; i++ {
-			c.Int64 = append(c.Int64, int64(v.Value(i)))
-		}
+		c.Int64 = widen(c.Int64, v.Int8Values())
 	case *array.Int16:
-		for i := 0; i < n; i++ {
-			c.Int64 = append(c.Int64, int64(v.Value(i)))
-		}
+		c.Int64 = widen(c.Int64, v.Int16Values())
 	case *array.Int32:
-		for i := 0; i < n; i++ {
-			c.Int64 = append(c.Int64, int64(v.Value(i)))
-		}
+		c.Int64 = widen(c.Int64, v.Int32Values())
 	case *array.Int64:
 		c.Int64 = append(c.Int64, v.Int64Values()...)
 	case *array.Float32:
-		for i := 0; i < n; i++ {
-			c.Float64 = append(c.Float64, float64(v.Value(i)))
-		}
+		c.Float64 = widen(c.Float64, v.Float32Values())
 	case *array.Float64:
 		c.Float64 = append(c.Float64, v.Float64Values()...)
 	default:
@@ -352,4 +337,12 @@ func metadataMap(md arrow.Metadata) map[string]string {
 		m[k] = md.Values()[i]
 	}
 	return m
+}
+
+// widen appends xs to dst converted to the wider type U.
+func widen[T, U uint8 | uint16 | uint32 | uint64 | int8 | int16 | int32 | int64 | float32 | float64](dst []U, xs []T) []U {
+	for _, x := range xs {
+		dst = append(dst, U(x))
+	}
+	return dst
 }
