@@ -346,7 +346,7 @@ func (r *runner) recordSweep() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := r.db.RecordEnvironment(id, provenance.CurrentEnvironment()); err != nil {
+	if err := r.db.RecordEnvironment(id, environment()); err != nil {
 		return 0, err
 	}
 	// A shard records only its own variants, so that merging shards never
@@ -421,4 +421,22 @@ func (r *runner) stateCurrent(v *Variant) bool {
 	}
 	meta, err := results.FileMetadata(filepath.Join(r.dir, outs[0].Path))
 	return err == nil && meta[results.MetaRecorded] == want
+}
+
+// environment describes this machine for provenance, with its CUDA GPUs,
+// driver and nvcc version where there are any.
+func environment() provenance.Environment {
+	env := provenance.CurrentEnvironment()
+	gpus, err := gpu.DiscoverGPUs()
+	if err != nil || len(gpus) == 0 {
+		return env
+	}
+	if b, err := json.Marshal(gpus); err == nil {
+		env.GPUs = string(b)
+	}
+	env.Driver = gpus[0].Driver
+	if tc, err := gpu.DetectNVCC(nil); err == nil {
+		env.CUDAVersion = tc.Version
+	}
+	return env
 }
