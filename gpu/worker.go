@@ -294,7 +294,7 @@ var finiteKinds = map[string]bool{"neuron": true, "postsynaptic": true, "pre": t
 
 // checkFinite reads every checked variable of every variant not flagged
 // yet and reports the first non-finite value of each.
-func checkFinite(inst *Instance, flagged map[int]bool, lastGood uint64, out *[]NonFinite) error {
+func checkFinite(inst *Instance, flagged map[int]bool, lastGood uint64, out *[]NonFinite, buf *[]float64) error {
 	desc := inst.m.desc
 	step := inst.Timestep()
 	for k := 0; k < inst.Batch(); k++ {
@@ -306,10 +306,11 @@ func checkFinite(inst *Instance, flagged map[int]bool, lastGood uint64, out *[]N
 			if !finiteKinds[v.Kind] || (v.Type != "float" && v.Type != "double") {
 				continue
 			}
-			vals, err := inst.GetVar(vi, k)
+			vals, err := inst.GetVarInto(vi, k, *buf)
 			if err != nil {
 				return err
 			}
+			*buf = vals
 			for i, x := range vals {
 				if math.IsNaN(x) || math.IsInf(x, 0) {
 					flagged[k] = true
@@ -499,11 +500,12 @@ func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, out emitter) 
 	}
 	flagged := map[int]bool{}
 	var lastGood uint64
+	var finiteBuf []float64 // reused by every check
 	check := func() error {
 		if job.NoFiniteCheck || len(flagged) == inst.Batch() {
 			return nil
 		}
-		err := checkFinite(inst, flagged, lastGood, &done.NonFinite)
+		err := checkFinite(inst, flagged, lastGood, &done.NonFinite, &finiteBuf)
 		lastGood = inst.Timestep()
 		return err
 	}
