@@ -102,8 +102,9 @@ func newRoot(v *viper.Viper, stdout, stderr io.Writer) *cobra.Command {
 
 It expands the file's parameter sweep into variants, generates C code once per
 distinct network structure, compiles it into a cached module, runs the variants
-in batches on worker processes, writes spikes as Apache Arrow files and records
-provenance in SQLite.
+in batches on worker processes, writes spikes and sampled state as Apache Arrow
+files and records provenance in SQLite (with the VCS commit of this binary when it
+was built with -buildvcs=true, as the README's install command does).
 
 Settings come from flags, GENNCTL_* environment variables (GENNCTL_CACHE,
 GENNCTL_WORKERS, ...) and an optional settings file (--settings).`,
