@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gennctl/gennctl/provenance"
 	"github.com/gennctl/gennctl/results"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,7 +27,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "gennctl")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-buildvcs=true", "-o", binary, ".").CombinedOutput(); err != nil {
 		os.Stderr.Write(out)
 		os.Exit(1)
 	}
@@ -221,4 +222,24 @@ func TestStateWide(t *testing.T) {
 
 	r = gennctl(t, cache, "state", dir, "12345", "-o", wide)
 	assert.Equal(t, 2, r.code)
+}
+
+// TestProvenanceRecordsCommit: a binary built as the README says records its
+// VCS commit with every sweep (skipped outside a git checkout).
+func TestProvenanceRecordsCommit(t *testing.T) {
+	r := gennctl(t, t.TempDir(), "version")
+	require.Equal(t, 0, r.code)
+	if strings.Contains(r.stdout, "commit unknown") {
+		t.Skip("not built from a git checkout")
+	}
+	out := t.TempDir()
+	r = gennctl(t, t.TempDir(), "sweep", "--quiet", "--out", out, "../../sweep/testdata/small.yaml")
+	require.Equal(t, 0, r.code, r.stderr)
+	db, err := provenance.Open(filepath.Join(out, "small", "provenance.db"))
+	require.NoError(t, err)
+	defer db.Close()
+	sweeps, err := db.Sweeps()
+	require.NoError(t, err)
+	require.Len(t, sweeps, 1)
+	assert.Regexp(t, `^[0-9a-f]{40}$`, sweeps[0].VCSCommit)
 }
