@@ -184,6 +184,9 @@ func IndividualWeights(s *modelspec.SynapseGroup) bool {
 	case modelspec.WeightsIndividual:
 		return true
 	}
+	if ProceduralWeights(s) {
+		return false
+	}
 	wu := s.WeightUpdate
 	m := wu.Model
 	codes := []string{m.SimCode, m.EventCode, m.LearnPostCode, m.SynapseDynamicsCode}
@@ -200,6 +203,38 @@ func IndividualWeights(s *modelspec.SynapseGroup) bool {
 		}
 	}
 	return m.LearnPostCode != "" || m.SynapseDynamicsCode != ""
+}
+
+// ProceduralWeights reports whether a group has procedural weights (GeNN's
+// PROCEDURAL_PROCEDURALG): a procedural matrix, without `weights:`, whose
+// weight-update variables are constants or initialisation snippets (at
+// least one snippet), none assigned by model code. The snippets are rerun
+// for each synapse whenever its row is regenerated, so nothing is stored.
+func ProceduralWeights(s *modelspec.SynapseGroup) bool {
+	if s.Matrix != modelspec.MatrixProcedural || s.Weights != modelspec.WeightsAuto {
+		return false
+	}
+	wu := s.WeightUpdate
+	m := wu.Model
+	if m.LearnPostCode != "" || m.SynapseDynamicsCode != "" {
+		return false
+	}
+	codes := []string{m.SimCode, m.EventCode}
+	snippet := false
+	for _, v := range m.Vars {
+		vi := wu.Vars[v.Name]
+		if vi == nil || (vi.Kind != modelspec.InitConstant && vi.Kind != modelspec.InitSnippet) {
+			return false
+		}
+		snippet = snippet || vi.Kind == modelspec.InitSnippet
+		re := assignRE(v.Name)
+		for _, c := range codes {
+			if re.MatchString(c) {
+				return false
+			}
+		}
+	}
+	return snippet
 }
 
 // UsesRNG reports whether any code string calls a $(gennrand_*) token.

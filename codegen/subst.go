@@ -82,9 +82,9 @@ var knownElsewhere = map[string]string{
 	"id_syn":               "synapse code",
 	"num_pre":              "synapse code and connectivity code",
 	"num_post":             "synapse code and connectivity code",
-	"gennrand_uniform":     "neuron, current source, initialisation and connectivity code",
-	"gennrand_normal":      "neuron, current source, initialisation and connectivity code",
-	"gennrand_exponential": "neuron, current source, initialisation and connectivity code",
+	"gennrand_uniform":     "neuron, current source, initialisation, connectivity and weight-update code",
+	"gennrand_normal":      "neuron, current source, initialisation, connectivity and weight-update code",
+	"gennrand_exponential": "neuron, current source, initialisation, connectivity and weight-update code",
 }
 
 // Substitute replaces every token in code using scope.

@@ -27,6 +27,12 @@ const (
 	streamVarInit      = 0x02000000
 	streamConnectivity = 0x03000000
 	streamHostInit     = 0x04000000 // host initialisation of connectivity (row lengths)
+	// $(gennrand_*) in weight-update code, one kind per code string; the
+	// low 24 bits are the synapse group's index in the network.
+	streamSimCode     = 0x05000000 // sim_code
+	streamEventCode   = 0x06000000 // event_code
+	streamLearnPost   = 0x07000000 // learn_post_code
+	streamSynDynamics = 0x08000000 // synapse_dynamics_code
 )
 
 // ModuleFile is the name of the generated C file.
@@ -42,6 +48,11 @@ type gen struct {
 	maxRow  map[*modelspec.SynapseGroup]int
 	maxCol  map[*modelspec.SynapseGroup]int // column stride for learn_post on sparse groups
 	indiv   map[*modelspec.SynapseGroup]bool
+	// procW: groups with procedural weights (codegen.ProceduralWeights).
+	procW map[*modelspec.SynapseGroup]bool
+	// procRNG makes buildLoop declare the row's stream even when the
+	// connectivity code draws nothing (procedural weights draw from it).
+	procRNG bool
 	vars    []varEntry // arrays of the context: accessible variables, then internal ones
 	egps    []egpEntry // extra global parameters (per-variant context data)
 	initID  uint32     // next var-init stream id
@@ -106,7 +117,7 @@ func Generate(net *modelspec.Network, opts codegen.Options) (codegen.Files, erro
 		queued: map[*modelspec.Population]map[string]bool{}, denDelay: map[*modelspec.SynapseGroup]int{},
 		events: map[*modelspec.SynapseGroup]bool{}, synIndex: map[*modelspec.SynapseGroup]int{}, split: map[*modelspec.Population]bool{},
 		kernel: map[*modelspec.SynapseGroup]bool{}, kernelDims: map[*modelspec.SynapseGroup][]int{}, hostInit: map[*modelspec.SynapseGroup]bool{},
-		shareConn: map[*modelspec.SynapseGroup]bool{}}
+		shareConn: map[*modelspec.SynapseGroup]bool{}, procW: map[*modelspec.SynapseGroup]bool{}}
 	if err := g.prepare(); err != nil {
 		return nil, err
 	}
@@ -182,6 +193,14 @@ func (g *gen) prepare() error {
 			g.indiv[s] = true
 		default:
 			g.indiv[s] = codegen.IndividualWeights(s)
+			g.procW[s] = codegen.ProceduralWeights(s)
+		}
+		if g.procW[s] {
+			for _, v := range wu.Vars {
+				if vi := s.WeightUpdate.Vars[v.Name]; vi.Kind == modelspec.InitSnippet && usesToken([]string{vi.Snippet.Code}, "id_kernel") {
+					return fmt.Errorf("%s: %s: variable initialisation snippet %s uses $(id_kernel), which procedural weights do not support yet; use matrix: sparse", vi.Pos, vi.Path, vi.Snippet.Name)
+				}
+			}
 		}
 		if usesToken(codes, "addToInSynDelay") {
 			g.denDelay[s] = s.MaxDendriticDelay
@@ -198,7 +217,7 @@ func (g *gen) prepare() error {
 		switch s.Matrix {
 		case modelspec.MatrixBitmask, modelspec.MatrixProcedural:
 			if g.indiv[s] {
-				return fmt.Errorf("%s: %s.matrix: a %s matrix stores no per-synapse values, so model %s needs global weights: give each variable one constant and no code may assign it (or use matrix: sparse)", s.Pos, path, s.Matrix, wu.Name)
+				return fmt.Errorf("%s: %s.matrix: a %s matrix stores no per-synapse values, so model %s needs global weights (each variable one constant) or, with matrix: procedural, procedural weights (each variable a constant or an initialisation snippet); no code may assign them (or use matrix: sparse)", s.Pos, path, s.Matrix, wu.Name)
 			}
 			if codeNonEmpty(wu.LearnPostCode) || codeNonEmpty(wu.SynapseDynamicsCode) {
 				return fmt.Errorf("%s: %s.matrix: learn_post_code and synapse_dynamics_code need a dense or sparse matrix (GeNN has the same restriction)", s.Pos, path)

@@ -102,11 +102,19 @@ func (g *gen) collectVars() {
 				add(s.Name, "synapse", v.Name, typeName(v.Type, g.prec), s.Name+"_"+v.Name, g.numSynapses(s))
 			}
 		}
+		// Kept per delay slot of the source (target) with an axonal
+		// (back-propagation) delay, as GeNN 4.9 does.
 		for _, v := range s.WeightUpdate.Model.PreVars {
 			add(s.Name, "pre", v.Name, typeName(v.Type, g.prec), s.Name+"_pre_"+v.Name, npre)
+			if s.DelaySteps != 0 {
+				g.vars[len(g.vars)-1].slots = g.slots[s.Source]
+			}
 		}
 		for _, v := range s.WeightUpdate.Model.PostVars {
 			add(s.Name, "post", v.Name, typeName(v.Type, g.prec), s.Name+"_post_"+v.Name, npost)
+			if s.BackPropDelaySteps != 0 {
+				g.vars[len(g.vars)-1].slots = g.slots[s.Target]
+			}
 		}
 		from := len(g.vars)
 		if s.Matrix == modelspec.MatrixSparse {

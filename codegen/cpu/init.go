@@ -69,12 +69,7 @@ func (g *gen) emitInit() error {
 			if err := g.initVar(p.Name, "neuron", v.Name, p.Vars[v.Name], "populations."+p.Name, p.Size, nil); err != nil {
 				return err
 			}
-			if ve, _ := g.varEntry(p.Name, "neuron", v.Name); ve.slots > 1 {
-				w.Open("{ /* every delay slot starts with the initial values */")
-				g.arrayPtr(ve)
-				w.Line("for (uint32_t s = 1; s < %d; s++) memcpy(%s + (size_t)s * %d, %s, %d * sizeof *%s);", ve.slots, ve.field, p.Size, ve.field, p.Size, ve.field)
-				w.Close("}")
-			}
+			g.fillSlots(p.Name, "neuron", v.Name)
 		}
 	}
 	for _, s := range g.net.Synapses {
@@ -97,11 +92,13 @@ func (g *gen) emitInit() error {
 			if err := g.initVar(s.Name, "pre", v.Name, s.WeightUpdate.PreVars[v.Name], path+".weight_update", s.Source.Size, nil); err != nil {
 				return err
 			}
+			g.fillSlots(s.Name, "pre", v.Name)
 		}
 		for _, v := range s.WeightUpdate.Model.PostVars {
 			if err := g.initVar(s.Name, "post", v.Name, s.WeightUpdate.PostVars[v.Name], path+".weight_update", s.Target.Size, nil); err != nil {
 				return err
 			}
+			g.fillSlots(s.Name, "post", v.Name)
 		}
 	}
 	for _, c := range g.net.CurrentSources {
@@ -116,6 +113,20 @@ func (g *gen) emitInit() error {
 	w.Close("}")
 	w.Line("")
 	return nil
+}
+
+// fillSlots copies slot 0 of a variable kept per delay slot, just
+// initialised, into the other slots: every slot starts with the initial values.
+func (g *gen) fillSlots(owner, kind, name string) {
+	ve, _ := g.varEntry(owner, kind, name)
+	if ve.slots <= 1 {
+		return
+	}
+	w, n := g.w, ve.desc.Count
+	w.Open("{ /* every delay slot starts with the initial values */")
+	g.arrayPtr(ve)
+	w.Line("for (uint32_t s = 1; s < %d; s++) memcpy(%s + (size_t)s * %d, %s, %d * sizeof *%s);", ve.slots, ve.field, n, ve.field, n, ve.field)
+	w.Close("}")
 }
 
 // initVar writes the initialisation of one variable of variant b. For
@@ -485,7 +496,7 @@ func (g *gen) buildLoop(si int, s *modelspec.SynapseGroup, add func(a []string) 
 		return err
 	}
 	w.Open("{")
-	if codegen.UsesRNG(side.code) {
+	if codegen.UsesRNG(side.code) || g.procRNG {
 		w.Line("gn_rng rng;")
 		w.Line("gn_rng_init(&rng, %s, 0x%08xu, %s, 0);", g.connSeed(), streamConnectivity|uint32(si), side.id)
 	}

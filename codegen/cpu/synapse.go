@@ -69,6 +69,15 @@ func (g *gen) neuronScope(sc *codegen.Scope, p *modelspec.Population, suffix, id
 	}
 }
 
+// slotRef is the C expression of element idx of array ve in delay slot
+// slot (the only copy when it is not kept per slot).
+func slotRef(ve varEntry, slot, idx string) string {
+	if ve.slots > 1 {
+		return fmt.Sprintf("%s[(size_t)%s * %d + %s]", ve.field, slot, ve.desc.Count, idx)
+	}
+	return ve.field + "[" + idx + "]"
+}
+
 // synapseScope is what weight-update code sees in group s. withSyn says
 // whether synapses have an index (not in procedural connectivity).
 func (g *gen) synapseScope(s *modelspec.SynapseGroup, withSyn bool) (*codegen.Scope, error) {
@@ -80,17 +89,21 @@ func (g *gen) synapseScope(s *modelspec.SynapseGroup, withSyn bool) (*codegen.Sc
 		if g.indiv[s] {
 			ve, _ := g.varEntry(s.Name, "synapse", v.Name)
 			sc.Vars[v.Name] = ve.field + "[id_syn]"
+		} else if g.procW[s] && wu.Vars[v.Name].Kind == modelspec.InitSnippet {
+			sc.Vars[v.Name] = "l" + v.Name // computed by procWeights
 		} else {
 			sc.Vars[v.Name] = g.value(wu.Vars[v.Name].Constant)
 		}
 	}
+	// pre (post) variables kept per delay slot are read in the slot of the
+	// delayed spikes, as GeNN 4.9 does (preDelayOffset, postDelayOffset).
 	for _, v := range m.PreVars {
 		ve, _ := g.varEntry(s.Name, "pre", v.Name)
-		sc.Vars[v.Name] = ve.field + "[id_pre]"
+		sc.Vars[v.Name] = slotRef(ve, "preSlot", "id_pre")
 	}
 	for _, v := range m.PostVars {
 		ve, _ := g.varEntry(s.Name, "post", v.Name)
-		sc.Vars[v.Name] = ve.field + "[id_post]"
+		sc.Vars[v.Name] = slotRef(ve, "postSlot", "id_post")
 	}
 	g.neuronScope(sc, s.Source, "_pre", "id_pre", "preSlot", "prePrevSlot", s.DelaySteps)
 	g.neuronScope(sc, s.Target, "_post", "id_post", "postSlot", "postPrevSlot", s.BackPropDelaySteps)
@@ -169,10 +182,12 @@ func (g *gen) prefetchRow(s *modelspec.SynapseGroup, list, n string) {
 }
 
 // rowLoop writes the loop over the synapses of presynaptic neuron id_pre,
-// defining id_post (and id_syn), with inner written inside.
-func (g *gen) rowLoop(s *modelspec.SynapseGroup, inner func() error) error {
+// defining id_post (and id_syn), with the code string code of kind stream
+// (streamSimCode, ...) written inside (see synCode).
+func (g *gen) rowLoop(s *modelspec.SynapseGroup, stream uint32, code string, sc *codegen.Scope, st codegen.Site) error {
 	w := g.w
 	npost := s.Target.Size
+	inner := func() error { return g.synCode(s, stream, code, sc, st, s.Matrix != modelspec.MatrixProcedural) }
 	switch s.Matrix {
 	case modelspec.MatrixSparse:
 		w.Line("const %s *row = %s_ind + (size_t)id_pre * %d;", g.indType(s), s.Name, g.maxRow[s])
@@ -200,7 +215,21 @@ func (g *gen) rowLoop(s *modelspec.SynapseGroup, inner func() error) error {
 		add := func(a []string) string {
 			return "{\nconst uint32_t gn_add_j = (uint32_t)(" + a[0] + ");\n" + text + "}"
 		}
-		return g.rowBuild(g.synIndex[s], s, add)
+		g.procRNG = g.procWeightsRNG(s)
+		defer func() { g.procRNG = false }()
+		if !codegen.UsesRNG(code) {
+			return g.rowBuild(g.synIndex[s], s, add)
+		}
+		// Procedural rows have no synapse index: one stream per row
+		// (id_pre, time step), drawn from in the order of the row.
+		w.Open("{")
+		w.Line("gn_rng gn_srng;")
+		w.Line("gn_rng_init(&gn_srng, ctx->seed[b], 0x%08xu, id_pre, timestep);", stream|uint32(g.synIndex[s]))
+		if err := g.rowBuild(g.synIndex[s], s, add); err != nil {
+			return err
+		}
+		w.Close("}")
+		return nil
 	default:
 		w.Open("for (uint32_t id_post = 0; id_post < %d; id_post++) {", npost)
 		w.Line("const uint32_t id_syn = id_pre * %d + id_post;", npost)
@@ -211,6 +240,83 @@ func (g *gen) rowLoop(s *modelspec.SynapseGroup, inner func() error) error {
 	}
 	w.Close("}")
 	return nil
+}
+
+// synCode writes code string code of group s for one synapse. Code that
+// draws random numbers gets its own Philox stream per synapse and step:
+// key the variant's seed, stream the code kind (streamSimCode, ...) with the
+// group's index, id the synapse index id_syn, counter the time step; so a
+// variant draws the same numbers alone or in a batch, and the numbers do
+// not depend on the order synapses are processed in. Procedural rows, which
+// have no synapse index, use a stream per row (see rowLoop).
+func (g *gen) synCode(s *modelspec.SynapseGroup, stream uint32, code string, sc *codegen.Scope, st codegen.Site, perSyn bool) error {
+	if g.procW[s] {
+		if err := g.procWeights(s); err != nil {
+			return err
+		}
+	}
+	if !codegen.UsesRNG(code) {
+		return g.code(code, sc, st)
+	}
+	rsc := sc.Clone()
+	g.rngFuncs(rsc, "&gn_srng")
+	if perSyn {
+		g.w.Line("gn_rng gn_srng;")
+		g.w.Line("gn_rng_init(&gn_srng, ctx->seed[b], 0x%08xu, id_syn, timestep);", stream|uint32(g.synIndex[s]))
+	}
+	return g.code(code, rsc, st)
+}
+
+// procWeights declares the procedural weights of the synapse (id_pre,
+// id_post) of group s, as GeNN 4.9 does: each variable initialised by a
+// snippet becomes a local l<name> computed by the snippet's code, which
+// draws from the row's connectivity stream (the rng of buildLoop: key the
+// connectivity seed, stream streamConnectivity | group index, id id_pre),
+// interleaved with the row_build_code's own draws. Regenerating the row
+// replays the stream, so a synapse gets the same values at every spike.
+func (g *gen) procWeights(s *modelspec.SynapseGroup) error {
+	wu := s.WeightUpdate
+	for _, v := range wu.Model.Vars {
+		vi := wu.Vars[v.Name]
+		if vi.Kind != modelspec.InitSnippet {
+			continue
+		}
+		snip := vi.Snippet
+		sc := codegen.NewScope()
+		if err := g.bindEGPs(sc, "snippet "+snip.Name, vi.Path, snip.ExtraGlobalParams, vi.EGPs, []string{snip.Code}, vi.Pos); err != nil {
+			return err
+		}
+		g.bindParams(sc, snip.Params, vi.Params, snip.DerivedParams, vi.Derived)
+		sc.Vars["value"] = "value"
+		sc.Vars["id_pre"] = "id_pre"
+		sc.Vars["id_post"] = "id_post"
+		sc.Vars["num_pre"] = fmt.Sprint(s.Source.Size)
+		sc.Vars["num_post"] = fmt.Sprint(s.Target.Size)
+		g.rngFuncs(sc, "&rng")
+		ctype := codegen.CType(typeName(v.Type, g.prec))
+		g.w.Line("%s l%s;", ctype, v.Name)
+		g.w.Open("{")
+		g.w.Line("scalar value = 0;")
+		if err := g.code(snip.Code, sc, site("variable", vi.Path, vi.Path, snip.Name, "var_init_code", snip.CodePos, vi.Pos)); err != nil {
+			return err
+		}
+		g.w.Line("l%s = (%s)value;", v.Name, ctype)
+		g.w.Close("}")
+	}
+	return nil
+}
+
+// procWeightsRNG reports whether group s's procedural weights draw random numbers.
+func (g *gen) procWeightsRNG(s *modelspec.SynapseGroup) bool {
+	if !g.procW[s] {
+		return false
+	}
+	for _, v := range s.WeightUpdate.Vars {
+		if v.Kind == modelspec.InitSnippet && codegen.UsesRNG(v.Snippet.Code) {
+			return true
+		}
+	}
+	return false
 }
 
 // emitSynapseUpdates writes the update functions of group s and returns the
@@ -230,7 +336,7 @@ func (g *gen) emitSynapseUpdates(s *modelspec.SynapseGroup) (dyn, pre, post []st
 		err := g.synapseFunc(s, "synapse_dynamics", fmt.Sprintf("synapse_dynamics_code of %s, every step for every synapse", m.Name), func() error {
 			w := g.w
 			w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", npre)
-			if err := g.rowLoop(s, func() error { return g.code(m.SynapseDynamicsCode, sc, st("synapse_dynamics_code")) }); err != nil {
+			if err := g.rowLoop(s, streamSynDynamics, m.SynapseDynamicsCode, sc, st("synapse_dynamics_code")); err != nil {
 				return err
 			}
 			w.Close("}")
@@ -252,7 +358,7 @@ func (g *gen) emitSynapseUpdates(s *modelspec.SynapseGroup) (dyn, pre, post []st
 				w.Line("const uint32_t *evt = %s_ev + (size_t)preSlot * %d;", s.Name, npre)
 				w.Open("for (uint32_t k = 0; k < nevt; k++) {")
 				w.Line("const uint32_t id_pre = evt[k];")
-				if err := g.rowLoop(s, func() error { return g.code(m.EventCode, sc, st("event_code")) }); err != nil {
+				if err := g.rowLoop(s, streamEventCode, m.EventCode, sc, st("event_code")); err != nil {
 					return err
 				}
 				w.Close("}")
@@ -264,7 +370,7 @@ func (g *gen) emitSynapseUpdates(s *modelspec.SynapseGroup) (dyn, pre, post []st
 				w.Open("for (uint32_t k = 0; k < nspk; k++) {")
 				w.Line("const uint32_t id_pre = spk[k];")
 				g.prefetchRow(s, "spk", "nspk")
-				if err := g.rowLoop(s, func() error { return g.code(m.SimCode, sc, st("sim_code")) }); err != nil {
+				if err := g.rowLoop(s, streamSimCode, m.SimCode, sc, st("sim_code")); err != nil {
 					return err
 				}
 				w.Close("}")
@@ -294,7 +400,7 @@ func (g *gen) emitSynapseUpdates(s *modelspec.SynapseGroup) (dyn, pre, post []st
 				w.Line("const uint32_t id_syn = id_pre * %d + id_post;", npost)
 			}
 			w.Line("(void)id_syn;")
-			if err := g.code(m.LearnPostCode, sc, st("learn_post_code")); err != nil {
+			if err := g.synCode(s, streamLearnPost, m.LearnPostCode, sc, st("learn_post_code"), true); err != nil {
 				return err
 			}
 			w.Close("}")

@@ -260,7 +260,8 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 					return err
 				}
 			}
-			if slots > 1 && (g.sT[p] || g.prevST[p]) {
+			copyVars := g.slottedSpikeVars(incoming, outgoing)
+			if slots > 1 && (g.sT[p] || g.prevST[p] || len(copyVars) > 0) {
 				w.Close("}")
 				w.Open("else {")
 				if g.sT[p] {
@@ -268,6 +269,9 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 				}
 				if g.prevST[p] {
 					w.Line("%s_prevST[(size_t)slot * %d + id] = lprevST;", p.Name, p.Size)
+				}
+				for _, ve := range copyVars {
+					w.Line("%s[(size_t)slot * %d + id] = %s[(size_t)rslot * %d + id];", ve.field, ve.desc.Count, ve.field, ve.desc.Count)
 				}
 			}
 			w.Close("}")
@@ -325,9 +329,17 @@ func (g *gen) spikeCode(s *modelspec.SynapseGroup, code, field string, p *models
 	if suffix == "_post" {
 		kind, decl = "post", m.PostVars
 	}
+	// Variables kept per delay slot: read from the previous step's slot
+	// and written to this step's, as GeNN 4.9 does.
+	var slotted []varEntry
 	for _, v := range decl {
 		ve, _ := g.varEntry(s.Name, kind, v.Name)
-		sc.Vars[v.Name] = ve.field + "[id]"
+		if ve.slots > 1 {
+			slotted = append(slotted, ve)
+			sc.Vars[v.Name] = "gn_l" + v.Name
+		} else {
+			sc.Vars[v.Name] = ve.field + "[id]"
+		}
 	}
 	for _, v := range p.Model.Vars {
 		sc.Vars[v.Name+suffix] = "l" + v.Name
@@ -339,9 +351,43 @@ func (g *gen) spikeCode(s *modelspec.SynapseGroup, code, field string, p *models
 		return err
 	}
 	g.w.Open("{ /* %s of %s */", field, s.Name)
+	for _, ve := range slotted {
+		g.w.Line("%s gn_l%s = %s[(size_t)rslot * %d + id];", ve.ctype, ve.desc.Name, ve.field, ve.desc.Count)
+	}
 	err := g.code(code, sc, site("synapse group", s.Name, "synapses."+s.Name+".weight_update", m.Name, field, m.CodePos, s.Pos))
+	for _, ve := range slotted {
+		g.w.Line("%s[(size_t)slot * %d + id] = gn_l%s;", ve.field, ve.desc.Count, ve.desc.Name)
+	}
 	g.w.Close("}")
 	return err
+}
+
+// slottedSpikeVars are the pre (post) variables of the outgoing (incoming)
+// groups of a population that are kept per delay slot and have
+// pre_spike_code (post_spike_code): a neuron that does not spike copies
+// them from the previous step's slot to this step's (GeNN 4.9; groups
+// without spike code are not copied, as in GeNN).
+func (g *gen) slottedSpikeVars(incoming, outgoing []*modelspec.SynapseGroup) []varEntry {
+	var out []varEntry
+	for _, s := range outgoing {
+		if codeNonEmpty(s.WeightUpdate.Model.PreSpikeCode) {
+			for _, v := range s.WeightUpdate.Model.PreVars {
+				if ve, _ := g.varEntry(s.Name, "pre", v.Name); ve.slots > 1 {
+					out = append(out, ve)
+				}
+			}
+		}
+	}
+	for _, s := range incoming {
+		if codeNonEmpty(s.WeightUpdate.Model.PostSpikeCode) {
+			for _, v := range s.WeightUpdate.Model.PostVars {
+				if ve, _ := g.varEntry(s.Name, "post", v.Name); ve.slots > 1 {
+					out = append(out, ve)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // userLine writes a generated line that contains user code (a threshold
@@ -419,7 +465,7 @@ func (g *gen) eventCondition(s *modelspec.SynapseGroup, nsc *codegen.Scope) erro
 	g.bindParams(sc, m.Params, wu.Params, m.DerivedParams, wu.Derived)
 	for _, v := range m.PreVars {
 		ve, _ := g.varEntry(s.Name, "pre", v.Name)
-		sc.Vars[v.Name] = ve.field + "[id]"
+		sc.Vars[v.Name] = slotRef(ve, "rslot", "id") // GeNN reads the previous step's slot
 	}
 	for _, v := range s.Source.Model.Vars {
 		sc.Vars[v.Name+"_pre"] = "l" + v.Name
