@@ -290,6 +290,10 @@ func genNMatrix(s string) (matrix, weights string, ok bool) {
 		return Bitmask, modelspec.WeightsGlobal, true
 	case "PROCEDURAL_GLOBALG":
 		return Procedural, modelspec.WeightsGlobal, true
+	case "PROCEDURAL_PROCEDURALG":
+		// No weights key: a procedural matrix whose weights are
+		// initialisation snippets recomputes them on the fly.
+		return Procedural, "", true
 	}
 	return "", "", false
 }
