@@ -26,8 +26,12 @@ one is a single variant), compiles one module per network structure into the
 module cache, runs the variants in batches on worker processes and writes
 
   <out>/<name>/spikes/variant-<id>.arrow   spikes (variant_id, population, neuron, time)
+  <out>/<name>/state/variant-<id>.arrow    sampled variables, when the config records any
   <out>/<name>/variants.arrow              one row per variant: swept values, seed, status, rates
   <out>/<name>/provenance.db               SQLite: config, variants, builds, runs, outputs
+
+With --shard I/N (or inside a Slurm array task) only that part of the variants
+runs, recording into <out>/<name>/shards/; gennctl merge folds shards together.
 
 Rerunning the same command skips variants whose outputs are recorded and
 verify, and runs the rest (variants left running by a killed gennctl run
