@@ -97,13 +97,12 @@ type Model struct {
 	errs []error
 
 	// after Build
-	built   bool
-	cache   *gpu.Cache
-	tc      gpu.Toolchain
-	doc     []byte
-	net     *modelspec.Network
-	module  *gpu.Module
-	modPath string
+	built  bool
+	cache  *gpu.Cache
+	tc     gpu.Toolchain
+	doc    []byte
+	net    *modelspec.Network
+	module *gpu.Module
 
 	// after Load
 	inst    *gpu.Instance

@@ -325,8 +325,6 @@ func (g *gen) rowLength(s *modelspec.SynapseGroup) (int, error) {
 
 // ---- names and values ----
 
-func (g *gen) scalarT() string { return "scalar" }
-
 // value is the C expression of a number: a literal, or the variant's
 // runtime slot when the value differs across the structure group.
 func (g *gen) value(v modelspec.Value) string {
