@@ -128,6 +128,14 @@ func NewPlan(file string, data []byte) (*Plan, error) {
 	if plan.Backend == "auto" {
 		plan.Backend = "cpu"
 	}
+	if plan.Backend != "cpu" {
+		pos := modelspec.Pos{File: file, Line: 1, Col: 1}
+		if n, err := LookupPath(root, "simulation.backend"); err == nil && n != nil {
+			pos.Line, pos.Col = n.Line, n.Column
+		}
+		return nil, modelspec.Diagnostics{{Pos: pos, Path: "simulation.backend",
+			Msg: fmt.Sprintf("backend %q has no code generator in this version of gennctl (use cpu or auto)", plan.Backend)}}
+	}
 	if err := plan.group(); err != nil {
 		return nil, err
 	}
