@@ -32,6 +32,9 @@ type Options struct {
 	// name), e.g. the maximum over all variants of a group when the
 	// connectivity parameters are runtime values.
 	MaxRowLength map[string]int
+	// MaxColLength likewise overrides the column stride of a sparse group's
+	// column index (learn_post_code; every CUDA synapse kernel).
+	MaxColLength map[string]int
 }
 
 // RuntimeIndex maps each runtime path to its slot.

@@ -55,7 +55,9 @@ func DetectNVCC(archs []string) (Toolchain, error) {
 			version = strings.TrimSpace(l)
 		}
 	}
-	flags := []string{"-O3", "-shared", "-Xcompiler", "-fPIC", "-std=c++14"}
+	// -fmad=false and the host flags keep floating point as the CPU
+	// backend computes it (no contraction into FMA; see DefaultCFlags).
+	flags := []string{"-O3", "-shared", "-fmad=false", "-Xcompiler", "-fPIC,-ffp-contract=off,-fno-math-errno,-fno-trapping-math", "-std=c++14"}
 	sorted := append([]string{}, archs...)
 	sort.Strings(sorted)
 	for _, a := range sorted {
@@ -65,4 +67,21 @@ func DetectNVCC(archs []string) (Toolchain, error) {
 	flags = append(flags, "-gencode", "arch=compute_"+newest+",code=compute_"+newest)
 	return Toolchain{CC: cc, Path: path, Version: version, Flags: flags, Libs: []string{"-lm"},
 		Arch: HostArch() + "/cuda-sm_" + strings.Join(sorted, ",")}, nil
+}
+
+// CUDAEmulationToolchain builds a CUDA module with the host compiler ($CC,
+// else cc) instead of nvcc: module.c as C, module.cu as C++ with
+// -DGN_CUDA_EMULATION, which replaces the CUDA runtime by
+// codegen.CUDAEmulationHeader (kernels run thread by thread on the host).
+// Tests use it to run the CUDA generator's output without a GPU.
+func CUDAEmulationToolchain() (Toolchain, error) {
+	tc, err := DetectCC()
+	if err != nil {
+		return Toolchain{}, err
+	}
+	tc.Flags = []string{"-O2", "-fPIC", "-shared", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math", "-DGN_CUDA_EMULATION"}
+	tc.Libs = []string{"-lstdc++", "-lm"}
+	tc.CUDAEmulation = true
+	tc.Arch = HostArch() + "/cuda-emulation"
+	return tc, nil
 }

@@ -63,6 +63,9 @@ type Toolchain struct {
 	Flags []string
 	// Libs are the link libraries appended after the sources (DefaultCLibs).
 	Libs []string
+	// CUDAEmulation compiles .cu sources as C++ with the host compiler
+	// (see CUDAEmulationToolchain).
+	CUDAEmulation bool
 	// Arch is the target CPU (uname -m, plus the host CPU model when a
 	// flag asks for -march=native / -mcpu=native). Empty means "this host",
 	// filled in by Build.
@@ -116,7 +119,13 @@ func (tc Toolchain) argv(sources []string, output string) (string, []string) {
 	args := append([]string{}, words[1:]...)
 	args = append(args, tc.Flags...)
 	args = append(args, "-o", output)
-	args = append(args, sources...)
+	for _, src := range sources {
+		if tc.CUDAEmulation && strings.HasSuffix(src, ".cu") {
+			args = append(args, "-x", "c++", src, "-x", "none")
+			continue
+		}
+		args = append(args, src)
+	}
 	args = append(args, tc.Libs...)
 	return exe, args
 }

@@ -225,26 +225,29 @@ func (p *Plan) bind(g *Group) error {
 		}
 	}
 	g.SharedConn = sharedConnectivity(g, p.Variants)
-	// A sparse group whose connectivity parameters vary needs a row stride
-	// that fits every variant.
+	// A sparse group whose connectivity parameters vary needs row and
+	// column strides that fit every variant.
 	for si, s := range g.Net.Synapses {
 		if s.Matrix != modelspec.MatrixSparse {
 			continue
 		}
-		max := 0
+		maxRow, maxCol := 0, 0
 		for _, vi := range g.Variants {
-			n, err := codegen.MaxRowLength(p.Variants[vi].Net.Synapses[si])
+			v := p.Variants[vi].Net.Synapses[si]
+			row, err := codegen.MaxRowLength(v)
 			if err != nil {
 				return err
 			}
-			if n > max {
-				max = n
+			col, err := codegen.MaxColLength(v)
+			if err != nil {
+				return err
 			}
+			maxRow, maxCol = max(maxRow, row), max(maxCol, col)
 		}
 		if g.Options.MaxRowLength == nil {
-			g.Options.MaxRowLength = map[string]int{}
+			g.Options.MaxRowLength, g.Options.MaxColLength = map[string]int{}, map[string]int{}
 		}
-		g.Options.MaxRowLength[s.Name] = max
+		g.Options.MaxRowLength[s.Name], g.Options.MaxColLength[s.Name] = maxRow, maxCol
 	}
 	return nil
 }

@@ -13,6 +13,9 @@ func (g *gen) emitABI() {
 	w.Line("void gn_destroy(gn_ctx *ctx)")
 	w.Open("{")
 	w.Line("if (!ctx) return;")
+	if g.cuda {
+		w.Line("gn_dev_destroy(ctx);")
+	}
 	w.Line("free(ctx->seed);")
 	w.Line("free(ctx->rt);")
 	w.Line("free(ctx->rec);")
@@ -68,10 +71,20 @@ func (g *gen) emitABI() {
 	for _, s := range g.net.Synapses {
 		if g.shareConn[s] {
 			w.Line("GN_ALLOC(%s_cslot, batch);", s.Name)
+			if g.cuda {
+				w.Line("ctx->%s_nconn = 1;", s.Name)
+			}
 		}
 	}
 	g.emitEGPCreate()
 	w.Line("#undef GN_ALLOC")
+	if g.cuda {
+		w.Open("if (gn_dev_create(ctx)) {")
+		w.Line("snprintf(err, errlen, \"%%s\", ctx->err);")
+		w.Line("gn_destroy(ctx);")
+		w.Line("return NULL;")
+		w.Close("}")
+	}
 	w.Line("return ctx;")
 	w.Line("oom:")
 	w.Line("snprintf(err, errlen, \"out of memory creating a batch of %%u variants\", batch);")
@@ -82,28 +95,44 @@ func (g *gen) emitABI() {
 
 	w.Line("int gn_step(gn_ctx *ctx, uint32_t n)")
 	w.Open("{")
-	w.Open("for (uint32_t k = 0; k < n && !ctx->failed; k++) {")
-	w.Line("const uint64_t timestep = ctx->timestep;")
-	for _, calls := range [][]string{g.dynCalls, g.preCalls, g.postCalls} {
-		for _, c := range calls {
-			w.Line("%s(ctx, timestep);", c)
+	if g.cuda {
+		w.Line("if (ctx->failed) return 1;")
+		w.Line("return gn_dev_step(ctx, n) || ctx->failed;")
+	} else {
+		w.Open("for (uint32_t k = 0; k < n && !ctx->failed; k++) {")
+		w.Line("const uint64_t timestep = ctx->timestep;")
+		for _, calls := range [][]string{g.dynCalls, g.preCalls, g.postCalls} {
+			for _, c := range calls {
+				w.Line("%s(ctx, timestep);", c)
+			}
 		}
+		for _, p := range g.net.Populations {
+			w.Line("neuron_update_%s(ctx, timestep);", p.Name)
+		}
+		w.Line("ctx->timestep++;")
+		w.Close("}")
+		w.Line("return ctx->failed;")
 	}
-	for _, p := range g.net.Populations {
-		w.Line("neuron_update_%s(ctx, timestep);", p.Name)
-	}
-	w.Line("ctx->timestep++;")
-	w.Close("}")
-	w.Line("return ctx->failed;")
 	w.Close("}")
 	w.Line("")
 
 	w.Line("uint64_t gn_timestep(gn_ctx *ctx) { return ctx->timestep; }")
 	w.Line("")
-	w.Line("size_t gn_spikes_pending(gn_ctx *ctx) { return (ctx->rec_len - ctx->rec_head) / 4; }")
+	if g.cuda {
+		w.Line("size_t gn_spikes_pending(gn_ctx *ctx)")
+		w.Open("{")
+		w.Line("gn_dev_fetch_spikes(ctx); /* a failure is in gn_error and fails the next step */")
+		w.Line("return (ctx->rec_len - ctx->rec_head) / 4;")
+		w.Close("}")
+	} else {
+		w.Line("size_t gn_spikes_pending(gn_ctx *ctx) { return (ctx->rec_len - ctx->rec_head) / 4; }")
+	}
 	w.Line("")
 	w.Line("size_t gn_drain_spikes(gn_ctx *ctx, uint32_t *pop, uint32_t *variant, uint32_t *neuron, uint32_t *step, size_t cap)")
 	w.Open("{")
+	if g.cuda {
+		w.Line("gn_dev_fetch_spikes(ctx);")
+	}
 	w.Line("size_t n = 0;")
 	w.Open("while (n < cap && ctx->rec_head < ctx->rec_len) {")
 	w.Line("const uint32_t *r = ctx->rec + ctx->rec_head;")
@@ -116,6 +145,9 @@ func (g *gen) emitABI() {
 	w.Close("}")
 	w.Line("")
 
+	if g.cuda {
+		g.emitVarTable()
+	}
 	for _, dir := range []string{"get", "set"} {
 		if dir == "get" {
 			w.Line("int gn_get_var(gn_ctx *ctx, uint32_t var, uint32_t variant, double *out)")
@@ -124,6 +156,9 @@ func (g *gen) emitABI() {
 		}
 		w.Open("{")
 		w.Line("if (variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, \"variant %%u out of range (batch %%u)\", variant, ctx->batch); return 1; }")
+		if g.cuda {
+			g.emitVarSync(dir)
+		}
 		w.Open("switch (var) {")
 		for i, v := range g.exported() {
 			base := g.base(v, "variant")
@@ -131,13 +166,25 @@ func (g *gen) emitABI() {
 				// the most recently written slot: the one the next step reads
 				base = fmt.Sprintf("((size_t)variant * %d + (size_t)((ctx->timestep + %d) %% %d)) * %d", v.slots, v.slots-1, v.slots, v.desc.Count)
 			}
+			done := "return 0;"
+			if g.cuda && dir == "set" {
+				done = "break;" // then copied to the device
+			}
 			if dir == "get" {
 				w.Line("case %d: for (size_t k = 0; k < %d; k++) out[k] = (double)ctx->%s[%s + k]; return 0;", i, v.desc.Count, v.field, base)
 			} else if v.readOnly {
 				w.Line("case %d: snprintf(ctx->err, sizeof ctx->err, \"%s.%s is read-only\"); return 1;", i, v.desc.Owner, v.desc.Name)
 			} else {
-				w.Line("case %d: for (size_t k = 0; k < %d; k++) ctx->%s[%s + k] = (%s)in[k]; return 0;", i, v.desc.Count, v.field, base, v.ctype)
+				w.Line("case %d: for (size_t k = 0; k < %d; k++) ctx->%s[%s + k] = (%s)in[k]; %s", i, v.desc.Count, v.field, base, v.ctype, done)
 			}
+		}
+		if g.cuda && dir == "set" {
+			w.Line("default: snprintf(ctx->err, sizeof ctx->err, \"no variable %%u\", var); return 1;")
+			w.Close("}")
+			g.emitVarPut()
+			w.Close("}")
+			w.Line("")
+			continue
 		}
 		w.Close("}")
 		w.Line("snprintf(ctx->err, sizeof ctx->err, \"no variable %%u\", var);")

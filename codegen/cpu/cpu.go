@@ -90,6 +90,14 @@ type gen struct {
 	restrict bool
 	// calls of the synapse update functions, in step order
 	dynCalls, preCalls, postCalls []string
+	// cuda: generate the CUDA module (see cuda.go): host code in module.c,
+	// kernels in module.cu, the context in gn_module.h.
+	cuda bool
+	// file is the generated file g.w writes (#line directives point back at it).
+	file string
+	// atomic: accumulations into postsynaptic arrays ($(addToInSyn), ...)
+	// are atomic, for kernels in which threads share a target.
+	atomic bool
 }
 
 type varEntry struct {
@@ -111,13 +119,7 @@ type varEntry struct {
 
 // Generate returns the C source of the module.
 func Generate(net *modelspec.Network, opts codegen.Options) (codegen.Files, error) {
-	g := &gen{net: net, opts: opts, rtIndex: opts.RuntimeIndex(), prec: net.Sim.Precision, w: &codegen.Writer{},
-		slots: map[*modelspec.Population]int{}, maxRow: map[*modelspec.SynapseGroup]int{}, maxCol: map[*modelspec.SynapseGroup]int{},
-		indiv: map[*modelspec.SynapseGroup]bool{}, sT: map[*modelspec.Population]bool{}, prevST: map[*modelspec.Population]bool{},
-		queued: map[*modelspec.Population]map[string]bool{}, denDelay: map[*modelspec.SynapseGroup]int{},
-		events: map[*modelspec.SynapseGroup]bool{}, synIndex: map[*modelspec.SynapseGroup]int{}, split: map[*modelspec.Population]bool{},
-		kernel: map[*modelspec.SynapseGroup]bool{}, kernelDims: map[*modelspec.SynapseGroup][]int{}, hostInit: map[*modelspec.SynapseGroup]bool{},
-		shareConn: map[*modelspec.SynapseGroup]bool{}, procW: map[*modelspec.SynapseGroup]bool{}}
+	g := newGen(net, opts)
 	if err := g.prepare(); err != nil {
 		return nil, err
 	}
@@ -129,6 +131,16 @@ func Generate(net *modelspec.Network, opts codegen.Options) (codegen.Files, erro
 		"gn_runtime.h": codegen.RuntimeHeader,
 		ModuleFile:     g.w.String(),
 	}, nil
+}
+
+func newGen(net *modelspec.Network, opts codegen.Options) *gen {
+	return &gen{net: net, opts: opts, file: ModuleFile, rtIndex: opts.RuntimeIndex(), prec: net.Sim.Precision, w: &codegen.Writer{},
+		slots: map[*modelspec.Population]int{}, maxRow: map[*modelspec.SynapseGroup]int{}, maxCol: map[*modelspec.SynapseGroup]int{},
+		indiv: map[*modelspec.SynapseGroup]bool{}, sT: map[*modelspec.Population]bool{}, prevST: map[*modelspec.Population]bool{},
+		queued: map[*modelspec.Population]map[string]bool{}, denDelay: map[*modelspec.SynapseGroup]int{},
+		events: map[*modelspec.SynapseGroup]bool{}, synIndex: map[*modelspec.SynapseGroup]int{}, split: map[*modelspec.Population]bool{},
+		kernel: map[*modelspec.SynapseGroup]bool{}, kernelDims: map[*modelspec.SynapseGroup][]int{}, hostInit: map[*modelspec.SynapseGroup]bool{},
+		shareConn: map[*modelspec.SynapseGroup]bool{}, procW: map[*modelspec.SynapseGroup]bool{}}
 }
 
 // synapseCodes are the code strings of a weight-update model that run per synapse.
@@ -230,10 +242,17 @@ func (g *gen) prepare() error {
 			}
 			g.maxRow[s] = n
 		}
-		if s.Matrix == modelspec.MatrixSparse && codeNonEmpty(wu.LearnPostCode) {
-			n, err := codegen.MaxColLength(s)
-			if err != nil {
-				return err
+		// Column indices serve learn_post_code; CUDA kernels also walk
+		// columns for the presynaptic update and synapse dynamics, one
+		// thread per postsynaptic neuron (see cuda.go).
+		if s.Matrix == modelspec.MatrixSparse && (codeNonEmpty(wu.LearnPostCode) ||
+			g.cuda && (codeNonEmpty(wu.SimCode) || codeNonEmpty(wu.EventCode) || codeNonEmpty(wu.SynapseDynamicsCode))) {
+			n, ok := g.opts.MaxColLength[s.Name]
+			if !ok {
+				var err error
+				if n, err = codegen.MaxColLength(s); err != nil {
+					return err
+				}
 			}
 			g.maxCol[s] = n
 		}
@@ -255,7 +274,7 @@ func (g *gen) prepare() error {
 				outgoing = append(outgoing, s)
 			}
 		}
-		if g.splitSpikes(p, incoming, outgoing) {
+		if !g.cuda && g.splitSpikes(p, incoming, outgoing) {
 			g.split[p] = true
 			if p.Size > g.maxSplit {
 				g.maxSplit = p.Size
@@ -403,7 +422,7 @@ func (g *gen) code(code string, sc *codegen.Scope, st codegen.Site) error {
 	if st.Exact && !g.noLines {
 		g.w.LineDirective(st.Pos.Line, st.Pos.File)
 		g.w.Code(out)
-		g.w.RestoreLines(ModuleFile)
+		g.w.RestoreLines(g.file)
 		return nil
 	}
 	g.w.Code(out)
@@ -471,7 +490,11 @@ func isPointer(t string) bool { return strings.HasSuffix(strings.TrimSpace(t), "
 
 // describe builds the module's JSON description.
 func (g *gen) describe() string {
-	d := codegen.Description{ABI: codegen.ABIVersion, Name: g.net.Name, Backend: "cpu", Precision: g.prec, DT: g.net.Sim.DT,
+	backend := "cpu"
+	if g.cuda {
+		backend = "cuda"
+	}
+	d := codegen.Description{ABI: codegen.ABIVersion, Name: g.net.Name, Backend: backend, Precision: g.prec, DT: g.net.Sim.DT,
 		Runtime: append([]string{}, g.opts.Runtime...)}
 	if d.Runtime == nil {
 		d.Runtime = []string{}

@@ -175,6 +175,15 @@ func (g *gen) emitEGPDestroy() {
 	}
 }
 
+// egpSet is the C expression gn_set_egp returns after setting parameter i:
+// 0, or in a CUDA module the result of copying it to the device.
+func (g *gen) egpSet(i int) string {
+	if g.cuda {
+		return fmt.Sprintf("gn_dev_egp(ctx, %d, variant)", i)
+	}
+	return "0"
+}
+
 // emitEGPABI writes gn_set_egp and gn_get_egp.
 func (g *gen) emitEGPABI() {
 	w := g.w
@@ -191,14 +200,14 @@ func (g *gen) emitEGPABI() {
 			w.Line("for (size_t k = 0; k < n; k++) p[k] = (%s)values[k];", e.elem)
 			w.Line("ctx->%s[variant] = p;", e.field)
 			w.Line("ctx->%s_n[variant] = n;", e.field)
-			w.Line("return 0;")
+			w.Line("return %s;", g.egpSet(i))
 			w.Close("}")
 			continue
 		}
 		w.Line("case %d: /* %s */", i, e.desc.Path)
 		w.Line("    if (n != 1) { snprintf(ctx->err, sizeof ctx->err, \"%s is a scalar: give 1 value, not %%zu\", n); return 1; }", e.desc.Path)
 		w.Line("    ctx->%s[variant] = (%s)values[0];", e.field, e.elem)
-		w.Line("    return 0;")
+		w.Line("    return %s;", g.egpSet(i))
 	}
 	w.Close("}")
 	w.Line("snprintf(ctx->err, sizeof ctx->err, \"no extra global parameter %%u\", egp);")

@@ -24,29 +24,7 @@ func (g *gen) emit() error {
 	w.Line("#else")
 	w.Line("#define GN_PREFETCH(p) ((void)(p))")
 	w.Line("#endif")
-	w.Line("typedef %s scalar;", g.prec)
-	w.Line("#define DT %s", codegen.Literal(g.net.Sim.DT, g.prec))
-	w.Line("#define GN_NUM_RUNTIME %d", len(g.opts.Runtime))
-	for _, p := range g.net.Populations {
-		if g.sT[p] || g.prevST[p] {
-			w.Line("#include <float.h>")
-			if g.prec == "float" {
-				w.Line("#define GN_TIME_MAX FLT_MAX /* spike time of a neuron that has not spiked: -GN_TIME_MAX */")
-			} else {
-				w.Line("#define GN_TIME_MAX DBL_MAX /* spike time of a neuron that has not spiked: -GN_TIME_MAX */")
-			}
-			break
-		}
-	}
-	if g.connMinMax() {
-		w.Line("/* min and max of GeNN's connectivity code (e.g. Conv2D), as in C++ */")
-		w.Line("#ifndef min")
-		w.Line("#define min(a, b) ((a) < (b) ? (a) : (b))")
-		w.Line("#endif")
-		w.Line("#ifndef max")
-		w.Line("#define max(a, b) ((a) > (b) ? (a) : (b))")
-		w.Line("#endif")
-	}
+	g.emitTypes()
 	w.Line("")
 	g.collectVars()
 	g.collectEGPs()
@@ -73,6 +51,41 @@ func (g *gen) emit() error {
 	}
 	g.emitABI()
 	return nil
+}
+
+// emitTypes writes the precision, the time step, the number of runtime
+// slots and the macros that GeNN code may use.
+func (g *gen) emitTypes() {
+	w := g.w
+	w.Line("typedef %s scalar;", g.prec)
+	w.Line("#define DT %s", codegen.Literal(g.net.Sim.DT, g.prec))
+	w.Line("#define GN_NUM_RUNTIME %d", len(g.opts.Runtime))
+	for _, p := range g.net.Populations {
+		if g.sT[p] || g.prevST[p] {
+			w.Line("#include <float.h>")
+			if g.prec == "float" {
+				w.Line("#define GN_TIME_MAX FLT_MAX /* spike time of a neuron that has not spiked: -GN_TIME_MAX */")
+			} else {
+				w.Line("#define GN_TIME_MAX DBL_MAX /* spike time of a neuron that has not spiked: -GN_TIME_MAX */")
+			}
+			break
+		}
+	}
+	if g.connMinMax() {
+		w.Line("/* min and max of GeNN's connectivity code (e.g. Conv2D), as in C++ */")
+		if g.cuda {
+			w.Line("#ifndef __cplusplus /* C++: CUDA's min and max (the emulation's) */")
+		}
+		w.Line("#ifndef min")
+		w.Line("#define min(a, b) ((a) < (b) ? (a) : (b))")
+		w.Line("#endif")
+		w.Line("#ifndef max")
+		w.Line("#define max(a, b) ((a) > (b) ? (a) : (b))")
+		w.Line("#endif")
+		if g.cuda {
+			w.Line("#endif")
+		}
+	}
 }
 
 // collectVars lists every array in the context with its accessible name:
@@ -140,6 +153,10 @@ func (g *gen) collectVars() {
 			field: field, ctype: codegen.CType(typ), slots: slots, internal: true})
 	}
 	for _, p := range g.net.Populations {
+		if g.cuda {
+			// spike flags per delay slot: what kernels read instead of spike lists
+			internal(p.Name, "spkFlag", "uint8_t", p.Name+"_spkFlag", p.Size, g.slots[p])
+		}
 		if g.sT[p] {
 			internal(p.Name, "sT", "scalar", p.Name+"_sT", p.Size, g.slots[p])
 		}
@@ -160,7 +177,9 @@ func (g *gen) collectVars() {
 			internal(s.Name, "kernelInd", "uint32_t", s.Name+"_kernelInd", s.Source.Size*g.maxRow[s], 1)
 		}
 		g.markConn(s, from)
-		if g.events[s] {
+		if g.events[s] && g.cuda {
+			internal(s.Name, "evFlag", "uint8_t", s.Name+"_evFlag", s.Source.Size, g.slots[s.Source])
+		} else if g.events[s] {
 			internal(s.Name, "evCnt", "uint32_t", s.Name+"_evCnt", 1, g.slots[s.Source])
 			internal(s.Name, "ev", "uint32_t", s.Name+"_ev", s.Source.Size, g.slots[s.Source])
 		}
@@ -276,6 +295,9 @@ func (g *gen) emitContext() {
 		}
 	}
 	g.emitEGPFields()
+	if g.cuda {
+		g.emitDeviceFields()
+	}
 	w.Close("};")
 	w.Line("")
 }
@@ -295,7 +317,7 @@ func (g *gen) emitSupportCode() {
 		if p, ok := cp[field]; ok {
 			g.w.LineDirective(p.Line, p.File)
 			g.w.Code(codegen.EnsureFloatLiterals(code, g.prec))
-			g.w.RestoreLines(ModuleFile)
+			g.w.RestoreLines(g.file)
 		} else {
 			g.w.Code(codegen.EnsureFloatLiterals(code, g.prec))
 		}
@@ -322,6 +344,9 @@ func (g *gen) emitHelpers() {
 	w.Line("return 1;")
 	w.Close("}")
 	w.Line("")
+	if g.cuda {
+		return // kernels record spikes on the device (gn_dev_record)
+	}
 	w.Line("/* Append the spikes of one variant of population pop to the recording. */")
 	w.Line("static void gn_record(gn_ctx *ctx, uint32_t pop, uint32_t variant, const uint32_t *spk, uint32_t n, uint64_t step)")
 	w.Open("{")

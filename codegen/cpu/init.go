@@ -41,7 +41,7 @@ func (g *gen) emitInit() error {
 		w.Line("memset(ctx->%s_spkCnt, 0, (size_t)ctx->batch * %d * sizeof(uint32_t));", p.Name, g.slots[p])
 	}
 	for _, v := range g.vars {
-		if v.internal && (v.desc.Name == "evCnt" || v.desc.Name == "denDelay") {
+		if v.internal && (v.desc.Name == "evCnt" || v.desc.Name == "denDelay" || v.desc.Name == "evFlag" || v.desc.Name == "spkFlag") {
 			w.Line("memset(ctx->%s, 0, (size_t)ctx->batch * %d * sizeof *ctx->%s);", v.field, v.desc.Count*v.slots, v.field)
 		}
 		if v.internal && (v.desc.Name == "sT" || v.desc.Name == "prevST") {
@@ -109,6 +109,9 @@ func (g *gen) emitInit() error {
 		}
 	}
 	w.Close("}")
+	if g.cuda {
+		w.Line("if (!ctx->failed && gn_dev_upload(ctx)) return 1; /* the device starts from this state */")
+	}
 	w.Line("return ctx->failed;")
 	w.Close("}")
 	w.Line("")
@@ -678,6 +681,9 @@ func (g *gen) emitShare(s *modelspec.SynapseGroup) {
 		w.Line("free(ctx->%s);", v.field)
 		w.Line("ctx->%s = p;", v.field)
 		w.Close("}")
+	}
+	if g.cuda {
+		w.Line("ctx->%s_nconn = n;", s.Name)
 	}
 	w.Line("return 0;")
 	w.Line("oom: /* arrays hold one realisation at least: let every variant use the first */")

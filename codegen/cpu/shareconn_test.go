@@ -95,7 +95,7 @@ func TestSharedConnectivityRuntimeSeed(t *testing.T) {
 	doc := withConnSeed(t, batchDoc, "3")
 	m := buildModule(t, doc, codegen.Options{Runtime: []string{"simulation.connectivity_seed",
 		"synapses.EI.connectivity.params.prob", "synapses.EI.connectivity.derived.probLogRecip"},
-		MaxRowLength: map[string]int{"EI": 60}})
+		MaxRowLength: map[string]int{"EI": 60}, MaxColLength: map[string]int{"EI": 320}})
 	// (connectivity seed, EI prob and its derived 1/log(1-prob)) per variant
 	r1, r2 := 1/math.Log(1-0.1), 1/math.Log(1-0.2)
 	rt := []float64{7, 0.1, r1, 8, 0.1, r1, 7, 0.1, r1, 7, 0.2, r2, 8, 0.1, r1}

@@ -5,10 +5,12 @@ package cpu_test
 // process → instance created and initialised.
 
 import (
+	"os"
 	"testing"
 
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/codegen/cpu"
+	"github.com/gennctl/gennctl/codegen/cuda"
 	"github.com/gennctl/gennctl/gpu"
 	"github.com/gennctl/gennctl/modelspec"
 	"github.com/stretchr/testify/require"
@@ -28,22 +30,61 @@ func decode(t testing.TB, doc string) *modelspec.Network {
 	return net
 }
 
-// generate decodes doc and generates the CPU module source.
+// testBackend is the backend the feature tests of this package run on:
+// GENNCTL_TEST_BACKEND=cpu (the default), cuda-emu (the CUDA generator's
+// output compiled by the host compiler, kernels emulated thread by thread;
+// see codegen.CUDAEmulationHeader) or cuda (nvcc and a GPU). The same test
+// list therefore checks every backend; .ci/run runs it on cpu and cuda-emu.
+var testBackend = func() string {
+	if b := os.Getenv("GENNCTL_TEST_BACKEND"); b != "" {
+		return b
+	}
+	return "cpu"
+}()
+
+// cpuOnly skips a test that checks the CPU backend's generated text.
+func cpuOnly(t testing.TB) {
+	t.Helper()
+	if testBackend != "cpu" {
+		t.Skipf("checks the CPU backend's source; running the %s backend", testBackend)
+	}
+}
+
+// generate decodes doc and generates the module source for testBackend.
 func generate(t testing.TB, doc string, opts codegen.Options) (*modelspec.Network, codegen.Files) {
 	t.Helper()
 	net := decode(t, doc)
-	files, err := cpu.Generate(net, opts)
+	gen := cpu.Generate
+	if testBackend != "cpu" {
+		gen = cuda.Generate
+	}
+	files, err := gen(net, opts)
 	require.NoError(t, err)
 	require.Contains(t, files, cpu.ModuleFile)
 	return net, files
 }
 
-// toolchain returns the host C compiler or skips the test.
+// toolchain returns the compiler of testBackend or skips the test.
 func toolchain(t testing.TB) gpu.Toolchain {
 	t.Helper()
-	tc, err := gpu.DetectCC()
+	var tc gpu.Toolchain
+	var err error
+	switch testBackend {
+	case "cpu":
+		tc, err = gpu.DetectCC()
+	case "cuda-emu":
+		tc, err = gpu.CUDAEmulationToolchain()
+	case "cuda":
+		gpus, gerr := gpu.DiscoverGPUs()
+		if len(gpus) == 0 {
+			t.Skipf("GENNCTL_TEST_BACKEND=cuda: no CUDA GPU here (%v)", gerr)
+		}
+		tc, err = gpu.DetectNVCC(gpu.CUDAArchs(gpus))
+	default:
+		t.Fatalf("GENNCTL_TEST_BACKEND=%q: want cpu, cuda-emu or cuda", testBackend)
+	}
 	if err != nil {
-		t.Skipf("no C compiler: %v", err)
+		t.Skipf("no compiler for the %s backend: %v", testBackend, err)
 	}
 	return tc
 }

@@ -120,15 +120,24 @@ func (g *gen) synapseScope(s *modelspec.SynapseGroup, withSyn bool) (*codegen.Sc
 		sc.Funcs["addToInSynDelay"] = codegen.Func{Arity: 2, Expand: func(a []string) string {
 			// (timestep mod n) is loop-invariant, so only a 32-bit
 			// modulo is left per synapse.
-			return fmt.Sprintf("%s_denDelay[(size_t)(((uint32_t)(timestep %% %d) + (uint32_t)(%s)) %% %d) * %d + id_post] += (%s)", s.Name, n, a[1], n, s.Target.Size, a[0])
+			return g.accumulate(fmt.Sprintf("%s_denDelay[(size_t)(((uint32_t)(timestep %% %d) + (uint32_t)(%s)) %% %d) * %d + id_post]", s.Name, n, a[1], n, s.Target.Size), a[0])
 		}}
 	} else {
-		sc.Funcs["addToInSyn"] = codegen.Func{Arity: 1, Expand: func(a []string) string { return fmt.Sprintf("%s_inSyn[id_post] += (%s)", s.Name, a[0]) }}
+		sc.Funcs["addToInSyn"] = codegen.Func{Arity: 1, Expand: func(a []string) string { return g.accumulate(s.Name+"_inSyn[id_post]", a[0]) }}
 	}
 	sc.Funcs["updatelinsyn"] = codegen.Func{Arity: 0, Expand: func([]string) string { return "" }}
 	err := g.bindEGPs(sc, s.Name, "synapses."+s.Name+".weight_update", m.ExtraGlobalParams, wu.EGPs,
 		append(synapseCodes(m), m.PreSpikeCode, m.PostSpikeCode), s.Pos)
 	return sc, err
+}
+
+// accumulate is the C statement adding x to the array element target:
+// atomic in kernels whose threads share targets (g.atomic).
+func (g *gen) accumulate(target, x string) string {
+	if g.atomic {
+		return fmt.Sprintf("atomicAdd(&%s, (scalar)(%s))", target, x)
+	}
+	return fmt.Sprintf("%s += (%s)", target, x)
 }
 
 // synapseFunc writes static void <name>_<S>(ctx, timestep) looping over the

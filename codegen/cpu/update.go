@@ -67,8 +67,12 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 	usesRNG := codegen.UsesRNG(codes...)
 
 	w.Line("/* population %s: %s, %d neurons */", p.Name, m.Name, p.Size)
-	w.Line("static void neuron_update_%s(gn_ctx *ctx, uint64_t timestep)", p.Name)
-	w.Open("{")
+	if g.cuda {
+		g.kernelHead("neuron_update_"+p.Name, "id", p.Size)
+	} else {
+		w.Line("static void neuron_update_%s(gn_ctx *ctx, uint64_t timestep)", p.Name)
+		w.Open("{")
+	}
 	w.Line("const scalar t = (scalar)(timestep * DT);")
 	w.Line("(void)t;")
 	w.Line("const uint32_t slot = (uint32_t)(timestep %% %d);", slots)
@@ -76,9 +80,11 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 		w.Line("const uint32_t rslot = (uint32_t)((timestep + %d) %% %d); /* the previous step's slot */", slots-1, slots)
 		w.Line("(void)rslot;")
 	}
-	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
+	if !g.cuda {
+		w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
+	}
 	g.variantPrologue()
-	if g.prevST[p] {
+	if g.prevST[p] && !g.cuda {
 		// GeNN: neurons that spiked in the previous step get prev_sT = t - DT
 		// in that step's slot, before anything is overwritten.
 		last := "slot"
@@ -92,8 +98,10 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 		w.Line("for (uint32_t i = 0; i < n; i++) prevST[ls[i]] = t - DT;")
 		w.Close("}")
 	}
-	w.Line("uint32_t *const spk = ctx->%s_spk + ((size_t)b * %d + slot) * %d;", p.Name, slots, p.Size)
-	w.Line("uint32_t nspk = 0;")
+	if !g.cuda {
+		w.Line("uint32_t *const spk = ctx->%s_spk + ((size_t)b * %d + slot) * %d;", p.Name, slots, p.Size)
+		w.Line("uint32_t nspk = 0;")
+	}
 	split := g.split[p]
 	if split {
 		// Two passes: the state update writes a spike flag per neuron and
@@ -119,12 +127,25 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 	}
 	text, err := g.body(func() error {
 		w := g.w
-		for _, s := range outgoing {
-			if g.events[s] {
-				w.Line("uint32_t nev_%s = 0;", s.Name)
+		if g.cuda {
+			w.Open("{")
+			w.Line("int gn_spike = 0;")
+			if g.prevST[p] {
+				last := "slot"
+				if slots > 1 {
+					last = "rslot"
+				}
+				w.Line("/* previous spike times: the neuron spiked in the previous step */")
+				w.Line("if (%s_spkFlag[(size_t)%s * %d + id]) %s_prevST[(size_t)%s * %d + id] = t - DT;", p.Name, last, p.Size, p.Name, last, p.Size)
 			}
+		} else {
+			for _, s := range outgoing {
+				if g.events[s] {
+					w.Line("uint32_t nev_%s = 0;", s.Name)
+				}
+			}
+			w.Open("for (uint32_t id = 0; id < %d; id++) {", p.Size)
 		}
-		w.Open("for (uint32_t id = 0; id < %d; id++) {", p.Size)
 		for _, v := range m.Vars {
 			ve, _ := g.varEntry(p.Name, "neuron", v.Name)
 			if ve.slots > 1 {
@@ -240,7 +261,11 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 					w.Open("if (%s) {", threshold)
 				}
 			})
-			w.Line("spk[nspk++] = id;")
+			if g.cuda {
+				w.Line("gn_spike = 1;")
+			} else {
+				w.Line("spk[nspk++] = id;")
+			}
 			if g.sT[p] {
 				w.Line("%s_sT[(size_t)slot * %d + id] = t;", p.Name, p.Size)
 			}
@@ -287,6 +312,14 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 		if split {
 			w.Line("spkFlag[id] = (uint8_t)gn_spike;")
 		}
+		if g.cuda {
+			w.Line("%s_spkFlag[(size_t)slot * %d + id] = (uint8_t)gn_spike;", p.Name, p.Size)
+			if p.RecordSpikes {
+				w.Line("if (gn_spike) gn_dev_record(ctx, %d, b, id, timestep);", pi)
+			}
+			w.Close("}")
+			return nil
+		}
 		w.Close("}")
 		if split {
 			w.Line("nspk = gn_compact_spikes(spkFlag, %d, spk);", p.Size)
@@ -304,6 +337,11 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 	g.restrict = true
 	g.declareUsed(append(cands, g.internalOf(p, incoming, outgoing)...), text)
 	g.restrict = false
+	if g.cuda {
+		w.Close("}")
+		w.Line("")
+		return nil
+	}
 	w.Line("ctx->%s_spkCnt[(size_t)b * %d + slot] = nspk;", p.Name, slots)
 	if p.RecordSpikes {
 		w.Line("gn_record(ctx, %d, b, spk, nspk, timestep);", pi)
@@ -399,7 +437,7 @@ func (g *gen) userLine(st codegen.Site, emit func()) {
 	}
 	g.w.LineDirective(st.Pos.Line, st.Pos.File)
 	emit()
-	g.w.RestoreLines(ModuleFile)
+	g.w.RestoreLines(g.file)
 }
 
 // splitSpikes reports whether the update of p can be split into a state
@@ -445,7 +483,7 @@ func (g *gen) internalOf(p *modelspec.Population, incoming, outgoing []*modelspe
 			own = own || v.desc.Owner == s.Name && v.desc.Name == "denDelay"
 		}
 		for _, s := range outgoing {
-			own = own || v.desc.Owner == s.Name && (v.desc.Name == "evCnt" || v.desc.Name == "ev")
+			own = own || v.desc.Owner == s.Name && (v.desc.Name == "evCnt" || v.desc.Name == "ev" || v.desc.Name == "evFlag")
 		}
 		if own {
 			out = append(out, v)
@@ -494,6 +532,10 @@ func (g *gen) eventCondition(s *modelspec.SynapseGroup, nsc *codegen.Scope) erro
 		return err
 	}
 	g.userLine(st, func() {
+		if g.cuda {
+			g.w.Line("%s_evFlag[(size_t)slot * %d + id] = (uint8_t)(%s);", s.Name, s.Source.Size, cond)
+			return
+		}
 		g.w.Line("if (%s) %s_ev[(size_t)slot * %d + nev_%s++] = id;", cond, s.Name, s.Source.Size, s.Name)
 	})
 	return nil
