@@ -134,7 +134,7 @@ func (r *runner) runBatches(ctx context.Context, batches []Batch, modules map[in
 				}
 				if worker == nil {
 					var err error
-					worker, err = gpu.StartWorker(ctx, r.opts.WorkerArgv, r.opts.WorkerEnv)
+					worker, err = gpu.StartWorker(ctx, r.opts.WorkerArgv, r.workerEnv(w))
 					if err != nil {
 						if ctx.Err() == nil {
 							setFatal(fmt.Errorf("starting a worker: %w", err))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/codegen/cpu"
+	"github.com/gennctl/gennctl/codegen/cuda"
 	"github.com/gennctl/gennctl/gpu"
 	"github.com/gennctl/gennctl/provenance"
 )
@@ -42,7 +43,7 @@ func (r *runner) compile(need map[int]bool) (map[int]built, error) {
 	if err != nil {
 		return nil, err
 	}
-	tc, err := gpu.DetectCC()
+	tc, err := Toolchain(r.plan.Backend, r.opts.CUDAArchs)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +102,9 @@ func Generate(g *Group, backend string) (codegen.Files, error) {
 	switch backend {
 	case "cpu":
 		return cpu.Generate(g.Net, g.Options)
+	case "cuda":
+		return cuda.Generate(g.Net, g.Options)
 	default:
-		return nil, fmt.Errorf("backend %q is not available in this version of gennctl (use cpu)", backend)
+		return nil, fmt.Errorf("unknown backend %q (want cpu or cuda)", backend)
 	}
 }

@@ -50,7 +50,9 @@ type Plan struct {
 	Name         string
 	Config       []byte // the config text as given
 	ConfigDigest string // hex sha256 of Config
-	Backend      string
+	Backend      string // cpu or cuda
+	// BackendReason says why: "requested", or how auto chose.
+	BackendReason string
 	Axes         []string // swept config paths
 	Variants     []*Variant
 	Groups       []*Group
@@ -75,8 +77,8 @@ func Load(file string) (*Plan, error) {
 }
 
 // NewPlan expands and validates every variant of an experiment document
-// and groups them by structure. Backend "auto" resolves to cpu here; the
-// caller may change Plan.Backend before running.
+// and groups them by structure. Backend "auto" resolves here (see
+// ResolveBackend); UseBackend changes it.
 func NewPlan(file string, data []byte) (*Plan, error) {
 	root, err := modelspec.Parse(file, data)
 	if err != nil {
@@ -124,17 +126,8 @@ func NewPlan(file string, data []byte) (*Plan, error) {
 		return nil, diags
 	}
 	plan.Name = plan.Variants[0].Net.Name
-	plan.Backend = plan.Variants[0].Net.Sim.Backend
-	if plan.Backend == "auto" {
-		plan.Backend = "cpu"
-	}
-	if plan.Backend != "cpu" {
-		pos := modelspec.Pos{File: file, Line: 1, Col: 1}
-		if n, err := LookupPath(root, "simulation.backend"); err == nil && n != nil {
-			pos.Line, pos.Col = n.Line, n.Column
-		}
-		return nil, modelspec.Diagnostics{{Pos: pos, Path: "simulation.backend",
-			Msg: fmt.Sprintf("backend %q has no code generator in this version of gennctl (use cpu or auto)", plan.Backend)}}
+	if plan.Backend, plan.BackendReason, err = ResolveBackend(plan.Variants[0].Net.Sim.Backend); err != nil {
+		return nil, err
 	}
 	if err := plan.group(); err != nil {
 		return nil, err

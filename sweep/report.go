@@ -54,7 +54,7 @@ func Describe(plan *Plan, cacheDir string, batchSize, workers int, memBudget int
 	if err != nil {
 		return nil, err
 	}
-	tc, err := gpu.DetectCC()
+	tc, err := Toolchain(plan.Backend, nil)
 	if err != nil {
 		return nil, err
 	}

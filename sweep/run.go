@@ -25,6 +25,7 @@ type Options struct {
 	Workers    int      // worker processes (0 = one per CPU slot)
 	WorkerArgv []string // command starting a worker ([os.Executable(), "worker"] when nil)
 	WorkerEnv  []string // worker environment (nil = inherit)
+	CUDAArchs  []string // nvcc architectures, e.g. "80" (nil = the visible GPUs')
 	MemBudget  int64    // bytes of simulation state per batch for automatic sizing (0 = 1 GiB)
 	Version    string   // gennctl version, commit and dirty flag for provenance
 	Commit     string
@@ -161,6 +162,7 @@ type runner struct {
 	sum     Summary
 	stats   map[uint64][]int64 // variant → spikes per population
 	mine    []int              // the variants of this run's shard (indices into plan.Variants)
+	gpus    []gpu.GPU          // the GPUs of a CUDA run, one per worker (round robin)
 }
 
 // Run executes the plan: builds one module per structure group, runs the
@@ -172,6 +174,13 @@ type runner struct {
 // and returns an error wrapping context.Canceled; a rerun finishes the rest.
 func Run(ctx context.Context, plan *Plan, opts Options) (*Summary, error) {
 	start := time.Now()
+	var gpus []gpu.GPU
+	if plan.Backend == "cuda" {
+		var err error
+		if gpus, err = useGPUs(plan, &opts); err != nil {
+			return nil, err
+		}
+	}
 	if opts.MemBudget == 0 {
 		opts.MemBudget = 1 << 30
 	}
@@ -185,7 +194,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Summary, error) {
 		}
 		opts.WorkerArgv = []string{exe, "worker"}
 	}
-	r := &runner{plan: plan, opts: opts, dir: filepath.Join(opts.OutDir, plan.Name), stats: map[uint64][]int64{}}
+	r := &runner{plan: plan, opts: opts, dir: filepath.Join(opts.OutDir, plan.Name), stats: map[uint64][]int64{}, gpus: gpus}
 	r.sum.Dir, r.sum.Variants = r.dir, len(plan.Variants)
 	// A new sweep compiles everything before it creates its directory, so
 	// that a compile error in user code leaves nothing behind.

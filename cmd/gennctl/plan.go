@@ -24,7 +24,7 @@ module cache, the batches, the estimated peak memory of simulation state and
 the estimated output size (assuming every recorded neuron fires at 10 Hz).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			plan, err := loadPlan(args[0])
+			plan, err := loadPlanFor(v, args[0])
 			if err != nil {
 				return err
 			}
@@ -38,7 +38,7 @@ the estimated output size (assuming every recorded neuron fires at 10 Hz).`,
 				return enc.Encode(rep)
 			}
 			fmt.Fprintf(stdout, "variants:        %d\n", rep.Variants)
-			fmt.Fprintf(stdout, "structures:      %d (%d to compile, %d in cache), backend %s\n", rep.Structures, rep.ModulesToBuild, rep.ModulesCached, rep.Backend)
+			fmt.Fprintf(stdout, "structures:      %d (%d to compile, %d in cache), backend %s (%s)\n", rep.Structures, rep.ModulesToBuild, rep.ModulesCached, rep.Backend, plan.BackendReason)
 			fmt.Fprintf(stdout, "batches:         %d on %d worker(s)\n", rep.Batches, rep.Workers)
 			fmt.Fprintf(stdout, "peak state:      %s\n", bytesHuman(rep.PeakStateBytes))
 			fmt.Fprintf(stdout, "output (approx): %s at %g Hz\n", bytesHuman(rep.OutputBytes), rep.AssumedRateHz)
@@ -62,6 +62,7 @@ the estimated output size (assuming every recorded neuron fires at 10 Hz).`,
 	f.Int("batch-size", 0, "variants per module instance (0: automatic)")
 	f.Int("workers", 0, "worker processes (0: one per CPU slot)")
 	f.Bool("json", false, "print the report as JSON")
+	backendFlags(f, false)
 	return cmd
 }
 
@@ -72,20 +73,20 @@ func newBuildCmd(v *viper.Viper, stdout io.Writer) *cobra.Command {
 		Long: `build compiles one module per structure group of the sweep into the module
 cache, so that later runs (e.g. the tasks of a cluster job array sharing the
 cache directory) only load modules. Modules already in the cache are not
-rebuilt.`,
+rebuilt. --backend cuda builds CUDA modules with nvcc, which needs no GPU:
+a login node can prebuild for GPU nodes (--cuda-arch 80,90 names their
+architectures; without it, those of the visible GPUs, else 60 to 90).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			plan, err := loadPlan(args[0])
+			plan, err := loadPlanFor(v, args[0])
 			if err != nil {
 				return err
 			}
-			if b := v.GetString("backend"); b != "" {
-				if b != "cpu" {
-					return badInput{fmt.Errorf("--backend %s: this version of gennctl generates cpu modules only", b)}
-				}
-				plan.Backend = b
+			archs, err := cudaArchs(v)
+			if err != nil {
+				return err
 			}
-			tc, err := gpu.DetectCC()
+			tc, err := sweep.Toolchain(plan.Backend, archs)
 			if err != nil {
 				return err
 			}
@@ -122,7 +123,7 @@ rebuilt.`,
 	}
 	f := cmd.Flags()
 	f.String("cache", gpu.DefaultCacheDir(), "module cache directory (env GENNCTL_CACHE)")
-	f.String("backend", "", "backend to build for (cpu); default: the config's")
+	backendFlags(f, true)
 	f.Bool("json", false, "print the modules as JSON")
 	return cmd
 }

@@ -53,7 +53,11 @@ Exit status: 0 success, 1 failure (some variant failed), 2 bad input,
 130 interrupted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			plan, err := loadPlan(args[0])
+			plan, err := loadPlanFor(v, args[0])
+			if err != nil {
+				return err
+			}
+			archs, err := cudaArchs(v)
 			if err != nil {
 				return err
 			}
@@ -64,6 +68,7 @@ Exit status: 0 success, 1 failure (some variant failed), 2 bad input,
 				CacheDir:  v.GetString("cache"),
 				BatchSize: v.GetInt("batch-size"),
 				Workers:   v.GetInt("workers"),
+				CUDAArchs: archs,
 				Version:   ver, Commit: rev, Dirty: dirty,
 				Progress: progressPrinter(stdout, stderr, jsonOut, quiet),
 
@@ -106,7 +111,8 @@ Exit status: 0 success, 1 failure (some variant failed), 2 bad input,
 	f.String("out", "out", "directory under which <name>/ holds the results")
 	f.String("cache", gpu.DefaultCacheDir(), "module cache directory (env GENNCTL_CACHE)")
 	f.Int("batch-size", 0, "variants per module instance (0: automatic)")
-	f.Int("workers", 0, "worker processes (0: one per CPU slot)")
+	f.Int("workers", 0, "worker processes (0: one per CPU slot, or per GPU with the cuda backend)")
+	backendFlags(f, true)
 	f.Bool("json", false, "print progress as one JSON event per line on stdout")
 	f.Bool("quiet", false, "print nothing but errors")
 	f.Int("retries", 0, "run failed batches again up to N times, splitting them to isolate the failing variant")

@@ -3,9 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/gennctl/gennctl/sweep"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
 )
 
 func newValidateCmd(stdout io.Writer) *cobra.Command {
@@ -35,4 +39,40 @@ func loadPlan(file string) (*sweep.Plan, error) {
 		return nil, badInput{err}
 	}
 	return plan, nil
+}
+
+// loadPlanFor loads a config for a command with a --backend flag, which
+// overrides the config's simulation.backend when given.
+func loadPlanFor(v *viper.Viper, file string) (*sweep.Plan, error) {
+	plan, err := loadPlan(file)
+	if err != nil {
+		return nil, err
+	}
+	if b := v.GetString("backend"); b != "" {
+		if err := plan.UseBackend(b); err != nil {
+			return nil, badInput{fmt.Errorf("--backend %s: %w", b, err)}
+		}
+	}
+	return plan, nil
+}
+
+// cudaArchs parses --cuda-arch: nvcc architectures such as 80,90 (or sm_80).
+func cudaArchs(v *viper.Viper) ([]string, error) {
+	var out []string
+	for _, a := range v.GetStringSlice("cuda-arch") {
+		a = strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(a), "sm_"), "compute_")
+		if _, err := strconv.Atoi(a); err != nil || len(a) < 2 {
+			return nil, badInput{fmt.Errorf("--cuda-arch %q: want compute capabilities without the dot, e.g. 80,90", a)}
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// backendFlags adds --backend (and, where code is compiled, --cuda-arch).
+func backendFlags(f *pflag.FlagSet, compiles bool) {
+	f.String("backend", "", "cpu, cuda or auto (cuda when a GPU and nvcc are present); default: the config's simulation.backend")
+	if compiles {
+		f.StringSlice("cuda-arch", nil, "GPU architectures of CUDA modules, e.g. 80,90 (default: the visible GPUs', else 60 to 90)")
+	}
 }

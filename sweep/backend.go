@@ -1,0 +1,143 @@
+package sweep
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/gennctl/gennctl/gpu"
+)
+
+// ResolveBackend turns a config's (or a flag's) backend into the one that
+// runs: "auto" is cuda when a CUDA GPU is visible and nvcc is installed,
+// else cpu. The reason says why, for the user and for provenance.
+func ResolveBackend(requested string) (backend, reason string, err error) {
+	switch requested {
+	case "cpu", "cuda":
+		return requested, "requested", nil
+	case "", "auto":
+		gpus, err := gpu.DiscoverGPUs()
+		if err != nil {
+			return "", "", err
+		}
+		var nvccErr error
+		if len(gpus) > 0 {
+			_, nvccErr = gpu.DetectNVCC(nil)
+		}
+		backend, reason := gpu.ChooseBackend("auto", gpus, nvccErr)
+		return backend, "auto: " + reason, nil
+	}
+	return "", "", fmt.Errorf("unknown backend %q (want cpu, cuda or auto)", requested)
+}
+
+// UseBackend switches the plan to another backend (cpu, cuda or auto):
+// the groups stay, their structure keys change (a key names a module of one
+// backend), and every module is generated again to check it.
+func (p *Plan) UseBackend(requested string) error {
+	b, reason, err := ResolveBackend(requested)
+	if err != nil {
+		return err
+	}
+	p.Backend, p.BackendReason = b, reason
+	for _, g := range p.Groups {
+		g.Key = StructureKey(g.Net, b)
+		if _, err := Generate(g, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Toolchain is the compiler that builds the plan's modules: the C compiler
+// for cpu, nvcc for cuda (for the architectures given, else those of the
+// visible GPUs, else gpu.DefaultCUDAArchs; nvcc needs no GPU).
+func Toolchain(backend string, cudaArchs []string) (gpu.Toolchain, error) {
+	if backend != "cuda" {
+		return gpu.DetectCC()
+	}
+	if emulateCUDA() {
+		return gpu.CUDAEmulationToolchain()
+	}
+	if len(cudaArchs) == 0 {
+		gpus, err := gpu.DiscoverGPUs()
+		if err != nil {
+			return gpu.Toolchain{}, err
+		}
+		cudaArchs = gpu.CUDAArchs(gpus)
+	}
+	return gpu.DetectNVCC(cudaArchs)
+}
+
+// useGPUs prepares a CUDA run and returns the GPUs it runs on: one worker
+// per visible GPU unless opts say otherwise (worker w sees GPU w mod n
+// only, see workerEnv), and batches sized from the free memory of the
+// smallest GPU.
+func useGPUs(plan *Plan, opts *Options) ([]gpu.GPU, error) {
+	gpus, err := gpu.DiscoverGPUs()
+	if err != nil {
+		return nil, err
+	}
+	if emulateCUDA() {
+		gpus = []gpu.GPU{emulatedGPU}
+	}
+	if len(gpus) == 0 {
+		return nil, fmt.Errorf("backend cuda: no CUDA GPU is visible here (nvidia-smi finds none, or CUDA_VISIBLE_DEVICES hides them); run on a GPU node, use backend: cpu, or only compile with gennctl build --backend cuda")
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = len(gpus)
+	}
+	if opts.MemBudget == 0 {
+		free := gpus[0].FreeMiB
+		for _, g := range gpus {
+			free = min(free, g.FreeMiB)
+		}
+		opts.MemBudget = int64(free) << 20 * 3 / 4 // room for the CUDA context and the recording buffer
+	}
+	if opts.BatchSize == 0 {
+		opts.BatchSize = cudaBatchSize(plan, opts.Workers, opts.MemBudget)
+	}
+	return gpus, nil
+}
+
+// CUDAEmulationEnv, set to 1, runs the cuda backend without a GPU: modules
+// are compiled by the host compiler with the CUDA runtime emulated (see
+// codegen.CUDAEmulationHeader) and kernels run thread by thread on the
+// CPU, much slower than the cpu backend. It is for testing the CUDA code
+// path, and a model's CUDA code, on machines without a GPU.
+const CUDAEmulationEnv = "GENNCTL_CUDA_EMULATION"
+
+func emulateCUDA() bool { return os.Getenv(CUDAEmulationEnv) == "1" }
+
+// emulatedGPU is the one "GPU" of an emulated CUDA run.
+var emulatedGPU = gpu.GPU{UUID: "emulated", Name: "CUDA emulation on the host CPU", MemoryMiB: 1024, FreeMiB: 1024}
+
+// maxCUDABatch bounds automatic CUDA batches (the grid's y dimension is
+// the variant, at most 65535).
+const maxCUDABatch = 4096
+
+// cudaBatchSize is the automatic batch size of a CUDA run: the variants
+// spread evenly over the workers, as many per batch as fit the memory
+// budget in every group.
+func cudaBatchSize(plan *Plan, workers int, memBudget int64) int {
+	workers = max(workers, 1)
+	b := min((len(plan.Variants)+workers-1)/workers, maxCUDABatch)
+	for _, g := range plan.Groups {
+		per, shared := StateBytes(g), SharedStateBytes(g)
+		if per > 0 && int64(b)*per+shared > memBudget {
+			b = int((memBudget - shared) / per)
+		}
+	}
+	return max(b, 1)
+}
+
+// workerEnv is the environment of worker w: with the CUDA backend it sees
+// only its GPU.
+func (r *runner) workerEnv(w int) []string {
+	if len(r.gpus) == 0 {
+		return r.opts.WorkerEnv
+	}
+	env := r.opts.WorkerEnv
+	if env == nil {
+		env = os.Environ()
+	}
+	return append(append([]string{}, env...), "CUDA_VISIBLE_DEVICES="+r.gpus[w%len(r.gpus)].UUID)
+}
