@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"regexp"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -447,11 +448,15 @@ func exists(p string) bool {
 // maxDiagnostics bounds the kept compiler output.
 const maxDiagnostics = 256 << 10
 
-// cleanDiagnostics strips the private build directory from compiler output
-// and bounds its size.
+// nvccPosition matches nvcc's "file(line): error" positions.
+var nvccPosition = regexp.MustCompile(`(?m)^([^\s():]+)\((\d+)\): `)
+
+// cleanDiagnostics strips the private build directory from compiler output,
+// writes nvcc's positions as file:line: like gcc's, and bounds its size.
 func cleanDiagnostics(s, dir string) string {
 	s = strings.ReplaceAll(s, dir+string(filepath.Separator), "")
 	s = strings.ReplaceAll(s, dir, ".")
+	s = nvccPosition.ReplaceAllString(s, "$1:$2: ")
 	if len(s) > maxDiagnostics {
 		s = s[:maxDiagnostics] + "\n... (output truncated)"
 	}

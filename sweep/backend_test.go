@@ -48,3 +48,31 @@ func TestCUDABackendMatchesCPU(t *testing.T) {
 		assert.Equal(t, cpu, spikes["cuda"][id], "variant %d", id)
 	}
 }
+
+// Every example config builds on the cuda backend with nvcc (for one
+// architecture, to keep the test short; gennctl build defaults to a fat
+// binary), on a machine with no GPU as well.
+func TestCUDABuildsEveryConfig(t *testing.T) {
+	tc, err := sweep.Toolchain("cuda", []string{"70"})
+	if err != nil {
+		t.Skipf("no nvcc: %v", err)
+	}
+	configs, err := filepath.Glob("../configs/*.yaml")
+	require.NoError(t, err)
+	require.NotEmpty(t, configs)
+	cache := t.TempDir()
+	for _, file := range configs {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			plan, err := sweep.Load(file)
+			require.NoError(t, err)
+			require.NoError(t, plan.UseBackend("cuda"))
+			res, err := sweep.BuildAll(plan, cache, tc)
+			require.NoError(t, err)
+			require.Len(t, res, len(plan.Groups))
+			for _, r := range res {
+				assert.FileExists(t, r.ModulePath)
+				assert.Contains(t, r.Arch, "cuda-sm_70")
+			}
+		})
+	}
+}

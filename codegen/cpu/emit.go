@@ -312,6 +312,9 @@ func (g *gen) emitSupportCode() {
 		if !codeNonEmpty(code) || seen[code] {
 			return
 		}
+		if len(seen) == 0 && !g.cuda { // CUDA modules define it for kernels
+			g.w.Line("#define SUPPORT_CODE_FUNC static inline /* as in GeNN */")
+		}
 		seen[code] = true
 		g.w.Line("/* %s of %s */", field, model)
 		if p, ok := cp[field]; ok {

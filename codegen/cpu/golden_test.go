@@ -39,6 +39,7 @@ func generateFile(t *testing.T, file string) codegen.Files {
 }
 
 func TestGolden(t *testing.T) {
+	cpuOnly(t)
 	for _, c := range goldenCases {
 		t.Run(c.name, func(t *testing.T) {
 			got := generateFile(t, c.file)[cpu.ModuleFile]
@@ -57,6 +58,7 @@ func TestGolden(t *testing.T) {
 // Generate is a pure, deterministic function: decoding and generating the
 // same document again gives identical files (no map-order dependence).
 func TestGenerateDeterministic(t *testing.T) {
+	cpuOnly(t)
 	for _, c := range goldenCases {
 		first := generateFile(t, c.file)
 		for i := 0; i < 5; i++ {
@@ -68,6 +70,7 @@ func TestGenerateDeterministic(t *testing.T) {
 // The golden networks compile and run; the small one references its YAML
 // file through #line directives for its custom model code.
 func TestGoldenNetworksRun(t *testing.T) {
+	cpuOnly(t)
 	t.Parallel()
 	files := generateFile(t, "testdata/small.yaml")
 	src := files[cpu.ModuleFile]

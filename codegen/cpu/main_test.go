@@ -12,16 +12,21 @@ import (
 // TestMain runs this package's feature tests on the CPU backend and then,
 // in a child process of this test binary with the same arguments, on each
 // other backend available here: cuda-emu always (the CUDA generator's
-// output with kernels emulated on the host), cuda when a GPU and nvcc are
-// present. Set GENNCTL_TEST_BACKEND to run one backend only.
+// output with kernels emulated on the host), and with nvcc cuda (built and
+// run on the GPU) or, without a GPU, cuda-build (built only). Set
+// GENNCTL_TEST_BACKEND to run one backend only.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if os.Getenv("GENNCTL_TEST_BACKEND") != "" {
 		os.Exit(code)
 	}
 	backends := []string{"cuda-emu"}
-	if gpus, _ := gpu.DiscoverGPUs(); len(gpus) > 0 {
-		backends = append(backends, "cuda")
+	if _, err := gpu.DetectNVCC(nil); err == nil {
+		if gpus, _ := gpu.DiscoverGPUs(); len(gpus) > 0 {
+			backends = append(backends, "cuda")
+		} else {
+			backends = append(backends, "cuda-build")
+		}
 	}
 	for _, b := range backends {
 		cmd := exec.Command(os.Args[0], os.Args[1:]...)

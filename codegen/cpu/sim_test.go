@@ -33,8 +33,9 @@ func decode(t testing.TB, doc string) *modelspec.Network {
 // testBackend is the backend the feature tests of this package run on:
 // GENNCTL_TEST_BACKEND=cpu (the default), cuda-emu (the CUDA generator's
 // output compiled by the host compiler, kernels emulated thread by thread;
-// see codegen.CUDAEmulationHeader) or cuda (nvcc and a GPU). The same test
-// list therefore checks every backend; .ci/run runs it on cpu and cuda-emu.
+// see codegen.CUDAEmulationHeader), cuda-build (compiled by nvcc, not run:
+// a machine with nvcc and no GPU) or cuda (nvcc and a GPU). The same test
+// list therefore checks every backend (see TestMain).
 var testBackend = func() string {
 	if b := os.Getenv("GENNCTL_TEST_BACKEND"); b != "" {
 		return b
@@ -74,6 +75,8 @@ func toolchain(t testing.TB) gpu.Toolchain {
 		tc, err = gpu.DetectCC()
 	case "cuda-emu":
 		tc, err = gpu.CUDAEmulationToolchain()
+	case "cuda-build":
+		tc, err = gpu.DetectNVCC([]string{cudaBuildArch})
 	case "cuda":
 		gpus, gerr := gpu.DiscoverGPUs()
 		if len(gpus) == 0 {
@@ -81,7 +84,7 @@ func toolchain(t testing.TB) gpu.Toolchain {
 		}
 		tc, err = gpu.DetectNVCC(gpu.CUDAArchs(gpus))
 	default:
-		t.Fatalf("GENNCTL_TEST_BACKEND=%q: want cpu, cuda-emu or cuda", testBackend)
+		t.Fatalf("GENNCTL_TEST_BACKEND=%q: want cpu, cuda-emu, cuda-build or cuda", testBackend)
 	}
 	if err != nil {
 		t.Skipf("no compiler for the %s backend: %v", testBackend, err)
@@ -98,11 +101,18 @@ func buildFiles(t testing.TB, files codegen.Files) (gpu.BuildResult, error) {
 	return c.Build(files, tc)
 }
 
+// cudaBuildArch is the one architecture cuda-build compiles for (one is
+// enough to check the code; a fat binary takes several times as long).
+const cudaBuildArch = "70"
+
 // loadFiles builds and loads files; the module is closed at the end of the test.
 func loadFiles(t testing.TB, files codegen.Files) *gpu.Module {
 	t.Helper()
 	res, err := buildFiles(t, files)
 	require.NoError(t, err)
+	if testBackend == "cuda-build" {
+		t.Skip("compiled with nvcc; no GPU here to run it")
+	}
 	m, err := gpu.Load(res.ModulePath)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = m.Close() })

@@ -7,7 +7,9 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// Support code is emitted at file scope and callable from the model's code.
+// Support code is emitted at file scope and callable from the model's code;
+// SUPPORT_CODE_FUNC, as in GeNN, makes a function callable from kernels on
+// the CUDA backend.
 func TestSupportCode(t *testing.T) {
 	t.Parallel()
 	s := newSim(t, `
@@ -18,7 +20,7 @@ models:
       params: [a]
       vars: {V: scalar}
       support_code: |
-        static inline scalar sq(scalar x) { return x * x; }
+        SUPPORT_CODE_FUNC scalar sq(scalar x) { return x * x; }
       sim_code: "$(V) = sq($(a)) + $(id);"
 populations:
   P: {size: 3, model: Sq, params: {a: 3.0}, vars: {V: 0.0}}
