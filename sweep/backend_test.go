@@ -13,39 +13,61 @@ import (
 
 // The CUDA backend, run through the whole orchestrator with its kernels
 // emulated on the host (GENNCTL_CUDA_EMULATION=1), gives the CPU backend's
-// spikes bit for bit on CUBA: both initialise on the host with the same
-// code, and the postsynaptic-span kernels add synaptic input in the CPU's
-// order. CUBA's neuron code is pure arithmetic, so nothing depends on the
-// math library. 100 ms, three weights in one batch.
+// results bit for bit: both initialise on the host with the same code, and
+// the postsynaptic-span kernels add synaptic input in the CPU's order. The
+// models' code is pure arithmetic, so nothing depends on the math library.
+// CUBA: spikes of 100 ms, three weights in one batch; the f-I curve: spikes
+// and the sampled membrane potential (read back from the device through
+// gn_get_var) of twelve currents.
 func TestCUDABackendMatchesCPU(t *testing.T) {
-	section := "sweep:\n  grid:\n    simulation.duration: [100]\n    synapses.EE.weight_update.vars.g: [0.07, 0.081, 0.09]\n"
-	spikes := map[string]map[uint64]results.Spikes{}
-	for _, backend := range []string{"cpu", "cuda"} {
-		if backend == "cuda" {
-			t.Setenv(sweep.CUDAEmulationEnv, "1")
-		}
-		plan := planText(t, "cuba.yaml", "../configs/cuba.yaml", section)
-		require.NoError(t, plan.UseBackend(backend))
-		o := opts(t, t.TempDir())
-		sum := run(t, plan, o)
-		require.Equal(t, 3, sum.Ran)
-		db, err := provenance.Open(filepath.Join(sum.Dir, sweep.DBPath(sweep.Shard{})))
-		require.NoError(t, err)
-		builds, err := db.Builds()
-		require.NoError(t, err)
-		require.Len(t, builds, 1)
-		assert.Equal(t, backend, builds[0].Backend)
-		require.NoError(t, db.Close())
-		spikes[backend] = map[uint64]results.Spikes{}
-		for _, v := range plan.Variants {
-			sp, _, err := results.ReadSpikes(filepath.Join(sum.Dir, results.SpikeFile(v.ID())))
-			require.NoError(t, err)
-			spikes[backend][v.ID()] = sp
-		}
-	}
-	for id, cpu := range spikes["cpu"] {
-		require.Greater(t, len(cpu.Neuron), 500, "variant %d: CUBA fires about 2000 spikes in 100 ms", id)
-		assert.Equal(t, cpu, spikes["cuda"][id], "variant %d", id)
+	for _, c := range []struct {
+		config, section string
+		variants        int
+		state           bool
+	}{
+		{"../configs/cuba.yaml", "sweep:\n  grid:\n    simulation.duration: [100]\n    synapses.EE.weight_update.vars.g: [0.07, 0.081, 0.09]\n", 3, false},
+		{"../configs/fi_curve.yaml", "", 12, true},
+	} {
+		t.Run(filepath.Base(c.config), func(t *testing.T) {
+			type result struct {
+				spikes results.Spikes
+				state  results.State
+			}
+			got := map[string]map[uint64]result{}
+			for _, backend := range []string{"cpu", "cuda"} {
+				if backend == "cuda" {
+					t.Setenv(sweep.CUDAEmulationEnv, "1")
+				}
+				plan := planText(t, filepath.Base(c.config), c.config, c.section)
+				require.NoError(t, plan.UseBackend(backend))
+				sum := run(t, plan, opts(t, t.TempDir()))
+				require.Equal(t, c.variants, sum.Ran)
+				db, err := provenance.Open(filepath.Join(sum.Dir, sweep.DBPath(sweep.Shard{})))
+				require.NoError(t, err)
+				builds, err := db.Builds()
+				require.NoError(t, err)
+				require.Len(t, builds, 1)
+				assert.Equal(t, backend, builds[0].Backend)
+				require.NoError(t, db.Close())
+				got[backend] = map[uint64]result{}
+				for _, v := range plan.Variants {
+					var r result
+					r.spikes, _, err = results.ReadSpikes(filepath.Join(sum.Dir, results.SpikeFile(v.ID())))
+					require.NoError(t, err)
+					if c.state {
+						r.state, _, err = results.ReadState(filepath.Join(sum.Dir, results.StateFile(v.ID())))
+						require.NoError(t, err)
+					}
+					got[backend][v.ID()] = r
+				}
+			}
+			spikes := 0
+			for id, cpu := range got["cpu"] {
+				spikes += cpu.spikes.Len()
+				assert.Equal(t, cpu, got["cuda"][id], "variant %d", id)
+			}
+			assert.Greater(t, spikes, 100*c.variants, "enough spikes to compare")
+		})
 	}
 }
 
