@@ -192,6 +192,7 @@ func (g *gen) emitDeviceFields() {
 	w.Line("gn_ctx *dev;         /* device */")
 	w.Line("gn_ctx *dview;       /* host image of *dev */")
 	w.Line("size_t dsize[%d];    /* bytes of each device array (gn_dev_get / gn_dev_put numbering) */", len(g.devArrays()))
+	w.Line("uint64_t hfresh[%d]; /* timestep + 1 when the host copy of each was last the device's */", len(g.devArrays()))
 	w.Line("int dev_ready;       /* the device holds the state (after gn_init) */")
 	w.Line("int view_stale;      /* dview changed since it was copied to dev */")
 	w.Line("uint32_t *drec;      /* device: recorded spikes, (pop, variant, neuron, step) quads */")
@@ -481,6 +482,7 @@ func (g *gen) emitDeviceGlue(steps []kernelCall) {
 	w.Line("ctx->view_stale = 1;")
 	w.Close("}")
 	w.Line("if (bytes > 0) GN_CUDA(cudaMemcpy(*dptr, host, bytes, cudaMemcpyHostToDevice));")
+	w.Line("ctx->hfresh[k] = ctx->timestep + 1;")
 	w.Line("return 0;")
 	w.Close("}")
 	w.Line("")
@@ -510,14 +512,16 @@ func (g *gen) emitDeviceGlue(steps []kernelCall) {
 	w.Line("extern \"C\" int gn_dev_get(gn_ctx *ctx, uint32_t k)")
 	w.Open("{")
 	w.Line("if (!ctx->dev_ready) return 0; /* the host copy is the state */")
+	w.Line("if (ctx->hfresh[k] == ctx->timestep + 1) return 0; /* no step since the last copy */")
 	w.Open("switch (k) {")
 	for k, a := range arrays {
 		if strings.HasSuffix(a.host, "_dtab") || a.field == "seed" || a.field == "rt" {
 			continue // never changed on the device
 		}
-		w.Line("case %d: GN_CUDA(cudaMemcpy(%s, ctx->dview->%s, ctx->dsize[%d], cudaMemcpyDeviceToHost)); return 0;", k, a.host, a.field, k)
+		w.Line("case %d: GN_CUDA(cudaMemcpy(%s, ctx->dview->%s, ctx->dsize[%d], cudaMemcpyDeviceToHost)); break;", k, a.host, a.field, k)
 	}
 	w.Close("}")
+	w.Line("ctx->hfresh[k] = ctx->timestep + 1;")
 	w.Line("return 0;")
 	w.Close("}")
 	w.Line("")
