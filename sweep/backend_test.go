@@ -2,8 +2,10 @@ package sweep_test
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/gennctl/gennctl/gpu"
 	"github.com/gennctl/gennctl/provenance"
 	"github.com/gennctl/gennctl/results"
 	"github.com/gennctl/gennctl/sweep"
@@ -12,8 +14,8 @@ import (
 )
 
 // The CUDA backend, run through the whole orchestrator with its kernels
-// emulated on the host (GENNCTL_CUDA_EMULATION=1), gives the CPU backend's
-// results bit for bit: both initialise on the host with the same code, and
+// emulated on the host (GENNCTL_CUDA_EMULATION=1) and, where there is a GPU,
+// on the GPU, gives the CPU backend's results bit for bit: both initialise on the host with the same code, and
 // the postsynaptic-span kernels add synaptic input in the CPU's order. The
 // models' code is pure arithmetic, so nothing depends on the math library.
 // CUBA: spikes of 100 ms, three weights in one batch; the f-I curve: spikes
@@ -34,12 +36,18 @@ func TestCUDABackendMatchesCPU(t *testing.T) {
 				state  results.State
 			}
 			got := map[string]map[uint64]result{}
-			for _, backend := range []string{"cpu", "cuda"} {
-				if backend == "cuda" {
+			backends := []string{"cpu", "cuda-emu"}
+			if gpus, _ := gpu.DiscoverGPUs(); len(gpus) > 0 {
+				backends = append(backends, "cuda") // the real thing
+			}
+			for _, backend := range backends {
+				if backend == "cuda-emu" {
 					t.Setenv(sweep.CUDAEmulationEnv, "1")
+				} else {
+					t.Setenv(sweep.CUDAEmulationEnv, "")
 				}
 				plan := planText(t, filepath.Base(c.config), c.config, c.section)
-				require.NoError(t, plan.UseBackend(backend))
+				require.NoError(t, plan.UseBackend(strings.TrimSuffix(backend, "-emu")))
 				sum := run(t, plan, opts(t, t.TempDir()))
 				require.Equal(t, c.variants, sum.Ran)
 				db, err := provenance.Open(filepath.Join(sum.Dir, sweep.DBPath(sweep.Shard{})))
@@ -47,7 +55,7 @@ func TestCUDABackendMatchesCPU(t *testing.T) {
 				builds, err := db.Builds()
 				require.NoError(t, err)
 				require.Len(t, builds, 1)
-				assert.Equal(t, backend, builds[0].Backend)
+				assert.Equal(t, plan.Backend, builds[0].Backend)
 				require.NoError(t, db.Close())
 				got[backend] = map[uint64]result{}
 				for _, v := range plan.Variants {
@@ -64,7 +72,9 @@ func TestCUDABackendMatchesCPU(t *testing.T) {
 			spikes := 0
 			for id, cpu := range got["cpu"] {
 				spikes += cpu.spikes.Len()
-				assert.Equal(t, cpu, got["cuda"][id], "variant %d", id)
+				for _, b := range backends[1:] {
+					assert.Equal(t, cpu, got[b][id], "variant %d on %s", id, b)
+				}
 			}
 			assert.Greater(t, spikes, 100*c.variants, "enough spikes to compare")
 		})
