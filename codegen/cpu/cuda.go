@@ -437,7 +437,7 @@ func (g *gen) columnLoop(s *modelspec.SynapseGroup, flag string, stream uint32, 
 	switch s.Matrix {
 	case modelspec.MatrixSparse:
 		w.Open("for (uint32_t c = 0; c < %s_colLength[id_post]; c++) {", s.Name)
-		w.Line("const uint32_t id_syn = %s_remap[(size_t)id_post * %d + c];", s.Name, g.maxCol[s])
+		w.Line("const uint32_t id_syn = %s_remap[%s];", s.Name, g.remapIndex(s, "id_post", "c"))
 		w.Line("const uint32_t id_pre = id_syn / %d;", g.maxRow[s])
 	default: // dense and bitmask
 		w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", s.Source.Size)
@@ -455,6 +455,18 @@ func (g *gen) columnLoop(s *modelspec.SynapseGroup, flag string, stream uint32, 
 	}
 	w.Close("}")
 	return nil
+}
+
+// remapIndex is the index in group s's remap array of entry c of the column
+// of postsynaptic neuron post. The CPU walks one column at a time, so a
+// column is contiguous; on the GPU, neighbouring threads walk neighbouring
+// columns in step, so entry c of every column is contiguous instead (the
+// ELL layout of GPU sparse matrices) and a warp's loads coalesce.
+func (g *gen) remapIndex(s *modelspec.SynapseGroup, post, c string) string {
+	if g.cuda {
+		return fmt.Sprintf("(size_t)(%s) * %d + %s", c, s.Target.Size, post)
+	}
+	return fmt.Sprintf("(size_t)%s * %d + %s", post, g.maxCol[s], c)
 }
 
 // emitDeviceGlue writes the gn_dev_* functions of module.cu.

@@ -540,7 +540,7 @@ func (g *gen) emitColumns(s *modelspec.SynapseGroup) {
 	w.Open("for (uint32_t k = 0; k < rowLength[i]; k++) {")
 	w.Line("const uint32_t syn = i * %d + k, j = ind[syn];", maxRow)
 	w.Line("if (colLength[j] == %d) return gn_fail(ctx, %s);", maxCol, quoteC(errMsg))
-	w.Line("remap[(size_t)j * %d + colLength[j]++] = syn;", maxCol)
+	w.Line("remap[%s] = syn;", g.remapIndex(s, "j", "colLength[j]++"))
 	w.Close("}")
 	w.Close("}")
 	w.Close("}")

@@ -402,7 +402,7 @@ func (g *gen) emitSynapseUpdates(s *modelspec.SynapseGroup) (dyn, pre, post []st
 			w.Line("const uint32_t id_post = spk[k];")
 			if s.Matrix == modelspec.MatrixSparse {
 				w.Open("for (uint32_t c = 0; c < %s_colLength[id_post]; c++) {", s.Name)
-				w.Line("const uint32_t id_syn = %s_remap[(size_t)id_post * %d + c];", s.Name, g.maxCol[s])
+				w.Line("const uint32_t id_syn = %s_remap[%s];", s.Name, g.remapIndex(s, "id_post", "c"))
 				w.Line("const uint32_t id_pre = id_syn / %d;", g.maxRow[s])
 			} else {
 				w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", npre)
