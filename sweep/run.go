@@ -74,6 +74,8 @@ type Event struct {
 	Dir       string  `json:"dir,omitempty"`
 	Failure   string  `json:"failure,omitempty"` // kind of failure: crash, timeout, nonfinite, job, killed, exit
 	Pending   int     `json:"pending,omitempty"`
+	Backend   string  `json:"backend,omitempty"` // plan: cpu or cuda
+	Reason    string  `json:"reason,omitempty"`  // plan: why that backend
 }
 
 // Summary is what a run did.
@@ -254,7 +256,8 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Summary, error) {
 		return nil, err
 	}
 	r.sum.Skipped = len(r.mine) - len(todo)
-	r.emit(Event{Kind: "plan", Variants: len(r.mine), Groups: len(plan.Groups), Skipped: r.sum.Skipped, Dir: r.dir})
+	r.emit(Event{Kind: "plan", Variants: len(r.mine), Groups: len(plan.Groups), Skipped: r.sum.Skipped, Dir: r.dir,
+		Backend: plan.Backend, Reason: plan.BackendReason})
 
 	if !fresh {
 		if mods, err = r.compile(r.groupsOf(todo)); err != nil {

@@ -58,7 +58,7 @@ func (p *progress) event(e sweep.Event) {
 	case "plan":
 		p.skipped = e.Skipped
 		p.start = time.Now()
-		p.line("plan: %d variant(s), %d structure(s), %d already complete -> %s", e.Variants, e.Groups, e.Skipped, e.Dir)
+		p.line("plan: %d variant(s), %d structure(s), %d already complete, backend %s (%s) -> %s", e.Variants, e.Groups, e.Skipped, e.Backend, e.Reason, e.Dir)
 	case "build":
 		how := "compiled"
 		if e.CacheHit {
