@@ -4,10 +4,24 @@ import (
 	"testing"
 
 	"github.com/gennctl/gennctl/genn"
+	"github.com/gennctl/gennctl/gpu"
 	"github.com/gennctl/gennctl/modelspec"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// onBackends runs a test on the cpu backend and on cuda: on the GPU if
+// there is one, else with the CUDA runtime emulated on the host.
+func onBackends(t *testing.T, test func(t *testing.T, backend string)) {
+	for _, b := range []string{"cpu", "cuda"} {
+		t.Run(b, func(t *testing.T) {
+			if gpus, _ := gpu.DiscoverGPUs(); b == "cuda" && len(gpus) == 0 {
+				t.Setenv(gpu.CUDAEmulationEnv, "1")
+			}
+			test(t, b)
+		})
+	}
+}
 
 // spikeSteps drains the model's spikes of population pop as (variant,
 // neuron, step) triples.
@@ -27,8 +41,11 @@ func spikeSteps(t *testing.T, m *genn.Model, pop string) [][3]uint64 {
 // A SpikeSourceArray whose spikeTimes are replaced at run time (SetEGP, with
 // a different length) emits at exactly the new times, per variant; the
 // other variant keeps its times.
-func TestSetEGPSpikeSourceArray(t *testing.T) {
+func TestSetEGPSpikeSourceArray(t *testing.T) { onBackends(t, setEGPSpikeSourceArray) }
+
+func setEGPSpikeSourceArray(t *testing.T, backend string) {
 	m := genn.NewModel("ssa_egp", genn.Float)
+	m.Backend = backend
 	m.DT = 0.5 // times below are whole steps, exact in float
 	in := m.AddNeuronPopulation("In", 2, "SpikeSourceArray", nil, map[string]genn.VarInit{
 		"startSpike": genn.Values([]float64{0, 2}),
@@ -67,8 +84,11 @@ func TestSetEGPSpikeSourceArray(t *testing.T) {
 // Weight-update and var-init EGPs through genn: a scalar EGP changed at run
 // time acts from the next step; a variable-initialisation EGP changed with
 // Model.SetEGP acts at the next Reinit.
-func TestSetEGPScalarAndVarInit(t *testing.T) {
+func TestSetEGPScalarAndVarInit(t *testing.T) { onBackends(t, setEGPScalarAndVarInit) }
+
+func setEGPScalarAndVarInit(t *testing.T, backend string) {
 	m := genn.NewModel("egp_scalar", genn.Double)
+	m.Backend = backend
 	m.DT = 1
 	src := m.AddNeuronPopulation("Src", 1, "SpikeSourceArray", nil, map[string]genn.VarInit{
 		"startSpike": genn.Values([]float64{0}), "endSpike": genn.Values([]float64{2})})

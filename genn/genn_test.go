@@ -82,9 +82,12 @@ func TestErrorsNamePopulationAndParam(t *testing.T) {
 	assert.Contains(t, err.Error(), "N")
 }
 
-func TestPullPushRoundTrip(t *testing.T) {
+func TestPullPushRoundTrip(t *testing.T) { onBackends(t, pullPushRoundTrip) }
+
+func pullPushRoundTrip(t *testing.T, backend string) {
 	needCC(t)
 	m := genn.NewModel("pp", genn.Double)
+	m.Backend = backend
 	e := m.AddNeuronPopulation("E", 4, "LIF", lifParams, lifVars())
 	s := m.AddSynapsePopulation("EE", "dense", 0, e, e, "StaticPulse", nil,
 		map[string]genn.VarInit{"g": genn.InitVar("Normal", map[string]float64{"mean": 0, "sd": 0.01})},

@@ -90,6 +90,10 @@ type Model struct {
 	DT float64
 	// Seed is the base of the default seeds of Load (variant i gets Seed+i).
 	Seed uint64
+	// Backend is "cpu" (the default) or "cuda" (GeNNModel's backend): the
+	// module is built with nvcc and runs on the first visible GPU, or on
+	// the CPU with the CUDA runtime emulated when GENNCTL_CUDA_EMULATION=1.
+	Backend string
 
 	pops []*NeuronGroup
 	syns []*SynapseGroup
@@ -100,6 +104,7 @@ type Model struct {
 	built  bool
 	cache  *gpu.Cache
 	tc     gpu.Toolchain
+	gen    func(*modelspec.Network, codegen.Options) (codegen.Files, error)
 	doc    []byte
 	net    *modelspec.Network
 	module *gpu.Module

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/codegen/cpu"
+	"github.com/gennctl/gennctl/codegen/cuda"
 	"github.com/gennctl/gennctl/gpu"
 	"github.com/gennctl/gennctl/modelspec"
 	"gopkg.in/yaml.v3"
@@ -106,11 +107,11 @@ func (m *Model) Build(cacheDir string) error {
 	if err != nil {
 		return err
 	}
-	tc, err := gpu.DetectCC()
+	gen, tc, err := m.backend()
 	if err != nil {
-		return fmt.Errorf("genn: %w", err)
+		return fmt.Errorf("genn: model %s: %w", m.Name, err)
 	}
-	m.cache, m.tc, m.net, m.doc = c, tc, net, text
+	m.cache, m.tc, m.gen, m.net, m.doc = c, tc, gen, net, text
 	mod, err := m.compile(net, codegen.Options{})
 	if err != nil {
 		return err
@@ -120,8 +121,28 @@ func (m *Model) Build(cacheDir string) error {
 	return nil
 }
 
+// backend returns the code generator and the compiler of m.Backend.
+func (m *Model) backend() (func(*modelspec.Network, codegen.Options) (codegen.Files, error), gpu.Toolchain, error) {
+	switch m.Backend {
+	case "", "cpu":
+		tc, err := gpu.DetectCC()
+		return cpu.Generate, tc, err
+	case "cuda":
+		gpus, err := gpu.ComputeGPUs()
+		if err == nil && len(gpus) == 0 {
+			err = fmt.Errorf("backend cuda: no CUDA GPU is visible (set %s=1 to emulate one)", gpu.CUDAEmulationEnv)
+		}
+		if err != nil {
+			return nil, gpu.Toolchain{}, err
+		}
+		tc, err := gpu.CUDAToolchain(nil)
+		return cuda.Generate, tc, err
+	}
+	return nil, gpu.Toolchain{}, fmt.Errorf("unknown backend %q (want cpu or cuda)", m.Backend)
+}
+
 func (m *Model) compile(net *modelspec.Network, opts codegen.Options) (*gpu.Module, error) {
-	files, err := cpu.Generate(net, opts)
+	files, err := m.gen(net, opts)
 	if err != nil {
 		return nil, &Error{Model: m.Name, Err: err}
 	}

@@ -85,3 +85,42 @@ func CUDAEmulationToolchain() (Toolchain, error) {
 	tc.Arch = HostArch() + "/cuda-emulation"
 	return tc, nil
 }
+
+// CUDAEmulationEnv, set to 1, runs CUDA modules without a GPU: CUDAToolchain
+// compiles them with CUDAEmulationToolchain and ComputeGPUs reports one
+// emulated device. Kernels then run thread by thread on the CPU, much
+// slower than the cpu backend: it is for testing the CUDA code path, and a
+// model's CUDA code, on machines without a GPU.
+const CUDAEmulationEnv = "GENNCTL_CUDA_EMULATION"
+
+// EmulatingCUDA reports whether CUDAEmulationEnv is set to 1.
+func EmulatingCUDA() bool { return os.Getenv(CUDAEmulationEnv) == "1" }
+
+// EmulatedGPU is the one device of an emulated CUDA run.
+var EmulatedGPU = GPU{UUID: "emulated", Name: "CUDA emulation on the host CPU", MemoryMiB: 1024, FreeMiB: 1024}
+
+// ComputeGPUs are the devices CUDA modules run on: DiscoverGPUs, or
+// EmulatedGPU when emulating.
+func ComputeGPUs() ([]GPU, error) {
+	if EmulatingCUDA() {
+		return []GPU{EmulatedGPU}, nil
+	}
+	return DiscoverGPUs()
+}
+
+// CUDAToolchain builds CUDA modules: nvcc for archs (default: the visible
+// GPUs' architectures, else DefaultCUDAArchs), or the host compiler when
+// emulating.
+func CUDAToolchain(archs []string) (Toolchain, error) {
+	if EmulatingCUDA() {
+		return CUDAEmulationToolchain()
+	}
+	if len(archs) == 0 {
+		gpus, err := DiscoverGPUs()
+		if err != nil {
+			return Toolchain{}, err
+		}
+		archs = CUDAArchs(gpus)
+	}
+	return DetectNVCC(archs)
+}

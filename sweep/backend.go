@@ -54,17 +54,7 @@ func Toolchain(backend string, cudaArchs []string) (gpu.Toolchain, error) {
 	if backend != "cuda" {
 		return gpu.DetectCC()
 	}
-	if emulateCUDA() {
-		return gpu.CUDAEmulationToolchain()
-	}
-	if len(cudaArchs) == 0 {
-		gpus, err := gpu.DiscoverGPUs()
-		if err != nil {
-			return gpu.Toolchain{}, err
-		}
-		cudaArchs = gpu.CUDAArchs(gpus)
-	}
-	return gpu.DetectNVCC(cudaArchs)
+	return gpu.CUDAToolchain(cudaArchs)
 }
 
 // useGPUs prepares a CUDA run and returns the GPUs it runs on: one worker
@@ -72,12 +62,9 @@ func Toolchain(backend string, cudaArchs []string) (gpu.Toolchain, error) {
 // only, see workerEnv), and batches sized from the free memory of the
 // smallest GPU.
 func useGPUs(plan *Plan, opts *Options) ([]gpu.GPU, error) {
-	gpus, err := gpu.DiscoverGPUs()
+	gpus, err := gpu.ComputeGPUs()
 	if err != nil {
 		return nil, err
-	}
-	if emulateCUDA() {
-		gpus = []gpu.GPU{emulatedGPU}
 	}
 	if len(gpus) == 0 {
 		return nil, fmt.Errorf("backend cuda: no CUDA GPU is visible here (nvidia-smi finds none, or CUDA_VISIBLE_DEVICES hides them); run on a GPU node, use backend: cpu, or only compile with gennctl build --backend cuda")
@@ -97,18 +84,6 @@ func useGPUs(plan *Plan, opts *Options) ([]gpu.GPU, error) {
 	}
 	return gpus, nil
 }
-
-// CUDAEmulationEnv, set to 1, runs the cuda backend without a GPU: modules
-// are compiled by the host compiler with the CUDA runtime emulated (see
-// codegen.CUDAEmulationHeader) and kernels run thread by thread on the
-// CPU, much slower than the cpu backend. It is for testing the CUDA code
-// path, and a model's CUDA code, on machines without a GPU.
-const CUDAEmulationEnv = "GENNCTL_CUDA_EMULATION"
-
-func emulateCUDA() bool { return os.Getenv(CUDAEmulationEnv) == "1" }
-
-// emulatedGPU is the one "GPU" of an emulated CUDA run.
-var emulatedGPU = gpu.GPU{UUID: "emulated", Name: "CUDA emulation on the host CPU", MemoryMiB: 1024, FreeMiB: 1024}
 
 // maxCUDABatch bounds automatic CUDA batches (the grid's y dimension is
 // the variant, at most 65535).

@@ -42,9 +42,9 @@ func TestCUDABackendMatchesCPU(t *testing.T) {
 			}
 			for _, backend := range backends {
 				if backend == "cuda-emu" {
-					t.Setenv(sweep.CUDAEmulationEnv, "1")
+					t.Setenv(gpu.CUDAEmulationEnv, "1")
 				} else {
-					t.Setenv(sweep.CUDAEmulationEnv, "")
+					t.Setenv(gpu.CUDAEmulationEnv, "")
 				}
 				plan := planText(t, filepath.Base(c.config), c.config, c.section)
 				require.NoError(t, plan.UseBackend(strings.TrimSuffix(backend, "-emu")))
