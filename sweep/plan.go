@@ -53,9 +53,9 @@ type Plan struct {
 	Backend      string // cpu or cuda
 	// BackendReason says why: "requested", or how auto chose.
 	BackendReason string
-	Axes         []string // swept config paths
-	Variants     []*Variant
-	Groups       []*Group
+	Axes          []string // swept config paths
+	Variants      []*Variant
+	Groups        []*Group
 }
 
 // StructureKey is the key of a network's structure for a backend.
