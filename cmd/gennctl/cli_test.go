@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gennctl/gennctl/gpu"
 	"github.com/gennctl/gennctl/provenance"
 	"github.com/gennctl/gennctl/results"
 	"github.com/stretchr/testify/assert"
@@ -242,4 +244,42 @@ func TestProvenanceRecordsCommit(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, sweeps, 1)
 	assert.Regexp(t, `^[0-9a-f]{40}$`, sweeps[0].VCSCommit)
+}
+
+// The CUDA backend from the command line: build compiles with nvcc without
+// a GPU (for the architectures asked), plan says which backend and why, a
+// bad --cuda-arch is bad input, and sweep runs the CUDA module, here with
+// the CUDA runtime emulated on the host, to the same spikes as the CPU.
+func TestCUDABackendCLI(t *testing.T) {
+	cache := t.TempDir()
+	cfg := "../../sweep/testdata/small.yaml"
+	if _, err := exec.LookPath("nvcc"); err == nil {
+		r := gennctl(t, cache, "build", "--backend", "cuda", "--cuda-arch", "sm_70", "--json", cfg)
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.Contains(t, r.stdout, `"cache_hit":false`)
+	}
+	r := gennctl(t, cache, "build", "--backend", "cuda", "--cuda-arch", "7.0", cfg)
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "--cuda-arch")
+	r = gennctl(t, cache, "plan", "--backend", "cpu", cfg)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "backend cpu (requested)")
+
+	spikes := map[string]string{}
+	for _, backend := range []string{"cpu", "cuda"} {
+		out := t.TempDir()
+		cmd := exec.Command(binary, "sweep", "--json", "--backend", backend, "--out", out, cfg)
+		cmd.Env = append(os.Environ(), "GENNCTL_CACHE="+cache, gpu.CUDAEmulationEnv+"=1")
+		stdout, err := cmd.Output()
+		require.NoError(t, err)
+		assert.Contains(t, string(stdout), `"backend":"`+backend+`"`)
+		files, err := filepath.Glob(filepath.Join(out, "small", results.SpikesDir, "*.arrow"))
+		require.NoError(t, err)
+		require.Len(t, files, 1)
+		sp, _, err := results.ReadSpikes(files[0])
+		require.NoError(t, err)
+		require.Greater(t, sp.Len(), 0)
+		spikes[backend] = fmt.Sprint(sp)
+	}
+	assert.Equal(t, spikes["cpu"], spikes["cuda"])
 }
