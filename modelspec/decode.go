@@ -466,8 +466,18 @@ func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup 
 		return nil
 	}
 	f := d.fields(e.Value, path, "source", "target", "matrix", "delay_steps", "back_prop_delay_steps", "max_dendritic_delay_steps",
-		"weights", "connectivity", "weight_update", "postsynaptic", "record")
-	s := &SynapseGroup{Name: e.Key, Pos: d.pos(e.KeyN)}
+		"weights", "span", "connectivity", "weight_update", "postsynaptic", "record")
+	s := &SynapseGroup{Name: e.Key, Pos: d.pos(e.KeyN), Span: SpanPostsynaptic}
+	if sp, ok := f["span"]; ok {
+		if v, ok := d.str(sp.Value, path+".span"); ok {
+			switch v {
+			case SpanPostsynaptic, SpanPresynaptic:
+				s.Span = v
+			default:
+				d.errorf(sp.Value, path+".span", "expected postsynaptic or presynaptic, got %q", v)
+			}
+		}
+	}
 	endpoint := func(key string) *Population {
 		fe, ok := f[key]
 		if !ok {

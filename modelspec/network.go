@@ -122,6 +122,19 @@ const (
 	MatrixProcedural = "procedural"
 )
 
+// How the CUDA backend parallelises a synapse group's spike propagation
+// (GeNN's span type). The CPU backend runs both the same way.
+const (
+	// SpanPostsynaptic: one thread per postsynaptic neuron walks its
+	// incoming synapses in presynaptic order (sums exactly as on the CPU,
+	// work proportional to the synapses).
+	SpanPostsynaptic = "postsynaptic"
+	// SpanPresynaptic: one thread per spiking presynaptic neuron walks its
+	// row and adds with atomicAdd (work proportional to the spikes, sums in
+	// thread order).
+	SpanPresynaptic = "presynaptic"
+)
+
 // Weight storage of a synapse group (GeNN's GLOBALG / INDIVIDUALG).
 const (
 	WeightsAuto       = ""           // individual when needed (see codegen.IndividualWeights)
@@ -171,7 +184,9 @@ type SynapseGroup struct {
 	// $(addToInSynDelay, x, d): 0 < d < MaxDendriticDelay. 0: no buffer.
 	MaxDendriticDelay int
 	// Weights is WeightsAuto, WeightsGlobal or WeightsIndividual.
-	Weights      string
+	Weights string
+	// Span is SpanPostsynaptic (the default) or SpanPresynaptic.
+	Span         string
 	Connectivity *ConnectivityInit // nil: dense all-to-all
 	WeightUpdate WeightUpdate
 	Postsynaptic PostsynapticInit

@@ -126,6 +126,7 @@ func (n *Network) StructureDigest() string {
 		BackPropDelaySteps           int    `json:",omitempty"`
 		MaxDendriticDelay            int    `json:",omitempty"`
 		Weights                      string `json:",omitempty"`
+		PresynapticSpan              bool   `json:",omitempty"`
 	}
 	type cs struct {
 		Name, Target string
@@ -151,7 +152,8 @@ func (n *Network) StructureDigest() string {
 			WU: s.WeightUpdate.Model, WUVars: shapes(s.WeightUpdate.Vars), WUPre: shapes(s.WeightUpdate.PreVars),
 			WUPost: shapes(s.WeightUpdate.PostVars), WUEGPs: egps(s.WeightUpdate.EGPs),
 			PS: s.Postsynaptic.Model, PSVars: shapes(s.Postsynaptic.Vars),
-			BackPropDelaySteps: s.BackPropDelaySteps, MaxDendriticDelay: s.MaxDendriticDelay, Weights: s.Weights}
+			BackPropDelaySteps: s.BackPropDelaySteps, MaxDendriticDelay: s.MaxDendriticDelay, Weights: s.Weights,
+			PresynapticSpan: s.Span == SpanPresynaptic}
 		if s.Connectivity != nil {
 			sy.Connectivity = s.Connectivity.Snippet
 			sy.ConnEGPs = egps(s.Connectivity.EGPs)

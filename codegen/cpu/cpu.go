@@ -243,10 +243,11 @@ func (g *gen) prepare() error {
 			g.maxRow[s] = n
 		}
 		// Column indices serve learn_post_code; CUDA kernels also walk
-		// columns for the presynaptic update and synapse dynamics, one
-		// thread per postsynaptic neuron (see cuda.go).
+		// columns for synapse dynamics and, with postsynaptic span, for the
+		// presynaptic update, one thread per postsynaptic neuron (cuda.go).
 		if s.Matrix == modelspec.MatrixSparse && (codeNonEmpty(wu.LearnPostCode) ||
-			g.cuda && (codeNonEmpty(wu.SimCode) || codeNonEmpty(wu.EventCode) || codeNonEmpty(wu.SynapseDynamicsCode))) {
+			g.cuda && codeNonEmpty(wu.SynapseDynamicsCode) ||
+			g.cuda && !g.presynapticSpan(s) && (codeNonEmpty(wu.SimCode) || codeNonEmpty(wu.EventCode))) {
 			n, ok := g.opts.MaxColLength[s.Name]
 			if !ok {
 				var err error

@@ -349,8 +349,9 @@ func (g *gen) emitSynapseKernels(s *modelspec.SynapseGroup) (dyn, pre, post []ke
 	}
 	if g.events[s] || codeNonEmpty(m.SimCode) {
 		comment := fmt.Sprintf("%s -> %s, %s matrix, %s, delay %d step(s)", s.Source.Name, s.Target.Name, s.Matrix, m.Name, s.DelaySteps)
-		if s.Matrix == modelspec.MatrixProcedural {
-			// Rows are regenerated per spiking neuron; threads share targets.
+		if g.presynapticSpan(s) {
+			// One thread per spiking presynaptic neuron walks (or, procedural,
+			// regenerates) its row; threads share targets.
 			g.atomic = true
 			err = g.synapseKernel(s, "synapse_update", comment+", one thread per presynaptic neuron", "id_pre", npre, func() error {
 				for _, c := range []struct {
@@ -408,6 +409,13 @@ func (g *gen) emitSynapseKernels(s *modelspec.SynapseGroup) (dyn, pre, post []ke
 		post = append(post, kernelCall{"learn_post_" + s.Name, npost})
 	}
 	return dyn, pre, post, nil
+}
+
+// presynapticSpan reports whether group s's presynaptic update runs one
+// thread per presynaptic neuron: asked for (span: presynaptic), or a
+// procedural matrix, which has no columns to walk.
+func (g *gen) presynapticSpan(s *modelspec.SynapseGroup) bool {
+	return s.Span == modelspec.SpanPresynaptic || s.Matrix == modelspec.MatrixProcedural
 }
 
 // synapseKernel writes kernel <name>_<S> with one thread per element idx < n.
