@@ -60,6 +60,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"unsafe"
 
@@ -184,9 +185,6 @@ type Instance struct {
 	m     *Module
 	ctx   *C.gn_ctx
 	batch int
-
-	// drain scratch (reused)
-	pop, variant, neuron, step []uint32
 }
 
 // Create makes an instance for batch variants. seeds has batch entries;
@@ -289,6 +287,14 @@ type SpikeBuffer struct {
 // Len is the number of spikes held.
 func (b *SpikeBuffer) Len() int { return len(b.Pop) }
 
+// grow makes room for n more spikes in every column (keeping the lengths).
+func (b *SpikeBuffer) grow(n int) {
+	b.Pop = slices.Grow(b.Pop, n)
+	b.Variant = slices.Grow(b.Variant, n)
+	b.Neuron = slices.Grow(b.Neuron, n)
+	b.Step = slices.Grow(b.Step, n)
+}
+
 // Reset empties the buffer, keeping its storage.
 func (b *SpikeBuffer) Reset() {
 	b.Pop, b.Variant, b.Neuron, b.Step = b.Pop[:0], b.Variant[:0], b.Neuron[:0], b.Step[:0]
@@ -298,33 +304,27 @@ func (b *SpikeBuffer) Reset() {
 const drainChunk = 64 << 10
 
 // DrainSpikes moves every pending spike into buf (appending, oldest first)
-// and returns how many were added.
+// and returns how many were added. The module writes straight into buf's
+// spare capacity (grown by drainChunk spikes when short), so a buffer that
+// is Reset and reused costs no allocation and no copy per drain.
 func (in *Instance) DrainSpikes(buf *SpikeBuffer) (int, error) {
 	if in.ctx == nil {
 		return 0, ErrClosed
 	}
-	if in.pop == nil {
-		in.pop = make([]uint32, drainChunk)
-		in.variant = make([]uint32, drainChunk)
-		in.neuron = make([]uint32, drainChunk)
-		in.step = make([]uint32, drainChunk)
-	}
 	total := 0
 	for {
+		k := len(buf.Pop)
+		buf.grow(drainChunk)
+		pop, variant := buf.Pop[k:k+drainChunk], buf.Variant[k:k+drainChunk]
+		neuron, step := buf.Neuron[k:k+drainChunk], buf.Step[k:k+drainChunk]
 		n := int(C.call_drain_spikes(in.m.sym.drain, in.ctx,
-			(*C.uint32_t)(unsafe.Pointer(&in.pop[0])), (*C.uint32_t)(unsafe.Pointer(&in.variant[0])),
-			(*C.uint32_t)(unsafe.Pointer(&in.neuron[0])), (*C.uint32_t)(unsafe.Pointer(&in.step[0])),
+			(*C.uint32_t)(unsafe.Pointer(&pop[0])), (*C.uint32_t)(unsafe.Pointer(&variant[0])),
+			(*C.uint32_t)(unsafe.Pointer(&neuron[0])), (*C.uint32_t)(unsafe.Pointer(&step[0])),
 			C.size_t(drainChunk)))
 		if n > drainChunk {
 			return total, fmt.Errorf("gpu: gn_drain_spikes returned %d spikes for a buffer of %d", n, drainChunk)
 		}
-		if n == 0 {
-			return total, nil
-		}
-		buf.Pop = append(buf.Pop, in.pop[:n]...)
-		buf.Variant = append(buf.Variant, in.variant[:n]...)
-		buf.Neuron = append(buf.Neuron, in.neuron[:n]...)
-		buf.Step = append(buf.Step, in.step[:n]...)
+		buf.Pop, buf.Variant, buf.Neuron, buf.Step = buf.Pop[:k+n], buf.Variant[:k+n], buf.Neuron[:k+n], buf.Step[:k+n]
 		total += n
 		if n < drainChunk {
 			return total, nil

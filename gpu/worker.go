@@ -30,6 +30,25 @@ static int gn_steal_stdin(void) {
 }
 
 static void gn_flush_stdio(void) { fflush(stdout); fflush(stderr); }
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+// Keep freed module state in the process for the next batch. Every batch
+// gn_create()s a fresh context and gn_destroy()s it; by default glibc serves
+// large blocks with mmap (and returns them with munmap) and trims freed memory
+// at the top of the heap, so each batch page-faulted its whole state in again
+// (and the kernel zeroed every page). With a fixed mmap threshold of 32 MiB
+// (glibc's maximum on 64-bit) and a trim threshold of 256 MiB, the next
+// batch's calloc reuses the pages instead. The worker's resident memory stays
+// that of its largest batch, which it reached anyway.
+static void gn_keep_freed_memory(void) {
+#ifdef __GLIBC__
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
 */
 import "C"
 
@@ -203,7 +222,9 @@ const maxChunkSpikes = 1 << 20
 // printed by user code cannot corrupt the protocol. ServeWorker returns nil
 // at EOF on in.
 func ServeWorker(in io.Reader, out io.Writer) error {
+	ownProcess := false // serving on the process's own stdout: a worker process
 	if f, ok := out.(*os.File); ok && f.Fd() == 1 {
+		ownProcess = true
 		fd := C.gn_steal_stdout()
 		if fd < 0 {
 			return errors.New("gpu: worker: cannot redirect stdout")
@@ -220,6 +241,19 @@ func ServeWorker(in io.Reader, out io.Writer) error {
 		pf := os.NewFile(uintptr(fd), "worker-protocol-in")
 		defer pf.Close()
 		in = pf
+	}
+	if ownProcess {
+		// Process-wide settings, only in a worker process (not when a
+		// test serves a worker in process).
+		C.gn_keep_freed_memory()
+		// One P: the worker runs one job at a time on one locked thread.
+		// More Ps only let the runtime wake idle threads and run its
+		// garbage collector in parallel, on CPUs that the other workers
+		// simulate on (a sweep runs one worker per CPU). GOMAXPROCS in
+		// the environment still decides.
+		if os.Getenv("GOMAXPROCS") == "" {
+			runtime.GOMAXPROCS(1)
+		}
 	}
 	// Keep the job loop on one OS thread: GPU runtimes keep per-thread
 	// state (current device/context).
@@ -533,6 +567,13 @@ func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, out emitter) 
 			return Done{}, fmt.Errorf("%w (at time step %d)", err, inst.Timestep())
 		}
 		done.Steps = target
+		// Pass through the scheduler between module calls. The Go
+		// runtime's monitor thread (sysmon) takes the P from a goroutine
+		// that has run on one scheduling tick for 10 ms, and after each
+		// such take polls every 20 us again: a job that never yields
+		// woke it thousands of times a second, each wake-up preempting a
+		// simulation on a busy machine.
+		runtime.Gosched()
 		if err := sample(); err != nil {
 			return Done{}, err
 		}

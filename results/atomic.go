@@ -78,7 +78,7 @@ func createAtomic(path string) (*atomicFile, error) {
 			final: path,
 			tmp:   tmp,
 			f:     f,
-			buf:   bufio.NewWriterSize(f, 1<<20),
+			buf:   getFileBuffer(f),
 			h:     sha256.New(),
 		}, nil
 	}
@@ -118,6 +118,7 @@ func (a *atomicFile) commit(rows int64) (FileInfo, error) {
 	if err := a.buf.Flush(); err != nil {
 		return fail(err)
 	}
+	a.releaseBuffer()
 	if err := a.f.Sync(); err != nil {
 		return fail(err)
 	}
@@ -144,8 +145,15 @@ func (a *atomicFile) abort() {
 		return
 	}
 	a.done = true
+	a.releaseBuffer()
 	a.f.Close()
 	os.Remove(a.tmp)
+}
+
+// releaseBuffer returns the write buffer to the pool; nothing is written after it.
+func (a *atomicFile) releaseBuffer() {
+	putFileBuffer(a.buf)
+	a.buf = nil
 }
 
 // syncDir fsyncs a directory so a completed rename is durable. Errors are ignored: some file

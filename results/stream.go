@@ -7,7 +7,6 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/ipc"
-	"github.com/apache/arrow/go/v15/arrow/memory"
 )
 
 // streamWriter is the streaming core shared by SpikeWriter and StateWriter: it buffers rows
@@ -39,7 +38,7 @@ func newStreamWriter(name, path string, schema *arrow.Schema, dicts map[int][]st
 	if err != nil {
 		return nil, err
 	}
-	mem := memory.DefaultAllocator
+	mem := writerAllocator
 	s := &streamWriter{name: name, schema: schema, dicts: make([]arrow.Array, schema.NumFields())}
 	for i, f := range schema.Fields() {
 		dt, isDict := f.Type.(*arrow.DictionaryType)

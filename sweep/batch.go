@@ -309,7 +309,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 		defer timer.Stop()
 	}
 	done, err := worker.RunJob(job, gpu.Handlers{
-		Spikes: func(c gpu.SpikeChunk) error { return demux(c, variantIDs, writers, counts, dt) },
+		Spikes: newDemuxer(variantIDs, writers, counts, dt).write,
 		State:  sd.write,
 	})
 	if err != nil {
@@ -476,41 +476,56 @@ func firstLine(s string) string {
 	return s
 }
 
-// demux splits a chunk of a batch's spikes into the variants' writers.
-func demux(c gpu.SpikeChunk, variantIDs []uint64, writers []*results.SpikeWriter, counts [][]int64, dt float64) error {
-	type cols struct {
-		variant []uint64
-		pop     []uint32
-		neuron  []uint32
-		time    []float64
-	}
-	// Count first so that each variant's columns are allocated once.
-	n := make([]int, len(writers))
+// demuxer splits the chunks of a batch's spikes into the variants' writers.
+// Its per-variant columns are reused from chunk to chunk (the writers copy
+// what they are given), so a batch allocates them once.
+type demuxer struct {
+	variantIDs []uint64
+	writers    []*results.SpikeWriter
+	counts     [][]int64
+	dt         float64
+	per        []demuxCols
+}
+
+type demuxCols struct {
+	variant []uint64
+	pop     []uint32
+	neuron  []uint32
+	time    []float64
+}
+
+func newDemuxer(variantIDs []uint64, writers []*results.SpikeWriter, counts [][]int64, dt float64) *demuxer {
+	return &demuxer{variantIDs: variantIDs, writers: writers, counts: counts, dt: dt, per: make([]demuxCols, len(writers))}
+}
+
+// write splits one chunk.
+func (d *demuxer) write(c gpu.SpikeChunk) error {
+	nw := len(d.writers)
 	for i, k := range c.Variant {
-		if int(k) >= len(writers) {
-			return fmt.Errorf("module reported spike of variant %d in a batch of %d", k, len(writers))
+		if int(k) >= nw {
+			return fmt.Errorf("module reported spike of variant %d in a batch of %d", k, nw)
 		}
-		n[k]++
-		if p := int(c.Pop[i]); p < len(counts[k]) {
-			counts[k][p]++
+		if p := int(c.Pop[i]); p < len(d.counts[k]) {
+			d.counts[k][p]++
 		}
 	}
-	per := make([]cols, len(writers))
-	for k, m := range n {
-		per[k] = cols{make([]uint64, 0, m), make([]uint32, 0, m), make([]uint32, 0, m), make([]float64, 0, m)}
+	for k := range d.per {
+		p := &d.per[k]
+		p.variant, p.pop, p.neuron, p.time = p.variant[:0], p.pop[:0], p.neuron[:0], p.time[:0]
 	}
 	for i, k := range c.Variant {
-		p := &per[k]
-		p.variant = append(p.variant, variantIDs[k])
+		p := &d.per[k]
+		p.variant = append(p.variant, d.variantIDs[k])
 		p.pop = append(p.pop, c.Pop[i])
 		p.neuron = append(p.neuron, c.Neuron[i])
-		p.time = append(p.time, float64(c.Step[i])*dt)
+		p.time = append(p.time, float64(c.Step[i])*d.dt)
 	}
-	for k, p := range per {
+	for k := range d.per {
+		p := &d.per[k]
 		if len(p.pop) == 0 {
 			continue
 		}
-		if err := writers[k].Write(p.variant, p.pop, p.neuron, p.time); err != nil {
+		if err := d.writers[k].Write(p.variant, p.pop, p.neuron, p.time); err != nil {
 			return err
 		}
 	}
