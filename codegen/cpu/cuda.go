@@ -325,12 +325,7 @@ func (g *gen) emitVarPut() {
 // emitSynapseKernels writes the kernels of group s, in GeNN's order within a
 // step (dynamics, presynaptic update, postsynaptic learning).
 func (g *gen) emitSynapseKernels(s *modelspec.SynapseGroup) (dyn, pre, post []kernelCall, err error) {
-	m := s.WeightUpdate.Model
-	path := "synapses." + s.Name + ".weight_update"
-	st := func(field string) codegen.Site {
-		return site("synapse group", s.Name, path, m.Name, field, m.CodePos, s.Pos)
-	}
-	sc, err := g.synapseScope(s, s.Matrix != modelspec.MatrixProcedural)
+	m, st, sc, err := g.weightUpdateCode(s)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -328,15 +328,22 @@ func (g *gen) procWeightsRNG(s *modelspec.SynapseGroup) bool {
 	return false
 }
 
-// emitSynapseUpdates writes the update functions of group s and returns the
-// calls, in GeNN's order: dynamics, presynaptic, postsynaptic learning.
-func (g *gen) emitSynapseUpdates(s *modelspec.SynapseGroup) (dyn, pre, post []string, err error) {
+// weightUpdateCode is what the synapse code of group s needs: its model,
+// the diagnostics site of each code field and the scope the code sees.
+func (g *gen) weightUpdateCode(s *modelspec.SynapseGroup) (*modelspec.WeightUpdateModel, func(field string) codegen.Site, *codegen.Scope, error) {
 	m := s.WeightUpdate.Model
 	path := "synapses." + s.Name + ".weight_update"
 	st := func(field string) codegen.Site {
 		return site("synapse group", s.Name, path, m.Name, field, m.CodePos, s.Pos)
 	}
 	sc, err := g.synapseScope(s, s.Matrix != modelspec.MatrixProcedural)
+	return m, st, sc, err
+}
+
+// emitSynapseUpdates writes the update functions of group s and returns the
+// calls, in GeNN's order: dynamics, presynaptic, postsynaptic learning.
+func (g *gen) emitSynapseUpdates(s *modelspec.SynapseGroup) (dyn, pre, post []string, err error) {
+	m, st, sc, err := g.weightUpdateCode(s)
 	if err != nil {
 		return nil, nil, nil, err
 	}
