@@ -287,6 +287,9 @@ func (m *Model) document() (*yaml.Node, error) {
 			if s.Weights != "" {
 				put(n, "weights", strNode(s.Weights))
 			}
+			if s.SpanType != "" {
+				put(n, "span", strNode(s.SpanType))
+			}
 			if s.conn != nil {
 				c := flowMap()
 				put(c, "init", strNode(e.connectivitySnippet(path+".connectivity", s.conn.snippet)))

@@ -365,3 +365,20 @@ func TestPerVariantRuntimeParams(t *testing.T) {
 	err = m.Load(1, nil, genn.PerVariant{"populations.E.params.Nope": {1}})
 	assert.ErrorContains(t, err, `no "Nope"`)
 }
+
+// SpanType reaches the document (span:), and a bad one is reported with
+// the group's config path.
+func TestSpanType(t *testing.T) {
+	m := genn.NewModel("span", genn.Float)
+	e := m.AddNeuronPopulation("E", 4, "LIF", lifParams, lifVars())
+	s := m.AddSynapsePopulation("EE", "dense", 0, e, e, "StaticPulse", nil,
+		map[string]genn.VarInit{"g": genn.Const(0.1)}, "DeltaCurr", nil, nil, nil)
+	s.SpanType = "sideways"
+	err := m.Build(t.TempDir())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "synapses.EE.span")
+	assert.Contains(t, err.Error(), "expected postsynaptic or presynaptic")
+	s.SpanType = "presynaptic"
+	require.NoError(t, m.Build(t.TempDir()))
+	require.NoError(t, m.Close())
+}

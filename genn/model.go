@@ -204,11 +204,14 @@ type SynapseGroup struct {
 	Source, Target *NeuronGroup
 	Matrix         string
 	DelaySteps     int
-	// BackPropDelaySteps, MaxDendriticDelaySteps and Weights ("global",
-	// "individual" or "" for automatic) may be set before Build.
+	// BackPropDelaySteps, MaxDendriticDelaySteps, Weights ("global",
+	// "individual" or "" for automatic) and SpanType ("postsynaptic", the
+	// default, or "presynaptic": how the CUDA backend parallelises spike
+	// propagation, GeNN's span_type) may be set before Build.
 	BackPropDelaySteps     int
 	MaxDendriticDelaySteps int
 	Weights                string
+	SpanType               string
 	wu                     any
 	wuParams               map[string]float64
 	wuVars, wuPre, wuPost  map[string]VarInit
