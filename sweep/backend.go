@@ -97,11 +97,34 @@ func cudaBatchSize(plan *Plan, workers int, memBudget int64) int {
 	b := min((len(plan.Variants)+workers-1)/workers, maxCUDABatch)
 	for _, g := range plan.Groups {
 		per, shared := StateBytes(g), SharedStateBytes(g)
+		// The CUDA module also keeps a column index per sparse group
+		// (colLength and remap, see codegen/cpu/cuda.go).
+		colPer, colShared := columnBytes(g)
+		per, shared = per+colPer, shared+colShared
 		if per > 0 && int64(b)*per+shared > memBudget {
 			b = int((memBudget - shared) / per)
 		}
 	}
 	return max(b, 1)
+}
+
+// columnBytes is the size of a CUDA module's column indices (per sparse
+// group, a length and MaxColLength entries per postsynaptic neuron): per
+// variant, and once per batch for groups whose connectivity is shared.
+func columnBytes(g *Group) (per, shared int64) {
+	for _, s := range g.Net.Synapses {
+		col, ok := g.Options.MaxColLength[s.Name]
+		if !ok {
+			continue
+		}
+		n := int64(s.Target.Size) * 4 * int64(1+col)
+		if g.SharedConn[s.Name] {
+			shared += n
+		} else {
+			per += n
+		}
+	}
+	return per, shared
 }
 
 // workerEnv is the environment of worker w: with the CUDA backend it sees

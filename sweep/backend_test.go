@@ -108,3 +108,26 @@ func TestCUDABuildsEveryConfig(t *testing.T) {
 		})
 	}
 }
+
+// CUDA batches fit the memory budget with the column indices counted:
+// `gennctl plan` (Describe) sizes them as Run does, from the (here
+// emulated, 1 GiB) GPU's free memory or the budget given.
+func TestCUDABatchSizeFromMemory(t *testing.T) {
+	t.Setenv(gpu.CUDAEmulationEnv, "1")
+	plan := planText(t, "cuba.yaml", "../configs/cuba.yaml", "sweep:\n  grid:\n    synapses.EE.weight_update.vars.g: {linspace: [0.06, 0.10, 64]}\n")
+	require.NoError(t, plan.UseBackend("cuda"))
+	per := sweep.StateBytes(plan.Groups[0])
+	cache := t.TempDir()
+	rep, err := sweep.Describe(plan, cache, 0, 0, 0)
+	require.NoError(t, err)
+	assert.Equal(t, 1, rep.Workers, "one worker per GPU")
+	assert.Equal(t, 1, rep.Batches, "64 CUBA variants fit in 1 GiB")
+	assert.Equal(t, 64, rep.StructureGroups[0].BatchSize)
+	for _, budget := range []int64{40 * per, 10 * per} {
+		rep, err := sweep.Describe(plan, cache, 0, 0, budget)
+		require.NoError(t, err)
+		b := int64(rep.StructureGroups[0].BatchSize)
+		assert.GreaterOrEqual(t, b, int64(1))
+		assert.LessOrEqual(t, b*per*2, budget, "budget %d: CUBA's column indices at least double its state", budget)
+	}
+}

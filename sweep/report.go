@@ -43,6 +43,13 @@ type GroupReport struct {
 // Describe reports what Run would build and run with these settings;
 // modules found in the cache at cacheDir count as cached.
 func Describe(plan *Plan, cacheDir string, batchSize, workers int, memBudget int64) (*Report, error) {
+	if plan.Backend == "cuda" {
+		// as Run would on this machine's GPUs (the defaults below where it has none)
+		o := Options{BatchSize: batchSize, Workers: workers, MemBudget: memBudget}
+		if _, err := useGPUs(plan, &o); err == nil {
+			batchSize, workers, memBudget = o.BatchSize, o.Workers, o.MemBudget
+		}
+	}
 	if workers <= 0 {
 		workers = gpu.CPUSlots()
 	}
