@@ -20,7 +20,8 @@ import (
 // models' code is pure arithmetic, so nothing depends on the math library.
 // CUBA: spikes of 100 ms, three weights in one batch; the f-I curve: spikes
 // and the sampled membrane potential (read back from the device through
-// gn_get_var) of twelve currents.
+// gn_get_var) of twelve currents; the Potjans-Diesmann microcircuit at 10 %
+// of its neurons: 20 ms of spikes (about 700).
 func TestCUDABackendMatchesCPU(t *testing.T) {
 	for _, c := range []struct {
 		config, section string
@@ -29,8 +30,13 @@ func TestCUDABackendMatchesCPU(t *testing.T) {
 	}{
 		{"../configs/cuba.yaml", "sweep:\n  grid:\n    simulation.duration: [100]\n    synapses.EE.weight_update.vars.g: [0.07, 0.081, 0.09]\n", 3, false},
 		{"../configs/fi_curve.yaml", "", 12, true},
+		// 29.9 M synapses, dendritic delays, Poisson current sources, 20 ms
+		{"../configs/potjans_microcircuit.yaml", "sweep:\n  grid:\n    simulation.duration: [20]\n", 1, false},
 	} {
 		t.Run(filepath.Base(c.config), func(t *testing.T) {
+			if testing.Short() && c.variants == 1 {
+				t.Skip("the microcircuit takes half a minute emulated: skipped with -short")
+			}
 			type result struct {
 				spikes results.Spikes
 				state  results.State
