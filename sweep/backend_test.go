@@ -137,3 +137,23 @@ func TestCUDABatchSizeFromMemory(t *testing.T) {
 		assert.LessOrEqual(t, b*per*2, budget, "budget %d: CUBA's column indices at least double its state", budget)
 	}
 }
+
+// Slurm scripts of a CUDA sweep ask for a GPU per task unless told
+// otherwise, run one worker per GPU, and name the backend in the prebuild
+// and the tasks (so that both build the same modules whatever auto would
+// choose on each node).
+func TestSlurmScriptsCUDA(t *testing.T) {
+	plan := planText(t, "cuba.yaml", "../configs/cuba.yaml", "sweep: {repeats: 4}\n")
+	require.NoError(t, plan.UseBackend("cuda"))
+	o := sweep.SlurmOptions{Gennctl: "/bin/gennctl", Config: "/c/cuba.yaml", OutDir: "/o", CacheDir: "/cache", Tasks: 2}
+	job, err := sweep.Slurm(plan, o)
+	require.NoError(t, err)
+	assert.Contains(t, job.Array, "#SBATCH --gres=gpu:1\n")
+	assert.Contains(t, job.Array, " sweep --quiet --backend cuda --workers 1 ")
+	assert.Contains(t, job.Build, " build --backend cuda ")
+	o.GPUsPerTask = 2
+	job, err = sweep.Slurm(plan, o)
+	require.NoError(t, err)
+	assert.Contains(t, job.Array, "#SBATCH --gres=gpu:2\n")
+	assert.Contains(t, job.Array, " --workers 2 ")
+}

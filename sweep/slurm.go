@@ -15,8 +15,8 @@ type SlurmOptions struct {
 	Tasks       int     // array tasks; 0: from TaskMinutes
 	TaskMinutes float64 // target run time of one task when Tasks is 0 (default 30)
 	Throttle    int     // at most this many tasks at once (%K); 0: no limit
-	GPUsPerTask int     // --gres=gpu:G when > 0
-	CPUsPerTask int     // --cpus-per-task (default 1: one worker per task)
+	GPUsPerTask int     // --gres=gpu:G when > 0 (default 1 with the cuda backend: one worker per GPU)
+	CPUsPerTask int     // --cpus-per-task (default 1; the cpu backend runs one worker per CPU)
 	Partition   string
 	Time        string // --time of an array task, e.g. 01:00:00; default from TaskMinutes
 	// CPUTarget is exported as GENNCTL_CPU_TARGET to every job (e.g.
@@ -51,6 +51,14 @@ func Slurm(plan *Plan, o SlurmOptions) (*SlurmJob, error) {
 	}
 	if o.CPUsPerTask <= 0 {
 		o.CPUsPerTask = 1
+	}
+	// A task runs one worker per CPU, or with the CUDA backend one per GPU.
+	workers := o.CPUsPerTask
+	if plan.Backend == "cuda" {
+		if o.GPUsPerTask <= 0 {
+			o.GPUsPerTask = 1
+		}
+		workers = o.GPUsPerTask
 	}
 	if o.NsPerNeuronStep <= 0 {
 		o.NsPerNeuronStep = 5
@@ -117,7 +125,7 @@ func Slurm(plan *Plan, o SlurmOptions) (*SlurmJob, error) {
 	job.Build = head("gennctl-build-"+plan.Name, "00:30:00", "--ntasks=1", "--cpus-per-task=1",
 		"--output="+logs+"/build-%j.log") +
 		"# Compile every structure's module into the shared cache before the array starts.\n" + env +
-		fmt.Sprintf("exec %s build %s\n", shellQuote(o.Gennctl), shellQuote(o.Config))
+		fmt.Sprintf("exec %s build --backend %s %s\n", shellQuote(o.Gennctl), plan.Backend, shellQuote(o.Config))
 	array := fmt.Sprintf("--array=0-%d", tasks-1)
 	if o.Throttle > 0 {
 		array += fmt.Sprintf("%%%d", o.Throttle)
@@ -129,7 +137,7 @@ func Slurm(plan *Plan, o SlurmOptions) (*SlurmJob, error) {
 	job.Array = head("gennctl-"+plan.Name, limit, extra...) +
 		fmt.Sprintf("# %d variants in %d tasks; the longest task is estimated at %.0f s.\n", len(plan.Variants), tasks, job.TaskSeconds) +
 		"# gennctl reads SLURM_ARRAY_TASK_ID/COUNT and runs its shard; a rerun of a task skips what it finished.\n" + env +
-		fmt.Sprintf("exec %s sweep --quiet --workers %d --out %s %s\n", shellQuote(o.Gennctl), o.CPUsPerTask, shellQuote(o.OutDir), shellQuote(o.Config))
+		fmt.Sprintf("exec %s sweep --quiet --backend %s --workers %d --out %s %s\n", shellQuote(o.Gennctl), plan.Backend, workers, shellQuote(o.OutDir), shellQuote(o.Config))
 	job.Merge = head("gennctl-merge-"+plan.Name, "00:30:00", "--ntasks=1", "--cpus-per-task=1",
 		"--output="+logs+"/merge-%j.log") +
 		"# Fold the shard databases into one and write the variants table.\n" +

@@ -46,9 +46,12 @@ func TestSlurmScripts(t *testing.T) {
 	assert.Equal(t, 1, res.Tasks, "one variant: one task whatever --tasks says")
 	array, err := os.ReadFile(filepath.Join(res.Scripts, "array.sbatch"))
 	require.NoError(t, err)
-	for _, want := range []string{"#SBATCH --array=0-0%2", "#SBATCH --gres=gpu:1", "#SBATCH --partition=debug", "%A_%a", "export GENNCTL_CACHE=" + cache, " sweep --quiet"} {
+	for _, want := range []string{"#SBATCH --array=0-0%2", "#SBATCH --gres=gpu:1", "#SBATCH --partition=debug", "%A_%a", "export GENNCTL_CACHE=" + cache, " sweep --quiet --backend cpu --workers 1 "} {
 		assert.Contains(t, string(array), want)
 	}
+	build, err := os.ReadFile(filepath.Join(res.Scripts, "build.sbatch"))
+	require.NoError(t, err)
+	assert.Contains(t, string(build), " build --backend cpu ", "the prebuild builds for the backend the tasks run")
 	for _, f := range []string{"build.sbatch", "merge.sbatch"} {
 		assert.FileExists(t, filepath.Join(res.Scripts, f))
 	}
