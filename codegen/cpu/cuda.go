@@ -25,14 +25,15 @@ import (
 // per neuron. Neuron kernels run the same per-neuron code as the CPU loop
 // and write a spike flag per neuron and delay slot (instead of a spike
 // list) and append recorded spikes to a device buffer, which gn_step drains
-// to the host queue every fetchEvery steps, sorted into the CPU backend's
-// order. Synapse kernels are postsynaptic-span: one thread per target neuron
-// walks its column (sorted by presynaptic index) and applies the code for
-// every presynaptic neuron whose flag is set, so every sum is accumulated in
-// the same order as on the CPU, without atomics, and per-synapse state is
-// written by one thread only. Procedural matrices, which regenerate rows and
-// have no columns, run one thread per presynaptic neuron and add with
-// atomicAdd (sums then depend on thread order in the last bits).
+// to the host queue every fetch_every steps, sorted into the CPU backend's
+// order. Synapse kernels are postsynaptic-span by default: one thread per
+// target neuron walks its column (sorted by presynaptic index) and applies
+// the code for every presynaptic neuron whose flag is set, so every sum is
+// accumulated in the same order as on the CPU, without atomics, and
+// per-synapse state is written by one thread only. With span: presynaptic,
+// and for procedural matrices (which regenerate rows and have no columns),
+// one thread per presynaptic neuron walks its row if it spiked and adds
+// with atomicAdd (sums then depend on thread order in the last bits).
 //
 // Random numbers come from the same Philox streams (counter-based, so the
 // order threads draw in does not matter). Device math functions (libdevice)
