@@ -27,11 +27,7 @@ var goldenCases = []struct{ name, file string }{
 
 func generateFile(t *testing.T, file string) codegen.Files {
 	t.Helper()
-	data, err := os.ReadFile(file)
-	require.NoError(t, err)
-	root, err := modelspec.Parse(file, data)
-	require.NoError(t, err)
-	net, err := modelspec.Decode(file, data, root)
+	net, err := modelspec.Load(file)
 	require.NoError(t, err)
 	files, err := cpu.Generate(net, codegen.Options{})
 	require.NoError(t, err)

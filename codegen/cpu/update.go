@@ -80,17 +80,17 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 		w.Line("const uint32_t rslot = (uint32_t)((timestep + %d) %% %d); /* the previous step's slot */", slots-1, slots)
 		w.Line("(void)rslot;")
 	}
+	// GeNN: neurons that spiked in the previous step get prev_sT = t - DT in
+	// that step's slot (last), before anything is overwritten.
+	last := "slot"
+	if slots > 1 {
+		last = "rslot"
+	}
 	if !g.cuda {
 		w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
 	}
 	g.variantPrologue()
 	if g.prevST[p] && !g.cuda {
-		// GeNN: neurons that spiked in the previous step get prev_sT = t - DT
-		// in that step's slot, before anything is overwritten.
-		last := "slot"
-		if slots > 1 {
-			last = "rslot"
-		}
 		w.Open("{ /* previous spike times */")
 		w.Line("const uint32_t n = ctx->%s_spkCnt[(size_t)b * %d + %s];", p.Name, slots, last)
 		w.Line("const uint32_t *ls = ctx->%s_spk + ((size_t)b * %d + %s) * %d;", p.Name, slots, last, p.Size)
@@ -131,10 +131,6 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 			w.Open("{")
 			w.Line("int gn_spike = 0;")
 			if g.prevST[p] {
-				last := "slot"
-				if slots > 1 {
-					last = "rslot"
-				}
 				w.Line("/* previous spike times: the neuron spiked in the previous step */")
 				w.Line("if (%s_spkFlag[(size_t)%s * %d + id]) %s_prevST[(size_t)%s * %d + id] = t - DT;", p.Name, last, p.Size, p.Name, last, p.Size)
 			}
