@@ -139,9 +139,9 @@ func TestCUDABatchSizeFromMemory(t *testing.T) {
 }
 
 // Slurm scripts of a CUDA sweep ask for a GPU per task unless told
-// otherwise, run one worker per GPU, and name the backend in the prebuild
-// and the tasks (so that both build the same modules whatever auto would
-// choose on each node).
+// otherwise, run one worker per GPU, and name the backend and the GPU
+// architectures in the prebuild and the tasks (so that both build the same
+// modules whatever auto, or the GPUs visible, would give on each node).
 func TestSlurmScriptsCUDA(t *testing.T) {
 	plan := planText(t, "cuba.yaml", "../configs/cuba.yaml", "sweep: {repeats: 4}\n")
 	require.NoError(t, plan.UseBackend("cuda"))
@@ -149,11 +149,14 @@ func TestSlurmScriptsCUDA(t *testing.T) {
 	job, err := sweep.Slurm(plan, o)
 	require.NoError(t, err)
 	assert.Contains(t, job.Array, "#SBATCH --gres=gpu:1\n")
-	assert.Contains(t, job.Array, " sweep --quiet --backend cuda --workers 1 ")
-	assert.Contains(t, job.Build, " build --backend cuda ")
-	o.GPUsPerTask = 2
+	// the same architectures in the prebuild (maybe on a node without a
+	// GPU) and the tasks, so that both name the same cached module
+	assert.Contains(t, job.Array, " sweep --quiet --backend cuda --cuda-arch 60,70,75,80,86,89,90 --workers 1 ")
+	assert.Contains(t, job.Build, " build --backend cuda --cuda-arch 60,70,75,80,86,89,90 ")
+	o.GPUsPerTask, o.CUDAArchs = 2, []string{"80", "90"}
 	job, err = sweep.Slurm(plan, o)
 	require.NoError(t, err)
 	assert.Contains(t, job.Array, "#SBATCH --gres=gpu:2\n")
-	assert.Contains(t, job.Array, " --workers 2 ")
+	assert.Contains(t, job.Array, " --cuda-arch 80,90 --workers 2 ")
+	assert.Contains(t, job.Build, " --cuda-arch 80,90 ")
 }

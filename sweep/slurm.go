@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/gennctl/gennctl/gpu"
 )
 
 // SlurmOptions shape the job array that runs a sweep on a Slurm cluster.
@@ -17,8 +19,13 @@ type SlurmOptions struct {
 	Throttle    int     // at most this many tasks at once (%K); 0: no limit
 	GPUsPerTask int     // --gres=gpu:G when > 0 (default 1 with the cuda backend: one worker per GPU)
 	CPUsPerTask int     // --cpus-per-task (default 1; the cpu backend runs one worker per CPU)
-	Partition   string
-	Time        string // --time of an array task, e.g. 01:00:00; default from TaskMinutes
+	// CUDAArchs are the GPU architectures CUDA modules are built for, by
+	// the prebuild and the tasks alike (default gpu.DefaultCUDAArchs: the
+	// prebuild may run where no GPU is visible, the tasks where one is,
+	// and the module cache must give both the same module).
+	CUDAArchs []string
+	Partition string
+	Time      string // --time of an array task, e.g. 01:00:00; default from TaskMinutes
 	// CPUTarget is exported as GENNCTL_CPU_TARGET to every job (e.g.
 	// x86-64-v3), so that modules prebuilt on one node are the ones the
 	// array tasks load on nodes with other CPUs; empty: -march=native.
@@ -54,11 +61,16 @@ func Slurm(plan *Plan, o SlurmOptions) (*SlurmJob, error) {
 	}
 	// A task runs one worker per CPU, or with the CUDA backend one per GPU.
 	workers := o.CPUsPerTask
+	backend := "--backend " + plan.Backend
 	if plan.Backend == "cuda" {
 		if o.GPUsPerTask <= 0 {
 			o.GPUsPerTask = 1
 		}
 		workers = o.GPUsPerTask
+		if len(o.CUDAArchs) == 0 {
+			o.CUDAArchs = gpu.DefaultCUDAArchs
+		}
+		backend += " --cuda-arch " + strings.Join(o.CUDAArchs, ",")
 	}
 	if o.NsPerNeuronStep <= 0 {
 		o.NsPerNeuronStep = 5
@@ -125,7 +137,7 @@ func Slurm(plan *Plan, o SlurmOptions) (*SlurmJob, error) {
 	job.Build = head("gennctl-build-"+plan.Name, "00:30:00", "--ntasks=1", "--cpus-per-task=1",
 		"--output="+logs+"/build-%j.log") +
 		"# Compile every structure's module into the shared cache before the array starts.\n" + env +
-		fmt.Sprintf("exec %s build --backend %s %s\n", shellQuote(o.Gennctl), plan.Backend, shellQuote(o.Config))
+		fmt.Sprintf("exec %s build %s %s\n", shellQuote(o.Gennctl), backend, shellQuote(o.Config))
 	array := fmt.Sprintf("--array=0-%d", tasks-1)
 	if o.Throttle > 0 {
 		array += fmt.Sprintf("%%%d", o.Throttle)
@@ -137,7 +149,7 @@ func Slurm(plan *Plan, o SlurmOptions) (*SlurmJob, error) {
 	job.Array = head("gennctl-"+plan.Name, limit, extra...) +
 		fmt.Sprintf("# %d variants in %d tasks; the longest task is estimated at %.0f s.\n", len(plan.Variants), tasks, job.TaskSeconds) +
 		"# gennctl reads SLURM_ARRAY_TASK_ID/COUNT and runs its shard; a rerun of a task skips what it finished.\n" + env +
-		fmt.Sprintf("exec %s sweep --quiet --backend %s --workers %d --out %s %s\n", shellQuote(o.Gennctl), plan.Backend, workers, shellQuote(o.OutDir), shellQuote(o.Config))
+		fmt.Sprintf("exec %s sweep --quiet %s --workers %d --out %s %s\n", shellQuote(o.Gennctl), backend, workers, shellQuote(o.OutDir), shellQuote(o.Config))
 	job.Merge = head("gennctl-merge-"+plan.Name, "00:30:00", "--ntasks=1", "--cpus-per-task=1",
 		"--output="+logs+"/merge-%j.log") +
 		"# Fold the shard databases into one and write the variants table.\n" +

@@ -248,8 +248,9 @@ func TestProvenanceRecordsCommit(t *testing.T) {
 
 // The CUDA backend from the command line: build compiles with nvcc without
 // a GPU (for the architectures asked), plan says which backend and why, a
-// bad --cuda-arch is bad input, and sweep runs the CUDA module, here with
-// the CUDA runtime emulated on the host, to the same spikes as the CPU.
+// bad --cuda-arch or --backend is bad input, a cuda sweep where no GPU is
+// visible fails before writing anything, and sweep runs the CUDA module,
+// here with the CUDA runtime emulated on the host, to the CPU's spikes.
 func TestCUDABackendCLI(t *testing.T) {
 	cache := t.TempDir()
 	cfg := "../../sweep/testdata/small.yaml"
@@ -264,6 +265,16 @@ func TestCUDABackendCLI(t *testing.T) {
 	r = gennctl(t, cache, "plan", "--backend", "cpu", cfg)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "backend cpu (requested)")
+	r = gennctl(t, cache, "sweep", "--backend", "gpu", cfg)
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, `unknown backend "gpu"`)
+	if gpus, _ := gpu.DiscoverGPUs(); len(gpus) == 0 {
+		out := filepath.Join(t.TempDir(), "out")
+		r = gennctl(t, cache, "sweep", "--backend", "cuda", "--out", out, cfg)
+		assert.NotEqual(t, 0, r.code)
+		assert.Contains(t, r.stderr, "no CUDA GPU is visible")
+		assert.NoDirExists(t, out, "nothing is written when no GPU can run the sweep")
+	}
 
 	spikes := map[string]string{}
 	for _, backend := range []string{"cpu", "cuda"} {

@@ -37,6 +37,10 @@ printing the job ids; nothing needs to stay running.`,
 			if err != nil {
 				return err
 			}
+			archs, err := cudaArchs(v)
+			if err != nil {
+				return err
+			}
 			abs := func(p string) string {
 				a, err := filepath.Abs(p)
 				if err != nil {
@@ -51,7 +55,7 @@ printing the job ids; nothing needs to stay running.`,
 			o := sweep.SlurmOptions{
 				Gennctl: abs(exe), Config: abs(args[0]), OutDir: abs(v.GetString("out")), CacheDir: abs(v.GetString("cache")),
 				Tasks: v.GetInt("tasks"), TaskMinutes: v.GetFloat64("task-minutes"), Throttle: v.GetInt("throttle"),
-				GPUsPerTask: v.GetInt("gpus-per-task"), CPUsPerTask: v.GetInt("cpus-per-task"),
+				GPUsPerTask: v.GetInt("gpus-per-task"), CPUsPerTask: v.GetInt("cpus-per-task"), CUDAArchs: archs,
 				Partition: v.GetString("partition"), Time: v.GetString("time"), CPUTarget: os.Getenv("GENNCTL_CPU_TARGET"),
 			}
 			job, err := sweep.Slurm(plan, o)
@@ -102,7 +106,8 @@ printing the job ids; nothing needs to stay running.`,
 	f.Int("tasks", 0, "number of array tasks (0: from --task-minutes)")
 	f.Float64("task-minutes", 30, "target minutes per array task when --tasks is 0")
 	f.Int("throttle", 0, "run at most K tasks at once (--array=...%K)")
-	f.Int("gpus-per-task", 0, "request G GPUs per task (--gres=gpu:G)")
+	f.Int("gpus-per-task", 0, "request G GPUs per task (--gres=gpu:G; default 1 with the cuda backend)")
+	f.StringSlice("cuda-arch", nil, "GPU architectures of the cluster's CUDA modules, e.g. 80,90 (default 60 to 90)")
 	f.Int("cpus-per-task", 1, "CPUs (and gennctl workers) per task")
 	f.String("partition", "", "Slurm partition")
 	f.String("time", "", "time limit of an array task (default: twice the estimate, at least 10 minutes)")
