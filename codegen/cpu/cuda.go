@@ -335,7 +335,7 @@ func (g *gen) emitSynapseKernels(s *modelspec.SynapseGroup) (dyn, pre, post []ke
 		g.w.Line("const uint8_t *const %s = %s + (size_t)preSlot * %d;", local, array, npre)
 	}
 	if codeNonEmpty(m.SynapseDynamicsCode) {
-		err := g.synapseKernel(s, "synapse_dynamics", "synapse_dynamics_code, every synapse onto neuron id_post", "id_post", npost, func() error {
+		err := g.synapseFunc(s, "synapse_dynamics", "synapse_dynamics_code, every synapse onto neuron id_post", "id_post", npost, func() error {
 			return g.columnLoop(s, "", streamSynDynamics, m.SynapseDynamicsCode, sc, st("synapse_dynamics_code"))
 		})
 		if err != nil {
@@ -349,7 +349,7 @@ func (g *gen) emitSynapseKernels(s *modelspec.SynapseGroup) (dyn, pre, post []ke
 			// One thread per spiking presynaptic neuron walks (or, procedural,
 			// regenerates) its row; threads share targets.
 			g.atomic = true
-			err = g.synapseKernel(s, "synapse_update", comment+", one thread per presynaptic neuron", "id_pre", npre, func() error {
+			err = g.synapseFunc(s, "synapse_update", comment+", one thread per presynaptic neuron", "id_pre", npre, func() error {
 				for _, c := range []struct {
 					on         bool
 					array      string
@@ -374,7 +374,7 @@ func (g *gen) emitSynapseKernels(s *modelspec.SynapseGroup) (dyn, pre, post []ke
 			}
 			pre = append(pre, kernelCall{"synapse_update_" + s.Name, npre})
 		} else {
-			err := g.synapseKernel(s, "synapse_update", comment+", one thread per postsynaptic neuron", "id_post", npost, func() error {
+			err := g.synapseFunc(s, "synapse_update", comment+", one thread per postsynaptic neuron", "id_post", npost, func() error {
 				if g.events[s] {
 					preFlags(s.Name+"_evFlag", "evFlag")
 					if err := g.columnLoop(s, "evFlag", streamEventCode, m.EventCode, sc, st("event_code")); err != nil {
@@ -395,7 +395,7 @@ func (g *gen) emitSynapseKernels(s *modelspec.SynapseGroup) (dyn, pre, post []ke
 	}
 	if codeNonEmpty(m.LearnPostCode) {
 		comment := fmt.Sprintf("learn_post_code of %s for spikes of %s, back-propagation delay %d step(s)", m.Name, s.Target.Name, s.BackPropDelaySteps)
-		err := g.synapseKernel(s, "learn_post", comment, "id_post", npost, func() error {
+		err := g.synapseFunc(s, "learn_post", comment, "id_post", npost, func() error {
 			g.w.Line("if (!%s_spkFlag[(size_t)postSlot * %d + id_post]) return;", s.Target.Name, npost)
 			return g.columnLoop(s, "", streamLearnPost, m.LearnPostCode, sc, st("learn_post_code"))
 		})
@@ -412,25 +412,6 @@ func (g *gen) emitSynapseKernels(s *modelspec.SynapseGroup) (dyn, pre, post []ke
 // procedural matrix, which has no columns to walk.
 func (g *gen) presynapticSpan(s *modelspec.SynapseGroup) bool {
 	return s.Span == modelspec.SpanPresynaptic || s.Matrix == modelspec.MatrixProcedural
-}
-
-// synapseKernel writes kernel <name>_<S> with one thread per element idx < n.
-func (g *gen) synapseKernel(s *modelspec.SynapseGroup, name, comment, idx string, n int, body func() error) error {
-	w := g.w
-	w.Line("/* synapse group %s: %s */", s.Name, comment)
-	g.kernelHead(name+"_"+s.Name, idx, n)
-	w.Line("const scalar t = (scalar)(timestep * DT);")
-	w.Line("(void)t;")
-	g.slotExprs(s)
-	g.variantPrologue()
-	text, err := g.body(body)
-	if err != nil {
-		return err
-	}
-	g.declareUsed(g.vars, text)
-	w.Close("}")
-	w.Line("")
-	return nil
 }
 
 // columnLoop writes the loop over the synapses onto neuron id_post in order

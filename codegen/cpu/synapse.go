@@ -140,24 +140,34 @@ func (g *gen) accumulate(target, x string) string {
 	return fmt.Sprintf("%s += (%s)", target, x)
 }
 
-// synapseFunc writes static void <name>_<S>(ctx, timestep) looping over the
-// variants; body writes the per-variant part.
-func (g *gen) synapseFunc(s *modelspec.SynapseGroup, name, comment string, body func() error) error {
+// synapseFunc writes the update <name>_<S> of group s: on the CPU static
+// void <name>_<S>(ctx, timestep) looping over the variants, in a CUDA module
+// a kernel with one thread per element idx < n of each variant (idx and n
+// are unused on the CPU). body writes the per-variant part.
+func (g *gen) synapseFunc(s *modelspec.SynapseGroup, name, comment, idx string, n int, body func() error) error {
 	w := g.w
 	w.Line("/* synapse group %s: %s */", s.Name, comment)
-	w.Line("static void %s_%s(gn_ctx *ctx, uint64_t timestep)", name, s.Name)
-	w.Open("{")
+	if g.cuda {
+		g.kernelHead(name+"_"+s.Name, idx, n)
+	} else {
+		w.Line("static void %s_%s(gn_ctx *ctx, uint64_t timestep)", name, s.Name)
+		w.Open("{")
+	}
 	w.Line("const scalar t = (scalar)(timestep * DT);")
 	w.Line("(void)t;")
 	g.slotExprs(s)
-	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
+	if !g.cuda {
+		w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
+	}
 	g.variantPrologue()
 	text, err := g.body(body)
 	if err != nil {
 		return err
 	}
 	g.declareUsed(g.vars, text)
-	w.Close("}")
+	if !g.cuda {
+		w.Close("}")
+	}
 	w.Close("}")
 	w.Line("")
 	return nil
@@ -349,7 +359,7 @@ func (g *gen) emitSynapseUpdates(s *modelspec.SynapseGroup) (dyn, pre, post []st
 	}
 	npre, npost := s.Source.Size, s.Target.Size
 	if codeNonEmpty(m.SynapseDynamicsCode) {
-		err := g.synapseFunc(s, "synapse_dynamics", fmt.Sprintf("synapse_dynamics_code of %s, every step for every synapse", m.Name), func() error {
+		err := g.synapseFunc(s, "synapse_dynamics", fmt.Sprintf("synapse_dynamics_code of %s, every step for every synapse", m.Name), "", 0, func() error {
 			w := g.w
 			w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", npre)
 			if err := g.rowLoop(s, streamSynDynamics, m.SynapseDynamicsCode, sc, st("synapse_dynamics_code")); err != nil {
@@ -365,7 +375,7 @@ func (g *gen) emitSynapseUpdates(s *modelspec.SynapseGroup) (dyn, pre, post []st
 	}
 	if g.events[s] || codeNonEmpty(m.SimCode) {
 		comment := fmt.Sprintf("%s -> %s, %s matrix, %s, delay %d step(s)", s.Source.Name, s.Target.Name, s.Matrix, m.Name, s.DelaySteps)
-		err := g.synapseFunc(s, "synapse_update", comment, func() error {
+		err := g.synapseFunc(s, "synapse_update", comment, "", 0, func() error {
 			w := g.w
 			ss := g.slots[s.Source]
 			if g.events[s] {
@@ -400,7 +410,7 @@ func (g *gen) emitSynapseUpdates(s *modelspec.SynapseGroup) (dyn, pre, post []st
 	}
 	if codeNonEmpty(m.LearnPostCode) {
 		comment := fmt.Sprintf("learn_post_code of %s for spikes of %s, back-propagation delay %d step(s)", m.Name, s.Target.Name, s.BackPropDelaySteps)
-		err := g.synapseFunc(s, "learn_post", comment, func() error {
+		err := g.synapseFunc(s, "learn_post", comment, "", 0, func() error {
 			w := g.w
 			ts := g.slots[s.Target]
 			w.Line("const uint32_t nspk = ctx->%s_spkCnt[(size_t)b * %d + postSlot];", s.Target.Name, ts)
