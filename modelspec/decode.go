@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -163,13 +164,8 @@ func (d *decoder) simulation(n, key *yaml.Node) Simulation {
 	} else {
 		d.errorf(n, "simulation.duration", "missing: simulated time in ms")
 	}
-	if e, ok := f["precision"]; ok {
-		if s, ok := d.str(e.Value, "simulation.precision"); ok {
-			if s != "float" && s != "double" {
-				d.errorf(e.Value, "simulation.precision", "expected float or double, got %q", s)
-			}
-			sim.Precision = s
-		}
+	if v := d.choice(f, "precision", "simulation.precision", "float", "double"); v != "" {
+		sim.Precision = v
 	}
 	if e, ok := f["seed"]; ok {
 		sim.Seed, _ = d.uint64(e.Value, "simulation.seed")
@@ -185,13 +181,8 @@ func (d *decoder) simulation(n, key *yaml.Node) Simulation {
 			}
 		}
 	}
-	if e, ok := f["backend"]; ok {
-		if s, ok := d.str(e.Value, "simulation.backend"); ok {
-			if s != "auto" && s != "cpu" && s != "cuda" {
-				d.errorf(e.Value, "simulation.backend", "expected auto, cpu or cuda, got %q", s)
-			}
-			sim.Backend = s
-		}
+	if v := d.choice(f, "backend", "simulation.backend", "auto", "cpu", "cuda"); v != "" {
+		sim.Backend = v
 	}
 	return sim
 }
@@ -459,6 +450,29 @@ func (d *decoder) egpValues(e entry, path, owner string, declared []EGP) map[str
 	return out
 }
 
+// choice decodes the optional field key, which takes one of choices: its
+// value, or "" when it is absent or not one of them (then with an error at
+// its position listing the choices).
+func (d *decoder) choice(f map[string]entry, key, path string, choices ...string) string {
+	e, ok := f[key]
+	if !ok {
+		return ""
+	}
+	v, ok := d.str(e.Value, path)
+	if !ok {
+		return ""
+	}
+	if slices.Contains(choices, v) {
+		return v
+	}
+	list := choices[len(choices)-1]
+	if len(choices) > 1 {
+		list = strings.Join(choices[:len(choices)-1], ", ") + " or " + list
+	}
+	d.errorf(e.Value, path, "expected %s, got %q", list, v)
+	return ""
+}
+
 func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup {
 	path := "synapses." + e.Key
 	if !isIdent(e.Key) {
@@ -468,15 +482,8 @@ func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup 
 	f := d.fields(e.Value, path, "source", "target", "matrix", "delay_steps", "back_prop_delay_steps", "max_dendritic_delay_steps",
 		"weights", "span", "connectivity", "weight_update", "postsynaptic", "record")
 	s := &SynapseGroup{Name: e.Key, Pos: d.pos(e.KeyN), Span: SpanPostsynaptic}
-	if sp, ok := f["span"]; ok {
-		if v, ok := d.str(sp.Value, path+".span"); ok {
-			switch v {
-			case SpanPostsynaptic, SpanPresynaptic:
-				s.Span = v
-			default:
-				d.errorf(sp.Value, path+".span", "expected postsynaptic or presynaptic, got %q", v)
-			}
-		}
+	if v := d.choice(f, "span", path+".span", SpanPostsynaptic, SpanPresynaptic); v != "" {
+		s.Span = v
 	}
 	endpoint := func(key string) *Population {
 		fe, ok := f[key]
@@ -514,29 +521,13 @@ func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup 
 			s.MaxDendriticDelay = int(v)
 		}
 	}
-	if wn, ok := f["weights"]; ok {
-		if v, ok := d.str(wn.Value, path+".weights"); ok {
-			switch v {
-			case WeightsGlobal, WeightsIndividual:
-				s.Weights = v
-			default:
-				d.errorf(wn.Value, path+".weights", "expected global or individual, got %q", v)
-			}
-		}
-	}
+	s.Weights = d.choice(f, "weights", path+".weights", WeightsGlobal, WeightsIndividual)
 	s.Matrix = MatrixDense
 	if _, ok := f["connectivity"]; ok {
 		s.Matrix = MatrixSparse
 	}
-	if m, ok := f["matrix"]; ok {
-		if v, ok := d.str(m.Value, path+".matrix"); ok {
-			switch v {
-			case MatrixDense, MatrixSparse, MatrixBitmask, MatrixProcedural:
-				s.Matrix = v
-			default:
-				d.errorf(m.Value, path+".matrix", "expected dense, sparse, bitmask or procedural, got %q", v)
-			}
-		}
+	if v := d.choice(f, "matrix", path+".matrix", MatrixDense, MatrixSparse, MatrixBitmask, MatrixProcedural); v != "" {
+		s.Matrix = v
 	}
 	c, hasConn := f["connectivity"]
 	switch {
