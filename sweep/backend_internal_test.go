@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -46,4 +47,27 @@ func TestUseGPUs(t *testing.T) {
 	_, err = useGPUs(plan, &o)
 	require.NoError(t, err)
 	assert.Equal(t, Options{Workers: 3, MemBudget: 1 << 20, BatchSize: 7}, o, "settings given are kept")
+}
+
+// auto picks cuda where a GPU is visible and nvcc is installed, cpu where
+// none is, and says why.
+func TestResolveAuto(t *testing.T) {
+	t.Setenv("PATH", t.TempDir()) // no nvidia-smi, no nvcc
+	b, why, err := ResolveBackend("auto")
+	require.NoError(t, err)
+	assert.Equal(t, "cpu", b)
+	assert.Contains(t, why, "no CUDA GPU visible")
+}
+
+func TestResolveAutoWithGPU(t *testing.T) {
+	nvcc, err := exec.LookPath("nvcc")
+	if err != nil {
+		t.Skip("no nvcc")
+	}
+	fakeNvidiaSMI(t)
+	t.Setenv("NVCC", nvcc)
+	b, why, err := ResolveBackend("auto")
+	require.NoError(t, err)
+	assert.Equal(t, "cuda", b)
+	assert.Contains(t, why, "2 GPU(s) visible (Fake A100)")
 }
