@@ -98,3 +98,28 @@ func TestCUDAToyModule(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, expectedSpikes(offsets, 50), got)
 }
+
+// Without --cuda-arch or a GPU, nvcc builds for DefaultCUDAArchs less those
+// it cannot build (CUDA 13 dropped Pascal and Volta), sorted by number.
+func TestDefaultCUDAArchsFollowNVCC(t *testing.T) {
+	dir := t.TempDir()
+	fake := dir + "/nvcc"
+	require.NoError(t, os.WriteFile(fake, []byte(`#!/bin/sh
+case "$1" in
+--version) echo "Cuda compilation tools, release 13.0, V13.0.88" ;;
+--list-gpu-code) printf 'sm_75\nsm_80\nsm_86\nsm_87\nsm_88\nsm_89\nsm_90\nsm_100\nsm_110\nsm_120\n' ;;
+esac
+`), 0o755))
+	t.Setenv("NVCC", fake)
+	for _, archs := range [][]string{nil, {DefaultArchs}} {
+		tc, err := DetectNVCC(archs)
+		require.NoError(t, err)
+		assert.Contains(t, tc.Version, "release 13.0")
+		assert.Equal(t, HostArch()+"/cuda-sm_75,80,86,89,90,100,120", tc.Arch)
+		assert.Contains(t, tc.Flags, "arch=compute_120,code=compute_120", "PTX for the newest")
+		assert.NotContains(t, tc.Flags, "arch=compute_70,code=sm_70")
+	}
+	tc, err := DetectNVCC([]string{"90", "100", "80"})
+	require.NoError(t, err)
+	assert.Equal(t, HostArch()+"/cuda-sm_80,90,100", tc.Arch, "explicit architectures, sorted by number")
+}

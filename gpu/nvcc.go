@@ -4,28 +4,63 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 )
 
 // DefaultCUDAArchs are the architectures a CUDA module is built for when
-// neither --cuda-arch nor a visible GPU says otherwise: Pascal to Hopper,
-// all that CUDA 11.8 (Debian bookworm's nvcc) supports and still in use.
-var DefaultCUDAArchs = []string{"60", "70", "75", "80", "86", "89", "90"}
+// neither --cuda-arch nor a visible GPU says otherwise (or --cuda-arch
+// says DefaultArchs): Pascal to Blackwell, less those the nvcc at hand
+// cannot build (CUDA 11.8 stops at 90, CUDA 13 starts at 75).
+var DefaultCUDAArchs = []string{"60", "70", "75", "80", "86", "89", "90", "100", "120"}
+
+// DefaultArchs, as the only --cuda-arch, names DefaultCUDAArchs: a Slurm
+// prebuild on a node without a GPU and the tasks on GPU nodes then build
+// the same module with the same nvcc.
+const DefaultArchs = "default"
+
+// sortArchs sorts architectures by number ("90" before "100").
+func sortArchs(archs []string) []string {
+	out := slices.Clone(archs)
+	slices.SortFunc(out, func(a, b string) int {
+		x, _ := strconv.Atoi(a)
+		y, _ := strconv.Atoi(b)
+		return x - y
+	})
+	return slices.Compact(out)
+}
+
+// nvccDefaultArchs is DefaultCUDAArchs less the architectures that
+// `nvcc --list-gpu-code` does not list (all of them when it fails).
+func nvccDefaultArchs(nvcc string) []string {
+	out, err := exec.Command(nvcc, "--list-gpu-code").Output()
+	if err != nil {
+		return DefaultCUDAArchs
+	}
+	supported := strings.Fields(string(out))
+	var archs []string
+	for _, a := range DefaultCUDAArchs {
+		if slices.Contains(supported, "sm_"+a) {
+			archs = append(archs, a)
+		}
+	}
+	if len(archs) == 0 {
+		return DefaultCUDAArchs
+	}
+	return archs
+}
 
 // CUDAArchs returns the distinct architectures of gpus (e.g. "80", "90"),
 // sorted; a cluster with mixed GPUs gets one fat binary for all of them.
 func CUDAArchs(gpus []GPU) []string {
-	seen := map[string]bool{}
 	var out []string
 	for _, g := range gpus {
-		if a := g.SMArch(); a != "" && !seen[a] {
-			seen[a] = true
+		if a := g.SMArch(); a != "" {
 			out = append(out, a)
 		}
 	}
-	sort.Strings(out)
-	return out
+	return sortArchs(out)
 }
 
 // DetectNVCC finds nvcc ($NVCC, else nvcc on PATH) and returns a toolchain
@@ -45,8 +80,8 @@ func DetectNVCC(archs []string) (Toolchain, error) {
 	if err != nil {
 		return Toolchain{}, fmt.Errorf("gpu: %s --version failed: %v: %s", cc, err, strings.TrimSpace(string(out)))
 	}
-	if len(archs) == 0 {
-		archs = DefaultCUDAArchs
+	if len(archs) == 0 || (len(archs) == 1 && archs[0] == DefaultArchs) {
+		archs = nvccDefaultArchs(path)
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	version := strings.TrimSpace(lines[len(lines)-1])
@@ -58,8 +93,7 @@ func DetectNVCC(archs []string) (Toolchain, error) {
 	// -fmad=false and the host flags keep floating point as the CPU
 	// backend computes it (no contraction into FMA; see DefaultCFlags).
 	flags := []string{"-O3", "-shared", "-fmad=false", "-Xcompiler", "-fPIC,-ffp-contract=off,-fno-math-errno,-fno-trapping-math", "-std=c++14"}
-	sorted := append([]string{}, archs...)
-	sort.Strings(sorted)
+	sorted := sortArchs(archs)
 	for _, a := range sorted {
 		flags = append(flags, "-gencode", "arch=compute_"+a+",code=sm_"+a)
 	}

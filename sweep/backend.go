@@ -49,7 +49,8 @@ func (p *Plan) UseBackend(requested string) error {
 
 // Toolchain is the compiler that builds the plan's modules: the C compiler
 // for cpu, nvcc for cuda (for the architectures given, else those of the
-// visible GPUs, else gpu.DefaultCUDAArchs; nvcc needs no GPU).
+// visible GPUs, else those of gpu.DefaultCUDAArchs that nvcc supports;
+// nvcc needs no GPU).
 func Toolchain(backend string, cudaArchs []string) (gpu.Toolchain, error) {
 	if backend != "cuda" {
 		return gpu.DetectCC()

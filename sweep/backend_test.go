@@ -91,7 +91,7 @@ func TestCUDABackendMatchesCPU(t *testing.T) {
 // architecture, to keep the test short; gennctl build defaults to a fat
 // binary), on a machine with no GPU as well.
 func TestCUDABuildsEveryConfig(t *testing.T) {
-	tc, err := sweep.Toolchain("cuda", []string{"70"})
+	tc, err := sweep.Toolchain("cuda", []string{"75"})
 	if err != nil {
 		t.Skipf("no nvcc: %v", err)
 	}
@@ -109,7 +109,7 @@ func TestCUDABuildsEveryConfig(t *testing.T) {
 			require.Len(t, res, len(plan.Groups))
 			for _, r := range res {
 				assert.FileExists(t, r.ModulePath)
-				assert.Contains(t, r.Arch, "cuda-sm_70")
+				assert.Contains(t, r.Arch, "cuda-sm_75")
 			}
 		})
 	}
@@ -151,8 +151,8 @@ func TestSlurmScriptsCUDA(t *testing.T) {
 	assert.Contains(t, job.Array, "#SBATCH --gres=gpu:1\n")
 	// the same architectures in the prebuild (maybe on a node without a
 	// GPU) and the tasks, so that both name the same cached module
-	assert.Contains(t, job.Array, " sweep --quiet --backend cuda --cuda-arch 60,70,75,80,86,89,90 --workers 1 ")
-	assert.Contains(t, job.Build, " build --backend cuda --cuda-arch 60,70,75,80,86,89,90 ")
+	assert.Contains(t, job.Array, " sweep --quiet --backend cuda --cuda-arch default --workers 1 ")
+	assert.Contains(t, job.Build, " build --backend cuda --cuda-arch default ")
 	o.GPUsPerTask, o.CUDAArchs = 2, []string{"80", "90"}
 	job, err = sweep.Slurm(plan, o)
 	require.NoError(t, err)

@@ -20,9 +20,10 @@ type SlurmOptions struct {
 	GPUsPerTask int     // --gres=gpu:G when > 0 (default 1 with the cuda backend: one worker per GPU)
 	CPUsPerTask int     // --cpus-per-task (default 1; the cpu backend runs one worker per CPU)
 	// CUDAArchs are the GPU architectures CUDA modules are built for, by
-	// the prebuild and the tasks alike (default gpu.DefaultCUDAArchs: the
-	// prebuild may run where no GPU is visible, the tasks where one is,
-	// and the module cache must give both the same module).
+	// the prebuild and the tasks alike (default gpu.DefaultArchs, which
+	// each resolves with the same nvcc: the prebuild may run where no GPU
+	// is visible, the tasks where one is, and the module cache must give
+	// both the same module).
 	CUDAArchs []string
 	Partition string
 	Time      string // --time of an array task, e.g. 01:00:00; default from TaskMinutes
@@ -68,7 +69,7 @@ func Slurm(plan *Plan, o SlurmOptions) (*SlurmJob, error) {
 		}
 		workers = o.GPUsPerTask
 		if len(o.CUDAArchs) == 0 {
-			o.CUDAArchs = gpu.DefaultCUDAArchs
+			o.CUDAArchs = []string{gpu.DefaultArchs}
 		}
 		backend += " --cuda-arch " + strings.Join(o.CUDAArchs, ",")
 	}

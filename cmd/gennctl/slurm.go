@@ -107,7 +107,7 @@ printing the job ids; nothing needs to stay running.`,
 	f.Float64("task-minutes", 30, "target minutes per array task when --tasks is 0")
 	f.Int("throttle", 0, "run at most K tasks at once (--array=...%K)")
 	f.Int("gpus-per-task", 0, "request G GPUs per task (--gres=gpu:G; default 1 with the cuda backend)")
-	f.StringSlice("cuda-arch", nil, "GPU architectures of the cluster's CUDA modules, e.g. 80,90 (default 60 to 90)")
+	f.StringSlice("cuda-arch", nil, "GPU architectures of the cluster's CUDA modules, e.g. 80,90 (default: 60 to 120 as far as nvcc supports them)")
 	f.Int("cpus-per-task", 1, "CPUs (and gennctl workers) per task")
 	f.String("partition", "", "Slurm partition")
 	f.String("time", "", "time limit of an array task (default: twice the estimate, at least 10 minutes)")

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gennctl/gennctl/gpu"
 	"github.com/gennctl/gennctl/sweep"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -56,13 +57,18 @@ func loadPlanFor(v *viper.Viper, file string) (*sweep.Plan, error) {
 	return plan, nil
 }
 
-// cudaArchs parses --cuda-arch: nvcc architectures such as 80,90 (or sm_80).
+// cudaArchs parses --cuda-arch: nvcc architectures such as 80,90 (or
+// sm_80), or gpu.DefaultArchs alone.
 func cudaArchs(v *viper.Viper) ([]string, error) {
 	var out []string
-	for _, a := range v.GetStringSlice("cuda-arch") {
+	given := v.GetStringSlice("cuda-arch")
+	if len(given) == 1 && given[0] == gpu.DefaultArchs {
+		return given, nil
+	}
+	for _, a := range given {
 		a = strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(a), "sm_"), "compute_")
 		if _, err := strconv.Atoi(a); err != nil || len(a) < 2 {
-			return nil, badInput{fmt.Errorf("--cuda-arch %q: want compute capabilities without the dot, e.g. 80,90", a)}
+			return nil, badInput{fmt.Errorf("--cuda-arch %q: want compute capabilities without the dot, e.g. 80,90, or %s", a, gpu.DefaultArchs)}
 		}
 		out = append(out, a)
 	}
@@ -73,6 +79,6 @@ func cudaArchs(v *viper.Viper) ([]string, error) {
 func backendFlags(f *pflag.FlagSet, compiles bool) {
 	f.String("backend", "", "cpu, cuda or auto (cuda when a GPU and nvcc are present); default: the config's simulation.backend")
 	if compiles {
-		f.StringSlice("cuda-arch", nil, "GPU architectures of CUDA modules, e.g. 80,90 (default: the visible GPUs', else 60 to 90)")
+		f.StringSlice("cuda-arch", nil, "GPU architectures of CUDA modules, e.g. 80,90 (default: the visible GPUs', else 60 to 120 as far as nvcc supports them, which \"default\" names)")
 	}
 }
