@@ -1,6 +1,7 @@
 package sweep_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -79,12 +80,34 @@ func TestCUDABackendMatchesCPU(t *testing.T) {
 			for id, cpu := range got["cpu"] {
 				spikes += cpu.spikes.Len()
 				for _, b := range backends[1:] {
-					assert.Equal(t, cpu, got[b][id], "variant %d on %s", id, b)
+					// a compact report: testify's diff of two large tables takes minutes
+					if other := got[b][id]; !assert.ObjectsAreEqual(cpu, other) {
+						t.Errorf("variant %d on %s: %s", id, b, spikeDivergence(cpu.spikes, other.spikes))
+						if !assert.ObjectsAreEqual(cpu.state, other.state) {
+							t.Errorf("variant %d on %s: the sampled state differs", id, b)
+						}
+					}
 				}
 			}
 			assert.Greater(t, spikes, 100*c.variants, "enough spikes to compare")
 		})
 	}
+}
+
+// spikeDivergence describes where two spike tables part: their lengths and
+// the first spike that differs.
+func spikeDivergence(want, got results.Spikes) string {
+	n := min(want.Len(), got.Len())
+	i := 0
+	for i < n && want.Population[i] == got.Population[i] && want.Neuron[i] == got.Neuron[i] && want.Time[i] == got.Time[i] {
+		i++
+	}
+	msg := fmt.Sprintf("%d spikes, want %d; the first %d agree", got.Len(), want.Len(), i)
+	if i < n {
+		msg += fmt.Sprintf("; then %s[%d] at %g ms, want %s[%d] at %g ms",
+			got.Population[i], got.Neuron[i], got.Time[i], want.Population[i], want.Neuron[i], want.Time[i])
+	}
+	return msg
 }
 
 // Every example config builds on the cuda backend with nvcc (for one

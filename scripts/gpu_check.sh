@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Checks the CUDA backend on a GPU machine in one go, for machines that are
+# lent for minutes and have nvcc but no Go: build the binaries where Go is,
+# copy the repository and BIN over, run there.
+#
+#   scripts/gpu_check.sh build BIN          gennctl and the test binaries into BIN
+#   scripts/gpu_check.sh run BIN OUTDIR     on the GPU machine, from the repository root
+#
+# run writes OUTDIR/summary.txt (one line per step: exit status, seconds,
+# failed tests), a log per step, and OUTDIR/outputs.tar.gz: the Arrow
+# outputs of the example sweeps on the cuda backend, to compare with the
+# CPU backend's elsewhere. Steps:
+#   1. every code-generation feature test on the GPU (codegen/cpu, GENNCTL_TEST_BACKEND=cuda);
+#   2. the CUDA tests of gpu and genn (toy module, EGPs, pull/push);
+#   3. the CPU/CUDA agreement tests of sweep (CUBA, f-I curve, microcircuit);
+#   4. compute-sanitizer memcheck over a CUBA sweep on the cuda backend;
+#   5. the example sweeps on the cuda backend (the outputs above);
+#   6. scripts/bench_cuda.sh (REPEATS, DURATION_MS from the environment; default 2, 1000).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:?build or run}
+bin=$(realpath -m "${2:?BIN directory}")
+
+if [ "$mode" = build ]; then
+  set -e
+  mkdir -p "$bin"
+  flags=(-ldflags=-s\ -w)
+  go build "${flags[@]}" -o "$bin/gennctl" ./cmd/gennctl
+  for p in codegen/cpu gpu genn sweep; do
+    go test -c "${flags[@]}" -o "$bin/$(basename "$p").test" "./$p"
+  done
+  ls -la "$bin"
+  exit 0
+fi
+
+out=$(realpath -m "${3:?OUTDIR}")
+mkdir -p "$out"
+summary=$out/summary.txt
+: >"$summary"
+export GENNCTL_CACHE=$out/.cache-$$
+trap 'rm -rf "$GENNCTL_CACHE"' EXIT
+
+# step NAME DIR LIMIT CMD...: runs CMD in DIR with a time limit, logs it to
+# NAME.log and adds a line to the summary.
+step() {
+  local name=$1 dir=$2 limit=$3
+  shift 3
+  local t0 rc
+  t0=$(date +%s.%N)
+  (cd "$dir" && timeout "$limit" "$@") >"$out/$name.log" 2>&1
+  rc=$?
+  printf '%-12s rc=%-3s %6.1f s  %s\n' "$name" "$rc" "$(awk "BEGIN { print $(date +%s.%N) - $t0 }")" \
+    "$(grep -E -- '^\s*--- FAIL' "$out/$name.log" | sed 's/^ *--- FAIL: //; s/ (.*//' | head -8 | tr '\n' ' ')" | tee -a "$summary"
+}
+
+{
+  nvidia-smi --query-gpu=name,memory.total,driver_version,compute_cap --format=csv,noheader
+  nvcc --version | tail -2 | head -1
+  cc --version | head -1
+  echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2) x $(nproc)"
+} >"$out/machine.txt" 2>&1
+cat "$out/machine.txt"
+
+step features codegen/cpu 300 env GENNCTL_TEST_BACKEND=cuda "$bin/cpu.test" -test.count=1 -test.v
+step gpu gpu 120 "$bin/gpu.test" -test.count=1 -test.v -test.run 'CUDA'
+step genn genn 120 "$bin/genn.test" -test.count=1 -test.v -test.run 'EGP|PullPush'
+step agreement sweep 300 "$bin/sweep.test" -test.count=1 -test.v -test.run 'TestCUDABackendMatchesCPU|TestCUDABatchSizeFromMemory'
+
+g=$bin/gennctl
+work=$out/.work-$$
+mkdir -p "$work"
+sed 's/duration: 1000 /duration: 200 /' configs/cuba.yaml >"$work/cuba_small.yaml"
+printf 'sweep:\n  grid:\n    synapses.EE.weight_update.vars.g: [0.07, 0.09]\n' >>"$work/cuba_small.yaml"
+if command -v compute-sanitizer >/dev/null; then
+  step memcheck . 240 compute-sanitizer --tool memcheck --target-processes all --error-exitcode 9 \
+    "$g" sweep --quiet --backend cuda --out "$work/memcheck" "$work/cuba_small.yaml"
+fi
+
+for c in cuba fi_curve potjans_microcircuit; do
+  step "run-$c" . 240 "$g" sweep --quiet --backend cuda --out "$work/outputs" "configs/$c.yaml"
+done
+tar -C "$work" -czf "$out/outputs.tar.gz" outputs
+rm -rf "$work"
+
+step bench . 400 env GENNCTL="$g" scripts/bench_cuda.sh "${REPEATS:-2}" "${DURATION_MS:-1000}"
+echo
+cat "$summary"
+tail -5 "$out/bench.log"
