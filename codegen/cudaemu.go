@@ -8,7 +8,8 @@ package codegen
 // This is sound for the kernels gennctl generates because their threads
 // never wait for each other (no __syncthreads, no shared memory, no warp
 // intrinsics): each thread writes only its own elements, except through
-// atomicAdd, whose sum is the same in any order up to rounding. So the
+// atomicAdd, whose sum is the same in any order up to rounding, and
+// atomicOr, whose result is the same in any order. So the
 // emulated module computes what the GPU computes (with the host's math
 // library instead of the device's), and the whole feature test suite can
 // check the CUDA generator on machines without a GPU. It does not check
@@ -81,5 +82,12 @@ template <typename T> static inline T atomicAdd(T *p, T v)
     *p = old + v;
     return old;
 }
+static inline unsigned atomicOr(unsigned *p, unsigned v)
+{
+    const unsigned old = *p;
+    *p = old | v;
+    return old;
+}
+static inline int __ffs(unsigned x) { return __builtin_ffs((int)x); }
 #endif
 `

@@ -23,7 +23,7 @@ if [ -z "$g" ]; then
   go build -o "$work/gennctl" ./cmd/gennctl
   g=$work/gennctl
 fi
-export GENNCTL_CACHE=$work/cache
+export GENNCTL_CACHE=${GENNCTL_CACHE:-$work/cache}
 
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.4f\", $1 }"; }

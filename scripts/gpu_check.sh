@@ -8,14 +8,13 @@
 #
 # run writes OUTDIR/summary.txt (one line per step: exit status, seconds,
 # failed tests), a log per step, and OUTDIR/outputs.tar.gz: the Arrow
-# outputs of the example sweeps on the cuda backend, to compare with the
-# CPU backend's elsewhere. Steps:
-#   1. every code-generation feature test on the GPU (codegen/cpu, GENNCTL_TEST_BACKEND=cuda);
-#   2. the CUDA tests of gpu and genn (toy module, EGPs, pull/push);
-#   3. the CPU/CUDA agreement tests of sweep (CUBA, f-I curve, microcircuit);
-#   4. compute-sanitizer memcheck over a CUBA sweep on the cuda backend;
-#   5. the example sweeps on the cuda backend (the outputs above);
-#   6. scripts/bench_cuda.sh (REPEATS, DURATION_MS from the environment; default 2, 1000).
+# outputs of the example configs on the cuda backend, to compare with the
+# CPU backend's elsewhere. STEPS (default: all, in this order) picks steps:
+#   features   every code-generation feature test on the GPU (codegen/cpu, GENNCTL_TEST_BACKEND=cuda);
+#   unit       the CUDA tests of gpu and genn (toy module, EGPs, pull/push);
+#   agreement  the CPU/CUDA agreement tests of sweep (CUBA, f-I curve, microcircuit);
+#   outputs    the example configs on the cuda backend (outputs.tar.gz);
+#   bench      scripts/bench_cuda.sh (REPEATS, DURATION_MS; default 2, 1000).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:?build or run}
@@ -61,28 +60,25 @@ step() {
 } >"$out/machine.txt" 2>&1
 cat "$out/machine.txt"
 
-step features codegen/cpu 300 env GENNCTL_TEST_BACKEND=cuda "$bin/cpu.test" -test.count=1 -test.v
-step gpu gpu 120 "$bin/gpu.test" -test.count=1 -test.v -test.run 'CUDA'
-step genn genn 120 "$bin/genn.test" -test.count=1 -test.v -test.run 'EGP|PullPush'
-step agreement sweep 300 "$bin/sweep.test" -test.count=1 -test.v -test.run 'TestCUDABackendMatchesCPU|TestCUDABatchSizeFromMemory'
-
 g=$bin/gennctl
-work=$out/.work-$$
-mkdir -p "$work"
-sed 's/duration: 1000 /duration: 200 /' configs/cuba.yaml >"$work/cuba_small.yaml"
-printf 'sweep:\n  grid:\n    synapses.EE.weight_update.vars.g: [0.07, 0.09]\n' >>"$work/cuba_small.yaml"
-if command -v compute-sanitizer >/dev/null; then
-  step memcheck . 240 compute-sanitizer --tool memcheck --target-processes all --error-exitcode 9 \
-    "$g" sweep --quiet --backend cuda --out "$work/memcheck" "$work/cuba_small.yaml"
-fi
-
-for c in cuba fi_curve potjans_microcircuit; do
-  step "run-$c" . 240 "$g" sweep --quiet --backend cuda --out "$work/outputs" "configs/$c.yaml"
+for s in ${STEPS:-features unit agreement outputs bench}; do
+  case $s in
+  features) step features codegen/cpu 300 env GENNCTL_TEST_BACKEND=cuda "$bin/cpu.test" -test.count=1 -test.v ;;
+  unit)
+    step gpu gpu 120 "$bin/gpu.test" -test.count=1 -test.v -test.run 'CUDA'
+    step genn genn 120 "$bin/genn.test" -test.count=1 -test.v -test.run 'EGP|PullPush' ;;
+  agreement) step agreement sweep 300 "$bin/sweep.test" -test.count=1 -test.v -test.run 'TestCUDABackendMatchesCPU|TestCUDABatchSizeFromMemory' ;;
+  outputs)
+    for c in cuba fi_curve potjans_microcircuit; do
+      step "run-$c" . 240 "$g" sweep --quiet --backend cuda --out "$out/.outputs/outputs" "configs/$c.yaml"
+    done
+    tar -C "$out/.outputs" -czf "$out/outputs.tar.gz" outputs
+    rm -rf "$out/.outputs" ;;
+  bench)
+    step bench . 400 env GENNCTL="$g" scripts/bench_cuda.sh "${REPEATS:-2}" "${DURATION_MS:-1000}"
+    tail -5 "$out/bench.log" ;;
+  *) echo "gpu_check: unknown step $s" >&2; exit 2 ;;
+  esac
 done
-tar -C "$work" -czf "$out/outputs.tar.gz" outputs
-rm -rf "$work"
-
-step bench . 400 env GENNCTL="$g" scripts/bench_cuda.sh "${REPEATS:-2}" "${DURATION_MS:-1000}"
 echo
 cat "$summary"
-tail -5 "$out/bench.log"

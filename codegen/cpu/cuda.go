@@ -382,8 +382,7 @@ func (g *gen) emitSynapseKernels(s *modelspec.SynapseGroup) (dyn, pre, post []ke
 					}
 				}
 				if codeNonEmpty(m.SimCode) {
-					preFlags(s.Source.Name+"_spkFlag", "spkFlag")
-					return g.columnLoop(s, "spkFlag", streamSimCode, m.SimCode, sc, st("sim_code"))
+					return g.spikeColumnLoop(s, m.SimCode, sc, st("sim_code"))
 				}
 				return nil
 			})
@@ -438,6 +437,75 @@ func (g *gen) columnLoop(s *modelspec.SynapseGroup, flag string, stream uint32, 
 	if err := g.synCode(s, stream, code, sc, st, true); err != nil {
 		return err
 	}
+	w.Close("}")
+	return nil
+}
+
+// spikeBits reports whether population p keeps a spike bitmask per delay
+// slot for spikeColumnLoop: it is the source of a postsynaptic-span group
+// with sim_code. Every matrix but procedural has columns to walk.
+func (g *gen) spikeBits(p *modelspec.Population) bool {
+	for _, s := range g.net.Synapses {
+		if s.Source == p && !g.presynapticSpan(s) && codeNonEmpty(s.WeightUpdate.Model.SimCode) {
+			return true
+		}
+	}
+	return false
+}
+
+// spikeWords is the number of 32-bit words of a spike bitmask of p.
+func spikeWords(p *modelspec.Population) int { return (p.Size + 31) / 32 }
+
+// writeSpikeBits sets neuron id's bit in the spike bitmask of this step's
+// slot and clears (thread 32k for word k) the next step's slot. The bitmask
+// ring has one slot more than the spike flags: the slot cleared held the
+// spikes of step timestep-slots, whose last reader (delay slots-1) ran
+// before this kernel, so no thread waits for another.
+func (g *gen) writeSpikeBits(p *modelspec.Population) {
+	w, n, words := g.w, g.slots[p]+1, spikeWords(p)
+	w.Line("if (gn_spike) atomicOr(&%s_spkBits[(size_t)(timestep %% %d) * %d + id / 32], 1u << (id %% 32));", p.Name, n, words)
+	w.Line("if (id %% 32 == 0) %s_spkBits[(size_t)((timestep + 1) %% %d) * %d + id / 32] = 0;", p.Name, n, words)
+}
+
+// spikeColumnLoop writes group s's sim_code for the synapses onto neuron
+// id_post from the source neurons that spiked in step
+// timestep-1-delay_steps, in the CPU's order (increasing id_pre, then row
+// position) and so with the same sums. The spiking neurons come from the
+// source's bitmask, read a word at a time (the same words for every thread
+// of a block, so cached); a sparse column, sorted by presynaptic neuron, is
+// searched by bisection for each. The work per step is then proportional
+// to the spikes rather than to the synapses.
+func (g *gen) spikeColumnLoop(s *modelspec.SynapseGroup, code string, sc *codegen.Scope, st codegen.Site) error {
+	w := g.w
+	n, words := g.slots[s.Source]+1, spikeWords(s.Source)
+	w.Line("const uint32_t *const gn_bits = %s_spkBits + (size_t)((timestep + %d) %% %d) * %d;", s.Source.Name, n-1-s.DelaySteps, n, words)
+	w.Open("for (uint32_t gn_w = 0; gn_w < %d; gn_w++) {", words)
+	w.Open("for (uint32_t gn_b = gn_bits[gn_w]; gn_b != 0; gn_b &= gn_b - 1) {")
+	w.Line("const uint32_t id_pre = gn_w * 32 + (uint32_t)(__ffs(gn_b) - 1);")
+	switch s.Matrix {
+	case modelspec.MatrixSparse:
+		w.Line("const uint32_t gn_len = %s_colLength[id_post], gn_first = id_pre * %d;", s.Name, g.maxRow[s])
+		w.Line("uint32_t gn_c = 0, gn_hi = gn_len;")
+		w.Open("while (gn_c < gn_hi) { /* the first synapse from id_pre */")
+		w.Line("const uint32_t gn_mid = (gn_c + gn_hi) / 2;")
+		w.Line("if (%s_remap[%s] < gn_first) gn_c = gn_mid + 1; else gn_hi = gn_mid;", s.Name, g.remapIndex(s, "id_post", "gn_mid"))
+		w.Close("}")
+		w.Open("for (; gn_c < gn_len; gn_c++) {")
+		w.Line("const uint32_t id_syn = %s_remap[%s];", s.Name, g.remapIndex(s, "id_post", "gn_c"))
+		w.Line("if (id_syn - gn_first >= %d) break;", g.maxRow[s])
+	default: // dense and bitmask
+		w.Open("{")
+		w.Line("const uint32_t id_syn = id_pre * %d + id_post;", s.Target.Size)
+		if s.Matrix == modelspec.MatrixBitmask {
+			w.Line("if (!(%s_gp[id_syn / 32] & (1u << (id_syn %% 32)))) continue;", s.Name)
+		}
+	}
+	w.Line("(void)id_syn;")
+	if err := g.synCode(s, streamSimCode, code, sc, st, true); err != nil {
+		return err
+	}
+	w.Close("}")
+	w.Close("}")
 	w.Close("}")
 	return nil
 }

@@ -156,6 +156,9 @@ func (g *gen) collectVars() {
 		if g.cuda {
 			// spike flags per delay slot: what kernels read instead of spike lists
 			internal(p.Name, "spkFlag", "uint8_t", p.Name+"_spkFlag", p.Size, g.slots[p])
+			if g.spikeBits(p) {
+				internal(p.Name, "spkBits", "uint32_t", p.Name+"_spkBits", spikeWords(p), g.slots[p]+1)
+			}
 		}
 		if g.sT[p] {
 			internal(p.Name, "sT", "scalar", p.Name+"_sT", p.Size, g.slots[p])

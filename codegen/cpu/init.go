@@ -41,7 +41,7 @@ func (g *gen) emitInit() error {
 		w.Line("memset(ctx->%s_spkCnt, 0, (size_t)ctx->batch * %d * sizeof(uint32_t));", p.Name, g.slots[p])
 	}
 	for _, v := range g.vars {
-		if v.internal && (v.desc.Name == "evCnt" || v.desc.Name == "denDelay" || v.desc.Name == "evFlag" || v.desc.Name == "spkFlag") {
+		if v.internal && (v.desc.Name == "evCnt" || v.desc.Name == "denDelay" || v.desc.Name == "evFlag" || v.desc.Name == "spkFlag" || v.desc.Name == "spkBits") {
 			w.Line("memset(ctx->%s, 0, (size_t)ctx->batch * %d * sizeof *ctx->%s);", v.field, v.desc.Count*v.slots, v.field)
 		}
 		if v.internal && (v.desc.Name == "sT" || v.desc.Name == "prevST") {

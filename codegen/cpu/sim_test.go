@@ -13,6 +13,7 @@ import (
 	"github.com/gennctl/gennctl/codegen/cuda"
 	"github.com/gennctl/gennctl/gpu"
 	"github.com/gennctl/gennctl/modelspec"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -42,6 +43,23 @@ var testBackend = func() string {
 	}
 	return "cpu"
 }()
+
+// atomicSums: on a GPU, presynaptic-span and procedural groups add with
+// atomicAdd, so their sums come in thread order and may differ in the last
+// bits from run to run (the emulation adds in a fixed order).
+var atomicSums = testBackend == "cuda"
+
+// assertSums checks values that sum synaptic input: exactly, or where
+// atomicSums, to a relative 1e-12 (double precision; the order of a few
+// hundred terms moves only the last bits).
+func assertSums(t testing.TB, want, got []float64, msg string, args ...any) {
+	t.Helper()
+	if !atomicSums {
+		assert.Equal(t, want, got, append([]any{msg}, args...)...)
+		return
+	}
+	assert.InEpsilonSlice(t, want, got, 1e-12, append([]any{msg}, args...)...)
+}
 
 // cpuOnly skips a test that checks the CPU backend's generated text.
 func cpuOnly(t testing.TB) {

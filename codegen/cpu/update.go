@@ -310,6 +310,9 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 		}
 		if g.cuda {
 			w.Line("%s_spkFlag[(size_t)slot * %d + id] = (uint8_t)gn_spike;", p.Name, p.Size)
+			if g.spikeBits(p) {
+				g.writeSpikeBits(p)
+			}
 			if p.RecordSpikes {
 				w.Line("if (gn_spike) gn_dev_record(ctx, %d, b, id, timestep);", pi)
 			}
