@@ -27,8 +27,9 @@ import (
 // list) and append recorded spikes to a device buffer, which gn_step drains
 // to the host queue every fetch_every steps, sorted into the CPU backend's
 // order. Synapse kernels are postsynaptic-span by default: one thread per
-// target neuron walks its column (sorted by presynaptic index) and applies
-// the code for every presynaptic neuron whose flag is set, so every sum is
+// target neuron applies the code for its synapses from every presynaptic
+// neuron that spiked, in increasing presynaptic order (spikeColumnLoop;
+// events, dynamics and learn_post walk the whole column), so every sum is
 // accumulated in the same order as on the CPU, without atomics, and
 // per-synapse state is written by one thread only. With span: presynaptic,
 // and for procedural matrices (which regenerate rows and have no columns),
