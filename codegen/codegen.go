@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gennctl/gennctl/modelspec"
 )
@@ -171,8 +173,16 @@ func CType(t string) string {
 
 // assignRE finds an assignment to $(name) in code.
 func assignRE(name string) *regexp.Regexp {
-	return regexp.MustCompile(`\$\(` + regexp.QuoteMeta(name) + `\)\s*(?:[-+*/%&|^]?=[^=]|\+\+|--)|(?:\+\+|--)\s*\$\(` + regexp.QuoteMeta(name) + `\)`)
+	if re, ok := assignREs.Load(name); ok {
+		return re.(*regexp.Regexp)
+	}
+	re := regexp.MustCompile(`\$\(` + regexp.QuoteMeta(name) + `\)\s*(?:[-+*/%&|^]?=[^=]|\+\+|--)|(?:\+\+|--)\s*\$\(` + regexp.QuoteMeta(name) + `\)`)
+	assignREs.Store(name, re)
+	return re
 }
+
+// assignREs memoises assignRE (planning asks once per variant and variable).
+var assignREs sync.Map // variable name -> *regexp.Regexp
 
 // IndividualWeights reports whether a synapse group needs per-synapse
 // storage for its weight-update variables (GeNN's INDIVIDUALG). It does when
@@ -364,6 +374,37 @@ func MaxRowLength(s *modelspec.SynapseGroup) (int, error) {
 	return maxLength(s, expr, "row", s.Target.Size)
 }
 
+// evalLength evaluates a length expression, memoised by the expression and
+// its variables: the built-in snippets' lengths are quantiles of binomial
+// distributions, costly to compute, and a sweep asks for the same ones for
+// every variant.
+func evalLength(expr string, vars map[string]float64) (float64, error) {
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	key := []byte(expr)
+	for _, k := range names {
+		key = append(append(append(key, 0), k...), '=')
+		key = strconv.AppendUint(key, math.Float64bits(vars[k]), 16)
+	}
+	if r, ok := lengths.Load(string(key)); ok {
+		r := r.(length)
+		return r.v, r.err
+	}
+	v, err := modelspec.EvalExpr(expr, vars)
+	lengths.Store(string(key), length{v, err})
+	return v, err
+}
+
+var lengths sync.Map // expression and variables -> length
+
+type length struct {
+	v   float64
+	err error
+}
+
 // maxLength evaluates a row or column length expression of s's snippet with
 // num_pre, num_post and the snippet's (derived) parameters; "" means def.
 func maxLength(s *modelspec.SynapseGroup, expr, what string, def int) (int, error) {
@@ -378,7 +419,7 @@ func maxLength(s *modelspec.SynapseGroup, expr, what string, def int) (int, erro
 	for k, v := range c.Derived {
 		vars[k] = v.V
 	}
-	v, err := modelspec.EvalExpr(expr, vars)
+	v, err := evalLength(expr, vars)
 	if err != nil {
 		return 0, fmt.Errorf("%s: synapses.%s.connectivity: max %s length of %s: %v", c.Pos, s.Name, what, c.Snippet.Name, err)
 	}

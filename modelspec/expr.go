@@ -45,6 +45,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // ExprError is a syntax or evaluation error in an expression. Pos is the
@@ -67,6 +68,26 @@ type Expr struct {
 
 // ParseExpr parses an expression once so that it can be evaluated many times.
 func ParseExpr(src string) (*Expr, error) {
+	if r, ok := parsedExprs.Load(src); ok {
+		r := r.(parsedExpr)
+		return r.e, r.err
+	}
+	e, err := parseExpr(src)
+	parsedExprs.Store(src, parsedExpr{e, err})
+	return e, err
+}
+
+// parsedExprs memoises ParseExpr by source text (an Expr is immutable): a
+// sweep decodes the same derived-parameter and row-length expressions once
+// per variant, thousands of times.
+var parsedExprs sync.Map // string -> parsedExpr
+
+type parsedExpr struct {
+	e   *Expr
+	err error
+}
+
+func parseExpr(src string) (*Expr, error) {
 	toks, err := lexExpr(src)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package sweep_test
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -71,4 +72,22 @@ func BenchmarkCUBASimulate(b *testing.B) {
 	b.ReportMetric(v.Net.Sim.Duration/1000/perRun, "sim_s/wall_s")
 	b.ReportMetric(perRun*1e9/float64(steps)/float64(neurons), "ns/neuron-step")
 	b.ReportMetric(setup.Seconds()*1e3/float64(b.N), "setup_ms")
+}
+
+// BenchmarkPlan1000 measures planning a 1000-variant sweep of CUBA (a 10 ×
+// 100 grid over the E->E weight and the excitatory membrane time constant,
+// which makes derived parameters runtime values too): expanding, decoding
+// every variant, structure keys and runtime slots.
+func BenchmarkPlan1000(b *testing.B) {
+	data, err := os.ReadFile("../configs/cuba.yaml")
+	require.NoError(b, err)
+	data = append(data, "sweep:\n  grid:\n    synapses.EE.weight_update.vars.g: {linspace: [0.06, 0.10, 10]}\n    populations.E.params.TauM: {linspace: [15, 25, 100]}\n"...)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		plan, err := sweep.NewPlan("cuba.yaml", data)
+		require.NoError(b, err)
+		require.Len(b, plan.Variants, 1000)
+		require.Len(b, plan.Groups, 1)
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "µs/variant")
 }

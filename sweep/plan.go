@@ -97,12 +97,17 @@ func NewPlan(file string, data []byte) (*Plan, error) {
 	var diags modelspec.Diagnostics
 	seen := map[string]bool{}
 	failed := 0
-	for _, pt := range points {
-		doc, err := ApplyPoint(root, pt)
-		if err != nil {
-			return nil, err
+	nets := make([]*modelspec.Network, len(points))
+	errs := make([]error, len(points))
+	forEach(len(points), func(i int) {
+		doc, err := ApplyPoint(root, points[i])
+		if err == nil {
+			nets[i], err = modelspec.Decode(file, data, doc)
 		}
-		net, err := modelspec.Decode(file, data, doc)
+		errs[i] = err
+	})
+	for i, pt := range points {
+		net, err := nets[i], errs[i]
 		if err != nil {
 			failed++
 			if ds, ok := err.(modelspec.Diagnostics); ok {
@@ -145,9 +150,11 @@ func NewPlan(file string, data []byte) (*Plan, error) {
 // group splits the variants by structure key and decides, per group, which
 // values are runtime slots: those that differ between its variants.
 func (p *Plan) group() error {
+	keys := make([]string, len(p.Variants))
+	forEach(len(keys), func(i int) { keys[i] = StructureKey(p.Variants[i].Net, p.Backend) })
 	byKey := map[string]int{}
 	for i, v := range p.Variants {
-		key := StructureKey(v.Net, p.Backend)
+		key := keys[i]
 		gi, ok := byKey[key]
 		if !ok {
 			gi = len(p.Groups)
@@ -168,9 +175,9 @@ func (p *Plan) group() error {
 func (p *Plan) bind(g *Group) error {
 	first := g.Net.Values()
 	values := make([][]modelspec.Value, len(g.Variants))
+	forEach(len(values), func(k int) { values[k] = p.Variants[g.Variants[k]].Net.Values() })
 	runtime := make([]bool, len(first))
-	for k, vi := range g.Variants {
-		values[k] = p.Variants[vi].Net.Values()
+	for k := range g.Variants {
 		if len(values[k]) != len(first) {
 			return fmt.Errorf("sweep: internal error: variants of structure %s list %d and %d values", g.Key[:12], len(first), len(values[k]))
 		}
