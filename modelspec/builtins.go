@@ -27,7 +27,15 @@ package modelspec
 // code has "else {" with no newline before the next line; Poisson's has
 // "}else if"; TraubMilesAlt uses SCALAR_MIN.
 
-import "sort"
+import (
+	"sort"
+	"sync"
+)
+
+// builtinCatalogue is one Builtins catalogue shared by every Decode, which
+// only reads it: the networks of a sweep's variants then share their
+// built-in models instead of each holding a copy.
+var builtinCatalogue = sync.OnceValue(Builtins)
 
 // Builtins returns GeNN 4.9.0's built-in catalogue. Each call builds a fresh
 // catalogue, so the caller may modify it (e.g. add custom models) freely.

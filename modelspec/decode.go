@@ -102,7 +102,7 @@ func Decode(file string, src []byte, root *yaml.Node) (*Network, error) {
 	net.Sim = d.simulation(top["simulation"].Value, simKey)
 	d.dt = net.Sim.DT
 
-	builtins := Builtins()
+	builtins := builtinCatalogue()
 	net.Custom = d.customModels(top["models"].Value, builtins)
 	lookup := &lookup{builtin: builtins, custom: net.Custom}
 
