@@ -49,5 +49,8 @@ printf '%d variants of %s ms each:\n' "$n" "$duration"
 printf '%d variants, 1 core:     %s s   (runs: %s)\n' "$n" "$mc" "${core[*]}"
 printf '%d variants, 1 worker:   %s s   (runs: %s)\n' "$n" "$m1" "${one[*]}"
 printf '%d variants, %d workers:  %s s   (runs: %s)\n' "$n" "$workers" "$mw" "${many[*]}"
-printf 'speed-up, %d cores over 1 core:     %.2f x\n' "$workers" "$(awk "BEGIN { print $mc / $mw }")"
+# The VM's speed drifts between repeats: the ratio within each repeat (runs
+# next to each other in time) is steadier than the ratio of the medians.
+pairs=$(for i in "${!core[@]}"; do awk "BEGIN { print ${core[$i]} / ${many[$i]} }"; done | median)
+printf 'speed-up, %d cores over 1 core:     %.2f x   (median of the per-repeat ratios: %.2f x)\n' "$workers" "$(awk "BEGIN { print $mc / $mw }")" "$pairs"
 printf 'speed-up, %d workers over 1 worker: %.2f x\n' "$workers" "$(awk "BEGIN { print $m1 / $mw }")"
