@@ -431,15 +431,22 @@ func (g *gen) columnLoop(s *modelspec.SynapseGroup, flag string, stream uint32, 
 	if flag != "" {
 		w.Line("if (!%s[id_pre]) continue;", flag)
 	}
-	if s.Matrix == modelspec.MatrixBitmask {
-		w.Line("if (!(%s_gp[id_syn / 32] & (1u << (id_syn %% 32)))) continue;", s.Name)
-	}
-	w.Line("(void)id_syn;")
-	if err := g.synCode(s, stream, code, sc, st, true); err != nil {
+	if err := g.synapseBody(s, stream, code, sc, st); err != nil {
 		return err
 	}
 	w.Close("}")
 	return nil
+}
+
+// synapseBody writes the body of a loop over the synapses onto id_post,
+// with id_pre and id_syn declared: a bitmask matrix skips absent synapses,
+// then the code runs.
+func (g *gen) synapseBody(s *modelspec.SynapseGroup, stream uint32, code string, sc *codegen.Scope, st codegen.Site) error {
+	if s.Matrix == modelspec.MatrixBitmask {
+		g.w.Line("if (!(%s_gp[id_syn / 32] & (1u << (id_syn %% 32)))) continue;", s.Name)
+	}
+	g.w.Line("(void)id_syn;")
+	return g.synCode(s, stream, code, sc, st, true)
 }
 
 // spikeBits reports whether population p keeps a spike bitmask per delay
@@ -497,12 +504,8 @@ func (g *gen) spikeColumnLoop(s *modelspec.SynapseGroup, code string, sc *codege
 	default: // dense and bitmask
 		w.Open("{")
 		w.Line("const uint32_t id_syn = id_pre * %d + id_post;", s.Target.Size)
-		if s.Matrix == modelspec.MatrixBitmask {
-			w.Line("if (!(%s_gp[id_syn / 32] & (1u << (id_syn %% 32)))) continue;", s.Name)
-		}
 	}
-	w.Line("(void)id_syn;")
-	if err := g.synCode(s, streamSimCode, code, sc, st, true); err != nil {
+	if err := g.synapseBody(s, streamSimCode, code, sc, st); err != nil {
 		return err
 	}
 	w.Close("}")
