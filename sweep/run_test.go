@@ -311,3 +311,19 @@ func TestReproduceChecksStateFiles(t *testing.T) {
 	assert.False(t, res.Match)
 	assert.False(t, res.State[0].Match)
 }
+
+// Variants are decoded in parallel; their diagnostics are still reported in
+// the order of the sweep's points, each once, with a count.
+func TestPlanInvalidVariantsInOrder(t *testing.T) {
+	data, err := os.ReadFile("../configs/cuba.yaml")
+	require.NoError(t, err)
+	text := string(data) + "sweep:\n  grid:\n    simulation.dt: [0.1, -1, -2, 0.05, -3, -4, -5, -6]\n"
+	_, err = sweep.NewPlan("inv.yaml", []byte(text))
+	require.Error(t, err)
+	lines := strings.Split(err.Error(), "\n")
+	require.Len(t, lines, 7)
+	for i, v := range []string{"-1", "-2", "-3", "-4", "-5", "-6"} {
+		assert.Regexp(t, `^inv\.yaml:\d+:\d+: simulation\.dt: time step must be > 0 and ≤ 1000 ms, got `+v+`$`, lines[i])
+	}
+	assert.Equal(t, "inv.yaml: sweep: 6 of 8 variants are invalid", lines[6])
+}
