@@ -13,6 +13,9 @@
 #   features   every code-generation feature test on the GPU (codegen/cpu, GENNCTL_TEST_BACKEND=cuda);
 #   unit       the CUDA tests of gpu and genn (toy module, EGPs, pull/push);
 #   agreement  the CPU/CUDA agreement tests of sweep (CUBA, f-I curve, microcircuit);
+#   memcheck   compute-sanitizer memcheck over feature tests with delays, plasticity, spike times,
+#              convolution kernels, procedural weights and both
+#              spans, in process (it does not follow gennctl's worker processes);
 #   outputs    the example configs on the cuda backend (outputs.tar.gz);
 #   bench      scripts/bench_cuda.sh (REPEATS, DURATION_MS; default 2, 1000).
 set -uo pipefail
@@ -61,13 +64,16 @@ step() {
 cat "$out/machine.txt"
 
 g=$bin/gennctl
-for s in ${STEPS:-features unit agreement outputs bench}; do
+for s in ${STEPS:-features unit agreement memcheck outputs bench}; do
   case $s in
   features) step features codegen/cpu 300 env GENNCTL_TEST_BACKEND=cuda "$bin/cpu.test" -test.count=1 -test.v ;;
   unit)
     step gpu gpu 120 "$bin/gpu.test" -test.count=1 -test.v -test.run 'CUDA'
     step genn genn 120 "$bin/genn.test" -test.count=1 -test.v -test.run 'EGP|PullPush' ;;
   agreement) step agreement sweep 300 "$bin/sweep.test" -test.count=1 -test.v -test.run 'TestCUDABackendMatchesCPU|TestCUDABatchSizeFromMemory' ;;
+  memcheck)
+    step memcheck codegen/cpu 300 env GENNCTL_TEST_BACKEND=cuda compute-sanitizer --tool memcheck --error-exitcode 9 \
+      "$bin/cpu.test" -test.count=1 -test.v -test.parallel 1 -test.run 'TestDendriticDelay|TestSTDPPairProtocol|TestSpan|TestProceduralWeights|TestSpikeTimes|TestConv2DKernel' ;;
   outputs)
     for c in cuba fi_curve potjans_microcircuit; do
       step "run-$c" . 240 "$g" sweep --quiet --backend cuda --out "$out/.outputs/outputs" "configs/$c.yaml"
