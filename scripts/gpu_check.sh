@@ -13,9 +13,9 @@
 #   features   every code-generation feature test on the GPU (codegen/cpu, GENNCTL_TEST_BACKEND=cuda);
 #   unit       the CUDA tests of gpu and genn (toy module, EGPs, pull/push);
 #   agreement  the CPU/CUDA agreement tests of sweep (CUBA, f-I curve, microcircuit);
-#   memcheck   compute-sanitizer memcheck over feature tests with delays, plasticity, spike times,
-#              convolution kernels, procedural weights and both
-#              spans, in process (it does not follow gennctl's worker processes);
+#   memcheck   compute-sanitizer memcheck, in process (it does not follow gennctl's worker
+#              processes), over feature tests with delays, plasticity, spike times,
+#              convolution kernels, procedural weights and both spans;
 #   outputs    the example configs on the cuda backend (outputs.tar.gz);
 #   bench      scripts/bench_cuda.sh (REPEATS, DURATION_MS; default 2, 1000).
 set -uo pipefail
