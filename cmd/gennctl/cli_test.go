@@ -255,13 +255,19 @@ func TestCUDABackendCLI(t *testing.T) {
 	cache := t.TempDir()
 	cfg := "../../sweep/testdata/small.yaml"
 	if _, err := exec.LookPath("nvcc"); err == nil {
-		r := gennctl(t, cache, "build", "--backend", "cuda", "--cuda-arch", "sm_70", "--json", cfg)
+		// sm_75: the oldest architecture that CUDA 11.8 to 13 all build
+		r := gennctl(t, cache, "build", "--backend", "cuda", "--cuda-arch", "sm_75", "--json", cfg)
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Contains(t, r.stdout, `"cache_hit":false`)
+		r = gennctl(t, cache, "build", "--backend", "cuda", "--cuda-arch", "default", "--json", cfg)
+		require.Equal(t, 0, r.code, r.stderr)
 	}
 	r := gennctl(t, cache, "build", "--backend", "cuda", "--cuda-arch", "7.0", cfg)
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "--cuda-arch")
+	r = gennctl(t, cache, "build", "--backend", "cuda", "--cuda-arch", "default,80", cfg)
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, `--cuda-arch default names the default architectures and stands alone, not in a list with "default,80"`)
 	r = gennctl(t, cache, "plan", "--backend", "cpu", cfg)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "backend cpu (requested)")

@@ -66,6 +66,9 @@ func cudaArchs(v *viper.Viper) ([]string, error) {
 		return given, nil
 	}
 	for _, a := range given {
+		if strings.TrimSpace(a) == gpu.DefaultArchs {
+			return nil, badInput{fmt.Errorf("--cuda-arch %s names the default architectures and stands alone, not in a list with %q", gpu.DefaultArchs, strings.Join(given, ","))}
+		}
 		a = strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(a), "sm_"), "compute_")
 		if _, err := strconv.Atoi(a); err != nil || len(a) < 2 {
 			return nil, badInput{fmt.Errorf("--cuda-arch %q: want compute capabilities without the dot, e.g. 80,90, or %s", a, gpu.DefaultArchs)}
