@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/gpu"
 	"github.com/gennctl/gennctl/provenance"
 	"github.com/gennctl/gennctl/results"
@@ -326,4 +327,29 @@ func TestPlanInvalidVariantsInOrder(t *testing.T) {
 		assert.Regexp(t, `^inv\.yaml:\d+:\d+: simulation\.dt: time step must be > 0 and ≤ 1000 ms, got `+v+`$`, lines[i])
 	}
 	assert.Equal(t, "inv.yaml: sweep: 6 of 8 variants are invalid", lines[6])
+}
+
+// A swept connectivity probability stays a runtime value of one structure,
+// whose row and column strides fit the densest variant (each variant's
+// lengths are computed from its own probability, not the first's).
+func TestSweptConnectivityWidensStrides(t *testing.T) {
+	plan := planText(t, "cuba.yaml", "../configs/cuba.yaml", "sweep:\n  grid:\n    synapses.EE.connectivity.params.prob: [0.02, 0.2, 0.05]\n")
+	require.Len(t, plan.Groups, 1)
+	g := plan.Groups[0]
+	assert.Contains(t, g.Options.Runtime, "synapses.EE.connectivity.params.prob")
+	rows, cols := map[float64]int{}, map[float64]int{}
+	for _, v := range plan.Variants {
+		s := v.Net.Synapses[0]
+		require.Equal(t, "EE", s.Name)
+		var err error
+		rows[s.Connectivity.Params["prob"].V], err = codegen.MaxRowLength(s)
+		require.NoError(t, err)
+		cols[s.Connectivity.Params["prob"].V], err = codegen.MaxColLength(s)
+		require.NoError(t, err)
+	}
+	assert.Less(t, rows[0.02], rows[0.05])
+	assert.Less(t, rows[0.05], rows[0.2])
+	assert.Less(t, cols[0.02], cols[0.2])
+	assert.Equal(t, rows[0.2], g.Options.MaxRowLength["EE"])
+	assert.Equal(t, cols[0.2], g.Options.MaxColLength["EE"])
 }
