@@ -13,9 +13,11 @@
 #   features   every code-generation feature test on the GPU (codegen/cpu, GENNCTL_TEST_BACKEND=cuda);
 #   unit       the CUDA tests of gpu and genn (toy module, EGPs, pull/push);
 #   agreement  the CPU/CUDA agreement tests of sweep (CUBA, f-I curve, microcircuit);
-#   memcheck   compute-sanitizer memcheck, in process (it does not follow gennctl's worker
-#              processes), over feature tests with delays, plasticity, spike times,
-#              convolution kernels, procedural weights and both spans;
+#   memcheck   compute-sanitizer memcheck (out-of-bounds and misaligned accesses) and
+#              initcheck (reads of uninitialised device memory), in process (they do not
+#              follow gennctl's worker processes), over feature tests with delays, plasticity, spike times,
+#              convolution kernels, procedural weights and both spans (MEMCHECK_RUN, a
+#              -test.run pattern, picks others: '.' for all);
 #   outputs    the example configs on the cuda backend (outputs.tar.gz);
 #   bench      scripts/bench_cuda.sh (REPEATS, DURATION_MS; default 2, 1000).
 set -uo pipefail
@@ -72,8 +74,10 @@ for s in ${STEPS:-features unit agreement memcheck outputs bench}; do
     step genn genn 120 "$bin/genn.test" -test.count=1 -test.v -test.run 'EGP|PullPush' ;;
   agreement) step agreement sweep 300 "$bin/sweep.test" -test.count=1 -test.v -test.run 'TestCUDABackendMatchesCPU|TestCUDABatchSizeFromMemory' ;;
   memcheck)
-    step memcheck codegen/cpu 300 env GENNCTL_TEST_BACKEND=cuda compute-sanitizer --tool memcheck --error-exitcode 9 \
-      "$bin/cpu.test" -test.count=1 -test.v -test.parallel 1 -test.run 'TestDendriticDelay|TestSTDPPairProtocol|TestSpan|TestProceduralWeights|TestSpikeTimes|TestConv2DKernel' ;;
+    for tool in memcheck initcheck; do
+      step "$tool" codegen/cpu 540 env GENNCTL_TEST_BACKEND=cuda compute-sanitizer --tool "$tool" --error-exitcode 9 \
+        "$bin/cpu.test" -test.count=1 -test.v -test.parallel 4 -test.run "${MEMCHECK_RUN:-TestDendriticDelay|TestSTDPPairProtocol|TestSpan|TestProceduralWeights|TestSpikeTimes|TestConv2DKernel}"
+    done ;;
   outputs)
     for c in cuba fi_curve potjans_microcircuit; do
       step "run-$c" . 240 "$g" sweep --quiet --backend cuda --out "$out/.outputs/outputs" "configs/$c.yaml"
