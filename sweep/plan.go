@@ -1,11 +1,13 @@
 package sweep
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -348,6 +350,12 @@ const CPUBatchBytes = 4 << 20
 // Variants of one group that record different variables (record.vars is
 // not part of the structure) go to different batches, so that every
 // variant of a batch records the same things.
+//
+// The batches come largest first (estimated work: variants times
+// VariantCost), in plan order among equals. Workers take them in this
+// order, so the small batches are left to fill the end and the workers
+// finish close together when a sweep's structures differ in size (longest
+// processing time first).
 func (p *Plan) Batches(todo []int, size, workers int, memBudget int64) []Batch {
 	type key struct {
 		group int
@@ -386,6 +394,14 @@ func (p *Plan) Batches(todo []int, size, workers int, memBudget int64) []Batch {
 			out = append(out, Batch{Group: g, Variants: vs[start:end]})
 		}
 	}
+	cost := map[int]float64{}
+	for _, b := range out {
+		if _, ok := cost[b.Group]; !ok {
+			cost[b.Group] = VariantCost(p.Groups[b.Group])
+		}
+	}
+	work := func(b Batch) float64 { return cost[b.Group] * float64(len(b.Variants)) }
+	slices.SortStableFunc(out, func(a, b Batch) int { return cmp.Compare(work(b), work(a)) })
 	return out
 }
 

@@ -203,6 +203,36 @@ func spikesOf(t *testing.T, dir string, id uint64) results.Spikes {
 	return sp
 }
 
+// TestBatchesLargestFirst: batches come in decreasing order of estimated work
+// (the largest structure first), in plan order among equals, and every variant
+// is in exactly one batch.
+func TestBatchesLargestFirst(t *testing.T) {
+	plan := planText(t, "small.yaml", "testdata/small.yaml",
+		"sweep: {zip: {populations.E.size: [100, 400, 200]}, grid: {synapses.EE.weight_update.vars.g: [0.04, 0.05]}}\n")
+	require.Len(t, plan.Variants, 6)
+	require.Len(t, plan.Groups, 3, "each size is a structure")
+	all := []int{0, 1, 2, 3, 4, 5}
+	batches := plan.Batches(all, 1, 2, 0)
+	require.Len(t, batches, 6)
+	var sizes []int
+	var order []int
+	for _, b := range batches {
+		require.Len(t, b.Variants, 1)
+		sizes = append(sizes, plan.Groups[b.Group].Net.Population("E").Size)
+		order = append(order, b.Variants[0])
+	}
+	assert.Equal(t, []int{400, 400, 200, 200, 100, 100}, sizes, "largest structure first")
+	var want []int
+	for _, size := range []int{400, 200, 100} {
+		for i, v := range plan.Variants { // plan order within a structure
+			if v.Net.Population("E").Size == size {
+				want = append(want, i)
+			}
+		}
+	}
+	assert.Equal(t, want, order)
+}
+
 // TestBatchesBitIdentical: a variant gives bit-identical spikes run alone
 // (its values literals in its own module) and inside batches of 1, 7 and 64
 // of a 64-point sweep (its values runtime parameters).
