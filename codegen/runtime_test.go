@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/gennctl/gennctl/codegen"
+	"github.com/gennctl/gennctl/codegen/internal/philoxref"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -98,20 +99,6 @@ func runRuntimeProgram(t *testing.T) map[string][]string {
 	return lines
 }
 
-// philox is a Go Philox4x32-10 (Salmon et al. 2011) for cross-checking.
-func philox(ctr [4]uint32, key [2]uint32) [4]uint32 {
-	for r := 0; r < 10; r++ {
-		if r > 0 {
-			key[0] += 0x9E3779B9
-			key[1] += 0xBB67AE85
-		}
-		p0 := uint64(0xD2511F53) * uint64(ctr[0])
-		p1 := uint64(0xCD9E8D57) * uint64(ctr[2])
-		ctr = [4]uint32{uint32(p1>>32) ^ ctr[1] ^ key[0], uint32(p1), uint32(p0>>32) ^ ctr[3] ^ key[1], uint32(p0)}
-	}
-	return ctr
-}
-
 func hexWords(w [4]uint32) []string {
 	return []string{fmt.Sprintf("%08x", w[0]), fmt.Sprintf("%08x", w[1]), fmt.Sprintf("%08x", w[2]), fmt.Sprintf("%08x", w[3])}
 }
@@ -130,7 +117,7 @@ func TestRuntimePhilox(t *testing.T) {
 		assert.Equal(t, want, lines[name], name)
 	}
 	// The Go reference agrees with the vectors too (so it can check streams).
-	assert.Equal(t, kats["kat2"], hexWords(philox([4]uint32{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, [2]uint32{0xa4093822, 0x299f31d0})))
+	assert.Equal(t, kats["kat2"], hexWords(philoxref.Block([4]uint32{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, [2]uint32{0xa4093822, 0x299f31d0})))
 
 	// Stream layout: key = seed (low, high word); counter = (block, id,
 	// step low word, stream ^ step high word << 24); blocks of 4 words in order.
@@ -138,13 +125,13 @@ func TestRuntimePhilox(t *testing.T) {
 	key := [2]uint32{uint32(seed), uint32(seed >> 32)}
 	var want []string
 	for blk := uint32(0); blk < 2; blk++ {
-		want = append(want, hexWords(philox([4]uint32{blk, id, uint32(step), stream ^ (uint32(step>>32) << 24)}, key))...)
+		want = append(want, hexWords(philoxref.Block([4]uint32{blk, id, uint32(step), stream ^ (uint32(step>>32) << 24)}, key))...)
 	}
 	assert.Equal(t, want, lines["stream"], "gn_rng_init / gn_next_u32 word order")
 
 	// gn_uniform: 53 bits from two words (hi << 21 | lo >> 11), plus one, / 2^53: in (0, 1].
-	w := philox([4]uint32{0, 2, 3, 1}, [2]uint32{42, 0})
-	w2 := philox([4]uint32{1, 2, 3, 1}, [2]uint32{42, 0})
+	w := philoxref.Block([4]uint32{0, 2, 3, 1}, [2]uint32{42, 0})
+	w2 := philoxref.Block([4]uint32{1, 2, 3, 1}, [2]uint32{42, 0})
 	u := func(hi, lo uint32) string {
 		bits := (uint64(hi)<<21 ^ uint64(lo)>>11) & (1<<53 - 1)
 		return strconv.FormatFloat((float64(bits)+1)/(1<<53), 'g', 17, 64)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gennctl/gennctl/codegen"
+	"github.com/gennctl/gennctl/codegen/internal/philoxref"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -90,7 +91,7 @@ func TestProceduralWeightsExact(t *testing.T) {
 	for j := 0; j < nPost; j++ {
 		want := 0.0
 		for i := 0; i < nPre; i++ {
-			w := philoxRef([4]uint32{uint32(j / 2), uint32(i), 0, 0x03000000}, [2]uint32{seed, 0})
+			w := philoxref.Block([4]uint32{uint32(j / 2), uint32(i), 0, 0x03000000}, [2]uint32{seed, 0})
 			bits := ((uint64(w[2*(j%2)]) << 21) ^ (uint64(w[2*(j%2)+1]) >> 11)) & (1<<53 - 1)
 			want += (float64(bits) + 1) / 9007199254740992.0
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gennctl/gennctl/codegen"
+	"github.com/gennctl/gennctl/codegen/internal/philoxref"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -63,20 +64,6 @@ synapses:
 `, vars, dyn, matrix, conn, wvars)
 }
 
-// philoxRef is Philox4x32-10 (gn_philox4x32_10) for checking the stream.
-func philoxRef(ctr [4]uint32, key [2]uint32) [4]uint32 {
-	for r := 0; r < 10; r++ {
-		if r > 0 {
-			key[0] += 0x9E3779B9
-			key[1] += 0xBB67AE85
-		}
-		p0 := uint64(0xD2511F53) * uint64(ctr[0])
-		p1 := uint64(0xCD9E8D57) * uint64(ctr[2])
-		ctr = [4]uint32{uint32(p1>>32) ^ ctr[1] ^ key[0], uint32(p1), uint32(p0>>32) ^ ctr[3] ^ key[1], uint32(p0)}
-	}
-	return ctr
-}
-
 // Random numbers in weight-update code: each synapse draws from its own
 // Philox stream (variant seed; stream 0x08000000 | group index for
 // synapse_dynamics_code; id_syn; time step), so values lie in (0, 1], the
@@ -102,7 +89,7 @@ func TestSynapseCodeRandomNumbers(t *testing.T) {
 				assert.LessOrEqual(t, hi[i], 1.0)
 				sum += x[i]
 				// The exact stream: key = seed, ctr = (0, id_syn, step, stream).
-				w := philoxRef([4]uint32{0, uint32(i), steps - 1, 0x08000000}, [2]uint32{7, 0})
+				w := philoxref.Block([4]uint32{0, uint32(i), steps - 1, 0x08000000}, [2]uint32{7, 0})
 				bits := ((uint64(w[0]) << 21) ^ (uint64(w[1]) >> 11)) & (1<<53 - 1)
 				assert.Equal(t, (float64(bits)+1)/9007199254740992.0, u[i], "synapse %d", i)
 			}
