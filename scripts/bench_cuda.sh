@@ -16,18 +16,12 @@ cd "$(dirname "$0")/.."
 repeats=${1:-3}
 duration=${2:-1000}
 command -v nvidia-smi >/dev/null || { echo "bench_cuda: no nvidia-smi: this needs a GPU machine" >&2; exit 2; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-g=${GENNCTL:-}
-if [ -z "$g" ]; then
-  go build -o "$work/gennctl" ./cmd/gennctl
-  g=$work/gennctl
-fi
+. scripts/bench/lib.sh
+bench_setup
 export GENNCTL_CACHE=${GENNCTL_CACHE:-$work/cache}
 
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.4f\", $1 }"; }
-median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 sed "s/duration: 1000 /duration: $duration /" configs/cuba.yaml > "$work/single.yaml"
 cp "$work/single.yaml" "$work/sweep.yaml"

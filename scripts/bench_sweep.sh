@@ -8,10 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-64}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-go build -o "$work/gennctl" ./cmd/gennctl
-g=$work/gennctl
+. scripts/bench/lib.sh
+bench_setup
 
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }

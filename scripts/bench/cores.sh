@@ -11,10 +11,8 @@ n=${1:-64}
 repeats=${2:-3}
 workers=${3:-$(nproc)}
 duration=${4:-1000}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-go build -o "$work/gennctl" ./cmd/gennctl
-g=$work/gennctl
+. scripts/bench/lib.sh
+bench_setup
 export GENNCTL_CACHE=$work/cache
 
 sed "s/duration: 1000 /duration: $duration /" configs/cuba.yaml > "$work/sweep.yaml"
@@ -30,7 +28,6 @@ run() { # run WORKERS TAG [CPU LIST]: prints the wall time; with a CPU list the 
   "${pin[@]}" "$g" sweep --quiet --workers "$1" --out "$work/out-$2" "$work/sweep.yaml" > /dev/null
   awk "BEGIN { printf \"%.3f\", $(now) - $t0 }"
 }
-median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # "On 1 core": the whole sweep confined to CPU 0 (orchestrator and one worker), as a
 # 1-core machine would run it; "1 worker" alone also lets the orchestrator use another core.

@@ -15,13 +15,8 @@ cd "$(dirname "$0")/../.."
 repeats=${1:-5}
 workers=${2:-$(nproc)}
 duration=${3:-1000}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-g=${GENNCTL:-}
-if [ -z "$g" ]; then
-  go build -o "$work/gennctl" ./cmd/gennctl
-  g=$work/gennctl
-fi
+. scripts/bench/lib.sh
+bench_setup
 export GENNCTL_CACHE=$work/cache
 
 sed "s/duration: 1000 /duration: $duration /" configs/cuba.yaml >"$work/sizes.yaml"
@@ -48,6 +43,5 @@ for r in $(seq "$repeats"); do
   walls+=("$real")
   busy+=("$(awk "BEGIN { printf \"%.2f\", ($user + $sys) / $real }")")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 printf '15 variants (N = 1000 to 16000, %s ms each) on %d workers: median %s s, %s CPUs busy   (runs: %s; CPUs busy: %s)\n' \
-  "$duration" "$workers" "$(median "${walls[@]}")" "$(median "${busy[@]}")" "${walls[*]}" "${busy[*]}"
+  "$duration" "$workers" "$(printf '%s\n' "${walls[@]}" | median)" "$(printf '%s\n' "${busy[@]}" | median)" "${walls[*]}" "${busy[*]}"

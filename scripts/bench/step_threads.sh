@@ -18,9 +18,8 @@ sizes=${1:-4000 16000 64000}
 threads=${2:-$(seq -s ' ' 1 "$(nproc)")}
 steps=${3:-100000}
 repeats=${4:-2}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-go build -o "$work/gennctl" ./cmd/gennctl
+. scripts/bench/lib.sh
+bench_setup
 
 cat >"$work/driver.c" <<'EOF'
 #define _POSIX_C_SOURCE 199309L
@@ -58,7 +57,7 @@ for n in $sizes; do
   mkdir -p "$dir"
   sed -e "s/size: 3200/size: $ne/; s/size: 800/size: $((n - ne))/; s/prob: 0.02/prob: $(awk "BEGIN { print 80 / $n }")/" \
     -e 's/record: {spikes: true}/record: {spikes: false}/' configs/cuba.yaml >"$dir/cuba.yaml"
-  so=$(GENNCTL_CACHE=$work/cache "$work/gennctl" build "$dir/cuba.yaml" | sed -n 's/.*compiled \(.*module\.so\).*/\1/p')
+  so=$(GENNCTL_CACHE=$work/cache "$g" build "$dir/cuba.yaml" | sed -n 's/.*compiled \(.*module\.so\).*/\1/p')
   mod=$(dirname "$so")
   # The module's own flags, less those that make a shared object.
   read -r -a flags <<<"$(python3 -c 'import json, sys; print(" ".join(f for f in json.load(open(sys.argv[1]))["flags"] if f not in ("-shared", "-fPIC", "-lm")))' "$mod/build.json")"
