@@ -29,11 +29,14 @@ run() { # run WORKERS TAG [CPU LIST]: prints the wall time; with a CPU list the 
   awk "BEGIN { printf \"%.3f\", $(now) - $t0 }"
 }
 
-# "On 1 core": the whole sweep confined to CPU 0 (orchestrator and one worker), as a
+# "On 1 core": the whole sweep confined to one CPU (orchestrator and one worker), as a
 # 1-core machine would run it; "1 worker" alone also lets the orchestrator use another core.
+# The CPU taken for "1 core" goes round the CPUs from repeat to repeat: the vCPUs of a
+# shared VM need not be equally fast, and the many-worker runs use all of them.
+cpus=$(nproc)
 core=() one=() many=()
 for r in $(seq "$repeats"); do
-  core+=("$(run 1 "c-$r" 0)")
+  core+=("$(run 1 "c-$r" $(((r - 1) % cpus)))")
   one+=("$(run 1 "1-$r")")
   many+=("$(run "$workers" "$workers-$r")")
 done
@@ -43,7 +46,7 @@ mw=$(printf '%s\n' "${many[@]}" | median)
 printf 'machine: %s, %s CPUs (%s thread(s) per core)\n' "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" "$(nproc)" \
   "$(lscpu 2>/dev/null | awk -F: '/Thread\(s\) per core/ { gsub(/ /, "", $2); print $2 }')"
 printf '%d variants of %s ms each:\n' "$n" "$duration"
-printf '%d variants, 1 core:     %s s   (runs: %s)\n' "$n" "$mc" "${core[*]}"
+printf '%d variants, 1 core:     %s s   (runs: %s; on CPU 0, 1, ... in turn)\n' "$n" "$mc" "${core[*]}"
 printf '%d variants, 1 worker:   %s s   (runs: %s)\n' "$n" "$m1" "${one[*]}"
 printf '%d variants, %d workers:  %s s   (runs: %s)\n' "$n" "$workers" "$mw" "${many[*]}"
 # The VM's speed drifts between repeats: the ratio within each repeat (runs
