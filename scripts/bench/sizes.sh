@@ -2,9 +2,10 @@
 # Benchmark: a sweep whose structures differ in size. CUBA (configs/cuba.yaml)
 # at N = 1000, 2000, 4000, 8000 and 16000 (p = 80/N, zipped), times three E->E
 # weights: 15 variants, 5 modules, DURATION ms each. It runs on WORKERS workers
-# with a warm module cache, REPEATS times, and prints each wall time, the
-# CPUs busy on average, and their medians. The order in which the batches run decides how long the workers
-# wait for each other at the end (see Plan.Batches).
+# with a warm module cache, REPEATS times, and prints each wall time, the CPUs
+# busy on average, and their medians. The order in which the batches run
+# decides how long the workers wait for each other at the end (see
+# Plan.Batches).
 #
 #   scripts/bench/sizes.sh [REPEATS] [WORKERS] [DURATION]   (default 5 nproc 1000)
 #

@@ -58,6 +58,7 @@ for n in $sizes; do
   sed -e "s/size: 3200/size: $ne/; s/size: 800/size: $((n - ne))/; s/prob: 0.02/prob: $(awk "BEGIN { print 80 / $n }")/" \
     -e 's/record: {spikes: true}/record: {spikes: false}/' configs/cuba.yaml >"$dir/cuba.yaml"
   so=$(GENNCTL_CACHE=$work/cache "$g" build "$dir/cuba.yaml" | sed -n 's/.*compiled \(.*module\.so\).*/\1/p')
+  [ -n "$so" ] || { echo "step_threads: gennctl build compiled no module for N=$n" >&2; exit 1; }
   mod=$(dirname "$so")
   # The module's own flags, less those that make a shared object.
   read -r -a flags <<<"$(python3 -c 'import json, sys; print(" ".join(f for f in json.load(open(sys.argv[1]))["flags"] if f not in ("-shared", "-fPIC", "-lm")))' "$mod/build.json")"
