@@ -23,7 +23,7 @@ export GENNCTL_CACHE=${GENNCTL_CACHE:-$work/cache}
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.4f\", $1 }"; }
 
-sed "s/duration: 1000 /duration: $duration /" configs/cuba.yaml > "$work/single.yaml"
+cuba_config "$duration" "$work/single.yaml"
 cp "$work/single.yaml" "$work/sweep.yaml"
 printf 'sweep:\n  grid:\n    synapses.EE.weight_update.vars.g: {linspace: [0.06, 0.10, 64]}\n' >> "$work/sweep.yaml"
 sed "s/duration: 100,/duration: $duration,/" configs/potjans_microcircuit.yaml > "$work/potjans.yaml"

@@ -23,7 +23,7 @@ duration=${4:-1000}
 bench_setup
 export GENNCTL_CACHE=$work/cache
 
-sed "s/duration: 1000 /duration: $duration /" configs/cuba.yaml > "$work/sweep.yaml"
+cuba_config "$duration" "$work/sweep.yaml"
 printf 'sweep:\n  grid:\n    synapses.EE.weight_update.vars.g: {linspace: [0.06, 0.10, %d]}\n' "$n" >> "$work/sweep.yaml"
 "$g" build "$work/sweep.yaml" > /dev/null # warm the module cache
 

@@ -20,7 +20,7 @@ duration=${3:-1000}
 bench_setup
 export GENNCTL_CACHE=$work/cache
 
-sed "s/duration: 1000 /duration: $duration /" configs/cuba.yaml >"$work/sizes.yaml"
+cuba_config "$duration" "$work/sizes.yaml"
 cat >>"$work/sizes.yaml" <<'EOF'
 sweep:
   zip:
