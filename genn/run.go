@@ -6,9 +6,8 @@ import (
 	"math"
 	"sort"
 
+	"github.com/gennctl/gennctl/backend"
 	"github.com/gennctl/gennctl/codegen"
-	"github.com/gennctl/gennctl/codegen/cpu"
-	"github.com/gennctl/gennctl/codegen/cuda"
 	"github.com/gennctl/gennctl/gpu"
 	"github.com/gennctl/gennctl/modelspec"
 	"gopkg.in/yaml.v3"
@@ -121,24 +120,22 @@ func (m *Model) Build(cacheDir string) error {
 	return nil
 }
 
-// backend returns the code generator and the compiler of m.Backend.
+// backend returns the code generator and the compiler of m.Backend, which
+// must be able to run here.
 func (m *Model) backend() (func(*modelspec.Network, codegen.Options) (codegen.Files, error), gpu.Toolchain, error) {
-	switch m.Backend {
-	case "", "cpu":
-		tc, err := gpu.DetectCC()
-		return cpu.Generate, tc, err
-	case "cuda":
-		gpus, err := gpu.ComputeGPUs()
-		if err == nil && len(gpus) == 0 {
-			err = fmt.Errorf("backend cuda: no CUDA GPU is visible (set %s=1 to emulate one)", gpu.CUDAEmulationEnv)
-		}
-		if err != nil {
-			return nil, gpu.Toolchain{}, err
-		}
-		tc, err := gpu.CUDAToolchain(nil)
-		return cuda.Generate, tc, err
+	name := m.Backend
+	if name == "" {
+		name = "cpu"
 	}
-	return nil, gpu.Toolchain{}, fmt.Errorf("unknown backend %q (want cpu or cuda)", m.Backend)
+	b, err := backend.Lookup(name)
+	if err != nil {
+		return nil, gpu.Toolchain{}, err
+	}
+	if err := b.Runnable(); err != nil {
+		return nil, gpu.Toolchain{}, err
+	}
+	tc, err := b.Toolchain(nil)
+	return b.Generate, tc, err
 }
 
 func (m *Model) compile(net *modelspec.Network, opts codegen.Options) (*gpu.Module, error) {

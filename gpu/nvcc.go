@@ -106,7 +106,7 @@ func DetectNVCC(archs []string) (Toolchain, error) {
 // CUDAEmulationToolchain builds a CUDA module with the host compiler ($CC,
 // else cc) instead of nvcc: module.c as C, module.cu as C++ with
 // -DGN_CUDA_EMULATION, which replaces the CUDA runtime by
-// codegen.CUDAEmulationHeader (kernels run thread by thread on the host).
+// codegen/cuda.EmulationHeader (kernels run thread by thread on the host).
 // Tests use it to run the CUDA generator's output without a GPU.
 func CUDAEmulationToolchain() (Toolchain, error) {
 	tc, err := DetectCC()

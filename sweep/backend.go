@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/gennctl/gennctl/backend"
 	"github.com/gennctl/gennctl/gpu"
 )
 
@@ -51,11 +52,12 @@ func (p *Plan) UseBackend(requested string) error {
 // for cpu, nvcc for cuda (for the architectures given, else those of the
 // visible GPUs, else those of gpu.DefaultCUDAArchs that nvcc supports;
 // nvcc needs no GPU).
-func Toolchain(backend string, cudaArchs []string) (gpu.Toolchain, error) {
-	if backend != "cuda" {
-		return gpu.DetectCC()
+func Toolchain(name string, cudaArchs []string) (gpu.Toolchain, error) {
+	b, err := backend.Lookup(name)
+	if err != nil {
+		return gpu.Toolchain{}, err
 	}
-	return gpu.CUDAToolchain(cudaArchs)
+	return b.Toolchain(cudaArchs)
 }
 
 // useGPUs prepares a CUDA run and returns the GPUs it runs on: one worker
@@ -99,7 +101,7 @@ func cudaBatchSize(plan *Plan, workers int, memBudget int64) int {
 	for _, g := range plan.Groups {
 		per, shared := StateBytes(g), SharedStateBytes(g)
 		// The CUDA module also keeps a column index per sparse group
-		// (colLength and remap, see codegen/cpu/cuda.go).
+		// (colLength and remap, see codegen/cuda).
 		colPer, colShared := columnBytes(g)
 		per, shared = per+colPer, shared+colShared
 		if per > 0 && int64(b)*per+shared > memBudget {

@@ -5,9 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gennctl/gennctl/backend"
 	"github.com/gennctl/gennctl/codegen"
-	"github.com/gennctl/gennctl/codegen/cpu"
-	"github.com/gennctl/gennctl/codegen/cuda"
 	"github.com/gennctl/gennctl/gpu"
 	"github.com/gennctl/gennctl/provenance"
 )
@@ -98,13 +97,10 @@ func buildGroup(cache *gpu.Cache, g *Group, backend string, tc gpu.Toolchain) (g
 }
 
 // Generate returns the source of a group's module for a backend.
-func Generate(g *Group, backend string) (codegen.Files, error) {
-	switch backend {
-	case "cpu":
-		return cpu.Generate(g.Net, g.Options)
-	case "cuda":
-		return cuda.Generate(g.Net, g.Options)
-	default:
-		return nil, fmt.Errorf("unknown backend %q (want cpu or cuda)", backend)
+func Generate(g *Group, name string) (codegen.Files, error) {
+	b, err := backend.Lookup(name)
+	if err != nil {
+		return nil, err
 	}
+	return b.Generate(g.Net, g.Options)
 }

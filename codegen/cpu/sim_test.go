@@ -34,7 +34,7 @@ func decode(t testing.TB, doc string) *modelspec.Network {
 // testBackend is the backend the feature tests of this package run on:
 // GENNCTL_TEST_BACKEND=cpu (the default), cuda-emu (the CUDA generator's
 // output compiled by the host compiler, kernels emulated thread by thread;
-// see codegen.CUDAEmulationHeader), cuda-build (compiled by nvcc, not run:
+// see codegen/cuda.EmulationHeader), cuda-build (compiled by nvcc, not run:
 // a machine with nvcc and no GPU) or cuda (nvcc and a GPU). The same test
 // list therefore checks every backend (see TestMain).
 var testBackend = func() string {

@@ -32,7 +32,6 @@ struct gn_ctx {
     /* population I: LIF, 800 neurons, 1 delay slot(s) */
     uint32_t *I_spkCnt; /* [batch][slots] */
     uint32_t *I_spk;    /* [batch][slots][800] */
-    uint8_t *spkFlag;   /* [3200]: scratch spike flags of one population update */
     float *E_V; /* [batch][3200] neuron E.V */
     float *E_RefracTime; /* [batch][3200] neuron E.RefracTime */
     float *I_V; /* [batch][800] neuron I.V */
@@ -49,6 +48,7 @@ struct gn_ctx {
     float *II_inSyn; /* [batch][800] postsynaptic II.inSyn */
     uint32_t *II_rowLength; /* [batch][800] connectivity II.rowLength */
     uint16_t *II_ind; /* [batch][32000] connectivity II.ind */
+    uint8_t *spkFlag;   /* [3200]: scratch spike flags of one population update */
 };
 
 static int gn_fail(gn_ctx *ctx, const char *msg)
@@ -513,10 +513,10 @@ const char *gn_describe(void) { return gn_description; }
 void gn_destroy(gn_ctx *ctx)
 {
     if (!ctx) return;
+    free(ctx->spkFlag);
     free(ctx->seed);
     free(ctx->rt);
     free(ctx->rec);
-    free(ctx->spkFlag);
     free(ctx->E_spkCnt);
     free(ctx->E_spk);
     free(ctx->I_spkCnt);
@@ -554,7 +554,6 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
     memcpy(ctx->seed, seeds, batch * sizeof *seeds);
     GN_ALLOC(rt, (size_t)batch * GN_NUM_RUNTIME);
     if (GN_NUM_RUNTIME > 0) memcpy(ctx->rt, runtime, (size_t)batch * GN_NUM_RUNTIME * sizeof *runtime);
-    GN_ALLOC(spkFlag, 3200);
     GN_ALLOC(E_spkCnt, (size_t)batch * 1);
     GN_ALLOC(E_spk, (size_t)batch * 1 * 3200);
     GN_ALLOC(I_spkCnt, (size_t)batch * 1);
@@ -575,6 +574,7 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
     GN_ALLOC(II_inSyn, (size_t)batch * 800);
     GN_ALLOC(II_rowLength, (size_t)batch * 800);
     GN_ALLOC(II_ind, (size_t)batch * 32000);
+    GN_ALLOC(spkFlag, 3200);
     #undef GN_ALLOC
     return ctx;
     oom:

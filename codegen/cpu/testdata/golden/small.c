@@ -32,13 +32,13 @@ struct gn_ctx {
     /* population Out: Leaky, 10 neurons, 1 delay slot(s) */
     uint32_t *Out_spkCnt; /* [batch][slots] */
     uint32_t *Out_spk;    /* [batch][slots][10] */
-    uint8_t *spkFlag;   /* [32]: scratch spike flags of one population update */
     float *In_timeStepToSpike; /* [batch][20] neuron In.timeStepToSpike */
     float *Out_V; /* [batch][10] neuron Out.V */
     unsigned int *Out_Count; /* [batch][10] neuron Out.Count */
     float *InOut_inSyn; /* [batch][10] postsynaptic InOut.inSyn */
     uint32_t *InOut_rowLength; /* [batch][20] connectivity InOut.rowLength */
     uint16_t *InOut_ind; /* [batch][200] connectivity InOut.ind */
+    uint8_t *spkFlag;   /* [32]: scratch spike flags of one population update */
 };
 
 static int gn_fail(gn_ctx *ctx, const char *msg)
@@ -283,10 +283,10 @@ const char *gn_describe(void) { return gn_description; }
 void gn_destroy(gn_ctx *ctx)
 {
     if (!ctx) return;
+    free(ctx->spkFlag);
     free(ctx->seed);
     free(ctx->rt);
     free(ctx->rec);
-    free(ctx->spkFlag);
     free(ctx->In_spkCnt);
     free(ctx->In_spk);
     free(ctx->Out_spkCnt);
@@ -314,7 +314,6 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
     memcpy(ctx->seed, seeds, batch * sizeof *seeds);
     GN_ALLOC(rt, (size_t)batch * GN_NUM_RUNTIME);
     if (GN_NUM_RUNTIME > 0) memcpy(ctx->rt, runtime, (size_t)batch * GN_NUM_RUNTIME * sizeof *runtime);
-    GN_ALLOC(spkFlag, 32);
     GN_ALLOC(In_spkCnt, (size_t)batch * 6);
     GN_ALLOC(In_spk, (size_t)batch * 6 * 20);
     GN_ALLOC(Out_spkCnt, (size_t)batch * 1);
@@ -325,6 +324,7 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
     GN_ALLOC(InOut_inSyn, (size_t)batch * 10);
     GN_ALLOC(InOut_rowLength, (size_t)batch * 20);
     GN_ALLOC(InOut_ind, (size_t)batch * 200);
+    GN_ALLOC(spkFlag, 32);
     #undef GN_ALLOC
     return ctx;
     oom:

@@ -1,6 +1,6 @@
-package codegen
+package cuda
 
-// CUDAEmulationHeader stands in for the CUDA runtime when a CUDA module is
+// EmulationHeader stands in for the CUDA runtime when a CUDA module is
 // compiled by the host C++ compiler with -DGN_CUDA_EMULATION: a kernel
 // launch runs every thread of every block in turn on the calling thread,
 // device memory is host memory and atomics are plain read-modify-writes.
@@ -14,7 +14,7 @@ package codegen
 // library instead of the device's), and the whole feature test suite can
 // check the CUDA generator on machines without a GPU. It does not check
 // what only hardware shows: speed, memory limits and data races.
-const CUDAEmulationHeader = `/* gennctl: CUDA runtime emulation on the host (see codegen.CUDAEmulationHeader). */
+const EmulationHeader = `/* gennctl: CUDA runtime emulation on the host (see codegen/cuda: EmulationHeader). */
 #ifndef GN_CUDA_EMU_H
 #define GN_CUDA_EMU_H
 #include <stdint.h>

@@ -1,19 +1,18 @@
-package cpu
+package codegen
 
 import (
 	"fmt"
 	"strings"
 
-	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/modelspec"
 )
 
-// emitInit writes init_connectivity_<S> per sparse group and gn_init, which
+// EmitInit writes init_connectivity_<S> per sparse group and gn_init, which
 // builds connectivity first (synapse variables depend on row lengths) and then
 // initialises every variable of every variant.
-func (g *gen) emitInit() error {
-	for si, s := range g.net.Synapses {
-		if g.shareConn[s] {
+func (g *Generator) EmitInit() error {
+	for si, s := range g.Net.Synapses {
+		if g.ShareConn[s] {
 			g.emitShare(s)
 		}
 		if g.hostInit[s] {
@@ -26,30 +25,30 @@ func (g *gen) emitInit() error {
 				return err
 			}
 		}
-		if g.maxCol[s] > 0 {
+		if g.MaxCol[s] > 0 {
 			g.emitColumns(s)
 		}
 	}
-	w := g.w
+	w := g.W
 	w.Line("int gn_init(gn_ctx *ctx)")
 	w.Open("{")
 	w.Line("ctx->timestep = 0;")
 	w.Line("ctx->rec_len = ctx->rec_head = 0;")
 	w.Line("ctx->failed = 0; /* initialising again starts afresh */")
 	w.Line("ctx->err[0] = 0;")
-	for _, p := range g.net.Populations {
-		w.Line("memset(ctx->%s_spkCnt, 0, (size_t)ctx->batch * %d * sizeof(uint32_t));", p.Name, g.slots[p])
+	for _, p := range g.Net.Populations {
+		w.Line("memset(ctx->%s_spkCnt, 0, (size_t)ctx->batch * %d * sizeof(uint32_t));", p.Name, g.Slots[p])
 	}
-	for _, v := range g.vars {
-		if v.internal && (v.desc.Name == "evCnt" || v.desc.Name == "denDelay" || v.desc.Name == "evFlag" || v.desc.Name == "spkFlag" || v.desc.Name == "spkBits") {
-			w.Line("memset(ctx->%s, 0, (size_t)ctx->batch * %d * sizeof *ctx->%s);", v.field, v.desc.Count*v.slots, v.field)
+	for _, v := range g.Vars {
+		if v.ZeroAtInit {
+			w.Line("memset(ctx->%s, 0, (size_t)ctx->batch * %d * sizeof *ctx->%s);", v.Field, v.Desc.Count*v.Slots, v.Field)
 		}
-		if v.internal && (v.desc.Name == "sT" || v.desc.Name == "prevST") {
-			w.Line("for (size_t k = 0; k < (size_t)ctx->batch * %d; k++) ctx->%s[k] = -GN_TIME_MAX;", v.desc.Count*v.slots, v.field)
+		if v.Internal && (v.Desc.Name == "sT" || v.Desc.Name == "prevST") {
+			w.Line("for (size_t k = 0; k < (size_t)ctx->batch * %d; k++) ctx->%s[k] = -GN_TIME_MAX;", v.Desc.Count*v.Slots, v.Field)
 		}
 	}
-	for _, s := range g.net.Synapses {
-		if g.shareConn[s] {
+	for _, s := range g.Net.Synapses {
+		if g.ShareConn[s] {
 			w.Line("if (gn_share_%s(ctx)) return 1;", s.Name)
 		}
 		if g.hostInit[s] {
@@ -58,13 +57,13 @@ func (g *gen) emitInit() error {
 		if s.Matrix == modelspec.MatrixSparse || s.Matrix == modelspec.MatrixBitmask {
 			w.Line("if (init_connectivity_%s(ctx)) return 1;", s.Name)
 		}
-		if g.maxCol[s] > 0 {
+		if g.MaxCol[s] > 0 {
 			w.Line("if (init_columns_%s(ctx)) return 1;", s.Name)
 		}
 	}
 	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
-	g.variantPrologue()
-	for _, p := range g.net.Populations {
+	g.VariantPrologue()
+	for _, p := range g.Net.Populations {
 		for _, v := range p.Model.Vars {
 			if err := g.initVar(p.Name, "neuron", v.Name, p.Vars[v.Name], "populations."+p.Name, p.Size, nil); err != nil {
 				return err
@@ -72,16 +71,16 @@ func (g *gen) emitInit() error {
 			g.fillSlots(p.Name, "neuron", v.Name)
 		}
 	}
-	for _, s := range g.net.Synapses {
+	for _, s := range g.Net.Synapses {
 		path := "synapses." + s.Name
-		ve, _ := g.varEntry(s.Name, "postsynaptic", "inSyn")
-		w.Line("memset(ctx->%s + (size_t)b * %d, 0, %d * sizeof(scalar));", ve.field, ve.desc.Count, ve.desc.Count)
+		ve, _ := g.Array(s.Name, "postsynaptic", "inSyn")
+		w.Line("memset(ctx->%s + (size_t)b * %d, 0, %d * sizeof(scalar));", ve.Field, ve.Desc.Count, ve.Desc.Count)
 		for _, v := range s.Postsynaptic.Model.Vars {
 			if err := g.initVar(s.Name, "postsynaptic", v.Name, s.Postsynaptic.Vars[v.Name], path+".postsynaptic", s.Target.Size, nil); err != nil {
 				return err
 			}
 		}
-		if g.indiv[s] {
+		if g.Indiv[s] {
 			for _, v := range s.WeightUpdate.Model.Vars {
 				if err := g.initVar(s.Name, "synapse", v.Name, s.WeightUpdate.Vars[v.Name], path+".weight_update", 0, s); err != nil {
 					return err
@@ -101,7 +100,7 @@ func (g *gen) emitInit() error {
 			g.fillSlots(s.Name, "post", v.Name)
 		}
 	}
-	for _, c := range g.net.CurrentSources {
+	for _, c := range g.Net.CurrentSources {
 		for _, v := range c.Model.Vars {
 			if err := g.initVar(c.Name, "current_source", v.Name, c.Vars[v.Name], "current_sources."+c.Name, c.Target.Size, nil); err != nil {
 				return err
@@ -109,9 +108,7 @@ func (g *gen) emitInit() error {
 		}
 	}
 	w.Close("}")
-	if g.cuda {
-		w.Line("if (!ctx->failed && gn_dev_upload(ctx)) return 1; /* the device starts from this state */")
-	}
+	g.B.Initialised()
 	w.Line("return ctx->failed;")
 	w.Close("}")
 	w.Line("")
@@ -120,46 +117,46 @@ func (g *gen) emitInit() error {
 
 // fillSlots copies slot 0 of a variable kept per delay slot, just
 // initialised, into the other slots: every slot starts with the initial values.
-func (g *gen) fillSlots(owner, kind, name string) {
-	ve, _ := g.varEntry(owner, kind, name)
-	if ve.slots <= 1 {
+func (g *Generator) fillSlots(owner, kind, name string) {
+	ve, _ := g.Array(owner, kind, name)
+	if ve.Slots <= 1 {
 		return
 	}
-	w, n := g.w, ve.desc.Count
+	w, n := g.W, ve.Desc.Count
 	w.Open("{ /* every delay slot starts with the initial values */")
-	g.arrayPtr(ve)
-	w.Line("for (uint32_t s = 1; s < %d; s++) memcpy(%s + (size_t)s * %d, %s, %d * sizeof *%s);", ve.slots, ve.field, n, ve.field, n, ve.field)
+	g.ArrayPtr(ve)
+	w.Line("for (uint32_t s = 1; s < %d; s++) memcpy(%s + (size_t)s * %d, %s, %d * sizeof *%s);", ve.Slots, ve.Field, n, ve.Field, n, ve.Field)
 	w.Close("}")
 }
 
 // initVar writes the initialisation of one variable of variant b. For
 // synapse variables of group syn, elements are synapses (id_pre, id_post).
-func (g *gen) initVar(owner, kind, name string, vi *modelspec.VarInit, path string, size int, syn *modelspec.SynapseGroup) error {
-	ve, _ := g.varEntry(owner, kind, name)
-	w := g.w
+func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, path string, size int, syn *modelspec.SynapseGroup) error {
+	ve, _ := g.Array(owner, kind, name)
+	w := g.W
 	w.Open("{ /* %s */", vi.Path)
-	g.arrayPtr(ve)
+	g.ArrayPtr(ve)
 	elem := func(body func(target string)) {
 		switch {
 		case syn == nil:
 			w.Open("for (uint32_t id = 0; id < %d; id++) {", size)
-			body(ve.field + "[id]")
+			body(ve.Field + "[id]")
 			w.Close("}")
 		case syn.Matrix == modelspec.MatrixSparse:
 			g.connPtr("const ", syn.Name, "connectivity", "rowLength", "rowLength")
 			g.connPtr("const ", syn.Name, "connectivity", "ind", "ind")
 			w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", syn.Source.Size)
 			w.Open("for (uint32_t k = 0; k < rowLength[id_pre]; k++) {")
-			w.Line("const uint32_t id = id_pre * %d + k, id_post = ind[id];", g.maxRow[syn])
+			w.Line("const uint32_t id = id_pre * %d + k, id_post = ind[id];", g.MaxRow[syn])
 			w.Line("(void)id_post;")
-			body(ve.field + "[id]")
+			body(ve.Field + "[id]")
 			w.Close("}")
 			w.Close("}")
 		default:
 			w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", syn.Source.Size)
 			w.Open("for (uint32_t id_post = 0; id_post < %d; id_post++) {", syn.Target.Size)
 			w.Line("const uint32_t id = id_pre * %d + id_post;", syn.Target.Size)
-			body(ve.field + "[id]")
+			body(ve.Field + "[id]")
 			w.Close("}")
 			w.Close("}")
 		}
@@ -167,17 +164,17 @@ func (g *gen) initVar(owner, kind, name string, vi *modelspec.VarInit, path stri
 	switch vi.Kind {
 	case modelspec.InitConstant:
 		val := g.value(vi.Constant)
-		elem(func(t string) { w.Line("%s = (%s)%s;", t, ve.ctype, val) })
+		elem(func(t string) { w.Line("%s = (%s)%s;", t, ve.CType, val) })
 	case modelspec.InitArray:
 		vals := make([]string, len(vi.Values))
 		for i, x := range vi.Values {
-			vals[i] = codegen.Literal(x, "double")
+			vals[i] = Literal(x, "double")
 		}
 		w.Line("static const double init_values[%d] = {%s};", len(vals), strings.Join(vals, ", "))
-		elem(func(t string) { w.Line("%s = (%s)init_values[id];", t, ve.ctype) })
+		elem(func(t string) { w.Line("%s = (%s)init_values[id];", t, ve.CType) })
 	case modelspec.InitSnippet:
 		snip := vi.Snippet
-		sc := codegen.NewScope()
+		sc := NewScope()
 		if err := g.bindEGPs(sc, "snippet "+snip.Name, vi.Path, snip.ExtraGlobalParams, vi.EGPs, []string{snip.Code}, vi.Pos); err != nil {
 			return err
 		}
@@ -185,18 +182,18 @@ func (g *gen) initVar(owner, kind, name string, vi *modelspec.VarInit, path stri
 			if syn == nil || !g.kernel[syn] {
 				return fmt.Errorf("%s: %s: variable initialisation snippet %s uses $(id_kernel), which needs a per-synapse variable of a sparse matrix whose connectivity snippet has a kernel (e.g. Conv2D)", vi.Pos, vi.Path, snip.Name)
 			}
-			kve, _ := g.varEntry(syn.Name, "internal", "kernelInd")
-			g.arrayPtr(kve)
-			sc.Vars["id_kernel"] = kve.field + "[id]"
+			kve, _ := g.Array(syn.Name, "internal", "kernelInd")
+			g.ArrayPtr(kve)
+			sc.Vars["id_kernel"] = kve.Field + "[id]"
 			size := 1
 			for _, d := range g.kernelDims[syn] {
 				size *= d
 			}
 			// a kernel array shorter than the kernel would be read out of bounds
-			for _, e := range g.egps {
-				if e.ptr && strings.HasPrefix(e.desc.Path, vi.Path+".extra_global_params.") {
-					w.Line("if (ctx->%s_n[b] < %d) return gn_fail(ctx, %s);", e.field, size,
-						quoteC(fmt.Sprintf("%s has fewer values than the kernel's %d (%v)", e.desc.Path, size, g.kernelDims[syn])))
+			for _, e := range g.EGPs {
+				if e.Ptr && strings.HasPrefix(e.Desc.Path, vi.Path+".extra_global_params.") {
+					w.Line("if (ctx->%s_n[b] < %d) return gn_fail(ctx, %s);", e.Field, size,
+						quoteC(fmt.Sprintf("%s has fewer values than the kernel's %d (%v)", e.Desc.Path, size, g.kernelDims[syn])))
 				}
 			}
 		}
@@ -210,20 +207,20 @@ func (g *gen) initVar(owner, kind, name string, vi *modelspec.VarInit, path stri
 			sc.Vars["num_post"] = fmt.Sprint(syn.Target.Size)
 		}
 		g.rngFuncs(sc, "&rng")
-		stream := streamVarInit | g.initID
+		stream := StreamVarInit | g.initID
 		g.initID++
 		st := site("variable", vi.Path, vi.Path, snip.Name, "var_init_code", snip.CodePos, vi.Pos)
 		var err error
 		elem(func(t string) {
 			w.Line("scalar value = 0;")
-			if codegen.UsesRNG(snip.Code) {
+			if UsesRNG(snip.Code) {
 				w.Line("gn_rng rng;")
 				w.Line("gn_rng_init(&rng, ctx->seed[b], 0x%08xu, id, 0);", stream)
 			}
 			if e := g.code(snip.Code, sc, st); e != nil && err == nil {
 				err = e
 			}
-			w.Line("%s = (%s)value;", t, ve.ctype)
+			w.Line("%s = (%s)value;", t, ve.CType)
 		})
 		if err != nil {
 			return err
@@ -239,11 +236,11 @@ func (g *gen) initVar(owner, kind, name string, vi *modelspec.VarInit, path stri
 // per postsynaptic neuron until $(endCol), and $(addSynapse, i) appends the
 // column's id_post to row i, so that the rows come out sorted by id_post
 // (the transpose of the columns, built in place).
-func (g *gen) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
+func (g *Generator) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 	c := s.Connectivity
 	snip := c.Snippet
-	maxRow := g.maxRow[s]
-	w := g.w
+	maxRow := g.MaxRow[s]
+	w := g.W
 	npre, npost := s.Source.Size, s.Target.Size
 	colBuild := isColBuild(snip)
 	if s.Matrix == modelspec.MatrixBitmask {
@@ -254,14 +251,14 @@ func (g *gen) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 	w.Line("static int init_connectivity_%s(gn_ctx *ctx)", s.Name)
 	w.Open("{")
 	g.connVariantLoop(s)
-	g.variantPrologue()
+	g.VariantPrologue()
 	for _, v := range g.hostArrays(s) {
-		g.arrayPtr(v)
+		g.ArrayPtr(v)
 	}
 	var kernelField string
-	if ve, ok := g.varEntry(s.Name, "internal", "kernelInd"); ok && g.kernel[s] {
-		g.arrayPtr(ve)
-		kernelField = ve.field
+	if ve, ok := g.Array(s.Name, "internal", "kernelInd"); ok && g.kernel[s] {
+		g.ArrayPtr(ve)
+		kernelField = ve.Field
 	}
 	kernelIndex := func(a []string) string {
 		return g.kernelFlat(s, a[1:])
@@ -292,18 +289,18 @@ func (g *gen) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 			w.Open("for (uint32_t id_post = 0; id_post < %d; id_post++) {", npost)
 			add = func(a []string) string {
 				return fmt.Sprintf("do { const uint32_t i_ = (uint32_t)(%s); if (rowLength[i_] == %d) return gn_fail(ctx, %s); ind[(size_t)i_ * %d + rowLength[i_]++] = (%s)id_post; } while (0)",
-					a[0], maxRow, quoteC(errMsg), maxRow, g.indType(s))
+					a[0], maxRow, quoteC(errMsg), maxRow, g.IndType(s))
 			}
 		} else {
 			w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", npre)
-			w.Line("%s *const row = ind + (size_t)id_pre * %d;", g.indType(s), maxRow)
+			w.Line("%s *const row = ind + (size_t)id_pre * %d;", g.IndType(s), maxRow)
 			w.Line("uint32_t n = 0;")
 			add = func(a []string) string {
 				kernel := ""
 				if kernelField != "" {
 					kernel = fmt.Sprintf("%s[(size_t)id_pre * %d + n] = (uint32_t)(%s); ", kernelField, maxRow, kernelIndex(a))
 				}
-				return fmt.Sprintf("do { if (n == %d) return gn_fail(ctx, %s); %srow[n++] = (%s)(%s); } while (0)", maxRow, quoteC(errMsg), kernel, g.indType(s), a[0])
+				return fmt.Sprintf("do { if (n == %d) return gn_fail(ctx, %s); %srow[n++] = (%s)(%s); } while (0)", maxRow, quoteC(errMsg), kernel, g.IndType(s), a[0])
 			}
 		}
 	}
@@ -334,7 +331,7 @@ func isColBuild(snip *modelspec.ConnectivitySnippet) bool {
 
 // kernelSize evaluates the dimensions of a group's connectivity kernel
 // (GeNN's calcKernelSizeFunc) from the snippet's parameters.
-func (g *gen) kernelSize(s *modelspec.SynapseGroup) ([]int, error) {
+func (g *Generator) kernelSize(s *modelspec.SynapseGroup) ([]int, error) {
 	c := s.Connectivity
 	path := "synapses." + s.Name + ".connectivity"
 	vars := map[string]float64{"num_pre": float64(s.Source.Size), "num_post": float64(s.Target.Size)}
@@ -364,7 +361,7 @@ func (g *gen) kernelSize(s *modelspec.SynapseGroup) ([]int, error) {
 
 // kernelFlat is the row-major index into the kernel of the kernel
 // coordinates a ($(addSynapse, j, k0, k1, ...)), as GeNN's $(id_kernel).
-func (g *gen) kernelFlat(s *modelspec.SynapseGroup, a []string) string {
+func (g *Generator) kernelFlat(s *modelspec.SynapseGroup, a []string) string {
 	ks := g.kernelDims[s]
 	if len(a) != len(ks) {
 		return fmt.Sprintf("GN_KERNEL_ARGS_MISMATCH_%d_%d", len(a), len(ks)) // unreachable: checked in prepare
@@ -378,14 +375,14 @@ func (g *gen) kernelFlat(s *modelspec.SynapseGroup, a []string) string {
 
 // hostArrays are the internal arrays a group's host initialisation fills
 // (GeNN's host-allocated extra global parameters, e.g. preCalcRowLength).
-func (g *gen) hostArrays(s *modelspec.SynapseGroup) []varEntry {
-	var out []varEntry
+func (g *Generator) hostArrays(s *modelspec.SynapseGroup) []VarEntry {
+	var out []VarEntry
 	if s.Connectivity == nil {
 		return nil
 	}
 	for _, e := range s.Connectivity.Snippet.ExtraGlobalParams {
 		if s.Connectivity.Snippet.HostEGP(e.Name) {
-			if ve, ok := g.varEntry(s.Name, "internal", e.Name); ok {
+			if ve, ok := g.Array(s.Name, "internal", e.Name); ok {
 				out = append(out, ve)
 			}
 		}
@@ -406,9 +403,9 @@ var fixedNumberTotalHostInit = modelspec.Builtins().Connectivity["FixedNumberTot
 // 32-bit draw), which is the same multinomial distribution, exact for any
 // total (the inversion binomial sampler underflows for large means), in
 // O(total) like the row building that follows. The draws come from the
-// variant's Philox stream (streamHostInit | group index), so the row
+// variant's Philox stream (StreamHostInit | group index), so the row
 // lengths, and then the rows, are the same alone or in any batch.
-func (g *gen) emitHostInit(si int, s *modelspec.SynapseGroup) error {
+func (g *Generator) emitHostInit(si int, s *modelspec.SynapseGroup) error {
 	c := s.Connectivity
 	snip := c.Snippet
 	if snip.HostInitCode != fixedNumberTotalHostInit {
@@ -423,23 +420,23 @@ func (g *gen) emitHostInit(si int, s *modelspec.SynapseGroup) error {
 		return fmt.Errorf("%s: synapses.%s.connectivity: snippet %s has no parameter total", c.Pos, s.Name, snip.Name)
 	}
 	npre := s.Source.Size
-	w := g.w
+	w := g.W
 	w.Line("/* synapse group %s: row lengths of %s, a multinomial split of total over the %d rows */", s.Name, snip.Name, npre)
 	w.Line("static int init_host_%s(gn_ctx *ctx)", s.Name)
 	w.Open("{")
 	g.connVariantLoop(s)
-	g.variantPrologue()
-	g.arrayPtr(arrays[0])
-	rowLen := arrays[0].field
+	g.VariantPrologue()
+	g.ArrayPtr(arrays[0])
+	rowLen := arrays[0].Field
 	w.Line("memset(%s, 0, %d * sizeof *%s);", rowLen, npre, rowLen)
-	totalC := codegen.Literal(total.V, "double") // full precision: a count, not a scalar
+	totalC := Literal(total.V, "double") // full precision: a count, not a scalar
 	if k, ok := g.rtIndex[total.Path]; ok {
 		totalC = fmt.Sprintf("rt[%d]", k)
 	}
 	w.Line("const double total = %s;", totalC)
 	w.Line("if (!(total >= 0.0) || total > 4294967295.0) return gn_fail(ctx, %s);", quoteC(fmt.Sprintf("synapse group %s: total must be in [0, 2^32)", s.Name)))
 	w.Line("gn_rng rng;")
-	w.Line("gn_rng_init(&rng, %s, 0x%08xu, 0, 0);", g.connSeed(), streamHostInit|uint32(si))
+	w.Line("gn_rng_init(&rng, %s, 0x%08xu, 0, 0);", g.connSeed(), StreamHostInit|uint32(si))
 	w.Line("for (uint32_t k = 0; k < (uint32_t)total; k++) %s[(uint32_t)(((uint64_t)gn_next_u32(&rng) * %du) >> 32)]++;", rowLen, npre)
 	w.Close("}")
 	w.Line("return 0;")
@@ -453,7 +450,7 @@ func (g *gen) emitHostInit(si int, s *modelspec.SynapseGroup) error {
 // with $(addSynapse, j) expanded by add. Sparse and bitmask initialisation
 // and procedural connectivity use it with the same stream, so they realise
 // the same connectivity for the same seed.
-func (g *gen) rowBuild(si int, s *modelspec.SynapseGroup, add func(a []string) string) error {
+func (g *Generator) rowBuild(si int, s *modelspec.SynapseGroup, add func(a []string) string) error {
 	snip := s.Connectivity.Snippet
 	return g.buildLoop(si, s, add, buildSide{id: "id_pre", begin: "id_post_begin", end: "endRow",
 		code: snip.RowBuildCode, codeField: "row_build_code", vars: snip.RowBuildStateVars, varsField: "row_build_state_vars"})
@@ -462,7 +459,7 @@ func (g *gen) rowBuild(si int, s *modelspec.SynapseGroup, add func(a []string) s
 // colBuild writes the column-building loop of postsynaptic neuron id_post
 // of group s (GeNN's col_build_code and col_build_state_vars; $(endCol)
 // ends the column).
-func (g *gen) colBuild(si int, s *modelspec.SynapseGroup, add func(a []string) string) error {
+func (g *Generator) colBuild(si int, s *modelspec.SynapseGroup, add func(a []string) string) error {
 	snip := s.Connectivity.Snippet
 	return g.buildLoop(si, s, add, buildSide{id: "id_post", begin: "id_pre_begin", end: "endCol",
 		code: snip.ColBuildCode, codeField: "col_build_code", vars: snip.ColBuildStateVars, varsField: "col_build_state_vars"})
@@ -479,12 +476,12 @@ type buildSide struct {
 // buildLoop writes one row's (or column's) build loop: the random stream
 // of the element, its state variables and the build code until $(endRow)
 // (or $(endCol)).
-func (g *gen) buildLoop(si int, s *modelspec.SynapseGroup, add func(a []string) string, side buildSide) error {
+func (g *Generator) buildLoop(si int, s *modelspec.SynapseGroup, add func(a []string) string, side buildSide) error {
 	c := s.Connectivity
 	snip := c.Snippet
-	w := g.w
+	w := g.W
 	path := "synapses." + s.Name + ".connectivity"
-	sc := codegen.NewScope()
+	sc := NewScope()
 	g.bindParams(sc, snip.Params, c.Params, snip.DerivedParams, c.Derived)
 	sc.Vars[side.id] = side.id
 	sc.Vars["num_pre"] = fmt.Sprint(s.Source.Size)
@@ -493,22 +490,22 @@ func (g *gen) buildLoop(si int, s *modelspec.SynapseGroup, add func(a []string) 
 	sc.Vars["id_thread"] = "0"
 	sc.Vars[side.begin] = "0"
 	g.rngFuncs(sc, "&rng")
-	sc.Funcs["addSynapse"] = codegen.Func{Arity: -1, Expand: add}
-	sc.Funcs[side.end] = codegen.Func{Arity: 0, Expand: func([]string) string { return "break" }}
+	sc.Funcs["addSynapse"] = Func{Arity: -1, Expand: add}
+	sc.Funcs[side.end] = Func{Arity: 0, Expand: func([]string) string { return "break" }}
 	if err := g.bindConnEGPs(sc, s, []string{side.code}); err != nil {
 		return err
 	}
 	w.Open("{")
-	if codegen.UsesRNG(side.code) || g.procRNG {
+	if UsesRNG(side.code) || g.procRNG {
 		w.Line("gn_rng rng;")
-		w.Line("gn_rng_init(&rng, %s, 0x%08xu, %s, 0);", g.connSeed(), streamConnectivity|uint32(si), side.id)
+		w.Line("gn_rng_init(&rng, %s, 0x%08xu, %s, 0);", g.connSeed(), StreamConnectivity|uint32(si), side.id)
 	}
 	for _, sv := range side.vars {
-		init, err := codegen.Substitute(sv.Init, sc, site("synapse group", s.Name, path, snip.Name, side.varsField, snip.CodePos, c.Pos))
+		init, err := Substitute(sv.Init, sc, site("synapse group", s.Name, path, snip.Name, side.varsField, snip.CodePos, c.Pos))
 		if err != nil {
 			return err
 		}
-		w.Line("%s %s = %s;", codegen.CType(sv.Type), sv.Name, codegen.EnsureFloatLiterals(init, g.prec))
+		w.Line("%s %s = %s;", CType(sv.Type), sv.Name, EnsureFloatLiterals(init, g.Prec))
 		sc.Vars[sv.Name] = sv.Name
 	}
 	w.Open("for (;;) {")
@@ -523,9 +520,9 @@ func (g *gen) buildLoop(si int, s *modelspec.SynapseGroup, add func(a []string) 
 // emitColumns writes the column index of a sparse group whose model has
 // learn_post_code: for each postsynaptic neuron, the row-major indices of
 // its synapses in order of increasing id_pre (GeNN's colLength and remap).
-func (g *gen) emitColumns(s *modelspec.SynapseGroup) {
-	w := g.w
-	npre, npost, maxRow, maxCol := s.Source.Size, s.Target.Size, g.maxRow[s], g.maxCol[s]
+func (g *Generator) emitColumns(s *modelspec.SynapseGroup) {
+	w := g.W
+	npre, npost, maxRow, maxCol := s.Source.Size, s.Target.Size, g.MaxRow[s], g.MaxCol[s]
 	errMsg := fmt.Sprintf("synapse group %s: a column has more than %d synapses (the maximum column length of %s); set the snippet's max_col_length", s.Name, maxCol, s.Connectivity.Snippet.Name)
 	w.Line("/* synapse group %s: column index for learn_post_code, at most %d synapses per column */", s.Name, maxCol)
 	w.Line("static int init_columns_%s(gn_ctx *ctx)", s.Name)
@@ -540,7 +537,7 @@ func (g *gen) emitColumns(s *modelspec.SynapseGroup) {
 	w.Open("for (uint32_t k = 0; k < rowLength[i]; k++) {")
 	w.Line("const uint32_t syn = i * %d + k, j = ind[syn];", maxRow)
 	w.Line("if (colLength[j] == %d) return gn_fail(ctx, %s);", maxCol, quoteC(errMsg))
-	w.Line("remap[%s] = syn;", g.remapIndex(s, "j", "colLength[j]++"))
+	w.Line("remap[%s] = syn;", g.B.RemapIndex(s, "j", "colLength[j]++"))
 	w.Close("}")
 	w.Close("}")
 	w.Close("}")
@@ -552,13 +549,13 @@ func (g *gen) emitColumns(s *modelspec.SynapseGroup) {
 // bindConnEGPs adds a connectivity snippet's extra global parameters to a
 // scope: host-computed ones as the group's internal array, the others as
 // per-variant data.
-func (g *gen) bindConnEGPs(sc *codegen.Scope, s *modelspec.SynapseGroup, codes []string) error {
+func (g *Generator) bindConnEGPs(sc *Scope, s *modelspec.SynapseGroup, codes []string) error {
 	c := s.Connectivity
 	var user []modelspec.EGP
 	for _, e := range c.Snippet.ExtraGlobalParams {
 		if c.Snippet.HostEGP(e.Name) {
-			if ve, ok := g.varEntry(s.Name, "internal", e.Name); ok {
-				sc.Vars[e.Name] = ve.field
+			if ve, ok := g.Array(s.Name, "internal", e.Name); ok {
+				sc.Vars[e.Name] = ve.Field
 			}
 			continue
 		}
@@ -572,8 +569,8 @@ func (g *gen) bindConnEGPs(sc *codegen.Scope, s *modelspec.SynapseGroup, codes [
 
 // connMinMax reports whether connectivity code calls min or max (C++'s
 // std::min/max in GeNN), which C lacks.
-func (g *gen) connMinMax() bool {
-	for _, s := range g.net.Synapses {
+func (g *Generator) connMinMax() bool {
+	for _, s := range g.Net.Synapses {
 		c := s.Connectivity
 		if c == nil {
 			continue
@@ -595,14 +592,14 @@ func (g *gen) connMinMax() bool {
 // group s is built: every variant, or with shared connectivity the first
 // variant of each realisation (gn_share_<S> numbers the realisations in
 // order of their first variant).
-func (g *gen) connVariantLoop(s *modelspec.SynapseGroup) {
-	if !g.shareConn[s] {
-		g.w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
+func (g *Generator) connVariantLoop(s *modelspec.SynapseGroup) {
+	if !g.ShareConn[s] {
+		g.W.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
 		return
 	}
-	g.w.Open("for (uint32_t b = 0, next = 0; b < ctx->batch; b++) {")
-	g.w.Line("if (ctx->%s_cslot[b] != next) continue; /* uses an earlier variant's realisation */", s.Name)
-	g.w.Line("next++;")
+	g.W.Open("for (uint32_t b = 0, next = 0; b < ctx->batch; b++) {")
+	g.W.Line("if (ctx->%s_cslot[b] != next) continue; /* uses an earlier variant's realisation */", s.Name)
+	g.W.Line("next++;")
 }
 
 // emitShare writes gn_conn_same_<S>, which says whether two variants have
@@ -615,8 +612,8 @@ func (g *gen) connVariantLoop(s *modelspec.SynapseGroup) {
 // snippet's parameters and derived parameters, its extra global parameters
 // and the sizes (structure). Literals are equal in every variant; runtime
 // slots and extra global parameters are compared bit for bit.
-func (g *gen) emitShare(s *modelspec.SynapseGroup) {
-	w := g.w
+func (g *Generator) emitShare(s *modelspec.SynapseGroup) {
+	w := g.W
 	c := s.Connectivity
 	var slots []int
 	seen := map[int]bool{}
@@ -626,7 +623,7 @@ func (g *gen) emitShare(s *modelspec.SynapseGroup) {
 			slots = append(slots, k)
 		}
 	}
-	addPath(g.net.Sim.ConnectivitySeed.Path)
+	addPath(g.Net.Sim.ConnectivitySeed.Path)
 	for _, n := range c.Snippet.Params {
 		if v, ok := c.Params[n]; ok {
 			addPath(v.Path)
@@ -642,18 +639,18 @@ func (g *gen) emitShare(s *modelspec.SynapseGroup) {
 	w.Open("{")
 	w.Line("(void)ctx; (void)a; (void)b;")
 	for _, k := range slots {
-		w.Line("if (memcmp(ctx->rt + (size_t)a * GN_NUM_RUNTIME + %d, ctx->rt + (size_t)b * GN_NUM_RUNTIME + %d, sizeof(double))) return 0; /* %s */", k, k, g.opts.Runtime[k])
+		w.Line("if (memcmp(ctx->rt + (size_t)a * GN_NUM_RUNTIME + %d, ctx->rt + (size_t)b * GN_NUM_RUNTIME + %d, sizeof(double))) return 0; /* %s */", k, k, g.Opts.Runtime[k])
 	}
 	prefix := "synapses." + s.Name + ".connectivity.extra_global_params."
-	for _, e := range g.egps {
-		if !strings.HasPrefix(e.desc.Path, prefix) {
+	for _, e := range g.EGPs {
+		if !strings.HasPrefix(e.Desc.Path, prefix) {
 			continue
 		}
-		if e.ptr {
+		if e.Ptr {
 			w.Line("if (ctx->%s_n[a] != ctx->%s_n[b] || memcmp(ctx->%s[a], ctx->%s[b], ctx->%s_n[a] * sizeof *ctx->%s[a])) return 0; /* %s */",
-				e.field, e.field, e.field, e.field, e.field, e.field, e.desc.Path)
+				e.Field, e.Field, e.Field, e.Field, e.Field, e.Field, e.Desc.Path)
 		} else {
-			w.Line("if (memcmp(&ctx->%s[a], &ctx->%s[b], sizeof *ctx->%s)) return 0; /* %s */", e.field, e.field, e.field, e.desc.Path)
+			w.Line("if (memcmp(&ctx->%s[a], &ctx->%s[b], sizeof *ctx->%s)) return 0; /* %s */", e.Field, e.Field, e.Field, e.Desc.Path)
 		}
 	}
 	w.Line("return 1;")
@@ -671,20 +668,18 @@ func (g *gen) emitShare(s *modelspec.SynapseGroup) {
 	w.Line("ctx->%s_cslot[b] = a < b ? ctx->%s_cslot[a] : n++;", s.Name, s.Name)
 	w.Close("}")
 	w.Line("/* fresh zeroed storage for n realisations, as gn_create gives a batch without sharing */")
-	for _, v := range g.vars {
-		if v.conn != s {
+	for _, v := range g.Vars {
+		if v.Conn != s {
 			continue
 		}
 		w.Open("{")
-		w.Line("%s *p = calloc((size_t)n * %d, sizeof *p);", v.ctype, v.desc.Count*v.slots)
+		w.Line("%s *p = calloc((size_t)n * %d, sizeof *p);", v.CType, v.Desc.Count*v.Slots)
 		w.Line("if (!p) goto oom;")
-		w.Line("free(ctx->%s);", v.field)
-		w.Line("ctx->%s = p;", v.field)
+		w.Line("free(ctx->%s);", v.Field)
+		w.Line("ctx->%s = p;", v.Field)
 		w.Close("}")
 	}
-	if g.cuda {
-		w.Line("ctx->%s_nconn = n;", s.Name)
-	}
+	g.B.ShareAllocated(s)
 	w.Line("return 0;")
 	w.Line("oom: /* arrays hold one realisation at least: let every variant use the first */")
 	w.Line("memset(ctx->%s_cslot, 0, ctx->batch * sizeof *ctx->%s_cslot);", s.Name, s.Name)

@@ -1,10 +1,12 @@
-package cpu
+package codegen
 
 import "fmt"
 
-// emitABI writes the exported functions of the module ABI.
-func (g *gen) emitABI() {
-	w := g.w
+// EmitABI writes the exported functions of the module ABI, with the
+// backend's parts (Backend's Destroy, Allocate, Created, CreatedShare,
+// Step, SpikesPending, Drain, VarAccess, VarSync, SetVarDone, SetVarEnd).
+func (g *Generator) EmitABI() {
+	w := g.W
 	w.Line("static const char gn_description[] = %s;", quoteC(g.describe()))
 	w.Line("")
 	w.Line("const char *gn_describe(void) { return gn_description; }")
@@ -13,24 +15,19 @@ func (g *gen) emitABI() {
 	w.Line("void gn_destroy(gn_ctx *ctx)")
 	w.Open("{")
 	w.Line("if (!ctx) return;")
-	if g.cuda {
-		w.Line("gn_dev_destroy(ctx);")
-	}
+	g.B.Destroy()
 	w.Line("free(ctx->seed);")
 	w.Line("free(ctx->rt);")
 	w.Line("free(ctx->rec);")
-	if g.maxSplit > 0 {
-		w.Line("free(ctx->spkFlag);")
-	}
-	for _, p := range g.net.Populations {
+	for _, p := range g.Net.Populations {
 		w.Line("free(ctx->%s_spkCnt);", p.Name)
 		w.Line("free(ctx->%s_spk);", p.Name)
 	}
-	for _, v := range g.vars {
-		w.Line("free(ctx->%s);", v.field)
+	for _, v := range g.Vars {
+		w.Line("free(ctx->%s);", v.Field)
 	}
-	for _, s := range g.net.Synapses {
-		if g.shareConn[s] {
+	for _, s := range g.Net.Synapses {
+		if g.ShareConn[s] {
 			w.Line("free(ctx->%s_cslot);", s.Name)
 		}
 	}
@@ -53,38 +50,28 @@ func (g *gen) emitABI() {
 	w.Line("memcpy(ctx->seed, seeds, batch * sizeof *seeds);")
 	w.Line("GN_ALLOC(rt, (size_t)batch * GN_NUM_RUNTIME);")
 	w.Line("if (GN_NUM_RUNTIME > 0) memcpy(ctx->rt, runtime, (size_t)batch * GN_NUM_RUNTIME * sizeof *runtime);")
-	if g.maxSplit > 0 {
-		w.Line("GN_ALLOC(spkFlag, %d);", g.flagLen())
+	for _, p := range g.Net.Populations {
+		w.Line("GN_ALLOC(%s_spkCnt, (size_t)batch * %d);", p.Name, g.Slots[p])
+		w.Line("GN_ALLOC(%s_spk, (size_t)batch * %d * %d);", p.Name, g.Slots[p], p.Size)
 	}
-	for _, p := range g.net.Populations {
-		w.Line("GN_ALLOC(%s_spkCnt, (size_t)batch * %d);", p.Name, g.slots[p])
-		w.Line("GN_ALLOC(%s_spk, (size_t)batch * %d * %d);", p.Name, g.slots[p], p.Size)
-	}
-	for _, v := range g.vars {
-		if v.conn != nil {
+	for _, v := range g.Vars {
+		if v.Conn != nil {
 			// one realisation (every variant's until gn_init decides the sharing)
-			w.Line("GN_ALLOC(%s, %d);", v.field, v.desc.Count*v.slots)
+			w.Line("GN_ALLOC(%s, %d);", v.Field, v.Desc.Count*v.Slots)
 			continue
 		}
-		w.Line("GN_ALLOC(%s, (size_t)batch * %d);", v.field, v.desc.Count*v.slots)
+		w.Line("GN_ALLOC(%s, (size_t)batch * %d);", v.Field, v.Desc.Count*v.Slots)
 	}
-	for _, s := range g.net.Synapses {
-		if g.shareConn[s] {
+	for _, s := range g.Net.Synapses {
+		if g.ShareConn[s] {
 			w.Line("GN_ALLOC(%s_cslot, batch);", s.Name)
-			if g.cuda {
-				w.Line("ctx->%s_nconn = 1;", s.Name)
-			}
+			g.B.CreatedShare(s)
 		}
 	}
 	g.emitEGPCreate()
+	g.B.Allocate()
 	w.Line("#undef GN_ALLOC")
-	if g.cuda {
-		w.Open("if (gn_dev_create(ctx)) {")
-		w.Line("snprintf(err, errlen, \"%%s\", ctx->err);")
-		w.Line("gn_destroy(ctx);")
-		w.Line("return NULL;")
-		w.Close("}")
-	}
+	g.B.Created()
 	w.Line("return ctx;")
 	w.Line("oom:")
 	w.Line("snprintf(err, errlen, \"out of memory creating a batch of %%u variants\", batch);")
@@ -95,44 +82,17 @@ func (g *gen) emitABI() {
 
 	w.Line("int gn_step(gn_ctx *ctx, uint32_t n)")
 	w.Open("{")
-	if g.cuda {
-		w.Line("if (ctx->failed) return 1;")
-		w.Line("return gn_dev_step(ctx, n) || ctx->failed;")
-	} else {
-		w.Open("for (uint32_t k = 0; k < n && !ctx->failed; k++) {")
-		w.Line("const uint64_t timestep = ctx->timestep;")
-		for _, calls := range [][]string{g.dynCalls, g.preCalls, g.postCalls} {
-			for _, c := range calls {
-				w.Line("%s(ctx, timestep);", c)
-			}
-		}
-		for _, p := range g.net.Populations {
-			w.Line("neuron_update_%s(ctx, timestep);", p.Name)
-		}
-		w.Line("ctx->timestep++;")
-		w.Close("}")
-		w.Line("return ctx->failed;")
-	}
+	g.B.Step()
 	w.Close("}")
 	w.Line("")
 
 	w.Line("uint64_t gn_timestep(gn_ctx *ctx) { return ctx->timestep; }")
 	w.Line("")
-	if g.cuda {
-		w.Line("size_t gn_spikes_pending(gn_ctx *ctx)")
-		w.Open("{")
-		w.Line("gn_dev_fetch_spikes(ctx); /* a failure is in gn_error and fails the next step */")
-		w.Line("return (ctx->rec_len - ctx->rec_head) / 4;")
-		w.Close("}")
-	} else {
-		w.Line("size_t gn_spikes_pending(gn_ctx *ctx) { return (ctx->rec_len - ctx->rec_head) / 4; }")
-	}
+	g.B.SpikesPending()
 	w.Line("")
 	w.Line("size_t gn_drain_spikes(gn_ctx *ctx, uint32_t *pop, uint32_t *variant, uint32_t *neuron, uint32_t *step, size_t cap)")
 	w.Open("{")
-	if g.cuda {
-		w.Line("gn_dev_fetch_spikes(ctx);")
-	}
+	g.B.Drain()
 	w.Line("size_t n = 0;")
 	w.Open("while (n < cap && ctx->rec_head < ctx->rec_len) {")
 	w.Line("const uint32_t *r = ctx->rec + ctx->rec_head;")
@@ -145,9 +105,7 @@ func (g *gen) emitABI() {
 	w.Close("}")
 	w.Line("")
 
-	if g.cuda {
-		g.emitVarTable()
-	}
+	g.B.VarAccess()
 	for _, dir := range []string{"get", "set"} {
 		if dir == "get" {
 			w.Line("int gn_get_var(gn_ctx *ctx, uint32_t var, uint32_t variant, double *out)")
@@ -156,32 +114,30 @@ func (g *gen) emitABI() {
 		}
 		w.Open("{")
 		w.Line("if (variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, \"variant %%u out of range (batch %%u)\", variant, ctx->batch); return 1; }")
-		if g.cuda {
-			g.emitVarSync(dir)
-		}
+		g.B.VarSync(dir)
 		w.Open("switch (var) {")
-		for i, v := range g.exported() {
+		for i, v := range g.Exported() {
 			base := g.base(v, "variant")
-			if v.slots > 1 {
+			if v.Slots > 1 {
 				// the most recently written slot: the one the next step reads
-				base = fmt.Sprintf("((size_t)variant * %d + (size_t)((ctx->timestep + %d) %% %d)) * %d", v.slots, v.slots-1, v.slots, v.desc.Count)
+				base = fmt.Sprintf("((size_t)variant * %d + (size_t)((ctx->timestep + %d) %% %d)) * %d", v.Slots, v.Slots-1, v.Slots, v.Desc.Count)
 			}
 			done := "return 0;"
-			if g.cuda && dir == "set" {
-				done = "break;" // then copied to the device
+			if d := g.B.SetVarDone(); d != "" && dir == "set" {
+				done = d
 			}
 			if dir == "get" {
-				w.Line("case %d: for (size_t k = 0; k < %d; k++) out[k] = (double)ctx->%s[%s + k]; return 0;", i, v.desc.Count, v.field, base)
+				w.Line("case %d: for (size_t k = 0; k < %d; k++) out[k] = (double)ctx->%s[%s + k]; return 0;", i, v.Desc.Count, v.Field, base)
 			} else if v.readOnly {
-				w.Line("case %d: snprintf(ctx->err, sizeof ctx->err, \"%s.%s is read-only\"); return 1;", i, v.desc.Owner, v.desc.Name)
+				w.Line("case %d: snprintf(ctx->err, sizeof ctx->err, \"%s.%s is read-only\"); return 1;", i, v.Desc.Owner, v.Desc.Name)
 			} else {
-				w.Line("case %d: for (size_t k = 0; k < %d; k++) ctx->%s[%s + k] = (%s)in[k]; %s", i, v.desc.Count, v.field, base, v.ctype, done)
+				w.Line("case %d: for (size_t k = 0; k < %d; k++) ctx->%s[%s + k] = (%s)in[k]; %s", i, v.Desc.Count, v.Field, base, v.CType, done)
 			}
 		}
-		if g.cuda && dir == "set" {
+		if dir == "set" && g.B.SetVarDone() != "" {
 			w.Line("default: snprintf(ctx->err, sizeof ctx->err, \"no variable %%u\", var); return 1;")
 			w.Close("}")
-			g.emitVarPut()
+			g.B.SetVarEnd()
 			w.Close("}")
 			w.Line("")
 			continue

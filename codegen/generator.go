@@ -1,0 +1,553 @@
+package codegen
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gennctl/gennctl/modelspec"
+)
+
+// The generator core: what every backend's module shares. A Generator holds
+// one network's layout (the arrays of the context, variant-major: every
+// state array is [variant][element]), the decisions that follow from the
+// model (delay slots, individual or global weights, spike times, dendritic
+// delays, spike-like events, shared connectivity) and the emitters of the
+// per-element code (a neuron's update, a synapse's code strings, variable
+// and connectivity initialisation, the module ABI's host functions). A
+// Backend (codegen/cpu, codegen/cuda) writes the loops or kernels around
+// that code and the time step; the Generator calls it where the backends'
+// code differs (see Backend). Per-variant runtime parameters are read from
+// ctx->rt; the time step is, as in GeNN 4's stepTime,
+//
+//	synapse update (spikes emitted delay_steps+1 steps ago reach inSyn)
+//	neuron update  (postsynaptic input and decay, current sources, sim code,
+//	                threshold, reset, spike recording)
+
+// Random stream ids: the high byte says which kind of use site.
+const (
+	StreamNeuron       = 0x01000000
+	StreamVarInit      = 0x02000000
+	StreamConnectivity = 0x03000000
+	StreamHostInit     = 0x04000000 // host initialisation of connectivity (row lengths)
+	// $(gennrand_*) in weight-update code, one kind per code string; the
+	// low 24 bits are the synapse group's index in the network.
+	StreamSimCode     = 0x05000000 // sim_code
+	StreamEventCode   = 0x06000000 // event_code
+	StreamLearnPost   = 0x07000000 // learn_post_code
+	StreamSynDynamics = 0x08000000 // synapse_dynamics_code
+)
+
+// ModuleFile is the generated C file: the whole module of the CPU backend,
+// the host part of a CUDA module.
+const ModuleFile = "module.c"
+
+// Backend is what a code generator backend (codegen/cpu, codegen/cuda)
+// decides where the Generator's shared code differs between backends, in
+// the spirit of GeNN's BackendBase. A backend value belongs to one
+// generation: it holds the Generator it serves.
+type Backend interface {
+	// Name is the backend in the module description: cpu, cuda.
+	Name() string
+	// ColumnIndex reports whether sparse group s keeps a column index
+	// (colLength, remap) although its model has no learn_post_code.
+	ColumnIndex(s *modelspec.SynapseGroup) bool
+	// RemapIndex is the C expression of the index into group s's remap
+	// array of entry c of the column of postsynaptic neuron post.
+	RemapIndex(s *modelspec.SynapseGroup, post, c string) string
+	// PopulationArrays declares (Generator.Internal) the backend's internal
+	// arrays of population p, before its spike times.
+	PopulationArrays(p *modelspec.Population)
+	// EventArrays declares the arrays that hold the spike-like events of
+	// group s's source for s.
+	EventArrays(s *modelspec.SynapseGroup)
+	// ContextFields writes the backend's fields at the end of struct gn_ctx.
+	ContextFields()
+	// ShareAllocated writes what follows gn_share_<S> allocating n
+	// realisations of group s's connectivity.
+	ShareAllocated(s *modelspec.SynapseGroup)
+	// Initialised writes the end of gn_init, after every variable.
+	Initialised()
+	// EGPChanged is the C expression gn_set_egp returns after setting
+	// variant `variant`'s extra global parameter i.
+	EGPChanged(i int) string
+	// Destroy writes the start of gn_destroy; Allocate allocates the
+	// backend's host arrays in gn_create (with GN_ALLOC(field, n)), after
+	// the Generator's; Created writes the end of gn_create (the context
+	// allocated and filled); CreatedShare what follows allocating group s's
+	// realisation slots.
+	Destroy()
+	Allocate()
+	Created()
+	CreatedShare(s *modelspec.SynapseGroup)
+	// Step writes the body of gn_step, SpikesPending the function
+	// gn_spikes_pending, Drain the start of gn_drain_spikes.
+	Step()
+	SpikesPending()
+	Drain()
+	// VarAccess writes what precedes gn_get_var and gn_set_var; VarSync the
+	// start of either (dir "get" or "set") after the variant check;
+	// SetVarDone the statement that ends a case of gn_set_var ("" for the
+	// Generator's "return 0;" and no default); SetVarEnd what follows its
+	// switch when SetVarDone is not "".
+	VarAccess()
+	VarSync(dir string)
+	SetVarDone() string
+	SetVarEnd()
+}
+
+// Generator generates the shared parts of one network's module for a
+// backend; see the package comment above and Backend.
+type Generator struct {
+	Net     *modelspec.Network
+	Opts    Options
+	rtIndex map[string]int
+	Prec    string
+	W       *Writer
+	B       Backend
+	// Slots is the number of spike delay slots of each population.
+	Slots map[*modelspec.Population]int
+	// MaxRow is the row stride of each sparse group, MaxCol the column
+	// stride of those with a column index.
+	MaxRow map[*modelspec.SynapseGroup]int
+	MaxCol map[*modelspec.SynapseGroup]int
+	// Indiv: groups with per-synapse weight-update variables (GeNN's INDIVIDUALG).
+	Indiv map[*modelspec.SynapseGroup]bool
+	// ProcW: groups with procedural weights (ProceduralWeights).
+	ProcW map[*modelspec.SynapseGroup]bool
+	// procRNG makes buildLoop declare the row's stream even when the
+	// connectivity code draws nothing (procedural weights draw from it).
+	procRNG bool
+	Vars    []VarEntry // arrays of the context: accessible variables, then internal ones
+	EGPs    []EGPEntry // extra global parameters (per-variant context data)
+	initID  uint32     // next var-init stream id
+	// SpikeTime, PrevSpikeTime: whether a population tracks $(sT) / $(prev_sT).
+	SpikeTime, PrevSpikeTime map[*modelspec.Population]bool
+	// queued neuron variables (one copy per delay slot), by population.
+	queued map[*modelspec.Population]map[string]bool
+	// DenDelay is the number of dendritic delay slots of a group (0: none).
+	DenDelay map[*modelspec.SynapseGroup]int
+	// Events: groups whose source emits spike-like events for them.
+	Events map[*modelspec.SynapseGroup]bool
+	// SynIndex is the position of a group in the network (random streams).
+	SynIndex map[*modelspec.SynapseGroup]int
+	// kernel: sparse groups storing each synapse's kernel index for
+	// $(id_kernel) (a variable initialised by a snippet that uses it, e.g.
+	// Kernel on Conv2D); kernelDims their kernel sizes.
+	kernel     map[*modelspec.SynapseGroup]bool
+	kernelDims map[*modelspec.SynapseGroup][]int
+	// hostInit: groups whose connectivity snippet has host initialisation.
+	hostInit map[*modelspec.SynapseGroup]bool
+	// ShareConn: groups whose stored connectivity (rows, bitmask, host
+	// arrays, kernel and column indices) is kept once per distinct
+	// realisation in a batch, not once per variant: with
+	// simulation.connectivity_seed, variants with equal connectivity inputs
+	// share it (see emitShare).
+	ShareConn map[*modelspec.SynapseGroup]bool
+	// noLines suppresses #line directives around user code (code spliced
+	// into another code string, e.g. procedural connectivity).
+	noLines bool
+	// Restrict marks array pointers declared by ArrayPtr as restrict.
+	Restrict bool
+	// File is the generated file W writes (#line directives point back at it).
+	File string
+	// Atomic: accumulations into postsynaptic arrays ($(addToInSyn), ...)
+	// are atomic, for kernels in which threads share a target.
+	Atomic bool
+}
+
+// VarEntry is an array of the context.
+type VarEntry struct {
+	Desc  VarDesc
+	Field string // ctx field
+	CType string
+	// Slots > 1: the array holds one copy of Count elements per delay slot;
+	// gn_get_var/gn_set_var use the most recently written one.
+	Slots int
+	// Internal arrays (spike times, queues, connectivity helpers) are not
+	// listed in the description and not accessible through the ABI.
+	Internal bool
+	// Conn: the array is shared connectivity storage of this group
+	// (ShareConn): variant b's part starts at realisation ctx-><S>_cslot[b].
+	Conn *modelspec.SynapseGroup
+	// readOnly: gn_set_var refuses it (connectivityOwner).
+	readOnly bool
+	// ZeroAtInit: gn_init clears the array (spike-like event queues,
+	// dendritic delay buffers, spike flags).
+	ZeroAtInit bool
+}
+
+// New prepares the generation of net's module for a backend: the
+// decisions of the model and the layout of the context. newBackend makes
+// the backend that serves the Generator.
+func New(net *modelspec.Network, opts Options, newBackend func(*Generator) Backend) (*Generator, error) {
+	g := &Generator{Net: net, Opts: opts, File: ModuleFile, rtIndex: opts.RuntimeIndex(), Prec: net.Sim.Precision, W: &Writer{},
+		Slots: map[*modelspec.Population]int{}, MaxRow: map[*modelspec.SynapseGroup]int{}, MaxCol: map[*modelspec.SynapseGroup]int{},
+		Indiv: map[*modelspec.SynapseGroup]bool{}, SpikeTime: map[*modelspec.Population]bool{}, PrevSpikeTime: map[*modelspec.Population]bool{},
+		queued: map[*modelspec.Population]map[string]bool{}, DenDelay: map[*modelspec.SynapseGroup]int{},
+		Events: map[*modelspec.SynapseGroup]bool{}, SynIndex: map[*modelspec.SynapseGroup]int{},
+		kernel: map[*modelspec.SynapseGroup]bool{}, kernelDims: map[*modelspec.SynapseGroup][]int{}, hostInit: map[*modelspec.SynapseGroup]bool{},
+		ShareConn: map[*modelspec.SynapseGroup]bool{}, ProcW: map[*modelspec.SynapseGroup]bool{}}
+	g.B = newBackend(g)
+	if err := g.prepare(); err != nil {
+		return nil, err
+	}
+	g.collectVars()
+	g.collectEGPs()
+	return g, nil
+}
+
+// synapseCodes are the code strings of a weight-update model that run per synapse.
+func synapseCodes(m *modelspec.WeightUpdateModel) []string {
+	return []string{m.SimCode, m.EventCode, m.EventThresholdConditionCode, m.LearnPostCode, m.SynapseDynamicsCode}
+}
+
+func usesToken(codes []string, tok string) bool {
+	for _, c := range codes {
+		if strings.Contains(c, "$("+tok+")") || strings.Contains(c, "$("+tok+",") {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *Generator) prepare() error {
+	for _, p := range g.Net.Populations {
+		g.Slots[p] = 1
+		g.queued[p] = map[string]bool{}
+		nc := []string{p.Model.SimCode, p.Model.ThresholdConditionCode, p.Model.ResetCode}
+		g.SpikeTime[p] = usesToken(nc, "sT")
+		g.PrevSpikeTime[p] = usesToken(nc, "prev_sT")
+	}
+	need := func(p *modelspec.Population, n int) {
+		if n > g.Slots[p] {
+			g.Slots[p] = n
+		}
+	}
+	for si, s := range g.Net.Synapses {
+		g.SynIndex[s] = si
+		wu := s.WeightUpdate.Model
+		codes := synapseCodes(wu)
+		path := "synapses." + s.Name
+		preST := wu.PreSpikeTimeRequired || usesToken(codes, "sT_pre")
+		postST := wu.PostSpikeTimeRequired || usesToken(codes, "sT_post")
+		prevPre, prevPost := usesToken(codes, "prev_sT_pre"), usesToken(codes, "prev_sT_post")
+		g.SpikeTime[s.Source] = g.SpikeTime[s.Source] || preST || prevPre
+		g.SpikeTime[s.Target] = g.SpikeTime[s.Target] || postST || prevPost
+		g.PrevSpikeTime[s.Source] = g.PrevSpikeTime[s.Source] || prevPre
+		g.PrevSpikeTime[s.Target] = g.PrevSpikeTime[s.Target] || prevPost
+		need(s.Source, s.DelaySteps+1)
+		need(s.Target, s.BackPropDelaySteps+1)
+		// $(prev_sT_*) reads the slot one step before the delayed one: keep
+		// it distinct from the slot being written (GeNN 4.9 aliases them
+		// when the delay is the largest one of the population).
+		if prevPre && s.DelaySteps > 0 {
+			need(s.Source, s.DelaySteps+2)
+		}
+		if prevPost && s.BackPropDelaySteps > 0 {
+			need(s.Target, s.BackPropDelaySteps+2)
+		}
+		switch s.Weights {
+		case modelspec.WeightsGlobal:
+			g.Indiv[s] = false
+			for _, v := range wu.Vars {
+				if vi := s.WeightUpdate.Vars[v.Name]; vi != nil && vi.Kind != modelspec.InitConstant {
+					return fmt.Errorf("%s: %s.weights: global weights need one constant value per variable, but %s.weight_update.vars.%s is not a constant", s.Pos, path, path, v.Name)
+				}
+			}
+		case modelspec.WeightsIndividual:
+			g.Indiv[s] = true
+		default:
+			g.Indiv[s] = IndividualWeights(s)
+			g.ProcW[s] = ProceduralWeights(s)
+		}
+		if g.ProcW[s] {
+			for _, v := range wu.Vars {
+				if vi := s.WeightUpdate.Vars[v.Name]; vi.Kind == modelspec.InitSnippet && usesToken([]string{vi.Snippet.Code}, "id_kernel") {
+					return fmt.Errorf("%s: %s: variable initialisation snippet %s uses $(id_kernel), which procedural weights do not support yet; use matrix: sparse", vi.Pos, vi.Path, vi.Snippet.Name)
+				}
+			}
+		}
+		if usesToken(codes, "addToInSynDelay") {
+			g.DenDelay[s] = s.MaxDendriticDelay
+			if g.DenDelay[s] == 0 {
+				g.DenDelay[s] = 1
+			}
+		} else if s.MaxDendriticDelay > 0 {
+			return fmt.Errorf("%s: %s.max_dendritic_delay_steps: model %s does not use $(addToInSynDelay, x, d)", s.Pos, path, wu.Name)
+		}
+		if CodeNonEmpty(wu.EventThresholdConditionCode) != CodeNonEmpty(wu.EventCode) {
+			return fmt.Errorf("%s: %s.weight_update: model %s needs both event_code and event_threshold_condition_code for spike-like events", s.Pos, path, wu.Name)
+		}
+		g.Events[s] = CodeNonEmpty(wu.EventCode)
+		switch s.Matrix {
+		case modelspec.MatrixBitmask, modelspec.MatrixProcedural:
+			if g.Indiv[s] {
+				return fmt.Errorf("%s: %s.matrix: a %s matrix stores no per-synapse values, so model %s needs global weights (each variable one constant) or, with matrix: procedural, procedural weights (each variable a constant or an initialisation snippet); no code may assign them (or use matrix: sparse)", s.Pos, path, s.Matrix, wu.Name)
+			}
+			if CodeNonEmpty(wu.LearnPostCode) || CodeNonEmpty(wu.SynapseDynamicsCode) {
+				return fmt.Errorf("%s: %s.matrix: learn_post_code and synapse_dynamics_code need a dense or sparse matrix (GeNN has the same restriction)", s.Pos, path)
+			}
+		}
+		if s.Matrix == modelspec.MatrixSparse {
+			n, err := g.rowLength(s)
+			if err != nil {
+				return err
+			}
+			g.MaxRow[s] = n
+		}
+		// Column indices serve learn_post_code, and whatever else the
+		// backend walks columns for.
+		if s.Matrix == modelspec.MatrixSparse && (CodeNonEmpty(wu.LearnPostCode) || g.B.ColumnIndex(s)) {
+			n, ok := g.Opts.MaxColLength[s.Name]
+			if !ok {
+				var err error
+				if n, err = MaxColLength(s); err != nil {
+					return err
+				}
+			}
+			g.MaxCol[s] = n
+		}
+		if c := s.Connectivity; c != nil {
+			if err := g.prepareConnectivity(s); err != nil {
+				return err
+			}
+			g.ShareConn[s] = g.Net.Sim.ConnectivitySeed != nil &&
+				(s.Matrix == modelspec.MatrixSparse || s.Matrix == modelspec.MatrixBitmask || g.hostInit[s])
+		}
+	}
+	// Neuron variables read by synapse code through a delay are kept per slot.
+	for _, s := range g.Net.Synapses {
+		codes := synapseCodes(s.WeightUpdate.Model)
+		for _, v := range s.Source.Model.Vars {
+			if g.Slots[s.Source] > 1 && usesToken(codes, v.Name+"_pre") {
+				g.queued[s.Source][v.Name] = true
+			}
+		}
+		for _, v := range s.Target.Model.Vars {
+			if g.Slots[s.Target] > 1 && usesToken(codes, v.Name+"_post") {
+				g.queued[s.Target][v.Name] = true
+			}
+		}
+	}
+	return nil
+}
+
+// prepareConnectivity checks what the generator supports of a group's
+// connectivity snippet and decides its kernel and host initialisation.
+func (g *Generator) prepareConnectivity(s *modelspec.SynapseGroup) error {
+	c := s.Connectivity
+	snip := c.Snippet
+	path := "synapses." + s.Name + ".connectivity"
+	switch {
+	case isColBuild(snip) && s.Matrix == modelspec.MatrixProcedural:
+		return fmt.Errorf("%s: %s: snippet %s builds columns (col_build_code), which a procedural matrix cannot regenerate per row (GeNN has the same restriction); use matrix: sparse or bitmask", c.Pos, path, snip.Name)
+	case strings.TrimSpace(snip.RowBuildCode) == "" && !isColBuild(snip):
+		return fmt.Errorf("%s: %s: snippet %s has neither row_build_code nor col_build_code", c.Pos, path, snip.Name)
+	}
+	g.hostInit[s] = snip.HostInitCode != ""
+	// $(id_kernel) in the initialisation of a per-synapse variable.
+	uses := false
+	if g.Indiv[s] {
+		for _, v := range s.WeightUpdate.Model.Vars {
+			if vi := s.WeightUpdate.Vars[v.Name]; vi != nil && vi.Kind == modelspec.InitSnippet && usesToken([]string{vi.Snippet.Code}, "id_kernel") {
+				uses = true
+				if len(snip.KernelSize) == 0 || s.Matrix != modelspec.MatrixSparse || isColBuild(snip) {
+					return fmt.Errorf("%s: %s: variable initialisation snippet %s uses $(id_kernel), which needs a sparse matrix whose connectivity snippet has a kernel (e.g. Conv2D); %s has none", vi.Pos, vi.Path, vi.Snippet.Name, snip.Name)
+				}
+			}
+		}
+	}
+	if uses {
+		dims, err := g.kernelSize(s)
+		if err != nil {
+			return err
+		}
+		g.kernelDims[s] = dims
+	}
+	g.kernel[s] = uses
+	return nil
+}
+
+// rowLength is the row stride of a sparse group.
+func (g *Generator) rowLength(s *modelspec.SynapseGroup) (int, error) {
+	if n, ok := g.Opts.MaxRowLength[s.Name]; ok {
+		return n, nil
+	}
+	return MaxRowLength(s)
+}
+
+// ---- names and values ----
+
+// value is the C expression of a number: a literal, or the variant's
+// runtime slot when the value differs across the structure group.
+func (g *Generator) value(v modelspec.Value) string {
+	if k, ok := g.rtIndex[v.Path]; ok {
+		return fmt.Sprintf("((scalar)rt[%d])", k)
+	}
+	return Literal(v.V, g.Prec)
+}
+
+// bindParams adds params and derived params to a scope.
+func (g *Generator) bindParams(sc *Scope, names []string, ps modelspec.Params, dps []modelspec.DerivedParam, ds modelspec.Params) {
+	for _, n := range names {
+		if v, ok := ps[n]; ok {
+			sc.Vars[n] = g.value(v)
+		}
+	}
+	for _, dp := range dps {
+		if v, ok := ds[dp.Name]; ok {
+			sc.Vars[dp.Name] = g.value(v)
+		}
+	}
+}
+
+func (g *Generator) usesRuntime() bool { return len(g.Opts.Runtime) > 0 }
+
+// connSeed is the C expression of the key of variant b's connectivity
+// streams: the variant's seed, or simulation.connectivity_seed when the
+// document gives one (a literal, or a runtime slot when it differs in the
+// structure group; below 2^53, so exact as a double).
+func (g *Generator) connSeed() string {
+	cs := g.Net.Sim.ConnectivitySeed
+	if cs == nil {
+		return "ctx->seed[b]"
+	}
+	if k, ok := g.rtIndex[cs.Path]; ok {
+		return fmt.Sprintf("((uint64_t)rt[%d])", k)
+	}
+	return fmt.Sprintf("((uint64_t)%dull)", uint64(cs.V))
+}
+
+// rngFuncs adds the $(gennrand_*) functions drawing from rng.
+func (g *Generator) rngFuncs(sc *Scope, rng string) {
+	cast := func(e string) string { return "((scalar)" + e + ")" }
+	sc.Funcs["gennrand_uniform"] = Func{Arity: 0, Expand: func([]string) string { return cast("gn_uniform(" + rng + ")") }}
+	sc.Funcs["gennrand_normal"] = Func{Arity: 0, Expand: func([]string) string { return cast("gn_normal(" + rng + ")") }}
+	sc.Funcs["gennrand_exponential"] = Func{Arity: 0, Expand: func([]string) string { return cast("gn_exponential(" + rng + ")") }}
+	sc.Funcs["gennrand_log_normal"] = Func{Arity: 2, Expand: func(a []string) string {
+		return cast(fmt.Sprintf("gn_log_normal(%s, %s, %s)", rng, a[0], a[1]))
+	}}
+	sc.Funcs["gennrand_gamma"] = Func{Arity: 1, Expand: func(a []string) string { return cast(fmt.Sprintf("gn_gamma(%s, %s)", rng, a[0])) }}
+	sc.Funcs["gennrand_binomial"] = Func{Arity: 2, Expand: func(a []string) string {
+		return fmt.Sprintf("gn_binomial(%s, (unsigned int)(%s), %s)", rng, a[0], a[1])
+	}}
+}
+
+// site describes a code string for diagnostics.
+func site(kind, group, path, model, field string, cp modelspec.CodePos, groupPos modelspec.Pos) Site {
+	s := Site{Group: kind + " " + group, Model: model, Field: field, Path: path, Pos: groupPos}
+	if p, ok := cp[field]; ok {
+		s.Pos, s.Exact = p, true
+	}
+	return s
+}
+
+// code substitutes a code string and writes it, with #line directives for
+// user code so C compiler errors point at the YAML file.
+func (g *Generator) code(code string, sc *Scope, st Site) error {
+	if strings.TrimSpace(code) == "" {
+		return nil
+	}
+	out, err := Substitute(code, sc, st)
+	if err != nil {
+		return err
+	}
+	out = EnsureFloatLiterals(out, g.Prec)
+	if st.Exact && !g.noLines {
+		g.W.LineDirective(st.Pos.Line, st.Pos.File)
+		g.W.Code(out)
+		g.W.RestoreLines(g.File)
+		return nil
+	}
+	g.W.Code(out)
+	return nil
+}
+
+// expr substitutes a code expression (threshold condition) into a string.
+func (g *Generator) expr(code string, sc *Scope, st Site) (string, error) {
+	out, err := Substitute(strings.TrimSpace(code), sc, st)
+	if err != nil {
+		return "", err
+	}
+	return EnsureFloatLiterals(out, g.Prec), nil
+}
+
+// Body runs fn with output going to a fresh writer and returns the text, so
+// that declarations can be chosen by what the body uses.
+func (g *Generator) Body(fn func() error) (string, error) {
+	outer := g.W
+	g.W = outer.Sub()
+	err := fn()
+	text := g.W.Text()
+	g.W = outer
+	return text, err
+}
+
+// DeclareUsed writes the pointer declarations among cands that text uses,
+// then the text.
+func (g *Generator) DeclareUsed(cands []VarEntry, text string) {
+	for _, v := range cands {
+		if containsIdent(text, v.Field) {
+			g.ArrayPtr(v)
+		}
+	}
+	g.W.Raw(text)
+}
+
+// containsIdent reports whether name occurs in text as a whole word (not
+// preceded or followed by a letter, digit or underscore), like the regular
+// expression \bname\b for the identifiers used here, without compiling one
+// per array and function (large networks have thousands of both).
+func containsIdent(text, name string) bool {
+	isWord := func(c byte) bool {
+		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
+	for off := 0; ; {
+		i := strings.Index(text[off:], name)
+		if i < 0 {
+			return false
+		}
+		i += off
+		j := i + len(name)
+		if (i == 0 || !isWord(text[i-1])) && (j == len(text) || !isWord(text[j])) {
+			return true
+		}
+		off = i + 1
+	}
+}
+
+func popField(p *modelspec.Population, v string) string { return p.Name + "_" + v }
+
+func quoteC(s string) string { return strconv.Quote(s) }
+
+func isPointer(t string) bool { return strings.HasSuffix(strings.TrimSpace(t), "*") }
+
+// describe builds the module's JSON description.
+func (g *Generator) describe() string {
+	d := Description{ABI: ABIVersion, Name: g.Net.Name, Backend: g.B.Name(), Precision: g.Prec, DT: g.Net.Sim.DT,
+		Runtime: append([]string{}, g.Opts.Runtime...)}
+	if d.Runtime == nil {
+		d.Runtime = []string{}
+	}
+	for _, p := range g.Net.Populations {
+		d.Populations = append(d.Populations, PopDesc{Name: p.Name, Size: p.Size, RecordSpikes: p.RecordSpikes})
+	}
+	for _, s := range g.Net.Synapses {
+		d.Synapses = append(d.Synapses, SynapseDesc{Name: s.Name, Source: s.Source.Name, Target: s.Target.Name,
+			Matrix: s.Matrix, MaxRowLength: g.MaxRow[s], SharedConnectivity: g.ShareConn[s]})
+	}
+	for _, v := range g.Exported() {
+		d.Vars = append(d.Vars, v.Desc)
+	}
+	d.EGPs = []EGPDesc{}
+	for _, e := range g.EGPs {
+		d.EGPs = append(d.EGPs, e.Desc)
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
