@@ -12,11 +12,11 @@ import "strings"
 // failure, with a message available from gn_error(ctx).
 
 // ABIVersion changes whenever the exported symbols or their meaning change.
-const ABIVersion = 2
+const ABIVersion = 3
 
 // ABIHeader is the C declaration of the module ABI. Generated modules include
 // it verbatim; the loader in package gpu declares the same prototypes.
-const ABIHeader = `/* gennctl module ABI v2 */
+const ABIHeader = `/* gennctl module ABI v3 */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +53,11 @@ int gn_set_var(gn_ctx *ctx, uint32_t var, uint32_t variant, const double *in);
    connectivity) take effect at the next gn_init. */
 int gn_set_egp(gn_ctx *ctx, uint32_t egp, uint32_t variant, const double *values, size_t n);
 int gn_get_egp(gn_ctx *ctx, uint32_t egp, uint32_t variant, double *out, size_t cap, size_t *n);
+/* For each variant b, the first non-finite value among the variables that
+   FiniteChecked selects, in description order: first[2*b] is its variable
+   (index into Description.Vars), first[2*b+1] its element; both are
+   UINT32_MAX when every value is finite. first has 2*batch entries. */
+int gn_find_nonfinite(gn_ctx *ctx, uint32_t *first);
 /* Last error message of ctx. */
 const char *gn_error(gn_ctx *ctx);
 void gn_destroy(gn_ctx *ctx);
@@ -129,4 +134,16 @@ type VarDesc struct {
 	Name  string `json:"name"`
 	Type  string `json:"type"`
 	Count int    `json:"count"` // elements per variant
+}
+
+// FiniteChecked reports whether gn_find_nonfinite checks a variable:
+// floating-point per-neuron state (neuron, postsynaptic, pre, post and
+// current-source variables). Per-synapse arrays are not checked (they can
+// be large, and a non-finite weight shows up in the neuron state it feeds).
+func FiniteChecked(v VarDesc) bool {
+	switch v.Kind {
+	case "neuron", "postsynaptic", "pre", "post", "current_source":
+		return v.Type == "float" || v.Type == "double"
+	}
+	return false
 }

@@ -18,7 +18,7 @@ import (
 
 // Version is part of every structure key: bump it whenever generated code
 // changes for the same input, so cached modules are not reused wrongly.
-const Version = "gennctl-codegen-3"
+const Version = "gennctl-codegen-4"
 
 // Files maps file names to contents.
 type Files map[string]string

@@ -95,6 +95,9 @@ type Backend interface {
 	VarSync(dir string)
 	SetVarDone() string
 	SetVarEnd()
+	// FindNonFinite writes gn_find_nonfinite (EmitHostFiniteScan is the
+	// scan of the host's arrays).
+	FindNonFinite()
 }
 
 // Generator generates the shared parts of one network's module for a

@@ -117,11 +117,7 @@ func (g *Generator) EmitABI() {
 		g.B.VarSync(dir)
 		w.Open("switch (var) {")
 		for i, v := range g.Exported() {
-			base := g.base(v, "variant")
-			if v.Slots > 1 {
-				// the most recently written slot: the one the next step reads
-				base = fmt.Sprintf("((size_t)variant * %d + (size_t)((ctx->timestep + %d) %% %d)) * %d", v.Slots, v.Slots-1, v.Slots, v.Desc.Count)
-			}
+			base := g.latest(v, "variant")
 			done := "return 0;"
 			if d := g.B.SetVarDone(); d != "" && dir == "set" {
 				done = d
@@ -149,5 +145,43 @@ func (g *Generator) EmitABI() {
 		w.Line("")
 	}
 	g.emitEGPABI()
+	g.B.FindNonFinite()
+	w.Line("")
 	w.Line("const char *gn_error(gn_ctx *ctx) { return ctx->err; }")
+}
+
+// EmitHostFiniteScan writes gn_find_nonfinite as a scan of the host's
+// arrays, each variable's most recently written slot; fresh, when not nil,
+// gives a statement that brings array v's host copy up to date first.
+func (g *Generator) EmitHostFiniteScan(fresh func(v VarEntry) string) {
+	w := g.W
+	w.Line("int gn_find_nonfinite(gn_ctx *ctx, uint32_t *first)")
+	w.Open("{")
+	w.Line("for (uint32_t b = 0; b < 2 * ctx->batch; b++) first[b] = UINT32_MAX;")
+	for i, v := range g.Exported() {
+		if !FiniteChecked(v.Desc) {
+			continue
+		}
+		w.Open("{ /* %s.%s */", v.Desc.Owner, v.Desc.Name)
+		if fresh != nil {
+			w.Line("%s", fresh(v))
+		}
+		w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
+		w.Line("if (first[2 * b] != UINT32_MAX) continue;")
+		w.Line("const %s *x = ctx->%s + %s;", v.CType, v.Field, g.latest(v, "b"))
+		w.Line("for (uint32_t k = 0; k < %d; k++) if (!isfinite(x[k])) { first[2 * b] = %d; first[2 * b + 1] = k; break; }", v.Desc.Count, i)
+		w.Close("}")
+		w.Close("}")
+	}
+	w.Line("return 0;")
+	w.Close("}")
+}
+
+// latest is the C expression of the offset of variant b's most recently
+// written slot of array v (the one the next step reads).
+func (g *Generator) latest(v VarEntry, b string) string {
+	if v.Slots > 1 {
+		return fmt.Sprintf("((size_t)%s * %d + (size_t)((ctx->timestep + %d) %% %d)) * %d", b, v.Slots, v.Slots-1, v.Slots, v.Desc.Count)
+	}
+	return g.base(v, b)
 }

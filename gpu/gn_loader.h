@@ -20,6 +20,7 @@ typedef int (*gn_get_var_fn)(gn_ctx *ctx, uint32_t var, uint32_t variant, double
 typedef int (*gn_set_var_fn)(gn_ctx *ctx, uint32_t var, uint32_t variant, const double *in);
 typedef int (*gn_set_egp_fn)(gn_ctx *ctx, uint32_t egp, uint32_t variant, const double *values, size_t n);
 typedef int (*gn_get_egp_fn)(gn_ctx *ctx, uint32_t egp, uint32_t variant, double *out, size_t cap, size_t *n);
+typedef int (*gn_find_nonfinite_fn)(gn_ctx *ctx, uint32_t *first);
 typedef const char *(*gn_error_fn)(gn_ctx *ctx);
 typedef void (*gn_destroy_fn)(gn_ctx *ctx);
 

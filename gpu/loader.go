@@ -51,6 +51,7 @@ static int call_set_egp(void *f, gn_ctx *c, uint32_t egp, uint32_t variant, cons
 static int call_get_egp(void *f, gn_ctx *c, uint32_t egp, uint32_t variant, double *out, size_t cap, size_t *n) {
 	return ((gn_get_egp_fn)f)(c, egp, variant, out, cap, n);
 }
+static int call_find_nonfinite(void *f, gn_ctx *c, uint32_t *first) { return ((gn_find_nonfinite_fn)f)(c, first); }
 static const char *call_error(void *f, gn_ctx *c) { return ((gn_error_fn)f)(c); }
 static void call_destroy(void *f, gn_ctx *c) { ((gn_destroy_fn)f)(c); }
 */
@@ -60,6 +61,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"unsafe"
@@ -71,16 +73,16 @@ import (
 var ABISymbols = []string{
 	"gn_describe", "gn_create", "gn_init", "gn_step", "gn_timestep",
 	"gn_spikes_pending", "gn_drain_spikes", "gn_get_var", "gn_set_var",
-	"gn_set_egp", "gn_get_egp", "gn_error", "gn_destroy",
+	"gn_set_egp", "gn_get_egp", "gn_find_nonfinite", "gn_error", "gn_destroy",
 }
 
 type symbols struct {
-	describe, create, init, step, timestep, pending, drain, getVar, setVar, setEGP, getEGP, errorMsg, destroy unsafe.Pointer
+	describe, create, init, step, timestep, pending, drain, getVar, setVar, setEGP, getEGP, findNonFinite, errorMsg, destroy unsafe.Pointer
 }
 
 func (s *symbols) slots() []*unsafe.Pointer {
 	return []*unsafe.Pointer{&s.describe, &s.create, &s.init, &s.step, &s.timestep,
-		&s.pending, &s.drain, &s.getVar, &s.setVar, &s.setEGP, &s.getEGP, &s.errorMsg, &s.destroy}
+		&s.pending, &s.drain, &s.getVar, &s.setVar, &s.setEGP, &s.getEGP, &s.findNonFinite, &s.errorMsg, &s.destroy}
 }
 
 // Module is a module loaded into this process with dlopen. Its methods are
@@ -390,6 +392,28 @@ func (in *Instance) GetVarInto(varIndex, variant int, dst []float64) ([]float64,
 	}
 	if C.call_get_var(in.m.sym.getVar, in.ctx, C.uint32_t(varIndex), C.uint32_t(variant), (*C.double)(unsafe.Pointer(&out[0]))) != 0 {
 		return nil, in.fail(fmt.Sprintf("get %s", in.varName(varIndex)))
+	}
+	return out, nil
+}
+
+// Location is an element of a variable: Var indexes Description.Vars.
+type Location struct{ Var, Index int }
+
+// FindNonFinite returns, for each variant of the batch, the first NaN or
+// infinite value among the variables codegen.FiniteChecked selects (in
+// description order), or nil where every value is finite. The module
+// scans its own state (on the device for CUDA modules), so nothing is
+// copied back when all is well.
+func (in *Instance) FindNonFinite() ([]*Location, error) {
+	first := make([]uint32, 2*in.batch)
+	if C.call_find_nonfinite(in.m.sym.findNonFinite, in.ctx, (*C.uint32_t)(unsafe.Pointer(&first[0]))) != 0 {
+		return nil, in.fail("gn_find_nonfinite")
+	}
+	out := make([]*Location, in.batch)
+	for b := range out {
+		if first[2*b] != math.MaxUint32 {
+			out[b] = &Location{Var: int(first[2*b]), Index: int(first[2*b+1])}
+		}
 	}
 	return out, nil
 }

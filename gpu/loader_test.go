@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -49,7 +50,9 @@ func TestLoadErrors(t *testing.T) {
 	assert.Contains(t, err.Error(), "gn_destroy")
 
 	files = toyFiles(t)
-	files["module.c"] = strings.Replace(files["module.c"], `{\"abi\":2,`, `{\"abi\":99,`, 1)
+	abi := fmt.Sprintf(`{\"abi\":%d,`, codegen.ABIVersion)
+	require.Contains(t, files["module.c"], abi)
+	files["module.c"] = strings.Replace(files["module.c"], abi, `{\"abi\":99,`, 1)
 	res, err = c.Build(files, tc)
 	require.NoError(t, err)
 	_, err = Load(res.ModulePath)

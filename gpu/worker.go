@@ -321,38 +321,27 @@ type writeError struct{ err error }
 
 func (e *writeError) Error() string { return e.err.Error() }
 
-// finiteKinds are the kinds of variables checked for NaN and infinity:
-// per-neuron state. Per-synapse arrays are not checked (they can be large
-// and a non-finite weight shows up in the neuron state it feeds).
-var finiteKinds = map[string]bool{"neuron": true, "postsynaptic": true, "pre": true, "post": true, "current_source": true}
-
-// checkFinite reads every checked variable of every variant not flagged
-// yet and reports the first non-finite value of each.
-func checkFinite(inst *Instance, flagged map[int]bool, lastGood uint64, out *[]NonFinite, buf *[]float64) error {
+// checkFinite asks the module for the first non-finite value of each
+// variant not flagged yet (codegen.FiniteChecked selects the variables) and
+// reads the value of each one found.
+func checkFinite(inst *Instance, flagged map[int]bool, lastGood uint64, out *[]NonFinite) error {
 	desc := inst.m.desc
 	step := inst.Timestep()
-	for k := 0; k < inst.Batch(); k++ {
-		if flagged[k] {
+	found, err := inst.FindNonFinite()
+	if err != nil {
+		return err
+	}
+	for k, loc := range found {
+		if loc == nil || flagged[k] {
 			continue
 		}
-	vars:
-		for vi, v := range desc.Vars {
-			if !finiteKinds[v.Kind] || (v.Type != "float" && v.Type != "double") {
-				continue
-			}
-			vals, err := inst.GetVarInto(vi, k, *buf)
-			if err != nil {
-				return err
-			}
-			*buf = vals
-			for i, x := range vals {
-				if math.IsNaN(x) || math.IsInf(x, 0) {
-					flagged[k] = true
-					*out = append(*out, NonFinite{Variant: k, Kind: v.Kind, Owner: v.Owner, Var: v.Name, Index: i, Value: x, Step: step, LastGood: lastGood})
-					break vars
-				}
-			}
+		vals, err := inst.GetVar(loc.Var, k)
+		if err != nil {
+			return err
 		}
+		v := desc.Vars[loc.Var]
+		flagged[k] = true
+		*out = append(*out, NonFinite{Variant: k, Kind: v.Kind, Owner: v.Owner, Var: v.Name, Index: loc.Index, Value: vals[loc.Index], Step: step, LastGood: lastGood})
 	}
 	return nil
 }
@@ -534,12 +523,11 @@ func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, out emitter) 
 	}
 	flagged := map[int]bool{}
 	var lastGood uint64
-	var finiteBuf []float64 // reused by every check
 	check := func() error {
 		if job.NoFiniteCheck || len(flagged) == inst.Batch() {
 			return nil
 		}
-		err := checkFinite(inst, flagged, lastGood, &done.NonFinite, &finiteBuf)
+		err := checkFinite(inst, flagged, lastGood, &done.NonFinite)
 		lastGood = inst.Timestep()
 		return err
 	}

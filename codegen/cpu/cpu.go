@@ -229,3 +229,4 @@ func (g *gen) VarAccess()         {}
 func (g *gen) VarSync(string)     {}
 func (g *gen) SetVarDone() string { return "" }
 func (g *gen) SetVarEnd()         {}
+func (g *gen) FindNonFinite()     { g.EmitHostFiniteScan(nil) }

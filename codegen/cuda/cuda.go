@@ -155,7 +155,7 @@ func (g *gen) emit(files codegen.Files) error {
 	w.Line("#include \"%s\" /* compiled by the host C++ compiler for tests without a GPU */", EmuFile)
 	w.Line("#else")
 	w.Line("#include <cuda_runtime.h>")
-	w.Line("#define GN_LAUNCH(kernel, grid, block) kernel<<<grid, block>>>")
+	w.Line("#define GN_LAUNCH(kernel, grid, block, stream) kernel<<<grid, block, 0, stream>>>")
 	w.Line("#endif")
 	w.Line("#define restrict __restrict__")
 	w.Line("#define GN_FN static inline __host__ __device__")
@@ -756,7 +756,7 @@ func (g *gen) emitDeviceGlue(steps []kernelCall) {
 	w.Open("for (uint32_t k = 0; k < n && !ctx->failed; k++) {")
 	w.Line("const uint64_t timestep = ctx->timestep;")
 	for _, c := range steps {
-		w.Line("GN_LAUNCH(%s, dim3(%d, ctx->batch), dim3(%d))(ctx->dev, timestep);", c.name, (c.n+cudaBlock-1)/cudaBlock, cudaBlock)
+		w.Line("GN_LAUNCH(%s, dim3(%d, ctx->batch), dim3(%d), 0)(ctx->dev, timestep);", c.name, (c.n+cudaBlock-1)/cudaBlock, cudaBlock)
 	}
 	w.Line("ctx->timestep++;")
 	w.Line("if (ctx->fetch_every && ++ctx->since_fetch >= ctx->fetch_every && gn_dev_fetch_spikes(ctx)) return 1;")

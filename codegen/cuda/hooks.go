@@ -85,3 +85,10 @@ func (g *gen) VarSync(dir string) { g.emitVarSync(dir) }
 // SetVarDone: a variable set on the host is then copied to the device.
 func (g *gen) SetVarDone() string { return "break;" }
 func (g *gen) SetVarEnd()         { g.emitVarPut() }
+
+// FindNonFinite scans the host copies, each brought up to date first.
+func (g *gen) FindNonFinite() {
+	g.EmitHostFiniteScan(func(v codegen.VarEntry) string {
+		return fmt.Sprintf("if (gn_dev_get(ctx, %d)) return 1;", g.devIndex(v.Field))
+	})
+}

@@ -29,7 +29,7 @@ struct gn_ctx {
 };
 
 static const char desc[] =
-    "{\"abi\":2,\"name\":\"toy\",\"backend\":\"cuda\",\"precision\":\"double\",\"dt\":0.1,"
+    "{\"abi\":3,\"name\":\"toy\",\"backend\":\"cuda\",\"precision\":\"double\",\"dt\":0.1,"
     "\"populations\":[{\"name\":\"P\",\"size\":10,\"record_spikes\":true}],"
     "\"vars\":[{\"owner\":\"P\",\"kind\":\"neuron\",\"name\":\"count\",\"type\":\"scalar\",\"count\":10}],"
     "\"runtime\":[\"P.offset\",\"sleep_us\",\"fault\",\"unused\"],"
@@ -138,6 +138,12 @@ extern "C" int gn_get_egp(gn_ctx *ctx, uint32_t egp, uint32_t variant, double *o
     (void)variant; (void)out; (void)cap; (void)n;
     snprintf(ctx->err, sizeof ctx->err, "no extra global parameter %u", egp);
     return 1;
+}
+
+/* The toy's counts are always finite. */
+extern "C" int gn_find_nonfinite(gn_ctx *ctx, uint32_t *first) {
+    for (uint32_t b = 0; b < 2 * ctx->batch; b++) first[b] = UINT32_MAX;
+    return 0;
 }
 
 extern "C" const char *gn_error(gn_ctx *ctx) { return ctx->err; }

@@ -45,7 +45,7 @@ struct gn_ctx {
 };
 
 static const char desc[] =
-    "{\"abi\":2,\"name\":\"toy\",\"backend\":\"cpu\",\"precision\":\"double\",\"dt\":0.1,"
+    "{\"abi\":3,\"name\":\"toy\",\"backend\":\"cpu\",\"precision\":\"double\",\"dt\":0.1,"
     "\"populations\":[{\"name\":\"P\",\"size\":10,\"record_spikes\":true}],"
     "\"vars\":[{\"owner\":\"P\",\"kind\":\"neuron\",\"name\":\"count\",\"type\":\"scalar\",\"count\":10},"
     "{\"owner\":\"P\",\"kind\":\"neuron\",\"name\":\"seed\",\"type\":\"scalar\",\"count\":1}],"
@@ -220,6 +220,12 @@ int gn_get_egp(gn_ctx *c, uint32_t egp, uint32_t variant, double *out, size_t ca
 	}
 	snprintf(c->err, sizeof c->err, "toy: bad egp %u", egp);
 	return 1;
+}
+
+/* The toy's variables are counts: always finite. */
+int gn_find_nonfinite(gn_ctx *c, uint32_t *first) {
+	for (uint32_t b = 0; b < 2 * c->batch; b++) first[b] = UINT32_MAX;
+	return 0;
 }
 
 const char *gn_error(gn_ctx *c) { return c->err; }
