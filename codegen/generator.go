@@ -62,6 +62,9 @@ type Backend interface {
 	// EventArrays declares the arrays that hold the spike-like events of
 	// group s's source for s.
 	EventArrays(s *modelspec.SynapseGroup)
+	// SynapseArrays declares the backend's other internal arrays of group
+	// s, after the Generator's.
+	SynapseArrays(s *modelspec.SynapseGroup)
 	// ContextFields writes the backend's fields at the end of struct gn_ctx.
 	ContextFields()
 	// ShareAllocated writes what follows gn_share_<S> allocating n
@@ -179,6 +182,10 @@ type VarEntry struct {
 	// ZeroAtInit: gn_init clears the array (spike-like event queues,
 	// dendritic delay buffers, spike flags).
 	ZeroAtInit bool
+	// DeviceOnly: the array lives on the device only (CUDA's spike bits
+	// and input bins): the host allocates no copy, and the backend clears
+	// the device's at gn_init.
+	DeviceOnly bool
 }
 
 // New prepares the generation of net's module for a backend: the

@@ -55,6 +55,9 @@ func (g *Generator) EmitABI() {
 		w.Line("GN_ALLOC(%s_spk, (size_t)batch * %d * %d);", p.Name, g.Slots[p], p.Size)
 	}
 	for _, v := range g.Vars {
+		if v.DeviceOnly {
+			continue
+		}
 		if v.Conn != nil {
 			// one realisation (every variant's until gn_init decides the sharing)
 			w.Line("GN_ALLOC(%s, %d);", v.Field, v.Desc.Count*v.Slots)

@@ -40,7 +40,7 @@ func (g *Generator) EmitInit() error {
 		w.Line("memset(ctx->%s_spkCnt, 0, (size_t)ctx->batch * %d * sizeof(uint32_t));", p.Name, g.Slots[p])
 	}
 	for _, v := range g.Vars {
-		if v.ZeroAtInit {
+		if v.ZeroAtInit && !v.DeviceOnly {
 			w.Line("memset(ctx->%s, 0, (size_t)ctx->batch * %d * sizeof *ctx->%s);", v.Field, v.Desc.Count*v.Slots, v.Field)
 		}
 		if v.Internal && (v.Desc.Name == "sT" || v.Desc.Name == "prevST") {

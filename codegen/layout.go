@@ -139,6 +139,7 @@ func (g *Generator) collectVars() {
 			internal(s.Name, "remap", "uint32_t", s.Name+"_remap", s.Target.Size*n, 1)
 			g.markConn(s, from)
 		}
+		g.B.SynapseArrays(s)
 	}
 }
 
@@ -148,6 +149,13 @@ func (g *Generator) collectVars() {
 func (g *Generator) Internal(owner, name, typ, field string, count, slots int, zero bool) {
 	g.Vars = append(g.Vars, VarEntry{Desc: VarDesc{Owner: owner, Kind: "internal", Name: name, Type: typ, Count: count},
 		Field: field, CType: CType(typ), Slots: slots, Internal: true, ZeroAtInit: zero})
+}
+
+// DeviceArray adds an internal array that lives on the device only (see
+// VarEntry.DeviceOnly), cleared at gn_init.
+func (g *Generator) DeviceArray(owner, name, typ, field string, count, slots int) {
+	g.Internal(owner, name, typ, field, count, slots, true)
+	g.Vars[len(g.Vars)-1].DeviceOnly = true
 }
 
 // markConn marks the arrays g.Vars[from:] as shared connectivity storage of
@@ -234,11 +242,15 @@ func (g *Generator) EmitContext() {
 		w.Line("uint32_t *%s_spk;    /* [batch][slots][%d] */", p.Name, p.Size)
 	}
 	for _, v := range g.Vars {
+		where := ""
+		if v.DeviceOnly {
+			where = ", on the device only"
+		}
 		if v.Slots > 1 {
-			w.Line("%s *%s; /* [batch][%d slots][%d] %s %s.%s */", v.CType, v.Field, v.Slots, v.Desc.Count, v.Desc.Kind, v.Desc.Owner, v.Desc.Name)
+			w.Line("%s *%s; /* [batch][%d slots][%d] %s %s.%s%s */", v.CType, v.Field, v.Slots, v.Desc.Count, v.Desc.Kind, v.Desc.Owner, v.Desc.Name, where)
 			continue
 		}
-		w.Line("%s *%s; /* [batch][%d] %s %s.%s */", v.CType, v.Field, v.Desc.Count, v.Desc.Kind, v.Desc.Owner, v.Desc.Name)
+		w.Line("%s *%s; /* [batch][%d] %s %s.%s%s */", v.CType, v.Field, v.Desc.Count, v.Desc.Kind, v.Desc.Owner, v.Desc.Name, where)
 	}
 	for _, s := range g.Net.Synapses {
 		if g.ShareConn[s] {

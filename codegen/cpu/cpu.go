@@ -176,6 +176,8 @@ func (g *gen) EventArrays(s *modelspec.SynapseGroup) {
 	g.Internal(s.Name, "ev", "uint32_t", s.Name+"_ev", s.Source.Size, g.Slots[s.Source], false)
 }
 
+func (g *gen) SynapseArrays(*modelspec.SynapseGroup) {}
+
 func (g *gen) ContextFields() {
 	if g.maxSplit > 0 {
 		g.W.Line("uint8_t *spkFlag;   /* [%d]: scratch spike flags of one population update */", g.flagLen())

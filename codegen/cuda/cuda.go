@@ -5,46 +5,57 @@
 // functions) come from the generator core, package codegen; this package
 // writes the kernels, their launches, the device memory and the step loop.
 //
-// Build the files with nvcc (gpu.DetectNVCC: a fat binary for the given
-// architectures) or, to run the generated code without a GPU, with the host
-// compiler (gpu.CUDAEmulationToolchain).
-package cuda
-
-import (
-	"fmt"
-	"strings"
-
-	"github.com/gennctl/gennctl/codegen"
-	"github.com/gennctl/gennctl/modelspec"
-)
-
-// A CUDA module is the C code of the CPU module with the time step moved
-// onto the GPU:
+// The files:
 //
-//   - gn_module.h: the context (struct gn_ctx), shared by both files.
+//   - gn_module.h: the context (struct gn_ctx), shared by both other files.
 //   - module.c: the host part, compiled as C exactly as in a CPU module:
 //     gn_create, initialisation of variables and connectivity (so a variant
 //     starts from the same state on either backend), gn_get_var/gn_set_var,
 //     extra global parameters, the spike queue. It calls the gn_dev_*
 //     functions of module.cu to mirror state on the device.
 //   - module.cu: the kernels and the device side of the context. The
-//     device holds a copy of every state array; the host copy is refreshed
-//     only when gn_get_var asks for it.
+//     device holds a copy of every state array and arrays of its own
+//     (spike bits, input bins, the recording buffer); the host copy is
+//     refreshed only when gn_get_var asks for it.
 //
-// Kernels index (variant, element): blockIdx.y is the variant, one thread
-// per neuron. Neuron kernels run the same per-neuron code as the CPU loop
-// and write a spike flag per neuron and delay slot (instead of a spike
-// list) and append recorded spikes to a device buffer, which gn_step drains
-// to the host queue every fetch_every steps, sorted into the CPU backend's
-// order. Synapse kernels are postsynaptic-span by default: one thread per
-// target neuron applies the code for its synapses from every presynaptic
-// neuron that spiked, in increasing presynaptic order (spikeColumnLoop;
-// events, dynamics and learn_post walk the whole column), so every sum is
-// accumulated in the same order as on the CPU, without atomics, and
-// per-synapse state is written by one thread only. With span: presynaptic,
-// and for procedural matrices (which regenerate rows and have no columns),
-// one thread per presynaptic neuron walks its row if it spiked and adds
-// with atomicAdd (sums then depend on thread order in the last bits).
+// A time step is at most four launches, whatever the size of the network:
+// synapse dynamics, presynaptic update, postsynaptic learning (each only if
+// some group has such code) and the neuron update. Each kernel is fused
+// over the groups of its kind: its blocks are split into one range per
+// population or synapse group (a start table computed when the context is
+// created, from block sizes chosen by the occupancy calculator), and a
+// block runs the code of its group. blockIdx.y is the variant.
+//
+// Spikes of every population are a bitmask per delay slot (a ring of
+// delay slots + 2, so that the neuron kernel can clear the next step's
+// slot while any step's reader is done with it). The presynaptic update of
+// a group reads the source's bitmask for the step delay_steps+1 ago and
+// stages the spiking neurons in shared memory, in increasing order, then
+// runs one of three strategies (the presynaptic types of presynaptic.go):
+//
+//   - rowScatter (sparse groups whose sim code only adds input): threads
+//     take the row elements of the staged spikes, and each synaptic event
+//     goes into a per-target bin (an integer atomic counts it). The neuron
+//     kernel sorts a neuron's bin by synapse and adds it in that order,
+//     which is the CPU's order; a bin that overflowed is recomputed from the
+//     column index instead. Work is in proportion to the synaptic events,
+//     and results are the CPU's bit for bit, run after run.
+//   - targetPull (dense and bitmask matrices, and sparse groups whose code
+//     does more than add input, e.g. plasticity): one thread per target
+//     neuron runs the code for the synapses from each staged spike in
+//     order (sparse: found by bisection of the target's column), so sums
+//     come in the CPU's order and per-synapse state has one writer.
+//   - rowPerSpike (procedural matrices, which have no columns, and span:
+//     presynaptic): one thread per presynaptic neuron walks (or
+//     regenerates) its row if it spiked and adds with atomicAdd; these sums
+//     depend on thread order in the last bits.
+//
+// Nothing in the step loop waits for the device: recorded spikes are set as
+// bits in a device buffer of a window of steps, which a drain compacts on
+// the device into the CPU's order (step, population, variant, neuron) and
+// copies out; the NaN/inf check is a kernel whose result is read when the
+// worker asks (gn_find_nonfinite). Whole chunks of steps run as one CUDA
+// graph (GENNCTL_CUDA_GRAPH_STEPS, default 64; 0 launches every step).
 //
 // Random numbers come from the same Philox streams (counter-based, so the
 // order threads draw in does not matter). Device math functions (libdevice)
@@ -52,6 +63,16 @@ import (
 // log(float) in float where C promotes to double: models whose code calls
 // such functions agree with the CPU statistically, pure arithmetic exactly
 // (nvcc is run with -fmad=false, like -ffp-contract=off on the CPU).
+//
+// Build the files with nvcc (gpu.DetectNVCC: a fat binary for the given
+// architectures) or, to run the generated code without a GPU, with the host
+// compiler (gpu.CUDAEmulationToolchain).
+package cuda
+
+import (
+	"github.com/gennctl/gennctl/codegen"
+	"github.com/gennctl/gennctl/modelspec"
+)
 
 // File names of a CUDA module.
 const (
@@ -61,25 +82,33 @@ const (
 	EmuFile    = "gn_cuda_emu.h"    // the CUDA runtime's emulation (GN_CUDA_EMULATION)
 )
 
-// cudaBlock is the number of threads per block of every kernel.
-const cudaBlock = 128
-
-// kernelCall is a kernel of the time step and its number of threads per variant.
-type kernelCall struct {
-	name string
-	n    int
-}
+// Limits of the generated kernels.
+const (
+	maxBlock     = 256  // threads per block at most (shared arrays are sized for it)
+	stageWords   = 1024 // bitmask words staged in shared memory at once (32768 neurons)
+	stageSpikes  = 1024 // spikes staged at once
+	scatterWords = 8    // bitmask words (256 neurons) per block of a rowScatter group
+	maxBin       = 16   // synaptic events per target neuron and step a bin holds
+)
 
 // gen is the CUDA backend of one generation.
 type gen struct {
 	*codegen.Generator
-	steps []kernelCall // the kernels of a time step, in order
+	// pre is the presynaptic strategy of each group with sim or event code.
+	pre map[*modelspec.SynapseGroup]presynaptic
+	// kernels of the time step, in order (see stepKernels).
+	kernels []*kernel
 }
 
 // Generate returns the files of the CUDA module of net; it is pure and
 // deterministic, like cpu.Generate.
 func Generate(net *modelspec.Network, opts codegen.Options) (codegen.Files, error) {
-	c := &gen{}
+	c := &gen{pre: map[*modelspec.SynapseGroup]presynaptic{}}
+	for _, s := range net.Synapses {
+		if p := choosePresynaptic(s); p != nil {
+			c.pre[s] = p
+		}
+	}
 	if _, err := codegen.New(net, opts, func(g *codegen.Generator) codegen.Backend {
 		c.Generator = g
 		return c
@@ -98,6 +127,9 @@ func (g *gen) emit(files codegen.Files) error {
 	comment := func(part string) {
 		g.W.Line("/* Generated by gennctl (%s) for network %q: CUDA backend, %s precision; %s.", codegen.Version, g.Net.Name, g.Prec, part)
 		g.W.Line("   Do not edit: regenerate from the experiment file instead. */")
+	}
+	if err := g.planKernels(); err != nil {
+		return err
 	}
 
 	// gn_module.h
@@ -122,6 +154,7 @@ func (g *gen) emit(files codegen.Files) error {
 	w.Line("int gn_dev_egp(gn_ctx *ctx, uint32_t egp, uint32_t variant);")
 	w.Line("int gn_dev_step(gn_ctx *ctx, uint32_t n);")
 	w.Line("int gn_dev_fetch_spikes(gn_ctx *ctx);            /* recorded spikes into the host queue */")
+	w.Line("int gn_dev_find_nonfinite(gn_ctx *ctx, uint32_t *first);")
 	w.Line("#ifdef __cplusplus")
 	w.Line("}")
 	w.Line("#endif")
@@ -156,6 +189,7 @@ func (g *gen) emit(files codegen.Files) error {
 	w.Line("#else")
 	w.Line("#include <cuda_runtime.h>")
 	w.Line("#define GN_LAUNCH(kernel, grid, block, stream) kernel<<<grid, block, 0, stream>>>")
+	w.Line("#define GN_LAUNCH_SYNC(kernel, grid, block, stream) kernel<<<grid, block, 0, stream>>>")
 	w.Line("#endif")
 	w.Line("#define restrict __restrict__")
 	w.Line("#define GN_FN static inline __host__ __device__")
@@ -163,606 +197,21 @@ func (g *gen) emit(files codegen.Files) error {
 	w.Line("#include \"gn_module.h\"")
 	w.Line("#include \"gn_runtime.h\"")
 	w.Line("")
-	g.EmitSupportCode("")
-	w.Line("/* Append a spike to the device's recording buffer (gn_dev_fetch_spikes sorts them). */")
-	w.Line("static __device__ void gn_dev_record(const gn_ctx *ctx, uint32_t pop, uint32_t b, uint32_t id, uint64_t step)")
-	w.Open("{")
-	w.Line("const unsigned long long i = atomicAdd(ctx->drec_len, 1ull);")
-	w.Line("if (i >= ctx->drec_cap) return; /* reported by gn_dev_fetch_spikes */")
-	w.Line("uint32_t *const r = ctx->drec + 4 * i;")
-	w.Line("r[0] = pop; r[1] = b; r[2] = id; r[3] = (uint32_t)step;")
-	w.Close("}")
+	w.Line("#define GN_MAX_BLOCK %d     /* threads per block at most */", maxBlock)
+	w.Line("#define GN_STAGE_WORDS %d /* spike bitmask words staged at once */", stageWords)
+	w.Line("#define GN_STAGE_SPIKES %d /* spikes staged at once */", stageSpikes)
 	w.Line("")
-	var dyn, pre, post []kernelCall
-	for _, s := range g.Net.Synapses {
-		d, p, q, err := g.emitSynapseKernels(s)
-		if err != nil {
+	g.EmitSupportCode("")
+	g.emitStaging()
+	for _, k := range g.kernels {
+		if err := k.emit(g); err != nil {
 			return err
 		}
-		dyn, pre, post = append(dyn, d...), append(pre, p...), append(post, q...)
 	}
-	steps := append(append(dyn, pre...), post...)
-	for i, p := range g.Net.Populations {
-		if err := g.emitNeuronUpdate(i, p); err != nil {
-			return err
-		}
-		steps = append(steps, kernelCall{"neuron_update_" + p.Name, p.Size})
-	}
-	g.emitDeviceGlue(steps)
+	g.emitCUDAErrors()
+	g.emitFiniteKernel()
+	g.emitRecordingKernels()
+	g.emitDeviceGlue()
 	files[ModuleFile] = w.String()
 	return nil
-}
-
-// kernelHead opens a kernel of the time step: variant b = blockIdx.y, one
-// thread per element idx < n.
-func (g *gen) kernelHead(name, idx string, n int) {
-	w := g.W
-	w.Line("__global__ void %s(const gn_ctx *__restrict__ ctx, uint64_t timestep)", name)
-	w.Open("{")
-	w.Line("const uint32_t b = blockIdx.y;")
-	w.Line("const uint32_t %s = blockIdx.x * blockDim.x + threadIdx.x;", idx)
-	w.Line("if (%s >= %d) return;", idx, n)
-}
-
-// emitDeviceFields declares the device side of the context (inside struct gn_ctx).
-func (g *gen) emitDeviceFields() {
-	w := g.W
-	w.Line("/* CUDA: the device copy of this context, whose arrays are device memory */")
-	w.Line("gn_ctx *dev;         /* device */")
-	w.Line("gn_ctx *dview;       /* host image of *dev */")
-	w.Line("size_t dsize[%d];    /* bytes of each device array (gn_dev_get / gn_dev_put numbering) */", len(g.devArrays()))
-	w.Line("uint64_t hfresh[%d]; /* timestep + 1 when the host copy of each was last the device's */", len(g.devArrays()))
-	w.Line("int dev_ready;       /* the device holds the state (after gn_init) */")
-	w.Line("int view_stale;      /* dview changed since it was copied to dev */")
-	w.Line("uint32_t *drec;      /* device: recorded spikes, (pop, variant, neuron, step) quads */")
-	w.Line("unsigned long long *drec_len; /* device: quads written */")
-	w.Line("unsigned long long drec_cap;")
-	w.Line("uint32_t fetch_every, since_fetch; /* steps between drains of drec */")
-	for _, s := range g.Net.Synapses {
-		if g.ShareConn[s] {
-			w.Line("uint32_t %s_nconn; /* realisations of %s's connectivity held */", s.Name, s.Name)
-		}
-	}
-	for _, e := range g.EGPs {
-		if e.Ptr {
-			w.Line("%s **%s_dtab; /* [batch] device copies of %s */", e.Elem, e.Field, e.Field)
-		}
-	}
-}
-
-// devArray is an array of the context mirrored on the device.
-type devArray struct {
-	field string // ctx field (device pointer in dview)
-	host  string // the host array copied to it
-	count string // its number of elements (a C expression in ctx)
-}
-
-// devArrays lists the mirrored arrays; the position is the array number of
-// gn_dev_get and gn_dev_put.
-func (g *gen) devArrays() []devArray {
-	out := []devArray{
-		{"seed", "ctx->seed", "(size_t)ctx->batch"},
-		{"rt", "ctx->rt", "(size_t)ctx->batch * GN_NUM_RUNTIME"},
-	}
-	for _, v := range g.Vars {
-		n := fmt.Sprintf("(size_t)ctx->batch * %d", v.Desc.Count*v.Slots)
-		if v.Conn != nil {
-			n = fmt.Sprintf("(size_t)ctx->%s_nconn * %d", v.Conn.Name, v.Desc.Count*v.Slots)
-		}
-		out = append(out, devArray{v.Field, "ctx->" + v.Field, n})
-	}
-	for _, s := range g.Net.Synapses {
-		if g.ShareConn[s] {
-			out = append(out, devArray{s.Name + "_cslot", "ctx->" + s.Name + "_cslot", "(size_t)ctx->batch"})
-		}
-	}
-	for _, e := range g.EGPs {
-		host := "ctx->" + e.Field
-		if e.Ptr {
-			host = "ctx->" + e.Field + "_dtab"
-		}
-		out = append(out, devArray{e.Field, host, "(size_t)ctx->batch"})
-	}
-	return out
-}
-
-// devIndex is the array number of a context field.
-func (g *gen) devIndex(field string) int {
-	for i, a := range g.devArrays() {
-		if a.field == field {
-			return i
-		}
-	}
-	panic("cpu: no device array " + field)
-}
-
-// emitVarTable writes the device array of each accessible variable (module.c).
-func (g *gen) emitVarTable() {
-	var idx []string
-	for _, v := range g.Exported() {
-		idx = append(idx, fmt.Sprint(g.devIndex(v.Field)))
-	}
-	if len(idx) == 0 {
-		idx = []string{"0"}
-	}
-	g.W.Line("/* the device array of each variable of gn_describe */")
-	g.W.Line("static const uint32_t gn_var_array[] = {%s};", strings.Join(idx, ", "))
-	g.W.Line("#define GN_NUM_VARS %d", len(g.Exported()))
-	g.W.Line("")
-}
-
-// columnGroups are the sparse groups with column indices, with the
-// variable numbers of their row lengths and indices.
-func (g *gen) columnGroups() (groups []*modelspec.SynapseGroup, rowLength, ind []int) {
-	for _, s := range g.Net.Synapses {
-		if g.MaxCol[s] == 0 {
-			continue
-		}
-		groups = append(groups, s)
-		for i, v := range g.Exported() {
-			if v.Desc.Owner == s.Name && v.Desc.Kind == "connectivity" && v.Desc.Name == "rowLength" {
-				rowLength = append(rowLength, i)
-			}
-			if v.Desc.Owner == s.Name && v.Desc.Kind == "connectivity" && v.Desc.Name == "ind" {
-				ind = append(ind, i)
-			}
-		}
-	}
-	return groups, rowLength, ind
-}
-
-// emitVarSync brings a variable's host copy up to date before gn_get_var
-// reads it or gn_set_var changes one variant of it (the others must not be
-// overwritten with stale values when it is copied back). Setting sparse
-// connectivity also needs the rest of it, to rebuild the column index.
-func (g *gen) emitVarSync(dir string) {
-	w := g.W
-	w.Line("if (var < GN_NUM_VARS && gn_dev_get(ctx, gn_var_array[var])) return 1;")
-	if dir != "set" {
-		return
-	}
-	groups, rl, ind := g.columnGroups()
-	for i, s := range groups {
-		w.Line("if ((var == %d || var == %d) && (gn_dev_get(ctx, %d) || gn_dev_get(ctx, %d))) return 1; /* %s */",
-			rl[i], ind[i], g.devIndex(s.Name+"_rowLength"), g.devIndex(s.Name+"_ind"), s.Name)
-	}
-}
-
-// emitVarPut copies a variable set by gn_set_var to the device, and rebuilds
-// the column index of changed sparse connectivity.
-func (g *gen) emitVarPut() {
-	w := g.W
-	w.Line("if (gn_dev_put(ctx, gn_var_array[var])) return 1;")
-	groups, rl, ind := g.columnGroups()
-	for i, s := range groups {
-		w.Line("if ((var == %d || var == %d) && (init_columns_%s(ctx) || gn_dev_put(ctx, %d) || gn_dev_put(ctx, %d))) return 1;",
-			rl[i], ind[i], s.Name, g.devIndex(s.Name+"_colLength"), g.devIndex(s.Name+"_remap"))
-	}
-	w.Line("return 0;")
-}
-
-// emitSynapseKernels writes the kernels of group s, in GeNN's order within a
-// step (dynamics, presynaptic update, postsynaptic learning).
-func (g *gen) emitSynapseKernels(s *modelspec.SynapseGroup) (dyn, pre, post []kernelCall, err error) {
-	m, st, sc, err := g.WeightUpdateCode(s)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	npre, npost := s.Source.Size, s.Target.Size
-	preFlags := func(array, local string) {
-		g.W.Line("const uint8_t *const %s = %s + (size_t)preSlot * %d;", local, array, npre)
-	}
-	if codegen.CodeNonEmpty(m.SynapseDynamicsCode) {
-		err := g.synapseFunc(s, "synapse_dynamics", "synapse_dynamics_code, every synapse onto neuron id_post", "id_post", npost, func() error {
-			return g.columnLoop(s, "", codegen.StreamSynDynamics, m.SynapseDynamicsCode, sc, st("synapse_dynamics_code"))
-		})
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		dyn = append(dyn, kernelCall{"synapse_dynamics_" + s.Name, npost})
-	}
-	if g.Events[s] || codegen.CodeNonEmpty(m.SimCode) {
-		comment := fmt.Sprintf("%s -> %s, %s matrix, %s, delay %d step(s)", s.Source.Name, s.Target.Name, s.Matrix, m.Name, s.DelaySteps)
-		if g.presynapticSpan(s) {
-			// One thread per spiking presynaptic neuron walks (or, procedural,
-			// regenerates) its row; threads share targets.
-			g.Atomic = true
-			err = g.synapseFunc(s, "synapse_update", comment+", one thread per presynaptic neuron", "id_pre", npre, func() error {
-				for _, c := range []struct {
-					on         bool
-					array      string
-					stream     uint32
-					code, name string
-				}{{g.Events[s], s.Name + "_evFlag", codegen.StreamEventCode, m.EventCode, "event_code"},
-					{codegen.CodeNonEmpty(m.SimCode), s.Source.Name + "_spkFlag", codegen.StreamSimCode, m.SimCode, "sim_code"}} {
-					if !c.on {
-						continue
-					}
-					g.W.Open("if (%s[(size_t)preSlot * %d + id_pre]) {", c.array, npre)
-					if err := g.RowLoop(s, c.stream, c.code, sc, st(c.name)); err != nil {
-						return err
-					}
-					g.W.Close("}")
-				}
-				return nil
-			})
-			g.Atomic = false
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			pre = append(pre, kernelCall{"synapse_update_" + s.Name, npre})
-		} else {
-			err := g.synapseFunc(s, "synapse_update", comment+", one thread per postsynaptic neuron", "id_post", npost, func() error {
-				if g.Events[s] {
-					preFlags(s.Name+"_evFlag", "evFlag")
-					if err := g.columnLoop(s, "evFlag", codegen.StreamEventCode, m.EventCode, sc, st("event_code")); err != nil {
-						return err
-					}
-				}
-				if codegen.CodeNonEmpty(m.SimCode) {
-					return g.spikeColumnLoop(s, m.SimCode, sc, st("sim_code"))
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			pre = append(pre, kernelCall{"synapse_update_" + s.Name, npost})
-		}
-	}
-	if codegen.CodeNonEmpty(m.LearnPostCode) {
-		comment := fmt.Sprintf("learn_post_code of %s for spikes of %s, back-propagation delay %d step(s)", m.Name, s.Target.Name, s.BackPropDelaySteps)
-		err := g.synapseFunc(s, "learn_post", comment, "id_post", npost, func() error {
-			g.W.Line("if (!%s_spkFlag[(size_t)postSlot * %d + id_post]) return;", s.Target.Name, npost)
-			return g.columnLoop(s, "", codegen.StreamLearnPost, m.LearnPostCode, sc, st("learn_post_code"))
-		})
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		post = append(post, kernelCall{"learn_post_" + s.Name, npost})
-	}
-	return dyn, pre, post, nil
-}
-
-// presynapticSpan reports whether group s's presynaptic update runs one
-// thread per presynaptic neuron: asked for (span: presynaptic), or a
-// procedural matrix, which has no columns to walk.
-func (g *gen) presynapticSpan(s *modelspec.SynapseGroup) bool {
-	return s.Span == modelspec.SpanPresynaptic || s.Matrix == modelspec.MatrixProcedural
-}
-
-// columnLoop writes the loop over the synapses onto neuron id_post in order
-// of increasing id_pre (then row position), skipping presynaptic neurons
-// whose flag (a local array; "" for none) is not set, with code inside.
-func (g *gen) columnLoop(s *modelspec.SynapseGroup, flag string, stream uint32, code string, sc *codegen.Scope, st codegen.Site) error {
-	w := g.W
-	switch s.Matrix {
-	case modelspec.MatrixSparse:
-		w.Open("for (uint32_t c = 0; c < %s_colLength[id_post]; c++) {", s.Name)
-		w.Line("const uint32_t id_syn = %s_remap[%s];", s.Name, g.RemapIndex(s, "id_post", "c"))
-		w.Line("const uint32_t id_pre = id_syn / %d;", g.MaxRow[s])
-	default: // dense and bitmask
-		w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", s.Source.Size)
-		w.Line("const uint32_t id_syn = id_pre * %d + id_post;", s.Target.Size)
-	}
-	if flag != "" {
-		w.Line("if (!%s[id_pre]) continue;", flag)
-	}
-	if err := g.synapseBody(s, stream, code, sc, st); err != nil {
-		return err
-	}
-	w.Close("}")
-	return nil
-}
-
-// synapseBody writes the body of a loop over the synapses onto id_post,
-// with id_pre and id_syn declared: a bitmask matrix skips absent synapses,
-// then the code runs.
-func (g *gen) synapseBody(s *modelspec.SynapseGroup, stream uint32, code string, sc *codegen.Scope, st codegen.Site) error {
-	if s.Matrix == modelspec.MatrixBitmask {
-		g.W.Line("if (!(%s_gp[id_syn / 32] & (1u << (id_syn %% 32)))) continue;", s.Name)
-	}
-	g.W.Line("(void)id_syn;")
-	return g.SynCode(s, stream, code, sc, st, true)
-}
-
-// spikeBits reports whether population p keeps a spike bitmask per delay
-// slot for spikeColumnLoop: it is the source of a postsynaptic-span group
-// with sim_code. Every matrix but procedural has columns to walk.
-func (g *gen) spikeBits(p *modelspec.Population) bool {
-	for _, s := range g.Net.Synapses {
-		if s.Source == p && !g.presynapticSpan(s) && codegen.CodeNonEmpty(s.WeightUpdate.Model.SimCode) {
-			return true
-		}
-	}
-	return false
-}
-
-// spikeWords is the number of 32-bit words of a spike bitmask of p.
-func spikeWords(p *modelspec.Population) int { return (p.Size + 31) / 32 }
-
-// writeSpikeBits sets neuron id's bit in the spike bitmask of this step's
-// slot and clears (thread 32k for word k) the next step's slot. The bitmask
-// ring has one slot more than the spike flags: the slot cleared held the
-// spikes of step timestep-slots, whose last reader (delay slots-1) ran
-// before this kernel, so no thread waits for another.
-func (g *gen) writeSpikeBits(p *modelspec.Population) {
-	w, n, words := g.W, g.Slots[p]+1, spikeWords(p)
-	w.Line("if (gn_spike) atomicOr(&%s_spkBits[(size_t)(timestep %% %d) * %d + id / 32], 1u << (id %% 32));", p.Name, n, words)
-	w.Line("if (id %% 32 == 0) %s_spkBits[(size_t)((timestep + 1) %% %d) * %d + id / 32] = 0;", p.Name, n, words)
-}
-
-// spikeColumnLoop writes group s's sim_code for the synapses onto neuron
-// id_post from the source neurons that spiked in step
-// timestep-1-delay_steps, in the CPU's order (increasing id_pre, then row
-// position) and so with the same sums. The spiking neurons come from the
-// source's bitmask, read a word at a time (the same words for every thread
-// of a block, so cached); a sparse column, sorted by presynaptic neuron, is
-// searched by bisection for each. The work per step is then proportional
-// to the spikes rather than to the synapses.
-func (g *gen) spikeColumnLoop(s *modelspec.SynapseGroup, code string, sc *codegen.Scope, st codegen.Site) error {
-	w := g.W
-	n, words := g.Slots[s.Source]+1, spikeWords(s.Source)
-	w.Line("const uint32_t *const gn_bits = %s_spkBits + (size_t)((timestep + %d) %% %d) * %d;", s.Source.Name, n-1-s.DelaySteps, n, words)
-	w.Open("for (uint32_t gn_w = 0; gn_w < %d; gn_w++) {", words)
-	w.Open("for (uint32_t gn_b = gn_bits[gn_w]; gn_b != 0; gn_b &= gn_b - 1) {")
-	w.Line("const uint32_t id_pre = gn_w * 32 + (uint32_t)(__ffs(gn_b) - 1);")
-	switch s.Matrix {
-	case modelspec.MatrixSparse:
-		w.Line("const uint32_t gn_len = %s_colLength[id_post], gn_first = id_pre * %d;", s.Name, g.MaxRow[s])
-		w.Line("uint32_t gn_c = 0, gn_hi = gn_len;")
-		w.Open("while (gn_c < gn_hi) { /* the first synapse from id_pre */")
-		w.Line("const uint32_t gn_mid = (gn_c + gn_hi) / 2;")
-		w.Line("if (%s_remap[%s] < gn_first) gn_c = gn_mid + 1; else gn_hi = gn_mid;", s.Name, g.RemapIndex(s, "id_post", "gn_mid"))
-		w.Close("}")
-		w.Open("for (; gn_c < gn_len; gn_c++) {")
-		w.Line("const uint32_t id_syn = %s_remap[%s];", s.Name, g.RemapIndex(s, "id_post", "gn_c"))
-		w.Line("if (id_syn - gn_first >= %d) break;", g.MaxRow[s])
-	default: // dense and bitmask
-		w.Open("{")
-		w.Line("const uint32_t id_syn = id_pre * %d + id_post;", s.Target.Size)
-	}
-	if err := g.synapseBody(s, codegen.StreamSimCode, code, sc, st); err != nil {
-		return err
-	}
-	w.Close("}")
-	w.Close("}")
-	w.Close("}")
-	return nil
-}
-
-// RemapIndex: neighbouring threads walk neighbouring columns in step, so
-// entry c of every column is contiguous (the ELL layout of GPU sparse
-// matrices) and a warp's loads coalesce.
-func (g *gen) RemapIndex(s *modelspec.SynapseGroup, post, c string) string {
-	return fmt.Sprintf("(size_t)(%s) * %d + %s", c, s.Target.Size, post)
-}
-
-// emitDeviceGlue writes the gn_dev_* functions of module.cu.
-func (g *gen) emitDeviceGlue(steps []kernelCall) {
-	w := g.W
-	arrays := g.devArrays()
-	w.Line("#define GN_CUDA(call) do { const cudaError_t gn_e = (call); if (gn_e != cudaSuccess) return gn_cuda_fail(ctx, #call, gn_e); } while (0)")
-	w.Line("")
-	w.Line("static int gn_cuda_fail(gn_ctx *ctx, const char *call, cudaError_t e)")
-	w.Open("{")
-	w.Line("if (!ctx->failed) snprintf(ctx->err, sizeof ctx->err, \"CUDA: %%s (%%s)\", cudaGetErrorString(e), call);")
-	w.Line("ctx->failed = 1;")
-	w.Line("return 1;")
-	w.Close("}")
-	w.Line("")
-	w.Line("/* Copy bytes of host to device array k, (re)allocating it when its size changed. */")
-	w.Line("static int gn_dev_copy_in(gn_ctx *ctx, uint32_t k, void **dptr, const void *host, size_t bytes)")
-	w.Open("{")
-	w.Open("if (ctx->dsize[k] != bytes || !*dptr) {")
-	w.Line("if (*dptr) GN_CUDA(cudaFree(*dptr));")
-	w.Line("*dptr = NULL;")
-	w.Line("ctx->dsize[k] = 0;")
-	w.Line("GN_CUDA(cudaMalloc(dptr, bytes > 0 ? bytes : 1));")
-	w.Line("ctx->dsize[k] = bytes;")
-	w.Line("ctx->view_stale = 1;")
-	w.Close("}")
-	w.Line("if (bytes > 0) GN_CUDA(cudaMemcpy(*dptr, host, bytes, cudaMemcpyHostToDevice));")
-	w.Line("ctx->hfresh[k] = ctx->timestep + 1;")
-	w.Line("return 0;")
-	w.Close("}")
-	w.Line("")
-	w.Line("static int gn_dev_sync_view(gn_ctx *ctx)")
-	w.Open("{")
-	w.Line("if (ctx->view_stale) GN_CUDA(cudaMemcpy(ctx->dev, ctx->dview, sizeof *ctx->dview, cudaMemcpyHostToDevice));")
-	w.Line("ctx->view_stale = 0;")
-	w.Line("return 0;")
-	w.Close("}")
-	w.Line("")
-	w.Line("static int gn_dev_put_array(gn_ctx *ctx, uint32_t k)")
-	w.Open("{")
-	w.Open("switch (k) {")
-	for k, a := range arrays {
-		w.Line("case %d: return gn_dev_copy_in(ctx, %d, (void **)&ctx->dview->%s, %s, (%s) * sizeof *%s);", k, k, a.field, a.host, a.count, a.host)
-	}
-	w.Close("}")
-	w.Line("return 0;")
-	w.Close("}")
-	w.Line("")
-	w.Line("extern \"C\" int gn_dev_put(gn_ctx *ctx, uint32_t k)")
-	w.Open("{")
-	w.Line("if (!ctx->dev_ready) return 0; /* gn_init uploads everything */")
-	w.Line("return gn_dev_put_array(ctx, k) || gn_dev_sync_view(ctx);")
-	w.Close("}")
-	w.Line("")
-	w.Line("extern \"C\" int gn_dev_get(gn_ctx *ctx, uint32_t k)")
-	w.Open("{")
-	w.Line("if (!ctx->dev_ready) return 0; /* the host copy is the state */")
-	w.Line("if (ctx->hfresh[k] == ctx->timestep + 1) return 0; /* no step since the last copy */")
-	w.Open("switch (k) {")
-	for k, a := range arrays {
-		if strings.HasSuffix(a.host, "_dtab") || a.field == "seed" || a.field == "rt" {
-			continue // never changed on the device
-		}
-		w.Line("case %d: GN_CUDA(cudaMemcpy(%s, ctx->dview->%s, ctx->dsize[%d], cudaMemcpyDeviceToHost)); break;", k, a.host, a.field, k)
-	}
-	w.Close("}")
-	w.Line("ctx->hfresh[k] = ctx->timestep + 1;")
-	w.Line("return 0;")
-	w.Close("}")
-	w.Line("")
-
-	// extra global parameters
-	w.Line("/* Copy variant b's extra global parameter egp to the device. */")
-	w.Line("static int gn_dev_egp_copy(gn_ctx *ctx, uint32_t egp, uint32_t b)")
-	w.Open("{")
-	w.Line("(void)b;")
-	w.Open("switch (egp) {")
-	for i, e := range g.EGPs {
-		k := g.devIndex(e.Field)
-		if !e.Ptr {
-			w.Line("case %d: return gn_dev_put_array(ctx, %d);", i, k)
-			continue
-		}
-		w.Open("case %d: {", i)
-		w.Line("const size_t bytes = (ctx->%s_n[b] > 0 ? ctx->%s_n[b] : 1) * sizeof **ctx->%s;", e.Field, e.Field, e.Field)
-		w.Line("if (ctx->%s_dtab[b]) GN_CUDA(cudaFree(ctx->%s_dtab[b]));", e.Field, e.Field)
-		w.Line("ctx->%s_dtab[b] = NULL;", e.Field)
-		w.Line("GN_CUDA(cudaMalloc((void **)&ctx->%s_dtab[b], bytes));", e.Field)
-		w.Line("GN_CUDA(cudaMemcpy(ctx->%s_dtab[b], ctx->%s[b], bytes, cudaMemcpyHostToDevice));", e.Field, e.Field)
-		w.Line("return gn_dev_put_array(ctx, %d);", k)
-		w.Close("}")
-	}
-	w.Close("}")
-	w.Line("return 0;")
-	w.Close("}")
-	w.Line("")
-	w.Line("extern \"C\" int gn_dev_egp(gn_ctx *ctx, uint32_t egp, uint32_t variant)")
-	w.Open("{")
-	w.Line("if (!ctx->dev_ready) return 0;")
-	w.Line("return gn_dev_egp_copy(ctx, egp, variant) || gn_dev_sync_view(ctx);")
-	w.Close("}")
-	w.Line("")
-
-	// create, upload, destroy
-	recorded := 0
-	for _, p := range g.Net.Populations {
-		if p.RecordSpikes {
-			recorded += p.Size
-		}
-	}
-	w.Line("extern \"C\" int gn_dev_create(gn_ctx *ctx)")
-	w.Open("{")
-	w.Open("if (ctx->batch > 65535) {")
-	w.Line("snprintf(ctx->err, sizeof ctx->err, \"the CUDA backend runs at most 65535 variants per batch, not %%u\", ctx->batch);")
-	w.Line("return 1;")
-	w.Close("}")
-	w.Line("ctx->dview = (gn_ctx *)calloc(1, sizeof *ctx->dview);")
-	w.Line("if (!ctx->dview) { snprintf(ctx->err, sizeof ctx->err, \"out of memory\"); return 1; }")
-	w.Line("ctx->dview->batch = ctx->batch;")
-	for _, e := range g.EGPs {
-		if e.Ptr {
-			w.Line("ctx->%s_dtab = (%s **)calloc(ctx->batch, sizeof *ctx->%s_dtab);", e.Field, e.Elem, e.Field)
-			w.Line("if (!ctx->%s_dtab) { snprintf(ctx->err, sizeof ctx->err, \"out of memory\"); return 1; }", e.Field)
-		}
-	}
-	w.Line("GN_CUDA(cudaMalloc((void **)&ctx->dev, sizeof *ctx->dev));")
-	w.Line("/* spike recording: room for fetch_every steps of every recorded neuron spiking */")
-	w.Line("const unsigned long long per_step = (unsigned long long)ctx->batch * %d;", recorded)
-	w.Open("if (per_step > 0) {")
-	w.Line("unsigned long long cap = per_step * 64;")
-	w.Line("if (cap > (1ull << 24)) cap = per_step > (1ull << 24) ? per_step : (1ull << 24) / per_step * per_step;")
-	w.Line("ctx->fetch_every = (uint32_t)(cap / per_step);")
-	w.Line("ctx->dview->drec_cap = ctx->drec_cap = cap;")
-	w.Line("GN_CUDA(cudaMalloc((void **)&ctx->dview->drec, cap * 4 * sizeof(uint32_t)));")
-	w.Close("}")
-	w.Line("GN_CUDA(cudaMalloc((void **)&ctx->dview->drec_len, sizeof(unsigned long long)));")
-	w.Line("GN_CUDA(cudaMemset(ctx->dview->drec_len, 0, sizeof(unsigned long long)));")
-	w.Line("ctx->view_stale = 1;")
-	w.Line("return gn_dev_sync_view(ctx);")
-	w.Close("}")
-	w.Line("")
-	w.Line("extern \"C\" int gn_dev_upload(gn_ctx *ctx)")
-	w.Open("{")
-	if len(g.EGPs) > 0 {
-		w.Line("for (uint32_t b = 0; b < ctx->batch; b++)")
-		w.Line("    for (uint32_t e = 0; e < %d; e++) if (gn_dev_egp_copy(ctx, e, b)) return 1;", len(g.EGPs))
-	}
-	w.Line("for (uint32_t k = 0; k < %d; k++) if (gn_dev_put_array(ctx, k)) return 1;", len(arrays))
-	w.Line("GN_CUDA(cudaMemset(ctx->dview->drec_len, 0, sizeof(unsigned long long)));")
-	w.Line("ctx->since_fetch = 0;")
-	w.Line("ctx->dev_ready = 1;")
-	w.Line("return gn_dev_sync_view(ctx);")
-	w.Close("}")
-	w.Line("")
-	w.Line("extern \"C\" void gn_dev_destroy(gn_ctx *ctx)")
-	w.Open("{")
-	w.Line("if (!ctx->dview) return;")
-	for _, a := range arrays {
-		w.Line("cudaFree(ctx->dview->%s);", a.field)
-	}
-	for _, e := range g.EGPs {
-		if e.Ptr {
-			w.Line("if (ctx->%s_dtab) for (uint32_t b = 0; b < ctx->batch; b++) cudaFree(ctx->%s_dtab[b]);", e.Field, e.Field)
-			w.Line("free(ctx->%s_dtab);", e.Field)
-		}
-	}
-	w.Line("cudaFree(ctx->dview->drec);")
-	w.Line("cudaFree(ctx->dview->drec_len);")
-	w.Line("cudaFree(ctx->dev);")
-	w.Line("free(ctx->dview);")
-	w.Line("ctx->dview = NULL;")
-	w.Close("}")
-	w.Line("")
-
-	// spikes
-	w.Line("/* CPU backend order: step, population, variant, neuron. */")
-	w.Line("static int gn_rec_cmp(const void *x, const void *y)")
-	w.Open("{")
-	w.Line("const uint32_t *a = (const uint32_t *)x, *b = (const uint32_t *)y;")
-	w.Line("static const int order[4] = {3, 0, 1, 2};")
-	w.Line("for (int i = 0; i < 4; i++) if (a[order[i]] != b[order[i]]) return a[order[i]] < b[order[i]] ? -1 : 1;")
-	w.Line("return 0;")
-	w.Close("}")
-	w.Line("")
-	w.Line("extern \"C\" int gn_dev_fetch_spikes(gn_ctx *ctx)")
-	w.Open("{")
-	w.Line("if (!ctx->dev_ready || ctx->drec_cap == 0) return 0;")
-	w.Line("unsigned long long n = 0;")
-	w.Line("GN_CUDA(cudaMemcpy(&n, ctx->dview->drec_len, sizeof n, cudaMemcpyDeviceToHost));")
-	w.Line("ctx->since_fetch = 0;")
-	w.Line("if (n == 0) return 0;")
-	w.Open("if (n > ctx->drec_cap) {")
-	w.Line("snprintf(ctx->err, sizeof ctx->err, \"%%llu spikes overflowed the device recording buffer of %%llu\", n, ctx->drec_cap);")
-	w.Line("ctx->failed = 1;")
-	w.Line("return 1;")
-	w.Close("}")
-	w.Open("if (ctx->rec_len + 4 * n > ctx->rec_cap) {")
-	w.Line("size_t cap = ctx->rec_cap ? ctx->rec_cap : 4096;")
-	w.Line("while (cap < ctx->rec_len + 4 * n) cap *= 2;")
-	w.Line("uint32_t *p = (uint32_t *)realloc(ctx->rec, cap * sizeof *p);")
-	w.Line("if (!p) { snprintf(ctx->err, sizeof ctx->err, \"out of memory for spike recording\"); ctx->failed = 1; return 1; }")
-	w.Line("ctx->rec = p;")
-	w.Line("ctx->rec_cap = cap;")
-	w.Close("}")
-	w.Line("uint32_t *const r = ctx->rec + ctx->rec_len;")
-	w.Line("GN_CUDA(cudaMemcpy(r, ctx->dview->drec, n * 4 * sizeof *r, cudaMemcpyDeviceToHost));")
-	w.Line("GN_CUDA(cudaMemset(ctx->dview->drec_len, 0, sizeof n));")
-	w.Line("qsort(r, n, 4 * sizeof *r, gn_rec_cmp);")
-	w.Line("ctx->rec_len += 4 * n;")
-	w.Line("return 0;")
-	w.Close("}")
-	w.Line("")
-
-	// the time step
-	w.Line("extern \"C\" int gn_dev_step(gn_ctx *ctx, uint32_t n)")
-	w.Open("{")
-	w.Line("if (!ctx->dev_ready) { snprintf(ctx->err, sizeof ctx->err, \"gn_step before gn_init\"); ctx->failed = 1; return 1; }")
-	w.Open("for (uint32_t k = 0; k < n && !ctx->failed; k++) {")
-	w.Line("const uint64_t timestep = ctx->timestep;")
-	for _, c := range steps {
-		w.Line("GN_LAUNCH(%s, dim3(%d, ctx->batch), dim3(%d), 0)(ctx->dev, timestep);", c.name, (c.n+cudaBlock-1)/cudaBlock, cudaBlock)
-	}
-	w.Line("ctx->timestep++;")
-	w.Line("if (ctx->fetch_every && ++ctx->since_fetch >= ctx->fetch_every && gn_dev_fetch_spikes(ctx)) return 1;")
-	w.Close("}")
-	w.Line("GN_CUDA(cudaGetLastError());")
-	w.Line("GN_CUDA(cudaDeviceSynchronize());")
-	w.Line("return ctx->failed;")
-	w.Close("}")
 }

@@ -12,28 +12,40 @@ import (
 
 func (g *gen) Name() string { return "cuda" }
 
-// ColumnIndex: kernels walk columns for synapse dynamics and, with
-// postsynaptic span, for the presynaptic update, one thread per
-// postsynaptic neuron.
+// ColumnIndex: kernels walk columns for synapse dynamics, and the
+// presynaptic strategies targetPull (sparse) and rowScatter use them.
 func (g *gen) ColumnIndex(s *modelspec.SynapseGroup) bool {
-	wu := s.WeightUpdate.Model
-	return codegen.CodeNonEmpty(wu.SynapseDynamicsCode) ||
-		!g.presynapticSpan(s) && (codegen.CodeNonEmpty(wu.SimCode) || codegen.CodeNonEmpty(wu.EventCode))
-}
-
-// PopulationArrays: spike flags per delay slot, what kernels read instead
-// of spike lists, and for sources of postsynaptic-span groups a spike
-// bitmask per slot.
-func (g *gen) PopulationArrays(p *modelspec.Population) {
-	g.Internal(p.Name, "spkFlag", "uint8_t", p.Name+"_spkFlag", p.Size, g.Slots[p], true)
-	if g.spikeBits(p) {
-		g.Internal(p.Name, "spkBits", "uint32_t", p.Name+"_spkBits", spikeWords(p), g.Slots[p]+1, true)
+	if codegen.CodeNonEmpty(s.WeightUpdate.Model.SynapseDynamicsCode) {
+		return true
 	}
+	p := g.pre[s]
+	return p != nil && p.columns(s)
 }
 
-// EventArrays: a spike-like event flag per source neuron and delay slot.
+// PopulationArrays: the spike bitmask ring (see bitSlots), on the device
+// only, instead of spike lists.
+func (g *gen) PopulationArrays(p *modelspec.Population) {
+	g.DeviceArray(p.Name, "spkBits", "uint32_t", p.Name+"_spkBits", words(p), g.bitSlots(p))
+}
+
+// EventArrays: a bitmask ring of spike-like events, like the spikes'.
 func (g *gen) EventArrays(s *modelspec.SynapseGroup) {
-	g.Internal(s.Name, "evFlag", "uint8_t", s.Name+"_evFlag", s.Source.Size, g.Slots[s.Source], true)
+	g.DeviceArray(s.Name, "evBits", "uint32_t", s.Name+"_evBits", words(s.Source), g.bitSlots(s.Source))
+}
+
+// SynapseArrays: the input bins of a rowScatter group, per target neuron a
+// count and binSize entries (synapse, input, dendritic delay).
+func (g *gen) SynapseArrays(s *modelspec.SynapseGroup) {
+	if _, ok := g.pre[s].(rowScatter); !ok {
+		return
+	}
+	k, n := binSize(g, s), s.Target.Size
+	g.DeviceArray(s.Name, "binCnt", "uint32_t", s.Name+"_binCnt", n, 1)
+	g.DeviceArray(s.Name, "binKey", "uint32_t", s.Name+"_binKey", n*k, 1)
+	g.DeviceArray(s.Name, "binVal", "double", s.Name+"_binVal", n*k, 1)
+	if g.DenDelay[s] > 0 {
+		g.DeviceArray(s.Name, "binDel", "uint32_t", s.Name+"_binDel", n*k, 1)
+	}
 }
 
 func (g *gen) ContextFields() { g.emitDeviceFields() }
@@ -86,9 +98,14 @@ func (g *gen) VarSync(dir string) { g.emitVarSync(dir) }
 func (g *gen) SetVarDone() string { return "break;" }
 func (g *gen) SetVarEnd()         { g.emitVarPut() }
 
-// FindNonFinite scans the host copies, each brought up to date first.
+// FindNonFinite: a kernel checks the device's arrays.
 func (g *gen) FindNonFinite() {
-	g.EmitHostFiniteScan(func(v codegen.VarEntry) string {
-		return fmt.Sprintf("if (gn_dev_get(ctx, %d)) return 1;", g.devIndex(v.Field))
-	})
+	g.W.Line("int gn_find_nonfinite(gn_ctx *ctx, uint32_t *first) { return gn_dev_find_nonfinite(ctx, first); }")
+}
+
+// RemapIndex: neighbouring threads walk neighbouring columns in step, so
+// entry c of every column is contiguous (the ELL layout of GPU sparse
+// matrices) and a warp's loads coalesce.
+func (g *gen) RemapIndex(s *modelspec.SynapseGroup, post, c string) string {
+	return fmt.Sprintf("(size_t)(%s) * %d + %s", c, s.Target.Size, post)
 }

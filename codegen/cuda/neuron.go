@@ -3,39 +3,51 @@ package cuda
 import (
 	"fmt"
 
+	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/modelspec"
 )
 
-// emitNeuronUpdate writes the kernel neuron_update_<P>: one thread per
-// neuron and variant runs codegen.NeuronBody and writes the neuron's spike
-// flag of the step's delay slot (and bit, and recorded spike).
+// emitNeuronUpdate writes the neuron-kernel section of population p: one
+// thread per neuron and variant adds the binned input of the rowScatter
+// groups onto it, runs codegen.NeuronBody, and sets the neuron's bit in
+// this step's slot of the spike bitmask (and of the recording buffer).
 func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 	u, err := g.NewNeuronUpdate(pi, p)
 	if err != nil {
 		return err
 	}
 	w := g.W
-	w.Line("/* population %s: %s, %d neurons */", p.Name, p.Model.Name, p.Size)
-	g.kernelHead("neuron_update_"+p.Name, "id", p.Size)
+	g.sectionHead("neuron_update_"+p.Name, fmt.Sprintf("population %s: %s, %d neurons", p.Name, p.Model.Name, p.Size))
+	g.elementHead("id", p.Size)
 	last := g.NeuronSlots(p)
 	g.VariantPrologue()
 	text, err := g.Body(func() error {
 		w := g.W
+		for _, s := range u.Incoming {
+			if sc, ok := g.pre[s].(rowScatter); ok {
+				if err := sc.gather(g, s); err != nil {
+					return err
+				}
+			}
+		}
 		w.Open("{")
 		w.Line("int gn_spike = 0;")
 		if g.PrevSpikeTime[p] {
 			w.Line("/* previous spike times: the neuron spiked in the previous step */")
-			w.Line("if (%s_spkFlag[(size_t)%s * %d + id]) %s_prevST[(size_t)%s * %d + id] = t - DT;", p.Name, last, p.Size, p.Name, last, p.Size)
+			w.Line("if (%s) %s_prevST[(size_t)%s * %d + id] = t - DT;", bitRef(p.Name+"_spkBits", p, g.bitSlot(p, 0), "id"), p.Name, last, p.Size)
 		}
-		if err := g.NeuronBody(u, spikeFlags{}); err != nil {
+		if err := g.NeuronBody(u, spikeBits{g}); err != nil {
 			return err
 		}
-		w.Line("%s_spkFlag[(size_t)slot * %d + id] = (uint8_t)gn_spike;", p.Name, p.Size)
-		if g.spikeBits(p) {
-			g.writeSpikeBits(p)
+		g.setBit(p.Name+"_spkBits", p, "gn_spike")
+		for _, s := range u.Outgoing {
+			if g.Events[s] {
+				g.clearNextBits(s.Name+"_evBits", p)
+			}
 		}
 		if p.RecordSpikes {
-			w.Line("if (gn_spike) gn_dev_record(ctx, %d, b, id, timestep);", pi)
+			w.Line("if (gn_spike) atomicOr(&ctx->drec_bits[(size_t)(timestep - ctx->rec_base) * ctx->rec_words + (size_t)ctx->batch * %d + (size_t)b * %d + id / 32], 1u << (id %% 32));",
+				g.recordOffset(p), words(p))
 		}
 		w.Close("}")
 		return nil
@@ -44,39 +56,126 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 		return err
 	}
 	g.Restrict = true
-	g.DeclareUsed(g.NeuronArrays(u), text)
+	g.DeclareUsed(g.Vars, text)
 	g.Restrict = false
 	w.Close("}")
 	w.Line("")
 	return nil
 }
 
-// spikeFlags is the codegen.NeuronEmitter of neuron kernels: a spike sets
-// gn_spike, a spike-like event test is the group's flag of the neuron.
-type spikeFlags struct{}
-
-func (spikeFlags) Spike() string { return "gn_spike = 1;" }
-
-func (spikeFlags) Event(s *modelspec.SynapseGroup, cond string) string {
-	return fmt.Sprintf("%s_evFlag[(size_t)slot * %d + id] = (uint8_t)(%s);", s.Name, s.Source.Size, cond)
+// setBit writes neuron id's bit of this step's slot of bitmask ring bits
+// of p when flag is set, and clears the next step's slot (a word per 32
+// neurons).
+func (g *gen) setBit(bits string, p *modelspec.Population, flag string) {
+	g.W.Line("if (%s) atomicOr(&%s[(size_t)%s * %d + id / 32], 1u << (id %% 32));", flag, bits, g.bitSlot(p, -1), words(p))
+	g.clearNextBits(bits, p)
 }
 
-// synapseFunc writes the kernel <name>_<S> of group s with one thread per
-// element idx < n of each variant; body writes the thread's part.
-func (g *gen) synapseFunc(s *modelspec.SynapseGroup, name, comment, idx string, n int, body func() error) error {
+// clearNextBits clears neuron id's word of the next step's slot of bitmask
+// ring bits of p (in the thread of the word's first neuron).
+func (g *gen) clearNextBits(bits string, p *modelspec.Population) {
+	g.W.Line("if (id %% 32 == 0) %s[(size_t)%s * %d + id / 32] = 0;", bits, g.bitSlot(p, -2), words(p))
+}
+
+// recordOffset is the word offset, per variant, of population p's part of
+// a step of the recording buffer: the words of the recorded populations
+// before it.
+func (g *gen) recordOffset(p *modelspec.Population) int {
+	off := 0
+	for _, q := range g.Net.Populations {
+		if q == p {
+			break
+		}
+		if q.RecordSpikes {
+			off += words(q)
+		}
+	}
+	return off
+}
+
+// recordWords is the number of words per variant of a step of the
+// recording buffer.
+func (g *gen) recordWords() int {
+	n := 0
+	for _, p := range g.Net.Populations {
+		if p.RecordSpikes {
+			n += words(p)
+		}
+	}
+	return n
+}
+
+// spikeBits is the codegen.NeuronEmitter of neuron kernels: a spike sets
+// gn_spike, a spike-like event the neuron's bit of the group's event
+// bitmask.
+type spikeBits struct{ g *gen }
+
+func (spikeBits) Spike() string { return "gn_spike = 1;" }
+
+func (e spikeBits) Event(s *modelspec.SynapseGroup, cond string) string {
+	return fmt.Sprintf("if (%s) atomicOr(&%s_evBits[(size_t)%s * %d + id / 32], 1u << (id %% 32));", cond, s.Name, e.g.bitSlot(s.Source, -1), words(s.Source))
+}
+
+// spikeColumnLoop writes code for the synapses onto neuron id_post from
+// the neurons of s's source whose bit is set in bitmask bits (the slot of
+// the spikes that reach s now), in the CPU's order (increasing id_pre,
+// then row position). The source's words are read one at a time; a sparse
+// column, sorted by presynaptic neuron, is searched by bisection for each
+// spiking neuron. The neuron kernel recomputes an overflowed bin with it.
+func (g *gen) spikeColumnLoop(s *modelspec.SynapseGroup, bits string, body func() error) error {
 	w := g.W
-	w.Line("/* synapse group %s: %s */", s.Name, comment)
-	g.kernelHead(name+"_"+s.Name, idx, n)
-	w.Line("const scalar t = (scalar)(timestep * DT);")
-	w.Line("(void)t;")
-	g.SlotExprs(s)
-	g.VariantPrologue()
-	text, err := g.Body(body)
+	w.Open("for (uint32_t gn_w = 0; gn_w < %d; gn_w++) {", words(s.Source))
+	w.Open("for (uint32_t gn_b = %s[gn_w]; gn_b != 0; gn_b &= gn_b - 1) {", bits)
+	w.Line("const uint32_t id_pre = gn_w * 32 + (uint32_t)(__ffs(gn_b) - 1);")
+	if err := g.synapsesFrom(s, body); err != nil {
+		return err
+	}
+	w.Close("}")
+	w.Close("}")
+	return nil
+}
+
+// synapsesFrom writes body for each synapse of s from id_pre onto id_post
+// (both declared), in row order, with id_syn declared: a dense synapse, a
+// bitmask synapse whose bit is set, or the entries of id_pre in the sparse
+// column of id_post, found by bisection (the column is sorted by id_pre).
+func (g *gen) synapsesFrom(s *modelspec.SynapseGroup, body func() error) error {
+	w := g.W
+	switch s.Matrix {
+	case modelspec.MatrixSparse:
+		w.Line("const uint32_t gn_len = %s_colLength[id_post], gn_first = id_pre * %d;", s.Name, g.MaxRow[s])
+		w.Line("uint32_t gn_c = 0, gn_hi = gn_len;")
+		w.Open("while (gn_c < gn_hi) { /* the first synapse from id_pre */")
+		w.Line("const uint32_t gn_mid = (gn_c + gn_hi) / 2;")
+		w.Line("if (%s_remap[%s] < gn_first) gn_c = gn_mid + 1; else gn_hi = gn_mid;", s.Name, g.RemapIndex(s, "id_post", "gn_mid"))
+		w.Close("}")
+		w.Open("for (; gn_c < gn_len; gn_c++) {")
+		w.Line("const uint32_t id_syn = %s_remap[%s];", s.Name, g.RemapIndex(s, "id_post", "gn_c"))
+		w.Line("if (id_syn - gn_first >= %d) break;", g.MaxRow[s])
+	default: // dense and bitmask
+		w.Open("do {")
+		w.Line("const uint32_t id_syn = id_pre * %d + id_post;", s.Target.Size)
+		if s.Matrix == modelspec.MatrixBitmask {
+			w.Line("if (!(%s_gp[id_syn / 32] & (1u << (id_syn %% 32)))) break;", s.Name)
+		}
+	}
+	w.Line("(void)id_syn;")
+	if err := body(); err != nil {
+		return err
+	}
+	if s.Matrix == modelspec.MatrixSparse {
+		w.Close("}")
+	} else {
+		w.Close("} while (0);")
+	}
+	return nil
+}
+
+// simCode writes group s's sim_code for one synapse in scope sc.
+func (g *gen) simCode(s *modelspec.SynapseGroup, sc *codegen.Scope) error {
+	m, st, _, err := g.WeightUpdateCode(s)
 	if err != nil {
 		return err
 	}
-	g.DeclareUsed(g.Vars, text)
-	w.Close("}")
-	w.Line("")
-	return nil
+	return g.SynCode(s, codegen.StreamSimCode, m.SimCode, sc, st("sim_code"), true)
 }
