@@ -19,7 +19,11 @@
 #              convolution kernels, procedural weights and both spans (MEMCHECK_RUN, a
 #              -test.run pattern, picks others: '.' for all);
 #   outputs    the example configs on the cuda backend (outputs.tar.gz);
-#   bench      scripts/bench_cuda.sh (REPEATS, DURATION_MS; default 2, 1000).
+#   table      the CUDA backend's targets in one table, in process (scripts/bench -gpu:
+#              CUBA 1, 64 and 1024 variants and PD 10 % against this machine's CPU cores,
+#              the bandwidth floor, and spikes compared across backends, batches and runs;
+#              REPEATS, DURATION_MS; default 2, 1000);
+#   bench      scripts/bench_cuda.sh: whole sweeps through the CLI (REPEATS, DURATION_MS).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:?build or run}
@@ -30,6 +34,7 @@ if [ "$mode" = build ]; then
   mkdir -p "$bin"
   flags=(-ldflags=-s\ -w)
   go build "${flags[@]}" -o "$bin/gennctl" ./cmd/gennctl
+  go build "${flags[@]}" -o "$bin/bench" ./scripts/bench
   for p in codegen/cpu gpu genn sweep; do
     go test -c "${flags[@]}" -o "$bin/$(basename "$p").test" "./$p"
   done
@@ -66,7 +71,7 @@ step() {
 cat "$out/machine.txt"
 
 g=$bin/gennctl
-for s in ${STEPS:-features unit agreement memcheck outputs bench}; do
+for s in ${STEPS:-table features unit agreement memcheck outputs bench}; do
   case $s in
   features) step features codegen/cpu 300 env GENNCTL_TEST_BACKEND=cuda "$bin/cpu.test" -test.count=1 -test.v ;;
   unit)
@@ -84,6 +89,10 @@ for s in ${STEPS:-features unit agreement memcheck outputs bench}; do
     done
     tar -C "$out/.outputs" -czf "$out/outputs.tar.gz" outputs
     rm -rf "$out/.outputs" ;;
+  table)
+    step table . 420 "$bin/bench" -gpu -duration "${DURATION_MS:-1000}" -repeats "${REPEATS:-2}" -work "$out/.table"
+    rm -rf "$out/.table"
+    sed -n '/^CUDA backend,/,$p' "$out/table.log" ;;
   bench)
     step bench . 400 env GENNCTL="$g" scripts/bench_cuda.sh "${REPEATS:-2}" "${DURATION_MS:-1000}"
     tail -5 "$out/bench.log" ;;

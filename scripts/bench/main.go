@@ -8,6 +8,7 @@
 //	go run ./scripts/bench -smoke                 # CI: N = 400, 0.1 s, 1 repeat, no Brian2
 //	go run ./scripts/bench -threads 2 -n 4000 -duration 1000   # core scaling, in process
 //	go run ./scripts/bench -pd 0.1 -duration 1000 -repeats 1   # Potjans-Diesmann microcircuit, 10% neurons
+//	go run ./scripts/bench -gpu -duration 1000 -repeats 2      # CUDA against the CPU cores, one table
 //
 // Simulation time excludes building and set-up (connectivity and state
 // initialisation), which are reported separately. gennctl is timed in
@@ -174,6 +175,7 @@ func main() {
 	cache := flag.String("cache", "", "module cache (default: WORK/cache, cold)")
 	pd := flag.Float64("pd", 0, "instead of CUBA, run the Potjans-Diesmann microcircuit at this fraction of its neurons (e.g. 0.1)")
 	threads := flag.Int("threads", 0, "instead, run 4 x THREADS CUBA variants (first size) on 1 thread and on THREADS threads")
+	gpuTable := flag.Bool("gpu", false, "instead, the CUDA backend against this machine's CPU cores: CUBA (1, 64, 1024 variants), PD 10 %, one table (scripts/bench/gpu.go)")
 	flag.Parse()
 	o := options{durationMS: *dur, repeats: *repeats, brian2: *brian}
 	var err error
@@ -206,6 +208,13 @@ func main() {
 	}
 	if *threads > 0 {
 		if err := benchThreads(o, o.sizes[0], 4**threads, *threads, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *gpuTable {
+		if err := benchGPU(o, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
