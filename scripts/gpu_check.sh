@@ -13,8 +13,10 @@
 #   features   every code-generation feature test on the GPU (codegen/cpu, GENNCTL_TEST_BACKEND=cuda);
 #   unit       the CUDA tests of gpu and genn (toy module, EGPs, pull/push);
 #   agreement  the CPU/CUDA agreement tests of sweep (CUBA, f-I curve, microcircuit);
-#   memcheck   compute-sanitizer memcheck (out-of-bounds and misaligned accesses) and
-#              initcheck (reads of uninitialised device memory), in process (they do not
+#   memcheck   compute-sanitizer memcheck (out-of-bounds and misaligned accesses),
+#              initcheck (reads of uninitialised device memory), racecheck (shared-memory
+#              races in the staging of spikes) and synccheck (barriers reached by part of a
+#              block), in process (they do not
 #              follow gennctl's worker processes), over feature tests with delays, plasticity, spike times,
 #              convolution kernels, procedural weights and both spans (MEMCHECK_RUN, a
 #              -test.run pattern, picks others: '.' for all);
@@ -79,9 +81,9 @@ for s in ${STEPS:-table features unit agreement memcheck outputs bench}; do
     step genn genn 120 "$bin/genn.test" -test.count=1 -test.v -test.run 'EGP|PullPush' ;;
   agreement) step agreement sweep 300 "$bin/sweep.test" -test.count=1 -test.v -test.run 'TestCUDABackendMatchesCPU|TestCUDABatchSizeFromMemory' ;;
   memcheck)
-    for tool in memcheck initcheck; do
+    for tool in memcheck initcheck racecheck synccheck; do
       step "$tool" codegen/cpu 540 env GENNCTL_TEST_BACKEND=cuda compute-sanitizer --tool "$tool" --error-exitcode 9 \
-        "$bin/cpu.test" -test.count=1 -test.v -test.parallel 4 -test.run "${MEMCHECK_RUN:-TestDendriticDelay|TestSTDPPairProtocol|TestSpan|TestProceduralWeights|TestSpikeTimes|TestConv2DKernel}"
+        "$bin/cpu.test" -test.count=1 -test.v -test.parallel 4 -test.run "${MEMCHECK_RUN:-TestDendriticDelay|TestSTDPPairProtocol|TestSpan|TestProceduralWeights|TestSpikeTimes|TestConv2DKernel|TestSynapticInputOrder|TestFindNonFinite}"
     done ;;
   outputs)
     for c in cuba fi_curve potjans_microcircuit; do
