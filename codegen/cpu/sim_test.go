@@ -44,10 +44,12 @@ var testBackend = func() string {
 	return "cpu"
 }()
 
-// atomicSums: on a GPU, presynaptic-span and procedural groups add with
-// atomicAdd, so their sums come in thread order and may differ in the last
-// bits from run to run (the emulation adds in a fixed order).
-var atomicSums = testBackend == "cuda"
+// atomicSums: on the CUDA backend, presynaptic-span and procedural groups
+// add with atomicAdd, so their sums come in thread order and may differ in
+// the last bits from the CPU's (on a GPU from run to run; in the emulation
+// the persistent step mode runs a block's threads in another order than a
+// grid of blocks).
+var atomicSums = testBackend == "cuda" || testBackend == "cuda-emu"
 
 // assertSums checks values that sum synaptic input: exactly, or where
 // atomicSums, to a relative 1e-12 (double precision; the order of a few

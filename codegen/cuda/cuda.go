@@ -54,8 +54,14 @@
 // bits in a device buffer of a window of steps, which a drain compacts on
 // the device into the CPU's order (step, population, variant, neuron) and
 // copies out; the NaN/inf check is a kernel whose result is read when the
-// worker asks (gn_find_nonfinite). Whole chunks of steps run as one CUDA
-// graph (GENNCTL_CUDA_GRAPH_STEPS, default 64; 0 launches every step).
+// worker asks (gn_find_nonfinite).
+//
+// Three step modes (GENNCTL_CUDA_STEP; by default persistent when the
+// batch has at least two variants per multiprocessor, else graphs): graphs
+// runs chunks of GENNCTL_CUDA_GRAPH_STEPS steps (default 64) as one CUDA
+// graph; launches enqueues every kernel of every step; persistent runs up
+// to a recording window of steps as one kernel of one block per variant
+// (gn_persistent), which makes no launch per step.
 //
 // Random numbers come from the same Philox streams (counter-based, so the
 // order threads draw in does not matter). Device math functions (libdevice)
@@ -208,6 +214,7 @@ func (g *gen) emit(files codegen.Files) error {
 			return err
 		}
 	}
+	g.emitPersistent()
 	g.emitCUDAErrors()
 	g.emitFiniteKernel()
 	g.emitRecordingKernels()

@@ -30,6 +30,8 @@ func (g *gen) emitDeviceFields() {
 	w.Line("int step_stale;      /* *dstep is not the context's time step */")
 	w.Line("void *graph;         /* cudaGraphExec_t of graph_steps time steps, once captured */")
 	w.Line("uint32_t graph_steps;")
+	w.Line("int step_mode;       /* GN_STEP_LAUNCHES, GN_STEP_GRAPHS or GN_STEP_PERSISTENT */")
+	w.Line("uint32_t block_persistent, pblocks[%d]; /* gn_persistent's threads per block; blocks of each section at that size */", max(g.sections(), 1))
 	for _, k := range g.kernels {
 		w.Line("uint32_t block_%s, start_%s[%d]; /* threads per block; first block of each section */", k.name, k.name, len(k.sections)+1)
 	}
@@ -309,6 +311,21 @@ func (g *gen) emitCreate() {
 	w.Line("return (uint32_t)(b < 32 ? 32 : b > GN_MAX_BLOCK ? GN_MAX_BLOCK : b);")
 	w.Close("}")
 	w.Line("")
+	w.Line("enum { GN_STEP_LAUNCHES, GN_STEP_GRAPHS, GN_STEP_PERSISTENT };")
+	w.Line("")
+	w.Line("/* The step mode: GENNCTL_CUDA_STEP (launches, graphs or persistent), else persistent when the")
+	w.Line("   batch has two variants per multiprocessor or more (every block busy), else graphs. */")
+	w.Line("static int gn_step_mode(const gn_ctx *ctx)")
+	w.Open("{")
+	w.Line("const char *m = getenv(\"GENNCTL_CUDA_STEP\");")
+	w.Line("if (m && !strcmp(m, \"launches\")) return GN_STEP_LAUNCHES;")
+	w.Line("if (m && !strcmp(m, \"graphs\")) return GN_STEP_GRAPHS;")
+	w.Line("if (m && !strcmp(m, \"persistent\")) return GN_STEP_PERSISTENT;")
+	w.Line("int dev = 0, sms = 1;")
+	w.Line("if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess) sms = 1;")
+	w.Line("return ctx->batch >= 2u * (uint32_t)sms ? GN_STEP_PERSISTENT : GN_STEP_GRAPHS;")
+	w.Close("}")
+	w.Line("")
 	w.Line("extern \"C\" int gn_dev_create(gn_ctx *ctx)")
 	w.Open("{")
 	w.Open("if (ctx->batch > 65535) {")
@@ -344,8 +361,24 @@ func (g *gen) emitCreate() {
 		w.Line("memcpy(ctx->start_%s, s, sizeof ctx->start_%s);", k.name, k.name)
 		w.Close("}")
 	}
+	w.Open("{ /* gn_persistent: the sections' blocks at its block size */")
+	w.Line("int grid = 0, block = 0;")
+	w.Line("GN_CUDA(cudaOccupancyMaxPotentialBlockSize(&grid, &block, gn_persistent, 0, GN_MAX_BLOCK));")
+	w.Line("const uint32_t B = ctx->block_persistent = v->block_persistent = gn_block_size(block);")
+	i := 0
+	for _, k := range g.kernels {
+		for _, sec := range k.sections {
+			w.Line("v->pblocks[%d] = %s; /* %s */", i, sec.blocks, sec.fn)
+			i++
+		}
+	}
+	w.Line("memcpy(ctx->pblocks, v->pblocks, sizeof ctx->pblocks);")
+	w.Close("}")
+	w.Line("ctx->step_mode = gn_step_mode(ctx);")
 	w.Line("const char *gs = getenv(\"GENNCTL_CUDA_GRAPH_STEPS\");")
 	w.Line("ctx->graph_steps = gs && *gs ? (uint32_t)strtoul(gs, NULL, 10) : 64;")
+	w.Line("if (ctx->step_mode == GN_STEP_GRAPHS && ctx->graph_steps == 0) ctx->step_mode = GN_STEP_LAUNCHES; /* graphs of 0 steps */")
+	w.Line("if (ctx->step_mode != GN_STEP_GRAPHS) ctx->graph_steps = 0;")
 	if rw := g.recordWords(); rw > 0 {
 		w.Line("/* spike recording: a window of steps of bits, at most 64 MiB */")
 		w.Line("ctx->rec_words = v->rec_words = ctx->batch * %du;", rw)
@@ -462,7 +495,14 @@ func (g *gen) emitStepLoop() {
 	w.Line("if (ctx->rec_words && ctx->since_fetch == ctx->rec_window && gn_dev_fetch_spikes(ctx)) return 1;")
 	w.Line("uint64_t left = n - k;")
 	w.Line("if (ctx->rec_words && left > ctx->rec_window - ctx->since_fetch) left = ctx->rec_window - ctx->since_fetch;")
-	w.Open("if (ctx->graph_steps > 0 && left >= ctx->graph_steps) {")
+	w.Open("if (ctx->step_mode == GN_STEP_PERSISTENT) {")
+	w.Line("GN_LAUNCH_SYNC(gn_persistent, dim3(1, ctx->batch), dim3(ctx->block_persistent), st)(ctx->dev, ctx->timestep, (uint32_t)left);")
+	w.Line("ctx->timestep += left;")
+	w.Line("ctx->since_fetch += (uint32_t)left;")
+	w.Line("k += (uint32_t)left;")
+	w.Line("continue;")
+	w.Close("}")
+	w.Open("if (ctx->step_mode == GN_STEP_GRAPHS && left >= ctx->graph_steps) {")
 	w.Line("if (gn_graph(ctx)) return 1;")
 	w.Line("if (ctx->step_stale) GN_LAUNCH(gn_set_step, dim3(1), dim3(1), st)(ctx->dev, ctx->timestep);")
 	w.Line("ctx->step_stale = 0;")

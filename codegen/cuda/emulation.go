@@ -17,8 +17,9 @@ package cuda
 // emulated; the generator does not use them.
 //
 // Stream capture and CUDA graphs are emulated by recording the launches of
-// a capture and replaying them, and the occupancy calculator answers 64
-// threads per block, so that small test networks span several blocks.
+// a capture and replaying them, the occupancy calculator answers 64
+// threads per block, so that small test networks span several blocks, and
+// the device has one multiprocessor.
 //
 // Because threads that share data meet at barriers and otherwise write only
 // their own elements or use atomics (whose integer results are the same in
@@ -253,6 +254,9 @@ static inline cudaError_t cudaGetLastError() { return cudaSuccess; }
 static inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
 static inline cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
 static inline cudaError_t cudaStreamCreate(cudaStream_t *s) { *s = 0; return cudaSuccess; }
+enum cudaDeviceAttr { cudaDevAttrMultiProcessorCount };
+static inline cudaError_t cudaGetDevice(int *d) { *d = 0; return cudaSuccess; }
+static inline cudaError_t cudaDeviceGetAttribute(int *v, cudaDeviceAttr, int) { *v = 1; return cudaSuccess; }
 static inline cudaError_t cudaStreamDestroy(cudaStream_t) { return cudaSuccess; }
 static inline const char *cudaGetErrorString(cudaError_t e) { return e == cudaSuccess ? "no error" : "out of memory"; }
 static inline cudaError_t cudaStreamBeginCapture(cudaStream_t, cudaStreamCaptureMode)

@@ -88,6 +88,43 @@ func (k *kernel) emit(g *gen) error {
 	return nil
 }
 
+// emitPersistent writes gn_persistent, the step as one kernel: a block per
+// variant runs n steps from t0, each kernel's sections in turn over the
+// block ranges a grid would have (pblocks, for this kernel's block size),
+// with a barrier between kernels. Variants share nothing that a step
+// writes, so no grid-wide synchronisation is needed, and no launch is
+// made per step; a variant's work is spread over one block only, which
+// pays when the batch fills the GPU.
+func (g *gen) emitPersistent() {
+	w := g.W
+	w.Line("/* the time step of n steps as one kernel, one block per variant (step mode persistent) */")
+	w.Line("__global__ void __launch_bounds__(GN_MAX_BLOCK) gn_persistent(const gn_ctx *__restrict__ ctx, uint64_t t0, uint32_t n)")
+	w.Open("{")
+	w.Open("for (uint32_t k = 0; k < n; k++) {")
+	w.Line("const uint64_t timestep = t0 + k;")
+	i := 0
+	for _, k := range g.kernels {
+		w.Line("/* %s */", k.comment)
+		for _, s := range k.sections {
+			w.Line("for (uint32_t blk = 0; blk < ctx->pblocks[%d]; blk++) %s(ctx, timestep, blk);", i, s.fn)
+			i++
+		}
+		w.Line("__syncthreads();")
+	}
+	w.Close("}")
+	w.Close("}")
+	w.Line("")
+}
+
+// sections is the number of sections of all step kernels.
+func (g *gen) sections() int {
+	n := 0
+	for _, k := range g.kernels {
+		n += len(k.sections)
+	}
+	return n
+}
+
 // sectionHead opens the device function of a section: variant b =
 // blockIdx.y, blk the block within the section.
 func (g *gen) sectionHead(fn, comment string) {
