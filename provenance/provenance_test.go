@@ -349,6 +349,19 @@ func TestCompleteVariants(t *testing.T) {
 	got, err = d.Outputs(u64(1), "variants")
 	require.NoError(t, err)
 	assert.Empty(t, got)
+
+	// A file rewritten under another sweep (config), as a variant run again
+	// after --force-config: its latest record replaces the earlier one.
+	sid2, err := d.UpsertSweep(Sweep{Name: "s", ConfigText: "changed\n", ConfigDigest: "sha256:2"})
+	require.NoError(t, err)
+	again := outs[1]
+	again.SweepID, again.SHA256 = sid2, strings.Repeat("ef", 32)
+	require.NoError(t, d.RecordOutputs([]Output{again}))
+	got, err = d.Outputs(u64(2), "")
+	require.NoError(t, err)
+	require.Len(t, got, 1, "one record per file")
+	assert.Equal(t, again.SHA256, got[0].SHA256)
+	assert.Equal(t, sid2, got[0].SweepID)
 }
 
 // TestConcurrentAccess checks that readers on a separate handle and a second writer proceed

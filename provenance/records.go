@@ -456,7 +456,8 @@ func (d *DB) SetRunPeakRSS(runID, bytes int64) error {
 // output, fails the whole call.
 //
 // An output replaces an earlier record of the same path for the same variant (or the same
-// sweep-level path), so rewriting a file on a rerun does not leave a stale digest behind.
+// sweep-level path), whichever sweep (config) recorded it, so rewriting a file on a rerun
+// does not leave a stale digest behind.
 func (d *DB) CompleteVariants(variantIDs []uint64, runIDs map[uint64]int64, outputs []Output, ended time.Time) error {
 	if ended.IsZero() {
 		ended = now()
@@ -539,7 +540,10 @@ func insertOutput(tx *sql.Tx, o Output) error {
 	if created.IsZero() {
 		created = now()
 	}
-	if _, err := tx.Exec(`DELETE FROM output WHERE sweep_id = ? AND path = ? AND variant_id IS ?`, o.SweepID, path, vid); err != nil {
+	// The record of a file is its latest, whichever sweep (config) wrote it: a variant run
+	// again after a --force-config change rewrote the file, and the earlier record's
+	// checksum no longer describes it.
+	if _, err := tx.Exec(`DELETE FROM output WHERE path = ? AND variant_id IS ?`, path, vid); err != nil {
 		return fmt.Errorf("output %s: %w", o.Path, err)
 	}
 	_, err := tx.Exec(`INSERT INTO output (sweep_id, variant_id, kind, path, rows, bytes, sha256, created)

@@ -24,7 +24,7 @@ module cache, the batches, the estimated peak memory of simulation state and
 the estimated output size (assuming every recorded neuron fires at 10 Hz).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			plan, err := loadPlanFor(v, args[0])
+			plan, err := loadPlanFor(v.GetString("backend"), args[0])
 			if err != nil {
 				return err
 			}
@@ -78,7 +78,7 @@ a login node can prebuild for GPU nodes (--cuda-arch 80,90 names their
 architectures; without it, those of the visible GPUs, else 60 to 90).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			plan, err := loadPlanFor(v, args[0])
+			plan, err := loadPlanFor(v.GetString("backend"), args[0])
 			if err != nil {
 				return err
 			}

@@ -44,12 +44,12 @@ func loadPlan(file string) (*sweep.Plan, error) {
 
 // loadPlanFor loads a config for a command with a --backend flag, which
 // overrides the config's simulation.backend when given.
-func loadPlanFor(v *viper.Viper, file string) (*sweep.Plan, error) {
+func loadPlanFor(b, file string) (*sweep.Plan, error) {
 	plan, err := loadPlan(file)
 	if err != nil {
 		return nil, err
 	}
-	if b := v.GetString("backend"); b != "" {
+	if b != "" {
 		if err := plan.UseBackend(b); err != nil {
 			return nil, badInput{fmt.Errorf("--backend %s: %w", b, err)}
 		}
