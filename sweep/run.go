@@ -202,7 +202,7 @@ type runner struct {
 // Cancelling ctx (Ctrl-C) abandons the batches in flight (their workers are
 // killed), puts their variants back to pending, writes the variants table
 // and returns an error wrapping context.Canceled; a rerun finishes the rest.
-func Run(ctx context.Context, plan *Plan, opts Options) (*Summary, error) {
+func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error) {
 	start := time.Now()
 	var gpus []gpu.GPU
 	if plan.Backend == "cuda" {
@@ -268,7 +268,20 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Summary, error) {
 		return nil, err
 	}
 	defer db.Close()
+	// A damaged database is found now, not after the first batches ran.
+	if err := db.Check(true); err != nil {
+		return nil, err
+	}
 	r.db = db
+	// A run that stops early (a full disk, a database error) leaves no
+	// variant "running": what it did not finish is pending again. (A killed
+	// run cannot do this; the next run and gennctl status see that no
+	// orchestrator holds the lock.)
+	defer func() {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			_, _ = db.AbandonRunning("abandoned: the run stopped before this batch finished: " + FirstLine(err.Error()))
+		}
+	}()
 	sweepID, err := r.recordSweep()
 	if err != nil {
 		return nil, err

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gennctl/gennctl/results"
 	"github.com/gennctl/gennctl/sweep"
@@ -79,4 +81,161 @@ func TestForceConfigRerunsChangedNetwork(t *testing.T) {
 	require.NoError(t, err, text)
 	assert.Contains(t, text, "1 of 3 variant(s) run again, 2 recorded result(s) stand")
 	assert.Contains(t, text, "1 run, 2 already complete")
+}
+
+// slowVariants: four variants of about a second each on one worker.
+const slowVariants = "sweep: {grid: {populations.P.params.I: [1.0, 1.1, 1.2, 1.3]}, zip: {populations.P.params.Spin: [10000], simulation.duration: [200]}}\n"
+
+// Item 4: while a sweep runs, any other run of the directory that could
+// write the same variants is refused, whatever its shard arguments; another
+// shard of the same partition runs.
+func TestOverlappingRunsExcludeEachOther(t *testing.T) {
+	cache, out := t.TempDir(), t.TempDir()
+	cfg := faultConfig(t, slowVariants)
+	bg := startGennctl(t, cache, nil, "sweep", "--json", "--workers", "1", "--shard", "0/2", "--out", out, cfg)
+	require.True(t, bg.waitEvents(t, "plan", 1), bg.stderr.String())
+	for _, shard := range []string{"", "1/3", "0/2"} {
+		var stdout, stderr bytes.Buffer
+		err := runSweep(context.Background(), sweepOptions{config: cfg, shard: shard, compress: "none", quiet: true,
+			run: sweep.Options{OutDir: out, CacheDir: cache, Version: "test"}}, &stdout, &stderr)
+		require.ErrorIs(t, err, sweep.ErrLocked, "--shard %q", shard)
+		assert.Contains(t, err.Error(), "could write the same variants")
+	}
+	var stdout, stderr bytes.Buffer
+	err := runSweep(context.Background(), sweepOptions{config: cfg, shard: "1/2", compress: "none", quiet: true,
+		run: sweep.Options{OutDir: out, CacheDir: cache, Version: "test", Workers: 1}}, &stdout, &stderr)
+	require.NoError(t, err, "the other shard of the partition runs alongside")
+	assert.Equal(t, 0, bg.wait(t), bg.stderr.String())
+}
+
+// statusIn runs the status command in process.
+func statusIn(t *testing.T, dir string, verify, jsonOut bool) (string, error) {
+	t.Helper()
+	var stdout bytes.Buffer
+	err := runStatus(statusOptions{dir: dir, verify: verify, json: jsonOut}, &stdout)
+	return stdout.String(), err
+}
+
+// Item 5: status says that it trusts the records; --verify checks them (a
+// truncated, a deleted and an altered file, a damaged database) and exits 1
+// with the list; a sweep over a damaged database stops before it runs
+// anything, saying how to recover.
+func TestStatusVerify(t *testing.T) {
+	cache, out := t.TempDir(), t.TempDir()
+	cfg := smallConfig(t, t.TempDir(), "", "", "sweep: {grid: {synapses.EE.weight_update.vars.g: [0.03, 0.04, 0.05]}}\n")
+	text, err := sweepIn(t, cache, out, cfg, false)
+	require.NoError(t, err, text)
+	dir := filepath.Join(out, "small")
+
+	text, err = statusIn(t, dir, false, false)
+	require.NoError(t, err)
+	assert.Contains(t, text, "3 done")
+	assert.Contains(t, text, "verified:  no (the records are trusted; gennctl status --verify")
+	text, err = statusIn(t, dir, true, false)
+	require.NoError(t, err, text)
+	assert.Contains(t, text, "verified:  the database and 4 recorded file(s): all intact")
+
+	plan, err := sweep.Load(cfg)
+	require.NoError(t, err)
+	spike := func(i int) string { return filepath.Join(dir, results.SpikeFile(plan.Variants[i].ID())) }
+	data, err := os.ReadFile(spike(0))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(spike(0), data[:len(data)/2], 0o644))
+	require.NoError(t, os.Remove(spike(1)))
+	data, err = os.ReadFile(spike(2))
+	require.NoError(t, err)
+	data[len(data)/2] ^= 0xff
+	require.NoError(t, os.WriteFile(spike(2), data, 0o644))
+	text, err = statusIn(t, dir, true, false)
+	require.ErrorIs(t, err, errVerify)
+	assert.Equal(t, exitFailure, exitCode(err))
+	assert.Contains(t, text, "verified:  3 problem(s)")
+	assert.Contains(t, text, results.SpikeFile(plan.Variants[0].ID())+": ")
+	assert.Contains(t, text, "(truncated or rewritten)")
+	assert.Contains(t, text, results.SpikeFile(plan.Variants[1].ID())+": missing")
+	assert.Contains(t, text, "(altered)")
+	text, err = statusIn(t, dir, true, true)
+	require.ErrorIs(t, err, errVerify)
+	assert.Contains(t, text, `"problems": [`)
+
+	// The sweep repairs the files; then all is intact again.
+	text, err = sweepIn(t, cache, out, cfg, false)
+	require.NoError(t, err, text)
+	assert.Contains(t, text, "3 run, 0 already complete")
+	_, err = statusIn(t, dir, true, false)
+	require.NoError(t, err)
+
+	// A damaged database: every page but the first (the schema) overwritten.
+	db := filepath.Join(dir, sweep.DBFile)
+	data, err = os.ReadFile(db)
+	require.NoError(t, err)
+	for i := 4096; i < len(data); i++ {
+		data[i] = 0x5a
+	}
+	require.NoError(t, os.WriteFile(db, data, 0o644))
+	text, err = statusIn(t, dir, true, false)
+	require.Error(t, err)
+	assert.Contains(t, text+err.Error(), "is damaged")
+	assert.Contains(t, text+err.Error(), ".recover")
+	text, err = sweepIn(t, cache, out, cfg, false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "is damaged")
+	assert.Contains(t, err.Error(), "mv "+db+" "+db+".damaged")
+	assert.NotContains(t, text, "run:", "nothing runs over a damaged database")
+}
+
+// Item 7: variants left "running" by a killed sweep (kill -9) are shown as
+// abandoned, not running, since no orchestrator holds the lock; the next
+// sweep runs them.
+func TestStatusTellsAbandonedFromRunning(t *testing.T) {
+	cache, out := t.TempDir(), t.TempDir()
+	cfg := faultConfig(t, slowVariants)
+	bg := startGennctl(t, cache, nil, "sweep", "--json", "--workers", "1", "--batch-size", "2", "--out", out, cfg)
+	require.True(t, bg.waitEvents(t, "build", 1), bg.stderr.String())
+	dir := filepath.Join(out, "faults")
+	// While it runs, its variants are running (wait for the first batch to start).
+	for {
+		text, err := statusIn(t, dir, false, true)
+		require.NoError(t, err)
+		if strings.Contains(text, `"running": 2`) {
+			assert.Contains(t, text, `"orchestrator_running": true`)
+			break
+		}
+		select {
+		case <-bg.done:
+			t.Fatalf("the sweep ended before its first batch was seen running: %s", bg.stderr)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	require.NoError(t, bg.cmd.Process.Kill())
+	bg.wait(t)
+	text, err := statusIn(t, dir, false, false)
+	require.NoError(t, err)
+	assert.Contains(t, text, "0 running")
+	assert.Contains(t, text, "2 abandoned (recorded running, but no gennctl sweep runs here")
+	text, err = sweepIn(t, cache, out, cfg, false)
+	require.NoError(t, err, text)
+	text, err = statusIn(t, dir, false, false)
+	require.NoError(t, err)
+	assert.Contains(t, text, "4 done, 0 failed, 0 running, 0 pending")
+}
+
+// Item 8: worker time is counted once per batch attempt, not once per
+// variant of the batch: one worker cannot be busy longer than the run.
+func TestStatusWorkerSecondsPerBatch(t *testing.T) {
+	cache, out := t.TempDir(), t.TempDir()
+	cfg := smallConfig(t, t.TempDir(), "", "", "sweep: {repeats: 8}\n")
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, runSweep(context.Background(), sweepOptions{config: cfg, compress: "none", quiet: true,
+		run: sweep.Options{OutDir: out, CacheDir: cache, Version: "test", Workers: 1, BatchSize: 4}}, &stdout, &stderr), stderr.String())
+	text, err := statusIn(t, filepath.Join(out, "small"), false, true)
+	require.NoError(t, err)
+	var rep sweep.StatusReport
+	require.NoError(t, json.Unmarshal([]byte(text), &rep))
+	assert.Equal(t, 8, rep.Runs)
+	span := rep.LastEnd.Sub(rep.FirstStart).Seconds()
+	assert.Positive(t, rep.WorkerSeconds)
+	// Both are differences of the same recorded timestamps: exact but for
+	// float64 rounding of the seconds.
+	assert.LessOrEqual(t, rep.WorkerSeconds, span*(1+1e-9), "two batches in sequence on one worker")
 }
