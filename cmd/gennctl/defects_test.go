@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -184,6 +188,23 @@ func TestStatusVerify(t *testing.T) {
 	assert.NotContains(t, text, "run:", "nothing runs over a damaged database")
 }
 
+// waitRunning polls status --json until n variants of the sweep in dir are
+// running, and returns that report.
+func waitRunning(t *testing.T, dir string, n int) string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		text, err := statusIn(t, dir, false, true)
+		require.NoError(t, err)
+		if strings.Contains(text, fmt.Sprintf(`"running": %d`, n)) {
+			return text
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s: %d variants were never running at once", dir, n)
+	return ""
+}
+
 // Item 7: variants left "running" by a killed sweep (kill -9) are shown as
 // abandoned, not running, since no orchestrator holds the lock; the next
 // sweep runs them.
@@ -193,20 +214,8 @@ func TestStatusTellsAbandonedFromRunning(t *testing.T) {
 	bg := startGennctl(t, cache, nil, "sweep", "--json", "--workers", "1", "--batch-size", "2", "--out", out, cfg)
 	require.True(t, bg.waitEvents(t, "build", 1), bg.stderr.String())
 	dir := filepath.Join(out, "faults")
-	// While it runs, its variants are running (wait for the first batch to start).
-	for {
-		text, err := statusIn(t, dir, false, true)
-		require.NoError(t, err)
-		if strings.Contains(text, `"running": 2`) {
-			assert.Contains(t, text, `"orchestrator_running": true`)
-			break
-		}
-		select {
-		case <-bg.done:
-			t.Fatalf("the sweep ended before its first batch was seen running: %s", bg.stderr)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	// While it runs, its variants are running.
+	assert.Contains(t, waitRunning(t, dir, 2), `"orchestrator_running": true`)
 	require.NoError(t, bg.cmd.Process.Kill())
 	bg.wait(t)
 	text, err := statusIn(t, dir, false, false)
@@ -238,4 +247,34 @@ func TestStatusWorkerSecondsPerBatch(t *testing.T) {
 	// Both are differences of the same recorded timestamps: exact but for
 	// float64 rounding of the seconds.
 	assert.LessOrEqual(t, rep.WorkerSeconds, span*(1+1e-9), "two batches in sequence on one worker")
+}
+
+// Item 6: Ctrl-C as a terminal sends it, SIGINT to the whole process group
+// (orchestrator and workers at once): the batches in flight go back to
+// pending, none is recorded as a crash, and gennctl exits 130.
+func TestCtrlCToProcessGroupLeavesPending(t *testing.T) {
+	cache, out := t.TempDir(), t.TempDir()
+	cfg := faultConfig(t, slowVariants)
+	cmd := exec.Command(binary, "sweep", "--json", "--workers", "2", "--batch-size", "1", "--out", out, cfg)
+	cmd.Env = append(os.Environ(), "GENNCTL_CACHE="+cache)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	dir := filepath.Join(out, "faults")
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() && !strings.Contains(sc.Text(), `"event":"build"`) {
+	}
+	waitRunning(t, dir, 2)
+	require.NoError(t, syscall.Kill(-cmd.Process.Pid, syscall.SIGINT))
+	for sc.Scan() {
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, exitInterrupted, ee.ExitCode())
+	text, err := statusIn(t, dir, false, false)
+	require.NoError(t, err)
+	assert.Contains(t, text, "0 failed, 0 running")
+	assert.NotContains(t, text, "crash")
 }
