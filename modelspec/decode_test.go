@@ -27,7 +27,7 @@ type badCase struct {
 
 var badCases = []badCase{
 	{"yaml syntax", "a: b\n  c: d\n", []string{
-		"t.yaml:2:1: invalid YAML: mapping values are not allowed in this context",
+		`t.yaml:2:3: invalid YAML: key "c" is indented 2 spaces, which matches no enclosing mapping: it is indented under "a" (line 1), which has its value on its own line; indent it as "a" (0 spaces) to make it a sibling`,
 	}},
 	{"empty", "", []string{
 		"t.yaml:1:1: empty document: expected a mapping with populations",

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -71,7 +70,7 @@ const maxPlanErrors = 20
 
 // Load reads an experiment file and plans it.
 func Load(file string) (*Plan, error) {
-	data, err := os.ReadFile(file)
+	data, err := modelspec.ReadDocument(file)
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +123,19 @@ func NewPlan(file string, data []byte) (*Plan, error) {
 			return nil, err
 		}
 		plan.Variants = append(plan.Variants, &Variant{Point: pt, Net: net})
+	}
+	// The Go API steps a network itself, so a document may have no time
+	// steps; a sweep of such variants would record nothing.
+	for _, v := range plan.Variants {
+		if v.Net.Sim.Steps() == 0 {
+			pos := modelspec.Pos{File: file, Line: 1, Col: 1}
+			if n, err := LookupPath(root, "simulation.duration"); err == nil {
+				pos.Line, pos.Col = n.Line, n.Column
+			}
+			diags = append(diags, modelspec.Diagnostic{Pos: pos, Path: "simulation.duration",
+				Msg: fmt.Sprintf("a sweep simulates at least one time step; the duration is %g ms (dt = %g ms)", v.Net.Sim.Duration, v.Net.Sim.DT)})
+			break
+		}
 	}
 	if len(diags) > 0 {
 		if failed > 1 {
