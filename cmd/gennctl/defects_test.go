@@ -278,3 +278,20 @@ func TestCtrlCToProcessGroupLeavesPending(t *testing.T) {
 	assert.Contains(t, text, "0 failed, 0 running")
 	assert.NotContains(t, text, "crash")
 }
+
+// Item 15: a key of a settings file that is no setting is bad input, with
+// its line; a key of another command's flag is fine.
+func TestSettingsFileUnknownKey(t *testing.T) {
+	settings := filepath.Join(t.TempDir(), "settings.yaml")
+	require.NoError(t, os.WriteFile(settings, []byte("cache: /tmp/c\nwrokers: 1\nretries: 2\n"), 0o644))
+	var stdout, stderr bytes.Buffer
+	code := execute([]string{"validate", "--settings", settings, "../../sweep/testdata/small.yaml"}, &stdout, &stderr)
+	assert.Equal(t, exitBadInput, code)
+	assert.Contains(t, stderr.String(), settings+`:2: unknown key "wrokers"`)
+	assert.Contains(t, stderr.String(), "settings are named like the flags: ")
+	assert.NotContains(t, stderr.String(), `"retries"`, "a flag of the sweep command")
+	require.NoError(t, os.WriteFile(settings, []byte("cache: /tmp/c\nworkers: 1\n"), 0o644))
+	stdout.Reset()
+	stderr.Reset()
+	assert.Equal(t, exitOK, execute([]string{"validate", "--settings", settings, "../../sweep/testdata/small.yaml"}, &stdout, &stderr), stderr.String())
+}
