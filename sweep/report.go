@@ -1,8 +1,6 @@
 package sweep
 
 import (
-	"fmt"
-
 	"github.com/gennctl/gennctl/gpu"
 )
 
@@ -138,7 +136,7 @@ func BuildAll(plan *Plan, cacheDir string, tc gpu.Toolchain) ([]gpu.BuildResult,
 	for _, g := range plan.Groups {
 		res, err := buildGroup(cache, g, plan.Backend, tc)
 		if err != nil {
-			return nil, fmt.Errorf("building structure %.12s: %w", g.Key, err)
+			return nil, buildError("building structure "+g.Key[:12], err, g.Net)
 		}
 		out = append(out, res)
 	}

@@ -295,3 +295,38 @@ func TestSettingsFileUnknownKey(t *testing.T) {
 	stderr.Reset()
 	assert.Equal(t, exitOK, execute([]string{"validate", "--settings", settings, "../../sweep/testdata/small.yaml"}, &stdout, &stderr), stderr.String())
 }
+
+// Item 13: validate finds the C errors in code strings that building
+// would, at the YAML line, and a bare GeNN 5 style name gets a hint to
+// write $(name) instead of the compiler's guess.
+func TestValidateChecksCSyntax(t *testing.T) {
+	var stdout bytes.Buffer
+	err := runValidate(validateOptions{config: "testdata/bad/code_c_syntax.yaml"}, &stdout)
+	require.Error(t, err)
+	assert.Equal(t, exitBadInput, exitCode(err))
+	assert.Contains(t, err.Error(), "testdata/bad/code_c_syntax.yaml:8:18: error: expected expression")
+
+	cfg := filepath.Join(t.TempDir(), "bare.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(`simulation: {dt: 0.1, duration: 10}
+models:
+  neurons:
+    M:
+      params: [Vreset]
+      vars: {V: scalar, lV: scalar}
+      sim_code: "V = Vreset;"
+      threshold_condition_code: "$(V) > 1.0"
+populations:
+  P: {size: 4, model: M, params: {Vreset: 0.0}, vars: {V: 0.0, lV: 0.0}}
+`), 0o644))
+	err = runValidate(validateOptions{config: cfg}, &stdout)
+	require.Error(t, err)
+	assert.Equal(t, exitBadInput, exitCode(err))
+	msg := err.Error()
+	assert.Contains(t, msg, cfg+":7:")
+	assert.Contains(t, msg, "hint: V is a name of the model: write $(V)")
+	assert.Contains(t, msg, "hint: Vreset is a name of the model: write $(Vreset)")
+	assert.NotContains(t, msg, "did you mean")
+
+	require.NoError(t, runValidate(validateOptions{config: "../../sweep/testdata/small.yaml"}, &stdout))
+	assert.Contains(t, stdout.String(), "ok: 1 variant(s), 1 structure(s)")
+}
