@@ -284,17 +284,8 @@ func CPUSlots() int {
 // cgroupCPUQuota reads the cgroup v2 cpu.max of this process, rounded up to
 // whole CPUs; 0 when there is no limit or it cannot be read.
 func cgroupCPUQuota() int {
-	paths := []string{}
-	if b, err := os.ReadFile("/proc/self/cgroup"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if rest, ok := strings.CutPrefix(line, "0::"); ok {
-				paths = append(paths, "/sys/fs/cgroup"+strings.TrimRight(rest, "/")+"/cpu.max")
-			}
-		}
-	}
-	paths = append(paths, "/sys/fs/cgroup/cpu.max")
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
+	for _, dir := range cgroupDirs() {
+		b, err := os.ReadFile(dir + "/cpu.max")
 		if err != nil {
 			continue
 		}
@@ -314,4 +305,44 @@ func cgroupCPUQuota() int {
 		return c
 	}
 	return 0
+}
+
+// MemoryLimit is the memory this process may use, in bytes: the machine's
+// (MemTotal of /proc/meminfo), lowered by a cgroup v2 memory limit when
+// present (a Slurm job's --mem); 0 when neither can be read.
+func MemoryLimit() int64 {
+	var limit int64
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				if kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64); err == nil {
+					limit = kb << 10
+				}
+			}
+		}
+	}
+	for _, dir := range cgroupDirs() {
+		b, err := os.ReadFile(dir + "/memory.max")
+		if err != nil {
+			continue
+		}
+		if v, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && v > 0 && (limit == 0 || v < limit) {
+			limit = v
+		}
+		break
+	}
+	return limit
+}
+
+// cgroupDirs are the cgroup v2 directories of this process, its own first.
+func cgroupDirs() []string {
+	var dirs []string
+	if b, err := os.ReadFile("/proc/self/cgroup"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if rest, ok := strings.CutPrefix(line, "0::"); ok {
+				dirs = append(dirs, "/sys/fs/cgroup"+strings.TrimRight(rest, "/"))
+			}
+		}
+	}
+	return append(dirs, "/sys/fs/cgroup")
 }

@@ -211,6 +211,10 @@ func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error
 			return nil, err
 		}
 	}
+	// Before anything is compiled or written.
+	if err := CheckFits(plan, gpus); err != nil {
+		return nil, err
+	}
 	if opts.MemBudget == 0 {
 		opts.MemBudget = 1 << 30
 	}

@@ -330,3 +330,39 @@ populations:
 	require.NoError(t, runValidate(validateOptions{config: "../../sweep/testdata/small.yaml"}, &stdout))
 	assert.Contains(t, stdout.String(), "ok: 1 variant(s), 1 structure(s)")
 }
+
+// Item 16: a sweep of which one variant cannot fit this machine's memory is
+// refused before anything is compiled or written, saying how much it needs;
+// plan says the same.
+func TestVariantTooLargeRefused(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "huge.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(`simulation: {dt: 0.1, duration: 10, backend: cpu}
+populations:
+  E:
+    size: 100000000
+    model: LIF
+    params: {C: 1.0, TauM: 20.0, Vrest: -49.0, Vreset: -60.0, Vthresh: -50.0, Ioffset: 0.0, TauRefrac: 5.0}
+    vars: {V: -60.0, RefracTime: 0.0}
+synapses:
+  EE:
+    source: E
+    target: E
+    weights: individual
+    weight_update: {model: StaticPulse, vars: {g: 0.01}}
+    postsynaptic: {model: ExpCurr, params: {tau: 5.0}}
+`), 0o644))
+	out := filepath.Join(t.TempDir(), "out")
+	text, err := sweepIn(t, t.TempDir(), out, cfg, false)
+	require.ErrorIs(t, err, sweep.ErrTooLarge, text)
+	assert.Equal(t, exitBadInput, exitCode(badInput{err}))
+	assert.Contains(t, err.Error(), "one variant of structure")
+	assert.Contains(t, err.Error(), "needs about 35.5 PiB of simulation state, more than the")
+	assert.NotContains(t, text, "build:", "nothing is compiled")
+	assert.NoDirExists(t, out, "nothing is written")
+
+	var stdout, stderr bytes.Buffer
+	code := execute([]string{"plan", "--cache", t.TempDir(), cfg}, &stdout, &stderr)
+	assert.Equal(t, exitBadInput, code)
+	assert.Contains(t, stdout.String(), "peak state:")
+	assert.Contains(t, stderr.String(), "needs about 35.5 PiB")
+}

@@ -57,7 +57,7 @@ the builds of its module.`,
 					end = fmt.Sprintf("%s (%.3f s)", r.Ended.Local().Format(time.RFC3339), r.Ended.Sub(r.Started).Seconds())
 				}
 				fmt.Fprintf(w, "run %d:      %s; batch %s, worker pid %d on %s (%s); started %s, ended %s; exit %d; peak memory %s\n",
-					i+1, r.Status, r.BatchID, r.WorkerPID, r.Host, r.Device, r.Started.Local().Format(time.RFC3339), end, r.ExitStatus, bytesHuman(r.PeakRSSBytes))
+					i+1, r.Status, r.BatchID, r.WorkerPID, r.Host, r.Device, r.Started.Local().Format(time.RFC3339), end, r.ExitStatus, sweep.HumanBytes(r.PeakRSSBytes))
 				if r.Failure != "" || r.Error != "" {
 					fmt.Fprintf(w, "            %s: %s\n", r.Failure, indent(r.Error))
 				}

@@ -122,7 +122,7 @@ func printStatus(w io.Writer, rep *sweep.StatusReport) {
 		span = rep.LastEnd.Sub(rep.FirstStart).Seconds()
 	}
 	fmt.Fprintf(w, "runs:      %d attempt(s), %.2f worker-seconds, %.2f s from first start to last end, peak worker memory %s\n",
-		rep.Runs, rep.WorkerSeconds, span, bytesHuman(rep.PeakRSSBytes))
+		rep.Runs, rep.WorkerSeconds, span, sweep.HumanBytes(rep.PeakRSSBytes))
 	fmt.Fprintf(w, "builds:    %d (%d compiled in %.2f s, %d from cache)\n", rep.Builds, rep.Compiled, rep.CompileSeconds, rep.CacheHits)
 	if len(rep.Failures) > 0 {
 		fmt.Fprintf(w, "failures:\n")

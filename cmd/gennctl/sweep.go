@@ -132,7 +132,7 @@ func runSweep(ctx context.Context, o sweepOptions, stdout, stderr io.Writer) err
 			err, resumeCommand())}
 	}
 	var ce *gpu.CompileError
-	if errors.As(err, &ce) || errors.Is(err, sweep.ErrConfigChanged) {
+	if errors.As(err, &ce) || errors.Is(err, sweep.ErrConfigChanged) || errors.Is(err, sweep.ErrTooLarge) {
 		return badInput{err}
 	}
 	if err != nil {
