@@ -41,7 +41,7 @@ func (r *runner) compile(need map[int]bool) (map[int]built, error) {
 	if cacheDir == "" {
 		cacheDir = gpu.DefaultCacheDir()
 	}
-	cache, err := gpu.OpenCache(cacheDir)
+	cache, err := openCache(cacheDir)
 	if err != nil {
 		return nil, err
 	}
@@ -61,6 +61,24 @@ func (r *runner) compile(need map[int]bool) (map[int]built, error) {
 		out[gi] = built{res, started}
 	}
 	return out, nil
+}
+
+// staleBuildAge is how old a private build directory in the module cache
+// must be to count as left behind by a killed build: no build takes an hour.
+const staleBuildAge = time.Hour
+
+// openCache opens the module cache for building, first removing what killed
+// builds left in its tmp/ (directories older than staleBuildAge; younger
+// ones may be builds in progress in other processes).
+func openCache(dir string) (*gpu.Cache, error) {
+	cache, err := gpu.OpenCache(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := cache.CleanTmp(staleBuildAge); err != nil {
+		return nil, fmt.Errorf("cleaning the module cache: %w", err)
+	}
+	return cache, nil
 }
 
 // recordBuilds records each module in provenance and returns the module

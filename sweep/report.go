@@ -136,7 +136,7 @@ func Describe(plan *Plan, cacheDir string, batchSize, workers int, memBudget int
 // cache without running anything; it returns the build results in group
 // order.
 func BuildAll(plan *Plan, cacheDir string, tc gpu.Toolchain) ([]gpu.BuildResult, error) {
-	cache, err := gpu.OpenCache(cacheDir)
+	cache, err := openCache(cacheDir)
 	if err != nil {
 		return nil, err
 	}

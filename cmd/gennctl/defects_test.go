@@ -366,3 +366,21 @@ synapses:
 	assert.Contains(t, stdout.String(), "peak state:")
 	assert.Contains(t, stderr.String(), "needs about 35.5 PiB")
 }
+
+// Item 24: a sweep removes what killed builds left in the module cache's
+// tmp/ (older than an hour), and leaves younger entries, which may be builds
+// in progress elsewhere.
+func TestSweepCleansStaleBuilds(t *testing.T) {
+	cache, out := t.TempDir(), t.TempDir()
+	old, young := filepath.Join(cache, "tmp", "0123456789abcdef-killed"), filepath.Join(cache, "tmp", "fedcba9876543210-running")
+	for _, d := range []string{old, young} {
+		require.NoError(t, os.MkdirAll(d, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(d, "module.c"), []byte("int x;\n"), 0o644))
+	}
+	hoursAgo := time.Now().Add(-2 * time.Hour)
+	require.NoError(t, os.Chtimes(old, hoursAgo, hoursAgo))
+	text, err := sweepIn(t, cache, out, "../../sweep/testdata/small.yaml", false)
+	require.NoError(t, err, text)
+	assert.NoDirExists(t, old)
+	assert.DirExists(t, young)
+}
