@@ -193,6 +193,9 @@ type OutputReport struct {
 // ShowVariant collects a variant's provenance.
 func ShowVariant(dir string, db *provenance.DB, id uint64) (*VariantReport, error) {
 	v, err := db.Variant(id)
+	if errors.Is(err, provenance.ErrNotFound) {
+		return nil, fmt.Errorf("%s has no variant %d; list its ids with: gennctl variants %s", dir, id, dir)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -383,4 +384,93 @@ func TestSweepCleansStaleBuilds(t *testing.T) {
 	require.NoError(t, err, text)
 	assert.NoDirExists(t, old)
 	assert.DirExists(t, young)
+}
+
+// Item 17: gennctl variants lists id, status, repeat, seed, swept values and
+// failure (--status, --json, --csv); status shows the point of a failure;
+// show of an unknown id says how to list the ids. Item 20: show --json has
+// snake_case keys.
+func TestVariantsListing(t *testing.T) {
+	cache, out := t.TempDir(), t.TempDir()
+	cfg := faultConfig(t, "sweep: {grid: {populations.P.params.Mode: [0, 1]}}\n")
+	var stdout, stderr bytes.Buffer
+	err := runSweep(context.Background(), sweepOptions{config: cfg, compress: "none", quiet: true,
+		run: sweep.Options{OutDir: out, CacheDir: cache, Version: "test", BatchSize: 1}}, &stdout, &stderr)
+	require.Error(t, err, "one variant crashes")
+	dir := filepath.Join(out, "faults")
+	plan, err := sweep.Load(cfg)
+	require.NoError(t, err)
+	var good, bad uint64
+	for _, v := range plan.Variants {
+		if v.Point.Assign[0].Value.Value == "1" {
+			bad = v.ID()
+		} else {
+			good = v.ID()
+		}
+	}
+
+	list := func(o variantsOptions) (string, error) {
+		var b bytes.Buffer
+		o.dir = dir
+		err := runVariants(o, &b)
+		return b.String(), err
+	}
+	text, err := list(variantsOptions{})
+	require.NoError(t, err)
+	assert.Regexp(t, `^variant_id +status +repeat +seed +populations\.P\.params\.Mode +failure +error\n`, text)
+	assert.Regexp(t, fmt.Sprintf(`\n%d +done +0 +\d+ +0 *\n`, good), text)
+	assert.Regexp(t, fmt.Sprintf(`\n%d +failed +0 +\d+ +1 +crash +worker \d+ died running job .*segmentation fault`, bad), text)
+
+	text, err = list(variantsOptions{status: "failed", csv: true})
+	require.NoError(t, err)
+	recs, err := csv.NewReader(strings.NewReader(text)).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, recs, 2)
+	assert.Equal(t, []string{"variant_id", "status", "repeat", "seed", "populations.P.params.Mode", "failure", "error"}, recs[0])
+	assert.Equal(t, []string{fmt.Sprint(bad), "failed", "0"}, recs[1][:3])
+	assert.Equal(t, []string{"1", "crash"}, recs[1][4:6])
+
+	text, err = list(variantsOptions{json: true})
+	require.NoError(t, err)
+	var rows []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(text), &rows))
+	require.Len(t, rows, 2)
+	assert.Equal(t, map[string]any{"populations.P.params.Mode": 0.0}, rows[0]["point"])
+	_, err = list(variantsOptions{status: "finished"})
+	assert.Equal(t, exitBadInput, exitCode(err))
+
+	text, err = statusIn(t, dir, false, false)
+	require.NoError(t, err)
+	assert.Contains(t, text, fmt.Sprintf(`  %d {"populations.P.params.Mode":1} repeat 0 (crash, 1 attempt(s)): worker `, bad))
+
+	var b bytes.Buffer
+	err = runShow(showOptions{dir: dir, variant: "123"}, &b)
+	assert.Equal(t, exitBadInput, exitCode(err))
+	assert.Contains(t, err.Error(), dir+" has no variant 123; list its ids with: gennctl variants "+dir)
+	require.NoError(t, runShow(showOptions{dir: dir, variant: fmt.Sprint(good), json: true}, &b))
+	var rep map[string]any
+	require.NoError(t, json.Unmarshal(b.Bytes(), &rep))
+	assertSnakeKeys(t, rep)
+	runs := rep["runs"].([]any)
+	require.Len(t, runs, 1)
+	assert.Equal(t, "cpu", runs[0].(map[string]any)["device"])
+}
+
+// assertSnakeKeys checks every key of a decoded JSON value, but those of
+// points (config paths) and of counts.
+func assertSnakeKeys(t *testing.T, v any) {
+	t.Helper()
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			assert.Regexp(t, `^[a-z0-9]+(_[a-z0-9]+)*$`, k)
+			if k != "point" && k != "counts" {
+				assertSnakeKeys(t, e)
+			}
+		}
+	case []any:
+		for _, e := range x {
+			assertSnakeKeys(t, e)
+		}
+	}
 }
