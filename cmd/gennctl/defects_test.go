@@ -474,3 +474,55 @@ func assertSnakeKeys(t *testing.T, v any) {
 		}
 	}
 }
+
+// Items 21 and 20: a shard's progress counts its own variants; a partial
+// merge names the shards that have not started; after a complete merge,
+// status says so; merge --json (also from GENNCTL_JSON) has snake_case keys.
+func TestShardMessages(t *testing.T) {
+	cache, out := t.TempDir(), t.TempDir()
+	cfg := smallConfig(t, t.TempDir(), "", "", "sweep: {repeats: 6}\n")
+	shard := func(s string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		require.NoError(t, runSweep(context.Background(), sweepOptions{config: cfg, shard: s, compress: "none",
+			run: sweep.Options{OutDir: out, CacheDir: cache, Version: "test"}}, &stdout, &stderr), stderr.String())
+		return stderr.String()
+	}
+	progress := shard("0/3")
+	plan, err := sweep.Load(cfg)
+	require.NoError(t, err)
+	n := len(plan.ShardVariants(sweep.Shard{Index: 0, Count: 3}))
+	require.Less(t, n, 6)
+	assert.Contains(t, progress, fmt.Sprintf("run: %d/%d variants done", n, n), "a shard's progress is of its own variants")
+	assert.NotContains(t, progress, "/6 variants")
+	dir := filepath.Join(out, "small")
+	text, err := statusIn(t, dir, false, false)
+	require.NoError(t, err)
+	assert.Contains(t, text, "shards (nothing merged yet: gennctl merge DIR):")
+
+	var b bytes.Buffer
+	err = runMerge(mergeOptions{dir: dir}, &b)
+	require.Error(t, err)
+	assert.Contains(t, b.String(), "shards not started (no database): shard-001-of-003, shard-002-of-003")
+	text, err = statusIn(t, dir, false, false)
+	require.NoError(t, err)
+	assert.Contains(t, text, "shards (all merged):", "what the shard did is merged")
+
+	shard("1/3")
+	shard("2/3")
+	b.Reset()
+	require.NoError(t, runMerge(mergeOptions{dir: dir}, &b))
+	assert.Contains(t, b.String(), "6 of 6 variants done")
+	text, err = statusIn(t, dir, false, false)
+	require.NoError(t, err)
+	assert.Contains(t, text, "6 done")
+	assert.Contains(t, text, "shards (all merged):")
+
+	t.Setenv("GENNCTL_JSON", "true")
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, exitOK, execute([]string{"merge", dir}, &stdout, &stderr), stderr.String())
+	var sum map[string]any
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &sum), stdout.String())
+	assertSnakeKeys(t, sum)
+	assert.Equal(t, 6.0, sum["done"])
+}

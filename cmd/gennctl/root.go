@@ -129,7 +129,7 @@ GENNCTL_WORKERS, ...) and an optional settings file (--settings).`,
 		return v.BindPFlags(cmd.Flags())
 	}
 	root.AddCommand(newSweepCmd(v, stdout, stderr), newValidateCmd(stdout), newPlotCmd(stdout), newPlanCmd(v, stdout), newBuildCmd(v, stdout),
-		newSlurmCmd(v, stdout), newMergeCmd(stdout), newStateCmd(stdout), newVersionCmd(stdout), newWorkerCmd(), newModelsCmd(stdout),
+		newSlurmCmd(v, stdout), newMergeCmd(v, stdout), newStateCmd(stdout), newVersionCmd(stdout), newWorkerCmd(), newModelsCmd(stdout),
 		newStatusCmd(v, stdout), newVariantsCmd(v, stdout), newShowCmd(v, stdout), newReproduceCmd(v, stdout))
 	return root
 }
