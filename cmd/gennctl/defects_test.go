@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -525,4 +526,44 @@ func TestShardMessages(t *testing.T) {
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &sum), stdout.String())
 	assertSnakeKeys(t, sum)
 	assert.Equal(t, 6.0, sum["done"])
+}
+
+// Item 19: state -o FILE writes the format of FILE's extension: CSV for
+// .csv, Arrow for .arrow; any other extension is refused before anything is
+// written.
+func TestStateByExtension(t *testing.T) {
+	cache, out := t.TempDir(), t.TempDir()
+	cfg := smallConfig(t, t.TempDir(), "record: {spikes: true}", "record: {spikes: true, vars: {V: {every: 1.0, neurons: [0, 1]}}}", "")
+	text, err := sweepIn(t, cache, out, cfg, false)
+	require.NoError(t, err, text)
+	dir := filepath.Join(out, "small")
+	plan, err := sweep.Load(cfg)
+	require.NoError(t, err)
+	id := fmt.Sprint(plan.Variants[0].ID())
+
+	dst := t.TempDir()
+	var b bytes.Buffer
+	require.NoError(t, runState(stateOptions{dir: dir, variant: id, out: filepath.Join(dst, "w.csv")}, &b))
+	f, err := os.Open(filepath.Join(dst, "w.csv"))
+	require.NoError(t, err)
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"time", "E.V[0]", "E.V[1]"}, recs[0])
+	require.Len(t, recs, 1+201, "samples every 1 ms over 200 ms, and at 0")
+	assert.Equal(t, "0", recs[1][0])
+	assert.Equal(t, "200", recs[201][0])
+
+	require.NoError(t, runState(stateOptions{dir: dir, variant: id, out: filepath.Join(dst, "w.arrow")}, &b))
+	cols, _, err := results.ReadTable(filepath.Join(dst, "w.arrow"))
+	require.NoError(t, err)
+	require.Len(t, cols, 3)
+	v0, err := strconv.ParseFloat(recs[1][1], 64)
+	require.NoError(t, err)
+	assert.Equal(t, cols[1].Float64[0], v0, "the CSV holds the value exactly")
+
+	err = runState(stateOptions{dir: dir, variant: id, out: filepath.Join(dst, "w.txt")}, &b)
+	assert.Equal(t, exitBadInput, exitCode(err))
+	assert.Contains(t, err.Error(), `unknown extension ".txt": write .arrow (Arrow IPC; also .feather, .ipc) or .csv`)
+	assert.NoFileExists(t, filepath.Join(dst, "w.txt"))
 }
