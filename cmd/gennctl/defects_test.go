@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gennctl/gennctl/plot"
 	"github.com/gennctl/gennctl/results"
 	"github.com/gennctl/gennctl/sweep"
 	"github.com/stretchr/testify/assert"
@@ -566,4 +567,43 @@ func TestStateByExtension(t *testing.T) {
 	assert.Equal(t, exitBadInput, exitCode(err))
 	assert.Contains(t, err.Error(), `unknown extension ".txt": write .arrow (Arrow IPC; also .feather, .ipc) or .csv`)
 	assert.NoFileExists(t, filepath.Join(dst, "w.txt"))
+}
+
+// Item 18: plot writes the format of -o's extension, names the variant's
+// swept values in the raster's title, and draws recorded state (plot state).
+func TestPlotsForPaper(t *testing.T) {
+	cache, out := t.TempDir(), t.TempDir()
+	cfg := smallConfig(t, t.TempDir(), "record: {spikes: true}", "record: {spikes: true, vars: {V: {every: 1.0, neurons: [0, 1, 2]}}}",
+		"sweep: {grid: {synapses.EE.weight_update.vars.g: [0.04, 0.05]}}\n")
+	text, err := sweepIn(t, cache, out, cfg, false)
+	require.NoError(t, err, text)
+	dir := filepath.Join(out, "small")
+	plan, err := sweep.Load(cfg)
+	require.NoError(t, err)
+	id := plan.Variants[0].ID()
+	img := t.TempDir()
+
+	var b bytes.Buffer
+	svg := filepath.Join(img, "raster.svg")
+	require.NoError(t, runPlotRaster(rasterOptions{plotOptions: plotOptions{out: svg, width: 700, height: 400}, dir: dir,
+		RasterOptions: plot.RasterOptions{Variant: id}}, &b))
+	data, err := os.ReadFile(svg)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(data), "<?xml"), "an SVG file")
+	assert.Contains(t, string(data), "g=0.04", "the swept value is in the title")
+
+	state := filepath.Join(img, "state.png")
+	require.NoError(t, runPlotState(plotStateOptions{plotOptions: plotOptions{out: state, width: 700, height: 400}, dir: dir,
+		StateOptions: plot.StateOptions{Variant: id, Var: "E.V"}}, &b))
+	assert.Contains(t, b.String(), "E.V of 3 neuron(s)")
+	decodePNG(t, state, 700, 400, 300)
+
+	err = runPlotState(plotStateOptions{plotOptions: plotOptions{out: state, width: 700, height: 400}, dir: dir,
+		StateOptions: plot.StateOptions{Variant: id, Var: "E.U"}}, &b)
+	assert.Equal(t, exitBadInput, exitCode(err))
+	assert.Contains(t, err.Error(), "records no E.U (it records E.V)")
+	err = runPlotRaster(rasterOptions{plotOptions: plotOptions{out: filepath.Join(img, "r.gif"), width: 700, height: 400}, dir: dir,
+		RasterOptions: plot.RasterOptions{Variant: id}}, &b)
+	assert.Equal(t, exitBadInput, exitCode(err))
+	assert.Contains(t, err.Error(), "want the extension of one of png, svg, pdf")
 }
