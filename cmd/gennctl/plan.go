@@ -78,7 +78,8 @@ cache, so that later runs (e.g. the tasks of a cluster job array sharing the
 cache directory) only load modules. Modules already in the cache are not
 rebuilt. --backend cuda builds CUDA modules with nvcc, which needs no GPU:
 a login node can prebuild for GPU nodes (--cuda-arch 80,90 names their
-architectures; without it, those of the visible GPUs, else 60 to 90).`,
+architectures; without it, those of the visible GPUs, else 60 to 120 as far as
+the installed nvcc builds them).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			plan, err := loadPlanFor(v.GetString("backend"), args[0])
