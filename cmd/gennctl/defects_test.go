@@ -607,3 +607,11 @@ func TestPlotsForPaper(t *testing.T) {
 	assert.Equal(t, exitBadInput, exitCode(err))
 	assert.Contains(t, err.Error(), "want the extension of one of png, svg, pdf")
 }
+
+// Item 22: build --help names the default architectures as they are.
+func TestBuildHelpArchitectures(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, exitOK, execute([]string{"build", "--help"}, &stdout, &stderr))
+	assert.Contains(t, stdout.String(), "else 60 to 120 as far as")
+	assert.NotContains(t, stdout.String(), "60 to 90")
+}

@@ -36,8 +36,15 @@ runs, recording into <out>/<name>/shards/; gennctl merge folds shards together.
 Rerunning the same command skips variants whose outputs are recorded and
 verify, and runs the rest (variants left running by a killed gennctl run
 again). A config that differs from the one that created the directory is
-refused with a summary of what changed; --force-config continues anyway,
-keeping done variants whose id, point, seed and structure are unchanged.
+refused with a summary of what changed and of the variants that would run
+again; --force-config continues anyway. A result stands only for the exact
+network that produced it: a done variant is kept when its point, seed,
+structure and every value of its network (fixed ones too) are unchanged.
+
+Two runs that could write the same variants exclude each other, whatever
+their --shard arguments; the shards of one partition (same N) run together.
+A variant that cannot fit this machine's memory is refused before anything
+is compiled.
 
 Fault isolation: a variant whose code crashes the worker (segfault, abort),
 whose batch runs longer than --variant-timeout per variant, or whose neuron
