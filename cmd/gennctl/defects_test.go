@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -408,6 +409,25 @@ func TestVariantsListing(t *testing.T) {
 			bad = v.ID()
 		} else {
 			good = v.ID()
+		}
+	}
+
+	// Item 3: a failed variant's rate is missing (NaN), not 0, so that means
+	// over variants leave it out; its count is -1.
+	cols, _, err := results.ReadTable(filepath.Join(dir, results.VariantsFile))
+	require.NoError(t, err)
+	byName := map[string]results.Column{}
+	for _, c := range cols {
+		byName[c.Name] = c
+	}
+	for i, id := range byName["variant_id"].Uint64 {
+		rate, count := byName["rate_P"].Float64[i], byName["spikes_P"].Int64[i]
+		if id == bad {
+			assert.True(t, math.IsNaN(rate), "rate of the failed variant: %v", rate)
+			assert.Equal(t, int64(-1), count)
+		} else {
+			assert.False(t, math.IsNaN(rate))
+			assert.GreaterOrEqual(t, count, int64(0))
 		}
 	}
 
