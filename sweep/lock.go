@@ -20,7 +20,7 @@ import (
 // (F_OFD_GETLK), so that `gennctl status` tells a running sweep from an
 // abandoned one without ever making a starting sweep fail:
 //
-//	byte 0          the whole sweep: written by a run of every variant, read by each shard
+//	byte 0          the whole sweep: written by a run of every variant, read by each shard and merge
 //	byte 1          a mutex held while a shard checks and takes its partition
 //	byte 2+N        read by each shard of a partition into N
 //	byte 2^40+I     written by shard I (of the one partition that runs)
@@ -94,6 +94,27 @@ func lockDir(dir string, s Shard) (func(), error) {
 	return func() { f.Close() }, nil
 }
 
+// lockMerge takes the lock of a merge into the sweep in dir: it writes the
+// sweep's own database and variants table, as a run of every variant does,
+// and so excludes one (read lock on the whole-sweep byte); shards, which
+// write their own files, run on.
+func lockMerge(dir string) (func(), error) {
+	path := filepath.Join(dir, LockFile)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := setLock(f.Fd(), unix.F_RDLCK, lockWhole, 1, false); err != nil {
+		holder := lockHolder(f.Fd(), path)
+		f.Close()
+		if errors.Is(err, errHeld) {
+			return nil, fmt.Errorf("%w: %s is running in %s and writes what a merge writes; wait for it to finish", ErrLocked, holder, dir)
+		}
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	return func() { f.Close() }, nil
+}
+
 // errHeld: another open file description holds a conflicting lock.
 var errHeld = errors.New("lock held")
 
@@ -131,7 +152,7 @@ func heldAt(fd uintptr, start, n int64) (int64, int16) {
 // variant writes its pid into the file, shards do not.
 func lockHolder(fd uintptr, path string) string {
 	if _, typ := heldAt(fd, lockWhole, 1); typ == unix.F_RDLCK {
-		return "a sweep --shard"
+		return "a sweep --shard (or a gennctl merge)"
 	}
 	b, _ := os.ReadFile(path)
 	if pid := strings.TrimSpace(string(b)); pid != "" {

@@ -39,6 +39,11 @@ func Merge(dir string) (*MergeSummary, error) {
 			return nil, fmt.Errorf("%s holds no sweep (no %s and no %s/shard-*.db)", dir, DBFile, ShardsDir)
 		}
 	}
+	unlock, err := lockMerge(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	db, err := provenance.Open(filepath.Join(dir, DBFile))
 	if err != nil {
 		return nil, err
