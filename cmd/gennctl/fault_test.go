@@ -317,15 +317,18 @@ func TestStatusShowReproduce(t *testing.T) {
 		}
 		Point map[string]any
 		Runs  []struct {
-			WorkerPID, PeakRSSBytes int64
-			Host, Device, Status    string
+			WorkerPID            int64 `json:"worker_pid"`
+			PeakRSSBytes         int64 `json:"peak_rss_bytes"`
+			Host, Device, Status string
 		}
 		Outputs []struct {
 			Path     string
 			SHA256   string
 			Verified bool
 		}
-		Builds []struct{ CompilerVersion string }
+		Builds []struct {
+			CompilerVersion string `json:"compiler_version"`
+		}
 	}
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &show))
 	assert.Equal(t, id, show.Variant.ID)
@@ -337,6 +340,8 @@ func TestStatusShowReproduce(t *testing.T) {
 	require.Len(t, show.Outputs, 1)
 	assert.True(t, show.Outputs[0].Verified)
 	require.Len(t, show.Builds, 1)
+	assert.NotEmpty(t, show.Builds[0].CompilerVersion)
+	assert.Positive(t, show.Runs[0].WorkerPID)
 	r = gennctl(t, cache, "show", dir, fmt.Sprint(id))
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, show.Outputs[0].SHA256+", verified")
