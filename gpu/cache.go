@@ -76,6 +76,19 @@ type CompileError struct {
 	SourceDir string
 }
 
+// compileError describes a failed run of the compiler exe with args in dir:
+// its output (with dir removed from paths) and exit status.
+func compileError(exe string, args []string, output, dir string, runErr error) *CompileError {
+	ce := &CompileError{Compiler: exe, Args: args, ExitCode: -1, Stderr: cleanDiagnostics(output, dir)}
+	var ee *exec.ExitError
+	if errors.As(runErr, &ee) {
+		ce.ExitCode = ee.ExitCode()
+	} else {
+		ce.Stderr = strings.TrimSpace(ce.Stderr + "\n" + runErr.Error())
+	}
+	return ce
+}
+
 // maxErrorLines bounds the diagnostics shown by CompileError.Error.
 const maxErrorLines = 60
 
@@ -328,13 +341,7 @@ func (c *Cache) build(key string, files map[string]string, sources []string, tc 
 	runErr := cmd.Run()
 	compileTime := time.Since(t0)
 	if runErr != nil {
-		ce := &CompileError{Compiler: exe, Args: args, ExitCode: -1, Stderr: cleanDiagnostics(stderr.String(), dir)}
-		var ee *exec.ExitError
-		if errors.As(runErr, &ee) {
-			ce.ExitCode = ee.ExitCode()
-		} else {
-			ce.Stderr = strings.TrimSpace(ce.Stderr + "\n" + runErr.Error())
-		}
+		ce := compileError(exe, args, stderr.String(), dir, runErr)
 		kept, moved := c.keepFailed(key, dir)
 		ce.SourceDir = kept
 		cleanup = !moved

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -109,14 +110,19 @@ func NewToolchain(cc string) (Toolchain, error) {
 	return tc, nil
 }
 
-// argv is the compiler command line for the given sources and output.
-func (tc Toolchain) argv(sources []string, output string) (string, []string) {
+// command is the compiler's executable and the words of CC after the first.
+func (tc Toolchain) command() (string, []string) {
 	words := strings.Fields(tc.CC)
 	exe := tc.Path
 	if exe == "" {
 		exe = words[0]
 	}
-	args := append([]string{}, words[1:]...)
+	return exe, append([]string{}, words[1:]...)
+}
+
+// argv is the compiler command line for the given sources and output.
+func (tc Toolchain) argv(sources []string, output string) (string, []string) {
+	exe, args := tc.command()
 	args = append(args, tc.Flags...)
 	args = append(args, "-o", output)
 	for _, src := range sources {
@@ -128,6 +134,45 @@ func (tc Toolchain) argv(sources []string, output string) (string, []string) {
 	}
 	args = append(args, tc.Libs...)
 	return exe, args
+}
+
+// SyntaxCheck runs the compiler's syntax check (-fsyntax-only) over the C
+// sources among files, in a private temporary directory: what building
+// the module would report about the code, in a fraction of the time. A
+// failure is a *CompileError, as from Cache.Build.
+func (tc Toolchain) SyntaxCheck(files map[string]string) error {
+	sources, err := checkFiles(files)
+	if err != nil {
+		return err
+	}
+	var cs []string
+	for _, src := range sources {
+		if strings.HasSuffix(src, ".c") {
+			cs = append(cs, src)
+		}
+	}
+	if len(cs) == 0 {
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "gennctl-syntax-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
+	exe, args := tc.command()
+	args = append(append(append(args, tc.Flags...), "-fsyntax-only"), cs...)
+	cmd := exec.Command(exe, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return compileError(exe, args, string(out), dir, err)
+	}
+	return nil
 }
 
 // AllFlags is Flags followed by Libs, as recorded in provenance.
@@ -239,17 +284,8 @@ func CPUSlots() int {
 // cgroupCPUQuota reads the cgroup v2 cpu.max of this process, rounded up to
 // whole CPUs; 0 when there is no limit or it cannot be read.
 func cgroupCPUQuota() int {
-	paths := []string{}
-	if b, err := os.ReadFile("/proc/self/cgroup"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if rest, ok := strings.CutPrefix(line, "0::"); ok {
-				paths = append(paths, "/sys/fs/cgroup"+strings.TrimRight(rest, "/")+"/cpu.max")
-			}
-		}
-	}
-	paths = append(paths, "/sys/fs/cgroup/cpu.max")
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
+	for _, dir := range cgroupDirs() {
+		b, err := os.ReadFile(dir + "/cpu.max")
 		if err != nil {
 			continue
 		}
@@ -269,4 +305,44 @@ func cgroupCPUQuota() int {
 		return c
 	}
 	return 0
+}
+
+// MemoryLimit is the memory this process may use, in bytes: the machine's
+// (MemTotal of /proc/meminfo), lowered by a cgroup v2 memory limit when
+// present (a Slurm job's --mem); 0 when neither can be read.
+func MemoryLimit() int64 {
+	var limit int64
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				if kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64); err == nil {
+					limit = kb << 10
+				}
+			}
+		}
+	}
+	for _, dir := range cgroupDirs() {
+		b, err := os.ReadFile(dir + "/memory.max")
+		if err != nil {
+			continue
+		}
+		if v, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && v > 0 && (limit == 0 || v < limit) {
+			limit = v
+		}
+		break
+	}
+	return limit
+}
+
+// cgroupDirs are the cgroup v2 directories of this process, its own first.
+func cgroupDirs() []string {
+	var dirs []string
+	if b, err := os.ReadFile("/proc/self/cgroup"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if rest, ok := strings.CutPrefix(line, "0::"); ok {
+				dirs = append(dirs, "/sys/fs/cgroup"+strings.TrimRight(rest, "/"))
+			}
+		}
+	}
+	return append(dirs, "/sys/fs/cgroup")
 }

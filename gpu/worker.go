@@ -62,6 +62,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"os/signal"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -245,6 +246,13 @@ func ServeWorker(in io.Reader, out io.Writer) error {
 	if ownProcess {
 		// Process-wide settings, only in a worker process (not when a
 		// test serves a worker in process).
+		//
+		// The orchestrator owns its workers' lives: Ctrl-C (SIGINT to the
+		// terminal's whole process group) and SIGTERM (Slurm's scancel, to
+		// every process of the job) are for it, and it kills its workers
+		// when it stops. A worker dying of them first would look like a
+		// crash of its batch's variants.
+		signal.Ignore(syscall.SIGINT, syscall.SIGTERM)
 		C.gn_keep_freed_memory()
 		// One P: the worker runs one job at a time on one locked thread.
 		// More Ps only let the runtime wake idle threads and run its

@@ -287,3 +287,16 @@ func TestRingBuffer(t *testing.T) {
 	r.Write([]byte(strings.Repeat("x", 100)))
 	assert.True(t, strings.HasSuffix(r.String(), strings.Repeat("x", 10)))
 }
+
+// TestWorkerIgnoresInterrupt: Ctrl-C reaches the whole process group, the
+// workers too; a worker leaves stopping to its orchestrator (which kills it)
+// instead of dying first, which would fail its batch as a crash.
+func TestWorkerIgnoresInterrupt(t *testing.T) {
+	path := buildToy(t)
+	w := startTestWorker(t, context.Background())
+	require.NoError(t, syscall.Kill(w.Pid(), syscall.SIGINT))
+	require.NoError(t, syscall.Kill(w.Pid(), syscall.SIGTERM))
+	r := runTestJob(t, w, Job{ID: "after-sigint", ModulePath: path, Seeds: seedsFor(1), Runtime: toyRuntime([]int{0}, 0, 0), Steps: 20}, 30*time.Second, nil)
+	require.NoError(t, r.err, "the worker survives SIGINT and SIGTERM")
+	assert.Equal(t, expectedSpikes([]int{0}, 20), r.spikes)
+}

@@ -2,6 +2,8 @@ package modelspec
 
 import (
 	"encoding/binary"
+	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,44 +15,118 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// StepTolerance is how far (relative) a duration or a sampling interval may
+// be from a whole number of time steps: the rounding of decimal values such
+// as 0.1, not a fraction of a step.
+const StepTolerance = 1e-9
+
 // Limits on sizes, so that a typo cannot ask for terabytes.
 const (
 	MaxPopulationSize = 1 << 28
 	MaxDelaySteps     = 1 << 16
 )
 
+// Limits on a document, so that a wrong file or a "billion laughs" of
+// nested aliases is refused at once, in bounded memory.
+const (
+	// MaxDocumentBytes bounds an experiment file.
+	MaxDocumentBytes = 64 << 20
+	// MaxExpandedNodes bounds the nodes of a document with every alias
+	// expanded, which is what decoding a variant walks (and what package
+	// sweep copies per variant).
+	MaxExpandedNodes = 1 << 22
+)
+
+// ReadDocument reads an experiment file of at most MaxDocumentBytes.
+func ReadDocument(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxDocumentBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxDocumentBytes {
+		return nil, Diagnostics{{Pos: Pos{File: file, Line: 1, Col: 1},
+			Msg: fmt.Sprintf("the file is larger than %d MiB: not an experiment document", MaxDocumentBytes>>20)}}
+	}
+	return data, nil
+}
+
 // Parse reads YAML text into a node tree; syntax errors carry file:line.
 func Parse(file string, data []byte) (*yaml.Node, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, Diagnostics{yamlError(file, err)}
+		return nil, Diagnostics{yamlError(file, data, err)}
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, Diagnostics{{Pos: Pos{File: file, Line: 1, Col: 1}, Msg: "empty document: expected a mapping with populations"}}
 	}
+	if d, ok := expansionError(file, &root); ok {
+		return nil, Diagnostics{d}
+	}
 	return &root, nil
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
-
-func yamlError(file string, err error) Diagnostic {
-	msg := err.Error()
-	if te, ok := err.(*yaml.TypeError); ok {
-		msg = strings.Join(te.Errors, "; ")
-	}
-	pos := Pos{File: file, Line: 1, Col: 1}
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		if m[1] != "" {
-			pos.Line, _ = strconv.Atoi(m[1])
+// expansionError refuses a document whose aliases expand to more than
+// MaxExpandedNodes nodes, pointing at the alias that expands the most. It
+// counts as package sweep copies (an alias is one node plus a copy of its
+// anchor), with each node's count computed once, so a bomb costs no more
+// than its text.
+func expansionError(file string, root *yaml.Node) (Diagnostic, bool) {
+	size := map[*yaml.Node]int64{}
+	var count func(n *yaml.Node) int64
+	count = func(n *yaml.Node) int64 {
+		if c, ok := size[n]; ok {
+			return c
 		}
-		msg = m[2]
+		c := int64(1)
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			c += count(n.Alias)
+		}
+		for _, k := range n.Content {
+			if c += count(k); c > MaxExpandedNodes {
+				c = MaxExpandedNodes + 1 // saturate: sums of bombs overflow
+			}
+		}
+		size[n] = min(c, MaxExpandedNodes+1)
+		return size[n]
 	}
-	return Diagnostic{Pos: pos, Msg: "invalid YAML: " + msg}
+	if count(root) <= MaxExpandedNodes {
+		return Diagnostic{}, false
+	}
+	var worst *yaml.Node
+	for n, c := range size {
+		if n.Kind == yaml.AliasNode && (worst == nil || c > size[worst] || (c == size[worst] && before(n, worst))) {
+			worst = n
+		}
+	}
+	d := Diagnostic{Pos: Pos{File: file, Line: 1, Col: 1},
+		Msg: fmt.Sprintf("the document expands to more than %d nodes through its aliases (nested aliases?)", MaxExpandedNodes)}
+	if worst != nil {
+		d.Pos.Line, d.Pos.Col = worst.Line, worst.Column
+		d.Msg = fmt.Sprintf("the alias *%s expands to %s nodes: the document would expand to more than %d through its aliases (nested aliases?)",
+			worst.Value, countText(size[worst]), MaxExpandedNodes)
+	}
+	return d, true
+}
+
+func before(a, b *yaml.Node) bool {
+	return a.Line < b.Line || (a.Line == b.Line && a.Column < b.Column)
+}
+
+func countText(c int64) string {
+	if c > MaxExpandedNodes {
+		return fmt.Sprintf("more than %d", MaxExpandedNodes)
+	}
+	return strconv.FormatInt(c, 10)
 }
 
 // Load reads, decodes and validates an experiment file.
 func Load(file string) (*Network, error) {
-	data, err := os.ReadFile(file)
+	data, err := ReadDocument(file)
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +141,10 @@ func Load(file string) (*Network, error) {
 var topLevelKeys = []string{"name", "description", "simulation", "models", "populations", "synapses", "current_sources", "sweep"}
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+
+// MaxNameLength bounds name: (the sweep's directory name; file systems allow
+// 255 bytes).
+const MaxNameLength = 128
 
 // Decode validates an experiment document (the `sweep` section is ignored
 // here; package sweep reads it) and returns the network, or Diagnostics
@@ -88,12 +168,16 @@ func Decode(file string, src []byte, root *yaml.Node) (*Network, error) {
 	if e, ok := top["name"]; ok {
 		net.Name, _ = d.str(e.Value, "name")
 	}
-	if !nameRE.MatchString(net.Name) || strings.Contains(net.Name, "..") {
+	if len(net.Name) > MaxNameLength || !nameRE.MatchString(net.Name) || strings.Contains(net.Name, "..") {
 		n := doc
 		if e, ok := top["name"]; ok {
 			n = e.Value
 		}
-		d.errorf(n, "name", "name %q becomes a directory name: use letters, digits, '_', '-' and '.', not starting with '.'", net.Name)
+		if len(net.Name) > MaxNameLength {
+			d.errorf(n, "name", "name %.40q... is %d characters long: at most %d, as it becomes a directory name", net.Name, len(net.Name), MaxNameLength)
+		} else {
+			d.errorf(n, "name", "name %q becomes a directory name: use letters, digits, '_', '-' and '.', not starting with '.'", net.Name)
+		}
 	}
 	simKey := top["simulation"].KeyN
 	if simKey == nil {
@@ -154,10 +238,18 @@ func (d *decoder) simulation(n, key *yaml.Node) Simulation {
 	}
 	if e, ok := f["duration"]; ok {
 		if v, ok := d.float(e.Value, "simulation.duration"); ok {
-			if v < 0 {
+			k := math.Round(v / sim.DT)
+			switch {
+			case v < 0:
 				d.errorf(e.Value, "simulation.duration", "duration must be ≥ 0 ms, got %g", v)
-			} else if sim.DT > 0 && v/sim.DT > math.MaxUint32 {
+			case !(sim.DT > 0):
+			case v/sim.DT > math.MaxUint32:
 				d.errorf(e.Value, "simulation.duration", "duration/dt = %g steps exceeds 2^32", v/sim.DT)
+			case v > 0 && k < 1:
+				d.errorf(e.Value, "simulation.duration", "duration %g ms is shorter than one time step (dt = %g ms)", v, sim.DT)
+			case math.Abs(v-k*sim.DT) > StepTolerance*v:
+				d.errorf(e.Value, "simulation.duration", "duration %g ms is not a whole number of time steps of %g ms (%.6g steps; "+
+					"within %g relative): use %.12g or %.12g ms", v, sim.DT, v/sim.DT, StepTolerance, math.Floor(v/sim.DT)*sim.DT, math.Ceil(v/sim.DT)*sim.DT)
 			}
 			sim.Duration = v
 		}
@@ -376,12 +468,8 @@ func (d *decoder) varInit(n *yaml.Node, path string, size int, lk *lookup) *VarI
 	case n.Kind == yaml.MappingNode:
 		f := d.fields(n, path, "init", "params", "extra_global_params", "file")
 		if fe, ok := f["file"]; ok {
-			vals, ok := d.binaryFile(fe.Value, path+".file")
+			vals, ok := d.binaryFile(fe.Value, path+".file", size)
 			if !ok {
-				return nil
-			}
-			if size >= 0 && len(vals) != size {
-				d.errorf(fe.Value, path+".file", "expected %d values (one per element), the file has %d", size, len(vals))
 				return nil
 			}
 			vi.Kind = InitArray
@@ -708,9 +796,16 @@ func (d *decoder) uniqueNames(net *Network) {
 	}
 }
 
-// binaryFile reads a plain little-endian float64 array, named relative to
-// the experiment file's directory.
-func (d *decoder) binaryFile(n *yaml.Node, path string) ([]float64, bool) {
+// MaxValuesFileBytes bounds a values file whose length the network does not
+// fix (per-synapse values of a sparse matrix): 1 GiB, 2^27 values.
+const MaxValuesFileBytes = 1 << 30
+
+// binaryFile reads a plain little-endian float64 array of want values (any
+// number up to MaxValuesFileBytes/8 when want < 0), named relative to the
+// experiment file's directory. The size is checked before reading, and the
+// read is bounded, so that a wrong file (a device, a huge file) costs
+// neither time nor memory.
+func (d *decoder) binaryFile(n *yaml.Node, path string, want int) ([]float64, bool) {
 	name, ok := d.str(n, path)
 	if !ok {
 		return nil, false
@@ -718,13 +813,34 @@ func (d *decoder) binaryFile(n *yaml.Node, path string) ([]float64, bool) {
 	if !filepath.IsAbs(name) {
 		name = filepath.Join(filepath.Dir(d.file), name)
 	}
-	data, err := os.ReadFile(name)
+	limit := int64(MaxValuesFileBytes)
+	expected := fmt.Sprintf("at most %d little-endian float64 values (%d bytes)", limit/8, limit)
+	if want >= 0 {
+		limit = 8 * int64(want)
+		expected = fmt.Sprintf("%d little-endian float64 values, one per element (%d bytes)", want, limit)
+	}
+	f, err := os.Open(name)
 	if err != nil {
 		d.errorf(n, path, "%v", err)
 		return nil, false
 	}
-	if len(data)%8 != 0 {
-		d.errorf(n, path, "%s has %d bytes, not a whole number of little-endian float64 values", name, len(data))
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() &&
+		((want >= 0 && st.Size() != limit) || st.Size() > limit || st.Size()%8 != 0) {
+		d.errorf(n, path, "expected %s; %s has %d bytes", expected, name, st.Size())
+		return nil, false
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		d.errorf(n, path, "%v", err)
+		return nil, false
+	}
+	if int64(len(data)) > limit || (want >= 0 && int64(len(data)) != limit) || len(data)%8 != 0 {
+		got := fmt.Sprintf("%d bytes", len(data))
+		if int64(len(data)) > limit {
+			got = "more"
+		}
+		d.errorf(n, path, "expected %s; %s has %s", expected, name, got)
 		return nil, false
 	}
 	vals := make([]float64, len(data)/8)

@@ -27,7 +27,7 @@ type badCase struct {
 
 var badCases = []badCase{
 	{"yaml syntax", "a: b\n  c: d\n", []string{
-		"t.yaml:2:1: invalid YAML: mapping values are not allowed in this context",
+		`t.yaml:2:3: invalid YAML: key "c" is indented 2 spaces, which matches no enclosing mapping: it is indented under "a" (line 1), which has its value on its own line; indent it as "a" (0 spaces) to make it a sibling`,
 	}},
 	{"empty", "", []string{
 		"t.yaml:1:1: empty document: expected a mapping with populations",
@@ -992,4 +992,40 @@ populations:
 	for _, v := range n.Values() {
 		assert.NotEqual(t, "populations.E.vars.V", v.Path, "per-element arrays are structure, not values")
 	}
+}
+
+// TestStructureDigestGolden pins the structure encoding: a change of this
+// digest changes every structure key (and so makes every recorded result
+// run again), which must only happen with a deliberate change of the
+// encoding's name in structenc.go.
+func TestStructureDigestGolden(t *testing.T) {
+	n := mustDecode(t, structureBase)
+	assert.Equal(t, "7fd6a0d4530066641dea3a4acf39ec90f7fb3758f7defa208acd0222076d4dad", n.StructureDigest())
+	assert.Equal(t, "550b13455230fa47a410039c0437b1fdf75ca9145f19d81fcd878d6800378159", n.ValueDigest())
+}
+
+// TestValueDigest: every number of the simulated network that is not
+// structure changes the value digest, recording does not.
+func TestValueDigest(t *testing.T) {
+	base := mustDecode(t, structureBase).ValueDigest()
+	variant := func(old, new string) string {
+		t.Helper()
+		require.Equal(t, 1, strings.Count(structureBase, old), "%q must occur once", old)
+		return mustDecode(t, strings.Replace(structureBase, old, new, 1)).ValueDigest()
+	}
+	for name, c := range map[string][2]string{
+		"neuron param":       {"params: {tau: 20}", "params: {tau: 30}"},
+		"builtin params":     {"TauM: 20", "TauM: 15"},
+		"var-init params":    {"{min: 0, max: 1}", "{min: 0, max: 2}"},
+		"constant init":      {"vars: {V: -60,", "vars: {V: -65,"},
+		"connectivity prob":  {"prob: 0.1", "prob: 0.2"},
+		"weight":             {"g: 0.5", "g: 0.25"},
+		"postsynaptic param": {"params: {tau: 5}", "params: {tau: 7}"},
+		"current source":     {"amp: 0.1", "amp: 0.3"},
+		"duration":           {"duration: 100", "duration: 200"},
+	} {
+		assert.NotEqual(t, base, variant(c[0], c[1]), "%s changes the simulated network", name)
+	}
+	assert.Equal(t, base, variant("record: {spikes: true}", "record: {spikes: true, vars: {V: {}}}"), "recording is not the network")
+	assert.Equal(t, base, variant("seed: 1}", "seed: 2}"), "the seed is recorded with each variant, not here")
 }

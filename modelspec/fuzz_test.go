@@ -13,7 +13,8 @@ import (
 // decodes to a network or yields diagnostics that all point into the file.
 // Seeds: the example configs, every bad case of TestDecodeBad and the
 // positive documents of decode_test.go; crashers found by the fuzzer live in
-// testdata/fuzz/FuzzDecode.
+// testdata/fuzz/FuzzDecode (with the inputs of issue 18: tabs, bad indentation,
+// an alias bomb, a long name, a duration that is no whole number of steps).
 func FuzzDecode(f *testing.F) {
 	files, err := filepath.Glob("../configs/*.yaml")
 	if err != nil {

@@ -73,13 +73,13 @@ func (d *decoder) recordVars(n *yaml.Node, path, owner string, have []recordable
 }
 
 // everySteps returns every/dt when every is a positive whole multiple of
-// dt (within 1e-9 relative).
+// dt (within StepTolerance relative).
 func everySteps(every, dt float64) (uint32, bool) {
 	if !(every > 0) || !(dt > 0) {
 		return 0, false
 	}
 	k := math.Round(every / dt)
-	if k < 1 || k > math.MaxUint32 || math.Abs(every-k*dt) > 1e-9*every {
+	if k < 1 || k > math.MaxUint32 || math.Abs(every-k*dt) > StepTolerance*every {
 		return 0, false
 	}
 	return uint32(k), true

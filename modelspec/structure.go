@@ -1,10 +1,6 @@
 package modelspec
 
-import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-)
+import "fmt"
 
 // Values lists every number of the network that may differ between the
 // variants of one structure group, in a fixed order: parameters, derived
@@ -85,90 +81,94 @@ func (n *Network) Values() []Value {
 // they do not change the generated code, and variants that record
 // different variables share one module (package sweep runs them in
 // separate batches).
+//
+// The digest is the sha256 of an explicit encoding (see digester and the
+// field tables in structenc.go), not of Go values: renaming a Go field
+// changes no key. structureEncoding names the encoding; a golden digest in
+// the tests pins it.
 func (n *Network) StructureDigest() string {
-	type varShape struct {
-		Name    string
-		Kind    VarInitKind
-		Snippet *VarInitSnippet `json:",omitempty"`
-		Values  []float64       `json:",omitempty"`
-		EGPs    []string        `json:",omitempty"`
+	e := newDigester(structureEncoding)
+	e.field("dt", n.Sim.DT)
+	e.field("precision", n.Sim.Precision)
+	// Connectivity keyed by simulation.connectivity_seed (only whether it
+	// is given: its value is a runtime value).
+	e.field("connectivity_seed", n.Sim.ConnectivitySeed != nil)
+	for i, p := range n.Populations {
+		at := fmt.Sprintf("populations[%d].", i)
+		e.field(at+"name", p.Name)
+		e.field(at+"size", p.Size)
+		encodeModel(e, at+"model.", p.Model, neuronFields)
+		e.varShapes(at+"vars", p.Vars)
+		e.field(at+"egps", sortedKeys(p.EGPs))
+		e.field(at+"record_spikes", p.RecordSpikes)
 	}
-	shapes := func(vis map[string]*VarInit) []varShape {
-		var out []varShape
-		for _, name := range sortedKeys(vis) {
-			vi := vis[name]
-			out = append(out, varShape{Name: name, Kind: vi.Kind, Snippet: vi.Snippet, Values: vi.Values, EGPs: sortedKeys(vi.EGPs)})
+	for i, s := range n.Synapses {
+		at := fmt.Sprintf("synapses[%d].", i)
+		e.field(at+"name", s.Name)
+		e.field(at+"source", s.Source.Name)
+		e.field(at+"target", s.Target.Name)
+		e.field(at+"matrix", s.Matrix)
+		e.field(at+"delay_steps", s.DelaySteps)
+		e.field(at+"back_prop_delay_steps", s.BackPropDelaySteps)
+		e.field(at+"max_dendritic_delay", s.MaxDendriticDelay)
+		e.field(at+"weights", s.Weights)
+		e.field(at+"presynaptic_span", s.Span == SpanPresynaptic)
+		if c := s.Connectivity; c != nil {
+			encodeModel(e, at+"connectivity.", c.Snippet, connectivityFields)
+			e.field(at+"connectivity.egps", sortedKeys(c.EGPs))
 		}
-		return out
+		wu := s.WeightUpdate
+		encodeModel(e, at+"weight_update.", wu.Model, weightUpdateFields)
+		e.varShapes(at+"weight_update.vars", wu.Vars)
+		e.varShapes(at+"weight_update.pre_vars", wu.PreVars)
+		e.varShapes(at+"weight_update.post_vars", wu.PostVars)
+		e.field(at+"weight_update.egps", sortedKeys(wu.EGPs))
+		encodeModel(e, at+"postsynaptic.", s.Postsynaptic.Model, postsynapticFields)
+		e.varShapes(at+"postsynaptic.vars", s.Postsynaptic.Vars)
 	}
-	// Extra global parameters are per-variant data of the module (set
-	// through gn_set_egp): which ones are given is structure, their values
-	// are not.
-	egps := func(m map[string][]float64) []string { return sortedKeys(m) }
-	type pop struct {
-		Name   string
-		Size   int
-		Model  *NeuronModel
-		Vars   []varShape
-		EGPs   []string
-		Record bool
+	for i, c := range n.CurrentSources {
+		at := fmt.Sprintf("current_sources[%d].", i)
+		e.field(at+"name", c.Name)
+		e.field(at+"target", c.Target.Name)
+		encodeModel(e, at+"model.", c.Model, currentSourceFields)
+		e.varShapes(at+"vars", c.Vars)
+		e.field(at+"egps", sortedKeys(c.EGPs))
 	}
-	type syn struct {
-		Name, Source, Target, Matrix string
-		DelaySteps                   int
-		Connectivity                 *ConnectivitySnippet
-		WU                           *WeightUpdateModel
-		WUVars, WUPre, WUPost        []varShape
-		WUEGPs                       []string
-		ConnEGPs                     []string `json:",omitempty"`
-		PS                           *PostsynapticModel
-		PSVars                       []varShape
-		BackPropDelaySteps           int    `json:",omitempty"`
-		MaxDendriticDelay            int    `json:",omitempty"`
-		Weights                      string `json:",omitempty"`
-		PresynapticSpan              bool   `json:",omitempty"`
-	}
-	type cs struct {
-		Name, Target string
-		Model        *CurrentSourceModel
-		Vars         []varShape
-		EGPs         []string
-	}
-	doc := struct {
-		DT        float64
-		Precision string
-		// ConnSeed: connectivity is keyed by simulation.connectivity_seed
-		// (omitted when false, so older structure keys are unchanged).
-		ConnSeed bool `json:",omitempty"`
-		Pops     []pop
-		Syns     []syn
-		CSs      []cs
-	}{DT: n.Sim.DT, Precision: n.Sim.Precision, ConnSeed: n.Sim.ConnectivitySeed != nil}
-	for _, p := range n.Populations {
-		doc.Pops = append(doc.Pops, pop{p.Name, p.Size, p.Model, shapes(p.Vars), egps(p.EGPs), p.RecordSpikes})
-	}
-	for _, s := range n.Synapses {
-		sy := syn{Name: s.Name, Source: s.Source.Name, Target: s.Target.Name, Matrix: s.Matrix, DelaySteps: s.DelaySteps,
-			WU: s.WeightUpdate.Model, WUVars: shapes(s.WeightUpdate.Vars), WUPre: shapes(s.WeightUpdate.PreVars),
-			WUPost: shapes(s.WeightUpdate.PostVars), WUEGPs: egps(s.WeightUpdate.EGPs),
-			PS: s.Postsynaptic.Model, PSVars: shapes(s.Postsynaptic.Vars),
-			BackPropDelaySteps: s.BackPropDelaySteps, MaxDendriticDelay: s.MaxDendriticDelay, Weights: s.Weights,
-			PresynapticSpan: s.Span == SpanPresynaptic}
-		if s.Connectivity != nil {
-			sy.Connectivity = s.Connectivity.Snippet
-			sy.ConnEGPs = egps(s.Connectivity.EGPs)
+	return e.sum()
+}
+
+// varShapes encodes how variables are initialised: the kind, the snippet's
+// definition, per-element arrays and which snippet EGPs are given; the
+// numbers of constants and snippet parameters are Values.
+func (e *digester) varShapes(at string, vis map[string]*VarInit) {
+	for _, name := range sortedKeys(vis) {
+		vi := vis[name]
+		p := at + "." + name + "."
+		e.field(p+"kind", int(vi.Kind))
+		if vi.Snippet != nil {
+			encodeModel(e, p+"snippet.", vi.Snippet, varInitFields)
 		}
-		doc.Syns = append(doc.Syns, sy)
+		e.field(p+"values", vi.Values)
+		e.field(p+"egps", sortedKeys(vi.EGPs))
 	}
-	for _, c := range n.CurrentSources {
-		doc.CSs = append(doc.CSs, cs{c.Name, c.Target.Name, c.Model, shapes(c.Vars), egps(c.EGPs)})
+}
+
+// ValueDigest is a hex digest of the numbers of the network that
+// StructureDigest leaves out: every Value (by path, bit for bit), every
+// extra global parameter value and the duration. A network is the same
+// simulated network as another exactly when both digests are equal, so a
+// recorded result stands for a variant only while they are unchanged (with
+// its seed).
+func (n *Network) ValueDigest() string {
+	e := newDigester(valueEncoding)
+	e.field("duration", n.Sim.Duration)
+	for _, v := range n.Values() {
+		e.field("value."+v.Path, v.V)
 	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		panic("modelspec: structure digest: " + err.Error()) // only plain data: cannot fail
+	for _, g := range n.EGPValues() {
+		e.field("egp."+g.Path, g.Values)
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return e.sum()
 }
 
 // EGPValue is the value of one extra global parameter given in the

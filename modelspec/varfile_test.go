@@ -45,9 +45,26 @@ populations:
 
 	write(3, "data/v.bin")
 	_, err = modelspec.Load(file)
-	requireDiags(t, err, file, []string{file + ":7:22: populations.E.vars.V.file: expected 3 values (one per element), the file has 4"})
+	requireDiags(t, err, file, []string{file + ":7:22: populations.E.vars.V.file: expected 3 little-endian float64 values, one per element (24 bytes); " +
+		filepath.Join(dir, "data", "v.bin") + " has 32 bytes"})
 
 	write(4, "odd.bin")
 	_, err = modelspec.Load(file)
-	requireDiags(t, err, file, []string{file + ":7:22: populations.E.vars.V.file: " + filepath.Join(dir, "odd.bin") + " has 12 bytes, not a whole number of little-endian float64 values"})
+	requireDiags(t, err, file, []string{file + ":7:22: populations.E.vars.V.file: expected 4 little-endian float64 values, one per element (32 bytes); " +
+		filepath.Join(dir, "odd.bin") + " has 12 bytes"})
+
+	// Issue 18, item 10: a file that never ends, and one far too large, are
+	// refused from their size, without reading them.
+	write(10, "/dev/zero")
+	_, err = modelspec.Load(file)
+	requireDiags(t, err, file, []string{file + ":7:22: populations.E.vars.V.file: expected 10 little-endian float64 values, one per element (80 bytes); /dev/zero has more"})
+	huge := filepath.Join(dir, "huge.bin")
+	f, err := os.Create(huge)
+	require.NoError(t, err)
+	require.NoError(t, f.Truncate(2<<30)) // sparse: no disk used
+	require.NoError(t, f.Close())
+	write(10, "huge.bin")
+	_, err = modelspec.Load(file)
+	requireDiags(t, err, file, []string{file + ":7:22: populations.E.vars.V.file: expected 10 little-endian float64 values, one per element (80 bytes); " +
+		huge + " has 2147483648 bytes"})
 }

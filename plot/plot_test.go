@@ -3,6 +3,7 @@ package plot
 import (
 	"errors"
 	"image"
+	"image/color"
 	"image/png"
 	"math"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/gennctl/gennctl/results"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	gplot "gonum.org/v1/plot"
 )
 
 // writeSweepDir writes a synthetic sweep directory: variants.arrow over a 3×2 grid with two
@@ -104,7 +106,7 @@ func TestRasterShowsSpikes(t *testing.T) {
 	assert.Equal(t, 200.0, p.X.Max, "the window ends at the duration from the metadata")
 	assert.Equal(t, 100.0, p.Y.Max, "E and I stacked: 80 + 20 neurons")
 	out := filepath.Join(t.TempDir(), "raster.png")
-	require.NoError(t, SavePNG(p, 800, 500, out))
+	require.NoError(t, Save(p, 800, 500, out))
 	full := inkInside(t, out, 800, 500)
 
 	// A window holds fewer spikes.
@@ -119,7 +121,7 @@ func TestRasterShowsSpikes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, info.Spikes)
 	blank := filepath.Join(t.TempDir(), "blank.png")
-	require.NoError(t, SavePNG(p, 800, 500, blank))
+	require.NoError(t, Save(p, 800, 500, blank))
 	none := inkInside(t, blank, 800, 500)
 	t.Logf("ink inside the axes: %d pixels with spikes, %d without", full, none)
 	assert.Greater(t, full, none+2000, "the raster shows its spikes")
@@ -168,18 +170,18 @@ func TestRatesPNG(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, series, 4)
 	out := filepath.Join(t.TempDir(), "rates.png")
-	require.NoError(t, SavePNG(p, 640, 480, out))
+	require.NoError(t, Save(p, 640, 480, out))
 	ink := inkInside(t, out, 640, 480)
 
 	// Same axes and title, no lines.
 	blankPlot, _, err := Rates(writeEmptyVariants(t), RatesOptions{X: "synapses.EE.weight_update.vars.g"})
 	require.NoError(t, err)
 	blank := filepath.Join(t.TempDir(), "blank.png")
-	require.NoError(t, SavePNG(blankPlot, 640, 480, blank))
+	require.NoError(t, Save(blankPlot, 640, 480, blank))
 	none := inkInside(t, blank, 640, 480)
 	t.Logf("ink inside the axes: %d pixels with lines, %d without", ink, none)
 	assert.Greater(t, ink, none+1000, "the plot shows its lines")
-	assert.Error(t, SavePNG(p, 0, 10, out))
+	assert.Error(t, Save(p, 0, 10, out))
 }
 
 // writeEmptyVariants writes a variants table whose variants all failed: no data to draw.
@@ -200,4 +202,89 @@ func TestShortNames(t *testing.T) {
 		shortNames([]string{"synapses.EE.weight_update.vars.g", "synapses.IE.weight_update.vars.g", "populations.E.params.TauM"}))
 	assert.True(t, naturalLess("g=0.05", "g=0.1"))
 	assert.True(t, naturalLess("g=2, x=a", "g=10, x=a"))
+}
+
+// Issue 18, item 18: figures for a paper.
+
+// Populations and lines get distinct colours: the microcircuit's eight
+// populations no longer repeat one.
+func TestColoursDistinct(t *testing.T) {
+	seen := map[color.Color]int{}
+	for i := 0; i < 10; i++ {
+		c := Color(i)
+		_, dup := seen[c]
+		assert.False(t, dup, "colour %d repeats colour %d", i, seen[c])
+		seen[c] = i
+	}
+}
+
+// The raster names the variant's swept values in its title and the
+// populations on its y axis, with their boundaries.
+func TestRasterTitleAndAxis(t *testing.T) {
+	dir := writeSweepDir(t, true)
+	p, _, err := Raster(dir, RasterOptions{Variant: 5})
+	require.NoError(t, err)
+	assert.Equal(t, "variant 5 (g=0.05, TauM=10, repeat 0, seed 99): 2000 spikes", p.Title.Text)
+	assert.Equal(t, "time (ms)", p.X.Label.Text)
+	var labels []string
+	var at []float64
+	for _, tk := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
+		at = append(at, tk.Value)
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	assert.Equal(t, []string{"E", "I"}, labels)
+	assert.Equal(t, []float64{40, 0, 90, 80, 100}, at, "names at the middles, ticks at the boundaries")
+}
+
+// Save writes the format of the file's extension, with the legend outside
+// the axes, and refuses other extensions.
+func TestSaveFormats(t *testing.T) {
+	dir := writeSweepDir(t, true)
+	p, _, err := Rates(dir, RatesOptions{X: "synapses.EE.weight_update.vars.g"})
+	require.NoError(t, err)
+	out := t.TempDir()
+	for ext, magic := range map[string]string{"svg": "<?xml", "pdf": "%PDF", "png": "\x89PNG", "eps": "PS-Adobe"} {
+		path := filepath.Join(out, "rates."+ext)
+		require.NoError(t, Save(p, 640, 480, path), ext)
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.Contains(t, string(data[:min(len(data), 16)]), magic, ext)
+	}
+	err = Save(p, 640, 480, filepath.Join(out, "rates.gif"))
+	assert.ErrorIs(t, err, ErrFormat)
+	assert.NoFileExists(t, filepath.Join(out, "rates.gif"))
+
+	// The legend is beside the axes: the right tenth of the image, where the
+	// legend is, has no ink below the legend's entries.
+	path := filepath.Join(out, "legend.png")
+	require.NoError(t, Save(p, 1000, 600, path))
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	ink := 0
+	for y := 300; y < 600; y++ {
+		for x := 900; x < 1000; x++ {
+			if r, g, b, _ := img.At(x, y).RGBA(); r < 0xc000 || g < 0xc000 || b < 0xc000 {
+				ink++
+			}
+		}
+	}
+	assert.Zero(t, ink, "nothing is drawn under the legend, outside the axes")
+}
+
+// Small images get smaller text and fewer tick labels, so that none overlap.
+func TestFewerTicks(t *testing.T) {
+	ticks := fewerTicks{gplot.DefaultTicks{}, 3}.Ticks(0, 100)
+	labelled := 0
+	for _, tk := range ticks {
+		if tk.Label != "" {
+			labelled++
+		}
+	}
+	assert.LessOrEqual(t, labelled, 3)
+	assert.GreaterOrEqual(t, labelled, 2)
 }

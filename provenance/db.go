@@ -80,11 +80,11 @@ func Open(path string) (*DB, error) {
 	ctx := context.Background()
 	if err := d.enableWAL(ctx); err != nil {
 		sdb.Close()
-		return nil, fmt.Errorf("provenance: open %s: %w", path, err)
+		return nil, fmt.Errorf("provenance: open %s: %w", path, d.damaged(err))
 	}
 	if err := d.migrate(ctx); err != nil {
 		sdb.Close()
-		return nil, fmt.Errorf("provenance: open %s: %w", path, err)
+		return nil, fmt.Errorf("provenance: open %s: %w", path, d.damaged(err))
 	}
 	return d, nil
 }
@@ -180,14 +180,14 @@ func (d *DB) migrateOne(ctx context.Context) (done bool, err error) {
 func (d *DB) inTx(f func(tx *sql.Tx) error) error {
 	tx, err := d.db.Begin()
 	if err != nil {
-		return fmt.Errorf("provenance: begin: %w", err)
+		return fmt.Errorf("provenance: begin: %w", d.damaged(err))
 	}
 	if err := f(tx); err != nil {
 		tx.Rollback()
-		return err
+		return d.damaged(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("provenance: commit: %w", err)
+		return fmt.Errorf("provenance: commit: %w", d.damaged(err))
 	}
 	return nil
 }
@@ -225,4 +225,71 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// DamagedError is a database that SQLite finds damaged (a failed integrity check, or a file
+// that is not a database at all). Its message says how to recover.
+type DamagedError struct {
+	Path     string
+	Problems []string // SQLite's findings, at most maxProblems
+}
+
+// maxProblems bounds the findings a DamagedError lists.
+const maxProblems = 10
+
+func (e *DamagedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s is damaged (SQLite: %s).", e.Path, strings.Join(e.Problems, "; "))
+	fmt.Fprintf(&b, "\nThe result files are not affected. To recover, either salvage the records and rerun the same command,"+
+		" which verifies every recorded file and runs what is missing:"+
+		"\n  mv %[1]s %[1]s.damaged && rm -f %[1]s-wal %[1]s-shm && sqlite3 %[1]s.damaged .recover | sqlite3 %[1]s"+
+		"\nor move the database aside and rerun, which runs every variant again:"+
+		"\n  mv %[1]s %[1]s.damaged && rm -f %[1]s-wal %[1]s-shm", e.Path)
+	return b.String()
+}
+
+// isDamage reports whether err is SQLite saying the file is corrupt or not a database.
+func isDamage(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrCorrupt || se.Code == sqlite3.ErrNotADB)
+}
+
+// damaged turns SQLite's corruption errors into a *DamagedError and leaves others as they are.
+func (d *DB) damaged(err error) error {
+	if isDamage(err) {
+		return &DamagedError{Path: d.path, Problems: []string{err.Error()}}
+	}
+	return err
+}
+
+// Check runs SQLite's integrity check over the whole database (quick: PRAGMA quick_check,
+// which skips the comparison of indexes with their tables and is much faster) and returns a
+// *DamagedError listing what it found, or nil when the database is sound.
+func (d *DB) Check(quick bool) error {
+	pragma := "PRAGMA integrity_check"
+	if quick {
+		pragma = "PRAGMA quick_check"
+	}
+	rows, err := d.db.Query(fmt.Sprintf("%s(%d)", pragma, maxProblems))
+	if err != nil {
+		return d.damaged(err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return d.damaged(err)
+		}
+		if s != "ok" {
+			problems = append(problems, s)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return d.damaged(err)
+	}
+	if len(problems) > 0 {
+		return &DamagedError{Path: d.path, Problems: problems}
+	}
+	return nil
 }

@@ -7,9 +7,9 @@ import (
 
 // MergeStats counts what one MergeFrom added or updated.
 type MergeStats struct {
-	Variants int64 // variant rows inserted or updated
-	Runs     int64 // run rows inserted or updated
-	Outputs  int64 // output rows inserted
+	Variants int64 `json:"variants"` // variant rows inserted or updated
+	Runs     int64 `json:"runs"`     // run rows inserted or updated
+	Outputs  int64 `json:"outputs"`  // output rows inserted
 }
 
 // mergeSQL folds the attached database `shard` into main. Rows are matched
@@ -33,11 +33,11 @@ var mergeSQL = []string{
 	 FROM shard.environment e JOIN temp.sweep_map sm ON sm.shard_id = e.sweep_id
 	 WHERE NOT EXISTS (SELECT 1 FROM main.environment x WHERE x.recorded = e.recorded AND x.hostname = e.hostname)`,
 
-	`INSERT INTO main.variant (id, sweep_id, point, repeat, seed, structure_key, status, attempts, error, updated)
-	 SELECT v.id, sm.main_id, v.point, v.repeat, v.seed, v.structure_key, v.status, v.attempts, v.error, v.updated
+	`INSERT INTO main.variant (id, sweep_id, point, repeat, seed, structure_key, value_digest, status, attempts, error, updated)
+	 SELECT v.id, sm.main_id, v.point, v.repeat, v.seed, v.structure_key, v.value_digest, v.status, v.attempts, v.error, v.updated
 	 FROM shard.variant v JOIN temp.sweep_map sm ON sm.shard_id = v.sweep_id WHERE true
 	 ON CONFLICT (id) DO UPDATE SET sweep_id = excluded.sweep_id, point = excluded.point, repeat = excluded.repeat,
-	   seed = excluded.seed, structure_key = excluded.structure_key, status = excluded.status,
+	   seed = excluded.seed, structure_key = excluded.structure_key, value_digest = excluded.value_digest, status = excluded.status,
 	   attempts = excluded.attempts, error = excluded.error, updated = excluded.updated
 	 WHERE excluded.updated > variant.updated`,
 

@@ -1,6 +1,8 @@
 package provenance
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -347,6 +349,19 @@ func TestCompleteVariants(t *testing.T) {
 	got, err = d.Outputs(u64(1), "variants")
 	require.NoError(t, err)
 	assert.Empty(t, got)
+
+	// A file rewritten under another sweep (config), as a variant run again
+	// after --force-config: its latest record replaces the earlier one.
+	sid2, err := d.UpsertSweep(Sweep{Name: "s", ConfigText: "changed\n", ConfigDigest: "sha256:2"})
+	require.NoError(t, err)
+	again := outs[1]
+	again.SweepID, again.SHA256 = sid2, strings.Repeat("ef", 32)
+	require.NoError(t, d.RecordOutputs([]Output{again}))
+	got, err = d.Outputs(u64(2), "")
+	require.NoError(t, err)
+	require.Len(t, got, 1, "one record per file")
+	assert.Equal(t, again.SHA256, got[0].SHA256)
+	assert.Equal(t, sid2, got[0].SweepID)
 }
 
 // TestConcurrentAccess checks that readers on a separate handle and a second writer proceed
@@ -451,4 +466,83 @@ func TestConcurrentOpenOfNewDatabase(t *testing.T) {
 	v, err := d.SchemaVersion()
 	require.NoError(t, err)
 	assert.Equal(t, len(migrations), v)
+}
+
+// TestChangedNetworkResetsVariant: a done variant whose value digest changed
+// (a fixed value of its network, not its point) is pending again;
+// SameDefinition agrees with the upsert.
+func TestChangedNetworkResetsVariant(t *testing.T) {
+	d, _ := openTemp(t)
+	sid := newSweep(t, d)
+	v := Variant{ID: 1, Point: `{}`, StructureKey: "k", ValueDigest: "v1"}
+	require.NoError(t, d.UpsertVariants(sid, []Variant{v}))
+	require.NoError(t, d.CompleteVariants([]uint64{1}, nil, nil, time.Time{}))
+	require.NoError(t, d.UpsertVariants(sid, []Variant{v}))
+	got, err := d.Variant(1)
+	require.NoError(t, err)
+	assert.Equal(t, StatusDone, got.Status, "the same network keeps its result")
+	assert.True(t, got.SameDefinition(v))
+
+	changed := v
+	changed.ValueDigest = "v2"
+	assert.False(t, got.SameDefinition(changed))
+	require.NoError(t, d.UpsertVariants(sid, []Variant{changed}))
+	got, err = d.Variant(1)
+	require.NoError(t, err)
+	assert.Equal(t, StatusPending, got.Status, "another network: the result does not stand")
+	assert.Equal(t, "v2", got.ValueDigest)
+}
+
+// TestDamagedDatabase: a database SQLite finds damaged gives a
+// *DamagedError saying how to recover, from Open (not a database) or from
+// Check (damaged pages).
+func TestDamagedDatabase(t *testing.T) {
+	d, path := openTemp(t)
+	sid := newSweep(t, d)
+	var vs []Variant
+	for i := 0; i < 2000; i++ {
+		vs = append(vs, Variant{ID: uint64(i), Point: fmt.Sprintf(`{"x":%d}`, i), StructureKey: strings.Repeat("k", 64)})
+	}
+	require.NoError(t, d.UpsertVariants(sid, vs))
+	require.NoError(t, d.Check(false), "a sound database")
+	require.NoError(t, d.Close())
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Greater(t, len(data), 16*4096)
+	damaged := append([]byte{}, data...)
+	for i := 8 * 4096; i < 12*4096; i++ { // pages in the middle of the variant table
+		damaged[i] = 0x5a
+	}
+	require.NoError(t, os.WriteFile(path, damaged, 0o644))
+	d, err = Open(path)
+	require.NoError(t, err, "the header is intact")
+	err = d.Check(true)
+	var de *DamagedError
+	require.ErrorAs(t, err, &de)
+	assert.NotEmpty(t, de.Problems)
+	assert.Contains(t, err.Error(), path+" is damaged")
+	assert.Contains(t, err.Error(), ".recover")
+	assert.Contains(t, err.Error(), "mv "+path+" "+path+".damaged")
+	require.NoError(t, d.Close())
+
+	notDB := filepath.Join(t.TempDir(), "provenance.db")
+	require.NoError(t, os.WriteFile(notDB, bytes.Repeat([]byte("not a database "), 1000), 0o644))
+	_, err = Open(notDB)
+	require.ErrorAs(t, err, &de)
+	assert.Contains(t, err.Error(), "rerun")
+}
+
+// TestJSONKeysSnakeCase: records print with snake_case keys, as every JSON
+// output of gennctl does.
+func TestJSONKeysSnakeCase(t *testing.T) {
+	for _, v := range []any{Sweep{}, Environment{}, Variant{}, Build{}, Run{Ended: time.Now()}, Output{}, MergeStats{}} {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(b, &m))
+		for k := range m {
+			assert.Regexp(t, `^[a-z0-9]+(_[a-z0-9]+)*$`, k, "%T", v)
+		}
+	}
 }

@@ -17,7 +17,7 @@ type scanner interface {
 func collect[T any](d *DB, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := d.db.Query(query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("provenance: query: %w", err)
+		return nil, fmt.Errorf("provenance: query: %w", d.damaged(err))
 	}
 	defer rows.Close()
 	var out []T
@@ -29,7 +29,7 @@ func collect[T any](d *DB, scan func(scanner) (T, error), query string, args ...
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("provenance: query: %w", err)
+		return nil, fmt.Errorf("provenance: query: %w", d.damaged(err))
 	}
 	return out, nil
 }
@@ -81,14 +81,14 @@ func (d *DB) Environments(sweepID int64) ([]Environment, error) {
 	return collect(d, scanEnvironment, `SELECT `+envCols+` FROM environment WHERE sweep_id = ? ORDER BY id`, sweepID)
 }
 
-const variantCols = `id, sweep_id, point, repeat, seed, structure_key, status, attempts, error, updated`
+const variantCols = `id, sweep_id, point, repeat, seed, structure_key, status, attempts, error, updated, value_digest`
 
 func scanVariant(r scanner) (Variant, error) {
 	var v Variant
 	var id int64
 	var seed string
 	var updated sql.NullString
-	err := r.Scan(&id, &v.SweepID, &v.Point, &v.Repeat, &seed, &v.StructureKey, &v.Status, &v.Attempts, &v.Error, &updated)
+	err := r.Scan(&id, &v.SweepID, &v.Point, &v.Repeat, &seed, &v.StructureKey, &v.Status, &v.Attempts, &v.Error, &updated, &v.ValueDigest)
 	if err != nil {
 		return v, err
 	}

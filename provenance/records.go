@@ -25,82 +25,94 @@ const MaxVariantID = uint64(1) << 53
 
 // Sweep is one sweep directory's experiment: the document as given and who made it.
 type Sweep struct {
-	ID             int64
-	Name           string
-	ConfigText     string
-	ConfigDigest   string
-	ConfigPath     string    // the config file's path as given (first recorded)
-	Created        time.Time // zero: now
-	GennctlVersion string
-	VCSCommit      string
-	VCSDirty       bool
+	ID             int64     `json:"id"`
+	Name           string    `json:"name"`
+	ConfigText     string    `json:"config_text"`
+	ConfigDigest   string    `json:"config_digest"`
+	ConfigPath     string    `json:"config_path"` // the config file's path as given (first recorded)
+	Created        time.Time `json:"created"`     // zero: now
+	GennctlVersion string    `json:"gennctl_version"`
+	VCSCommit      string    `json:"vcs_commit"`
+	VCSDirty       bool      `json:"vcs_dirty"`
 }
 
 // Environment describes the machine an invocation ran on. GPU fields are filled by callers.
 type Environment struct {
-	ID          int64
-	SweepID     int64
-	Recorded    time.Time // zero: now
-	OS          string    // GOOS/GOARCH, e.g. "linux/amd64"
-	Kernel      string
-	CPUModel    string
-	Cores       int
-	MemoryBytes int64
-	GoVersion   string
-	Hostname    string
-	GPUs        string // JSON array describing the GPUs; empty is stored as "[]"
-	Driver      string
-	CUDAVersion string
+	ID          int64     `json:"id"`
+	SweepID     int64     `json:"sweep_id"`
+	Recorded    time.Time `json:"recorded"` // zero: now
+	OS          string    `json:"os"`       // GOOS/GOARCH, e.g. "linux/amd64"
+	Kernel      string    `json:"kernel"`
+	CPUModel    string    `json:"cpu_model"`
+	Cores       int       `json:"cores"`
+	MemoryBytes int64     `json:"memory_bytes"`
+	GoVersion   string    `json:"go_version"`
+	Hostname    string    `json:"hostname"`
+	GPUs        string    `json:"gpus"` // JSON array describing the GPUs; empty is stored as "[]"
+	Driver      string    `json:"driver"`
+	CUDAVersion string    `json:"cuda_version"`
 }
 
 // Variant is one point of the sweep at one repeat.
 type Variant struct {
-	ID           uint64 // the variant_id used in result files; < MaxVariantID
-	SweepID      int64
-	Point        string // JSON object of the swept values; empty is stored as "{}"
-	Repeat       int
-	Seed         uint64 // all 64 bits; stored as decimal TEXT
-	StructureKey string
-	Status       string
-	Attempts     int // incremented each time the status is set to running
-	Error        string
-	Updated      time.Time
+	ID           uint64 `json:"id"` // the variant_id used in result files; < MaxVariantID
+	SweepID      int64  `json:"sweep_id"`
+	Point        string `json:"point"` // JSON object of the swept values; empty is stored as "{}"
+	Repeat       int    `json:"repeat"`
+	Seed         uint64 `json:"seed"` // all 64 bits; stored as decimal TEXT
+	StructureKey string `json:"structure_key"`
+	// ValueDigest identifies the numbers of the variant's network that the structure key
+	// leaves out (modelspec.Network.ValueDigest): with the point, repeat, seed and structure
+	// key it is the variant's definition, and a result stands only while it is unchanged.
+	ValueDigest string    `json:"value_digest"`
+	Status      string    `json:"status"`
+	Attempts    int       `json:"attempts"` // incremented each time the status is set to running
+	Error       string    `json:"error"`
+	Updated     time.Time `json:"updated"`
+}
+
+// SameDefinition reports whether v and o define the same simulation (point, repeat, seed,
+// structure key and value digest), so that a result recorded for one stands for the other;
+// UpsertVariants applies the same rule.
+func (v Variant) SameDefinition(o Variant) bool {
+	return v.Point == o.Point && v.Repeat == o.Repeat && v.Seed == o.Seed && v.StructureKey == o.StructureKey &&
+		v.ValueDigest == o.ValueDigest
 }
 
 // Build is one compilation (or module-cache hit) for a structure.
 type Build struct {
-	ID              int64
-	StructureKey    string
-	SourceDigest    string
-	ModuleKey       string
-	ModulePath      string
-	Backend         string
-	Compiler        string
-	CompilerVersion string
-	Flags           string
-	TargetArch      string
-	Started         time.Time // zero: now
-	Duration        time.Duration
-	CacheHit        bool
+	ID              int64         `json:"id"`
+	StructureKey    string        `json:"structure_key"`
+	SourceDigest    string        `json:"source_digest"`
+	ModuleKey       string        `json:"module_key"`
+	ModulePath      string        `json:"module_path"`
+	Backend         string        `json:"backend"`
+	Compiler        string        `json:"compiler"`
+	CompilerVersion string        `json:"compiler_version"`
+	Flags           string        `json:"flags"`
+	TargetArch      string        `json:"target_arch"`
+	Started         time.Time     `json:"started"` // zero: now
+	Duration        time.Duration `json:"duration_ns"`
+	CacheHit        bool          `json:"cache_hit"`
 }
 
 // Run is one attempt to simulate a variant.
 type Run struct {
-	ID           int64
-	VariantID    uint64
-	BuildID      int64 // 0: unknown (NULL)
-	BatchID      string
-	WorkerPID    int
-	Host         string
-	Device       string
-	Started      time.Time // zero: now
-	Ended        time.Time // zero while running
-	Status       string    // "running" until finished; then what FinishRun says (e.g. done, failed)
-	ExitStatus   int       // 0 while running
-	Error        string
-	PeakRSSBytes int64
-	SweepID      int64  // the sweep (config) the run belonged to; 0: unknown (NULL)
-	Failure      string // failure kind of a failed run: crash, timeout, nonfinite, job, interrupted, ...
+	ID           int64     `json:"id"`
+	VariantID    uint64    `json:"variant_id"`
+	BuildID      int64     `json:"build_id"` // 0: unknown (NULL)
+	BatchID      string    `json:"batch_id"`
+	WorkerPID    int       `json:"worker_pid"`
+	Host         string    `json:"host"`
+	Device       string    `json:"device"`
+	Started      time.Time `json:"started"`        // zero: now
+	Ended        time.Time `json:"ended,omitzero"` // zero while running
+	Status       string    `json:"status"`         // "running" until finished; then what FinishRun says (e.g. done, failed)
+	ExitStatus   int       `json:"exit_status"`    // 0 while running
+	Error        string    `json:"error"`
+	PeakRSSBytes int64     `json:"peak_rss_bytes"`
+	SweepID      int64     `json:"sweep_id"` // the sweep (config) the run belonged to; 0: unknown (NULL)
+	Failure      string    `json:"failure"`  // failure kind of a failed run: crash, timeout, nonfinite, job, interrupted, ...
 }
 
 // Run statuses besides the variant statuses: a run cut short by Ctrl-C, or left running by an
@@ -120,15 +132,15 @@ type RunEnd struct {
 // Output is one recorded output file (for one variant, or for the sweep when VariantID is
 // nil). Path is relative to the sweep directory.
 type Output struct {
-	ID        int64
-	SweepID   int64
-	VariantID *uint64
-	Kind      string // "spikes", "state", "variants", ...
-	Path      string
-	Rows      int64
-	Bytes     int64
-	SHA256    string    // lowercase hex
-	Created   time.Time // zero: now
+	ID        int64     `json:"id"`
+	SweepID   int64     `json:"sweep_id"`
+	VariantID *uint64   `json:"variant_id"`
+	Kind      string    `json:"kind"` // "spikes", "state", "variants", ...
+	Path      string    `json:"path"`
+	Rows      int64     `json:"rows"`
+	Bytes     int64     `json:"bytes"`
+	SHA256    string    `json:"sha256"`  // lowercase hex
+	Created   time.Time `json:"created"` // zero: now
 }
 
 // UpsertSweep records the sweep and returns its id. A sweep with the same name and config
@@ -188,7 +200,7 @@ func variantKey(id uint64) (int64, error) {
 
 // UpsertVariants records the sweep's variants in one transaction. New variants are inserted
 // as pending. An existing variant keeps its status, attempts and error when its definition
-// (point, repeat, seed, structure key) is unchanged, so a rerun skips finished work; when the
+// (point, repeat, seed, structure key, value digest; see Variant.SameDefinition) is unchanged, so a rerun skips finished work; when the
 // definition changed, its old results no longer apply and it is reset to pending. Point JSON
 // is compared as text, so callers must encode it canonically (encoding/json sorts map keys).
 // The variant moves to sweepID either way (an edited comment changes the config digest, hence
@@ -196,14 +208,15 @@ func variantKey(id uint64) (int64, error) {
 func (d *DB) UpsertVariants(sweepID int64, vs []Variant) error {
 	t := dbTime(now())
 	err := d.inTx(func(tx *sql.Tx) error {
-		st, err := tx.Prepare(`INSERT INTO variant (id, sweep_id, point, repeat, seed, structure_key, status, attempts, error, updated)
-			VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, '', ?)
+		st, err := tx.Prepare(`INSERT INTO variant (id, sweep_id, point, repeat, seed, structure_key, value_digest, status, attempts, error, updated)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, '', ?)
 			ON CONFLICT (id) DO UPDATE SET
 				sweep_id = excluded.sweep_id,
 				point = excluded.point,
 				repeat = excluded.repeat,
 				seed = excluded.seed,
 				structure_key = excluded.structure_key,
+				value_digest = excluded.value_digest,
 				status   = CASE WHEN ` + variantChanged + ` THEN 'pending' ELSE status END,
 				attempts = CASE WHEN ` + variantChanged + ` THEN 0 ELSE attempts END,
 				error    = CASE WHEN ` + variantChanged + ` THEN '' ELSE error END,
@@ -224,7 +237,7 @@ func (d *DB) UpsertVariants(sweepID int64, vs []Variant) error {
 			if !json.Valid([]byte(point)) {
 				return fmt.Errorf("provenance: variant %d: point is not valid JSON: %q", v.ID, point)
 			}
-			if _, err := st.Exec(id, sweepID, point, v.Repeat, strconv.FormatUint(v.Seed, 10), v.StructureKey, t); err != nil {
+			if _, err := st.Exec(id, sweepID, point, v.Repeat, strconv.FormatUint(v.Seed, 10), v.StructureKey, v.ValueDigest, t); err != nil {
 				return fmt.Errorf("provenance: variant %d: %w", v.ID, err)
 			}
 		}
@@ -237,8 +250,9 @@ func (d *DB) UpsertVariants(sweepID int64, vs []Variant) error {
 }
 
 // variantChanged is true in an upsert when the incoming definition differs from the stored
-// one (unqualified names are the stored row's values).
-const variantChanged = `(point IS NOT excluded.point OR repeat IS NOT excluded.repeat OR seed IS NOT excluded.seed OR structure_key IS NOT excluded.structure_key)`
+// one (unqualified names are the stored row's values), as Variant.SameDefinition says.
+const variantChanged = `(point IS NOT excluded.point OR repeat IS NOT excluded.repeat OR seed IS NOT excluded.seed
+	OR structure_key IS NOT excluded.structure_key OR value_digest IS NOT excluded.value_digest)`
 
 func validStatus(s string) bool {
 	switch s {
@@ -442,7 +456,8 @@ func (d *DB) SetRunPeakRSS(runID, bytes int64) error {
 // output, fails the whole call.
 //
 // An output replaces an earlier record of the same path for the same variant (or the same
-// sweep-level path), so rewriting a file on a rerun does not leave a stale digest behind.
+// sweep-level path), whichever sweep (config) recorded it, so rewriting a file on a rerun
+// does not leave a stale digest behind.
 func (d *DB) CompleteVariants(variantIDs []uint64, runIDs map[uint64]int64, outputs []Output, ended time.Time) error {
 	if ended.IsZero() {
 		ended = now()
@@ -525,7 +540,10 @@ func insertOutput(tx *sql.Tx, o Output) error {
 	if created.IsZero() {
 		created = now()
 	}
-	if _, err := tx.Exec(`DELETE FROM output WHERE sweep_id = ? AND path = ? AND variant_id IS ?`, o.SweepID, path, vid); err != nil {
+	// The record of a file is its latest, whichever sweep (config) wrote it: a variant run
+	// again after a --force-config change rewrote the file, and the earlier record's
+	// checksum no longer describes it.
+	if _, err := tx.Exec(`DELETE FROM output WHERE path = ? AND variant_id IS ?`, path, vid); err != nil {
 		return fmt.Errorf("output %s: %w", o.Path, err)
 	}
 	_, err := tx.Exec(`INSERT INTO output (sweep_id, variant_id, kind, path, rows, bytes, sha256, created)

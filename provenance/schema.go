@@ -117,4 +117,12 @@ ALTER TABLE run ADD COLUMN failure TEXT NOT NULL DEFAULT '';
 ALTER TABLE sweep ADD COLUMN config_path TEXT NOT NULL DEFAULT '';
 CREATE INDEX run_status ON run (status);
 `,
+	// 3: the variant's simulated network. A result stands only for the exact network that
+	// produced it: value_digest digests every number of the variant's network that the
+	// structure key leaves out (fixed values included), so a change of any of them resets
+	// the variant to pending (and so does a first run by this version over a database from before,
+	// whose variants have '').
+	`
+ALTER TABLE variant ADD COLUMN value_digest TEXT NOT NULL DEFAULT '';
+`,
 }

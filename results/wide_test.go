@@ -2,6 +2,8 @@ package results
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -33,4 +35,17 @@ func TestWideState(t *testing.T) {
 	s.Variant[1] = 8
 	_, err = WideState(s)
 	assert.Error(t, err)
+}
+
+// WriteCSV writes numbers exactly and a NaN (a missing sample) as an empty
+// cell.
+func TestWriteCSV(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.csv")
+	info, err := WriteCSV(path, []Column{{Name: "time", Float64: []float64{0, 0.1}}, {Name: "P.V[0]", Float64: []float64{-65.125, math.NaN()}},
+		{Name: "id", Uint64: []uint64{1 << 60, 7}}, {Name: "s", String: []string{"a,b", "c"}}})
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), info.Rows)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, "time,P.V[0],id,s\n0,-65.125,1152921504606846976,\"a,b\"\n0.1,,7,c\n", string(data))
 }

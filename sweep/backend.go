@@ -130,6 +130,16 @@ func columnBytes(g *Group) (per, shared int64) {
 	return per, shared
 }
 
+// device names what worker w runs on, for provenance: "cpu", or with the
+// CUDA backend its GPU ("cuda 0: NVIDIA H200 (GPU-...)").
+func (r *runner) device(w int) string {
+	if len(r.gpus) == 0 {
+		return "cpu"
+	}
+	g := r.gpus[w%len(r.gpus)]
+	return fmt.Sprintf("cuda %d: %s (%s)", g.Index, g.Name, g.UUID)
+}
+
 // workerEnv is the environment of worker w: with the CUDA backend it sees
 // only its GPU.
 func (r *runner) workerEnv(w int) []string {

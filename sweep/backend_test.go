@@ -63,6 +63,16 @@ func TestCUDABackendMatchesCPU(t *testing.T) {
 				require.NoError(t, err)
 				require.Len(t, builds, 1)
 				assert.Equal(t, plan.Backend, builds[0].Backend)
+				// Issue 18, item 9: the runs name their device.
+				runs, err := db.AllRuns()
+				require.NoError(t, err)
+				wantDevice := "cpu"
+				if plan.Backend == "cuda" {
+					wantDevice = "cuda "
+				}
+				for _, r := range runs {
+					assert.True(t, strings.HasPrefix(r.Device, wantDevice), "device %q on backend %s", r.Device, backend)
+				}
 				require.NoError(t, db.Close())
 				got[backend] = map[uint64]result{}
 				for _, v := range plan.Variants {

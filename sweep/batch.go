@@ -143,7 +143,7 @@ func (r *runner) runBatches(ctx context.Context, batches []Batch, modules map[in
 						continue
 					}
 				}
-				died, finish, err := r.runBatch(ctx, worker, t, modules[t.b.Group], buildIDs[t.b.Group], q)
+				died, finish, err := r.runBatch(ctx, worker, r.device(w), t, modules[t.b.Group], buildIDs[t.b.Group], q)
 				if died {
 					worker.Close()
 					worker = nil
@@ -212,12 +212,15 @@ func (r *runner) classify(err error, timedOut bool, limit time.Duration, b Batch
 // failures of the orchestrator's own files or database. After a successful
 // job, finish closes the variants' files and records them: the caller runs
 // it while the worker already simulates its next batch.
-func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, module string, buildID int64, q *taskQueue) (died bool, finish func() error, err error) {
+func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string, t task, module string, buildID int64, q *taskQueue) (died bool, finish func() error, err error) {
 	plan := r.plan
 	b := t.b
 	g := plan.Groups[b.Group]
 	batchID := fmt.Sprintf("%.12s-%d-%d", g.Key, plan.Variants[b.Variants[0]].ID(), len(b.Variants))
 	host, _ := os.Hostname()
+	// One start for the batch's runs: they are one attempt of one worker
+	// (status counts worker time per batch attempt).
+	started := time.Now()
 	runIDs := map[uint64]int64{}
 	seeds := make([]uint64, len(b.Variants))
 	var runtime []float64
@@ -229,7 +232,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 			return false, nil, err
 		}
 		id, err := r.db.BeginRun(provenance.Run{VariantID: v.ID(), BuildID: buildID, BatchID: batchID, WorkerPID: worker.Pid(),
-			Host: host, Device: "cpu", SweepID: r.sweepID})
+			Host: host, Device: device, Started: started, SweepID: r.sweepID})
 		if err != nil {
 			return false, nil, err
 		}
@@ -312,6 +315,9 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 		Spikes: newDemuxer(variantIDs, writers, counts, dt).write,
 		State:  sd.write,
 	})
+	// The attempt ends when the worker is done with it; recording it
+	// happens while the worker runs its next batch.
+	ended := time.Now()
 	if err != nil {
 		abort()
 		var jobFailed *gpu.JobFailedError
@@ -347,7 +353,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 				msg := fmt.Sprintf("non-finite state: %s.%s[%d] became %v between t = %g ms and t = %g ms (time steps %d-%d)",
 					nf.Owner, nf.Var, nf.Index, nf.Value, float64(nf.LastGood)*dt, float64(nf.Step)*dt, nf.LastGood, nf.Step)
 				failed[id] = provenance.VariantEnd{RunID: runIDs[id], RunEnd: provenance.RunEnd{Status: "failed", ExitStatus: 0,
-					Failure: "nonfinite", Error: msg, PeakRSSBytes: done.PeakRSS}}
+					Failure: "nonfinite", Error: msg, PeakRSSBytes: done.PeakRSS, Ended: ended}}
 				continue
 			}
 			crashPoint("before-rename")
@@ -379,7 +385,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 			}
 		}
 		if len(ids) > 0 {
-			if err := r.db.CompleteVariants(ids, okRuns, outputs, time.Time{}); err != nil {
+			if err := r.db.CompleteVariants(ids, okRuns, outputs, ended); err != nil {
 				return err
 			}
 			crashPoint("after-commit")
@@ -402,7 +408,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, t task, modul
 		r.sum.Failed += len(failed)
 		done2, failedN := r.sum.Ran+r.sum.Skipped, r.sum.Failed
 		r.mu.Unlock()
-		r.emit(Event{Kind: "batch", Variants: len(ids), Structure: g.Key[:12], Done: done2, Failed: failedN, Total: len(plan.Variants)})
+		r.emit(Event{Kind: "batch", Variants: len(ids), Structure: g.Key[:12], Done: done2, Failed: failedN, Total: len(r.mine)})
 		return nil
 	}
 	return false, finish, nil

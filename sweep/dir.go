@@ -1,8 +1,6 @@
 package sweep
 
 import (
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -44,40 +42,6 @@ func crashPoint(name string) {
 			select {} // never returns
 		}
 	}
-}
-
-// lockDir takes an exclusive lock on the sweep directory for the life of
-// the process (the kernel releases it when the process dies, even by
-// SIGKILL), so two orchestrators never write one sweep at once.
-// Shards of one sweep run concurrently in one directory: each locks its
-// own name, and cleans only its own temporary files (see cleanTemp).
-func lockDir(dir string, s Shard) (func(), error) {
-	path := filepath.Join(dir, LockFile)
-	if s.Sharded() {
-		path = filepath.Join(dir, ShardsDir, "."+s.Name()+".lock")
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		b, _ := os.ReadFile(path)
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			holder := strings.TrimSpace(string(b))
-			if holder != "" {
-				holder = " (pid " + holder + ")"
-			}
-			return nil, fmt.Errorf("%w%s: %s; wait for it to finish or stop it", ErrLocked, holder, dir)
-		}
-		return nil, fmt.Errorf("locking %s: %w", path, err)
-	}
-	_ = f.Truncate(0)
-	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	return func() {
-		_ = f.Truncate(0)
-		f.Close() // releases the lock
-	}, nil
 }
 
 // cleanTemp removes the temporary files (".<name>.tmp-<random>") that a

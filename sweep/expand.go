@@ -1170,8 +1170,9 @@ func expSlot(top *yaml.Node, path string) (*yaml.Node, int, string) {
 }
 
 // expMaxCopyNodes bounds the size of a copied document, so that a document
-// of nested aliases ("billion laughs") cannot exhaust memory.
-const expMaxCopyNodes = 1 << 22
+// of nested aliases ("billion laughs") cannot exhaust memory; modelspec.Parse
+// refuses documents that would reach it.
+const expMaxCopyNodes = modelspec.MaxExpandedNodes
 
 // expCopy deep-copies n. Each alias becomes an independent copy of its
 // anchor, so an assignment to a path under the anchor (say synapses.EE)

@@ -441,3 +441,31 @@ func TestSecondOrchestratorRefused(t *testing.T) {
 	require.ErrorIs(t, err, sweep.ErrLocked)
 	<-done
 }
+
+// TestAbortedRunLeavesNothingRunning: a run that stops on an error of its
+// own files (here the spikes directory cannot be written, as on a full disk)
+// puts the variants it had started back to pending.
+func TestAbortedRunLeavesNothingRunning(t *testing.T) {
+	plan := faultPlan(t, 4, "")
+	o := opts(t, t.TempDir())
+	o.BatchSize, o.Workers = 2, 1
+	spikes := filepath.Join(o.OutDir, plan.Name, results.SpikesDir)
+	o.Progress = func(e sweep.Event) {
+		if e.Kind == "plan" { // after the directory is made, before any batch
+			require.NoError(t, os.RemoveAll(spikes))
+			require.NoError(t, os.WriteFile(spikes, nil, 0o644))
+		}
+	}
+	_, err := sweep.Run(context.Background(), plan, o)
+	require.Error(t, err)
+	db, err := provenance.Open(filepath.Join(o.OutDir, plan.Name, sweep.DBFile))
+	require.NoError(t, err)
+	defer db.Close()
+	counts, err := db.CountsByStatus()
+	require.NoError(t, err)
+	assert.Zero(t, counts["running"], "%v", counts)
+	assert.Equal(t, 4, counts["pending"])
+	n := 0
+	require.NoError(t, db.SQL().QueryRow(`SELECT count(*) FROM run WHERE status = 'running'`).Scan(&n))
+	assert.Zero(t, n)
+}

@@ -4,14 +4,15 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/gennctl/gennctl/codegen"
+	"github.com/gennctl/gennctl/gpu"
 	"github.com/gennctl/gennctl/modelspec"
 )
 
@@ -71,7 +72,7 @@ const maxPlanErrors = 20
 
 // Load reads an experiment file and plans it.
 func Load(file string) (*Plan, error) {
-	data, err := os.ReadFile(file)
+	data, err := modelspec.ReadDocument(file)
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +125,19 @@ func NewPlan(file string, data []byte) (*Plan, error) {
 			return nil, err
 		}
 		plan.Variants = append(plan.Variants, &Variant{Point: pt, Net: net})
+	}
+	// The Go API steps a network itself, so a document may have no time
+	// steps; a sweep of such variants would record nothing.
+	for _, v := range plan.Variants {
+		if v.Net.Sim.Steps() == 0 {
+			pos := modelspec.Pos{File: file, Line: 1, Col: 1}
+			if n, err := LookupPath(root, "simulation.duration"); err == nil {
+				pos.Line, pos.Col = n.Line, n.Column
+			}
+			diags = append(diags, modelspec.Diagnostic{Pos: pos, Path: "simulation.duration",
+				Msg: fmt.Sprintf("a sweep simulates at least one time step; the duration is %g ms (dt = %g ms)", v.Net.Sim.Duration, v.Net.Sim.DT)})
+			break
+		}
 	}
 	if len(diags) > 0 {
 		if failed > 1 {
@@ -424,6 +438,54 @@ func autoBatch(n, workers int, g *Group, memBudget int64) int {
 		b = 1
 	}
 	return b
+}
+
+// ErrTooLarge is returned (wrapped) when one variant needs more memory than
+// the machine has.
+var ErrTooLarge = errors.New("a variant does not fit this machine")
+
+// CheckFits refuses a plan of which a single variant (with the connectivity
+// a batch shares) needs more memory than there is: this machine's RAM (or
+// its cgroup's limit) for the cpu backend, the free memory of the smallest
+// of gpus for cuda. A module instance allocates its state when its batch
+// starts, so without this a sweep would compile and then fail every batch.
+func CheckFits(plan *Plan, gpus []gpu.GPU) error {
+	limit, where := gpu.MemoryLimit(), "memory of this machine"
+	for i, g := range gpus {
+		if free := int64(g.FreeMiB) << 20; i == 0 || free < limit {
+			limit, where = free, fmt.Sprintf("free memory of GPU %d (%s)", g.Index, g.Name)
+		}
+	}
+	if limit <= 0 {
+		return nil // unknown
+	}
+	for _, g := range plan.Groups {
+		need := StateBytes(g) + SharedStateBytes(g)
+		if len(gpus) > 0 {
+			per, shared := columnBytes(g)
+			need += per + shared
+		}
+		if len(g.Variants) > 0 && need > limit {
+			return fmt.Errorf("%w: one variant of structure %.12s needs about %s of simulation state, more than the %s, %s; "+
+				"make the network smaller or its connectivity sparser, or run it where there is more memory",
+				ErrTooLarge, g.Key, HumanBytes(need), HumanBytes(limit), where)
+		}
+	}
+	return nil
+}
+
+// HumanBytes formats a byte count with a binary unit (KiB, MiB, ...).
+func HumanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // StateBytes estimates the memory one variant of a group needs in a module

@@ -1,8 +1,6 @@
 package sweep
 
 import (
-	"fmt"
-
 	"github.com/gennctl/gennctl/gpu"
 )
 
@@ -26,6 +24,9 @@ type Report struct {
 	OutputBytes     int64         `json:"estimated_output_bytes"` // spikes at AssumedRateHz plus sampled state
 	AssumedRateHz   float64       `json:"assumed_rate_hz"`
 	StructureGroups []GroupReport `json:"structure_groups"`
+	// DoesNotFit says why a variant cannot run on this machine (CheckFits;
+	// a sweep would refuse to start), "" when it can.
+	DoesNotFit string `json:"does_not_fit,omitempty"`
 }
 
 // GroupReport describes one structure group.
@@ -43,10 +44,12 @@ type GroupReport struct {
 // Describe reports what Run would build and run with these settings;
 // modules found in the cache at cacheDir count as cached.
 func Describe(plan *Plan, cacheDir string, batchSize, workers int, memBudget int64) (*Report, error) {
+	var gpus []gpu.GPU
 	if plan.Backend == "cuda" {
 		// as Run would on this machine's GPUs (the defaults below where it has none)
 		o := Options{BatchSize: batchSize, Workers: workers, MemBudget: memBudget}
-		if _, err := useGPUs(plan, &o); err == nil {
+		var err error
+		if gpus, err = useGPUs(plan, &o); err == nil {
 			batchSize, workers, memBudget = o.BatchSize, o.Workers, o.MemBudget
 		}
 	}
@@ -57,6 +60,9 @@ func Describe(plan *Plan, cacheDir string, batchSize, workers int, memBudget int
 		memBudget = 1 << 30
 	}
 	rep := &Report{Variants: len(plan.Variants), Structures: len(plan.Groups), Backend: plan.Backend, AssumedRateHz: AssumedRateHz}
+	if err := CheckFits(plan, gpus); err != nil {
+		rep.DoesNotFit = err.Error()
+	}
 	cache, err := gpu.OpenCache(cacheDir)
 	if err != nil {
 		return nil, err
@@ -130,7 +136,7 @@ func Describe(plan *Plan, cacheDir string, batchSize, workers int, memBudget int
 // cache without running anything; it returns the build results in group
 // order.
 func BuildAll(plan *Plan, cacheDir string, tc gpu.Toolchain) ([]gpu.BuildResult, error) {
-	cache, err := gpu.OpenCache(cacheDir)
+	cache, err := openCache(cacheDir)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +144,7 @@ func BuildAll(plan *Plan, cacheDir string, tc gpu.Toolchain) ([]gpu.BuildResult,
 	for _, g := range plan.Groups {
 		res, err := buildGroup(cache, g, plan.Backend, tc)
 		if err != nil {
-			return nil, fmt.Errorf("building structure %.12s: %w", g.Key, err)
+			return nil, buildError("building structure "+g.Key[:12], err, g.Net)
 		}
 		out = append(out, res)
 	}

@@ -49,8 +49,9 @@ type Options struct {
 	// longer than B × VariantTimeout; the batch fails with reason "timeout".
 	VariantTimeout time.Duration
 	// ForceConfig continues a sweep directory created by a different config:
-	// variants whose id, parameter point, seed and structure are unchanged
-	// and done are kept; every other variant of the new config runs.
+	// done variants whose point, seed, structure and network (every value,
+	// fixed ones included) are unchanged are kept; every other variant of
+	// the new config runs.
 	ForceConfig bool
 	// NoFiniteCheck turns off the check for NaN/inf in neuron state.
 	NoFiniteCheck bool
@@ -58,7 +59,7 @@ type Options struct {
 
 // Event reports progress; Kind says which fields are set.
 type Event struct {
-	Kind      string  `json:"event"` // plan, build, batch, retry, variant, done, interrupted
+	Kind      string  `json:"event"` // config, plan, build, batch, retry, variant, done, interrupted
 	Variants  int     `json:"variants,omitempty"`
 	Groups    int     `json:"groups,omitempty"`
 	Skipped   int     `json:"skipped,omitempty"`
@@ -76,6 +77,9 @@ type Event struct {
 	Pending   int     `json:"pending,omitempty"`
 	Backend   string  `json:"backend,omitempty"` // plan: cpu or cuda
 	Reason    string  `json:"reason,omitempty"`  // plan: why that backend
+	// config: what changed in a config continued with --force-config
+	// (Variants rerun, Skipped kept of Total; Error says which rerun).
+	Changes []string `json:"changes,omitempty"`
 }
 
 // Summary is what a run did.
@@ -131,6 +135,30 @@ type ConfigChangedError struct {
 	Old, New    string   // config digests
 	Changes     []string // "path: old -> new" lines, at most maxChanges
 	MoreChanges int      // changes not listed
+	Reruns      Reruns   // what --force-config would run again
+}
+
+// Reruns says which variants a run over a changed config runs again: all
+// but those whose recorded result stands (done, with the same point, seed,
+// structure and network; see provenance.Variant.SameDefinition).
+type Reruns struct {
+	Variants int      // variants of this run (its shard)
+	Kept     int      // recorded results that stand
+	Rerun    []string // the others, "id (point)", at most maxChanges
+	More     int      // reruns not listed
+}
+
+func (r Reruns) String() string {
+	n := r.Variants - r.Kept
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d of %d variant(s) run again, %d recorded result(s) stand (same point, seed and network)", n, r.Variants, r.Kept)
+	if n > 0 {
+		b.WriteString(": " + strings.Join(r.Rerun, ", "))
+		if r.More > 0 {
+			fmt.Fprintf(&b, " and %d more", r.More)
+		}
+	}
+	return b.String()
 }
 
 func (e *ConfigChangedError) Is(target error) bool { return target == ErrConfigChanged }
@@ -145,7 +173,7 @@ func (e *ConfigChangedError) Error() string {
 		fmt.Fprintf(&b, "\n  ... and %d more", e.MoreChanges)
 	}
 	fmt.Fprintf(&b, "\nTo start a new sweep, give another output directory (--out) or change name:.")
-	fmt.Fprintf(&b, "\nTo continue this one deliberately, rerun with --force-config: variants whose id, point, seed and structure are unchanged and done are kept; all others run.")
+	fmt.Fprintf(&b, "\nTo continue this one deliberately, rerun with --force-config: a result stands only for the exact network that produced it, so %s.", e.Reruns)
 	return b.String()
 }
 
@@ -174,7 +202,7 @@ type runner struct {
 // Cancelling ctx (Ctrl-C) abandons the batches in flight (their workers are
 // killed), puts their variants back to pending, writes the variants table
 // and returns an error wrapping context.Canceled; a rerun finishes the rest.
-func Run(ctx context.Context, plan *Plan, opts Options) (*Summary, error) {
+func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error) {
 	start := time.Now()
 	var gpus []gpu.GPU
 	if plan.Backend == "cuda" {
@@ -182,6 +210,10 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Summary, error) {
 		if gpus, err = useGPUs(plan, &opts); err != nil {
 			return nil, err
 		}
+	}
+	// Before anything is compiled or written.
+	if err := CheckFits(plan, gpus); err != nil {
+		return nil, err
 	}
 	if opts.MemBudget == 0 {
 		opts.MemBudget = 1 << 30
@@ -197,7 +229,8 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Summary, error) {
 		opts.WorkerArgv = []string{exe, "worker"}
 	}
 	r := &runner{plan: plan, opts: opts, dir: filepath.Join(opts.OutDir, plan.Name), stats: map[uint64][]int64{}, gpus: gpus}
-	r.sum.Dir, r.sum.Variants = r.dir, len(plan.Variants)
+	r.mine = plan.ShardVariants(opts.Shard)
+	r.sum.Dir, r.sum.Variants = r.dir, len(r.mine)
 	// A new sweep compiles everything before it creates its directory, so
 	// that a compile error in user code leaves nothing behind.
 	dbPath := filepath.Join(r.dir, DBPath(opts.Shard))
@@ -233,15 +266,26 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Summary, error) {
 	defer unlock()
 	// Temporary files of an orchestrator that was killed are garbage: the
 	// lock says no other process is writing here.
-	r.mine = plan.ShardVariants(opts.Shard)
-	r.sum.Variants = len(r.mine)
 	cleanTemp(r.dir, r.tempOwned())
 	db, err := provenance.Open(dbPath)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
+	// A damaged database is found now, not after the first batches ran.
+	if err := db.Check(true); err != nil {
+		return nil, err
+	}
 	r.db = db
+	// A run that stops early (a full disk, a database error) leaves no
+	// variant "running": what it did not finish is pending again. (A killed
+	// run cannot do this; the next run and gennctl status see that no
+	// orchestrator holds the lock.)
+	defer func() {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			_, _ = db.AbandonRunning("abandoned: the run stopped before this batch finished: " + FirstLine(err.Error()))
+		}
+	}()
 	sweepID, err := r.recordSweep()
 	if err != nil {
 		return nil, err
@@ -314,7 +358,7 @@ func (r *runner) checkConfig(dbPath string) error {
 	if err != nil || !ok {
 		return err
 	}
-	if last.ConfigDigest == r.plan.ConfigDigest || r.opts.ForceConfig {
+	if last.ConfigDigest == r.plan.ConfigDigest {
 		return nil
 	}
 	changes, err := DiffConfigs([]byte(last.ConfigText), r.plan.Config)
@@ -324,11 +368,57 @@ func (r *runner) checkConfig(dbPath string) error {
 	if len(changes) == 0 {
 		return nil // only comments or formatting differ
 	}
-	e := &ConfigChangedError{Dir: r.dir, Old: last.ConfigDigest, New: r.plan.ConfigDigest, Changes: changes}
+	reruns, err := r.reruns(db)
+	if err != nil {
+		return err
+	}
+	if r.opts.ForceConfig {
+		r.emit(Event{Kind: "config", Changes: changes, Variants: reruns.Variants - reruns.Kept, Skipped: reruns.Kept, Total: reruns.Variants,
+			Error: reruns.String()})
+		return nil
+	}
+	e := &ConfigChangedError{Dir: r.dir, Old: last.ConfigDigest, New: r.plan.ConfigDigest, Changes: changes, Reruns: reruns}
 	if len(changes) > maxChanges {
 		e.Changes, e.MoreChanges = changes[:maxChanges], len(changes)-maxChanges
 	}
 	return e
+}
+
+// reruns compares this run's variants with those recorded in db: a variant
+// whose recorded result stands is kept, every other runs.
+func (r *runner) reruns(db *provenance.DB) (Reruns, error) {
+	recorded, err := db.Variants("")
+	if err != nil {
+		return Reruns{}, err
+	}
+	byID := make(map[uint64]provenance.Variant, len(recorded))
+	for _, v := range recorded {
+		byID[v.ID] = v
+	}
+	res := Reruns{Variants: len(r.mine)}
+	for i, def := range r.variantDefs() {
+		if rec, ok := byID[def.ID]; ok && rec.Status == provenance.StatusDone && rec.SameDefinition(def) {
+			res.Kept++
+			continue
+		}
+		if len(res.Rerun) < maxChanges {
+			res.Rerun = append(res.Rerun, fmt.Sprintf("%d (%s, repeat %d)", def.ID, PointJSON(r.plan.Variants[r.mine[i]].Point), def.Repeat))
+		} else {
+			res.More++
+		}
+	}
+	return res, nil
+}
+
+// variantDefs are the definitions of this run's variants, as recorded.
+func (r *runner) variantDefs() []provenance.Variant {
+	vs := make([]provenance.Variant, len(r.mine))
+	forEach(len(vs), func(i int) {
+		v := r.plan.Variants[r.mine[i]]
+		vs[i] = provenance.Variant{ID: v.ID(), Point: PointJSON(v.Point), Repeat: v.Point.Repeat, Seed: v.Point.Seed,
+			StructureKey: r.plan.Groups[v.Group].Key, ValueDigest: v.Net.ValueDigest()}
+	})
+	return vs
 }
 
 // LastSweep is the sweep (config) most recently run in a directory: the
@@ -362,14 +452,9 @@ func (r *runner) recordSweep() (int64, error) {
 		return 0, err
 	}
 	// A shard records only its own variants, so that merging shards never
-	// overwrites one shard's results with another's pending rows.
-	vs := make([]provenance.Variant, len(r.mine))
-	for i, vi := range r.mine {
-		v := r.plan.Variants[vi]
-		vs[i] = provenance.Variant{ID: v.ID(), Point: PointJSON(v.Point), Repeat: v.Point.Repeat, Seed: v.Point.Seed,
-			StructureKey: r.plan.Groups[v.Group].Key}
-	}
-	return id, r.db.UpsertVariants(id, vs)
+	// overwrites one shard's results with another's pending rows. A variant
+	// whose definition changed (a --force-config run) is pending again.
+	return id, r.db.UpsertVariants(id, r.variantDefs())
 }
 
 // PointJSON encodes a point's assignments as a JSON object.

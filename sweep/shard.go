@@ -24,6 +24,15 @@ func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
 // Name is the shard's file-name stem, e.g. shard-003-of-016.
 func (s Shard) Name() string { return fmt.Sprintf("shard-%03d-of-%03d", s.Index, s.Count) }
 
+// parseShardName reads a shard's file-name stem (Shard.Name).
+func parseShardName(name string) (Shard, bool) {
+	var s Shard
+	if _, err := fmt.Sscanf(name, "shard-%d-of-%d", &s.Index, &s.Count); err != nil || s.Index < 0 || s.Index >= s.Count {
+		return Shard{}, false
+	}
+	return s, true
+}
+
 // ParseShard parses "I/N" with 0 ≤ I < N.
 func ParseShard(text string) (Shard, error) {
 	i, n, ok := strings.Cut(text, "/")

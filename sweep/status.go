@@ -3,7 +3,9 @@ package sweep
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,8 +23,8 @@ func OpenDir(dir string) (string, *provenance.DB, error) {
 	if _, err := os.Stat(filepath.Join(dir, DBFile)); err != nil {
 		if ents, _ := filepath.Glob(filepath.Join(dir, "*", DBFile)); len(ents) == 1 {
 			dir = filepath.Dir(ents[0])
-		} else if shards, _ := filepath.Glob(filepath.Join(dir, ShardsDir, "shard-*.db")); len(shards) > 0 {
-			return "", nil, fmt.Errorf("%s holds the shards of a sweep but no %s: run gennctl merge %s first", dir, DBFile, dir)
+		} else if shards, _ := shardDatabases(dir); len(shards) > 0 {
+			return "", nil, fmt.Errorf("%w: %s holds the shards of a sweep but no %s: run gennctl merge %s first", ErrNotMerged, dir, DBFile, dir)
 		} else if len(ents) > 1 {
 			return "", nil, fmt.Errorf("%s holds %d sweeps; name one of them (e.g. %s)", dir, len(ents), filepath.Dir(ents[0]))
 		} else {
@@ -36,38 +38,54 @@ func OpenDir(dir string) (string, *provenance.DB, error) {
 	return dir, db, nil
 }
 
+// ErrNotMerged: the directory holds shard databases but no merged one yet.
+var ErrNotMerged = errors.New("not merged")
+
 // StatusReport summarises a sweep directory.
 type StatusReport struct {
-	Dir            string         `json:"dir"`
-	Name           string         `json:"name"`
-	ConfigDigest   string         `json:"config_digest"`
-	Created        time.Time      `json:"created"`
-	Variants       int            `json:"variants"`
-	Counts         map[string]int `json:"counts"`                  // by status: pending, running, done, failed
-	EarlierConfigs int            `json:"earlier_config_variants"` // variants recorded for an earlier config only
-	Failures       []FailureInfo  `json:"failures"`
-	Runs           int            `json:"runs"`           // attempts
-	WorkerSeconds  float64        `json:"worker_seconds"` // sum over batch attempts of their duration
-	FirstStart     time.Time      `json:"first_start,omitzero"`
-	LastEnd        time.Time      `json:"last_end,omitzero"`
-	Builds         int            `json:"builds"`
-	Compiled       int            `json:"compiled"`
-	CacheHits      int            `json:"cache_hits"`
-	CompileSeconds float64        `json:"compile_seconds"`
-	PeakRSSBytes   int64          `json:"peak_rss_bytes"` // largest of any run
+	Dir          string    `json:"dir"`
+	Name         string    `json:"name"`
+	ConfigDigest string    `json:"config_digest"`
+	Created      time.Time `json:"created"`
+	Variants     int       `json:"variants"`
+	// Counts by status: pending, running, done, failed, and abandoned:
+	// variants recorded running although no orchestrator runs (one was
+	// killed); the next sweep runs them again.
+	Counts map[string]int `json:"counts"`
+	// Orchestrator says whether a gennctl sweep holds the directory's lock
+	// now (for a shard's database: that shard's).
+	Orchestrator   bool          `json:"orchestrator_running"`
+	EarlierConfigs int           `json:"earlier_config_variants"` // variants recorded for an earlier config only
+	Failures       []FailureInfo `json:"failures"`
+	Runs           int           `json:"runs"`           // attempts
+	WorkerSeconds  float64       `json:"worker_seconds"` // sum over batch attempts of their duration
+	FirstStart     time.Time     `json:"first_start,omitzero"`
+	LastEnd        time.Time     `json:"last_end,omitzero"`
+	Builds         int           `json:"builds"`
+	Compiled       int           `json:"compiled"`
+	CacheHits      int           `json:"cache_hits"`
+	CompileSeconds float64       `json:"compile_seconds"`
+	PeakRSSBytes   int64         `json:"peak_rss_bytes"` // largest of any run
 }
+
+// StatusAbandoned counts variants recorded running that no orchestrator
+// runs: a killed sweep left them, and the next one runs them again.
+const StatusAbandoned = "abandoned"
 
 // FailureInfo is one failed variant.
 type FailureInfo struct {
 	VariantID uint64 `json:"variant_id"`
+	Point     string `json:"point"` // the swept values, a JSON object
+	Repeat    int    `json:"repeat"`
 	Attempts  int    `json:"attempts"`
 	Failure   string `json:"failure"` // kind: crash, timeout, nonfinite, job, killed, exit
 	Error     string `json:"error"`
 }
 
-// Status reports on a sweep directory's provenance database.
-func Status(dir string, db *provenance.DB) (*StatusReport, error) {
-	rep := &StatusReport{Dir: dir, Counts: map[string]int{}, Failures: []FailureInfo{}}
+// Status reports on a sweep directory's provenance database, that of
+// shard s (Whole: the sweep's own).
+func Status(dir string, db *provenance.DB, s Shard) (*StatusReport, error) {
+	rep := &StatusReport{Dir: dir, Counts: map[string]int{}, Failures: []FailureInfo{}, Orchestrator: Running(dir, s)}
 	last, ok, err := LastSweep(db)
 	if err != nil {
 		return nil, err
@@ -115,9 +133,14 @@ func Status(dir string, db *provenance.DB) (*StatusReport, error) {
 			continue
 		}
 		rep.Variants++
-		rep.Counts[v.Status]++
+		status := v.Status
+		if status == provenance.StatusRunning && !rep.Orchestrator {
+			status = StatusAbandoned
+		}
+		rep.Counts[status]++
 		if v.Status == provenance.StatusFailed {
-			rep.Failures = append(rep.Failures, FailureInfo{VariantID: v.ID, Attempts: v.Attempts, Failure: lastRun[v.ID].Failure, Error: v.Error})
+			rep.Failures = append(rep.Failures, FailureInfo{VariantID: v.ID, Point: v.Point, Repeat: v.Repeat, Attempts: v.Attempts,
+				Failure: lastRun[v.ID].Failure, Error: v.Error})
 		}
 	}
 	builds, err := db.Builds()
@@ -170,6 +193,9 @@ type OutputReport struct {
 // ShowVariant collects a variant's provenance.
 func ShowVariant(dir string, db *provenance.DB, id uint64) (*VariantReport, error) {
 	v, err := db.Variant(id)
+	if errors.Is(err, provenance.ErrNotFound) {
+		return nil, fmt.Errorf("%s has no variant %d; list its ids with: gennctl variants %s", dir, id, dir)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -387,31 +413,120 @@ func FirstLine(s string) string { return strings.TrimSpace(firstLine(s)) }
 
 // ShardStatus is the progress of one shard of a sweep directory.
 type ShardStatus struct {
-	Shard    string         `json:"shard"` // file-name stem, e.g. shard-003-of-016
-	Variants int            `json:"variants"`
-	Counts   map[string]int `json:"counts"`
+	Shard        string         `json:"shard"` // file-name stem, e.g. shard-003-of-016
+	Variants     int            `json:"variants"`
+	Counts       map[string]int `json:"counts"`
+	Orchestrator bool           `json:"orchestrator_running"`
+	// Unmerged counts the shard's done variants that the sweep's own
+	// database does not have as done (all of them before any merge).
+	Unmerged int `json:"unmerged"`
 }
 
 // ShardsStatus reports the progress recorded in each shard database under
-// dir/shards (none for an unsharded sweep). It only reads.
-func ShardsStatus(dir string) ([]ShardStatus, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, ShardsDir, "shard-*.db"))
+// dir/shards (none for an unsharded sweep), and how much of it main, the
+// sweep's own database (nil: none yet), lacks. It only reads.
+func ShardsStatus(dir string, main *provenance.DB) ([]ShardStatus, error) {
+	paths, err := shardDatabases(dir)
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(paths)
 	var out []ShardStatus
 	for _, p := range paths {
+		name := strings.TrimSuffix(filepath.Base(p), ".db")
+		sh, _ := parseShardName(name)
 		db, err := provenance.Open(p)
 		if err != nil {
 			return nil, err
 		}
-		rep, err := Status(dir, db)
+		rep, err := Status(dir, db, sh)
+		var done []provenance.Variant
+		if err == nil {
+			done, err = db.Variants(provenance.StatusDone)
+		}
 		db.Close()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
-		out = append(out, ShardStatus{Shard: strings.TrimSuffix(filepath.Base(p), ".db"), Variants: rep.Variants, Counts: rep.Counts})
+		st := ShardStatus{Shard: name, Variants: rep.Variants, Counts: rep.Counts, Orchestrator: rep.Orchestrator}
+		for _, v := range done {
+			if main == nil {
+				st.Unmerged++
+				continue
+			}
+			if m, err := main.Variant(v.ID); err != nil || m.Status != provenance.StatusDone {
+				st.Unmerged++
+			}
+		}
+		out = append(out, st)
 	}
 	return out, nil
+}
+
+// shardDatabases lists the shard databases of a sweep directory, sorted.
+func shardDatabases(dir string) ([]string, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, ShardsDir, "shard-*-of-*.db"))
+	sort.Strings(paths)
+	return paths, err
+}
+
+// VerifyReport is what Verify found.
+type VerifyReport struct {
+	Files    int      `json:"files"`    // recorded output files checked
+	Problems []string `json:"problems"` // one line per finding; none: all is well
+	Damaged  bool     `json:"database_damaged"`
+}
+
+// Verify checks a sweep directory as a rerun would: SQLite's full
+// integrity check of the database, every recorded output file against its
+// recorded size and sha256, and that every done variant has its spike file
+// recorded. It reads every file and writes nothing.
+func Verify(dir string, db *provenance.DB) (*VerifyReport, error) {
+	rep := &VerifyReport{Problems: []string{}}
+	if err := db.Check(false); err != nil {
+		var de *provenance.DamagedError
+		if !errors.As(err, &de) {
+			return nil, err
+		}
+		rep.Problems, rep.Damaged = append(rep.Problems, err.Error()), true
+		return rep, nil // nothing in it can be trusted
+	}
+	outs, err := db.Outputs(nil, "")
+	if err != nil {
+		return nil, err
+	}
+	rep.Files = len(outs)
+	found := make([]string, len(outs))
+	forEach(len(outs), func(i int) {
+		o := outs[i]
+		sum, size, err := results.FileSHA256(filepath.Join(dir, o.Path))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			found[i] = fmt.Sprintf("%s: missing (recorded %d bytes)", o.Path, o.Bytes)
+		case err != nil:
+			found[i] = fmt.Sprintf("%s: %v", o.Path, err)
+		case size != o.Bytes:
+			found[i] = fmt.Sprintf("%s: %d bytes, recorded %d (truncated or rewritten)", o.Path, size, o.Bytes)
+		case sum != o.SHA256:
+			found[i] = fmt.Sprintf("%s: sha256 %s, recorded %s (altered)", o.Path, sum, o.SHA256)
+		}
+	})
+	spikes := map[uint64]bool{}
+	for i, o := range outs {
+		if found[i] != "" {
+			rep.Problems = append(rep.Problems, found[i])
+		}
+		if o.Kind == "spikes" && o.VariantID != nil {
+			spikes[*o.VariantID] = true
+		}
+	}
+	done, err := db.Variants(provenance.StatusDone)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range done {
+		if !spikes[v.ID] {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("variant %d is done but has no spike file recorded", v.ID))
+		}
+	}
+	return rep, nil
 }

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"errors"
+	"math"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -79,9 +80,14 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 	sort.Strings(pops)
 	spikes := map[string][]int64{}
 	rates := map[string][]float64{}
+	// Where a variant has no result (not done, or no such population), the
+	// count is -1 and the rate missing (NaN), so that averages such as
+	// pandas' groupby().mean() leave it out.
 	for _, p := range pops {
-		spikes[p] = make([]int64, n)
-		rates[p] = make([]float64, n)
+		spikes[p], rates[p] = make([]int64, n), make([]float64, n)
+		for i := range spikes[p] {
+			spikes[p][i], rates[p][i] = -1, math.NaN()
+		}
 	}
 	for i, v := range plan.Variants {
 		ids[i], seeds[i], repeats[i] = v.ID(), v.Point.Seed, int64(v.Point.Repeat)
@@ -105,13 +111,10 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 		counts, ok := r.spikeCounts(v)
 		for pi, p := range v.Net.Populations {
 			if !ok || rec.Status != "done" {
-				spikes[p.Name][i] = -1
 				continue
 			}
 			spikes[p.Name][i] = counts[pi]
-			if v.Net.Sim.Duration > 0 {
-				rates[p.Name][i] = float64(counts[pi]) / float64(p.Size) / (v.Net.Sim.Duration / 1000)
-			}
+			rates[p.Name][i] = float64(counts[pi]) / float64(p.Size) / (v.Net.Sim.Duration / 1000) // a sweep has a duration
 		}
 	}
 	cols := []results.Column{{Name: "variant_id", Uint64: ids}, {Name: "repeat", Int64: repeats}, {Name: "seed", Uint64: seeds},

@@ -24,6 +24,11 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	// In-process sweeps start this test binary as their workers
+	// ([os.Executable(), "worker"]), as gennctl starts itself.
+	if len(os.Args) > 1 && os.Args[1] == "worker" {
+		os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	dir, err := os.MkdirTemp("", "gennctl-cli-test")
 	if err != nil {
 		panic(err)

@@ -24,7 +24,7 @@ module cache, the batches, the estimated peak memory of simulation state and
 the estimated output size (assuming every recorded neuron fires at 10 Hz).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			plan, err := loadPlanFor(v, args[0])
+			plan, err := loadPlanFor(v.GetString("backend"), args[0])
 			if err != nil {
 				return err
 			}
@@ -35,13 +35,16 @@ the estimated output size (assuming every recorded neuron fires at 10 Hz).`,
 			if v.GetBool("json") {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+				if err := enc.Encode(rep); err != nil {
+					return err
+				}
+				return fitsError(rep)
 			}
 			fmt.Fprintf(stdout, "variants:        %d\n", rep.Variants)
 			fmt.Fprintf(stdout, "structures:      %d (%d to compile, %d in cache), backend %s (%s)\n", rep.Structures, rep.ModulesToBuild, rep.ModulesCached, rep.Backend, plan.BackendReason)
 			fmt.Fprintf(stdout, "batches:         %d on %d worker(s)\n", rep.Batches, rep.Workers)
-			fmt.Fprintf(stdout, "peak state:      %s\n", bytesHuman(rep.PeakStateBytes))
-			fmt.Fprintf(stdout, "output (approx): %s at %g Hz\n", bytesHuman(rep.OutputBytes), rep.AssumedRateHz)
+			fmt.Fprintf(stdout, "peak state:      %s\n", sweep.HumanBytes(rep.PeakStateBytes))
+			fmt.Fprintf(stdout, "output (approx): %s at %g Hz\n", sweep.HumanBytes(rep.OutputBytes), rep.AssumedRateHz)
 			for _, g := range rep.StructureGroups {
 				cached := "compile"
 				if g.Cached {
@@ -52,9 +55,9 @@ the estimated output size (assuming every recorded neuron fires at 10 Hz).`,
 					rt = strings.Join(g.RuntimeParams, ", ")
 				}
 				fmt.Fprintf(stdout, "  structure %.12s: %d variant(s), %d batch(es) of up to %d, %s/variant, %s; runtime params: %s\n",
-					g.Key, g.Variants, g.Batches, g.BatchSize, bytesHuman(g.StateBytesPerVar), cached, rt)
+					g.Key, g.Variants, g.Batches, g.BatchSize, sweep.HumanBytes(g.StateBytesPerVar), cached, rt)
 			}
-			return nil
+			return fitsError(rep)
 		},
 	}
 	f := cmd.Flags()
@@ -75,10 +78,11 @@ cache, so that later runs (e.g. the tasks of a cluster job array sharing the
 cache directory) only load modules. Modules already in the cache are not
 rebuilt. --backend cuda builds CUDA modules with nvcc, which needs no GPU:
 a login node can prebuild for GPU nodes (--cuda-arch 80,90 names their
-architectures; without it, those of the visible GPUs, else 60 to 90).`,
+architectures; without it, those of the visible GPUs, else 60 to 120 as far as
+the installed nvcc builds them).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			plan, err := loadPlanFor(v, args[0])
+			plan, err := loadPlanFor(v.GetString("backend"), args[0])
 			if err != nil {
 				return err
 			}
@@ -128,16 +132,11 @@ architectures; without it, those of the visible GPUs, else 60 to 90).`,
 	return cmd
 }
 
-// bytesHuman formats a byte count with a binary unit.
-func bytesHuman(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
+// fitsError is the plan's refusal when a variant cannot fit this machine:
+// the sweep would refuse to start, so the plan is bad input too.
+func fitsError(rep *sweep.Report) error {
+	if rep.DoesNotFit == "" {
+		return nil
 	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	return badInput{errors.New(rep.DoesNotFit)}
 }

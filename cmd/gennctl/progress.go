@@ -55,6 +55,8 @@ func (p *progress) line(format string, args ...any) {
 
 func (p *progress) event(e sweep.Event) {
 	switch e.Kind {
+	case "config":
+		p.line("config: continuing with a changed config (--force-config); what changed:\n  %s\nconfig: %s", strings.Join(e.Changes, "\n  "), e.Error)
 	case "plan":
 		p.skipped = e.Skipped
 		p.start = time.Now()

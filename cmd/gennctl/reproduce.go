@@ -30,7 +30,7 @@ they are identical, 1 if not (with what differs), 2 if the variant is
 unknown or has no output.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
-			dir, db, id, err := openVariant(args)
+			dir, db, id, err := openVariant(args[0], args[1])
 			if err != nil {
 				return err
 			}

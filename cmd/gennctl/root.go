@@ -4,11 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"regexp"
 	"runtime/debug"
+	"sort"
 	"strings"
 
 	"github.com/gennctl/gennctl/modelspec"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 )
 
@@ -118,11 +122,65 @@ GENNCTL_WORKERS, ...) and an optional settings file (--settings).`,
 			if err := v.ReadInConfig(); err != nil {
 				return badInput{fmt.Errorf("settings file: %w", err)}
 			}
+			if err := checkSettings(f, v.AllKeys(), cmd.Root()); err != nil {
+				return badInput{err}
+			}
 		}
 		return v.BindPFlags(cmd.Flags())
 	}
 	root.AddCommand(newSweepCmd(v, stdout, stderr), newValidateCmd(stdout), newPlotCmd(stdout), newPlanCmd(v, stdout), newBuildCmd(v, stdout),
-		newSlurmCmd(v, stdout), newMergeCmd(stdout), newStateCmd(stdout), newVersionCmd(stdout), newWorkerCmd(), newModelsCmd(stdout),
-		newStatusCmd(v, stdout), newShowCmd(v, stdout), newReproduceCmd(v, stdout))
+		newSlurmCmd(v, stdout), newMergeCmd(v, stdout), newStateCmd(stdout), newVersionCmd(stdout), newWorkerCmd(), newModelsCmd(stdout),
+		newStatusCmd(v, stdout), newVariantsCmd(v, stdout), newShowCmd(v, stdout), newReproduceCmd(v, stdout))
 	return root
+}
+
+// checkSettings refuses keys of a settings file that name no flag of any
+// command: a typo (wrokers: 2) would otherwise be ignored. One file serves
+// every command, so a key of another command's flag is allowed.
+func checkSettings(file string, keys []string, root *cobra.Command) error {
+	known := map[string]bool{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.LocalFlags().VisitAll(func(f *pflag.Flag) { known[f.Name] = true })
+		c.PersistentFlags().VisitAll(func(f *pflag.Flag) { known[f.Name] = true })
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	delete(known, "settings")
+	delete(known, "help")
+	var bad []string
+	for _, k := range keys {
+		if !known[k] {
+			bad = append(bad, fmt.Sprintf("%s: unknown key %q", settingsPos(file, k), k))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	sort.Strings(bad)
+	names := make([]string, 0, len(known))
+	for k := range known {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return fmt.Errorf("%s\nsettings are named like the flags: %s", strings.Join(bad, "\n"), strings.Join(names, ", "))
+}
+
+// settingsPos is file:line of a key in a settings file (viper keeps no
+// positions), or the file alone when the key is not found on a line.
+func settingsPos(file, key string) string {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return file
+	}
+	leaf := key[strings.LastIndexByte(key, '.')+1:]
+	re := regexp.MustCompile(`(?i)^\s*"?` + regexp.QuoteMeta(leaf) + `"?\s*[:=]`)
+	for i, line := range strings.Split(string(data), "\n") {
+		if re.MatchString(line) {
+			return fmt.Sprintf("%s:%d", file, i+1)
+		}
+	}
+	return file
 }

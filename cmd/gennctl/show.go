@@ -25,63 +25,73 @@ its output files with their checksums (verified against the files now), and
 the builds of its module.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
-			dir, db, id, err := openVariant(args)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			rep, err := sweep.ShowVariant(dir, db, id)
-			if err != nil {
-				return badInput{err}
-			}
-			if v.GetBool("json") {
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
-			}
-			w := stdout
-			vr := rep.Variant
-			fmt.Fprintf(w, "variant:    %d\n", vr.ID)
-			fmt.Fprintf(w, "point:      %s (repeat %d)\n", vr.Point, vr.Repeat)
-			fmt.Fprintf(w, "seed:       %d\n", vr.Seed)
-			fmt.Fprintf(w, "structure:  %s\n", vr.StructureKey)
-			fmt.Fprintf(w, "status:     %s after %d attempt(s)\n", vr.Status, vr.Attempts)
-			if vr.Error != "" {
-				fmt.Fprintf(w, "error:      %s\n", indent(vr.Error))
-			}
-			s := rep.Sweep
-			fmt.Fprintf(w, "config:     %s, digest %s (gennctl %s %s)\n", s.Name, s.ConfigDigest, s.Version, s.Commit)
-			for i, r := range rep.Runs {
-				end := "-"
-				if !r.Ended.IsZero() {
-					end = fmt.Sprintf("%s (%.3f s)", r.Ended.Local().Format(time.RFC3339), r.Ended.Sub(r.Started).Seconds())
-				}
-				fmt.Fprintf(w, "run %d:      %s; batch %s, worker pid %d on %s (%s); started %s, ended %s; exit %d; peak memory %s\n",
-					i+1, r.Status, r.BatchID, r.WorkerPID, r.Host, r.Device, r.Started.Local().Format(time.RFC3339), end, r.ExitStatus, bytesHuman(r.PeakRSSBytes))
-				if r.Failure != "" || r.Error != "" {
-					fmt.Fprintf(w, "            %s: %s\n", r.Failure, indent(r.Error))
-				}
-			}
-			for _, o := range rep.Outputs {
-				ok := "verified"
-				if !o.Verified {
-					ok = "NOT VERIFIED: " + o.Problem
-				}
-				fmt.Fprintf(w, "output:     %s (%s): %d rows, %d bytes, sha256 %s, %s\n", o.Path, o.Kind, o.Rows, o.Bytes, o.SHA256, ok)
-			}
-			for _, b := range rep.Builds {
-				how := "compiled"
-				if b.CacheHit {
-					how = "cache hit"
-				}
-				fmt.Fprintf(w, "build:      %s %s; source %.12s; %s %s; flags %s; %s; %.2f s\n",
-					b.Backend, how, b.SourceDigest, b.Compiler, b.CompilerVersion, b.Flags, b.TargetArch, b.Duration.Seconds())
-			}
-			return nil
+			return runShow(showOptions{dir: args[0], variant: args[1], json: v.GetBool("json")}, stdout)
 		},
 	}
 	cmd.Flags().Bool("json", false, "print the provenance as JSON")
 	return cmd
+}
+
+// showOptions are the settings of one show command.
+type showOptions struct {
+	dir, variant string
+	json         bool
+}
+
+func runShow(o showOptions, stdout io.Writer) error {
+	dir, db, id, err := openVariant(o.dir, o.variant)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, err := sweep.ShowVariant(dir, db, id)
+	if err != nil {
+		return badInput{err}
+	}
+	if o.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	w := stdout
+	vr := rep.Variant
+	fmt.Fprintf(w, "variant:    %d\n", vr.ID)
+	fmt.Fprintf(w, "point:      %s (repeat %d)\n", vr.Point, vr.Repeat)
+	fmt.Fprintf(w, "seed:       %d\n", vr.Seed)
+	fmt.Fprintf(w, "structure:  %s\n", vr.StructureKey)
+	fmt.Fprintf(w, "status:     %s after %d attempt(s)\n", vr.Status, vr.Attempts)
+	if vr.Error != "" {
+		fmt.Fprintf(w, "error:      %s\n", indent(vr.Error))
+	}
+	s := rep.Sweep
+	fmt.Fprintf(w, "config:     %s, digest %s (gennctl %s %s)\n", s.Name, s.ConfigDigest, s.Version, s.Commit)
+	for i, r := range rep.Runs {
+		end := "-"
+		if !r.Ended.IsZero() {
+			end = fmt.Sprintf("%s (%.3f s)", r.Ended.Local().Format(time.RFC3339), r.Ended.Sub(r.Started).Seconds())
+		}
+		fmt.Fprintf(w, "run %d:      %s; batch %s, worker pid %d on %s (%s); started %s, ended %s; exit %d; peak memory %s\n",
+			i+1, r.Status, r.BatchID, r.WorkerPID, r.Host, r.Device, r.Started.Local().Format(time.RFC3339), end, r.ExitStatus, sweep.HumanBytes(r.PeakRSSBytes))
+		if r.Failure != "" || r.Error != "" {
+			fmt.Fprintf(w, "            %s: %s\n", r.Failure, indent(r.Error))
+		}
+	}
+	for _, o := range rep.Outputs {
+		ok := "verified"
+		if !o.Verified {
+			ok = "NOT VERIFIED: " + o.Problem
+		}
+		fmt.Fprintf(w, "output:     %s (%s): %d rows, %d bytes, sha256 %s, %s\n", o.Path, o.Kind, o.Rows, o.Bytes, o.SHA256, ok)
+	}
+	for _, b := range rep.Builds {
+		how := "compiled"
+		if b.CacheHit {
+			how = "cache hit"
+		}
+		fmt.Fprintf(w, "build:      %s %s; source %.12s; %s %s; flags %s; %s; %.2f s\n",
+			b.Backend, how, b.SourceDigest, b.Compiler, b.CompilerVersion, b.Flags, b.TargetArch, b.Duration.Seconds())
+	}
+	return nil
 }
 
 // indent continues a multi-line message under a label.
@@ -96,14 +106,14 @@ func indent(s string) string {
 	return string(out)
 }
 
-// openVariant opens the sweep directory args[0] and parses the variant id
-// args[1] of the show and reproduce commands.
-func openVariant(args []string) (string, *provenance.DB, uint64, error) {
-	id, err := strconv.ParseUint(args[1], 10, 64)
+// openVariant opens a sweep directory and parses the variant id of the show
+// and reproduce commands.
+func openVariant(dirArg, variant string) (string, *provenance.DB, uint64, error) {
+	id, err := strconv.ParseUint(variant, 10, 64)
 	if err != nil {
-		return "", nil, 0, badInput{fmt.Errorf("VARIANT must be a variant id (a decimal integer), got %q", args[1])}
+		return "", nil, 0, badInput{fmt.Errorf("VARIANT must be a variant id (a decimal integer; gennctl variants DIR lists them), got %q", variant)}
 	}
-	dir, db, err := sweep.OpenDir(args[0])
+	dir, db, err := sweep.OpenDir(dirArg)
 	if err != nil {
 		return "", nil, 0, badInput{err}
 	}

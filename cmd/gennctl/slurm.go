@@ -126,36 +126,52 @@ func sbatch(args ...string) (string, error) {
 	return id, nil
 }
 
-func newMergeCmd(stdout io.Writer) *cobra.Command {
-	var jsonOut bool
+func newMergeCmd(v *viper.Viper, stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "merge DIR",
 		Short: "Fold the shard databases of a sweep directory into one and write its variants table",
-		Long: `merge folds DIR/shards/shard-*.db (written by sweep --shard I/N or Slurm array
-tasks) into DIR/provenance.db and writes DIR/variants.arrow for the whole sweep.
-It is idempotent and safe while shards still run: it merges what is recorded and
-lists the variants that are not done yet. Exit status 1 when some are missing or
-failed.`,
+		Long: `merge folds DIR/shards/shard-III-of-NNN.db (written by sweep --shard I/N or
+Slurm array tasks; III and NNN zero-padded to three digits) into
+DIR/provenance.db and writes DIR/variants.arrow for the whole sweep. It is
+idempotent and safe while shards still run: it merges what is recorded, and
+names the shards that have not started and those whose variants are not all
+done. Exit status 1 when some variants are missing or failed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			sum, err := sweep.Merge(args[0])
-			if err != nil {
-				return err
-			}
-			if jsonOut {
-				if err := json.NewEncoder(stdout).Encode(sum); err != nil {
-					return err
-				}
-			} else {
-				fmt.Fprintf(stdout, "%s: merged %d shard(s): %d of %d variants done, %d failed, %d missing\n",
-					args[0], len(sum.Shards), sum.Done, sum.Variants, sum.Failed, len(sum.Missing))
-			}
-			if len(sum.Missing) > 0 || sum.Failed > 0 {
-				return fmt.Errorf("%d variant(s) missing and %d failed: rerun the missing shards (or the sweep) and merge again", len(sum.Missing), sum.Failed)
-			}
-			return nil
+			return runMerge(mergeOptions{dir: args[0], json: v.GetBool("json")}, stdout)
 		},
 	}
-	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the summary as JSON")
+	cmd.Flags().Bool("json", false, "print the summary as JSON")
 	return cmd
+}
+
+// mergeOptions are the settings of one merge command.
+type mergeOptions struct {
+	dir  string
+	json bool
+}
+
+func runMerge(o mergeOptions, stdout io.Writer) error {
+	sum, err := sweep.Merge(o.dir)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		if err := json.NewEncoder(stdout).Encode(sum); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(stdout, "%s: merged %d shard(s): %d of %d variants done, %d failed, %d missing\n",
+			o.dir, len(sum.Shards), sum.Done, sum.Variants, sum.Failed, len(sum.Missing))
+		if len(sum.ShardsMissing) > 0 {
+			fmt.Fprintf(stdout, "shards not started (no database): %s\n", strings.Join(sum.ShardsMissing, ", "))
+		}
+		if len(sum.ShardsIncomplete) > 0 {
+			fmt.Fprintf(stdout, "shards not complete: %s\n", strings.Join(sum.ShardsIncomplete, ", "))
+		}
+	}
+	if len(sum.Missing) > 0 || sum.Failed > 0 {
+		return fmt.Errorf("%d variant(s) missing and %d failed: rerun the missing shards (or the sweep) and merge again", len(sum.Missing), sum.Failed)
+	}
+	return nil
 }

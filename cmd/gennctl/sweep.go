@@ -36,8 +36,15 @@ runs, recording into <out>/<name>/shards/; gennctl merge folds shards together.
 Rerunning the same command skips variants whose outputs are recorded and
 verify, and runs the rest (variants left running by a killed gennctl run
 again). A config that differs from the one that created the directory is
-refused with a summary of what changed; --force-config continues anyway,
-keeping done variants whose id, point, seed and structure are unchanged.
+refused with a summary of what changed and of the variants that would run
+again; --force-config continues anyway. A result stands only for the exact
+network that produced it: a done variant is kept when its point, seed,
+structure and every value of its network (fixed ones too) are unchanged.
+
+Two runs that could write the same variants exclude each other, whatever
+their --shard arguments; the shards of one partition (same N) run together.
+A variant that cannot fit this machine's memory is refused before anything
+is compiled.
 
 Fault isolation: a variant whose code crashes the worker (segfault, abort),
 whose batch runs longer than --variant-timeout per variant, or whose neuron
@@ -53,58 +60,32 @@ Exit status: 0 success, 1 failure (some variant failed), 2 bad input,
 130 interrupted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			plan, err := loadPlanFor(v, args[0])
-			if err != nil {
-				return err
-			}
 			archs, err := cudaArchs(v)
 			if err != nil {
 				return err
 			}
 			ver, rev, dirty := buildInfo()
-			jsonOut, quiet := v.GetBool("json"), v.GetBool("quiet")
-			opts := sweep.Options{
-				OutDir:    v.GetString("out"),
-				CacheDir:  v.GetString("cache"),
-				BatchSize: v.GetInt("batch-size"),
-				Workers:   v.GetInt("workers"),
-				CUDAArchs: archs,
-				Version:   ver, Commit: rev, Dirty: dirty,
-				Progress: progressPrinter(stdout, stderr, jsonOut, quiet),
-
-				Retries:        v.GetInt("retries"),
-				VariantTimeout: v.GetDuration("variant-timeout"),
-				ForceConfig:    v.GetBool("force-config"),
-				NoFiniteCheck:  v.GetBool("no-finite-check"),
-			}
-			if opts.Retries < 0 || opts.VariantTimeout < 0 {
-				return badInput{fmt.Errorf("--retries and --variant-timeout must not be negative")}
-			}
-			if opts.Shard, err = shardOf(v.GetString("shard")); err != nil {
-				return badInput{err}
-			}
-			if opts.Compression, err = results.ParseCompression(v.GetString("compress")); err != nil {
-				return badInput{err}
+			o := sweepOptions{
+				config:  args[0],
+				backend: v.GetString("backend"),
+				json:    v.GetBool("json"), quiet: v.GetBool("quiet"),
+				shard: v.GetString("shard"), compress: v.GetString("compress"),
+				run: sweep.Options{
+					OutDir:    v.GetString("out"),
+					CacheDir:  v.GetString("cache"),
+					BatchSize: v.GetInt("batch-size"),
+					Workers:   v.GetInt("workers"),
+					CUDAArchs: archs,
+					Version:   ver, Commit: rev, Dirty: dirty,
+					Retries:        v.GetInt("retries"),
+					VariantTimeout: v.GetDuration("variant-timeout"),
+					ForceConfig:    v.GetBool("force-config"),
+					NoFiniteCheck:  v.GetBool("no-finite-check"),
+				},
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			sum, err := sweep.Run(ctx, plan, opts)
-			if errors.Is(err, context.Canceled) {
-				return exitStatus{exitInterrupted, fmt.Errorf("%v\ncompleted variants are recorded; to finish the rest, rerun the same command: %s",
-					err, resumeCommand())}
-			}
-			var ce *gpu.CompileError
-			if errors.As(err, &ce) || errors.Is(err, sweep.ErrConfigChanged) {
-				return badInput{err}
-			}
-			if err != nil {
-				return err
-			}
-			if !jsonOut && !quiet {
-				fmt.Fprintf(stdout, "%s: %d variant(s): %d run, %d already complete; %d module(s) compiled, %d from cache; %.2f s\n",
-					sum.Dir, sum.Variants, sum.Ran, sum.Skipped, sum.Builds, sum.CacheHits, sum.Wall.Seconds())
-			}
-			return nil
+			return runSweep(ctx, o, stdout, stderr)
 		},
 	}
 	f := cmd.Flags()
@@ -122,6 +103,53 @@ Exit status: 0 success, 1 failure (some variant failed), 2 bad input,
 	f.String("compress", "none", "compress result files: none, lz4 or zstd (not every Arrow reader supports compression)")
 	f.String("shard", "", "run only shard I/N of the variants (default: from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT or _MIN/_MAX in a Slurm array task)")
 	return cmd
+}
+
+// sweepOptions are the settings of one sweep command.
+type sweepOptions struct {
+	config      string
+	backend     string // overrides the config's simulation.backend ("": keep)
+	json, quiet bool
+	shard       string // I/N ("": the Slurm array task's, else the whole sweep)
+	compress    string
+	run         sweep.Options // everything but Progress, Shard and Compression
+}
+
+// runSweep plans the config and runs it; cancelling ctx (Ctrl-C) stops it
+// with exit status 130.
+func runSweep(ctx context.Context, o sweepOptions, stdout, stderr io.Writer) error {
+	plan, err := loadPlanFor(o.backend, o.config)
+	if err != nil {
+		return err
+	}
+	opts := o.run
+	opts.Progress = progressPrinter(stdout, stderr, o.json, o.quiet)
+	if opts.Retries < 0 || opts.VariantTimeout < 0 {
+		return badInput{fmt.Errorf("--retries and --variant-timeout must not be negative")}
+	}
+	if opts.Shard, err = shardOf(o.shard); err != nil {
+		return badInput{err}
+	}
+	if opts.Compression, err = results.ParseCompression(o.compress); err != nil {
+		return badInput{err}
+	}
+	sum, err := sweep.Run(ctx, plan, opts)
+	if errors.Is(err, context.Canceled) {
+		return exitStatus{exitInterrupted, fmt.Errorf("%v\ncompleted variants are recorded; to finish the rest, rerun the same command: %s",
+			err, resumeCommand())}
+	}
+	var ce *gpu.CompileError
+	if errors.As(err, &ce) || errors.Is(err, sweep.ErrConfigChanged) || errors.Is(err, sweep.ErrTooLarge) {
+		return badInput{err}
+	}
+	if err != nil {
+		return err
+	}
+	if !o.json && !o.quiet {
+		fmt.Fprintf(stdout, "%s: %d variant(s): %d run, %d already complete; %d module(s) compiled, %d from cache; %.2f s\n",
+			sum.Dir, sum.Variants, sum.Ran, sum.Skipped, sum.Builds, sum.CacheHits, sum.Wall.Seconds())
+	}
+	return nil
 }
 
 // exitInterrupted is the exit status after Ctrl-C (128 + SIGINT).

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -19,18 +20,39 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 		Short: "Check an experiment file and every variant of its sweep, without running anything",
 		Long: `validate decodes the experiment file, expands its sweep and validates every
 variant: unknown models, parameters and variables, missing values, bad sizes,
-synapses naming missing populations, bad dt, bad sweep specs. Every problem is
-reported as file:line:col: config.path: message. Exit status 2 on bad input.`,
+synapses naming missing populations, bad dt, bad sweep specs, unknown tokens in
+code strings; then it runs the C compiler's syntax check (-fsyntax-only) over
+every structure's generated module, so that C errors in code strings are found
+as building would find them. Every problem is reported as
+file:line:col: config.path: message. Exit status 2 on bad input.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			plan, err := loadPlan(args[0])
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "%s: ok: %d variant(s), %d structure(s)\n", args[0], len(plan.Variants), len(plan.Groups))
-			return nil
+			return runValidate(validateOptions{config: args[0]}, stdout)
 		},
 	}
+}
+
+// validateOptions are the settings of one validate command.
+type validateOptions struct {
+	config string
+}
+
+// runValidate loads and plans the config (every variant) and runs the C
+// compiler's syntax check over every structure's module.
+func runValidate(o validateOptions, stdout io.Writer) error {
+	plan, err := loadPlan(o.config)
+	if err != nil {
+		return err
+	}
+	if err := sweep.CheckSyntax(plan); err != nil {
+		var ce *gpu.CompileError
+		if errors.As(err, &ce) {
+			return badInput{err}
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok: %d variant(s), %d structure(s)\n", o.config, len(plan.Variants), len(plan.Groups))
+	return nil
 }
 
 // loadPlan loads and validates a config; every failure is bad input.
@@ -44,12 +66,12 @@ func loadPlan(file string) (*sweep.Plan, error) {
 
 // loadPlanFor loads a config for a command with a --backend flag, which
 // overrides the config's simulation.backend when given.
-func loadPlanFor(v *viper.Viper, file string) (*sweep.Plan, error) {
+func loadPlanFor(b, file string) (*sweep.Plan, error) {
 	plan, err := loadPlan(file)
 	if err != nil {
 		return nil, err
 	}
-	if b := v.GetString("backend"); b != "" {
+	if b != "" {
 		if err := plan.UseBackend(b); err != nil {
 			return nil, badInput{fmt.Errorf("--backend %s: %w", b, err)}
 		}

@@ -1,0 +1,250 @@
+package modelspec
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// The explicit encodings behind StructureDigest and ValueDigest. Each is a
+// list of lines "path=value" under a first line naming the encoding; values
+// are written in a fixed text form (strings quoted, numbers exactly) and
+// zero values (empty strings and lists, 0, false) are left out, so that a
+// field added later with a zero default leaves every existing digest, hence
+// every structure key and recorded result, valid. Change an encoding
+// (its name and the golden digests of its test) only deliberately: every
+// key changes with it.
+const (
+	structureEncoding = "gennctl structure encoding 2"
+	valueEncoding     = "gennctl value encoding 1"
+)
+
+// digester writes an encoding into a sha256.
+type digester struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func newDigester(encoding string) *digester {
+	e := &digester{h: sha256.New()}
+	e.line(encoding)
+	return e
+}
+
+func (e *digester) line(s string) {
+	e.buf = append(e.buf[:0], s...)
+	e.buf = append(e.buf, '\n')
+	e.h.Write(e.buf)
+}
+
+func (e *digester) sum() string { return hex.EncodeToString(e.h.Sum(nil)) }
+
+// field writes path=value unless value is the zero value of its type.
+func (e *digester) field(path string, value any) {
+	var text string
+	switch v := value.(type) {
+	case string:
+		if v == "" {
+			return
+		}
+		text = strconv.Quote(v)
+	case int:
+		if v == 0 {
+			return
+		}
+		text = strconv.Itoa(v)
+	case bool:
+		if !v {
+			return
+		}
+		text = "true"
+	case float64:
+		if math.Float64bits(v) == 0 {
+			return
+		}
+		text = formatFloat(v)
+	case []string:
+		if len(v) == 0 {
+			return
+		}
+		q := make([]string, len(v))
+		for i, s := range v {
+			q[i] = strconv.Quote(s)
+		}
+		text = "[" + strings.Join(q, ",") + "]"
+	case []float64:
+		if len(v) == 0 {
+			return
+		}
+		var b strings.Builder
+		b.WriteByte('[')
+		for i, x := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(formatFloat(x))
+		}
+		b.WriteByte(']')
+		text = b.String()
+	case []Var:
+		encodeList(e, path, v, varFields)
+		return
+	case []DerivedParam:
+		encodeList(e, path, v, derivedParamFields)
+		return
+	case []EGP:
+		encodeList(e, path, v, egpFields)
+		return
+	case []AdditionalInput:
+		encodeList(e, path, v, additionalInputFields)
+		return
+	case []StateVar:
+		encodeList(e, path, v, stateVarFields)
+		return
+	default:
+		// A field table names a type this encoder does not know: a
+		// programming error that the field-coverage test catches.
+		panic(fmt.Sprintf("modelspec: digest of %s: no encoding for %T", path, value))
+	}
+	e.line(path + "=" + text)
+}
+
+// formatFloat writes a float exactly: the shortest decimal that reads back
+// as the same float64 ('g', -1), "-0" for negative zero.
+func formatFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+
+// fieldEnc is one field of a model definition in its encoding: the Go
+// field's name (the field-coverage test compares these with the struct's
+// fields, so a new field cannot be left out of the digest unnoticed) and
+// its value.
+type fieldEnc[T any] struct {
+	name string
+	get  func(*T) any
+}
+
+func encodeModel[T any](e *digester, at string, m *T, fields []fieldEnc[T]) {
+	if m == nil {
+		return
+	}
+	for _, f := range fields {
+		e.field(at+f.name, f.get(m))
+	}
+}
+
+func encodeList[T any](e *digester, at string, xs []T, fields []fieldEnc[T]) {
+	for i := range xs {
+		encodeModel(e, fmt.Sprintf("%s[%d].", at, i), &xs[i], fields)
+	}
+}
+
+// Field tables of the model definitions. CodePos (where code was written)
+// is not structure and not encoded.
+
+var neuronFields = []fieldEnc[NeuronModel]{
+	{"Name", func(m *NeuronModel) any { return m.Name }},
+	{"Params", func(m *NeuronModel) any { return m.Params }},
+	{"DerivedParams", func(m *NeuronModel) any { return m.DerivedParams }},
+	{"Vars", func(m *NeuronModel) any { return m.Vars }},
+	{"SimCode", func(m *NeuronModel) any { return m.SimCode }},
+	{"ThresholdConditionCode", func(m *NeuronModel) any { return m.ThresholdConditionCode }},
+	{"ResetCode", func(m *NeuronModel) any { return m.ResetCode }},
+	{"SupportCode", func(m *NeuronModel) any { return m.SupportCode }},
+	{"ExtraGlobalParams", func(m *NeuronModel) any { return m.ExtraGlobalParams }},
+	{"AdditionalInputVars", func(m *NeuronModel) any { return m.AdditionalInputVars }},
+	{"AutoRefractoryRequired", func(m *NeuronModel) any { return m.AutoRefractoryRequired }},
+}
+
+var postsynapticFields = []fieldEnc[PostsynapticModel]{
+	{"Name", func(m *PostsynapticModel) any { return m.Name }},
+	{"Params", func(m *PostsynapticModel) any { return m.Params }},
+	{"DerivedParams", func(m *PostsynapticModel) any { return m.DerivedParams }},
+	{"Vars", func(m *PostsynapticModel) any { return m.Vars }},
+	{"DecayCode", func(m *PostsynapticModel) any { return m.DecayCode }},
+	{"ApplyInputCode", func(m *PostsynapticModel) any { return m.ApplyInputCode }},
+	{"SupportCode", func(m *PostsynapticModel) any { return m.SupportCode }},
+}
+
+var weightUpdateFields = []fieldEnc[WeightUpdateModel]{
+	{"Name", func(m *WeightUpdateModel) any { return m.Name }},
+	{"Params", func(m *WeightUpdateModel) any { return m.Params }},
+	{"DerivedParams", func(m *WeightUpdateModel) any { return m.DerivedParams }},
+	{"Vars", func(m *WeightUpdateModel) any { return m.Vars }},
+	{"PreVars", func(m *WeightUpdateModel) any { return m.PreVars }},
+	{"PostVars", func(m *WeightUpdateModel) any { return m.PostVars }},
+	{"SimCode", func(m *WeightUpdateModel) any { return m.SimCode }},
+	{"EventCode", func(m *WeightUpdateModel) any { return m.EventCode }},
+	{"EventThresholdConditionCode", func(m *WeightUpdateModel) any { return m.EventThresholdConditionCode }},
+	{"LearnPostCode", func(m *WeightUpdateModel) any { return m.LearnPostCode }},
+	{"SynapseDynamicsCode", func(m *WeightUpdateModel) any { return m.SynapseDynamicsCode }},
+	{"PreSpikeCode", func(m *WeightUpdateModel) any { return m.PreSpikeCode }},
+	{"PostSpikeCode", func(m *WeightUpdateModel) any { return m.PostSpikeCode }},
+	{"SimSupportCode", func(m *WeightUpdateModel) any { return m.SimSupportCode }},
+	{"LearnPostSupportCode", func(m *WeightUpdateModel) any { return m.LearnPostSupportCode }},
+	{"SynapseDynamicsSupportCode", func(m *WeightUpdateModel) any { return m.SynapseDynamicsSupportCode }},
+	{"ExtraGlobalParams", func(m *WeightUpdateModel) any { return m.ExtraGlobalParams }},
+	{"PreSpikeTimeRequired", func(m *WeightUpdateModel) any { return m.PreSpikeTimeRequired }},
+	{"PostSpikeTimeRequired", func(m *WeightUpdateModel) any { return m.PostSpikeTimeRequired }},
+}
+
+var currentSourceFields = []fieldEnc[CurrentSourceModel]{
+	{"Name", func(m *CurrentSourceModel) any { return m.Name }},
+	{"Params", func(m *CurrentSourceModel) any { return m.Params }},
+	{"DerivedParams", func(m *CurrentSourceModel) any { return m.DerivedParams }},
+	{"Vars", func(m *CurrentSourceModel) any { return m.Vars }},
+	{"InjectionCode", func(m *CurrentSourceModel) any { return m.InjectionCode }},
+	{"ExtraGlobalParams", func(m *CurrentSourceModel) any { return m.ExtraGlobalParams }},
+}
+
+var varInitFields = []fieldEnc[VarInitSnippet]{
+	{"Name", func(m *VarInitSnippet) any { return m.Name }},
+	{"Params", func(m *VarInitSnippet) any { return m.Params }},
+	{"DerivedParams", func(m *VarInitSnippet) any { return m.DerivedParams }},
+	{"Code", func(m *VarInitSnippet) any { return m.Code }},
+	{"ExtraGlobalParams", func(m *VarInitSnippet) any { return m.ExtraGlobalParams }},
+}
+
+var connectivityFields = []fieldEnc[ConnectivitySnippet]{
+	{"Name", func(m *ConnectivitySnippet) any { return m.Name }},
+	{"Params", func(m *ConnectivitySnippet) any { return m.Params }},
+	{"DerivedParams", func(m *ConnectivitySnippet) any { return m.DerivedParams }},
+	{"RowBuildCode", func(m *ConnectivitySnippet) any { return m.RowBuildCode }},
+	{"RowBuildStateVars", func(m *ConnectivitySnippet) any { return m.RowBuildStateVars }},
+	{"MaxRowLength", func(m *ConnectivitySnippet) any { return m.MaxRowLength }},
+	{"MaxColLength", func(m *ConnectivitySnippet) any { return m.MaxColLength }},
+	{"ExtraGlobalParams", func(m *ConnectivitySnippet) any { return m.ExtraGlobalParams }},
+	{"ColBuildCode", func(m *ConnectivitySnippet) any { return m.ColBuildCode }},
+	{"ColBuildStateVars", func(m *ConnectivitySnippet) any { return m.ColBuildStateVars }},
+	{"HostInitCode", func(m *ConnectivitySnippet) any { return m.HostInitCode }},
+	{"KernelSize", func(m *ConnectivitySnippet) any { return m.KernelSize }},
+}
+
+var varFields = []fieldEnc[Var]{
+	{"Name", func(m *Var) any { return m.Name }},
+	{"Type", func(m *Var) any { return m.Type }},
+}
+
+var derivedParamFields = []fieldEnc[DerivedParam]{
+	{"Name", func(m *DerivedParam) any { return m.Name }},
+	{"Expr", func(m *DerivedParam) any { return m.Expr }},
+}
+
+var egpFields = []fieldEnc[EGP]{
+	{"Name", func(m *EGP) any { return m.Name }},
+	{"Type", func(m *EGP) any { return m.Type }},
+}
+
+var additionalInputFields = []fieldEnc[AdditionalInput]{
+	{"Name", func(m *AdditionalInput) any { return m.Name }},
+	{"Type", func(m *AdditionalInput) any { return m.Type }},
+	{"Init", func(m *AdditionalInput) any { return m.Init }},
+}
+
+var stateVarFields = []fieldEnc[StateVar]{
+	{"Name", func(m *StateVar) any { return m.Name }},
+	{"Type", func(m *StateVar) any { return m.Type }},
+	{"Init", func(m *StateVar) any { return m.Init }},
+}
