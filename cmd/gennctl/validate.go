@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -14,23 +15,32 @@ import (
 )
 
 func newValidateCmd(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "validate CONFIG",
 		Short: "Check an experiment file and every variant of its sweep, without running anything",
 		Long: `validate decodes the experiment file, expands its sweep and validates every
 variant: unknown models, parameters and variables, missing values, bad sizes,
 synapses naming missing populations, bad dt, bad sweep specs. Every problem is
-reported as file:line:col: config.path: message. Exit status 2 on bad input.`,
+reported as file:line:col: config.path: message. Exit status 2 on bad input.
+With --json the result is one JSON line on stdout: {"event":"ok",...} with
+the counts, or {"event":"error",...} with every problem's file, line,
+column, config path and message.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			plan, err := loadPlan(args[0])
 			if err != nil {
 				return err
+			}
+			if jsonRequested(cmd) {
+				return json.NewEncoder(stdout).Encode(map[string]any{
+					"event": "ok", "file": args[0], "variants": len(plan.Variants), "structures": len(plan.Groups)})
 			}
 			fmt.Fprintf(stdout, "%s: ok: %d variant(s), %d structure(s)\n", args[0], len(plan.Variants), len(plan.Groups))
 			return nil
 		},
 	}
+	cmd.Flags().Bool("json", false, "print the result, or the problems, as JSON")
+	return cmd
 }
 
 // loadPlan loads and validates a config; every failure is bad input.
