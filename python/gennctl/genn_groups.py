@@ -123,7 +123,8 @@ class Group:
         egp.set_values(param_values)
         if self._model._loaded:
             egp.view = np.asarray(egp.values, dtype=dtype_of(egp.type, self._model._scalar))
-            self._model._runtime.push_egp(self, egp)
+            path = next(p for p, e in self._egp_paths() if e is egp)
+            self._model._runtime.push_egp(path, egp)
 
     add_extra_global_param = set_extra_global_param
 
