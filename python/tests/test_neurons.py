@@ -3,28 +3,12 @@ custom models with Python derived parameters, views, push, batches."""
 import numpy as np
 import pytest
 
-from gennctl.genn_model import GeNNModel, create_custom_neuron_class, create_dpf_class, init_var
+from gennctl.genn_model import GeNNModel, init_var
+from common import lif_reference, my_lif
 
 LIF = {"C": 1.0, "TauM": 20.0, "Vrest": -70.0, "Vreset": -70.0, "Vthresh": -50.0, "Ioffset": 1.5,
        "TauRefrac": 2.0}
 DT = 0.1
-
-
-def lif_reference(params, steps, v0):
-    """GeNN 4.9's LIF recurrence in float64: V, spike steps."""
-    exp_tc, r = np.exp(-DT / params["TauM"]), params["TauM"] / params["C"]
-    v, refrac, vs, spikes = v0, 0.0, [], []
-    for step in range(steps):
-        if refrac <= 0.0:
-            alpha = params["Ioffset"] * r + params["Vrest"]
-            v = alpha - exp_tc * (alpha - v)
-        else:
-            refrac -= DT
-        if refrac <= 0.0 and v >= params["Vthresh"]:
-            spikes.append(step)
-            v, refrac = params["Vreset"], params["TauRefrac"]
-        vs.append(v)
-    return np.array(vs), spikes
 
 
 def run_lif(model, pop, steps):
@@ -66,26 +50,7 @@ def test_lif_matches_exact_solution():
 def test_custom_lif_with_python_derived_parameters_equals_builtin():
     """create_dpf_class functions are evaluated in Python (pars in param_names
     order and dt) and give the built-in model's values."""
-    my_lif = create_custom_neuron_class(
-        "MyLIF", param_names=["C", "TauM", "Vrest", "Vreset", "Vthresh", "Ioffset", "TauRefrac"],
-        var_name_types=[("V", "scalar"), ("RefracTime", "scalar")],
-        derived_params=[("ExpTC", create_dpf_class(lambda pars, dt: np.exp(-dt / pars[1]))()),
-                        ("Rmembrane", create_dpf_class(lambda pars, dt: pars[1] / pars[0])())],
-        sim_code="""
-        if ($(RefracTime) <= 0.0) {
-            scalar alpha = (($(Isyn) + $(Ioffset)) * $(Rmembrane)) + $(Vrest);
-            $(V) = alpha - ($(ExpTC) * (alpha - $(V)));
-        }
-        else {
-            $(RefracTime) -= DT;
-        }
-        """,
-        threshold_condition_code="$(RefracTime) <= 0.0 && $(V) >= $(Vthresh)",
-        reset_code="""
-        $(V) = $(Vreset);
-        $(RefracTime) = $(TauRefrac);
-        """)
-    custom, cpop = lif_model("mylif", my_lif)
+    custom, cpop = lif_model("mylif", my_lif())
     builtin, bpop = lif_model("lif")
     cv, cs = run_lif(custom, cpop, 600)
     bv, bs = run_lif(builtin, bpop, 600)
