@@ -5,6 +5,8 @@ documentation states or against an independent numpy implementation of the
 same GeNN 4.9 model code."""
 import os
 import runpy
+import shutil
+import subprocess
 import warnings
 
 import numpy as np
@@ -31,6 +33,22 @@ def upward_crossings(v, threshold):
 def test_tutorial1_prints_the_documented_state(capsys):
     run_script("tenHH.py")
     # "The output you obtain should look like" (12_Tutorial_Python.dox)
+    assert capsys.readouterr().out == "-63.305061 0.020786 0.993780 0.049409\n" * 10
+
+
+def test_tutorial1_on_the_cuda_backend(capsys, monkeypatch):
+    """The same script on the CUDA backend (GENNCTL_BACKEND overrides the
+    backend of `gennctl build`): on a GPU when one is visible, else with the
+    CUDA runtime emulated on the CPU. The module is loaded into Python the
+    same way and gives the documented state."""
+    if shutil.which("nvcc") is None:
+        pytest.skip("the CUDA backend is not tested: nvcc is not installed")
+    monkeypatch.setenv("GENNCTL_BACKEND", "cuda")
+    gpus = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True) if shutil.which("nvidia-smi") else None
+    if gpus is None or gpus.returncode != 0 or "GPU " not in gpus.stdout:
+        monkeypatch.setenv("GENNCTL_CUDA_EMULATION", "1")
+    g = run_script("tenHH.py")
+    assert g["model"]._runtime.module.description["backend"] == "cuda"
     assert capsys.readouterr().out == "-63.305061 0.020786 0.993780 0.049409\n" * 10
 
 
