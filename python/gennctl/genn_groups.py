@@ -9,7 +9,7 @@ shape is (count,) or, with ``batch_size > 1``, (batch_size, count).
 """
 import numpy as np
 
-from . import _models
+from . import _cli, _models
 from ._models import FROM_LIST, ConnectivityInit, VarInit, call_site
 
 #: numpy types of the module's C types ("scalar" comes resolved)
@@ -271,6 +271,13 @@ class SynapseGroup(Group):
             self._make_egps(connectivity_initialiser.snippet)
         self._connections = None  # (pre, post, order) given with set_sparse_connections
         self._row_lengths = self._ind = None  # pulled connectivity
+
+    def _no_target_var(self, _):
+        raise _cli.GeNNError("gennctl's postsynaptic models and $(addToPre) write Isyn only: ps_target_var and "
+                             "pre_target_var are not supported")
+
+    ps_target_var = property(lambda self: "Isyn", _no_target_var)
+    pre_target_var = property(lambda self: "Isyn", _no_target_var)
 
     @property
     def in_syn(self):
