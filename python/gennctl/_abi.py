@@ -1,4 +1,4 @@
-"""ctypes binding of the gennctl module C ABI (codegen/abi.go, version 2).
+"""ctypes binding of the gennctl module C ABI (codegen/abi.go, version 3).
 
 A module is a shared library compiled by ``gennctl build``; a context (gn_ctx)
 simulates a batch of variants. Variables and extra global parameters are
@@ -13,7 +13,7 @@ import numpy as np
 
 from ._cli import GeNNError
 
-ABI_VERSION = 2
+ABI_VERSION = 3
 
 _f64 = np.ctypeslib.ndpointer(np.float64, flags="C_CONTIGUOUS")
 _u32 = np.ctypeslib.ndpointer(np.uint32, flags="C_CONTIGUOUS")
@@ -52,8 +52,8 @@ class Module:
             f.restype, f.argtypes = res, args
         self.description = json.loads(self._lib.gn_describe().decode())
         if self.description.get("abi") != ABI_VERSION:
-            raise GeNNError(f"module {path} has ABI version {self.description.get('abi')}; "
-                            f"this gennctl package speaks version {ABI_VERSION} (rebuild the model with the matching gennctl)")
+            raise GeNNError(f"module {path} has ABI version {self.description.get('abi')}; this gennctl package "
+                            f"speaks version {ABI_VERSION} (use the gennctl of the same checkout)")
 
     def create(self, batch, seeds, runtime=None):
         """A new context of batch variants, initialised (time step 0)."""

@@ -75,3 +75,16 @@ def test_unknown_builtin_is_a_value_error():
     model = genn_model.GeNNModel("float", "unknown")
     with pytest.raises(ValueError, match="LIF"):
         model.add_neuron_population("P", 1, "LIFF", {}, {})
+
+
+def test_abi_version_matches_the_generator():
+    """The ctypes binding speaks the ABI that codegen/abi.go generates; a new
+    ABI version needs the binding (gennctl/_abi.py) checked and bumped."""
+    import os
+    import re
+
+    from conftest import REPO
+    from gennctl import _abi
+    with open(os.path.join(REPO, "codegen", "abi.go")) as f:
+        version = int(re.search(r"const ABIVersion = (\d+)", f.read()).group(1))
+    assert _abi.ABI_VERSION == version
