@@ -130,25 +130,22 @@ class Builder:
                "backend": backend}
         if self.interactive and m.batch_size > 1:
             sim["connectivity_seed"] = int(m.seed)  # GeNN's batches share connectivity
-        doc = {"name": m.model_name, "simulation": sim}
-        doc["populations"] = {n: self.population(p) for n, p in m.neuron_populations.items()}
+        sections = {"populations": {n: self.population(p) for n, p in m.neuron_populations.items()}}
         if m.synapse_populations:
-            doc["synapses"] = {n: self.synapses(s) for n, s in m.synapse_populations.items()}
+            sections["synapses"] = {n: self.synapses(s) for n, s in m.synapse_populations.items()}
         if m.current_sources:
-            doc["current_sources"] = {n: self.current_source(c) for n, c in m.current_sources.items()}
-        for section in ("populations", "synapses", "current_sources"):
-            for name, rec in (record or {}).items():
-                if name in doc.get(section, {}):
-                    doc[section][name]["record"] = rec
-        unknown = set(record or {}) - {n for s in ("populations", "synapses", "current_sources") for n in doc.get(s, {})}
-        if unknown:
-            raise ValueError(f"record: no population, synapse group or current source {sorted(unknown)}")
-        if self.custom:
-            models = {}
+            sections["current_sources"] = {n: self.current_source(c) for n, c in m.current_sources.items()}
+        for name, rec in (record or {}).items():
+            owner = next((sec[name] for sec in sections.values() if name in sec), None)
+            if owner is None:
+                raise ValueError(f"record: no population, synapse group or current source called {name!r}")
+            owner["record"] = rec
+        doc = {"name": m.model_name, "simulation": sim}
+        if self.custom:  # custom models first, as a reader expects
+            doc["models"] = {}
             for (kind, name), (_, definition) in self.custom.items():
-                models.setdefault(kind, {})[name] = definition
-            doc = {"name": doc["name"], "simulation": sim, "models": models,
-                   **{k: v for k, v in doc.items() if k not in ("name", "simulation")}}
+                doc["models"].setdefault(kind, {})[name] = definition
+        doc.update(sections)
         out.doc = out.evaluate(doc)
         return out
 
