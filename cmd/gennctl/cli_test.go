@@ -305,3 +305,61 @@ func TestCUDABackendCLI(t *testing.T) {
 	}
 	assert.Equal(t, spikes["cpu"], spikes["cuda"])
 }
+
+// TestJSONErrors: a command run with --json that fails prints one JSON
+// error line on stdout with each problem's file, line, column and config
+// path (the decoder's diagnostics, or a C compiler's error lines at their
+// YAML positions), so that programs (the Python package) need not parse
+// stderr.
+func TestJSONErrors(t *testing.T) {
+	cache := t.TempDir()
+	last := func(r result) jsonError {
+		t.Helper()
+		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+		var e jsonError
+		require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &e), r.stdout)
+		return e
+	}
+
+	r := gennctl(t, cache, "validate", "--json", "testdata/unknown_token.yaml")
+	require.Equal(t, 2, r.code, r.stderr)
+	e := last(r)
+	assert.Equal(t, "error", e.Event)
+	assert.Equal(t, 2, e.Exit)
+	require.Len(t, e.Diagnostics, 1)
+	d := e.Diagnostics[0]
+	assert.Equal(t, jsonDiagnostic{File: "testdata/unknown_token.yaml", Line: 10, Col: 17, Path: d.Path, Message: d.Message}, d)
+	assert.Equal(t, "populations.P", d.Path)
+	assert.Contains(t, d.Message, "unknown token $(Iext)")
+	assert.Contains(t, r.stderr, "testdata/unknown_token.yaml:10:17", "stderr keeps the human form")
+
+	r = gennctl(t, cache, "build", "--json", "testdata/c_error.yaml")
+	require.Equal(t, 2, r.code, r.stderr)
+	e = last(r)
+	require.NotEmpty(t, e.Diagnostics, e.CompilerOutput)
+	assert.Equal(t, "testdata/c_error.yaml", e.Diagnostics[0].File)
+	assert.Equal(t, 8, e.Diagnostics[0].Line)
+	assert.Contains(t, e.Diagnostics[0].Message, "expected")
+	assert.Contains(t, e.CompilerOutput, "error:")
+
+	// sweep --json: the error follows the events (none here: it fails before planning)
+	r = gennctl(t, cache, "sweep", "--json", "--out", t.TempDir(), "testdata/missing.yaml")
+	require.Equal(t, 2, r.code, r.stderr)
+	e = last(r)
+	assert.Empty(t, e.Diagnostics)
+	assert.Contains(t, e.Message, "no such file")
+
+	r = gennctl(t, cache, "validate", "--json", "../../sweep/testdata/small.yaml")
+	require.Equal(t, 0, r.code, r.stderr)
+	var ok struct {
+		Event                string
+		Variants, Structures int
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &ok), r.stdout)
+	assert.Equal(t, "ok", ok.Event)
+	assert.Positive(t, ok.Variants)
+
+	r = gennctl(t, cache, "validate", "testdata/unknown_token.yaml")
+	assert.Equal(t, 2, r.code)
+	assert.Empty(t, r.stdout, "without --json nothing goes to stdout")
+}

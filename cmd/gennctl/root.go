@@ -91,11 +91,15 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
+	code := exitCode(err)
 	if err != nil {
+		if jsonRequested(cmd) {
+			writeJSONError(stdout, err, code)
+		}
 		fmt.Fprintln(stderr, "gennctl: "+strings.ReplaceAll(err.Error(), "\n", "\ngennctl: "))
 	}
-	return exitCode(err)
+	return code
 }
 
 func newRoot(v *viper.Viper, stdout, stderr io.Writer) *cobra.Command {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +16,7 @@ import (
 )
 
 func newValidateCmd(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "validate CONFIG",
 		Short: "Check an experiment file and every variant of its sweep, without running anything",
 		Long: `validate decodes the experiment file, expands its sweep and validates every
@@ -24,17 +25,23 @@ synapses naming missing populations, bad dt, bad sweep specs, unknown tokens in
 code strings; then it runs the C compiler's syntax check (-fsyntax-only) over
 every structure's generated module, so that C errors in code strings are found
 as building would find them. Every problem is reported as
-file:line:col: config.path: message. Exit status 2 on bad input.`,
+file:line:col: config.path: message. Exit status 2 on bad input.
+With --json the result is one JSON line on stdout: {"event":"ok",...} with
+the counts, or {"event":"error",...} with every problem's file, line,
+column, config path and message.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			return runValidate(validateOptions{config: args[0]}, stdout)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runValidate(validateOptions{config: args[0], json: jsonRequested(cmd)}, stdout)
 		},
 	}
+	cmd.Flags().Bool("json", false, "print the result, or the problems, as JSON")
+	return cmd
 }
 
 // validateOptions are the settings of one validate command.
 type validateOptions struct {
 	config string
+	json   bool // the result as one JSON line
 }
 
 // runValidate loads and plans the config (every variant) and runs the C
@@ -50,6 +57,10 @@ func runValidate(o validateOptions, stdout io.Writer) error {
 			return badInput{err}
 		}
 		return err
+	}
+	if o.json {
+		return json.NewEncoder(stdout).Encode(map[string]any{
+			"event": "ok", "file": o.config, "variants": len(plan.Variants), "structures": len(plan.Groups)})
 	}
 	fmt.Fprintf(stdout, "%s: ok: %d variant(s), %d structure(s)\n", o.config, len(plan.Variants), len(plan.Groups))
 	return nil

@@ -1,0 +1,143 @@
+"""Synapse groups in process: connections given from Python, connectivity
+read back, weights from arrays, ExpCurr input against its exact decay,
+delays, extra global parameters and spike recording."""
+import numpy as np
+import pytest
+
+from gennctl.genn_model import GeNNModel, init_connectivity
+from gennctl.genn_wrapper import NO_DELAY
+
+DT = 0.1
+LIF = {"C": 1.0, "TauM": 20.0, "Vrest": -70.0, "Vreset": -70.0, "Vthresh": -50.0, "Ioffset": 0.0,
+       "TauRefrac": 2.0}
+
+
+def source_target(name, n_pre, n_post, spike_times):
+    """A model with a SpikeSourceArray of n_pre neurons (every one spiking at
+    spike_times) and a silent LIF population."""
+    model = GeNNModel("double", name)
+    model.dT = DT
+    times = np.tile(spike_times, n_pre)
+    k = len(spike_times)
+    pre = model.add_neuron_population("Pre", n_pre, "SpikeSourceArray", {},
+                                      {"startSpike": np.arange(n_pre) * k, "endSpike": np.arange(1, n_pre + 1) * k})
+    pre.set_extra_global_param("spikeTimes", times)
+    post = model.add_neuron_population("Post", n_post, "LIF", LIF, {"V": -70.0, "RefracTime": 0.0})
+    return model, pre, post
+
+
+def test_sparse_connections_from_python_weights_and_exp_curr():
+    model, pre, post = source_target("fromlist", 3, 4, [1.0])
+    pre_ind = [2, 0, 0, 1]
+    post_ind = [3, 2, 1, 3]
+    g = [0.4, 0.1, 0.2, 0.3]
+    syn = model.add_synapse_population("S", "SPARSE_INDIVIDUALG", NO_DELAY, pre, post, "StaticPulse", {},
+                                       {"g": g}, {}, {}, "ExpCurr", {"tau": 5.0}, {})
+    syn.set_sparse_connections(pre_ind, post_ind)
+    model.build()
+    model.load()
+    # row by row, targets sorted within a row (PyGeNN's lexical order)
+    np.testing.assert_array_equal(syn.get_sparse_pre_inds(), [0, 0, 1, 2])
+    np.testing.assert_array_equal(syn.get_sparse_post_inds(), [1, 2, 3, 3])
+    np.testing.assert_allclose(syn.get_var_values("g"), [0.2, 0.1, 0.3, 0.4])
+    syn.pull_connectivity_from_device()
+    np.testing.assert_array_equal(syn._row_lengths, [2, 1, 1])
+    assert syn.max_row_length == 2 and syn.weight_update_var_size == 6
+    # every source spikes at t = 1 ms (step 10); inSyn gets the weights in step 11,
+    # then decays by exp(-DT / tau) in each neuron update
+    want = np.array([0.0, 0.2, 0.1, 0.3 + 0.4])
+    seen = []
+    for _ in range(40):
+        model.step_time()
+        syn.pull_in_syn_from_device()
+        seen.append(syn.in_syn.copy())
+    seen = np.array(seen)
+    assert np.all(seen[:11] == 0.0)
+    k = np.arange(11, 40) - 11 + 1
+    np.testing.assert_allclose(seen[11:], want * np.exp(-DT / 5.0) ** k[:, None], rtol=1e-12, atol=1e-15)
+
+
+def test_fixed_probability_connectivity_and_dense_weight_matrix():
+    model, pre, post = source_target("conn", 20, 30, [])
+    sparse = model.add_synapse_population("Sp", "SPARSE_INDIVIDUALG", NO_DELAY, pre, post, "StaticPulse", {},
+                                          {"g": 1.0}, {}, {}, "DeltaCurr", {}, {},
+                                          init_connectivity("FixedProbability", {"prob": 0.3}))
+    w = np.arange(20 * 30, dtype=float).reshape(20, 30) / 100.0
+    dense = model.add_synapse_population("De", "DENSE_INDIVIDUALG", NO_DELAY, pre, post, "StaticPulse", {},
+                                         {"g": w.flatten()}, {}, {}, "DeltaCurr", {}, {})
+    model.build()
+    model.load()
+    sparse.pull_connectivity_from_device()
+    pre_i, post_i = sparse.get_sparse_pre_inds(), sparse.get_sparse_post_inds()
+    assert len(pre_i) == len(post_i) == sparse.num_synapses
+    assert 0.15 < len(pre_i) / 600 < 0.45
+    assert np.all(np.diff(pre_i) >= 0) and post_i.max() < 30
+    pairs = set(zip(pre_i.tolist(), post_i.tolist()))
+    assert len(pairs) == len(pre_i), "FixedProbability draws each pair at most once"
+    np.testing.assert_array_equal(sparse.get_var_values("g"), np.ones(len(pre_i)))
+    np.testing.assert_allclose(dense.get_var_values("g").reshape(20, 30), w)
+
+
+def test_delay_steps():
+    model, pre, post = source_target("delay", 1, 1, [0.55])
+    syn = model.add_synapse_population("S", "DENSE_GLOBALG", 7, pre, post, "StaticPulse", {}, {"g": 2.0}, {}, {},
+                                       "ExpCurr", {"tau": 2.0}, {})
+    model.build()
+    model.load()
+    spiked = arrived = None
+    for _ in range(30):
+        model.step_time()
+        syn.pull_in_syn_from_device()
+        if spiked is None and len(pre.current_spikes):
+            spiked = model.timestep - 1
+        if arrived is None and syn.in_syn[0] != 0.0:
+            arrived = model.timestep - 1
+            assert syn.in_syn[0] == pytest.approx(2.0 * np.exp(-DT / 2.0), rel=1e-12)
+    # the spike of step 6 (t = 0.6 >= 0.55 ms) reaches inSyn in step 6 + delay_steps + 1
+    assert (spiked, arrived) == (6, 14)
+
+
+def test_extra_global_params_after_load_and_spike_recording():
+    model, pre, post = source_target("egp", 2, 1, [])
+    pre.spike_recording_enabled = True
+    pre.set_extra_global_param("spikeTimes", [1.0, 2.0])
+    pre.vars["startSpike"].set_values([0, 1])
+    pre.vars["endSpike"].set_values([1, 2])
+    model.build()
+    model.load(num_recording_timesteps=50)
+    np.testing.assert_allclose(pre.extra_global_params["spikeTimes"].view, [1.0, 2.0])
+    for _ in range(50):
+        model.step_time()
+    model.pull_recording_buffers_from_device()
+    times, ids = pre.spike_recording_data
+    np.testing.assert_allclose(times, [1.0, 2.0])
+    np.testing.assert_array_equal(ids, [0, 1])
+    # new spike times, effective from the next step; the array changes length
+    pre.set_extra_global_param("spikeTimes", [5.5, 6.0, 7.0])
+    pre.vars["endSpike"].view[:] = [2, 3]
+    pre.vars["startSpike"].view[:] = [0, 2]
+    pre.push_state_to_device()
+    model.pull_extra_global_param_from_device("Pre", "spikeTimes")
+    np.testing.assert_allclose(pre.extra_global_params["spikeTimes"].view, [5.5, 6.0, 7.0])
+    spikes = []
+    for _ in range(50):
+        model.step_time()
+        spikes += [(model.t - DT, int(i)) for i in pre.current_spikes]
+    model.pull_recording_buffers_from_device()
+    times, ids = pre.spike_recording_data
+    assert [(round(t, 6), i) for t, i in spikes] == [(5.5, 0), (6.0, 0), (7.0, 1)]
+    np.testing.assert_allclose(times, [5.5, 6.0, 7.0])
+    np.testing.assert_array_equal(ids, [0, 0, 1])
+
+
+def test_recording_needs_timesteps_and_a_full_buffer():
+    model, pre, post = source_target("rec", 1, 1, [0.0])
+    pre.spike_recording_enabled = True
+    model.build()
+    with pytest.raises(RuntimeError, match="num.* recording timesteps"):
+        model.load()
+    model.load(num_recording_timesteps=10)
+    model.step_time()
+    model.pull_recording_buffers_from_device()
+    with pytest.raises(RuntimeError, match="once buffer is full"):
+        pre.spike_recording_data
