@@ -109,20 +109,3 @@ func VisibleGPUs(gpus []GPU, visible string, set bool) []GPU {
 	}
 	return out
 }
-
-// ChooseBackend resolves a config's backend: "auto" is cuda when a GPU is
-// visible and nvcc is installed, else cpu. It says why.
-func ChooseBackend(requested string, gpus []GPU, nvccErr error) (backend, reason string) {
-	switch requested {
-	case "cpu", "cuda":
-		return requested, "requested"
-	}
-	switch {
-	case len(gpus) == 0:
-		return "cpu", "no CUDA GPU visible"
-	case nvccErr != nil:
-		return "cpu", fmt.Sprintf("%d GPU(s) visible but no nvcc (%v)", len(gpus), nvccErr)
-	default:
-		return "cuda", fmt.Sprintf("%d GPU(s) visible (%s) and nvcc found", len(gpus), gpus[0].Name)
-	}
-}

@@ -1,7 +1,6 @@
 package gpu
 
 import (
-	"errors"
 	"os"
 	"testing"
 
@@ -43,21 +42,6 @@ func TestVisibleGPUs(t *testing.T) {
 	assert.Equal(t, []int{1}, names(VisibleGPUs(gpus, "GPU-7d2e", true)))
 	assert.Equal(t, []int{0}, names(VisibleGPUs(gpus, "0,7,1", true)))
 	assert.Empty(t, VisibleGPUs(gpus, "-1", true))
-}
-
-func TestChooseBackend(t *testing.T) {
-	gpus, _ := parseNvidiaSMI(smiFixture)
-	b, why := ChooseBackend("auto", nil, nil)
-	assert.Equal(t, "cpu", b)
-	assert.Contains(t, why, "no CUDA GPU")
-	b, why = ChooseBackend("auto", gpus, errors.New("nvcc not found"))
-	assert.Equal(t, "cpu", b)
-	assert.Contains(t, why, "no nvcc")
-	b, why = ChooseBackend("auto", gpus, nil)
-	assert.Equal(t, "cuda", b)
-	assert.Contains(t, why, "H100")
-	b, _ = ChooseBackend("cpu", gpus, nil)
-	assert.Equal(t, "cpu", b)
 }
 
 // nvcc builds a CUDA module through the same cache as the C compiler; on a

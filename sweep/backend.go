@@ -3,29 +3,22 @@ package sweep
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/gennctl/gennctl/backend"
 	"github.com/gennctl/gennctl/gpu"
 )
 
-// ResolveBackend turns a config's (or a flag's) backend into the one that
-// runs: "auto" is cuda when a CUDA GPU is visible and nvcc is installed,
-// else cpu. The reason says why, for the user and for provenance.
+// ResolveBackend checks a config's (or a flag's) backend: cpu and cuda
+// are taken as given ("requested"); auto (or nothing) stays "auto" until
+// the plan has its structure groups and its cost model chooses
+// (Plan.resolveAuto).
 func ResolveBackend(requested string) (backend, reason string, err error) {
 	switch requested {
 	case "cpu", "cuda":
 		return requested, "requested", nil
 	case "", "auto":
-		gpus, err := gpu.DiscoverGPUs()
-		if err != nil {
-			return "", "", err
-		}
-		var nvccErr error
-		if len(gpus) > 0 {
-			_, nvccErr = gpu.DetectNVCC(nil)
-		}
-		backend, reason := gpu.ChooseBackend("auto", gpus, nvccErr)
-		return backend, "auto: " + reason, nil
+		return "auto", "", nil
 	}
 	return "", "", fmt.Errorf("unknown backend %q (want cpu, cuda or auto)", requested)
 }
@@ -38,14 +31,88 @@ func (p *Plan) UseBackend(requested string) error {
 	if err != nil {
 		return err
 	}
-	p.Backend, p.BackendReason = b, reason
+	if err := p.setBackend(b, reason); err != nil {
+		return err
+	}
 	for _, g := range p.Groups {
-		g.Key = StructureKey(g.Net, b)
-		if _, err := Generate(g, b); err != nil {
+		if _, err := Generate(g, p.Backend); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// setBackend sets the plan's backend (auto: as the cost model chooses) and
+// the structure keys that follow.
+func (p *Plan) setBackend(b, reason string) error {
+	if b == "auto" {
+		var err error
+		if b, reason, err = p.autoBackend(); err != nil {
+			return err
+		}
+	}
+	p.Backend, p.BackendReason = b, reason
+	for _, g := range p.Groups {
+		g.Key = StructureKey(g.Net, b)
+	}
+	return nil
+}
+
+// ThisMachine is the cost model's view of this machine: its CPU slots, the
+// CUDA GPUs nvidia-smi lists, and whether nvcc is installed.
+func ThisMachine() (Machine, error) {
+	gpus, err := gpu.DiscoverGPUs()
+	if err != nil {
+		return Machine{}, err
+	}
+	m := Machine{CPUSlots: gpu.CPUSlots(), GPUs: gpus, CUDAArchs: len(gpu.CUDAArchs(gpus))}
+	if len(gpus) > 0 {
+		_, m.NVCC = gpu.DetectNVCC(nil)
+	}
+	return m, nil
+}
+
+// autoBackend is backend: auto: the backend the cost model expects to
+// finish the plan first on this machine, and why. It chooses per structure
+// group; when the groups disagree, the one backend a run uses is the one
+// with the smaller total, and the reason says which groups would rather run
+// on the other.
+func (p *Plan) autoBackend() (backend, reason string, err error) {
+	m, err := ThisMachine()
+	if err != nil {
+		return "", "", err
+	}
+	var cpuTotal, cudaTotal float64
+	votes := map[string][]string{}
+	var why []string
+	for _, g := range p.Groups {
+		n := len(g.Variants)
+		cpu, cuda := EstimateCPU(g, n, m, false), EstimateCUDA(g, n, 0, m, false)
+		b, r := Choose(cpu, cuda)
+		votes[b] = append(votes[b], g.Key[:min(12, len(g.Key))])
+		why = append(why, r)
+		cpuTotal += cpu.Seconds
+		if cuda.Unavailable == "" {
+			cudaTotal += cuda.Seconds
+		}
+	}
+	switch {
+	case len(votes) == 1 && len(p.Groups) == 1:
+		for b := range votes {
+			return b, "auto: " + why[0], nil
+		}
+	case len(votes) == 1:
+		for b := range votes {
+			return b, fmt.Sprintf("auto: every structure group: %s", strings.Join(why, "; ")), nil
+		}
+	}
+	b := "cpu"
+	if len(votes["cuda"]) > 0 && cudaTotal < cpuTotal {
+		b = "cuda"
+	}
+	other := map[string]string{"cpu": "cuda", "cuda": "cpu"}[b]
+	return b, fmt.Sprintf("auto: %s, the smaller total (cpu %.3g s, cuda %.3g s); structure group(s) %s would run faster on %s alone, but a run uses one backend",
+		b, cpuTotal, cudaTotal, strings.Join(votes[other], ", "), other), nil
 }
 
 // Toolchain is the compiler that builds the plan's modules: the C compiler

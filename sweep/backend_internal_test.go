@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -49,16 +50,22 @@ func TestUseGPUs(t *testing.T) {
 	assert.Equal(t, Options{Workers: 3, MemBudget: 1 << 20, BatchSize: 7}, o, "settings given are kept")
 }
 
-// auto picks cuda where a GPU is visible and nvcc is installed, cpu where
-// none is, and says why.
+// auto, with no GPU visible, is cpu and says why.
 func TestResolveAuto(t *testing.T) {
 	t.Setenv("PATH", t.TempDir()) // no nvidia-smi, no nvcc
-	b, why, err := ResolveBackend("auto")
+	b, _, err := ResolveBackend("auto")
 	require.NoError(t, err)
-	assert.Equal(t, "cpu", b)
-	assert.Contains(t, why, "no CUDA GPU visible")
+	assert.Equal(t, "auto", b, "chosen once the plan has its groups")
+	plan, err := Load("../configs/cuba.yaml")
+	require.NoError(t, err)
+	require.NoError(t, plan.UseBackend("auto"))
+	assert.Equal(t, "cpu", plan.Backend)
+	assert.Contains(t, plan.BackendReason, "no CUDA GPU visible")
 }
 
+// auto on a GPU node chooses by cost: one CUBA variant stays on the CPU, a
+// 1024-variant weight sweep of one network goes to the GPUs, and the
+// structure keys follow the backend.
 func TestResolveAutoWithGPU(t *testing.T) {
 	nvcc, err := exec.LookPath("nvcc")
 	if err != nil {
@@ -66,8 +73,18 @@ func TestResolveAutoWithGPU(t *testing.T) {
 	}
 	fakeNvidiaSMI(t)
 	t.Setenv("NVCC", nvcc)
-	b, why, err := ResolveBackend("auto")
+	one, err := Load("../configs/cuba.yaml")
 	require.NoError(t, err)
-	assert.Equal(t, "cuda", b)
-	assert.Contains(t, why, "2 GPU(s) visible (Fake A100)")
+	require.NoError(t, one.UseBackend("auto"))
+	assert.Equal(t, "cpu", one.Backend, one.BackendReason)
+	assert.Contains(t, one.BackendReason, "cuda ", "the reason compares both estimates")
+	assert.Equal(t, StructureKey(one.Groups[0].Net, "cpu"), one.Groups[0].Key)
+
+	data, err := os.ReadFile("../configs/cuba.yaml")
+	require.NoError(t, err)
+	text := strings.Replace(string(data), "  backend: cpu\n", "  backend: auto\n  connectivity_seed: 7\n", 1)
+	many, err := NewPlan("cuba_sweep.yaml", []byte(text+"sweep:\n  grid:\n    synapses.EE.weight_update.vars.g: {linspace: [0.06, 0.1, 1024]}\n"))
+	require.NoError(t, err)
+	assert.Equal(t, "cuda", many.Backend, many.BackendReason)
+	assert.Equal(t, StructureKey(many.Groups[0].Net, "cuda"), many.Groups[0].Key)
 }

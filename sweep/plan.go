@@ -56,7 +56,8 @@ type Plan struct {
 	Backend      string // cpu or cuda
 	// BackendReason says why: "requested", or how auto chose.
 	BackendReason string
-	Axes          []string // swept config paths
+	durationPos   modelspec.Pos // of simulation.duration, for CheckSteps
+	Axes          []string      // swept config paths
 	Variants      []*Variant
 	Groups        []*Group
 }
@@ -69,6 +70,21 @@ func StructureKey(net *modelspec.Network, backend string) string {
 
 // maxPlanErrors bounds how many variants' diagnostics are reported.
 const maxPlanErrors = 20
+
+// CheckSteps refuses a plan whose variants simulate no time step: a sweep
+// of them would record nothing. Planning allows it (the Go API and the
+// Python package build such a network and step it themselves); running a
+// sweep and validating for one do not.
+func (p *Plan) CheckSteps() error {
+	for _, v := range p.Variants {
+		if v.Net.Sim.Steps() > 0 {
+			continue
+		}
+		return modelspec.Diagnostics{{Pos: p.durationPos, Path: "simulation.duration",
+			Msg: fmt.Sprintf("a sweep simulates at least one time step; the duration is %g ms (dt = %g ms)", v.Net.Sim.Duration, v.Net.Sim.DT)}}
+	}
+	return nil
+}
 
 // Load reads an experiment file and plans it.
 func Load(file string) (*Plan, error) {
@@ -126,19 +142,6 @@ func NewPlan(file string, data []byte) (*Plan, error) {
 		}
 		plan.Variants = append(plan.Variants, &Variant{Point: pt, Net: net})
 	}
-	// The Go API steps a network itself, so a document may have no time
-	// steps; a sweep of such variants would record nothing.
-	for _, v := range plan.Variants {
-		if v.Net.Sim.Steps() == 0 {
-			pos := modelspec.Pos{File: file, Line: 1, Col: 1}
-			if n, err := LookupPath(root, "simulation.duration"); err == nil {
-				pos.Line, pos.Col = n.Line, n.Column
-			}
-			diags = append(diags, modelspec.Diagnostic{Pos: pos, Path: "simulation.duration",
-				Msg: fmt.Sprintf("a sweep simulates at least one time step; the duration is %g ms (dt = %g ms)", v.Net.Sim.Duration, v.Net.Sim.DT)})
-			break
-		}
-	}
 	if len(diags) > 0 {
 		if failed > 1 {
 			diags = append(diags, modelspec.Diagnostic{Pos: modelspec.Pos{File: file}, Path: "sweep",
@@ -147,11 +150,20 @@ func NewPlan(file string, data []byte) (*Plan, error) {
 		return nil, diags
 	}
 	plan.Name = plan.Variants[0].Net.Name
+	plan.durationPos = modelspec.Pos{File: file, Line: 1, Col: 1}
+	if n, err := LookupPath(root, "simulation.duration"); err == nil {
+		plan.durationPos.Line, plan.durationPos.Col = n.Line, n.Column
+	}
 	if plan.Backend, plan.BackendReason, err = ResolveBackend(plan.Variants[0].Net.Sim.Backend); err != nil {
 		return nil, err
 	}
 	if err := plan.group(); err != nil {
 		return nil, err
+	}
+	if plan.Backend == "auto" { // the cost model chooses, from the groups
+		if err := plan.setBackend("auto", ""); err != nil {
+			return nil, err
+		}
 	}
 	// Generating each module checks every code string (unknown tokens,
 	// missing extra global parameters) before anything is built or written.

@@ -204,6 +204,9 @@ type runner struct {
 // and returns an error wrapping context.Canceled; a rerun finishes the rest.
 func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error) {
 	start := time.Now()
+	if err := plan.CheckSteps(); err != nil {
+		return nil, err
+	}
 	var gpus []gpu.GPU
 	if plan.Backend == "cuda" {
 		var err error

@@ -51,6 +51,9 @@ func runValidate(o validateOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := plan.CheckSteps(); err != nil {
+		return badInput{err}
+	}
 	if err := sweep.CheckSyntax(plan); err != nil {
 		var ce *gpu.CompileError
 		if errors.As(err, &ce) {
