@@ -88,6 +88,21 @@ func (g *gen) emitStaging() {
 	w.Line("__shared__ uint32_t gn_sh_count[GN_MAX_BLOCK];    /* spikes per thread's words, then their prefix sums */")
 	w.Line("__shared__ uint32_t gn_sh_spikes[GN_STAGE_SPIKES]; /* the staged neurons, in increasing order */")
 	w.Line("")
+	w.Line("/* Inclusive prefix sums over the block of each thread's v, through sh[blockDim.x]; every thread")
+	w.Line("   of the block calls it. */")
+	w.Line("static __device__ uint32_t gn_block_scan(uint32_t *sh, uint32_t v)")
+	w.Open("{")
+	w.Line("sh[threadIdx.x] = v;")
+	w.Line("__syncthreads();")
+	w.Open("for (uint32_t off = 1; off < blockDim.x; off <<= 1) {")
+	w.Line("const uint32_t x = threadIdx.x >= off ? sh[threadIdx.x - off] : 0;")
+	w.Line("__syncthreads();")
+	w.Line("sh[threadIdx.x] += x;")
+	w.Line("__syncthreads();")
+	w.Close("}")
+	w.Line("return sh[threadIdx.x];")
+	w.Close("}")
+	w.Line("")
 	w.Line("static __device__ __forceinline__ uint64_t gn_timestep_of(const gn_ctx *ctx, uint64_t tbase, uint32_t k)")
 	w.Open("{")
 	w.Line("return (tbase == UINT64_MAX ? *ctx->dstep : tbase) + k; /* graph launches read the step from the device */")
@@ -111,15 +126,7 @@ func (g *gen) stage(bits, first, n string, body func() error) error {
 	w.Line("const uint32_t gn_lo = min(threadIdx.x * gn_per, gn_nw), gn_hi = min(gn_lo + gn_per, gn_nw);")
 	w.Line("uint32_t gn_mine = 0;")
 	w.Line("for (uint32_t i = gn_lo; i < gn_hi; i++) gn_mine += __popc(gn_sh_words[i]);")
-	w.Line("gn_sh_count[threadIdx.x] = gn_mine;")
-	w.Line("__syncthreads();")
-	w.Open("for (uint32_t gn_off = 1; gn_off < blockDim.x; gn_off <<= 1) { /* inclusive prefix sums */")
-	w.Line("const uint32_t v = threadIdx.x >= gn_off ? gn_sh_count[threadIdx.x - gn_off] : 0;")
-	w.Line("__syncthreads();")
-	w.Line("gn_sh_count[threadIdx.x] += v;")
-	w.Line("__syncthreads();")
-	w.Close("}")
-	w.Line("const uint32_t gn_total = gn_sh_count[blockDim.x - 1], gn_rank0 = gn_sh_count[threadIdx.x] - gn_mine;")
+	w.Line("const uint32_t gn_rank0 = gn_block_scan(gn_sh_count, gn_mine) - gn_mine, gn_total = gn_sh_count[blockDim.x - 1];")
 	w.Open("for (uint32_t gn_p0 = 0; gn_p0 < gn_total; gn_p0 += GN_STAGE_SPIKES) {")
 	w.Line("__syncthreads(); /* the previous pass is consumed */")
 	w.Line("uint32_t r = gn_rank0;")
@@ -164,6 +171,28 @@ func (g *gen) sectionTime(s *modelspec.SynapseGroup) {
 	g.VariantPrologue()
 }
 
+// input is what reaches a group in a step: spike-like events or spikes,
+// with the bitmask ring they are set in and the code they run.
+type input struct {
+	bits       string
+	stream     uint32
+	code, name string
+}
+
+// inputs are group s's inputs in GeNN's order: spike-like events, then
+// spikes.
+func (g *gen) inputs(s *modelspec.SynapseGroup) []input {
+	m := s.WeightUpdate.Model
+	var out []input
+	if g.Events[s] {
+		out = append(out, input{s.Name + "_evBits", codegen.StreamEventCode, m.EventCode, "event_code"})
+	}
+	if codegen.CodeNonEmpty(m.SimCode) {
+		out = append(out, input{s.Source.Name + "_spkBits", codegen.StreamSimCode, m.SimCode, "sim_code"})
+	}
+	return out
+}
+
 // ---- targetPull ----
 
 // targetPull runs one thread per target neuron: each stages the spikes
@@ -178,7 +207,7 @@ func (targetPull) blocks(g *gen, s *modelspec.SynapseGroup) string { return perT
 func (targetPull) columns(s *modelspec.SynapseGroup) bool { return s.Matrix == modelspec.MatrixSparse }
 
 func (targetPull) emit(g *gen, s *modelspec.SynapseGroup) error {
-	m, st, sc, err := g.WeightUpdateCode(s)
+	_, st, sc, err := g.WeightUpdateCode(s)
 	if err != nil {
 		return err
 	}
@@ -189,16 +218,7 @@ func (targetPull) emit(g *gen, s *modelspec.SynapseGroup) error {
 	g.sectionTime(s)
 	err = g.declared(func() error {
 		w := g.W
-		for _, c := range []struct {
-			on         bool
-			bits       string
-			stream     uint32
-			code, name string
-		}{{g.Events[s], s.Name + "_evBits", codegen.StreamEventCode, m.EventCode, "event_code"},
-			{codegen.CodeNonEmpty(m.SimCode), s.Source.Name + "_spkBits", codegen.StreamSimCode, m.SimCode, "sim_code"}} {
-			if !c.on {
-				continue
-			}
+		for _, c := range g.inputs(s) {
 			bits := fmt.Sprintf("(%s + (size_t)%s * %d)", c.bits, g.bitSlot(s.Source, s.DelaySteps), words(s.Source))
 			n := words(s.Source)
 			w.Open("for (uint32_t gn_chunk = 0; gn_chunk < %d; gn_chunk += GN_STAGE_WORDS) { /* %s */", n, c.name)
@@ -372,7 +392,7 @@ func (rowPerSpike) blocks(g *gen, s *modelspec.SynapseGroup) string { return per
 func (rowPerSpike) columns(*modelspec.SynapseGroup) bool { return false }
 
 func (rowPerSpike) emit(g *gen, s *modelspec.SynapseGroup) error {
-	m, st, sc, err := g.WeightUpdateCode(s)
+	_, st, sc, err := g.WeightUpdateCode(s)
 	if err != nil {
 		return err
 	}
@@ -383,16 +403,7 @@ func (rowPerSpike) emit(g *gen, s *modelspec.SynapseGroup) error {
 	g.Atomic = true
 	err = g.declared(func() error {
 		w := g.W
-		for _, c := range []struct {
-			on         bool
-			bits       string
-			stream     uint32
-			code, name string
-		}{{g.Events[s], s.Name + "_evBits", codegen.StreamEventCode, m.EventCode, "event_code"},
-			{codegen.CodeNonEmpty(m.SimCode), s.Source.Name + "_spkBits", codegen.StreamSimCode, m.SimCode, "sim_code"}} {
-			if !c.on {
-				continue
-			}
+		for _, c := range g.inputs(s) {
 			w.Open("if (%s) {", bitRef(c.bits, s.Source, g.bitSlot(s.Source, s.DelaySteps), "id_pre"))
 			if err := g.RowLoop(s, c.stream, c.code, sc, st(c.name)); err != nil {
 				return err
