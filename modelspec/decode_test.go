@@ -402,7 +402,7 @@ models:
     My: {params: [a], simcode: ""}
 populations: {E: {size: 1, model: SpikeSource}}
 `, []string{
-		"t.yaml:4:23: models.neurons.My: unknown key \"simcode\" (allowed: params, vars, derived_params, sim_code, threshold_condition_code, reset_code, support_code, extra_global_params, additional_input_vars, is_auto_refractory_required)",
+		"t.yaml:4:23: models.neurons.My: unknown key \"simcode\" (allowed: param_names (or params), var_name_types (or vars), derived_params, sim_code, threshold_condition_code, reset_code, support_code, extra_global_params, additional_input_vars, is_auto_refractory_required, class_name, custom_body)",
 	}},
 	{"duplicate key", `simulation: {dt: 0.1, duration: 10}
 populations:
