@@ -18,7 +18,7 @@ import (
 
 // Version is part of every structure key: bump it whenever generated code
 // changes for the same input, so cached modules are not reused wrongly.
-const Version = "gennctl-codegen-4"
+const Version = "gennctl-codegen-5"
 
 // Files maps file names to contents.
 type Files map[string]string
@@ -196,6 +196,8 @@ func IndividualWeights(s *modelspec.SynapseGroup) bool {
 		return false
 	case modelspec.WeightsIndividual:
 		return true
+	case modelspec.WeightsKernel:
+		return false
 	}
 	if ProceduralWeights(s) {
 		return false

@@ -5,7 +5,7 @@ import "fmt"
 // EmitABI writes the exported functions of the module ABI, with the
 // backend's parts (Backend's Destroy, Allocate, Created, CreatedShare,
 // Step, SpikesPending, Drain, VarAccess, VarSync, SetVarDone, SetVarEnd).
-func (g *Generator) EmitABI() {
+func (g *Generator) EmitABI() error {
 	w := g.W
 	w.Line("static const char gn_description[] = %s;", quoteC(g.describe()))
 	w.Line("")
@@ -150,7 +150,35 @@ func (g *Generator) EmitABI() {
 	g.emitEGPABI()
 	g.B.FindNonFinite()
 	w.Line("")
+	if err := g.EmitCustomUpdates(); err != nil {
+		return err
+	}
+	g.emitSetRuntime()
 	w.Line("const char *gn_error(gn_ctx *ctx) { return ctx->err; }")
+	return nil
+}
+
+// emitSetRuntime writes gn_set_runtime: the runtime slots are read from
+// ctx->rt at each step, so a value set between steps is used by the next
+// (where the backend supports it; it fails otherwise).
+func (g *Generator) emitSetRuntime() {
+	w := g.W
+	w.Line("int gn_set_runtime(gn_ctx *ctx, uint32_t slot, uint32_t variant, double value)")
+	w.Open("{")
+	if err := g.Require(FeatureRuntimeParameters, "gn_set_runtime"); err != nil {
+		w.Line("(void)slot; (void)variant; (void)value;")
+		w.Line("snprintf(ctx->err, sizeof ctx->err, \"%%s\", %s);", quoteC(err.Error()))
+		w.Line("return 1;")
+		w.Close("}")
+		w.Line("")
+		return
+	}
+	w.Line("if (variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, \"variant %%u out of range (batch %%u)\", variant, ctx->batch); return 1; }")
+	w.Line("if (slot >= GN_NUM_RUNTIME) { snprintf(ctx->err, sizeof ctx->err, \"no runtime parameter %%u (the module has %%d)\", slot, GN_NUM_RUNTIME); return 1; }")
+	w.Line("ctx->rt[(size_t)variant * GN_NUM_RUNTIME + slot] = value;")
+	w.Line("return 0;")
+	w.Close("}")
+	w.Line("")
 }
 
 // EmitHostFiniteScan writes gn_find_nonfinite as a scan of the host's

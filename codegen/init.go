@@ -43,7 +43,7 @@ func (g *Generator) EmitInit() error {
 		if v.ZeroAtInit && !v.DeviceOnly {
 			w.Line("memset(ctx->%s, 0, (size_t)ctx->batch * %d * sizeof *ctx->%s);", v.Field, v.Desc.Count*v.Slots, v.Field)
 		}
-		if v.Internal && (v.Desc.Name == "sT" || v.Desc.Name == "prevST") {
+		if v.Internal && (v.Desc.Name == "sT" || v.Desc.Name == "prevST" || v.Desc.Name == "seT" || v.Desc.Name == "prevSET") {
 			w.Line("for (size_t k = 0; k < (size_t)ctx->batch * %d; k++) ctx->%s[k] = -GN_TIME_MAX;", v.Desc.Count*v.Slots, v.Field)
 		}
 	}
@@ -80,7 +80,7 @@ func (g *Generator) EmitInit() error {
 				return err
 			}
 		}
-		if g.Indiv[s] {
+		if g.Indiv[s] || g.KernelW[s] {
 			for _, v := range s.WeightUpdate.Model.Vars {
 				if err := g.initVar(s.Name, "synapse", v.Name, s.WeightUpdate.Vars[v.Name], path+".weight_update", 0, s); err != nil {
 					return err
@@ -103,6 +103,13 @@ func (g *Generator) EmitInit() error {
 	for _, c := range g.Net.CurrentSources {
 		for _, v := range c.Model.Vars {
 			if err := g.initVar(c.Name, "current_source", v.Name, c.Vars[v.Name], "current_sources."+c.Name, c.Target.Size, nil); err != nil {
+				return err
+			}
+		}
+	}
+	for _, c := range g.Net.CustomUpdates {
+		for _, v := range c.Model.Vars {
+			if err := g.initVar(c.Name, "custom_update", v.Name, c.Vars[v.Name], "custom_updates."+c.Name, c.Size, c.Synapses); err != nil {
 				return err
 			}
 		}
@@ -139,7 +146,12 @@ func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, pat
 	elem := func(body func(target string)) {
 		switch {
 		case syn == nil:
-			w.Open("for (uint32_t id = 0; id < %d; id++) {", size)
+			// one element of a variable shared by the neurons
+			w.Open("for (uint32_t id = 0; id < %d; id++) {", ve.Desc.Count)
+			body(ve.Field + "[id]")
+			w.Close("}")
+		case g.KernelW[syn]:
+			w.Open("for (uint32_t id = 0; id < %d; id++) { /* kernel entries */", ve.Desc.Count)
 			body(ve.Field + "[id]")
 			w.Close("}")
 		case syn.Matrix == modelspec.MatrixSparse:
@@ -178,7 +190,9 @@ func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, pat
 		if err := g.bindEGPs(sc, "snippet "+snip.Name, vi.Path, snip.ExtraGlobalParams, vi.EGPs, []string{snip.Code}, vi.Pos); err != nil {
 			return err
 		}
-		if usesToken([]string{snip.Code}, "id_kernel") {
+		if syn != nil && g.KernelW[syn] {
+			sc.Vars["id_kernel"] = "id"
+		} else if usesToken([]string{snip.Code}, "id_kernel") {
 			if syn == nil || !g.kernel[syn] {
 				return fmt.Errorf("%s: %s: variable initialisation snippet %s uses $(id_kernel), which needs a per-synapse variable of a sparse matrix whose connectivity snippet has a kernel (e.g. Conv2D)", vi.Pos, vi.Path, snip.Name)
 			}
@@ -201,8 +215,10 @@ func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, pat
 		sc.Vars["value"] = "value"
 		sc.Vars["id"] = "id"
 		if syn != nil {
-			sc.Vars["id_pre"] = "id_pre"
-			sc.Vars["id_post"] = "id_post"
+			if !g.KernelW[syn] {
+				sc.Vars["id_pre"] = "id_pre"
+				sc.Vars["id_post"] = "id_post"
+			}
 			sc.Vars["num_pre"] = fmt.Sprint(syn.Source.Size)
 			sc.Vars["num_post"] = fmt.Sprint(syn.Target.Size)
 		}
@@ -330,33 +346,63 @@ func isColBuild(snip *modelspec.ConnectivitySnippet) bool {
 }
 
 // kernelSize evaluates the dimensions of a group's connectivity kernel
-// (GeNN's calcKernelSizeFunc) from the snippet's parameters.
+// (GeNN's calcKernelSizeFunc) from the parameters of its connectivity or
+// Toeplitz snippet.
 func (g *Generator) kernelSize(s *modelspec.SynapseGroup) ([]int, error) {
-	c := s.Connectivity
 	path := "synapses." + s.Name + ".connectivity"
+	var name string
+	var params []string
+	var ps, ds modelspec.Params
+	var exprs []string
+	var pos modelspec.Pos
+	switch {
+	case s.Toeplitz != nil:
+		t := s.Toeplitz
+		name, params, ps, ds, exprs, pos = t.Snippet.Name, t.Snippet.Params, t.Params, t.Derived, t.Snippet.KernelSize, t.Pos
+	case s.Connectivity != nil:
+		c := s.Connectivity
+		name, params, ps, ds, exprs, pos = c.Snippet.Name, c.Snippet.Params, c.Params, c.Derived, c.Snippet.KernelSize, c.Pos
+	}
 	vars := map[string]float64{"num_pre": float64(s.Source.Size), "num_post": float64(s.Target.Size)}
-	for _, n := range c.Snippet.Params {
-		v, ok := c.Params[n]
+	for _, n := range params {
+		v, ok := ps[n]
 		if !ok {
 			continue
 		}
 		if _, rt := g.rtIndex[v.Path]; rt {
-			return nil, fmt.Errorf("%s: %s.params.%s: the kernel size of %s depends on it, so it must be the same in every variant of a structure group", c.Pos, path, n, c.Snippet.Name)
+			return nil, fmt.Errorf("%s: %s.params.%s: the kernel size of %s depends on it, so it must be the same in every variant of a structure group", pos, path, n, name)
 		}
 		vars[n] = v.V
 	}
-	for k, v := range c.Derived {
+	for k, v := range ds {
 		vars[k] = v.V
 	}
 	var out []int
-	for _, e := range c.Snippet.KernelSize {
+	for _, e := range exprs {
 		v, err := modelspec.EvalExpr(e, vars)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s: kernel size of %s: %v", c.Pos, path, c.Snippet.Name, err)
+			return nil, fmt.Errorf("%s: %s: kernel size of %s: %v", pos, path, name, err)
 		}
 		out = append(out, int(v))
 	}
 	return out, nil
+}
+
+// prepareKernel decides the kernel of a group with kernel weights or a
+// Toeplitz matrix.
+func (g *Generator) prepareKernel(s *modelspec.SynapseGroup) error {
+	if _, done := g.kernelDims[s]; done {
+		return nil
+	}
+	dims, err := g.kernelSize(s)
+	if err != nil {
+		return err
+	}
+	if len(dims) == 0 {
+		return fmt.Errorf("%s: synapses.%s.weights: kernel weights need a connectivity snippet with a kernel (calc_kernel_size_func, e.g. Conv2D)", s.Pos, s.Name)
+	}
+	g.kernelDims[s] = dims
+	return nil
 }
 
 // kernelFlat is the row-major index into the kernel of the kernel

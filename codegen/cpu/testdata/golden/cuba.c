@@ -506,7 +506,7 @@ static void neuron_update_I(gn_ctx *ctx, uint64_t timestep)
     }
 }
 
-static const char gn_description[] = "{\"abi\":3,\"name\":\"cuba\",\"backend\":\"cpu\",\"precision\":\"float\",\"dt\":0.1,\"populations\":[{\"name\":\"E\",\"size\":3200,\"record_spikes\":true},{\"name\":\"I\",\"size\":800,\"record_spikes\":true}],\"vars\":[{\"owner\":\"E\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":3200},{\"owner\":\"E\",\"kind\":\"neuron\",\"name\":\"RefracTime\",\"type\":\"float\",\"count\":3200},{\"owner\":\"I\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":800},{\"owner\":\"I\",\"kind\":\"neuron\",\"name\":\"RefracTime\",\"type\":\"float\",\"count\":800},{\"owner\":\"EE\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":3200},{\"owner\":\"EE\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":3200},{\"owner\":\"EE\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":355200},{\"owner\":\"EI\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":800},{\"owner\":\"EI\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":3200},{\"owner\":\"EI\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":131200},{\"owner\":\"IE\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":3200},{\"owner\":\"IE\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":800},{\"owner\":\"IE\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":87200},{\"owner\":\"II\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":800},{\"owner\":\"II\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":800},{\"owner\":\"II\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":32000}],\"runtime\":[],\"synapses\":[{\"name\":\"EE\",\"source\":\"E\",\"target\":\"E\",\"matrix\":\"sparse\",\"max_row_length\":111},{\"name\":\"EI\",\"source\":\"E\",\"target\":\"I\",\"matrix\":\"sparse\",\"max_row_length\":41},{\"name\":\"IE\",\"source\":\"I\",\"target\":\"E\",\"matrix\":\"sparse\",\"max_row_length\":109},{\"name\":\"II\",\"source\":\"I\",\"target\":\"I\",\"matrix\":\"sparse\",\"max_row_length\":40}],\"egps\":[]}";
+static const char gn_description[] = "{\"abi\":3,\"name\":\"cuba\",\"backend\":\"cpu\",\"precision\":\"float\",\"dt\":0.1,\"populations\":[{\"name\":\"E\",\"size\":3200,\"record_spikes\":true},{\"name\":\"I\",\"size\":800,\"record_spikes\":true}],\"vars\":[{\"owner\":\"E\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":3200},{\"owner\":\"E\",\"kind\":\"neuron\",\"name\":\"RefracTime\",\"type\":\"float\",\"count\":3200},{\"owner\":\"I\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":800},{\"owner\":\"I\",\"kind\":\"neuron\",\"name\":\"RefracTime\",\"type\":\"float\",\"count\":800},{\"owner\":\"EE\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":3200},{\"owner\":\"EE\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":3200},{\"owner\":\"EE\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":355200},{\"owner\":\"EI\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":800},{\"owner\":\"EI\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":3200},{\"owner\":\"EI\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":131200},{\"owner\":\"IE\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":3200},{\"owner\":\"IE\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":800},{\"owner\":\"IE\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":87200},{\"owner\":\"II\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":800},{\"owner\":\"II\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":800},{\"owner\":\"II\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":32000}],\"runtime\":[],\"synapses\":[{\"name\":\"EE\",\"source\":\"E\",\"target\":\"E\",\"matrix\":\"sparse\",\"max_row_length\":111},{\"name\":\"EI\",\"source\":\"E\",\"target\":\"I\",\"matrix\":\"sparse\",\"max_row_length\":41},{\"name\":\"IE\",\"source\":\"I\",\"target\":\"E\",\"matrix\":\"sparse\",\"max_row_length\":109},{\"name\":\"II\",\"source\":\"I\",\"target\":\"I\",\"matrix\":\"sparse\",\"max_row_length\":40}],\"egps\":[],\"set_runtime\":true}";
 
 const char *gn_describe(void) { return gn_description; }
 
@@ -685,65 +685,22 @@ int gn_get_egp(gn_ctx *ctx, uint32_t egp, uint32_t variant, double *out, size_t 
     return 1;
 }
 
-int gn_find_nonfinite(gn_ctx *ctx, uint32_t *first)
+int gn_custom_update(gn_ctx *ctx, uint32_t group, uint32_t variant)
 {
-    for (uint32_t b = 0; b < 2 * ctx->batch; b++) first[b] = UINT32_MAX;
-    { /* E.V */
-        for (uint32_t b = 0; b < ctx->batch; b++) {
-            if (first[2 * b] != UINT32_MAX) continue;
-            const float *x = ctx->E_V + (size_t)b * 3200;
-            for (uint32_t k = 0; k < 3200; k++) if (!isfinite(x[k])) { first[2 * b] = 0; first[2 * b + 1] = k; break; }
-        }
+    if (variant != GN_ALL_VARIANTS && variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, "variant %u out of range (batch %u)", variant, ctx->batch); return 1; }
+    const uint32_t lo = variant == GN_ALL_VARIANTS ? 0 : variant, hi = variant == GN_ALL_VARIANTS ? ctx->batch : variant + 1;
+    (void)lo; (void)hi;
+    switch (group) {
     }
-    { /* E.RefracTime */
-        for (uint32_t b = 0; b < ctx->batch; b++) {
-            if (first[2 * b] != UINT32_MAX) continue;
-            const float *x = ctx->E_RefracTime + (size_t)b * 3200;
-            for (uint32_t k = 0; k < 3200; k++) if (!isfinite(x[k])) { first[2 * b] = 1; first[2 * b + 1] = k; break; }
-        }
-    }
-    { /* I.V */
-        for (uint32_t b = 0; b < ctx->batch; b++) {
-            if (first[2 * b] != UINT32_MAX) continue;
-            const float *x = ctx->I_V + (size_t)b * 800;
-            for (uint32_t k = 0; k < 800; k++) if (!isfinite(x[k])) { first[2 * b] = 2; first[2 * b + 1] = k; break; }
-        }
-    }
-    { /* I.RefracTime */
-        for (uint32_t b = 0; b < ctx->batch; b++) {
-            if (first[2 * b] != UINT32_MAX) continue;
-            const float *x = ctx->I_RefracTime + (size_t)b * 800;
-            for (uint32_t k = 0; k < 800; k++) if (!isfinite(x[k])) { first[2 * b] = 3; first[2 * b + 1] = k; break; }
-        }
-    }
-    { /* EE.inSyn */
-        for (uint32_t b = 0; b < ctx->batch; b++) {
-            if (first[2 * b] != UINT32_MAX) continue;
-            const float *x = ctx->EE_inSyn + (size_t)b * 3200;
-            for (uint32_t k = 0; k < 3200; k++) if (!isfinite(x[k])) { first[2 * b] = 4; first[2 * b + 1] = k; break; }
-        }
-    }
-    { /* EI.inSyn */
-        for (uint32_t b = 0; b < ctx->batch; b++) {
-            if (first[2 * b] != UINT32_MAX) continue;
-            const float *x = ctx->EI_inSyn + (size_t)b * 800;
-            for (uint32_t k = 0; k < 800; k++) if (!isfinite(x[k])) { first[2 * b] = 7; first[2 * b + 1] = k; break; }
-        }
-    }
-    { /* IE.inSyn */
-        for (uint32_t b = 0; b < ctx->batch; b++) {
-            if (first[2 * b] != UINT32_MAX) continue;
-            const float *x = ctx->IE_inSyn + (size_t)b * 3200;
-            for (uint32_t k = 0; k < 3200; k++) if (!isfinite(x[k])) { first[2 * b] = 10; first[2 * b + 1] = k; break; }
-        }
-    }
-    { /* II.inSyn */
-        for (uint32_t b = 0; b < ctx->batch; b++) {
-            if (first[2 * b] != UINT32_MAX) continue;
-            const float *x = ctx->II_inSyn + (size_t)b * 800;
-            for (uint32_t k = 0; k < 800; k++) if (!isfinite(x[k])) { first[2 * b] = 13; first[2 * b + 1] = k; break; }
-        }
-    }
+    snprintf(ctx->err, sizeof ctx->err, "no custom update group %u", group);
+    return 1;
+}
+
+int gn_set_runtime(gn_ctx *ctx, uint32_t slot, uint32_t variant, double value)
+{
+    if (variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, "variant %u out of range (batch %u)", variant, ctx->batch); return 1; }
+    if (slot >= GN_NUM_RUNTIME) { snprintf(ctx->err, sizeof ctx->err, "no runtime parameter %u (the module has %d)", slot, GN_NUM_RUNTIME); return 1; }
+    ctx->rt[(size_t)variant * GN_NUM_RUNTIME + slot] = value;
     return 0;
 }
 

@@ -276,7 +276,7 @@ static void neuron_update_Out(gn_ctx *ctx, uint64_t timestep)
     }
 }
 
-static const char gn_description[] = "{\"abi\":3,\"name\":\"small\",\"backend\":\"cpu\",\"precision\":\"float\",\"dt\":0.1,\"populations\":[{\"name\":\"In\",\"size\":20,\"record_spikes\":true},{\"name\":\"Out\",\"size\":10,\"record_spikes\":true}],\"vars\":[{\"owner\":\"In\",\"kind\":\"neuron\",\"name\":\"timeStepToSpike\",\"type\":\"float\",\"count\":20},{\"owner\":\"Out\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":10},{\"owner\":\"Out\",\"kind\":\"neuron\",\"name\":\"Count\",\"type\":\"unsigned int\",\"count\":10},{\"owner\":\"InOut\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":10},{\"owner\":\"InOut\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":20},{\"owner\":\"InOut\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":200}],\"runtime\":[],\"synapses\":[{\"name\":\"InOut\",\"source\":\"In\",\"target\":\"Out\",\"matrix\":\"sparse\",\"max_row_length\":10}],\"egps\":[]}";
+static const char gn_description[] = "{\"abi\":3,\"name\":\"small\",\"backend\":\"cpu\",\"precision\":\"float\",\"dt\":0.1,\"populations\":[{\"name\":\"In\",\"size\":20,\"record_spikes\":true},{\"name\":\"Out\",\"size\":10,\"record_spikes\":true}],\"vars\":[{\"owner\":\"In\",\"kind\":\"neuron\",\"name\":\"timeStepToSpike\",\"type\":\"float\",\"count\":20},{\"owner\":\"Out\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":10},{\"owner\":\"Out\",\"kind\":\"neuron\",\"name\":\"Count\",\"type\":\"unsigned int\",\"count\":10},{\"owner\":\"InOut\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":10},{\"owner\":\"InOut\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":20},{\"owner\":\"InOut\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":200}],\"runtime\":[],\"synapses\":[{\"name\":\"InOut\",\"source\":\"In\",\"target\":\"Out\",\"matrix\":\"sparse\",\"max_row_length\":10}],\"egps\":[],\"set_runtime\":true}";
 
 const char *gn_describe(void) { return gn_description; }
 
@@ -412,30 +412,22 @@ int gn_get_egp(gn_ctx *ctx, uint32_t egp, uint32_t variant, double *out, size_t 
     return 1;
 }
 
-int gn_find_nonfinite(gn_ctx *ctx, uint32_t *first)
+int gn_custom_update(gn_ctx *ctx, uint32_t group, uint32_t variant)
 {
-    for (uint32_t b = 0; b < 2 * ctx->batch; b++) first[b] = UINT32_MAX;
-    { /* In.timeStepToSpike */
-        for (uint32_t b = 0; b < ctx->batch; b++) {
-            if (first[2 * b] != UINT32_MAX) continue;
-            const float *x = ctx->In_timeStepToSpike + (size_t)b * 20;
-            for (uint32_t k = 0; k < 20; k++) if (!isfinite(x[k])) { first[2 * b] = 0; first[2 * b + 1] = k; break; }
-        }
+    if (variant != GN_ALL_VARIANTS && variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, "variant %u out of range (batch %u)", variant, ctx->batch); return 1; }
+    const uint32_t lo = variant == GN_ALL_VARIANTS ? 0 : variant, hi = variant == GN_ALL_VARIANTS ? ctx->batch : variant + 1;
+    (void)lo; (void)hi;
+    switch (group) {
     }
-    { /* Out.V */
-        for (uint32_t b = 0; b < ctx->batch; b++) {
-            if (first[2 * b] != UINT32_MAX) continue;
-            const float *x = ctx->Out_V + (size_t)b * 10;
-            for (uint32_t k = 0; k < 10; k++) if (!isfinite(x[k])) { first[2 * b] = 1; first[2 * b + 1] = k; break; }
-        }
-    }
-    { /* InOut.inSyn */
-        for (uint32_t b = 0; b < ctx->batch; b++) {
-            if (first[2 * b] != UINT32_MAX) continue;
-            const float *x = ctx->InOut_inSyn + (size_t)b * 10;
-            for (uint32_t k = 0; k < 10; k++) if (!isfinite(x[k])) { first[2 * b] = 3; first[2 * b + 1] = k; break; }
-        }
-    }
+    snprintf(ctx->err, sizeof ctx->err, "no custom update group %u", group);
+    return 1;
+}
+
+int gn_set_runtime(gn_ctx *ctx, uint32_t slot, uint32_t variant, double value)
+{
+    if (variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, "variant %u out of range (batch %u)", variant, ctx->batch); return 1; }
+    if (slot >= GN_NUM_RUNTIME) { snprintf(ctx->err, sizeof ctx->err, "no runtime parameter %u (the module has %d)", slot, GN_NUM_RUNTIME); return 1; }
+    ctx->rt[(size_t)variant * GN_NUM_RUNTIME + slot] = value;
     return 0;
 }
 
