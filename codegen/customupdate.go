@@ -196,6 +196,7 @@ func (g *Generator) emitCustomUpdate(cu *modelspec.CustomUpdate) error {
 	sc.Vars["t"] = "t"
 	sc.Vars["DT"] = "DT"
 	sc.Vars["num_batch"] = "1"
+	sc.Vars["batch"] = "0" // a variant is a GeNN model of batch size 1
 	var locals []cuLocal
 	perNeuron := cu.Synapses != nil
 	for _, v := range m.Vars {
@@ -270,17 +271,20 @@ func (g *Generator) emitCustomUpdate(cu *modelspec.CustomUpdate) error {
 			}
 			return nil
 		}
-		return g.customUpdateLoop(cu, perNeuron, sc, body)
+		if err := g.customUpdateLoop(cu, perNeuron, sc, body); err != nil {
+			return err
+		}
+		for _, l := range locals {
+			if l.neuronRed {
+				g.W.Line("%s[%s] = lr%s;", l.array.Field, l.index("0"), l.name)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	g.DeclareUsed(g.Vars, text)
-	for _, l := range locals {
-		if l.neuronRed {
-			w.Line("%s[%s] = lr%s;", l.array.Field, l.index("0"), l.name)
-		}
-	}
 	w.Close("}")
 	w.Line("")
 	return nil

@@ -358,10 +358,12 @@ func (g *Generator) prepare() error {
 		} else if s.MaxDendriticDelay > 0 {
 			return fmt.Errorf("%s: %s.max_dendritic_delay_steps: model %s does not use $(addToInSynDelay, x, d)", s.Pos, path, wu.Name)
 		}
-		if CodeNonEmpty(wu.EventThresholdConditionCode) != CodeNonEmpty(wu.EventCode) {
-			return fmt.Errorf("%s: %s.weight_update: model %s needs both event_code and event_threshold_condition_code for spike-like events", s.Pos, path, wu.Name)
+		// As in GeNN 4.9, the threshold makes events (their times, their
+		// recording) even without event code.
+		if CodeNonEmpty(wu.EventCode) && !CodeNonEmpty(wu.EventThresholdConditionCode) {
+			return fmt.Errorf("%s: %s.weight_update: model %s has event_code but no event_threshold_condition_code to emit spike-like events", s.Pos, path, wu.Name)
 		}
-		g.Events[s] = CodeNonEmpty(wu.EventCode)
+		g.Events[s] = CodeNonEmpty(wu.EventThresholdConditionCode)
 		if s.Matrix == modelspec.MatrixToeplitz {
 			if err := g.Require(FeatureToeplitz, s.Pos.String()+": "+path+".matrix"); err != nil {
 				return err

@@ -87,7 +87,8 @@ func (g *gen) emitSynapseUpdates(s *modelspec.SynapseGroup) (dyn, pre, post []st
 		}
 		dyn = append(dyn, "synapse_dynamics_"+s.Name)
 	}
-	if g.Events[s] || codegen.CodeNonEmpty(m.SimCode) {
+	events := codegen.CodeNonEmpty(m.EventCode)
+	if events || codegen.CodeNonEmpty(m.SimCode) {
 		comment := fmt.Sprintf("%s -> %s, %s matrix, %s, delay %d step(s)", s.Source.Name, s.Target.Name, s.Matrix, m.Name, s.DelaySteps)
 		err := g.synapseFunc(s, "synapse_update", comment, func() error {
 			w := g.W
@@ -112,7 +113,7 @@ func (g *gen) emitSynapseUpdates(s *modelspec.SynapseGroup) (dyn, pre, post []st
 				w.Close("}")
 				return nil
 			}
-			if g.Events[s] {
+			if events {
 				w.Open("{ /* spike-like events */")
 				w.Line("const uint32_t nevt = %s_evCnt[preSlot];", s.Name)
 				w.Line("const uint32_t *evt = %s_ev + (size_t)preSlot * %d;", s.Name, npre)
