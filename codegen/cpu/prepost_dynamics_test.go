@@ -26,13 +26,13 @@ func TestPrePostDynamics(t *testing.T) {
 	fmod := math.Mod
 	type expect func(d, j, k int, t float32) (float64, bool)
 	cases := []struct {
-		name       string
-		kind       string // pre or post
-		field      string
-		isi        [2]float64 // ISI of pre and post (0: threshold period 1 without a parameter)
-		shiftPost  bool
-		bound      float64
-		expected   expect
+		name      string
+		kind      string // pre or post
+		field     string
+		isi       [2]float64 // ISI of pre and post (0: threshold period 1 without a parameter)
+		shiftPost bool
+		bound     float64
+		expected  expect
 	}{
 		{"pre_cont_wu_vars_in_sim_code", "pre", "sim_code", [2]float64{}, false, 5e-2, func(d, j, _ int, t float32) (float64, bool) {
 			if t > 1.1001 && fmod(float64(t-dt-float32(d+1)*dt)+5e-5, 1.0) < 1e-4 {
