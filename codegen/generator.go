@@ -170,8 +170,9 @@ type Generator struct {
 	EventTime, PrevEventTime, AnyEvents map[*modelspec.Population]bool
 	// PreOutput: groups whose code adds to the source with $(addToPre, x).
 	PreOutput map[*modelspec.SynapseGroup]bool
-	// KernelW: groups with kernel weights (weights: kernel).
-	KernelW map[*modelspec.SynapseGroup]bool
+	// KernelW: groups with kernel weights (weights: kernel); procKernel:
+	// groups with procedural weights that read $(id_kernel).
+	KernelW, procKernel map[*modelspec.SynapseGroup]bool
 	// queued neuron variables (one copy per delay slot), by population.
 	queued map[*modelspec.Population]map[string]bool
 	// DenDelay is the number of dendritic delay slots of a group (0: none).
@@ -246,7 +247,7 @@ func New(net *modelspec.Network, opts Options, newBackend func(*Generator) Backe
 		kernel: map[*modelspec.SynapseGroup]bool{}, kernelDims: map[*modelspec.SynapseGroup][]int{}, hostInit: map[*modelspec.SynapseGroup]bool{},
 		ShareConn: map[*modelspec.SynapseGroup]bool{}, ProcW: map[*modelspec.SynapseGroup]bool{},
 		EventTime: map[*modelspec.Population]bool{}, PrevEventTime: map[*modelspec.Population]bool{}, AnyEvents: map[*modelspec.Population]bool{},
-		PreOutput: map[*modelspec.SynapseGroup]bool{}, KernelW: map[*modelspec.SynapseGroup]bool{}}
+		PreOutput: map[*modelspec.SynapseGroup]bool{}, KernelW: map[*modelspec.SynapseGroup]bool{}, procKernel: map[*modelspec.SynapseGroup]bool{}}
 	g.B = newBackend(g)
 	if err := g.prepare(); err != nil {
 		return nil, err
@@ -344,9 +345,11 @@ func (g *Generator) prepare() error {
 			g.ProcW[s] = ProceduralWeights(s)
 		}
 		if g.ProcW[s] {
+			// procedural weights of a snippet reading $(id_kernel) take it
+			// from the kernel indices of $(addSynapse, j, k0, ...)
 			for _, v := range wu.Vars {
 				if vi := s.WeightUpdate.Vars[v.Name]; vi.Kind == modelspec.InitSnippet && usesToken([]string{vi.Snippet.Code}, "id_kernel") {
-					return fmt.Errorf("%s: %s: variable initialisation snippet %s uses $(id_kernel), which procedural weights do not support yet; use matrix: sparse", vi.Pos, vi.Path, vi.Snippet.Name)
+					g.procKernel[s] = true
 				}
 			}
 		}
@@ -404,7 +407,7 @@ func (g *Generator) prepare() error {
 			g.ShareConn[s] = g.Net.Sim.ConnectivitySeed != nil &&
 				(s.Matrix == modelspec.MatrixSparse || s.Matrix == modelspec.MatrixBitmask || g.hostInit[s])
 		}
-		if g.KernelW[s] || s.Matrix == modelspec.MatrixToeplitz {
+		if g.KernelW[s] || g.procKernel[s] || s.Matrix == modelspec.MatrixToeplitz {
 			if err := g.prepareKernel(s); err != nil {
 				return err
 			}

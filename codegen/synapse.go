@@ -212,9 +212,10 @@ func (g *Generator) RowLoop(s *modelspec.SynapseGroup, stream uint32, code strin
 }
 
 // kernelLine declares id_kernel, the kernel entry of the synapse
-// $(addSynapse, j, k0, k1, ...) adds, in a group with kernel weights.
+// $(addSynapse, j, k0, k1, ...) adds, in a group with kernel weights or
+// procedural weights that read it.
 func (g *Generator) kernelLine(s *modelspec.SynapseGroup, a []string) string {
-	if !g.KernelW[s] {
+	if !g.KernelW[s] && !g.procKernel[s] {
 		return ""
 	}
 	return "const uint32_t id_kernel = " + g.kernelFlat(s, a[1:]) + ";\n"
@@ -354,6 +355,9 @@ func (g *Generator) procWeights(s *modelspec.SynapseGroup) error {
 		sc.Vars["value"] = "value"
 		sc.Vars["id_pre"] = "id_pre"
 		sc.Vars["id_post"] = "id_post"
+		if g.procKernel[s] {
+			sc.Vars["id_kernel"] = "id_kernel"
+		}
 		sc.Vars["num_pre"] = fmt.Sprint(s.Source.Size)
 		sc.Vars["num_post"] = fmt.Sprint(s.Target.Size)
 		g.rngFuncs(sc, "&rng")
