@@ -37,6 +37,9 @@ type Options struct {
 	// MaxColLength likewise overrides the column stride of a sparse group's
 	// column index (learn_post_code; every CUDA synapse kernel).
 	MaxColLength map[string]int
+	// SetAtRunTime lists the runtime paths that a protocol changes between
+	// steps (gn_set_runtime), which the backend must support.
+	SetAtRunTime []string
 }
 
 // RuntimeIndex maps each runtime path to its slot.

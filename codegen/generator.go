@@ -415,6 +415,11 @@ func (g *Generator) prepare() error {
 		if err := g.checkReadOnlySynapses(s); err != nil {
 			return err
 		}
+		for _, r := range s.RecordSynapseVars {
+			if !g.Indiv[s] || (s.Matrix != modelspec.MatrixDense && s.Matrix != modelspec.MatrixSparse) {
+				return fmt.Errorf("%s: %s: %s of synapse group %s is not stored per synapse (a %s matrix with %s weights): per-synapse variables are recorded from dense or sparse matrices with individual weights (weights: individual)", r.Pos, r.Path, r.Var, s.Name, s.Matrix, weightsName(g, s))
+			}
+		}
 	}
 	for _, p := range g.Net.Populations {
 		g.AnyEvents[p] = g.PrevEventTime[p] || p.RecordSpikeEvents
@@ -436,6 +441,11 @@ func (g *Generator) prepare() error {
 	}
 	if err := g.prepareCustomUpdates(); err != nil {
 		return err
+	}
+	if len(g.Opts.SetAtRunTime) > 0 {
+		if err := g.Require(FeatureRuntimeParameters, "protocol: "+strings.Join(g.Opts.SetAtRunTime, ", ")); err != nil {
+			return err
+		}
 	}
 	// Neuron variables read by synapse code through a delay are kept per slot.
 	for _, s := range g.Net.Synapses {
