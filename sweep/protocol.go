@@ -197,4 +197,3 @@ func (w recordingWindows) on(owner string, step uint64) bool {
 
 // always reports whether nothing is ever stopped.
 func (w recordingWindows) always() bool { return len(w.toggles) == 0 }
-
