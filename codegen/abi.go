@@ -96,7 +96,7 @@ type Description struct {
 
 // EGPDesc describes one extra global parameter settable with gn_set_egp.
 // Owner is the population, synapse group or current source; Kind says whose
-// parameter it is: "neuron", "weight_update", "current_source" (the model's),
+// parameter it is: "neuron", "weight_update", "postsynaptic", "current_source" (the model's),
 // "var_init" (the initialisation snippet of variable Var of Owner) or
 // "connectivity" (the synapse group's connectivity snippet). Path is its
 // config path (populations.E.extra_global_params.spikeTimes,

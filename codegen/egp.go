@@ -60,6 +60,7 @@ func (g *Generator) collectEGPs() {
 		path := "synapses." + s.Name
 		wu := s.WeightUpdate
 		add(s.Name, "weight_update", "", path+".weight_update", s.Name+"_", wu.Model.ExtraGlobalParams, wu.EGPs)
+		add(s.Name, "postsynaptic", "", path+".postsynaptic", s.Name+"_ps_", s.Postsynaptic.Model.ExtraGlobalParams, s.Postsynaptic.EGPs)
 		vars(s.Name, "synapse", wu.Model.Vars, wu.Vars)
 		vars(s.Name, "pre", wu.Model.PreVars, wu.PreVars)
 		vars(s.Name, "post", wu.Model.PostVars, wu.PostVars)
