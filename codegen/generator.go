@@ -111,14 +111,14 @@ type Feature string
 
 // Features a backend may lack.
 const (
-	FeatureCustomUpdates      Feature = "custom updates"
-	FeaturePresynapticOutput  Feature = "presynaptic output ($(addToPre, x))"
-	FeatureSpikeEventTimes    Feature = "spike-like event times ($(seT_pre), $(prev_seT_pre))"
-	FeatureSpikeEventRecord   Feature = "spike-like event recording"
-	FeatureToeplitz           Feature = "toeplitz connectivity"
-	FeatureKernelWeights      Feature = "kernel weights (weights: kernel)"
-	FeatureRuntimeParameters  Feature = "setting parameters at run time (protocol set of a parameter)"
-	FeatureCurrentSpikeAccess Feature = "reading and writing the current spikes"
+	FeatureCustomUpdates     Feature = "custom updates"
+	FeaturePresynapticOutput Feature = "presynaptic output ($(addToPre, x))"
+	FeatureSpikeEventTimes   Feature = "spike-like event times ($(seT_pre), $(prev_seT_pre))"
+	FeatureSpikeEventRecord  Feature = "spike-like event recording"
+	FeatureToeplitz          Feature = "toeplitz connectivity"
+	FeatureKernelWeights     Feature = "kernel weights (weights: kernel)"
+	FeatureRuntimeParameters Feature = "setting parameters at run time (protocol set of a parameter)"
+	FeatureHostInitCode      Feature = "host_init_code of custom connectivity snippets"
 )
 
 // FeatureSupporter is implemented by backends that generate some Features.

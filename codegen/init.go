@@ -427,7 +427,7 @@ func (g *Generator) hostArrays(s *modelspec.SynapseGroup) []VarEntry {
 		return nil
 	}
 	for _, e := range s.Connectivity.Snippet.ExtraGlobalParams {
-		if s.Connectivity.Snippet.HostEGP(e.Name) {
+		if s.Connectivity.Snippet.HostEGP(e.Name) && builtinHostInit(s.Connectivity.Snippet) {
 			if ve, ok := g.Array(s.Name, "internal", e.Name); ok {
 				out = append(out, ve)
 			}
@@ -437,25 +437,44 @@ func (g *Generator) hostArrays(s *modelspec.SynapseGroup) []VarEntry {
 }
 
 // fixedNumberTotalHostInit is the host initialisation code of GeNN 4.9's
-// FixedNumberTotalWithReplacement, the only one the generator translates.
+// FixedNumberTotalWithReplacement, whose C++ the generator translates.
 var fixedNumberTotalHostInit = modelspec.Builtins().Connectivity["FixedNumberTotalWithReplacement"].HostInitCode
 
-// emitHostInit writes init_host_<S>: GeNN's host_init_code of
-// FixedNumberTotalWithReplacement in C. GeNN splits $(total) connections
-// over the rows by a chain of conditional binomial draws (row i gets
-// Binomial(remaining, num_post / remaining matrix size), the last row the
-// rest): a multinomial split with equal probabilities 1/num_pre. Here each
-// of the total connections picks its row uniformly (Lemire's multiply of a
-// 32-bit draw), which is the same multinomial distribution, exact for any
-// total (the inversion binomial sampler underflows for large means), in
-// O(total) like the row building that follows. The draws come from the
-// variant's Philox stream (StreamHostInit | group index), so the row
-// lengths, and then the rows, are the same alone or in any batch.
+// builtinHostInit reports whether a snippet's host code is the built-in
+// FixedNumberTotalWithReplacement's.
+func builtinHostInit(snip *modelspec.ConnectivitySnippet) bool {
+	return snip.HostInitCode == fixedNumberTotalHostInit
+}
+
+// emitHostInit writes init_host_<S>: the host initialisation code of group
+// s's connectivity snippet, run for every variant (or realisation) before
+// its rows are built.
+//
+// A custom snippet's host_init_code is C (GeNN's is C++): it sees the
+// snippet's parameters, derived parameters and extra global parameters,
+// $(num_pre), $(num_post), $(num_threads) (1), and random numbers
+// ($(gennrand_uniform), ...) from the variant's host-initialisation stream
+// (StreamHostInit | group index); $(allocateX, n) gives extra global
+// parameter X n zeroed elements, which the row and column build code then
+// read; $(pushX, n) and $(pullX, n) do nothing (the module's memory is the
+// host's). GeNN's $(rng), a C++ random engine, has no C counterpart.
+//
+// The built-in FixedNumberTotalWithReplacement's C++ is translated: GeNN
+// splits $(total) connections over the rows by a chain of conditional
+// binomial draws (row i gets Binomial(remaining, num_post / remaining
+// matrix size), the last row the rest): a multinomial split with equal
+// probabilities 1/num_pre. Here each of the total connections picks its
+// row uniformly (Lemire's multiply of a 32-bit draw), which is the same
+// multinomial distribution, exact for any total (the inversion binomial
+// sampler underflows for large means), in O(total) like the row building
+// that follows. The draws come from the variant's Philox stream
+// (StreamHostInit | group index), so the row lengths, and then the rows,
+// are the same alone or in any batch.
 func (g *Generator) emitHostInit(si int, s *modelspec.SynapseGroup) error {
 	c := s.Connectivity
 	snip := c.Snippet
-	if snip.HostInitCode != fixedNumberTotalHostInit {
-		return fmt.Errorf("%s: synapses.%s.connectivity: snippet %s has host initialisation code (C++ run on the host in GeNN), which gennctl generates only for FixedNumberTotalWithReplacement", c.Pos, s.Name, snip.Name)
+	if !builtinHostInit(snip) {
+		return g.emitCustomHostInit(si, s)
 	}
 	arrays := g.hostArrays(s)
 	if len(arrays) != 1 {
@@ -484,6 +503,68 @@ func (g *Generator) emitHostInit(si int, s *modelspec.SynapseGroup) error {
 	w.Line("gn_rng rng;")
 	w.Line("gn_rng_init(&rng, %s, 0x%08xu, 0, 0);", g.connSeed(), StreamHostInit|uint32(si))
 	w.Line("for (uint32_t k = 0; k < (uint32_t)total; k++) %s[(uint32_t)(((uint64_t)gn_next_u32(&rng) * %du) >> 32)]++;", rowLen, npre)
+	w.Close("}")
+	w.Line("return 0;")
+	w.Close("}")
+	w.Line("")
+	return nil
+}
+
+// emitCustomHostInit writes init_host_<S> for a custom snippet's C host
+// code (see emitHostInit).
+func (g *Generator) emitCustomHostInit(si int, s *modelspec.SynapseGroup) error {
+	c := s.Connectivity
+	snip := c.Snippet
+	path := "synapses." + s.Name + ".connectivity"
+	// The host code runs on the host in every backend; a procedural
+	// matrix reads what it computed on the device.
+	if s.Matrix == modelspec.MatrixProcedural {
+		if err := g.Require(FeatureHostInitCode, c.Pos.String()+": "+path); err != nil {
+			return err
+		}
+	}
+	sc := NewScope()
+	g.bindParams(sc, snip.Params, c.Params, snip.DerivedParams, c.Derived)
+	sc.Vars["num_pre"] = fmt.Sprint(s.Source.Size)
+	sc.Vars["num_post"] = fmt.Sprint(s.Target.Size)
+	sc.Vars["num_threads"] = "1"
+	g.rngFuncs(sc, "&rng")
+	if err := g.bindConnEGPs(sc, s, []string{snip.HostInitCode}); err != nil {
+		return err
+	}
+	for _, e := range g.EGPs {
+		name, ok := strings.CutPrefix(e.Desc.Path, path+".extra_global_params.")
+		if !ok || !e.Ptr {
+			continue
+		}
+		msg := quoteC(fmt.Sprintf("out of memory allocating %s in the host code of %s", e.Desc.Path, snip.Name))
+		sc.Funcs["allocate"+name] = Func{Arity: 1, Expand: func(a []string) string {
+			return fmt.Sprintf("do { const size_t gn_n = (size_t)(%s); %s *p = realloc(ctx->%s[b], (gn_n ? gn_n : 1) * sizeof *p); if (!p) return gn_fail(ctx, %s); memset(p, 0, gn_n * sizeof *p); ctx->%s[b] = p; ctx->%s_n[b] = gn_n; } while (0)",
+				a[0], e.Elem, e.Field, msg, e.Field, e.Field)
+		}}
+		sc.Funcs["push"+name] = Func{Arity: 1, Expand: func([]string) string { return "do { } while (0) /* the module's memory is the host's */" }}
+		sc.Funcs["pull"+name] = sc.Funcs["push"+name]
+	}
+	st := site("synapse group", s.Name, path, snip.Name, "host_init_code", snip.CodePos, c.Pos)
+	if strings.Contains(snip.HostInitCode, "$(rng)") {
+		p := tokenPos(snip.HostInitCode, strings.Index(snip.HostInitCode, "$(rng)"), st)
+		return fmt.Errorf("%s: %s: host_init_code of %s uses $(rng), GeNN's C++ random engine: gennctl's host code is C; draw with $(gennrand_uniform), $(gennrand_normal), $(gennrand_binomial, n, p), ...", p, path, snip.Name)
+	}
+	w := g.W
+	w.Line("/* synapse group %s: host initialisation code of %s */", s.Name, snip.Name)
+	w.Line("static int init_host_%s(gn_ctx *ctx)", s.Name)
+	w.Open("{")
+	g.connVariantLoop(s)
+	g.VariantPrologue()
+	if UsesRNG(snip.HostInitCode) {
+		w.Line("gn_rng rng;")
+		w.Line("gn_rng_init(&rng, %s, 0x%08xu, 0, 0);", g.connSeed(), StreamHostInit|uint32(si))
+	}
+	w.Open("{")
+	if err := g.code(snip.HostInitCode, sc, st); err != nil {
+		return err
+	}
+	w.Close("}")
 	w.Close("}")
 	w.Line("return 0;")
 	w.Close("}")
@@ -599,7 +680,7 @@ func (g *Generator) bindConnEGPs(sc *Scope, s *modelspec.SynapseGroup, codes []s
 	c := s.Connectivity
 	var user []modelspec.EGP
 	for _, e := range c.Snippet.ExtraGlobalParams {
-		if c.Snippet.HostEGP(e.Name) {
+		if c.Snippet.HostEGP(e.Name) && builtinHostInit(c.Snippet) {
 			if ve, ok := g.Array(s.Name, "internal", e.Name); ok {
 				sc.Vars[e.Name] = ve.Field
 			}

@@ -146,7 +146,7 @@ func (g *Generator) collectVars() {
 	}
 	for _, s := range g.Net.Synapses {
 		from := len(g.Vars)
-		if c := s.Connectivity; c != nil {
+		if c := s.Connectivity; c != nil && builtinHostInit(c.Snippet) {
 			for _, e := range c.Snippet.ExtraGlobalParams {
 				if c.Snippet.HostEGP(e.Name) {
 					internal(s.Name, e.Name, "uint32_t", s.Name+"_"+e.Name, s.Source.Size, 1)
