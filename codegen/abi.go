@@ -69,6 +69,14 @@ int gn_custom_update(gn_ctx *ctx, uint32_t group, uint32_t variant);
    variant; the next step uses it. Description.SetRuntime says whether the
    module's backend supports it. */
 int gn_set_runtime(gn_ctx *ctx, uint32_t slot, uint32_t variant, double value);
+/* The spikes of population pop (index into Description.Populations) in the
+   last time step of one variant: sets *n to their number and copies min(*n,
+   cap) neuron indices into out, in increasing order. gn_set_current_spikes
+   replaces them (the synapse updates of the next step deliver them, as
+   GeNN's push_current_spikes_to_device). Description.CurrentSpikes says
+   whether the backend supports them. */
+int gn_current_spikes(gn_ctx *ctx, uint32_t pop, uint32_t variant, uint32_t *out, size_t cap, size_t *n);
+int gn_set_current_spikes(gn_ctx *ctx, uint32_t pop, uint32_t variant, const uint32_t *in, size_t n);
 /* Last error message of ctx. */
 const char *gn_error(gn_ctx *ctx);
 void gn_destroy(gn_ctx *ctx);
@@ -92,6 +100,9 @@ type Description struct {
 	// SetRuntime: gn_set_runtime changes runtime parameters (false: the
 	// backend does not support it yet and gn_set_runtime fails).
 	SetRuntime bool `json:"set_runtime,omitempty"`
+	// CurrentSpikes: gn_current_spikes and gn_set_current_spikes work
+	// (false: the backend does not support them yet).
+	CurrentSpikes bool `json:"current_spikes,omitempty"`
 }
 
 // EGPDesc describes one extra global parameter settable with gn_set_egp.

@@ -363,18 +363,35 @@ func (w *Writer) String() string {
 // connectivity snippet (num_pre when the snippet does not say).
 func MaxColLength(s *modelspec.SynapseGroup) (int, error) {
 	expr := ""
-	if s.Connectivity != nil {
-		expr = s.Connectivity.Snippet.MaxColLength
+	if c := s.Connectivity; c != nil {
+		if f := c.Snippet.MaxColLengthFunc; f != nil {
+			return lengthFunc(s, f), nil
+		}
+		expr = c.Snippet.MaxColLength
 	}
 	return maxLength(s, expr, "column", s.Source.Size)
+}
+
+// lengthFunc calls a Go function computing a maximum row or column length
+// (the Go API's CreateCMLFClass) with the sizes and the snippet's
+// parameters; at least 1.
+func lengthFunc(s *modelspec.SynapseGroup, f func(numPre, numPost int, params map[string]float64) int) int {
+	params := map[string]float64{}
+	for k, v := range s.Connectivity.Params {
+		params[k] = v.V
+	}
+	return max(f(s.Source.Size, s.Target.Size, params), 1)
 }
 
 // MaxRowLength evaluates a sparse group's maximum row length from its
 // connectivity snippet (num_post when the snippet does not say).
 func MaxRowLength(s *modelspec.SynapseGroup) (int, error) {
 	expr := ""
-	if s.Connectivity != nil {
-		expr = s.Connectivity.Snippet.MaxRowLength
+	if c := s.Connectivity; c != nil {
+		if f := c.Snippet.MaxRowLengthFunc; f != nil {
+			return lengthFunc(s, f), nil
+		}
+		expr = c.Snippet.MaxRowLength
 	}
 	return maxLength(s, expr, "row", s.Target.Size)
 }

@@ -118,7 +118,8 @@ const (
 	FeatureToeplitz          Feature = "toeplitz connectivity"
 	FeatureKernelWeights     Feature = "kernel weights (weights: kernel)"
 	FeatureRuntimeParameters Feature = "setting parameters at run time (protocol set of a parameter)"
-	FeatureHostInitCode      Feature = "host_init_code of custom connectivity snippets"
+	FeatureHostInitCode      Feature = "host_init_code of custom connectivity snippets with procedural matrices"
+	FeatureCurrentSpikes     Feature = "reading and setting the current spikes (gn_current_spikes)"
 )
 
 // FeatureSupporter is implemented by backends that generate some Features.
@@ -709,6 +710,7 @@ func (g *Generator) describe() string {
 	}
 	d.CustomUpdateGroups = g.CustomUpdateGroups()
 	d.SetRuntime = g.Require(FeatureRuntimeParameters, "") == nil
+	d.CurrentSpikes = g.Require(FeatureCurrentSpikes, "") == nil
 	for _, s := range g.Net.Synapses {
 		d.Synapses = append(d.Synapses, SynapseDesc{Name: s.Name, Source: s.Source.Name, Target: s.Target.Name,
 			Matrix: s.Matrix, MaxRowLength: g.MaxRow[s], SharedConnectivity: g.ShareConn[s]})

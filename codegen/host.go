@@ -154,8 +154,61 @@ func (g *Generator) EmitABI() error {
 		return err
 	}
 	g.emitSetRuntime()
+	g.emitCurrentSpikes()
 	w.Line("const char *gn_error(gn_ctx *ctx) { return ctx->err; }")
 	return nil
+}
+
+// emitCurrentSpikes writes gn_current_spikes and gn_set_current_spikes: the
+// spike list of the delay slot written in the last step (where the backend
+// keeps spike lists on the host; they fail otherwise).
+func (g *Generator) emitCurrentSpikes() {
+	w := g.W
+	err := g.Require(FeatureCurrentSpikes, "gn_current_spikes")
+	for _, set := range []bool{false, true} {
+		if set {
+			w.Line("int gn_set_current_spikes(gn_ctx *ctx, uint32_t pop, uint32_t variant, const uint32_t *in, size_t n)")
+		} else {
+			w.Line("int gn_current_spikes(gn_ctx *ctx, uint32_t pop, uint32_t variant, uint32_t *out, size_t cap, size_t *n)")
+		}
+		w.Open("{")
+		if err != nil {
+			if set {
+				w.Line("(void)pop; (void)variant; (void)in; (void)n;")
+			} else {
+				w.Line("(void)pop; (void)variant; (void)out; (void)cap; (void)n;")
+			}
+			w.Line("snprintf(ctx->err, sizeof ctx->err, \"%%s\", %s);", quoteC(err.Error()))
+			w.Line("return 1;")
+			w.Close("}")
+			w.Line("")
+			continue
+		}
+		w.Line("if (variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, \"variant %%u out of range (batch %%u)\", variant, ctx->batch); return 1; }")
+		w.Open("switch (pop) {")
+		for i, p := range g.Net.Populations {
+			slots := g.Slots[p]
+			w.Open("case %d: { /* %s */", i, p.Name)
+			w.Line("const size_t slot = (size_t)variant * %d + (size_t)((ctx->timestep + %d) %% %d);", slots, slots-1, slots)
+			w.Line("uint32_t *const spk = ctx->%s_spk + slot * %d;", p.Name, p.Size)
+			if set {
+				w.Line("if (n > %d) { snprintf(ctx->err, sizeof ctx->err, \"%s has %d neurons, not %%zu spikes\", n); return 1; }", p.Size, p.Name, p.Size)
+				w.Line("for (size_t k = 0; k < n; k++) if (in[k] >= %d) { snprintf(ctx->err, sizeof ctx->err, \"neuron %%u out of range (%s has %d)\", in[k]); return 1; }", p.Size, p.Name, p.Size)
+				w.Line("memcpy(spk, in, n * sizeof *spk);")
+				w.Line("ctx->%s_spkCnt[slot] = (uint32_t)n;", p.Name)
+			} else {
+				w.Line("*n = ctx->%s_spkCnt[slot];", p.Name)
+				w.Line("memcpy(out, spk, (*n < cap ? *n : cap) * sizeof *out);")
+			}
+			w.Line("return 0;")
+			w.Close("}")
+		}
+		w.Close("}")
+		w.Line("snprintf(ctx->err, sizeof ctx->err, \"no population %%u\", pop);")
+		w.Line("return 1;")
+		w.Close("}")
+		w.Line("")
+	}
 }
 
 // emitSetRuntime writes gn_set_runtime: the runtime slots are read from

@@ -25,6 +25,8 @@ typedef int (*gn_get_egp_fn)(gn_ctx *ctx, uint32_t egp, uint32_t variant, double
 typedef int (*gn_find_nonfinite_fn)(gn_ctx *ctx, uint32_t *first);
 typedef int (*gn_custom_update_fn)(gn_ctx *ctx, uint32_t group, uint32_t variant);
 typedef int (*gn_set_runtime_fn)(gn_ctx *ctx, uint32_t slot, uint32_t variant, double value);
+typedef int (*gn_current_spikes_fn)(gn_ctx *ctx, uint32_t pop, uint32_t variant, uint32_t *out, size_t cap, size_t *n);
+typedef int (*gn_set_current_spikes_fn)(gn_ctx *ctx, uint32_t pop, uint32_t variant, const uint32_t *in, size_t n);
 typedef const char *(*gn_error_fn)(gn_ctx *ctx);
 typedef void (*gn_destroy_fn)(gn_ctx *ctx);
 

@@ -152,6 +152,14 @@ const MaxNameLength = 128
 // gives code strings exact columns (nil: approximate columns in block
 // scalars).
 func Decode(file string, src []byte, root *yaml.Node) (*Network, error) {
+	return DecodeWith(file, src, root, nil)
+}
+
+// DecodeWith is Decode with further model definitions that the document
+// may name without defining them in its models section (the Go API's
+// models with Go functions, which a document cannot hold); the document's
+// own definitions may not reuse their names.
+func DecodeWith(file string, src []byte, root *yaml.Node, extra *Catalogue) (*Network, error) {
 	d := &decoder{file: file, lines: strings.Split(string(src), "\n")}
 	doc := root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
@@ -187,7 +195,13 @@ func Decode(file string, src []byte, root *yaml.Node) (*Network, error) {
 	d.dt = net.Sim.DT
 
 	builtins := builtinCatalogue()
+	if extra != nil {
+		builtins = builtins.With(extra)
+	}
 	net.Custom = d.customModels(top["models"].Value, builtins)
+	if extra != nil {
+		net.Custom = net.Custom.With(extra)
+	}
 	lookup := &lookup{builtin: builtins, custom: net.Custom}
 
 	if _, ok := top["populations"]; !ok {

@@ -311,6 +311,29 @@ func NewCatalogue() *Catalogue {
 	}
 }
 
+// With returns a catalogue with c's definitions and, replacing those of
+// the same names, extra's; neither is changed.
+func (c *Catalogue) With(extra *Catalogue) *Catalogue {
+	out := NewCatalogue()
+	for _, src := range []*Catalogue{c, extra} {
+		mergeInto(out.Neurons, src.Neurons)
+		mergeInto(out.Postsynaptic, src.Postsynaptic)
+		mergeInto(out.WeightUpdates, src.WeightUpdates)
+		mergeInto(out.CurrentSources, src.CurrentSources)
+		mergeInto(out.VarInits, src.VarInits)
+		mergeInto(out.Connectivity, src.Connectivity)
+		mergeInto(out.Toeplitz, src.Toeplitz)
+		mergeInto(out.CustomUpdates, src.CustomUpdates)
+	}
+	return out
+}
+
+func mergeInto[M any](dst, src map[string]*M) {
+	for k, v := range src {
+		dst[k] = v
+	}
+}
+
 // HostEGP reports whether the snippet's HostInitCode computes extra global
 // parameter name (it allocates it with $(allocate<name>, n), as GeNN's
 // FixedNumberTotalWithReplacement does with preCalcRowLength): such a

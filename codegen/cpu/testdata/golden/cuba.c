@@ -506,7 +506,7 @@ static void neuron_update_I(gn_ctx *ctx, uint64_t timestep)
     }
 }
 
-static const char gn_description[] = "{\"abi\":3,\"name\":\"cuba\",\"backend\":\"cpu\",\"precision\":\"float\",\"dt\":0.1,\"populations\":[{\"name\":\"E\",\"size\":3200,\"record_spikes\":true},{\"name\":\"I\",\"size\":800,\"record_spikes\":true}],\"vars\":[{\"owner\":\"E\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":3200},{\"owner\":\"E\",\"kind\":\"neuron\",\"name\":\"RefracTime\",\"type\":\"float\",\"count\":3200},{\"owner\":\"I\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":800},{\"owner\":\"I\",\"kind\":\"neuron\",\"name\":\"RefracTime\",\"type\":\"float\",\"count\":800},{\"owner\":\"EE\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":3200},{\"owner\":\"EE\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":3200},{\"owner\":\"EE\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":355200},{\"owner\":\"EI\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":800},{\"owner\":\"EI\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":3200},{\"owner\":\"EI\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":131200},{\"owner\":\"IE\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":3200},{\"owner\":\"IE\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":800},{\"owner\":\"IE\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":87200},{\"owner\":\"II\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":800},{\"owner\":\"II\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":800},{\"owner\":\"II\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":32000}],\"runtime\":[],\"synapses\":[{\"name\":\"EE\",\"source\":\"E\",\"target\":\"E\",\"matrix\":\"sparse\",\"max_row_length\":111},{\"name\":\"EI\",\"source\":\"E\",\"target\":\"I\",\"matrix\":\"sparse\",\"max_row_length\":41},{\"name\":\"IE\",\"source\":\"I\",\"target\":\"E\",\"matrix\":\"sparse\",\"max_row_length\":109},{\"name\":\"II\",\"source\":\"I\",\"target\":\"I\",\"matrix\":\"sparse\",\"max_row_length\":40}],\"egps\":[],\"set_runtime\":true}";
+static const char gn_description[] = "{\"abi\":3,\"name\":\"cuba\",\"backend\":\"cpu\",\"precision\":\"float\",\"dt\":0.1,\"populations\":[{\"name\":\"E\",\"size\":3200,\"record_spikes\":true},{\"name\":\"I\",\"size\":800,\"record_spikes\":true}],\"vars\":[{\"owner\":\"E\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":3200},{\"owner\":\"E\",\"kind\":\"neuron\",\"name\":\"RefracTime\",\"type\":\"float\",\"count\":3200},{\"owner\":\"I\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":800},{\"owner\":\"I\",\"kind\":\"neuron\",\"name\":\"RefracTime\",\"type\":\"float\",\"count\":800},{\"owner\":\"EE\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":3200},{\"owner\":\"EE\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":3200},{\"owner\":\"EE\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":355200},{\"owner\":\"EI\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":800},{\"owner\":\"EI\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":3200},{\"owner\":\"EI\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":131200},{\"owner\":\"IE\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":3200},{\"owner\":\"IE\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":800},{\"owner\":\"IE\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":87200},{\"owner\":\"II\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":800},{\"owner\":\"II\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":800},{\"owner\":\"II\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":32000}],\"runtime\":[],\"synapses\":[{\"name\":\"EE\",\"source\":\"E\",\"target\":\"E\",\"matrix\":\"sparse\",\"max_row_length\":111},{\"name\":\"EI\",\"source\":\"E\",\"target\":\"I\",\"matrix\":\"sparse\",\"max_row_length\":41},{\"name\":\"IE\",\"source\":\"I\",\"target\":\"E\",\"matrix\":\"sparse\",\"max_row_length\":109},{\"name\":\"II\",\"source\":\"I\",\"target\":\"I\",\"matrix\":\"sparse\",\"max_row_length\":40}],\"egps\":[],\"set_runtime\":true,\"current_spikes\":true}";
 
 const char *gn_describe(void) { return gn_description; }
 
@@ -702,6 +702,56 @@ int gn_set_runtime(gn_ctx *ctx, uint32_t slot, uint32_t variant, double value)
     if (slot >= GN_NUM_RUNTIME) { snprintf(ctx->err, sizeof ctx->err, "no runtime parameter %u (the module has %d)", slot, GN_NUM_RUNTIME); return 1; }
     ctx->rt[(size_t)variant * GN_NUM_RUNTIME + slot] = value;
     return 0;
+}
+
+int gn_current_spikes(gn_ctx *ctx, uint32_t pop, uint32_t variant, uint32_t *out, size_t cap, size_t *n)
+{
+    if (variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, "variant %u out of range (batch %u)", variant, ctx->batch); return 1; }
+    switch (pop) {
+        case 0: { /* E */
+            const size_t slot = (size_t)variant * 1 + (size_t)((ctx->timestep + 0) % 1);
+            uint32_t *const spk = ctx->E_spk + slot * 3200;
+            *n = ctx->E_spkCnt[slot];
+            memcpy(out, spk, (*n < cap ? *n : cap) * sizeof *out);
+            return 0;
+        }
+        case 1: { /* I */
+            const size_t slot = (size_t)variant * 1 + (size_t)((ctx->timestep + 0) % 1);
+            uint32_t *const spk = ctx->I_spk + slot * 800;
+            *n = ctx->I_spkCnt[slot];
+            memcpy(out, spk, (*n < cap ? *n : cap) * sizeof *out);
+            return 0;
+        }
+    }
+    snprintf(ctx->err, sizeof ctx->err, "no population %u", pop);
+    return 1;
+}
+
+int gn_set_current_spikes(gn_ctx *ctx, uint32_t pop, uint32_t variant, const uint32_t *in, size_t n)
+{
+    if (variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, "variant %u out of range (batch %u)", variant, ctx->batch); return 1; }
+    switch (pop) {
+        case 0: { /* E */
+            const size_t slot = (size_t)variant * 1 + (size_t)((ctx->timestep + 0) % 1);
+            uint32_t *const spk = ctx->E_spk + slot * 3200;
+            if (n > 3200) { snprintf(ctx->err, sizeof ctx->err, "E has 3200 neurons, not %zu spikes", n); return 1; }
+            for (size_t k = 0; k < n; k++) if (in[k] >= 3200) { snprintf(ctx->err, sizeof ctx->err, "neuron %u out of range (E has 3200)", in[k]); return 1; }
+            memcpy(spk, in, n * sizeof *spk);
+            ctx->E_spkCnt[slot] = (uint32_t)n;
+            return 0;
+        }
+        case 1: { /* I */
+            const size_t slot = (size_t)variant * 1 + (size_t)((ctx->timestep + 0) % 1);
+            uint32_t *const spk = ctx->I_spk + slot * 800;
+            if (n > 800) { snprintf(ctx->err, sizeof ctx->err, "I has 800 neurons, not %zu spikes", n); return 1; }
+            for (size_t k = 0; k < n; k++) if (in[k] >= 800) { snprintf(ctx->err, sizeof ctx->err, "neuron %u out of range (I has 800)", in[k]); return 1; }
+            memcpy(spk, in, n * sizeof *spk);
+            ctx->I_spkCnt[slot] = (uint32_t)n;
+            return 0;
+        }
+    }
+    snprintf(ctx->err, sizeof ctx->err, "no population %u", pop);
+    return 1;
 }
 
 const char *gn_error(gn_ctx *ctx) { return ctx->err; }

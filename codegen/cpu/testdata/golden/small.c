@@ -276,7 +276,7 @@ static void neuron_update_Out(gn_ctx *ctx, uint64_t timestep)
     }
 }
 
-static const char gn_description[] = "{\"abi\":3,\"name\":\"small\",\"backend\":\"cpu\",\"precision\":\"float\",\"dt\":0.1,\"populations\":[{\"name\":\"In\",\"size\":20,\"record_spikes\":true},{\"name\":\"Out\",\"size\":10,\"record_spikes\":true}],\"vars\":[{\"owner\":\"In\",\"kind\":\"neuron\",\"name\":\"timeStepToSpike\",\"type\":\"float\",\"count\":20},{\"owner\":\"Out\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":10},{\"owner\":\"Out\",\"kind\":\"neuron\",\"name\":\"Count\",\"type\":\"unsigned int\",\"count\":10},{\"owner\":\"InOut\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":10},{\"owner\":\"InOut\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":20},{\"owner\":\"InOut\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":200}],\"runtime\":[],\"synapses\":[{\"name\":\"InOut\",\"source\":\"In\",\"target\":\"Out\",\"matrix\":\"sparse\",\"max_row_length\":10}],\"egps\":[],\"set_runtime\":true}";
+static const char gn_description[] = "{\"abi\":3,\"name\":\"small\",\"backend\":\"cpu\",\"precision\":\"float\",\"dt\":0.1,\"populations\":[{\"name\":\"In\",\"size\":20,\"record_spikes\":true},{\"name\":\"Out\",\"size\":10,\"record_spikes\":true}],\"vars\":[{\"owner\":\"In\",\"kind\":\"neuron\",\"name\":\"timeStepToSpike\",\"type\":\"float\",\"count\":20},{\"owner\":\"Out\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":10},{\"owner\":\"Out\",\"kind\":\"neuron\",\"name\":\"Count\",\"type\":\"unsigned int\",\"count\":10},{\"owner\":\"InOut\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":10},{\"owner\":\"InOut\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":20},{\"owner\":\"InOut\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":200}],\"runtime\":[],\"synapses\":[{\"name\":\"InOut\",\"source\":\"In\",\"target\":\"Out\",\"matrix\":\"sparse\",\"max_row_length\":10}],\"egps\":[],\"set_runtime\":true,\"current_spikes\":true}";
 
 const char *gn_describe(void) { return gn_description; }
 
@@ -429,6 +429,56 @@ int gn_set_runtime(gn_ctx *ctx, uint32_t slot, uint32_t variant, double value)
     if (slot >= GN_NUM_RUNTIME) { snprintf(ctx->err, sizeof ctx->err, "no runtime parameter %u (the module has %d)", slot, GN_NUM_RUNTIME); return 1; }
     ctx->rt[(size_t)variant * GN_NUM_RUNTIME + slot] = value;
     return 0;
+}
+
+int gn_current_spikes(gn_ctx *ctx, uint32_t pop, uint32_t variant, uint32_t *out, size_t cap, size_t *n)
+{
+    if (variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, "variant %u out of range (batch %u)", variant, ctx->batch); return 1; }
+    switch (pop) {
+        case 0: { /* In */
+            const size_t slot = (size_t)variant * 6 + (size_t)((ctx->timestep + 5) % 6);
+            uint32_t *const spk = ctx->In_spk + slot * 20;
+            *n = ctx->In_spkCnt[slot];
+            memcpy(out, spk, (*n < cap ? *n : cap) * sizeof *out);
+            return 0;
+        }
+        case 1: { /* Out */
+            const size_t slot = (size_t)variant * 1 + (size_t)((ctx->timestep + 0) % 1);
+            uint32_t *const spk = ctx->Out_spk + slot * 10;
+            *n = ctx->Out_spkCnt[slot];
+            memcpy(out, spk, (*n < cap ? *n : cap) * sizeof *out);
+            return 0;
+        }
+    }
+    snprintf(ctx->err, sizeof ctx->err, "no population %u", pop);
+    return 1;
+}
+
+int gn_set_current_spikes(gn_ctx *ctx, uint32_t pop, uint32_t variant, const uint32_t *in, size_t n)
+{
+    if (variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, "variant %u out of range (batch %u)", variant, ctx->batch); return 1; }
+    switch (pop) {
+        case 0: { /* In */
+            const size_t slot = (size_t)variant * 6 + (size_t)((ctx->timestep + 5) % 6);
+            uint32_t *const spk = ctx->In_spk + slot * 20;
+            if (n > 20) { snprintf(ctx->err, sizeof ctx->err, "In has 20 neurons, not %zu spikes", n); return 1; }
+            for (size_t k = 0; k < n; k++) if (in[k] >= 20) { snprintf(ctx->err, sizeof ctx->err, "neuron %u out of range (In has 20)", in[k]); return 1; }
+            memcpy(spk, in, n * sizeof *spk);
+            ctx->In_spkCnt[slot] = (uint32_t)n;
+            return 0;
+        }
+        case 1: { /* Out */
+            const size_t slot = (size_t)variant * 1 + (size_t)((ctx->timestep + 0) % 1);
+            uint32_t *const spk = ctx->Out_spk + slot * 10;
+            if (n > 10) { snprintf(ctx->err, sizeof ctx->err, "Out has 10 neurons, not %zu spikes", n); return 1; }
+            for (size_t k = 0; k < n; k++) if (in[k] >= 10) { snprintf(ctx->err, sizeof ctx->err, "neuron %u out of range (Out has 10)", in[k]); return 1; }
+            memcpy(spk, in, n * sizeof *spk);
+            ctx->Out_spkCnt[slot] = (uint32_t)n;
+            return 0;
+        }
+    }
+    snprintf(ctx->err, sizeof ctx->err, "no population %u", pop);
+    return 1;
 }
 
 const char *gn_error(gn_ctx *ctx) { return ctx->err; }
