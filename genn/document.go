@@ -504,6 +504,7 @@ func (d def) str(k, v string) {
 		put(d.n, k, strNode(v))
 	}
 }
+
 // goFuncs reports whether a definition has Go functions (DPF, CMLF),
 // which an experiment document cannot hold.
 func goFuncs(def any) bool {

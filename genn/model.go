@@ -244,15 +244,15 @@ type SynapseGroup struct {
 	// or an additional input variable) the postsynaptic model and
 	// $(addToPre, x) add to (GeNN 4.9's ps_target_var, pre_target_var).
 	PSTargetVar, PreTargetVar string
-	wu                     any
-	wuParams               map[string]float64
-	wuVars, wuPre, wuPost  map[string]VarInit
-	wuEGPs                 map[string][]float64
-	ps                     any
-	psParams               map[string]float64
-	psVars                 map[string]VarInit
-	psEGPs                 map[string][]float64
-	conn                   *ConnectivityInit
+	wu                        any
+	wuParams                  map[string]float64
+	wuVars, wuPre, wuPost     map[string]VarInit
+	wuEGPs                    map[string][]float64
+	ps                        any
+	psParams                  map[string]float64
+	psVars                    map[string]VarInit
+	psEGPs                    map[string][]float64
+	conn                      *ConnectivityInit
 	views
 	// RowLength and Ind are the host copies of sparse connectivity, per
 	// variant, that PullConnectivityFromDevice fills and
