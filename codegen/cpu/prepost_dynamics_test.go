@@ -75,7 +75,9 @@ func TestSimulationTestVars(t *testing.T) {
 	simPostX := func(d, _, k int, t float32) (float64, bool) { return postAt(k, t), atOne(d, t) }
 	learn := func(d, j, _ int, t float32) (float64, bool) { return preAt(d, j, t), t > 2.0001 && everyTwo(t) }
 	learnPostX := func(_, _, k int, t float32) (float64, bool) { return postAt(k, t), t > 2.1001 && everyTwo(t) }
-	dyn := func(d, j, _ int, t float32) (float64, bool) { return preAt(d, j, t), float64(t) > 0.0001+float64(float32(d+1)*dt) }
+	dyn := func(d, j, _ int, t float32) (float64, bool) {
+		return preAt(d, j, t), float64(t) > 0.0001+float64(float32(d+1)*dt)
+	}
 	dynPostX := func(_, _, k int, t float32) (float64, bool) { return postAt(k, t), float64(t) > 0.0001+float64(dt) }
 	ev := func(d, j, _ int, t float32) (float64, bool) {
 		return float64(t-2*dt-float32(d)*dt) + float64(10*j), event(d, j, t)
