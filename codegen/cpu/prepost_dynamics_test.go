@@ -5,7 +5,11 @@ package cpu_test
 // the source, $(x_pre), or of the target, $(x_post)), pre_cont_wu_vars_in_*
 // and post_cont_wu_vars_in_* (pre_dynamics_code or post_dynamics_code sets
 // a weight-update pre or post variable x every step, which synapse code
-// reads). Two populations of ten neurons, x = t + shift with shift = 10 i;
+// reads), extra_global_pre/post_param_in_sim_code (a neuron extra global
+// parameter read as $(k_pre), $(k_post)) and
+// extra_global_params_in_sim_code_event_sparse_inv (an event threshold on a
+// weight-update extra global parameter that the host changes mid-run; here
+// gn_set_egp between steps). Two populations of ten neurons, x = t + shift with shift = 10 i;
 // ten groups with axonal delays 0 … 9 copy x into w from sim code, event
 // code, learn_post code or synapse dynamics. Dense groups connect all
 // pairs; "ragged" (sparse) ones connect j -> (j + 1) % 10, one synapse per
@@ -22,6 +26,7 @@ import (
 
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // varsDT is the tests' time step, as a float.
@@ -41,7 +46,13 @@ type varsCase struct {
 	// each group the parameter myTrigger = 2 (d + 1)
 	wu       string
 	triggers bool
-	ragged   bool
+	// kOn names the population ("pre" or "post") whose neuron extra
+	// global parameter k is 1 (the other's is 0); "": no k
+	kOn string
+	// thresh gives each group the extra global parameter thresh =
+	// 2 (d + 1), which swap sets to 2 + 3 d before the step at t ≈ 10
+	thresh bool
+	ragged bool
 	span     string
 	bound    float64
 	// expected gives w of group d, pre j, post k before the step at time
@@ -82,6 +93,23 @@ func TestSimulationTestVars(t *testing.T) {
 	ev := func(d, j, _ int, t float32) (float64, bool) {
 		return float64(t-2*dt-float32(d)*dt) + float64(10*j), event(d, j, t)
 	}
+	// extra_global_params_in_sim_code_event_sparse_inv's host sets the
+	// thresholds when |t - 10| < DT; events before that time used the old
+	swapAt := float32(-1)
+	for it := 0; float32(it)*dt < 20; it++ {
+		if tm := float32(it) * dt; math.Abs(float64(tm-10)) < float64(dt) {
+			swapAt = tm
+		}
+	}
+	evThresh := func(d, j, _ int, t float32) (float64, bool) {
+		evT := t - 2*dt - float32(d)*dt + 5e-5
+		period := float32(2 * (d + 1))
+		if evT >= swapAt {
+			period = float32(2 + 3*d)
+		}
+		ok := float64(t) > float64(float32(d)*dt)+0.1001 && math.Mod(float64(evT+float32(10*j)), float64(period)) < 1e-4
+		return float64(t-2*dt-float32(d)*dt) + float64(10*j), ok
+	}
 	cases := []varsCase{
 		{name: "pre_vars_in_sim_code", neuron: "x", threshold: true, wu: simPre, bound: 5e-2, expected: sim},
 		{name: "pre_vars_in_sim_code_ragged", neuron: "x", threshold: true, wu: simPre, ragged: true, bound: 1e-3, expected: sim},
@@ -98,6 +126,10 @@ func TestSimulationTestVars(t *testing.T) {
 		{name: "post_vars_in_post_learn_ragged", neuron: "x", threshold: true, isi: [2]float64{1, 2}, shiftPost: true, wu: learnPost, ragged: true, bound: 5e-3, expected: learnPostX},
 		{name: "post_vars_in_synapse_dynamics", neuron: "x", shiftPost: true, wu: dynPost, bound: 5e-2, expected: dynPostX},
 		{name: "post_vars_in_synapse_dynamics_ragged", neuron: "x", shiftPost: true, wu: dynPost, ragged: true, bound: 5e-3, expected: dynPostX},
+		{name: "extra_global_pre_param_in_sim_code", neuron: "x", threshold: true, shiftPost: true, kOn: "pre", wu: "sim_code: \"$(w) = $(x_post) * $(k_pre);\"", bound: 3e-2, expected: simPostX},
+		{name: "extra_global_post_param_in_sim_code", neuron: "x", threshold: true, shiftPost: true, kOn: "post", wu: "sim_code: \"$(w) = $(x_post) * $(k_post);\"", bound: 3e-2, expected: simPostX},
+		{name: "extra_global_params_in_sim_code_event_sparse_inv", neuron: "x", thresh: true, ragged: true, span: "presynaptic", bound: 1e-3, expected: evThresh,
+			wu: "extra_global_params: [[thresh, scalar]]\n      event_threshold_condition_code: \"(fmod($(x_pre),$(thresh)) < 1e-4)\"\n      event_code: \"$(w) = $(x_pre);\""},
 		{name: "pre_cont_wu_vars_in_sim_code", neuron: "shift", threshold: true, wu: contPre + "sim_code: \"$(w) = $(x);\"", bound: 5e-2, expected: sim},
 		{name: "pre_cont_wu_vars_in_post_learn", neuron: "shift", threshold: true, isi: [2]float64{1, 2}, shiftPost: true, wu: contPre + "learn_post_code: \"$(w) = $(x);\"", bound: 3e-2, expected: learn},
 		{name: "pre_cont_wu_vars_in_synapse_dynamics", neuron: "shift", wu: contPre + "synapse_dynamics_code: \"$(w) = $(x);\"", bound: 5e-2, expected: dyn},
@@ -113,6 +145,12 @@ func TestSimulationTestVars(t *testing.T) {
 			errSum := 0.0
 			for it := 0; float32(it)*dt < 20; it++ {
 				tm := float32(it) * dt
+				if c.thresh && tm == swapAt {
+					for d := 0; d < 10; d++ {
+						egp := s.mod.EGPIndex(fmt.Sprintf("synapses.syn%d.weight_update.extra_global_params.thresh", d))
+						require.NoError(t, s.inst.SetEGP(egp, 0, []float64{float64(2 + 3*d)}))
+					}
+				}
 				for d := 0; d < 10; d++ {
 					w := s.get(fmt.Sprintf("syn%d", d), "w", 0)
 					for j := 0; j < 10; j++ {
@@ -155,6 +193,19 @@ func varsDoc(c varsCase) string {
 		period, params = "$(ISI)", "param_names: [ISI]"
 		preParams, postParams = fmt.Sprintf("params: {ISI: %g}, ", c.isi[0]), fmt.Sprintf("params: {ISI: %g}, ", c.isi[1])
 	}
+	if c.kOn != "" {
+		neuron += "\n      extra_global_params: [[k, scalar]]"
+	}
+	egp := func(pop string) string {
+		if c.kOn == "" {
+			return ""
+		}
+		k := 0.0
+		if pop == c.kOn {
+			k = 1
+		}
+		return fmt.Sprintf("extra_global_params: {k: %g}, ", k)
+	}
 	threshold := ""
 	if c.threshold {
 		threshold = fmt.Sprintf("threshold_condition_code: \"%s\"", fmt.Sprintf(cond, period))
@@ -187,6 +238,9 @@ func varsDoc(c varsCase) string {
 		if c.triggers {
 			wuParams = fmt.Sprintf("params: {myTrigger: %d}, ", 2*(d+1))
 		}
+		if c.thresh {
+			wuParams = fmt.Sprintf("extra_global_params: {thresh: %d}, ", 2*(d+1))
+		}
 		if strings.Contains(c.wu, "pre_var_name_types") {
 			wuVars += ", pre_vars: {x: 0.0}"
 		}
@@ -214,8 +268,8 @@ models:
       row_build_code: "$(addSynapse, ($(id_pre) + 1) %% $(num_post));\n$(endRow);"
       calc_max_row_len_func: 1
 populations:
-  pre: {size: 10, model: Neuron, %svars: %s}
-  post: {size: 10, model: Neuron, %svars: %s}
+  pre: {size: 10, model: Neuron, %s%svars: %s}
+  post: {size: 10, model: Neuron, %s%svars: %s}
 synapses:
-%s`, params, neuron, threshold, c.wu, preParams, vars(shiftList), postParams, vars(postShift), syns.String())
+%s`, params, neuron, threshold, c.wu, preParams, egp("pre"), vars(shiftList), postParams, egp("post"), vars(postShift), syns.String())
 }
