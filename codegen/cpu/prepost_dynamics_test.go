@@ -53,8 +53,8 @@ type varsCase struct {
 	// 2 (d + 1), which swap sets to 2 + 3 d before the step at t ≈ 10
 	thresh bool
 	ragged bool
-	span     string
-	bound    float64
+	span   string
+	bound  float64
 	// expected gives w of group d, pre j, post k before the step at time
 	// t, when it is due
 	expected func(d, j, k int, t float32) (float64, bool)
