@@ -57,6 +57,7 @@ func (g *Generator) NewNeuronUpdate(pi int, p *modelspec.Population) (*NeuronUpd
 	sc.Vars["t"] = "t"
 	sc.Vars["DT"] = "DT"
 	sc.Vars["num"] = strconv.Itoa(p.Size)
+	sc.Vars["num_batch"] = "1" // a variant is a GeNN model of batch size 1
 	if g.SpikeTime[p] {
 		sc.Vars["sT"] = "lsT"
 	}
@@ -420,6 +421,8 @@ func (g *Generator) spikeCode(s *modelspec.SynapseGroup, code, field string, p *
 		sc.Vars[v.Name+suffix] = "l" + v.Name
 	}
 	sc.Vars["id"+suffix] = "id"
+	sc.Vars["num"] = strconv.Itoa(p.Size)
+	sc.Vars["num_batch"] = "1"
 	sc.Vars["t"] = "t"
 	sc.Vars["DT"] = "DT"
 	if err := g.bindEGPs(sc, s.Name, "synapses."+s.Name+".weight_update", m.ExtraGlobalParams, wu.EGPs, []string{code}, s.Pos); err != nil {

@@ -121,6 +121,7 @@ func (g *Generator) synapseScope(s *modelspec.SynapseGroup, withSyn bool) (*Scop
 	}
 	sc.Vars["num_pre"] = fmt.Sprint(s.Source.Size)
 	sc.Vars["num_post"] = fmt.Sprint(s.Target.Size)
+	sc.Vars["num_batch"] = "1"
 	sc.Vars["t"] = "t"
 	sc.Vars["DT"] = "DT"
 	if n := g.DenDelay[s]; n > 0 {
