@@ -9,7 +9,9 @@ package cpu_test
 // parameter read as $(k_pre), $(k_post)) and
 // extra_global_params_in_sim_code_event_sparse_inv (an event threshold on a
 // weight-update extra global parameter that the host changes mid-run; here
-// gn_set_egp between steps). Two populations of ten neurons, x = t + shift with shift = 10 i;
+// gn_set_egp between steps), neuron_support_code_* and
+// synapse_support_code_* (support code functions called from the code
+// strings). Two populations of ten neurons, x = t + shift with shift = 10 i;
 // ten groups with axonal delays 0 … 9 copy x into w from sim code, event
 // code, learn_post code or synapse dynamics. Dense groups connect all
 // pairs; "ragged" (sparse) ones connect j -> (j + 1) % 10, one synapse per
@@ -40,8 +42,11 @@ type varsCase struct {
 	// "shift" (threshold on t + shift; the cont tests' model)
 	neuron    string
 	threshold bool
-	isi       [2]float64 // ISI of pre and post; 0: period 1, no parameter
-	shiftPost bool       // the post population has shifts 10 k too (else 0)
+	// support is the neuron model's support_code; sim and cond replace
+	// its sim code and threshold condition (GeNN's neuron_support_code_*)
+	support, sim, cond string
+	isi                [2]float64 // ISI of pre and post; 0: period 1, no parameter
+	shiftPost          bool       // the post population has shifts 10 k too (else 0)
 	// wu is the weight-update model's fields besides w; triggers gives
 	// each group the parameter myTrigger = 2 (d + 1)
 	wu       string
@@ -130,6 +135,20 @@ func TestSimulationTestVars(t *testing.T) {
 		{name: "extra_global_post_param_in_sim_code", neuron: "x", threshold: true, shiftPost: true, kOn: "post", wu: "sim_code: \"$(w) = $(x_post) * $(k_post);\"", bound: 3e-2, expected: simPostX},
 		{name: "extra_global_params_in_sim_code_event_sparse_inv", neuron: "x", thresh: true, ragged: true, span: "presynaptic", bound: 1e-3, expected: evThresh,
 			wu: "extra_global_params: [[thresh, scalar]]\n      event_threshold_condition_code: \"(fmod($(x_pre),$(thresh)) < 1e-4)\"\n      event_code: \"$(w) = $(x_pre);\""},
+		{name: "neuron_support_code_sim", neuron: "x", threshold: true, wu: simPre, bound: 5e-2, expected: sim,
+			support: "SUPPORT_CODE_FUNC scalar calcActivation(scalar t, scalar shift){ return (t + shift); }", sim: "$(x) = calcActivation($(t), $(shift));"},
+		{name: "neuron_support_code_threshold", neuron: "x", threshold: true, wu: simPre, bound: 5e-2, expected: sim,
+			support: "SUPPORT_CODE_FUNC bool checkThreshold(scalar x){ return (fmod(x, 1.0) < 1e-4); }", cond: "checkThreshold($(x))"},
+		{name: "synapse_support_code_sim_code", neuron: "x", threshold: true, bound: 5e-2, expected: sim,
+			wu: supportWU("sim_support_code", "sim_code: \"$(w) = getWeight($(x_pre));\"")},
+		{name: "synapse_support_code_event_sim_code", neuron: "x", threshold: true, triggers: true, bound: 1e-2, expected: ev,
+			wu: supportWU("sim_support_code", "param_names: [myTrigger]\n      event_threshold_condition_code: \"(fmod($(x_pre),$(myTrigger)) < 1e-4)\"\n      event_code: \"$(w) = getWeight($(x_pre));\"")},
+		{name: "synapse_support_code_event_threshold", neuron: "x", threshold: true, triggers: true, bound: 1e-2, expected: ev,
+			wu: "sim_support_code: \"SUPPORT_CODE_FUNC bool checkThreshold(scalar x, scalar trigger){ return (fmod(x, trigger) < 1e-4); }\"\n      param_names: [myTrigger]\n      event_threshold_condition_code: \"checkThreshold($(x_pre),$(myTrigger))\"\n      event_code: \"$(w) = $(x_pre);\""},
+		{name: "synapse_support_code_post_learn", neuron: "x", threshold: true, isi: [2]float64{1, 2}, shiftPost: true, bound: 3e-2, expected: learn,
+			wu: supportWU("learn_post_support_code", "learn_post_code: \"$(w) = getWeight($(x_pre));\"")},
+		{name: "synapse_support_code_synapse_dynamics", neuron: "x", shiftPost: true, bound: 5e-2, expected: dynPostX,
+			wu: supportWU("synapse_dynamics_support_code", "synapse_dynamics_code: \"$(w) = getWeight($(x_post));\"")},
 		{name: "pre_cont_wu_vars_in_sim_code", neuron: "shift", threshold: true, wu: contPre + "sim_code: \"$(w) = $(x);\"", bound: 5e-2, expected: sim},
 		{name: "pre_cont_wu_vars_in_post_learn", neuron: "shift", threshold: true, isi: [2]float64{1, 2}, shiftPost: true, wu: contPre + "learn_post_code: \"$(w) = $(x);\"", bound: 3e-2, expected: learn},
 		{name: "pre_cont_wu_vars_in_synapse_dynamics", neuron: "shift", wu: contPre + "synapse_dynamics_code: \"$(w) = $(x);\"", bound: 5e-2, expected: dyn},
@@ -177,6 +196,12 @@ func TestSimulationTestVars(t *testing.T) {
 	}
 }
 
+// supportWU is weight-update model text whose support code field defines
+// getWeight(x) = x.
+func supportWU(field, code string) string {
+	return field + ": \"SUPPORT_CODE_FUNC scalar getWeight(scalar x){ return x; }\"\n      " + code
+}
+
 // varsDoc is a test's network.
 func varsDoc(c varsCase) string {
 	// GeNN's x model keeps the default auto-refractory test, which stops
@@ -196,6 +221,12 @@ func varsDoc(c varsCase) string {
 	if c.kOn != "" {
 		neuron += "\n      extra_global_params: [[k, scalar]]"
 	}
+	if c.support != "" {
+		neuron += fmt.Sprintf("\n      support_code: %q", c.support)
+	}
+	if c.sim != "" {
+		neuron = strings.Replace(neuron, "$(x) = $(t) + $(shift);", c.sim, 1)
+	}
 	egp := func(pop string) string {
 		if c.kOn == "" {
 			return ""
@@ -208,7 +239,10 @@ func varsDoc(c varsCase) string {
 	}
 	threshold := ""
 	if c.threshold {
-		threshold = fmt.Sprintf("threshold_condition_code: \"%s\"", fmt.Sprintf(cond, period))
+		if c.cond == "" {
+			c.cond = fmt.Sprintf(cond, period)
+		}
+		threshold = fmt.Sprintf("threshold_condition_code: %q", c.cond)
 	}
 	shifts := make([]string, 10)
 	for i := range shifts {
