@@ -214,7 +214,10 @@ func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, pat
 		g.bindParams(sc, snip.Params, vi.Params, snip.DerivedParams, vi.Derived)
 		sc.Vars["value"] = "value"
 		sc.Vars["id"] = "id"
-		if syn != nil {
+		sc.Vars["num_batch"] = "1"
+		if syn == nil {
+			sc.Vars["num"] = fmt.Sprint(size)
+		} else {
 			if !g.KernelW[syn] {
 				sc.Vars["id_pre"] = "id_pre"
 				sc.Vars["id_post"] = "id_post"
