@@ -230,3 +230,52 @@ custom_updates:
 		assert.InEpsilon(t, math.Exp(ys[i]-maxY)/sum, pi, 1e-6, "Pi[%d]", i)
 	}
 }
+
+// GeNN 4.9's custom_update_neuron_reduction (batch size 5): a sum and a
+// maximum over each batch member's neurons. Here the batch members are 5
+// variants of one instance, each with its own V (set through gn_set_var as
+// GeNN's host sets them), and one gn_custom_update for all variants reduces
+// each variant on its own.
+func TestCustomUpdateNeuronReductionBatch(t *testing.T) {
+	t.Parallel()
+	doc := `
+name: custom_update_neuron_reduction
+simulation: {dt: 1.0, duration: 1}
+models:
+  neurons:
+    TestNeuron: {var_name_types: [[V, scalar, READ_ONLY_DUPLICATE]]}
+  custom_updates:
+    Reduce:
+      update_code: "$(Sum) = $(V);\n$(Max) = $(V);"
+      var_name_types: [[Sum, scalar, REDUCE_NEURON_SUM], [Max, scalar, REDUCE_NEURON_MAX]]
+      var_refs: [[V, scalar, READ_ONLY]]
+populations:
+  Neuron: {size: 50, model: TestNeuron, vars: {V: 0.0}}
+custom_updates:
+  NeuronReduce: {group: Test, model: Reduce, vars: {Sum: 0.0, Max: 0.0}, var_refs: {V: Neuron.V}}
+`
+	s := newSim(t, doc, codegen.Options{}, []uint64{1, 2, 3, 4, 5}, nil)
+	vs := make([][]float64, 5)
+	for b := range vs {
+		vs[b] = make([]float64, 50)
+		for i := range vs[b] {
+			// GeNN's test draws V uniformly; fixed pseudo-random values here
+			vs[b][i] = float64(float32(math.Mod(float64(i*5+b)*0.6180339887, 1.0)*10 - 5))
+		}
+		s.set("Neuron", "V", b, vs[b])
+	}
+	require.NoError(t, s.inst.CustomUpdate(s.mod.CustomUpdateGroup("Test"), gpu.AllVariants))
+	for b, v := range vs {
+		sum, maxV := float32(0), float32(math.Inf(-1))
+		for _, x := range v {
+			sum += float32(x)
+			maxV = float32(math.Max(float64(maxV), x))
+		}
+		// GeNN's ASSERT_FLOAT_EQ (4 ulp of float): the sum here to a
+		// relative 1e-6, the maximum exactly
+		got := s.get("NeuronReduce", "Sum", b)
+		require.Len(t, got, 1)
+		assert.InEpsilon(t, float64(sum), got[0], 1e-6, "variant %d", b)
+		assert.Equal(t, []float64{float64(maxV)}, s.get("NeuronReduce", "Max", b), "variant %d", b)
+	}
+}
