@@ -12,11 +12,11 @@ import "strings"
 // failure, with a message available from gn_error(ctx).
 
 // ABIVersion changes whenever the exported symbols or their meaning change.
-const ABIVersion = 3
+const ABIVersion = 4
 
 // ABIHeader is the C declaration of the module ABI. Generated modules include
 // it verbatim; the loader in package gpu declares the same prototypes.
-const ABIHeader = `/* gennctl module ABI v3 */
+const ABIHeader = `/* gennctl module ABI v4 */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,7 +37,9 @@ uint64_t gn_timestep(gn_ctx *ctx);
 /* Recorded spikes not yet drained. */
 size_t gn_spikes_pending(gn_ctx *ctx);
 /* Move up to cap recorded spikes out, oldest first; returns how many. pop is
-   the index into Description.Populations, step the time step of the spike. */
+   the index into Description.Populations, step the time step of the spike;
+   a recorded spike-like event of population p has pop = the number of
+   populations + p. */
 size_t gn_drain_spikes(gn_ctx *ctx, uint32_t *pop, uint32_t *variant, uint32_t *neuron, uint32_t *step, size_t cap);
 /* Copy variable var (index into Description.Vars) of one variant to/from
    out, converting to double; Description.Vars[var].Count elements. */
@@ -58,6 +60,23 @@ int gn_get_egp(gn_ctx *ctx, uint32_t egp, uint32_t variant, double *out, size_t 
    (index into Description.Vars), first[2*b+1] its element; both are
    UINT32_MAX when every value is finite. first has 2*batch entries. */
 int gn_find_nonfinite(gn_ctx *ctx, uint32_t *first);
+/* Run the custom updates of update group number group (index into
+   Description.CustomUpdateGroups) for one variant, or for every variant with
+   GN_ALL_VARIANTS. */
+#define GN_ALL_VARIANTS 0xffffffffu
+int gn_custom_update(gn_ctx *ctx, uint32_t group, uint32_t variant);
+/* Set runtime parameter number slot (index into Description.Runtime) of one
+   variant; the next step uses it. Description.SetRuntime says whether the
+   module's backend supports it. */
+int gn_set_runtime(gn_ctx *ctx, uint32_t slot, uint32_t variant, double value);
+/* The spikes of population pop (index into Description.Populations) in the
+   last time step of one variant: sets *n to their number and copies min(*n,
+   cap) neuron indices into out, in increasing order. gn_set_current_spikes
+   replaces them (the synapse updates of the next step deliver them, as
+   GeNN's push_current_spikes_to_device). Description.CurrentSpikes says
+   whether the backend supports them. */
+int gn_current_spikes(gn_ctx *ctx, uint32_t pop, uint32_t variant, uint32_t *out, size_t cap, size_t *n);
+int gn_set_current_spikes(gn_ctx *ctx, uint32_t pop, uint32_t variant, const uint32_t *in, size_t n);
 /* Last error message of ctx. */
 const char *gn_error(gn_ctx *ctx);
 void gn_destroy(gn_ctx *ctx);
@@ -75,11 +94,20 @@ type Description struct {
 	Runtime     []string      `json:"runtime"` // config paths of the runtime parameter slots
 	Synapses    []SynapseDesc `json:"synapses"`
 	EGPs        []EGPDesc     `json:"egps"`
+	// CustomUpdateGroups are the custom-update groups gn_custom_update
+	// runs, by index.
+	CustomUpdateGroups []string `json:"custom_update_groups,omitempty"`
+	// SetRuntime: gn_set_runtime changes runtime parameters (false: the
+	// backend does not support it yet and gn_set_runtime fails).
+	SetRuntime bool `json:"set_runtime,omitempty"`
+	// CurrentSpikes: gn_current_spikes and gn_set_current_spikes work
+	// (false: the backend does not support them yet).
+	CurrentSpikes bool `json:"current_spikes,omitempty"`
 }
 
 // EGPDesc describes one extra global parameter settable with gn_set_egp.
 // Owner is the population, synapse group or current source; Kind says whose
-// parameter it is: "neuron", "weight_update", "current_source" (the model's),
+// parameter it is: "neuron", "weight_update", "postsynaptic", "current_source" (the model's),
 // "var_init" (the initialisation snippet of variable Var of Owner) or
 // "connectivity" (the synapse group's connectivity snippet). Path is its
 // config path (populations.E.extra_global_params.spikeTimes,
@@ -105,6 +133,10 @@ type PopDesc struct {
 	Name         string `json:"name"`
 	Size         int    `json:"size"`
 	RecordSpikes bool   `json:"record_spikes"`
+	// RecordSpikeEvents: the population's spike-like events are recorded;
+	// gn_drain_spikes returns them with pop = the number of populations +
+	// the population's index.
+	RecordSpikeEvents bool `json:"record_spike_events,omitempty"`
 }
 
 // SynapseDesc describes one synapse group.

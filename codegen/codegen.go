@@ -18,7 +18,7 @@ import (
 
 // Version is part of every structure key: bump it whenever generated code
 // changes for the same input, so cached modules are not reused wrongly.
-const Version = "gennctl-codegen-4"
+const Version = "gennctl-codegen-5"
 
 // Files maps file names to contents.
 type Files map[string]string
@@ -37,6 +37,9 @@ type Options struct {
 	// MaxColLength likewise overrides the column stride of a sparse group's
 	// column index (learn_post_code; every CUDA synapse kernel).
 	MaxColLength map[string]int
+	// SetAtRunTime lists the runtime paths that a protocol changes between
+	// steps (gn_set_runtime), which the backend must support.
+	SetAtRunTime []string
 }
 
 // RuntimeIndex maps each runtime path to its slot.
@@ -196,6 +199,8 @@ func IndividualWeights(s *modelspec.SynapseGroup) bool {
 		return false
 	case modelspec.WeightsIndividual:
 		return true
+	case modelspec.WeightsKernel:
+		return false
 	}
 	if ProceduralWeights(s) {
 		return false
@@ -358,18 +363,35 @@ func (w *Writer) String() string {
 // connectivity snippet (num_pre when the snippet does not say).
 func MaxColLength(s *modelspec.SynapseGroup) (int, error) {
 	expr := ""
-	if s.Connectivity != nil {
-		expr = s.Connectivity.Snippet.MaxColLength
+	if c := s.Connectivity; c != nil {
+		if f := c.Snippet.MaxColLengthFunc; f != nil {
+			return lengthFunc(s, f), nil
+		}
+		expr = c.Snippet.MaxColLength
 	}
 	return maxLength(s, expr, "column", s.Source.Size)
+}
+
+// lengthFunc calls a Go function computing a maximum row or column length
+// (the Go API's CreateCMLFClass) with the sizes and the snippet's
+// parameters; at least 1.
+func lengthFunc(s *modelspec.SynapseGroup, f func(numPre, numPost int, params map[string]float64) int) int {
+	params := map[string]float64{}
+	for k, v := range s.Connectivity.Params {
+		params[k] = v.V
+	}
+	return max(f(s.Source.Size, s.Target.Size, params), 1)
 }
 
 // MaxRowLength evaluates a sparse group's maximum row length from its
 // connectivity snippet (num_post when the snippet does not say).
 func MaxRowLength(s *modelspec.SynapseGroup) (int, error) {
 	expr := ""
-	if s.Connectivity != nil {
-		expr = s.Connectivity.Snippet.MaxRowLength
+	if c := s.Connectivity; c != nil {
+		if f := c.Snippet.MaxRowLengthFunc; f != nil {
+			return lengthFunc(s, f), nil
+		}
+		expr = c.Snippet.MaxRowLength
 	}
 	return maxLength(s, expr, "row", s.Target.Size)
 }

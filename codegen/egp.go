@@ -60,18 +60,30 @@ func (g *Generator) collectEGPs() {
 		path := "synapses." + s.Name
 		wu := s.WeightUpdate
 		add(s.Name, "weight_update", "", path+".weight_update", s.Name+"_", wu.Model.ExtraGlobalParams, wu.EGPs)
+		add(s.Name, "postsynaptic", "", path+".postsynaptic", s.Name+"_ps_", s.Postsynaptic.Model.ExtraGlobalParams, s.Postsynaptic.EGPs)
 		vars(s.Name, "synapse", wu.Model.Vars, wu.Vars)
 		vars(s.Name, "pre", wu.Model.PreVars, wu.PreVars)
 		vars(s.Name, "post", wu.Model.PostVars, wu.PostVars)
 		vars(s.Name, "postsynaptic", s.Postsynaptic.Model.Vars, s.Postsynaptic.Vars)
 		if c := s.Connectivity; c != nil {
+			// the parameters a custom snippet's host code allocates are
+			// module data too, empty until gn_init runs it (the built-in
+			// host code's are internal arrays)
 			var decl []modelspec.EGP
+			vals := map[string][]float64{}
+			for k, v := range c.EGPs {
+				vals[k] = v
+			}
 			for _, e := range c.Snippet.ExtraGlobalParams {
-				if !c.Snippet.HostEGP(e.Name) {
+				switch {
+				case !c.Snippet.HostEGP(e.Name):
 					decl = append(decl, e)
+				case !builtinHostInit(c.Snippet):
+					decl = append(decl, e)
+					vals[e.Name] = nil
 				}
 			}
-			add(s.Name, "connectivity", "", path+".connectivity", s.Name+"_conn_", decl, c.EGPs)
+			add(s.Name, "connectivity", "", path+".connectivity", s.Name+"_conn_", decl, vals)
 		}
 	}
 	for _, c := range g.Net.CurrentSources {

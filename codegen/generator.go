@@ -103,6 +103,40 @@ type Backend interface {
 	FindNonFinite()
 }
 
+// Feature is a model feature that the generator core supports but a
+// backend may not generate yet. A backend that generates some of them
+// implements FeatureSupporter; the core reports the others as "<feature>
+// is not supported by the <backend> backend yet" when a model uses them.
+type Feature string
+
+// Features a backend may lack.
+const (
+	FeatureCustomUpdates     Feature = "custom updates"
+	FeaturePresynapticOutput Feature = "presynaptic output ($(addToPre, x))"
+	FeatureSpikeEventTimes   Feature = "spike-like event times ($(seT_pre), $(prev_seT_pre))"
+	FeatureSpikeEventRecord  Feature = "spike-like event recording"
+	FeatureToeplitz          Feature = "toeplitz connectivity"
+	FeatureKernelWeights     Feature = "kernel weights (weights: kernel)"
+	FeatureRuntimeParameters Feature = "setting parameters at run time (protocol set of a parameter)"
+	FeatureHostInitCode      Feature = "host_init_code of custom connectivity snippets with procedural matrices"
+	FeatureCurrentSpikes     Feature = "reading and setting the current spikes (gn_current_spikes)"
+)
+
+// FeatureSupporter is implemented by backends that generate some Features.
+// A backend without it generates none of them.
+type FeatureSupporter interface {
+	Supports(Feature) bool
+}
+
+// Require reports an error when the backend does not generate feature f;
+// where says what uses it (a config path with its position).
+func (g *Generator) Require(f Feature, where string) error {
+	if fs, ok := g.B.(FeatureSupporter); ok && fs.Supports(f) {
+		return nil
+	}
+	return fmt.Errorf("%s: %s is not supported by the %s backend yet", where, f, g.B.Name())
+}
+
 // Generator generates the shared parts of one network's module for a
 // backend; see the package comment above and Backend.
 type Generator struct {
@@ -130,6 +164,16 @@ type Generator struct {
 	initID  uint32     // next var-init stream id
 	// SpikeTime, PrevSpikeTime: whether a population tracks $(sT) / $(prev_sT).
 	SpikeTime, PrevSpikeTime map[*modelspec.Population]bool
+	// EventTime, PrevEventTime: whether a population tracks the times of
+	// its spike-like events ($(seT_pre), $(prev_seT_pre)); AnyEvents:
+	// whether it lists the neurons with any spike-like event per step (for
+	// prev_seT and spike-like event recording).
+	EventTime, PrevEventTime, AnyEvents map[*modelspec.Population]bool
+	// PreOutput: groups whose code adds to the source with $(addToPre, x).
+	PreOutput map[*modelspec.SynapseGroup]bool
+	// KernelW: groups with kernel weights (weights: kernel); procKernel:
+	// groups with procedural weights that read $(id_kernel).
+	KernelW, procKernel map[*modelspec.SynapseGroup]bool
 	// queued neuron variables (one copy per delay slot), by population.
 	queued map[*modelspec.Population]map[string]bool
 	// DenDelay is the number of dendritic delay slots of a group (0: none).
@@ -186,6 +230,10 @@ type VarEntry struct {
 	// and input bins): the host allocates no copy, and the backend clears
 	// the device's at gn_init.
 	DeviceOnly bool
+	// Shared: one element for all neurons (READ_ONLY_SHARED_NEURON and
+	// neuron reductions); ReadOnly: model code may not assign it, so
+	// neuron updates do not write it back (GeNN 4.9).
+	Shared, ReadOnly bool
 }
 
 // New prepares the generation of net's module for a backend: the
@@ -198,7 +246,9 @@ func New(net *modelspec.Network, opts Options, newBackend func(*Generator) Backe
 		queued: map[*modelspec.Population]map[string]bool{}, DenDelay: map[*modelspec.SynapseGroup]int{},
 		Events: map[*modelspec.SynapseGroup]bool{}, SynIndex: map[*modelspec.SynapseGroup]int{},
 		kernel: map[*modelspec.SynapseGroup]bool{}, kernelDims: map[*modelspec.SynapseGroup][]int{}, hostInit: map[*modelspec.SynapseGroup]bool{},
-		ShareConn: map[*modelspec.SynapseGroup]bool{}, ProcW: map[*modelspec.SynapseGroup]bool{}}
+		ShareConn: map[*modelspec.SynapseGroup]bool{}, ProcW: map[*modelspec.SynapseGroup]bool{},
+		EventTime: map[*modelspec.Population]bool{}, PrevEventTime: map[*modelspec.Population]bool{}, AnyEvents: map[*modelspec.Population]bool{},
+		PreOutput: map[*modelspec.SynapseGroup]bool{}, KernelW: map[*modelspec.SynapseGroup]bool{}, procKernel: map[*modelspec.SynapseGroup]bool{}}
 	g.B = newBackend(g)
 	if err := g.prepare(); err != nil {
 		return nil, err
@@ -240,19 +290,37 @@ func (g *Generator) prepare() error {
 		wu := s.WeightUpdate.Model
 		codes := synapseCodes(wu)
 		path := "synapses." + s.Name
+		// Spike and spike-like event times are tracked where the model's
+		// flags ask for them (GeNN 4.9) or its code uses them.
 		preST := wu.PreSpikeTimeRequired || usesToken(codes, "sT_pre")
 		postST := wu.PostSpikeTimeRequired || usesToken(codes, "sT_post")
-		prevPre, prevPost := usesToken(codes, "prev_sT_pre"), usesToken(codes, "prev_sT_post")
+		prevPre := wu.PrevPreSpikeTimeRequired || usesToken(codes, "prev_sT_pre")
+		prevPost := wu.PrevPostSpikeTimeRequired || usesToken(codes, "prev_sT_post")
+		preSET := wu.PreSpikeEventTimeRequired || usesToken(codes, "seT_pre")
+		prevPreSET := wu.PrevPreSpikeEventTimeRequired || usesToken(codes, "prev_seT_pre")
 		g.SpikeTime[s.Source] = g.SpikeTime[s.Source] || preST || prevPre
 		g.SpikeTime[s.Target] = g.SpikeTime[s.Target] || postST || prevPost
 		g.PrevSpikeTime[s.Source] = g.PrevSpikeTime[s.Source] || prevPre
 		g.PrevSpikeTime[s.Target] = g.PrevSpikeTime[s.Target] || prevPost
+		g.EventTime[s.Source] = g.EventTime[s.Source] || preSET || prevPreSET
+		g.PrevEventTime[s.Source] = g.PrevEventTime[s.Source] || prevPreSET
+		if preSET || prevPreSET {
+			if err := g.Require(FeatureSpikeEventTimes, s.Pos.String()+": "+path+".weight_update"); err != nil {
+				return err
+			}
+		}
+		g.PreOutput[s] = usesToken(codes, "addToPre")
+		if g.PreOutput[s] {
+			if err := g.Require(FeaturePresynapticOutput, s.Pos.String()+": "+path+".weight_update"); err != nil {
+				return err
+			}
+		}
 		need(s.Source, s.DelaySteps+1)
 		need(s.Target, s.BackPropDelaySteps+1)
 		// $(prev_sT_*) reads the slot one step before the delayed one: keep
 		// it distinct from the slot being written (GeNN 4.9 aliases them
 		// when the delay is the largest one of the population).
-		if prevPre && s.DelaySteps > 0 {
+		if (prevPre || prevPreSET) && s.DelaySteps > 0 {
 			need(s.Source, s.DelaySteps+2)
 		}
 		if prevPost && s.BackPropDelaySteps > 0 {
@@ -268,14 +336,21 @@ func (g *Generator) prepare() error {
 			}
 		case modelspec.WeightsIndividual:
 			g.Indiv[s] = true
+		case modelspec.WeightsKernel:
+			g.KernelW[s] = true
+			if err := g.Require(FeatureKernelWeights, s.Pos.String()+": "+path+".weights"); err != nil {
+				return err
+			}
 		default:
 			g.Indiv[s] = IndividualWeights(s)
 			g.ProcW[s] = ProceduralWeights(s)
 		}
 		if g.ProcW[s] {
+			// procedural weights of a snippet reading $(id_kernel) take it
+			// from the kernel indices of $(addSynapse, j, k0, ...)
 			for _, v := range wu.Vars {
 				if vi := s.WeightUpdate.Vars[v.Name]; vi.Kind == modelspec.InitSnippet && usesToken([]string{vi.Snippet.Code}, "id_kernel") {
-					return fmt.Errorf("%s: %s: variable initialisation snippet %s uses $(id_kernel), which procedural weights do not support yet; use matrix: sparse", vi.Pos, vi.Path, vi.Snippet.Name)
+					g.procKernel[s] = true
 				}
 			}
 		}
@@ -287,12 +362,19 @@ func (g *Generator) prepare() error {
 		} else if s.MaxDendriticDelay > 0 {
 			return fmt.Errorf("%s: %s.max_dendritic_delay_steps: model %s does not use $(addToInSynDelay, x, d)", s.Pos, path, wu.Name)
 		}
-		if CodeNonEmpty(wu.EventThresholdConditionCode) != CodeNonEmpty(wu.EventCode) {
-			return fmt.Errorf("%s: %s.weight_update: model %s needs both event_code and event_threshold_condition_code for spike-like events", s.Pos, path, wu.Name)
+		// As in GeNN 4.9, the threshold makes events (their times, their
+		// recording) even without event code.
+		if CodeNonEmpty(wu.EventCode) && !CodeNonEmpty(wu.EventThresholdConditionCode) {
+			return fmt.Errorf("%s: %s.weight_update: model %s has event_code but no event_threshold_condition_code to emit spike-like events", s.Pos, path, wu.Name)
 		}
-		g.Events[s] = CodeNonEmpty(wu.EventCode)
+		g.Events[s] = CodeNonEmpty(wu.EventThresholdConditionCode)
+		if s.Matrix == modelspec.MatrixToeplitz {
+			if err := g.Require(FeatureToeplitz, s.Pos.String()+": "+path+".matrix"); err != nil {
+				return err
+			}
+		}
 		switch s.Matrix {
-		case modelspec.MatrixBitmask, modelspec.MatrixProcedural:
+		case modelspec.MatrixBitmask, modelspec.MatrixProcedural, modelspec.MatrixToeplitz:
 			if g.Indiv[s] {
 				return fmt.Errorf("%s: %s.matrix: a %s matrix stores no per-synapse values, so model %s needs global weights (each variable one constant) or, with matrix: procedural, procedural weights (each variable a constant or an initialisation snippet); no code may assign them (or use matrix: sparse)", s.Pos, path, s.Matrix, wu.Name)
 			}
@@ -326,6 +408,45 @@ func (g *Generator) prepare() error {
 			g.ShareConn[s] = g.Net.Sim.ConnectivitySeed != nil &&
 				(s.Matrix == modelspec.MatrixSparse || s.Matrix == modelspec.MatrixBitmask || g.hostInit[s])
 		}
+		if g.KernelW[s] || g.procKernel[s] || s.Matrix == modelspec.MatrixToeplitz {
+			if err := g.prepareKernel(s); err != nil {
+				return err
+			}
+		}
+		if err := g.checkReadOnlySynapses(s); err != nil {
+			return err
+		}
+		for _, r := range s.RecordSynapseVars {
+			if !g.Indiv[s] || (s.Matrix != modelspec.MatrixDense && s.Matrix != modelspec.MatrixSparse) {
+				return fmt.Errorf("%s: %s: %s of synapse group %s is not stored per synapse (a %s matrix with %s weights): per-synapse variables are recorded from dense or sparse matrices with individual weights (weights: individual)", r.Pos, r.Path, r.Var, s.Name, s.Matrix, weightsName(g, s))
+			}
+		}
+	}
+	for _, p := range g.Net.Populations {
+		g.AnyEvents[p] = g.PrevEventTime[p] || p.RecordSpikeEvents
+		if p.RecordSpikeEvents {
+			if err := g.Require(FeatureSpikeEventRecord, p.Pos.String()+": populations."+p.Name+".record.spike_events"); err != nil {
+				return err
+			}
+		}
+		m := p.Model
+		if err := checkReadOnly(m.Vars, m.Name, "populations."+p.Name, p.Pos, m.CodePos,
+			"sim_code", m.SimCode, "threshold_condition_code", m.ThresholdConditionCode, "reset_code", m.ResetCode); err != nil {
+			return err
+		}
+	}
+	for _, c := range g.Net.CurrentSources {
+		if err := checkReadOnly(c.Model.Vars, c.Model.Name, "current_sources."+c.Name, c.Pos, c.Model.CodePos, "injection_code", c.Model.InjectionCode); err != nil {
+			return err
+		}
+	}
+	if err := g.prepareCustomUpdates(); err != nil {
+		return err
+	}
+	if len(g.Opts.SetAtRunTime) > 0 {
+		if err := g.Require(FeatureRuntimeParameters, "protocol: "+strings.Join(g.Opts.SetAtRunTime, ", ")); err != nil {
+			return err
+		}
 	}
 	// Neuron variables read by synapse code through a delay are kept per slot.
 	for _, s := range g.Net.Synapses {
@@ -342,6 +463,49 @@ func (g *Generator) prepare() error {
 		}
 	}
 	return nil
+}
+
+// checkReadOnly reports code of model (in the code strings given as field
+// name, code pairs) that assigns one of vars declared READ_ONLY: GeNN 4.9
+// does not write such a variable back after neuron code, so the assignment
+// would be lost there (gennctl reports it instead; see docs/config.md).
+func checkReadOnly(vars []modelspec.Var, model, path string, pos modelspec.Pos, cp modelspec.CodePos, codes ...string) error {
+	for _, v := range vars {
+		if !v.ReadOnly() {
+			continue
+		}
+		re := assignRE(v.Name)
+		for i := 0; i+1 < len(codes); i += 2 {
+			if loc := re.FindStringIndex(codes[i+1]); loc != nil {
+				at := pos
+				if p, ok := cp[codes[i]]; ok {
+					at = tokenPos(codes[i+1], loc[0], Site{Pos: p, Exact: true})
+				}
+				return fmt.Errorf("%s: %s: %s of model %s assigns variable %s, which is %s: the model's own code may only read it (custom updates may write it); declare it READ_WRITE", at, path, codes[i], model, v.Name, v.Access)
+			}
+		}
+	}
+	return nil
+}
+
+// checkReadOnlySynapses applies checkReadOnly to a synapse group's models.
+func (g *Generator) checkReadOnlySynapses(s *modelspec.SynapseGroup) error {
+	wu, ps := s.WeightUpdate.Model, s.Postsynaptic.Model
+	path := "synapses." + s.Name
+	syn := []string{"sim_code", wu.SimCode, "event_code", wu.EventCode, "learn_post_code", wu.LearnPostCode,
+		"synapse_dynamics_code", wu.SynapseDynamicsCode}
+	if err := checkReadOnly(wu.Vars, wu.Name, path+".weight_update", s.Pos, wu.CodePos, syn...); err != nil {
+		return err
+	}
+	pre := append([]string{"pre_spike_code", wu.PreSpikeCode, "pre_dynamics_code", wu.PreDynamicsCode}, syn...)
+	if err := checkReadOnly(wu.PreVars, wu.Name, path+".weight_update", s.Pos, wu.CodePos, pre...); err != nil {
+		return err
+	}
+	post := append([]string{"post_spike_code", wu.PostSpikeCode, "post_dynamics_code", wu.PostDynamicsCode}, syn...)
+	if err := checkReadOnly(wu.PostVars, wu.Name, path+".weight_update", s.Pos, wu.CodePos, post...); err != nil {
+		return err
+	}
+	return checkReadOnly(ps.Vars, ps.Name, path+".postsynaptic", s.Pos, ps.CodePos, "apply_input_code", ps.ApplyInputCode, "decay_code", ps.DecayCode)
 }
 
 // prepareConnectivity checks what the generator supports of a group's
@@ -542,8 +706,11 @@ func (g *Generator) describe() string {
 		d.Runtime = []string{}
 	}
 	for _, p := range g.Net.Populations {
-		d.Populations = append(d.Populations, PopDesc{Name: p.Name, Size: p.Size, RecordSpikes: p.RecordSpikes})
+		d.Populations = append(d.Populations, PopDesc{Name: p.Name, Size: p.Size, RecordSpikes: p.RecordSpikes, RecordSpikeEvents: p.RecordSpikeEvents})
 	}
+	d.CustomUpdateGroups = g.CustomUpdateGroups()
+	d.SetRuntime = g.Require(FeatureRuntimeParameters, "") == nil
+	d.CurrentSpikes = g.Require(FeatureCurrentSpikes, "") == nil
 	for _, s := range g.Net.Synapses {
 		d.Synapses = append(d.Synapses, SynapseDesc{Name: s.Name, Source: s.Source.Name, Target: s.Target.Name,
 			Matrix: s.Matrix, MaxRowLength: g.MaxRow[s], SharedConnectivity: g.ShareConn[s]})

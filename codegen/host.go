@@ -5,7 +5,7 @@ import "fmt"
 // EmitABI writes the exported functions of the module ABI, with the
 // backend's parts (Backend's Destroy, Allocate, Created, CreatedShare,
 // Step, SpikesPending, Drain, VarAccess, VarSync, SetVarDone, SetVarEnd).
-func (g *Generator) EmitABI() {
+func (g *Generator) EmitABI() error {
 	w := g.W
 	w.Line("static const char gn_description[] = %s;", quoteC(g.describe()))
 	w.Line("")
@@ -150,7 +150,88 @@ func (g *Generator) EmitABI() {
 	g.emitEGPABI()
 	g.B.FindNonFinite()
 	w.Line("")
+	if err := g.EmitCustomUpdates(); err != nil {
+		return err
+	}
+	g.emitSetRuntime()
+	g.emitCurrentSpikes()
 	w.Line("const char *gn_error(gn_ctx *ctx) { return ctx->err; }")
+	return nil
+}
+
+// emitCurrentSpikes writes gn_current_spikes and gn_set_current_spikes: the
+// spike list of the delay slot written in the last step (where the backend
+// keeps spike lists on the host; they fail otherwise).
+func (g *Generator) emitCurrentSpikes() {
+	w := g.W
+	err := g.Require(FeatureCurrentSpikes, "gn_current_spikes")
+	for _, set := range []bool{false, true} {
+		if set {
+			w.Line("int gn_set_current_spikes(gn_ctx *ctx, uint32_t pop, uint32_t variant, const uint32_t *in, size_t n)")
+		} else {
+			w.Line("int gn_current_spikes(gn_ctx *ctx, uint32_t pop, uint32_t variant, uint32_t *out, size_t cap, size_t *n)")
+		}
+		w.Open("{")
+		if err != nil {
+			if set {
+				w.Line("(void)pop; (void)variant; (void)in; (void)n;")
+			} else {
+				w.Line("(void)pop; (void)variant; (void)out; (void)cap; (void)n;")
+			}
+			w.Line("snprintf(ctx->err, sizeof ctx->err, \"%%s\", %s);", quoteC(err.Error()))
+			w.Line("return 1;")
+			w.Close("}")
+			w.Line("")
+			continue
+		}
+		w.Line("if (variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, \"variant %%u out of range (batch %%u)\", variant, ctx->batch); return 1; }")
+		w.Open("switch (pop) {")
+		for i, p := range g.Net.Populations {
+			slots := g.Slots[p]
+			w.Open("case %d: { /* %s */", i, p.Name)
+			w.Line("const size_t slot = (size_t)variant * %d + (size_t)((ctx->timestep + %d) %% %d);", slots, slots-1, slots)
+			w.Line("uint32_t *const spk = ctx->%s_spk + slot * %d;", p.Name, p.Size)
+			if set {
+				w.Line("if (n > %d) { snprintf(ctx->err, sizeof ctx->err, \"%s has %d neurons, not %%zu spikes\", n); return 1; }", p.Size, p.Name, p.Size)
+				w.Line("for (size_t k = 0; k < n; k++) if (in[k] >= %d) { snprintf(ctx->err, sizeof ctx->err, \"neuron %%u out of range (%s has %d)\", in[k]); return 1; }", p.Size, p.Name, p.Size)
+				w.Line("memcpy(spk, in, n * sizeof *spk);")
+				w.Line("ctx->%s_spkCnt[slot] = (uint32_t)n;", p.Name)
+			} else {
+				w.Line("*n = ctx->%s_spkCnt[slot];", p.Name)
+				w.Line("memcpy(out, spk, (*n < cap ? *n : cap) * sizeof *out);")
+			}
+			w.Line("return 0;")
+			w.Close("}")
+		}
+		w.Close("}")
+		w.Line("snprintf(ctx->err, sizeof ctx->err, \"no population %%u\", pop);")
+		w.Line("return 1;")
+		w.Close("}")
+		w.Line("")
+	}
+}
+
+// emitSetRuntime writes gn_set_runtime: the runtime slots are read from
+// ctx->rt at each step, so a value set between steps is used by the next
+// (where the backend supports it; it fails otherwise).
+func (g *Generator) emitSetRuntime() {
+	w := g.W
+	w.Line("int gn_set_runtime(gn_ctx *ctx, uint32_t slot, uint32_t variant, double value)")
+	w.Open("{")
+	if err := g.Require(FeatureRuntimeParameters, "gn_set_runtime"); err != nil {
+		w.Line("(void)slot; (void)variant; (void)value;")
+		w.Line("snprintf(ctx->err, sizeof ctx->err, \"%%s\", %s);", quoteC(err.Error()))
+		w.Line("return 1;")
+		w.Close("}")
+		w.Line("")
+		return
+	}
+	w.Line("if (variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, \"variant %%u out of range (batch %%u)\", variant, ctx->batch); return 1; }")
+	w.Line("if (slot >= GN_NUM_RUNTIME) { snprintf(ctx->err, sizeof ctx->err, \"no runtime parameter %%u (the module has %%d)\", slot, GN_NUM_RUNTIME); return 1; }")
+	w.Line("ctx->rt[(size_t)variant * GN_NUM_RUNTIME + slot] = value;")
+	w.Line("return 0;")
+	w.Close("}")
+	w.Line("")
 }
 
 // EmitHostFiniteScan writes gn_find_nonfinite as a scan of the host's

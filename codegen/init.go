@@ -43,7 +43,7 @@ func (g *Generator) EmitInit() error {
 		if v.ZeroAtInit && !v.DeviceOnly {
 			w.Line("memset(ctx->%s, 0, (size_t)ctx->batch * %d * sizeof *ctx->%s);", v.Field, v.Desc.Count*v.Slots, v.Field)
 		}
-		if v.Internal && (v.Desc.Name == "sT" || v.Desc.Name == "prevST") {
+		if v.Internal && (v.Desc.Name == "sT" || v.Desc.Name == "prevST" || v.Desc.Name == "seT" || v.Desc.Name == "prevSET") {
 			w.Line("for (size_t k = 0; k < (size_t)ctx->batch * %d; k++) ctx->%s[k] = -GN_TIME_MAX;", v.Desc.Count*v.Slots, v.Field)
 		}
 	}
@@ -80,7 +80,7 @@ func (g *Generator) EmitInit() error {
 				return err
 			}
 		}
-		if g.Indiv[s] {
+		if g.Indiv[s] || g.KernelW[s] {
 			for _, v := range s.WeightUpdate.Model.Vars {
 				if err := g.initVar(s.Name, "synapse", v.Name, s.WeightUpdate.Vars[v.Name], path+".weight_update", 0, s); err != nil {
 					return err
@@ -103,6 +103,13 @@ func (g *Generator) EmitInit() error {
 	for _, c := range g.Net.CurrentSources {
 		for _, v := range c.Model.Vars {
 			if err := g.initVar(c.Name, "current_source", v.Name, c.Vars[v.Name], "current_sources."+c.Name, c.Target.Size, nil); err != nil {
+				return err
+			}
+		}
+	}
+	for _, c := range g.Net.CustomUpdates {
+		for _, v := range c.Model.Vars {
+			if err := g.initVar(c.Name, "custom_update", v.Name, c.Vars[v.Name], "custom_updates."+c.Name, c.Size, c.Synapses); err != nil {
 				return err
 			}
 		}
@@ -139,7 +146,12 @@ func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, pat
 	elem := func(body func(target string)) {
 		switch {
 		case syn == nil:
-			w.Open("for (uint32_t id = 0; id < %d; id++) {", size)
+			// one element of a variable shared by the neurons
+			w.Open("for (uint32_t id = 0; id < %d; id++) {", ve.Desc.Count)
+			body(ve.Field + "[id]")
+			w.Close("}")
+		case g.KernelW[syn]:
+			w.Open("for (uint32_t id = 0; id < %d; id++) { /* kernel entries */", ve.Desc.Count)
 			body(ve.Field + "[id]")
 			w.Close("}")
 		case syn.Matrix == modelspec.MatrixSparse:
@@ -178,7 +190,9 @@ func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, pat
 		if err := g.bindEGPs(sc, "snippet "+snip.Name, vi.Path, snip.ExtraGlobalParams, vi.EGPs, []string{snip.Code}, vi.Pos); err != nil {
 			return err
 		}
-		if usesToken([]string{snip.Code}, "id_kernel") {
+		if syn != nil && g.KernelW[syn] {
+			sc.Vars["id_kernel"] = "id"
+		} else if usesToken([]string{snip.Code}, "id_kernel") {
 			if syn == nil || !g.kernel[syn] {
 				return fmt.Errorf("%s: %s: variable initialisation snippet %s uses $(id_kernel), which needs a per-synapse variable of a sparse matrix whose connectivity snippet has a kernel (e.g. Conv2D)", vi.Pos, vi.Path, snip.Name)
 			}
@@ -200,9 +214,14 @@ func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, pat
 		g.bindParams(sc, snip.Params, vi.Params, snip.DerivedParams, vi.Derived)
 		sc.Vars["value"] = "value"
 		sc.Vars["id"] = "id"
-		if syn != nil {
-			sc.Vars["id_pre"] = "id_pre"
-			sc.Vars["id_post"] = "id_post"
+		sc.Vars["num_batch"] = "1"
+		if syn == nil {
+			sc.Vars["num"] = fmt.Sprint(size)
+		} else {
+			if !g.KernelW[syn] {
+				sc.Vars["id_pre"] = "id_pre"
+				sc.Vars["id_post"] = "id_post"
+			}
 			sc.Vars["num_pre"] = fmt.Sprint(syn.Source.Size)
 			sc.Vars["num_post"] = fmt.Sprint(syn.Target.Size)
 		}
@@ -330,33 +349,63 @@ func isColBuild(snip *modelspec.ConnectivitySnippet) bool {
 }
 
 // kernelSize evaluates the dimensions of a group's connectivity kernel
-// (GeNN's calcKernelSizeFunc) from the snippet's parameters.
+// (GeNN's calcKernelSizeFunc) from the parameters of its connectivity or
+// Toeplitz snippet.
 func (g *Generator) kernelSize(s *modelspec.SynapseGroup) ([]int, error) {
-	c := s.Connectivity
 	path := "synapses." + s.Name + ".connectivity"
+	var name string
+	var params []string
+	var ps, ds modelspec.Params
+	var exprs []string
+	var pos modelspec.Pos
+	switch {
+	case s.Toeplitz != nil:
+		t := s.Toeplitz
+		name, params, ps, ds, exprs, pos = t.Snippet.Name, t.Snippet.Params, t.Params, t.Derived, t.Snippet.KernelSize, t.Pos
+	case s.Connectivity != nil:
+		c := s.Connectivity
+		name, params, ps, ds, exprs, pos = c.Snippet.Name, c.Snippet.Params, c.Params, c.Derived, c.Snippet.KernelSize, c.Pos
+	}
 	vars := map[string]float64{"num_pre": float64(s.Source.Size), "num_post": float64(s.Target.Size)}
-	for _, n := range c.Snippet.Params {
-		v, ok := c.Params[n]
+	for _, n := range params {
+		v, ok := ps[n]
 		if !ok {
 			continue
 		}
 		if _, rt := g.rtIndex[v.Path]; rt {
-			return nil, fmt.Errorf("%s: %s.params.%s: the kernel size of %s depends on it, so it must be the same in every variant of a structure group", c.Pos, path, n, c.Snippet.Name)
+			return nil, fmt.Errorf("%s: %s.params.%s: the kernel size of %s depends on it, so it must be the same in every variant of a structure group", pos, path, n, name)
 		}
 		vars[n] = v.V
 	}
-	for k, v := range c.Derived {
+	for k, v := range ds {
 		vars[k] = v.V
 	}
 	var out []int
-	for _, e := range c.Snippet.KernelSize {
+	for _, e := range exprs {
 		v, err := modelspec.EvalExpr(e, vars)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s: kernel size of %s: %v", c.Pos, path, c.Snippet.Name, err)
+			return nil, fmt.Errorf("%s: %s: kernel size of %s: %v", pos, path, name, err)
 		}
 		out = append(out, int(v))
 	}
 	return out, nil
+}
+
+// prepareKernel decides the kernel of a group with kernel weights or a
+// Toeplitz matrix.
+func (g *Generator) prepareKernel(s *modelspec.SynapseGroup) error {
+	if _, done := g.kernelDims[s]; done {
+		return nil
+	}
+	dims, err := g.kernelSize(s)
+	if err != nil {
+		return err
+	}
+	if len(dims) == 0 {
+		return fmt.Errorf("%s: synapses.%s.weights: kernel weights need a connectivity snippet with a kernel (calc_kernel_size_func, e.g. Conv2D)", s.Pos, s.Name)
+	}
+	g.kernelDims[s] = dims
+	return nil
 }
 
 // kernelFlat is the row-major index into the kernel of the kernel
@@ -381,7 +430,7 @@ func (g *Generator) hostArrays(s *modelspec.SynapseGroup) []VarEntry {
 		return nil
 	}
 	for _, e := range s.Connectivity.Snippet.ExtraGlobalParams {
-		if s.Connectivity.Snippet.HostEGP(e.Name) {
+		if s.Connectivity.Snippet.HostEGP(e.Name) && builtinHostInit(s.Connectivity.Snippet) {
 			if ve, ok := g.Array(s.Name, "internal", e.Name); ok {
 				out = append(out, ve)
 			}
@@ -391,25 +440,44 @@ func (g *Generator) hostArrays(s *modelspec.SynapseGroup) []VarEntry {
 }
 
 // fixedNumberTotalHostInit is the host initialisation code of GeNN 4.9's
-// FixedNumberTotalWithReplacement, the only one the generator translates.
+// FixedNumberTotalWithReplacement, whose C++ the generator translates.
 var fixedNumberTotalHostInit = modelspec.Builtins().Connectivity["FixedNumberTotalWithReplacement"].HostInitCode
 
-// emitHostInit writes init_host_<S>: GeNN's host_init_code of
-// FixedNumberTotalWithReplacement in C. GeNN splits $(total) connections
-// over the rows by a chain of conditional binomial draws (row i gets
-// Binomial(remaining, num_post / remaining matrix size), the last row the
-// rest): a multinomial split with equal probabilities 1/num_pre. Here each
-// of the total connections picks its row uniformly (Lemire's multiply of a
-// 32-bit draw), which is the same multinomial distribution, exact for any
-// total (the inversion binomial sampler underflows for large means), in
-// O(total) like the row building that follows. The draws come from the
-// variant's Philox stream (StreamHostInit | group index), so the row
-// lengths, and then the rows, are the same alone or in any batch.
+// builtinHostInit reports whether a snippet's host code is the built-in
+// FixedNumberTotalWithReplacement's.
+func builtinHostInit(snip *modelspec.ConnectivitySnippet) bool {
+	return snip.HostInitCode == fixedNumberTotalHostInit
+}
+
+// emitHostInit writes init_host_<S>: the host initialisation code of group
+// s's connectivity snippet, run for every variant (or realisation) before
+// its rows are built.
+//
+// A custom snippet's host_init_code is C (GeNN's is C++): it sees the
+// snippet's parameters, derived parameters and extra global parameters,
+// $(num_pre), $(num_post), $(num_threads) (1), and random numbers
+// ($(gennrand_uniform), ...) from the variant's host-initialisation stream
+// (StreamHostInit | group index); $(allocateX, n) gives extra global
+// parameter X n zeroed elements, which the row and column build code then
+// read; $(pushX, n) and $(pullX, n) do nothing (the module's memory is the
+// host's). GeNN's $(rng), a C++ random engine, has no C counterpart.
+//
+// The built-in FixedNumberTotalWithReplacement's C++ is translated: GeNN
+// splits $(total) connections over the rows by a chain of conditional
+// binomial draws (row i gets Binomial(remaining, num_post / remaining
+// matrix size), the last row the rest): a multinomial split with equal
+// probabilities 1/num_pre. Here each of the total connections picks its
+// row uniformly (Lemire's multiply of a 32-bit draw), which is the same
+// multinomial distribution, exact for any total (the inversion binomial
+// sampler underflows for large means), in O(total) like the row building
+// that follows. The draws come from the variant's Philox stream
+// (StreamHostInit | group index), so the row lengths, and then the rows,
+// are the same alone or in any batch.
 func (g *Generator) emitHostInit(si int, s *modelspec.SynapseGroup) error {
 	c := s.Connectivity
 	snip := c.Snippet
-	if snip.HostInitCode != fixedNumberTotalHostInit {
-		return fmt.Errorf("%s: synapses.%s.connectivity: snippet %s has host initialisation code (C++ run on the host in GeNN), which gennctl generates only for FixedNumberTotalWithReplacement", c.Pos, s.Name, snip.Name)
+	if !builtinHostInit(snip) {
+		return g.emitCustomHostInit(si, s)
 	}
 	arrays := g.hostArrays(s)
 	if len(arrays) != 1 {
@@ -438,6 +506,68 @@ func (g *Generator) emitHostInit(si int, s *modelspec.SynapseGroup) error {
 	w.Line("gn_rng rng;")
 	w.Line("gn_rng_init(&rng, %s, 0x%08xu, 0, 0);", g.connSeed(), StreamHostInit|uint32(si))
 	w.Line("for (uint32_t k = 0; k < (uint32_t)total; k++) %s[(uint32_t)(((uint64_t)gn_next_u32(&rng) * %du) >> 32)]++;", rowLen, npre)
+	w.Close("}")
+	w.Line("return 0;")
+	w.Close("}")
+	w.Line("")
+	return nil
+}
+
+// emitCustomHostInit writes init_host_<S> for a custom snippet's C host
+// code (see emitHostInit).
+func (g *Generator) emitCustomHostInit(si int, s *modelspec.SynapseGroup) error {
+	c := s.Connectivity
+	snip := c.Snippet
+	path := "synapses." + s.Name + ".connectivity"
+	// The host code runs on the host in every backend; a procedural
+	// matrix reads what it computed on the device.
+	if s.Matrix == modelspec.MatrixProcedural {
+		if err := g.Require(FeatureHostInitCode, c.Pos.String()+": "+path); err != nil {
+			return err
+		}
+	}
+	sc := NewScope()
+	g.bindParams(sc, snip.Params, c.Params, snip.DerivedParams, c.Derived)
+	sc.Vars["num_pre"] = fmt.Sprint(s.Source.Size)
+	sc.Vars["num_post"] = fmt.Sprint(s.Target.Size)
+	sc.Vars["num_threads"] = "1"
+	g.rngFuncs(sc, "&rng")
+	if err := g.bindConnEGPs(sc, s, []string{snip.HostInitCode}); err != nil {
+		return err
+	}
+	for _, e := range g.EGPs {
+		name, ok := strings.CutPrefix(e.Desc.Path, path+".extra_global_params.")
+		if !ok || !e.Ptr {
+			continue
+		}
+		msg := quoteC(fmt.Sprintf("out of memory allocating %s in the host code of %s", e.Desc.Path, snip.Name))
+		sc.Funcs["allocate"+name] = Func{Arity: 1, Expand: func(a []string) string {
+			return fmt.Sprintf("do { const size_t gn_n = (size_t)(%s); %s *p = realloc(ctx->%s[b], (gn_n ? gn_n : 1) * sizeof *p); if (!p) return gn_fail(ctx, %s); memset(p, 0, gn_n * sizeof *p); ctx->%s[b] = p; ctx->%s_n[b] = gn_n; } while (0)",
+				a[0], e.Elem, e.Field, msg, e.Field, e.Field)
+		}}
+		sc.Funcs["push"+name] = Func{Arity: 1, Expand: func([]string) string { return "do { } while (0) /* the module's memory is the host's */" }}
+		sc.Funcs["pull"+name] = sc.Funcs["push"+name]
+	}
+	st := site("synapse group", s.Name, path, snip.Name, "host_init_code", snip.CodePos, c.Pos)
+	if strings.Contains(snip.HostInitCode, "$(rng)") {
+		p := tokenPos(snip.HostInitCode, strings.Index(snip.HostInitCode, "$(rng)"), st)
+		return fmt.Errorf("%s: %s: host_init_code of %s uses $(rng), GeNN's C++ random engine: gennctl's host code is C; draw with $(gennrand_uniform), $(gennrand_normal), $(gennrand_binomial, n, p), ...", p, path, snip.Name)
+	}
+	w := g.W
+	w.Line("/* synapse group %s: host initialisation code of %s */", s.Name, snip.Name)
+	w.Line("static int init_host_%s(gn_ctx *ctx)", s.Name)
+	w.Open("{")
+	g.connVariantLoop(s)
+	g.VariantPrologue()
+	if UsesRNG(snip.HostInitCode) {
+		w.Line("gn_rng rng;")
+		w.Line("gn_rng_init(&rng, %s, 0x%08xu, 0, 0);", g.connSeed(), StreamHostInit|uint32(si))
+	}
+	w.Open("{")
+	if err := g.code(snip.HostInitCode, sc, st); err != nil {
+		return err
+	}
+	w.Close("}")
 	w.Close("}")
 	w.Line("return 0;")
 	w.Close("}")
@@ -553,7 +683,7 @@ func (g *Generator) bindConnEGPs(sc *Scope, s *modelspec.SynapseGroup, codes []s
 	c := s.Connectivity
 	var user []modelspec.EGP
 	for _, e := range c.Snippet.ExtraGlobalParams {
-		if c.Snippet.HostEGP(e.Name) {
+		if c.Snippet.HostEGP(e.Name) && builtinHostInit(c.Snippet) {
 			if ve, ok := g.Array(s.Name, "internal", e.Name); ok {
 				sc.Vars[e.Name] = ve.Field
 			}

@@ -15,7 +15,7 @@ func (g *Generator) EmitTypes(cxx bool) {
 	w.Line("#define DT %s", Literal(g.Net.Sim.DT, g.Prec))
 	w.Line("#define GN_NUM_RUNTIME %d", len(g.Opts.Runtime))
 	for _, p := range g.Net.Populations {
-		if g.SpikeTime[p] || g.PrevSpikeTime[p] {
+		if g.SpikeTime[p] || g.PrevSpikeTime[p] || g.EventTime[p] || g.PrevEventTime[p] {
 			w.Line("#include <float.h>")
 			if g.Prec == "float" {
 				w.Line("#define GN_TIME_MAX FLT_MAX /* spike time of a neuron that has not spiked: -GN_TIME_MAX */")
@@ -24,6 +24,9 @@ func (g *Generator) EmitTypes(cxx bool) {
 			}
 			break
 		}
+	}
+	if g.maxReductions() {
+		w.Line("#include <float.h> /* the initial value of maximum reductions */")
 	}
 	if g.connMinMax() {
 		w.Line("/* min and max of GeNN's connectivity code (e.g. Conv2D), as in C++ */")
@@ -50,9 +53,19 @@ func (g *Generator) collectVars() {
 		g.Vars = append(g.Vars, VarEntry{Desc: VarDesc{Owner: owner, Kind: kind, Name: name, Type: typ, Count: count},
 			Field: field, CType: CType(typ), Slots: 1})
 	}
+	// addVar adds a model variable of count elements; one when the
+	// variable is shared by the neurons.
+	addVar := func(owner, kind string, v modelspec.Var, field string, count int) {
+		if v.SharedNeuron() {
+			count = 1
+		}
+		add(owner, kind, v.Name, typeName(v.Type, g.Prec), field, count)
+		g.Vars[len(g.Vars)-1].Shared = v.SharedNeuron()
+		g.Vars[len(g.Vars)-1].ReadOnly = v.ReadOnly()
+	}
 	for _, p := range g.Net.Populations {
 		for _, v := range p.Model.Vars {
-			add(p.Name, "neuron", v.Name, typeName(v.Type, g.Prec), popField(p, v.Name), p.Size)
+			addVar(p.Name, "neuron", v, popField(p, v.Name), p.Size)
 			if g.queued[p][v.Name] {
 				g.Vars[len(g.Vars)-1].Slots = g.Slots[p]
 			}
@@ -62,23 +75,23 @@ func (g *Generator) collectVars() {
 		npre, npost := s.Source.Size, s.Target.Size
 		add(s.Name, "postsynaptic", "inSyn", g.Prec, s.Name+"_inSyn", npost)
 		for _, v := range s.Postsynaptic.Model.Vars {
-			add(s.Name, "postsynaptic", v.Name, typeName(v.Type, g.Prec), s.Name+"_ps_"+v.Name, npost)
+			addVar(s.Name, "postsynaptic", v, s.Name+"_ps_"+v.Name, npost)
 		}
-		if g.Indiv[s] {
+		if g.Indiv[s] || g.KernelW[s] {
 			for _, v := range s.WeightUpdate.Model.Vars {
-				add(s.Name, "synapse", v.Name, typeName(v.Type, g.Prec), s.Name+"_"+v.Name, g.numSynapses(s))
+				addVar(s.Name, "synapse", v, s.Name+"_"+v.Name, g.numSynapses(s))
 			}
 		}
 		// Kept per delay slot of the source (target) with an axonal
 		// (back-propagation) delay, as GeNN 4.9 does.
 		for _, v := range s.WeightUpdate.Model.PreVars {
-			add(s.Name, "pre", v.Name, typeName(v.Type, g.Prec), s.Name+"_pre_"+v.Name, npre)
+			addVar(s.Name, "pre", v, s.Name+"_pre_"+v.Name, npre)
 			if s.DelaySteps != 0 {
 				g.Vars[len(g.Vars)-1].Slots = g.Slots[s.Source]
 			}
 		}
 		for _, v := range s.WeightUpdate.Model.PostVars {
-			add(s.Name, "post", v.Name, typeName(v.Type, g.Prec), s.Name+"_post_"+v.Name, npost)
+			addVar(s.Name, "post", v, s.Name+"_post_"+v.Name, npost)
 			if s.BackPropDelaySteps != 0 {
 				g.Vars[len(g.Vars)-1].Slots = g.Slots[s.Target]
 			}
@@ -99,7 +112,12 @@ func (g *Generator) collectVars() {
 	}
 	for _, c := range g.Net.CurrentSources {
 		for _, v := range c.Model.Vars {
-			add(c.Name, "current_source", v.Name, typeName(v.Type, g.Prec), c.Name+"_"+v.Name, c.Target.Size)
+			addVar(c.Name, "current_source", v, c.Name+"_"+v.Name, c.Target.Size)
+		}
+	}
+	for _, cu := range g.Net.CustomUpdates {
+		for _, v := range cu.Model.Vars {
+			addVar(cu.Name, "custom_update", v, cu.Name+"_"+v.Name, g.customUpdateSize(cu))
 		}
 	}
 	internal := func(owner, name, typ, field string, count, slots int) {
@@ -113,10 +131,22 @@ func (g *Generator) collectVars() {
 		if g.PrevSpikeTime[p] {
 			internal(p.Name, "prevST", "scalar", p.Name+"_prevST", p.Size, g.Slots[p])
 		}
+		if g.EventTime[p] {
+			internal(p.Name, "seT", "scalar", p.Name+"_seT", p.Size, g.Slots[p])
+		}
+		if g.PrevEventTime[p] {
+			internal(p.Name, "prevSET", "scalar", p.Name+"_prevSET", p.Size, g.Slots[p])
+		}
+		if g.AnyEvents[p] {
+			// the neurons with a spike-like event of any outgoing group,
+			// per delay slot (GeNN's spkEvnt)
+			g.Internal(p.Name, "spkEvntCnt", "uint32_t", p.Name+"_spkEvntCnt", 1, g.Slots[p], true)
+			internal(p.Name, "spkEvnt", "uint32_t", p.Name+"_spkEvnt", p.Size, g.Slots[p])
+		}
 	}
 	for _, s := range g.Net.Synapses {
 		from := len(g.Vars)
-		if c := s.Connectivity; c != nil {
+		if c := s.Connectivity; c != nil && builtinHostInit(c.Snippet) {
 			for _, e := range c.Snippet.ExtraGlobalParams {
 				if c.Snippet.HostEGP(e.Name) {
 					internal(s.Name, e.Name, "uint32_t", s.Name+"_"+e.Name, s.Source.Size, 1)
@@ -132,6 +162,9 @@ func (g *Generator) collectVars() {
 		}
 		if n := g.DenDelay[s]; n > 0 {
 			g.Internal(s.Name, "denDelay", "scalar", s.Name+"_denDelay", s.Target.Size, n, true)
+		}
+		if g.PreOutput[s] {
+			g.Internal(s.Name, "revInSyn", "scalar", s.Name+"_revInSyn", s.Source.Size, 1, true)
 		}
 		if n := g.MaxCol[s]; n > 0 {
 			from := len(g.Vars)
@@ -214,12 +247,29 @@ func (g *Generator) IndType(s *modelspec.SynapseGroup) string {
 	return "uint32_t"
 }
 
-// numSynapses is the per-variant synapse count of a group's storage.
+// numSynapses is the per-variant synapse count of a group's storage: its
+// kernel's size with kernel weights.
 func (g *Generator) numSynapses(s *modelspec.SynapseGroup) int {
-	if s.Matrix == modelspec.MatrixSparse {
+	switch {
+	case g.KernelW[s]:
+		n := 1
+		for _, d := range g.kernelDims[s] {
+			n *= d
+		}
+		return n
+	case s.Matrix == modelspec.MatrixSparse:
 		return s.Source.Size * g.MaxRow[s]
 	}
 	return s.Source.Size * s.Target.Size
+}
+
+// Index is the index of element idx of an array holding one element per
+// neuron (or synapse): 0 in a variable shared by the neurons.
+func (v VarEntry) Index(idx string) string {
+	if v.Shared {
+		return "0"
+	}
+	return idx
 }
 
 // EmitContext writes struct gn_ctx: every array of the context, the

@@ -1,7 +1,9 @@
 package codegen
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/gennctl/gennctl/modelspec"
 )
@@ -55,6 +57,7 @@ func (g *Generator) NewNeuronUpdate(pi int, p *modelspec.Population) (*NeuronUpd
 	sc.Vars["t"] = "t"
 	sc.Vars["DT"] = "DT"
 	sc.Vars["num"] = strconv.Itoa(p.Size)
+	sc.Vars["num_batch"] = "1" // a variant is a GeNN model of batch size 1
 	if g.SpikeTime[p] {
 		sc.Vars["sT"] = "lsT"
 	}
@@ -128,9 +131,9 @@ func (g *Generator) NeuronBody(u *NeuronUpdate, e NeuronEmitter) error {
 	for _, v := range m.Vars {
 		ve, _ := g.Array(p.Name, "neuron", v.Name)
 		if ve.Slots > 1 {
-			w.Line("%s l%s = %s[(size_t)rslot * %d + id];", ve.CType, v.Name, ve.Field, p.Size)
+			w.Line("%s l%s = %s[(size_t)rslot * %d + %s];", ve.CType, v.Name, ve.Field, ve.Desc.Count, ve.Index("id"))
 		} else {
-			w.Line("%s l%s = %s[id];", ve.CType, v.Name, ve.Field)
+			w.Line("%s l%s = %s[%s];", ve.CType, v.Name, ve.Field, ve.Index("id"))
 		}
 	}
 	rs := "0"
@@ -142,6 +145,12 @@ func (g *Generator) NeuronBody(u *NeuronUpdate, e NeuronEmitter) error {
 	}
 	if g.PrevSpikeTime[p] {
 		w.Line("const scalar lprevST = %s_prevST[(size_t)%s * %d + id];", p.Name, rs, p.Size)
+	}
+	if g.EventTime[p] {
+		w.Line("const scalar lseT = %s_seT[(size_t)%s * %d + id];", p.Name, rs, p.Size)
+	}
+	if g.PrevEventTime[p] {
+		w.Line("const scalar lprevSET = %s_prevSET[(size_t)%s * %d + id];", p.Name, rs, p.Size)
 	}
 	w.Line("scalar Isyn = 0;")
 	for _, a := range m.AdditionalInputVars {
@@ -158,10 +167,16 @@ func (g *Generator) NeuronBody(u *NeuronUpdate, e NeuronEmitter) error {
 		g.bindParams(psc, pm.Params, ps.Params, pm.DerivedParams, ps.Derived)
 		for _, v := range pm.Vars {
 			ve, _ := g.Array(s.Name, "postsynaptic", v.Name)
-			psc.Vars[v.Name] = ve.Field + "[id]"
+			psc.Vars[v.Name] = ve.Field + "[" + ve.Index("id") + "]"
 		}
 		psc.Vars["inSyn"] = "linSyn"
+		if s.PSTargetVar != "" {
+			psc.Vars["Isyn"] = s.PSTargetVar
+		}
 		pspath := "synapses." + s.Name + ".postsynaptic"
+		if err := g.bindEGPs(psc, s.Name, pspath, pm.ExtraGlobalParams, ps.EGPs, []string{pm.ApplyInputCode, pm.DecayCode}, s.Pos); err != nil {
+			return err
+		}
 		w.Open("{ /* input from %s: %s */", s.Name, pm.Name)
 		w.Line("scalar linSyn = %s_inSyn[id];", s.Name)
 		if n := g.DenDelay[s]; n > 0 {
@@ -178,13 +193,23 @@ func (g *Generator) NeuronBody(u *NeuronUpdate, e NeuronEmitter) error {
 		w.Line("%s_inSyn[id] = linSyn;", s.Name)
 		w.Close("}")
 	}
+	for _, s := range outgoing {
+		if g.PreOutput[s] {
+			target := "Isyn"
+			if s.PreTargetVar != "" {
+				target = s.PreTargetVar
+			}
+			w.Line("%s += %s_revInSyn[id]; /* presynaptic output of %s */", target, s.Name, s.Name)
+			w.Line("%s_revInSyn[id] = 0;", s.Name)
+		}
+	}
 	for _, c := range sources {
 		cm := c.Model
 		csc := sc.Clone()
 		g.bindParams(csc, cm.Params, c.Params, cm.DerivedParams, c.Derived)
 		for _, v := range cm.Vars {
 			ve, _ := g.Array(c.Name, "current_source", v.Name)
-			csc.Vars[v.Name] = ve.Field + "[id]"
+			csc.Vars[v.Name] = ve.Field + "[" + ve.Index("id") + "]"
 		}
 		csc.Funcs["injectCurrent"] = Func{Arity: 1, Expand: func(a []string) string { return "Isyn += (" + a[0] + ")" }}
 		cpath := "current_sources." + c.Name
@@ -212,12 +237,19 @@ func (g *Generator) NeuronBody(u *NeuronUpdate, e NeuronEmitter) error {
 	if err := g.code(m.SimCode, sc, site("population", p.Name, path, m.Name, "sim_code", m.CodePos, p.Pos)); err != nil {
 		return err
 	}
+	// GeNN 4.9: the weight updates' pre and post dynamics after the sim code
 	for _, s := range outgoing {
-		if g.Events[s] {
-			if err := g.eventCondition(s, sc, e); err != nil {
-				return err
-			}
+		if err := g.spikeCode(s, s.WeightUpdate.Model.PreDynamicsCode, "pre_dynamics_code", s.Source, "_pre"); err != nil {
+			return err
 		}
+	}
+	for _, s := range incoming {
+		if err := g.spikeCode(s, s.WeightUpdate.Model.PostDynamicsCode, "post_dynamics_code", s.Target, "_post"); err != nil {
+			return err
+		}
+	}
+	if err := g.events(u, sc, e); err != nil {
+		return err
 	}
 	if threshold != "" && split {
 		g.userLine(thSite, func() {
@@ -271,20 +303,84 @@ func (g *Generator) NeuronBody(u *NeuronUpdate, e NeuronEmitter) error {
 				w.Line("%s_prevST[(size_t)slot * %d + id] = lprevST;", p.Name, p.Size)
 			}
 			for _, ve := range copyVars {
-				w.Line("%s[(size_t)slot * %d + id] = %s[(size_t)rslot * %d + id];", ve.Field, ve.Desc.Count, ve.Field, ve.Desc.Count)
+				if !ve.Shared {
+					w.Line("%s[(size_t)slot * %d + id] = %s[(size_t)rslot * %d + id];", ve.Field, ve.Desc.Count, ve.Field, ve.Desc.Count)
+				}
 			}
 		}
 		w.Close("}")
 	}
+	// as GeNN 4.9, variables the code may not assign are not written back,
+	// unless they are kept per delay slot
 	for _, v := range m.Vars {
 		ve, _ := g.Array(p.Name, "neuron", v.Name)
-		if ve.Slots > 1 {
-			w.Line("%s[(size_t)slot * %d + id] = l%s;", ve.Field, p.Size, v.Name)
-		} else {
+		switch {
+		case ve.Slots > 1:
+			w.Line("%s[(size_t)slot * %d + %s] = l%s;", ve.Field, ve.Desc.Count, ve.Index("id"), v.Name)
+		case !ve.ReadOnly:
 			w.Line("%s[id] = l%s;", ve.Field, v.Name)
 		}
 	}
 	return nil
+}
+
+// events writes the spike-like event tests of the groups from population
+// u.P. Where the population tracks spike-like event times or lists the
+// neurons with any event (AnyEvents), a neuron has an event when the test
+// of any group holds, as GeNN 4.9's spikeLikeEvent: its time is set and the
+// emitter records it (the emitter then implements PopulationEventEmitter).
+func (g *Generator) events(u *NeuronUpdate, sc *Scope, e NeuronEmitter) error {
+	p, w := u.P, g.W
+	union := g.EventTime[p] || g.AnyEvents[p]
+	if union {
+		w.Line("int gn_event = 0;")
+	}
+	for _, s := range u.Outgoing {
+		if !g.Events[s] {
+			continue
+		}
+		if err := g.eventCondition(s, sc, e, union); err != nil {
+			return err
+		}
+	}
+	if !union {
+		return nil
+	}
+	w.Open("if (gn_event) {")
+	if g.EventTime[p] {
+		w.Line("%s_seT[(size_t)slot * %d + id] = t;", p.Name, p.Size)
+	}
+	if g.PrevEventTime[p] && g.Slots[p] > 1 {
+		w.Line("%s_prevSET[(size_t)slot * %d + id] = lprevSET;", p.Name, p.Size)
+	}
+	if g.AnyEvents[p] {
+		pe, ok := e.(PopulationEventEmitter)
+		if !ok {
+			return fmt.Errorf("%s: populations.%s: %s is not supported by the %s backend yet", p.Pos, p.Name, FeatureSpikeEventRecord, g.B.Name())
+		}
+		w.Line("%s", pe.PopulationEvent(p))
+	}
+	if g.Slots[p] > 1 && (g.EventTime[p] || g.PrevEventTime[p]) {
+		w.Close("}")
+		w.Open("else {")
+		if g.EventTime[p] {
+			w.Line("%s_seT[(size_t)slot * %d + id] = lseT;", p.Name, p.Size)
+		}
+		if g.PrevEventTime[p] {
+			w.Line("%s_prevSET[(size_t)slot * %d + id] = lprevSET;", p.Name, p.Size)
+		}
+	}
+	w.Close("}")
+	return nil
+}
+
+// PopulationEventEmitter is a NeuronEmitter that also lists, per
+// population, the neurons with any spike-like event in a step (the list
+// prev_seT and spike-like event recording read).
+type PopulationEventEmitter interface {
+	// PopulationEvent is the statement that adds neuron id of p to the
+	// list of the step's delay slot.
+	PopulationEvent(p *modelspec.Population) string
 }
 
 // spikeCode writes a weight update's pre_spike_code or post_spike_code, run
@@ -303,7 +399,14 @@ func (g *Generator) spikeCode(s *modelspec.SynapseGroup, code, field string, p *
 		kind, decl = "post", m.PostVars
 	}
 	// Variables kept per delay slot: read from the previous step's slot
-	// and written to this step's, as GeNN 4.9 does.
+	// and written to this step's, as GeNN 4.9 does. Spike code after
+	// dynamics code reads what the dynamics code wrote (GeNN 4.9 reads the
+	// previous step's slot again, losing the dynamics' update of a spiking
+	// neuron).
+	readSlot := "rslot"
+	if strings.HasSuffix(field, "_spike_code") && CodeNonEmpty(dynamicsCode(m, suffix)) {
+		readSlot = "slot"
+	}
 	var slotted []VarEntry
 	for _, v := range decl {
 		ve, _ := g.Array(s.Name, kind, v.Name)
@@ -311,13 +414,15 @@ func (g *Generator) spikeCode(s *modelspec.SynapseGroup, code, field string, p *
 			slotted = append(slotted, ve)
 			sc.Vars[v.Name] = "gn_l" + v.Name
 		} else {
-			sc.Vars[v.Name] = ve.Field + "[id]"
+			sc.Vars[v.Name] = ve.Field + "[" + ve.Index("id") + "]"
 		}
 	}
 	for _, v := range p.Model.Vars {
 		sc.Vars[v.Name+suffix] = "l" + v.Name
 	}
 	sc.Vars["id"+suffix] = "id"
+	sc.Vars["num"] = strconv.Itoa(p.Size)
+	sc.Vars["num_batch"] = "1"
 	sc.Vars["t"] = "t"
 	sc.Vars["DT"] = "DT"
 	if err := g.bindEGPs(sc, s.Name, "synapses."+s.Name+".weight_update", m.ExtraGlobalParams, wu.EGPs, []string{code}, s.Pos); err != nil {
@@ -325,25 +430,37 @@ func (g *Generator) spikeCode(s *modelspec.SynapseGroup, code, field string, p *
 	}
 	g.W.Open("{ /* %s of %s */", field, s.Name)
 	for _, ve := range slotted {
-		g.W.Line("%s gn_l%s = %s[(size_t)rslot * %d + id];", ve.CType, ve.Desc.Name, ve.Field, ve.Desc.Count)
+		g.W.Line("%s gn_l%s = %s[(size_t)%s * %d + %s];", ve.CType, ve.Desc.Name, ve.Field, readSlot, ve.Desc.Count, ve.Index("id"))
 	}
 	err := g.code(code, sc, site("synapse group", s.Name, "synapses."+s.Name+".weight_update", m.Name, field, m.CodePos, s.Pos))
 	for _, ve := range slotted {
-		g.W.Line("%s[(size_t)slot * %d + id] = gn_l%s;", ve.Field, ve.Desc.Count, ve.Desc.Name)
+		if !ve.Shared {
+			g.W.Line("%s[(size_t)slot * %d + id] = gn_l%s;", ve.Field, ve.Desc.Count, ve.Desc.Name)
+		}
 	}
 	g.W.Close("}")
 	return err
 }
 
+// dynamicsCode is a weight-update model's pre (suffix _pre) or post
+// dynamics code.
+func dynamicsCode(m *modelspec.WeightUpdateModel, suffix string) string {
+	if suffix == "_post" {
+		return m.PostDynamicsCode
+	}
+	return m.PreDynamicsCode
+}
+
 // slottedSpikeVars are the pre (post) variables of the outgoing (incoming)
 // groups of a population that are kept per delay slot and have
-// pre_spike_code (post_spike_code): a neuron that does not spike copies
-// them from the previous step's slot to this step's (GeNN 4.9; groups
-// without spike code are not copied, as in GeNN).
+// pre_spike_code (post_spike_code) but no pre (post) dynamics code: a
+// neuron that does not spike copies them from the previous step's slot to
+// this step's (GeNN 4.9; groups without spike code are not copied, as in
+// GeNN, and dynamics code writes every neuron's).
 func (g *Generator) slottedSpikeVars(incoming, outgoing []*modelspec.SynapseGroup) []VarEntry {
 	var out []VarEntry
 	for _, s := range outgoing {
-		if CodeNonEmpty(s.WeightUpdate.Model.PreSpikeCode) {
+		if CodeNonEmpty(s.WeightUpdate.Model.PreSpikeCode) && !CodeNonEmpty(s.WeightUpdate.Model.PreDynamicsCode) {
 			for _, v := range s.WeightUpdate.Model.PreVars {
 				if ve, _ := g.Array(s.Name, "pre", v.Name); ve.Slots > 1 {
 					out = append(out, ve)
@@ -352,7 +469,7 @@ func (g *Generator) slottedSpikeVars(incoming, outgoing []*modelspec.SynapseGrou
 		}
 	}
 	for _, s := range incoming {
-		if CodeNonEmpty(s.WeightUpdate.Model.PostSpikeCode) {
+		if CodeNonEmpty(s.WeightUpdate.Model.PostSpikeCode) && !CodeNonEmpty(s.WeightUpdate.Model.PostDynamicsCode) {
 			for _, v := range s.WeightUpdate.Model.PostVars {
 				if ve, _ := g.Array(s.Name, "post", v.Name); ve.Slots > 1 {
 					out = append(out, ve)
@@ -397,7 +514,7 @@ func (g *Generator) internalOf(p *modelspec.Population, incoming, outgoing []*mo
 			own = own || v.Desc.Owner == s.Name && v.Desc.Name == "denDelay"
 		}
 		for _, s := range outgoing {
-			own = own || v.Desc.Owner == s.Name && (v.Desc.Name == "evCnt" || v.Desc.Name == "ev" || v.Desc.Name == "evFlag")
+			own = own || v.Desc.Owner == s.Name && (v.Desc.Name == "evCnt" || v.Desc.Name == "ev" || v.Desc.Name == "evFlag" || v.Desc.Name == "revInSyn")
 		}
 		if own {
 			out = append(out, v)
@@ -410,14 +527,14 @@ func (g *Generator) internalOf(p *modelspec.Population, incoming, outgoing []*mo
 // of its source, after the neuron's sim code (GeNN: the threshold sees the
 // neuron's variables with suffix _pre, the group's parameters, extra global
 // parameters and presynaptic variables).
-func (g *Generator) eventCondition(s *modelspec.SynapseGroup, nsc *Scope, e NeuronEmitter) error {
+func (g *Generator) eventCondition(s *modelspec.SynapseGroup, nsc *Scope, e NeuronEmitter, union bool) error {
 	wu := s.WeightUpdate
 	m := wu.Model
 	sc := NewScope()
 	g.bindParams(sc, m.Params, wu.Params, m.DerivedParams, wu.Derived)
 	for _, v := range m.PreVars {
 		ve, _ := g.Array(s.Name, "pre", v.Name)
-		sc.Vars[v.Name] = slotRef(ve, "rslot", "id") // GeNN reads the previous step's slot
+		sc.Vars[v.Name] = slotRef(ve, "rslot", ve.Index("id")) // GeNN reads the previous step's slot
 	}
 	for _, v := range s.Source.Model.Vars {
 		sc.Vars[v.Name+"_pre"] = "l" + v.Name
@@ -445,7 +562,15 @@ func (g *Generator) eventCondition(s *modelspec.SynapseGroup, nsc *Scope, e Neur
 	if err != nil {
 		return err
 	}
-	g.userLine(st, func() { g.W.Line("%s", e.Event(s, cond)) })
+	if !union {
+		g.userLine(st, func() { g.W.Line("%s", e.Event(s, cond)) })
+		return nil
+	}
+	g.W.Open("{")
+	g.userLine(st, func() { g.W.Line("const int gn_ev = (%s);", cond) })
+	g.W.Line("%s", e.Event(s, "gn_ev"))
+	g.W.Line("gn_event |= gn_ev;")
+	g.W.Close("}")
 	return nil
 }
 

@@ -70,6 +70,7 @@ func (e *CodeError) Error() string {
 var knownElsewhere = map[string]string{
 	"addToInSyn":           "weight update sim_code, event_code or synapse_dynamics_code",
 	"addToInSynDelay":      "weight update code of a synapse group with dendritic delays",
+	"addToPre":             "weight update sim_code, event_code, learn_post_code or synapse_dynamics_code",
 	"updatelinsyn":         "postsynaptic code",
 	"inSyn":                "postsynaptic decay_code and apply_input_code",
 	"Isyn":                 "neuron code and postsynaptic apply_input_code",

@@ -38,11 +38,7 @@ func (g *Generator) neuronScope(sc *Scope, p *modelspec.Population, suffix, idx,
 	m := p.Model
 	for _, v := range m.Vars {
 		ve, _ := g.Array(p.Name, "neuron", v.Name)
-		if ve.Slots > 1 {
-			sc.Vars[v.Name+suffix] = fmt.Sprintf("%s[(size_t)%s * %d + %s]", ve.Field, slot, p.Size, idx)
-		} else {
-			sc.Vars[v.Name+suffix] = fmt.Sprintf("%s[%s]", ve.Field, idx)
-		}
+		sc.Vars[v.Name+suffix] = slotRef(ve, slot, ve.Index(idx))
 	}
 	for _, n := range m.Params {
 		if v, ok := p.Params[n]; ok {
@@ -66,6 +62,12 @@ func (g *Generator) neuronScope(sc *Scope, p *modelspec.Population, suffix, idx,
 	if g.PrevSpikeTime[p] {
 		sc.Vars["prev_sT"+suffix] = fmt.Sprintf("(%s + %s_prevST[(size_t)%s * %d + %s])", off, p.Name, prevSlot, p.Size, idx)
 	}
+	if g.EventTime[p] {
+		sc.Vars["seT"+suffix] = fmt.Sprintf("(%s + %s_seT[(size_t)%s * %d + %s])", off, p.Name, slot, p.Size, idx)
+	}
+	if g.PrevEventTime[p] {
+		sc.Vars["prev_seT"+suffix] = fmt.Sprintf("(%s + %s_prevSET[(size_t)%s * %d + %s])", off, p.Name, prevSlot, p.Size, idx)
+	}
 }
 
 // slotRef is the C expression of element idx of array ve in delay slot
@@ -88,6 +90,9 @@ func (g *Generator) synapseScope(s *modelspec.SynapseGroup, withSyn bool) (*Scop
 		if g.Indiv[s] {
 			ve, _ := g.Array(s.Name, "synapse", v.Name)
 			sc.Vars[v.Name] = ve.Field + "[id_syn]"
+		} else if g.KernelW[s] {
+			ve, _ := g.Array(s.Name, "synapse", v.Name)
+			sc.Vars[v.Name] = ve.Field + "[id_kernel]" // id_kernel: see KernelIndex
 		} else if g.ProcW[s] && wu.Vars[v.Name].Kind == modelspec.InitSnippet {
 			sc.Vars[v.Name] = "l" + v.Name // computed by procWeights
 		} else {
@@ -98,11 +103,14 @@ func (g *Generator) synapseScope(s *modelspec.SynapseGroup, withSyn bool) (*Scop
 	// delayed spikes, as GeNN 4.9 does (preDelayOffset, postDelayOffset).
 	for _, v := range m.PreVars {
 		ve, _ := g.Array(s.Name, "pre", v.Name)
-		sc.Vars[v.Name] = slotRef(ve, "preSlot", "id_pre")
+		sc.Vars[v.Name] = slotRef(ve, "preSlot", ve.Index("id_pre"))
 	}
 	for _, v := range m.PostVars {
 		ve, _ := g.Array(s.Name, "post", v.Name)
-		sc.Vars[v.Name] = slotRef(ve, "postSlot", "id_post")
+		sc.Vars[v.Name] = slotRef(ve, "postSlot", ve.Index("id_post"))
+	}
+	if g.KernelW[s] {
+		sc.Vars["id_kernel"] = "id_kernel"
 	}
 	g.neuronScope(sc, s.Source, "_pre", "id_pre", "preSlot", "prePrevSlot", s.DelaySteps)
 	g.neuronScope(sc, s.Target, "_post", "id_post", "postSlot", "postPrevSlot", s.BackPropDelaySteps)
@@ -113,6 +121,7 @@ func (g *Generator) synapseScope(s *modelspec.SynapseGroup, withSyn bool) (*Scop
 	}
 	sc.Vars["num_pre"] = fmt.Sprint(s.Source.Size)
 	sc.Vars["num_post"] = fmt.Sprint(s.Target.Size)
+	sc.Vars["num_batch"] = "1"
 	sc.Vars["t"] = "t"
 	sc.Vars["DT"] = "DT"
 	if n := g.DenDelay[s]; n > 0 {
@@ -123,6 +132,9 @@ func (g *Generator) synapseScope(s *modelspec.SynapseGroup, withSyn bool) (*Scop
 		}}
 	} else {
 		sc.Funcs["addToInSyn"] = Func{Arity: 1, Expand: func(a []string) string { return g.accumulate(s.Name+"_inSyn[id_post]", a[0]) }}
+	}
+	if g.PreOutput[s] {
+		sc.Funcs["addToPre"] = Func{Arity: 1, Expand: func(a []string) string { return g.accumulate(s.Name+"_revInSyn[id_pre]", a[0]) }}
 	}
 	sc.Funcs["updatelinsyn"] = Func{Arity: 0, Expand: func([]string) string { return "" }}
 	err := g.bindEGPs(sc, s.Name, "synapses."+s.Name+".weight_update", m.ExtraGlobalParams, wu.EGPs,
@@ -171,7 +183,7 @@ func (g *Generator) RowLoop(s *modelspec.SynapseGroup, stream uint32, code strin
 			return err
 		}
 		add := func(a []string) string {
-			return "{\nconst uint32_t gn_add_j = (uint32_t)(" + a[0] + ");\n" + text + "}"
+			return "{\nconst uint32_t gn_add_j = (uint32_t)(" + a[0] + ");\n" + g.kernelLine(s, a) + text + "}"
 		}
 		g.procRNG = g.procWeightsRNG(s)
 		defer func() { g.procRNG = false }()
@@ -196,6 +208,102 @@ func (g *Generator) RowLoop(s *modelspec.SynapseGroup, stream uint32, code strin
 	if err := inner(); err != nil {
 		return err
 	}
+	w.Close("}")
+	return nil
+}
+
+// kernelLine declares id_kernel, the kernel entry of the synapse
+// $(addSynapse, j, k0, k1, ...) adds, in a group with kernel weights or
+// procedural weights that read it.
+func (g *Generator) kernelLine(s *modelspec.SynapseGroup, a []string) string {
+	if !g.KernelW[s] && !g.procKernel[s] {
+		return ""
+	}
+	return "const uint32_t id_kernel = " + g.kernelFlat(s, a[1:]) + ";\n"
+}
+
+// ToeplitzRows is the number of diagonals of a Toeplitz group (its
+// snippet's maximum row length).
+func (g *Generator) ToeplitzRows(s *modelspec.SynapseGroup) (int, error) {
+	t := s.Toeplitz
+	if f := t.Snippet.MaxRowLengthFunc; f != nil {
+		vars := map[string]float64{}
+		for k, v := range t.Params {
+			vars[k] = v.V
+		}
+		return f(s.Source.Size, s.Target.Size, vars), nil
+	}
+	vars := map[string]float64{"num_pre": float64(s.Source.Size), "num_post": float64(s.Target.Size)}
+	for k, v := range t.Params {
+		vars[k] = v.V
+	}
+	for k, v := range t.Derived {
+		vars[k] = v.V
+	}
+	v, err := evalLength(t.Snippet.MaxRowLength, vars)
+	if err != nil {
+		return 0, fmt.Errorf("%s: synapses.%s.connectivity: number of diagonals of %s: %v", t.Pos, s.Name, t.Snippet.Name, err)
+	}
+	return int(v), nil
+}
+
+// ToeplitzLoop writes the presynaptic update of code string code of a
+// Toeplitz group in GeNN 4.9's order (its single-threaded CPU backend):
+// for each diagonal $(id_diag) its state variables, then for each spike
+// (openSpikes opens the loop over them, defining id_pre; it is closed
+// here) the diagonal build code, in which $(addSynapse, id_post, k0, k1,
+// ...) runs code for that synapse, whose weights are the kernel entry of
+// k0, k1, ... (id_kernel). Nothing is stored, so nothing draws random
+// numbers (there is no stream to key them by).
+func (g *Generator) ToeplitzLoop(s *modelspec.SynapseGroup, code string, sc *Scope, st Site, openSpikes func()) error {
+	t := s.Toeplitz
+	snip := t.Snippet
+	w := g.W
+	path := "synapses." + s.Name + ".connectivity"
+	if UsesRNG(code) || UsesRNG(snip.DiagonalBuildCode) {
+		return fmt.Errorf("%s: %s: a toeplitz matrix stores no synapses, so its code cannot draw random numbers", st.Pos, st.Path)
+	}
+	rows, err := g.ToeplitzRows(s)
+	if err != nil {
+		return err
+	}
+	saved := g.noLines
+	g.noLines = true
+	text, err := g.Body(func() error {
+		g.W.Line("const uint32_t id_post = (uint32_t)(gn_add_j);")
+		return g.code(code, sc, st)
+	})
+	g.noLines = saved
+	if err != nil {
+		return err
+	}
+	csc := NewScope()
+	g.bindParams(csc, snip.Params, t.Params, snip.DerivedParams, t.Derived)
+	if err := g.bindEGPs(csc, "snippet "+snip.Name, path, snip.ExtraGlobalParams, t.EGPs, []string{snip.DiagonalBuildCode}, t.Pos); err != nil {
+		return err
+	}
+	csc.Vars["id_diag"] = "id_diag"
+	csc.Vars["id_pre"] = "id_pre"
+	csc.Vars["num_pre"] = fmt.Sprint(s.Source.Size)
+	csc.Vars["num_post"] = fmt.Sprint(s.Target.Size)
+	ndims := len(g.kernelDims[s])
+	csc.Funcs["addSynapse"] = Func{Arity: 1 + ndims, Expand: func(a []string) string {
+		return "{\nconst uint32_t gn_add_j = (uint32_t)(" + a[0] + ");\n" + g.kernelLine(s, a) + text + "}"
+	}}
+	w.Open("for (uint32_t id_diag = 0; id_diag < %d; id_diag++) {", rows)
+	for _, sv := range snip.DiagonalBuildStateVars {
+		init, err := Substitute(sv.Init, csc, site("synapse group", s.Name, path, snip.Name, "diagonal_build_state_vars", snip.CodePos, t.Pos))
+		if err != nil {
+			return err
+		}
+		w.Line("%s %s = %s;", CType(sv.Type), sv.Name, EnsureFloatLiterals(init, g.Prec))
+		csc.Vars[sv.Name] = sv.Name
+	}
+	openSpikes()
+	if err := g.code(snip.DiagonalBuildCode, csc, site("synapse group", s.Name, path, snip.Name, "diagonal_build_code", snip.CodePos, t.Pos)); err != nil {
+		return err
+	}
+	w.Close("}")
 	w.Close("}")
 	return nil
 }
@@ -248,6 +356,9 @@ func (g *Generator) procWeights(s *modelspec.SynapseGroup) error {
 		sc.Vars["value"] = "value"
 		sc.Vars["id_pre"] = "id_pre"
 		sc.Vars["id_post"] = "id_post"
+		if g.procKernel[s] {
+			sc.Vars["id_kernel"] = "id_kernel"
+		}
 		sc.Vars["num_pre"] = fmt.Sprint(s.Source.Size)
 		sc.Vars["num_post"] = fmt.Sprint(s.Target.Size)
 		g.rngFuncs(sc, "&rng")

@@ -102,7 +102,7 @@ type emitter struct {
 	errs     []error
 }
 
-var customKinds = []string{"neurons", "postsynaptic", "weight_updates", "current_sources", "var_inits", "connectivity"}
+var customKinds = []string{"neurons", "postsynaptic", "weight_updates", "current_sources", "var_inits", "connectivity", "toeplitz", "custom_updates"}
 
 func (e *emitter) errorf(format string, args ...any) {
 	e.errs = append(e.errs, fmt.Errorf(format, args...))
@@ -186,6 +186,14 @@ func (e *emitter) connectivitySnippet(path string, s any) string {
 	return modelOf(e, path, "init", "connectivity", s, func(m *modelspec.ConnectivitySnippet) string { return m.Name }, e.builtins.Connectivity)
 }
 
+func (e *emitter) toeplitzSnippet(path string, s any) string {
+	return modelOf(e, path, "init", "toeplitz", s, func(m *modelspec.ToeplitzSnippet) string { return m.Name }, e.builtins.Toeplitz)
+}
+
+func (e *emitter) customUpdateModel(path string, s any) string {
+	return modelOf(e, path, "model", "custom_updates", s, func(m *modelspec.CustomUpdateModel) string { return m.Name }, e.builtins.CustomUpdates)
+}
+
 func (e *emitter) varInit(path string, vi VarInit) *yaml.Node {
 	switch vi.kind {
 	case modelspec.InitConstant:
@@ -221,8 +229,9 @@ func egpsNode(egps map[string][]float64) *yaml.Node {
 	return n
 }
 
-// document builds the experiment document of the model.
-func (m *Model) document() (*yaml.Node, error) {
+// document builds the experiment document of the model and the catalogue
+// of its definitions that have Go functions (not in the document).
+func (m *Model) document() (*yaml.Node, *modelspec.Catalogue, error) {
 	e := &emitter{m: m, builtins: modelspec.Builtins(), custom: map[string]map[string]any{}, order: map[string][]string{}}
 	for _, k := range customKinds {
 		e.custom[k] = map[string]any{}
@@ -252,9 +261,14 @@ func (m *Model) document() (*yaml.Node, error) {
 		if len(p.egps) > 0 {
 			put(n, "extra_global_params", egpsNode(p.egps))
 		}
-		if p.SpikeRecording {
+		if p.SpikeRecording || p.SpikeEventRecording {
 			r := flowMap()
-			put(r, "spikes", boolNode(true))
+			if p.SpikeRecording {
+				put(r, "spikes", boolNode(true))
+			}
+			if p.SpikeEventRecording {
+				put(r, "spike_events", boolNode(true))
+			}
 			put(n, "record", r)
 		}
 		put(pops, p.Name, n)
@@ -290,9 +304,19 @@ func (m *Model) document() (*yaml.Node, error) {
 			if s.SpanType != "" {
 				put(n, "span", strNode(s.SpanType))
 			}
+			if s.PSTargetVar != "" {
+				put(n, "ps_target_var", strNode(s.PSTargetVar))
+			}
+			if s.PreTargetVar != "" {
+				put(n, "pre_target_var", strNode(s.PreTargetVar))
+			}
 			if s.conn != nil {
 				c := flowMap()
-				put(c, "init", strNode(e.connectivitySnippet(path+".connectivity", s.conn.snippet)))
+				if s.conn.toeplitz {
+					put(c, "init", strNode(e.toeplitzSnippet(path+".connectivity", s.conn.snippet)))
+				} else {
+					put(c, "init", strNode(e.connectivitySnippet(path+".connectivity", s.conn.snippet)))
+				}
 				if len(s.conn.params) > 0 {
 					put(c, "params", paramsNode(s.conn.params))
 				}
@@ -327,6 +351,9 @@ func (m *Model) document() (*yaml.Node, error) {
 			if len(s.psVars) > 0 {
 				put(ps, "vars", e.varsNode(path+".postsynaptic.vars", s.psVars))
 			}
+			if len(s.psEGPs) > 0 {
+				put(ps, "extra_global_params", egpsNode(s.psEGPs))
+			}
 			put(n, "postsynaptic", ps)
 			put(syns, s.Name, n)
 		}
@@ -356,20 +383,68 @@ func (m *Model) document() (*yaml.Node, error) {
 		put(doc, "current_sources", css)
 	}
 
-	if models := e.models(); len(models.Content) > 0 {
+	if len(m.cus) > 0 {
+		cus := mapNode()
+		for _, c := range m.cus {
+			path := "custom_updates." + c.Name
+			n := mapNode()
+			put(n, "group", strNode(c.Group))
+			put(n, "model", strNode(e.customUpdateModel(path, c.model)))
+			if len(c.params) > 0 {
+				put(n, "params", paramsNode(c.params))
+			}
+			if len(c.vars) > 0 {
+				put(n, "vars", e.varsNode(path+".vars", c.vars))
+			}
+			refs, wu := mapNode(), false
+			for _, k := range sortedKeys(c.varRefs) {
+				r := c.varRefs[k]
+				wu = wu || r.wu
+				put(refs, k, r.node())
+			}
+			key := "var_refs"
+			if wu {
+				key = "wu_var_refs"
+			}
+			put(n, key, refs)
+			if len(c.egpRefs) > 0 {
+				er := flowMap()
+				for _, k := range sortedKeys(c.egpRefs) {
+					put(er, k, strNode(string(c.egpRefs[k])))
+				}
+				put(n, "extra_global_param_refs", er)
+			}
+			if len(c.egps) > 0 {
+				put(n, "extra_global_params", egpsNode(c.egps))
+			}
+			put(cus, c.Name, n)
+		}
+		put(doc, "custom_updates", cus)
+	}
+
+	models, extra := e.models()
+	if len(models.Content) > 0 {
 		// models go before populations, as a reader expects
 		doc.Content = append(doc.Content[:4], append([]*yaml.Node{strNode("models"), models}, doc.Content[4:]...)...)
 	}
 	if len(e.errs) > 0 {
-		return nil, errors.Join(e.errs...)
+		return nil, nil, errors.Join(e.errs...)
 	}
-	return &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{doc}}, nil
+	return &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{doc}}, extra, nil
 }
 
+// varTypesNode is {name: type} or, with an access mode, {name: [type,
+// access]}.
 func varTypesNode(vs []modelspec.Var) *yaml.Node {
 	n := flowMap()
 	for _, v := range vs {
-		put(n, v.Name, strNode(v.Type))
+		if v.Access == "" {
+			put(n, v.Name, strNode(v.Type))
+			continue
+		}
+		pair := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+		pair.Content = append(pair.Content, strNode(v.Type), strNode(v.Access))
+		put(n, v.Name, pair)
 	}
 	return n
 }
@@ -411,6 +486,61 @@ func (d def) vars(k string, v []modelspec.Var) {
 		put(d.n, k, varTypesNode(v))
 	}
 }
+func (d def) stateVars(k string, v []modelspec.StateVar) {
+	if len(v) == 0 {
+		return
+	}
+	sv := mapNode()
+	for _, x := range v {
+		f := flowMap()
+		put(f, "type", strNode(x.Type))
+		put(f, "init", codeNode(x.Init))
+		put(sv, x.Name, f)
+	}
+	put(d.n, k, sv)
+}
+func (d def) str(k, v string) {
+	if v != "" {
+		put(d.n, k, strNode(v))
+	}
+}
+
+// goFuncs reports whether a definition has Go functions (DPF, CMLF),
+// which an experiment document cannot hold.
+func goFuncs(def any) bool {
+	var dps []modelspec.DerivedParam
+	switch m := def.(type) {
+	case *modelspec.NeuronModel:
+		dps = m.DerivedParams
+	case *modelspec.PostsynapticModel:
+		dps = m.DerivedParams
+	case *modelspec.WeightUpdateModel:
+		dps = m.DerivedParams
+	case *modelspec.CurrentSourceModel:
+		dps = m.DerivedParams
+	case *modelspec.VarInitSnippet:
+		dps = m.DerivedParams
+	case *modelspec.ConnectivitySnippet:
+		if m.MaxRowLengthFunc != nil || m.MaxColLengthFunc != nil {
+			return true
+		}
+		dps = m.DerivedParams
+	case *modelspec.ToeplitzSnippet:
+		if m.MaxRowLengthFunc != nil {
+			return true
+		}
+		dps = m.DerivedParams
+	case *modelspec.CustomUpdateModel:
+		dps = m.DerivedParams
+	}
+	for _, d := range dps {
+		if d.Func != nil {
+			return true
+		}
+	}
+	return false
+}
+
 func (d def) derived(v []modelspec.DerivedParam) {
 	if len(v) > 0 {
 		put(d.n, "derived_params", derivedNode(v))
@@ -428,9 +558,12 @@ func (d def) egps(v []modelspec.EGP) {
 }
 func (d def) flag(k string, v bool) { put(d.n, k, boolNode(v)) }
 
-// models builds the `models:` section from the custom definitions used.
-func (e *emitter) models() *yaml.Node {
+// models builds the `models:` section from the custom definitions used, in
+// the canonical (the seed's) field names; definitions with Go functions go
+// to extra instead (decoded with modelspec.DecodeWith).
+func (e *emitter) models() (*yaml.Node, *modelspec.Catalogue) {
 	out := mapNode()
+	extra := modelspec.NewCatalogue()
 	for _, kind := range customKinds {
 		if len(e.order[kind]) == 0 {
 			continue
@@ -438,11 +571,15 @@ func (e *emitter) models() *yaml.Node {
 		sec := mapNode()
 		for _, name := range e.order[kind] {
 			d := def{mapNode()}
-			path := "models." + kind + "." + name
-			switch m := e.custom[kind][name].(type) {
+			m := e.custom[kind][name]
+			if goFuncs(m) {
+				addExtra(extra, m)
+				continue
+			}
+			switch m := m.(type) {
 			case *modelspec.NeuronModel:
-				d.names("params", m.Params)
-				d.vars("vars", m.Vars)
+				d.names("param_names", m.Params)
+				d.vars("var_name_types", m.Vars)
 				d.derived(m.DerivedParams)
 				d.code("sim_code", m.SimCode)
 				d.code("threshold_condition_code", m.ThresholdConditionCode)
@@ -461,17 +598,18 @@ func (e *emitter) models() *yaml.Node {
 				}
 				d.flag("is_auto_refractory_required", m.AutoRefractoryRequired)
 			case *modelspec.PostsynapticModel:
-				d.names("params", m.Params)
-				d.vars("vars", m.Vars)
+				d.names("param_names", m.Params)
+				d.vars("var_name_types", m.Vars)
 				d.derived(m.DerivedParams)
 				d.code("decay_code", m.DecayCode)
 				d.code("apply_input_code", m.ApplyInputCode)
 				d.code("support_code", m.SupportCode)
+				d.egps(m.ExtraGlobalParams)
 			case *modelspec.WeightUpdateModel:
-				d.names("params", m.Params)
-				d.vars("vars", m.Vars)
-				d.vars("pre_vars", m.PreVars)
-				d.vars("post_vars", m.PostVars)
+				d.names("param_names", m.Params)
+				d.vars("var_name_types", m.Vars)
+				d.vars("pre_var_name_types", m.PreVars)
+				d.vars("post_var_name_types", m.PostVars)
 				d.derived(m.DerivedParams)
 				d.code("sim_code", m.SimCode)
 				d.code("event_code", m.EventCode)
@@ -480,57 +618,97 @@ func (e *emitter) models() *yaml.Node {
 				d.code("synapse_dynamics_code", m.SynapseDynamicsCode)
 				d.code("pre_spike_code", m.PreSpikeCode)
 				d.code("post_spike_code", m.PostSpikeCode)
+				d.code("pre_dynamics_code", m.PreDynamicsCode)
+				d.code("post_dynamics_code", m.PostDynamicsCode)
 				d.code("sim_support_code", m.SimSupportCode)
 				d.code("learn_post_support_code", m.LearnPostSupportCode)
 				d.code("synapse_dynamics_support_code", m.SynapseDynamicsSupportCode)
 				d.egps(m.ExtraGlobalParams)
-				if m.PreSpikeTimeRequired {
-					d.flag("is_pre_spike_time_required", true)
-				}
-				if m.PostSpikeTimeRequired {
-					d.flag("is_post_spike_time_required", true)
+				for _, f := range []struct {
+					key string
+					on  bool
+				}{{"is_pre_spike_time_required", m.PreSpikeTimeRequired}, {"is_post_spike_time_required", m.PostSpikeTimeRequired},
+					{"is_pre_spike_event_time_required", m.PreSpikeEventTimeRequired}, {"is_prev_pre_spike_time_required", m.PrevPreSpikeTimeRequired},
+					{"is_prev_post_spike_time_required", m.PrevPostSpikeTimeRequired}, {"is_prev_pre_spike_event_time_required", m.PrevPreSpikeEventTimeRequired}} {
+					if f.on {
+						d.flag(f.key, true)
+					}
 				}
 			case *modelspec.CurrentSourceModel:
-				d.names("params", m.Params)
-				d.vars("vars", m.Vars)
+				d.names("param_names", m.Params)
+				d.vars("var_name_types", m.Vars)
 				d.derived(m.DerivedParams)
 				d.code("injection_code", m.InjectionCode)
 				d.egps(m.ExtraGlobalParams)
 			case *modelspec.VarInitSnippet:
-				d.names("params", m.Params)
+				d.names("param_names", m.Params)
 				d.derived(m.DerivedParams)
 				d.code("var_init_code", m.Code)
 				d.egps(m.ExtraGlobalParams)
 			case *modelspec.ConnectivitySnippet:
-				if m.ColBuildCode != "" || len(m.ColBuildStateVars) > 0 || m.HostInitCode != "" || len(m.KernelSize) > 0 {
-					e.errorf("%s: column-build code, host init code and kernel sizes cannot be given to custom connectivity snippets (the experiment document has no field for them)", path)
-				}
-				d.names("params", m.Params)
+				d.names("param_names", m.Params)
 				d.derived(m.DerivedParams)
 				d.code("row_build_code", m.RowBuildCode)
-				if len(m.RowBuildStateVars) > 0 {
-					sv := mapNode()
-					for _, v := range m.RowBuildStateVars {
-						f := flowMap()
-						put(f, "type", strNode(v.Type))
-						put(f, "init", codeNode(v.Init))
-						put(sv, v.Name, f)
-					}
-					put(d.n, "row_build_state_vars", sv)
-				}
-				if m.MaxRowLength != "" {
-					put(d.n, "max_row_length", strNode(m.MaxRowLength))
-				}
-				if m.MaxColLength != "" {
-					put(d.n, "max_col_length", strNode(m.MaxColLength))
-				}
+				d.stateVars("row_build_state_vars", m.RowBuildStateVars)
+				d.code("col_build_code", m.ColBuildCode)
+				d.stateVars("col_build_state_vars", m.ColBuildStateVars)
+				d.str("calc_max_row_len_func", m.MaxRowLength)
+				d.str("calc_max_col_len_func", m.MaxColLength)
+				d.names("calc_kernel_size_func", m.KernelSize)
+				d.code("host_init_code", m.HostInitCode)
 				d.egps(m.ExtraGlobalParams)
+			case *modelspec.ToeplitzSnippet:
+				d.names("param_names", m.Params)
+				d.derived(m.DerivedParams)
+				d.code("diagonal_build_code", m.DiagonalBuildCode)
+				d.stateVars("diagonal_build_state_vars", m.DiagonalBuildStateVars)
+				d.str("calc_max_row_len_func", m.MaxRowLength)
+				d.names("calc_kernel_size_func", m.KernelSize)
+				d.egps(m.ExtraGlobalParams)
+			case *modelspec.CustomUpdateModel:
+				d.names("param_names", m.Params)
+				d.vars("var_name_types", m.Vars)
+				var refs []modelspec.Var
+				for _, r := range m.VarRefs {
+					refs = append(refs, modelspec.Var(r))
+				}
+				d.vars("var_refs", refs)
+				d.derived(m.DerivedParams)
+				d.code("update_code", m.UpdateCode)
+				d.egps(m.ExtraGlobalParams)
+				if len(m.ExtraGlobalParamRefs) > 0 {
+					put(d.n, "extra_global_param_refs", egpTypesNode(m.ExtraGlobalParamRefs))
+				}
 			}
 			put(sec, name, d.n)
 		}
-		put(out, kind, sec)
+		if len(sec.Content) > 0 {
+			put(out, kind, sec)
+		}
 	}
-	return out
+	return out, extra
+}
+
+// addExtra puts a definition into the catalogue of its kind.
+func addExtra(c *modelspec.Catalogue, def any) {
+	switch m := def.(type) {
+	case *modelspec.NeuronModel:
+		c.Neurons[m.Name] = m
+	case *modelspec.PostsynapticModel:
+		c.Postsynaptic[m.Name] = m
+	case *modelspec.WeightUpdateModel:
+		c.WeightUpdates[m.Name] = m
+	case *modelspec.CurrentSourceModel:
+		c.CurrentSources[m.Name] = m
+	case *modelspec.VarInitSnippet:
+		c.VarInits[m.Name] = m
+	case *modelspec.ConnectivitySnippet:
+		c.Connectivity[m.Name] = m
+	case *modelspec.ToeplitzSnippet:
+		c.Toeplitz[m.Name] = m
+	case *modelspec.CustomUpdateModel:
+		c.CustomUpdates[m.Name] = m
+	}
 }
 
 // setPath replaces the number at a dotted config path of the document

@@ -48,8 +48,16 @@
 //   - Parameters are literals unless per-variant values are given to Load
 //     (PerVariant), which then become runtime slots of the module exactly as a
 //     sweep would make them.
-//   - Variables live in the loaded module; PullVar/PushVar copy one variant's
-//     values (there is no separate host copy to push or pull wholesale).
+//   - Variables live in the loaded module. pygenn's pull_*_from_device and
+//     push_*_to_device (Model.PullStateFromDevice, PullVarFromDevice,
+//     PullCurrentSpikesFromDevice, PullConnectivityFromDevice,
+//     PullExtraGlobalParamFromDevice and the Push counterparts) copy
+//     between it and a group's host views (View, EGPView, CurrentSpikes,
+//     RowLength/Ind), one slice per variant; PullVar/PushVar copy one
+//     variant's values directly.
+//   - Derived parameters and maximum lengths may be Go functions
+//     (CreateDPFClass, CreateCMLFClass); such a model builds, but Model.YAML
+//     cannot write it as an experiment document.
 //   - Procedural connectivity stores nothing and cannot be read back.
 package genn
 
@@ -98,6 +106,7 @@ type Model struct {
 	pops []*NeuronGroup
 	syns []*SynapseGroup
 	css  []*CurrentSource
+	cus  []*CustomUpdate
 	errs []error
 
 	// after Build
@@ -107,6 +116,7 @@ type Model struct {
 	gen    func(*modelspec.Network, codegen.Options) (codegen.Files, error)
 	doc    []byte
 	net    *modelspec.Network
+	extra  *modelspec.Catalogue // definitions with Go functions, not in doc
 	module *gpu.Module
 
 	// after Load
@@ -114,6 +124,8 @@ type Model struct {
 	instMod *gpu.Module // module of inst (the base one or a per-variant build)
 	desc    codegen.Description
 	spikes  gpu.SpikeBuffer
+	events  []Spike // spike-like events drained by Spikes, not yet returned
+	pending []Spike // spikes drained by SpikeEvents, not yet returned
 }
 
 // NewModel starts a model called name (letters, digits, _, - and .).
@@ -163,9 +175,10 @@ func Values(v []float64) VarInit {
 // ConnectivityInit is a sparse connectivity snippet with parameters
 // (pygenn's init_connectivity).
 type ConnectivityInit struct {
-	snippet any // string or *modelspec.ConnectivitySnippet
-	params  map[string]float64
-	egps    map[string][]float64
+	snippet  any // string, *modelspec.ConnectivitySnippet or *modelspec.ToeplitzSnippet
+	params   map[string]float64
+	egps     map[string][]float64
+	toeplitz bool // a Toeplitz snippet (InitToeplitzConnectivity)
 }
 
 // SetExtraGlobalParam sets an extra global parameter of the connectivity
@@ -179,9 +192,18 @@ func (c *ConnectivityInit) SetExtraGlobalParam(name string, values []float64) *C
 }
 
 // InitConnectivity names a built-in connectivity snippet (FixedProbability,
-// OneToOne, ...) or takes a custom *modelspec.ConnectivitySnippet.
+// OneToOne, ...) or takes a custom *modelspec.ConnectivitySnippet
+// (pygenn's init_connectivity).
 func InitConnectivity(snippet any, params map[string]float64) *ConnectivityInit {
 	return &ConnectivityInit{snippet: snippet, params: params}
+}
+
+// InitToeplitzConnectivity names a built-in Toeplitz connectivity snippet
+// (Conv2D, AvgPoolConv2D) or takes a custom *modelspec.ToeplitzSnippet
+// (GeNN 4.9's init_toeplitz_connectivity), for a synapse group with matrix
+// "toeplitz" (TOEPLITZ_KERNELG).
+func InitToeplitzConnectivity(snippet any, params map[string]float64) *ConnectivityInit {
+	return &ConnectivityInit{snippet: snippet, params: params, toeplitz: true}
 }
 
 // NeuronGroup is a neuron population.
@@ -193,8 +215,14 @@ type NeuronGroup struct {
 	params map[string]float64
 	vars   map[string]VarInit
 	egps   map[string][]float64
-	// SpikeRecording records the population's spikes for Model.Spikes.
-	SpikeRecording bool
+	// SpikeRecording records the population's spikes for Model.Spikes,
+	// SpikeEventRecording its spike-like events for Model.SpikeEvents.
+	SpikeRecording, SpikeEventRecording bool
+	// CurrentSpikes are the host copy of the neurons that spiked in the
+	// last step, per variant (PullCurrentSpikesFromDevice,
+	// PushCurrentSpikesToDevice).
+	CurrentSpikes [][]int
+	views
 }
 
 // SynapseGroup is a synapse population.
@@ -212,14 +240,24 @@ type SynapseGroup struct {
 	MaxDendriticDelaySteps int
 	Weights                string
 	SpanType               string
-	wu                     any
-	wuParams               map[string]float64
-	wuVars, wuPre, wuPost  map[string]VarInit
-	wuEGPs                 map[string][]float64
-	ps                     any
-	psParams               map[string]float64
-	psVars                 map[string]VarInit
-	conn                   *ConnectivityInit
+	// PSTargetVar and PreTargetVar name the input ($(Isyn), the default,
+	// or an additional input variable) the postsynaptic model and
+	// $(addToPre, x) add to (GeNN 4.9's ps_target_var, pre_target_var).
+	PSTargetVar, PreTargetVar string
+	wu                        any
+	wuParams                  map[string]float64
+	wuVars, wuPre, wuPost     map[string]VarInit
+	wuEGPs                    map[string][]float64
+	ps                        any
+	psParams                  map[string]float64
+	psVars                    map[string]VarInit
+	psEGPs                    map[string][]float64
+	conn                      *ConnectivityInit
+	views
+	// RowLength and Ind are the host copies of sparse connectivity, per
+	// variant, that PullConnectivityFromDevice fills and
+	// PushConnectivityToDevice sends.
+	RowLength, Ind [][]int
 }
 
 // CurrentSource injects current into a population.
@@ -231,6 +269,7 @@ type CurrentSource struct {
 	params map[string]float64
 	vars   map[string]VarInit
 	egps   map[string][]float64
+	views
 }
 
 func (m *Model) errorf(format string, args ...any) {
@@ -269,7 +308,7 @@ func (m *Model) AddSynapsePopulation(name, matrix string, delaySteps int, src, t
 	conn *ConnectivityInit) *SynapseGroup {
 	s := &SynapseGroup{m: m, Name: name, Matrix: matrix, DelaySteps: delaySteps, Source: src, Target: trg,
 		wu: wu, wuParams: wuParams, wuVars: wuVars, ps: ps, psParams: psParams, psVars: psVars, conn: conn,
-		wuEGPs: map[string][]float64{}}
+		wuEGPs: map[string][]float64{}, psEGPs: map[string][]float64{}}
 	if mt, w, ok := genNMatrix(matrix); ok {
 		s.Matrix, s.Weights = mt, w
 	}
@@ -301,6 +340,10 @@ func genNMatrix(s string) (matrix, weights string, ok bool) {
 		// No weights key: a procedural matrix whose weights are
 		// initialisation snippets recomputes them on the fly.
 		return Procedural, "", true
+	case "PROCEDURAL_KERNELG":
+		return Procedural, modelspec.WeightsKernel, true
+	case "TOEPLITZ_KERNELG":
+		return modelspec.MatrixToeplitz, modelspec.WeightsKernel, true
 	}
 	return "", "", false
 }
@@ -341,6 +384,12 @@ func (s *SynapseGroup) SetExtraGlobalParam(name string, values []float64) error 
 	return setEGP(s.m, s.wuEGPs, "synapses."+s.Name+".weight_update", name, values)
 }
 
+// SetPSExtraGlobalParam sets an extra global parameter of the
+// postsynaptic model; only before Build (after Load: Model.SetEGP).
+func (s *SynapseGroup) SetPSExtraGlobalParam(name string, values []float64) error {
+	return setEGP(s.m, s.psEGPs, "synapses."+s.Name+".postsynaptic", name, values)
+}
+
 // SetExtraGlobalParam sets an extra global parameter of the current source
 // model; only before Build (after Load: SetEGP).
 func (c *CurrentSource) SetExtraGlobalParam(name string, values []float64) error {
@@ -353,35 +402,6 @@ func setEGP(m *Model, into map[string][]float64, path, name string, values []flo
 	}
 	into[name] = append([]float64(nil), values...)
 	return nil
-}
-
-// NeuronClass mirrors the arguments of pygenn's create_custom_neuron_class.
-// It exists because modelspec.NeuronModel's zero AutoRefractoryRequired is
-// false while GeNN's default is true.
-type NeuronClass struct {
-	ParamNames             []string
-	VarNameTypes           []modelspec.Var
-	DerivedParams          []modelspec.DerivedParam
-	SimCode                string
-	ThresholdConditionCode string
-	ResetCode              string
-	SupportCode            string
-	ExtraGlobalParams      []modelspec.EGP
-	AdditionalInputVars    []modelspec.AdditionalInput
-	// NoAutoRefractory is is_auto_refractory_required=False.
-	NoAutoRefractory bool
-}
-
-// CreateCustomNeuronClass returns a custom neuron model (pygenn's
-// create_custom_neuron_class). The other kinds of custom model are the
-// modelspec types themselves (modelspec.WeightUpdateModel,
-// PostsynapticModel, CurrentSourceModel, VarInitSnippet,
-// ConnectivitySnippet), whose zero values are GeNN's defaults.
-func CreateCustomNeuronClass(name string, c NeuronClass) *modelspec.NeuronModel {
-	return &modelspec.NeuronModel{Name: name, Params: c.ParamNames, Vars: c.VarNameTypes, DerivedParams: c.DerivedParams,
-		SimCode: c.SimCode, ThresholdConditionCode: c.ThresholdConditionCode, ResetCode: c.ResetCode,
-		SupportCode: c.SupportCode, ExtraGlobalParams: c.ExtraGlobalParams, AdditionalInputVars: c.AdditionalInputVars,
-		AutoRefractoryRequired: !c.NoAutoRefractory}
 }
 
 // NeuronPopulation returns the population called name, or nil.

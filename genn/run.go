@@ -24,11 +24,23 @@ func (m *Model) YAML() ([]byte, error) {
 	if len(m.errs) > 0 {
 		return nil, errors.Join(m.errs...)
 	}
-	root, err := m.document()
+	root, extra, err := m.document()
 	if err != nil {
 		return nil, err
 	}
+	if names := extra.Names(); len(flatten(names)) > 0 {
+		return nil, fmt.Errorf("genn: model %s: %v have Go functions (CreateDPFClass, CreateCMLFClass), which an experiment document cannot hold; give their derived parameters and lengths as expressions (DerivedParam.Expr, MaxRowLength) to write the model as YAML", m.Name, flatten(names))
+	}
 	return yaml.Marshal(root)
+}
+
+// flatten lists the names of a catalogue's Names.
+func flatten(names map[string][]string) []string {
+	var out []string
+	for _, k := range sortedKeys(names) {
+		out = append(out, names[k]...)
+	}
+	return out
 }
 
 // decode builds the document, applies overrides (config path -> value) and
@@ -37,7 +49,7 @@ func (m *Model) decode(overrides map[string]float64) (*modelspec.Network, []byte
 	if len(m.errs) > 0 {
 		return nil, nil, fmt.Errorf("genn: model %s:\n%w", m.Name, errors.Join(m.errs...))
 	}
-	root, err := m.document()
+	root, extra, err := m.document()
 	if err != nil {
 		return nil, nil, fmt.Errorf("genn: model %s:\n%w", m.Name, err)
 	}
@@ -54,7 +66,7 @@ func (m *Model) decode(overrides map[string]float64) (*modelspec.Network, []byte
 	if err != nil {
 		return nil, nil, fmt.Errorf("genn: model %s: %w", m.Name, err)
 	}
-	net, err := modelspec.Decode(m.docFile(), text, parsed)
+	net, err := modelspec.DecodeWith(m.docFile(), text, parsed, extra)
 	if err != nil {
 		return nil, text, &Error{Model: m.Name, Err: err}
 	}
@@ -209,6 +221,7 @@ func (m *Model) Load(batch int, seeds []uint64, perVariant ...PerVariant) error 
 	}
 	m.inst, m.instMod, m.desc = inst, mod, desc
 	m.spikes.Reset()
+	m.events, m.pending = nil, nil
 	return nil
 }
 
@@ -345,19 +358,60 @@ type Spike struct {
 // SpikeRecording), ordered by time step, then by population in the order
 // they were added, variant and neuron.
 func (m *Model) Spikes() ([]Spike, error) {
-	if err := m.loaded(); err != nil {
+	spikes, events, err := m.drain()
+	m.events = append(m.events, events...)
+	return spikes, err
+}
+
+// SpikeEvents returns the spike-like events recorded since the last call
+// (populations with SpikeEventRecording), in the order of Spikes.
+func (m *Model) SpikeEvents() ([]Spike, error) {
+	spikes, events, err := m.drain()
+	if err != nil {
 		return nil, err
+	}
+	// what Spikes has not returned yet stays for it
+	m.pending = append(m.pending, spikes...)
+	events = append(m.events, events...)
+	m.events = nil
+	return events, nil
+}
+
+// drain moves the module's recorded spikes and spike-like events out,
+// each list ordered, spikes pending from SpikeEvents first.
+func (m *Model) drain() (spikes, events []Spike, err error) {
+	if err := m.loaded(); err != nil {
+		return nil, nil, err
 	}
 	m.spikes.Reset()
 	if _, err := m.inst.DrainSpikes(&m.spikes); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b := &m.spikes
-	out := make([]Spike, b.Len())
-	for i := range out {
-		out[i] = Spike{Pop: m.desc.Populations[b.Pop[i]].Name, Variant: int(b.Variant[i]), Neuron: int(b.Neuron[i]),
+	npops := uint32(len(m.desc.Populations))
+	spikes, m.pending = m.pending, nil
+	for i := 0; i < b.Len(); i++ {
+		pop := b.Pop[i]
+		ev := pop >= npops
+		if ev {
+			pop -= npops
+		}
+		s := Spike{Pop: m.desc.Populations[pop].Name, Variant: int(b.Variant[i]), Neuron: int(b.Neuron[i]),
 			Step: b.Step[i], Time: float64(b.Step[i]) * m.DT}
+		if ev {
+			events = append(events, s)
+		} else {
+			spikes = append(spikes, s)
+		}
 	}
+	m.sortSpikes(spikes)
+	m.sortSpikes(events)
+	return spikes, events, nil
+}
+
+// sortSpikes orders spikes by time step, population (in the order they
+// were added), variant and neuron.
+func (m *Model) sortSpikes(out []Spike) {
 	popIdx := map[string]int{}
 	for i, p := range m.desc.Populations {
 		popIdx[p.Name] = i
@@ -375,7 +429,6 @@ func (m *Model) Spikes() ([]Spike, error) {
 		}
 		return a.Neuron < c.Neuron
 	})
-	return out, nil
 }
 
 // varIndex finds owner's variable name among the given kinds, in order.
@@ -466,8 +519,16 @@ func (m *Model) Reinit() error {
 		return err
 	}
 	m.spikes.Reset()
+	m.events, m.pending = nil, nil
 	return m.inst.Init()
 }
+
+// Reinitialise is Reinit (pygenn's name).
+func (m *Model) Reinitialise() error { return m.Reinit() }
+
+// Unload frees the loaded variants (pygenn's unload); the built module
+// stays, and Load runs it again.
+func (m *Model) Unload() { m.unload() }
 
 // egpIndex finds the loaded module's extra global parameter at path.
 func (m *Model) egpIndex(path string) (int, error) {

@@ -9,6 +9,8 @@
 
 typedef struct gn_ctx gn_ctx;
 
+#define GN_ALL_VARIANTS_LOADER 0xffffffffu /* GN_ALL_VARIANTS of the ABI header */
+
 typedef const char *(*gn_describe_fn)(void);
 typedef gn_ctx *(*gn_create_fn)(uint32_t batch, const uint64_t *seeds, const double *runtime, char *err, size_t errlen);
 typedef int (*gn_init_fn)(gn_ctx *ctx);
@@ -21,6 +23,10 @@ typedef int (*gn_set_var_fn)(gn_ctx *ctx, uint32_t var, uint32_t variant, const 
 typedef int (*gn_set_egp_fn)(gn_ctx *ctx, uint32_t egp, uint32_t variant, const double *values, size_t n);
 typedef int (*gn_get_egp_fn)(gn_ctx *ctx, uint32_t egp, uint32_t variant, double *out, size_t cap, size_t *n);
 typedef int (*gn_find_nonfinite_fn)(gn_ctx *ctx, uint32_t *first);
+typedef int (*gn_custom_update_fn)(gn_ctx *ctx, uint32_t group, uint32_t variant);
+typedef int (*gn_set_runtime_fn)(gn_ctx *ctx, uint32_t slot, uint32_t variant, double value);
+typedef int (*gn_current_spikes_fn)(gn_ctx *ctx, uint32_t pop, uint32_t variant, uint32_t *out, size_t cap, size_t *n);
+typedef int (*gn_set_current_spikes_fn)(gn_ctx *ctx, uint32_t pop, uint32_t variant, const uint32_t *in, size_t n);
 typedef const char *(*gn_error_fn)(gn_ctx *ctx);
 typedef void (*gn_destroy_fn)(gn_ctx *ctx);
 

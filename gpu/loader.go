@@ -52,6 +52,14 @@ static int call_get_egp(void *f, gn_ctx *c, uint32_t egp, uint32_t variant, doub
 	return ((gn_get_egp_fn)f)(c, egp, variant, out, cap, n);
 }
 static int call_find_nonfinite(void *f, gn_ctx *c, uint32_t *first) { return ((gn_find_nonfinite_fn)f)(c, first); }
+static int call_custom_update(void *f, gn_ctx *c, uint32_t group, uint32_t variant) { return ((gn_custom_update_fn)f)(c, group, variant); }
+static int call_set_runtime(void *f, gn_ctx *c, uint32_t slot, uint32_t variant, double value) { return ((gn_set_runtime_fn)f)(c, slot, variant, value); }
+static int call_current_spikes(void *f, gn_ctx *c, uint32_t pop, uint32_t variant, uint32_t *out, size_t cap, size_t *n) {
+	return ((gn_current_spikes_fn)f)(c, pop, variant, out, cap, n);
+}
+static int call_set_current_spikes(void *f, gn_ctx *c, uint32_t pop, uint32_t variant, const uint32_t *in, size_t n) {
+	return ((gn_set_current_spikes_fn)f)(c, pop, variant, in, n);
+}
 static const char *call_error(void *f, gn_ctx *c) { return ((gn_error_fn)f)(c); }
 static void call_destroy(void *f, gn_ctx *c) { ((gn_destroy_fn)f)(c); }
 */
@@ -73,16 +81,19 @@ import (
 var ABISymbols = []string{
 	"gn_describe", "gn_create", "gn_init", "gn_step", "gn_timestep",
 	"gn_spikes_pending", "gn_drain_spikes", "gn_get_var", "gn_set_var",
-	"gn_set_egp", "gn_get_egp", "gn_find_nonfinite", "gn_error", "gn_destroy",
+	"gn_set_egp", "gn_get_egp", "gn_find_nonfinite", "gn_custom_update", "gn_set_runtime", "gn_current_spikes",
+	"gn_set_current_spikes", "gn_error", "gn_destroy",
 }
 
 type symbols struct {
-	describe, create, init, step, timestep, pending, drain, getVar, setVar, setEGP, getEGP, findNonFinite, errorMsg, destroy unsafe.Pointer
+	describe, create, init, step, timestep, pending, drain, getVar, setVar, setEGP, getEGP, findNonFinite,
+	customUpdate, setRuntime, currentSpikes, setCurrentSpikes, errorMsg, destroy unsafe.Pointer
 }
 
 func (s *symbols) slots() []*unsafe.Pointer {
 	return []*unsafe.Pointer{&s.describe, &s.create, &s.init, &s.step, &s.timestep,
-		&s.pending, &s.drain, &s.getVar, &s.setVar, &s.setEGP, &s.getEGP, &s.findNonFinite, &s.errorMsg, &s.destroy}
+		&s.pending, &s.drain, &s.getVar, &s.setVar, &s.setEGP, &s.getEGP, &s.findNonFinite, &s.customUpdate, &s.setRuntime,
+		&s.currentSpikes, &s.setCurrentSpikes, &s.errorMsg, &s.destroy}
 }
 
 // Module is a module loaded into this process with dlopen. Its methods are
@@ -433,6 +444,97 @@ func (in *Instance) SetVar(varIndex, variant int, vals []float64) error {
 	}
 	if C.call_set_var(in.m.sym.setVar, in.ctx, C.uint32_t(varIndex), C.uint32_t(variant), (*C.double)(unsafe.Pointer(&vals[0]))) != 0 {
 		return in.fail(fmt.Sprintf("set %s", in.varName(varIndex)))
+	}
+	return nil
+}
+
+// AllVariants, as CustomUpdate's variant, runs the update for every variant.
+const AllVariants = -1
+
+// CustomUpdateGroup finds a custom-update group by name
+// (codegen.Description.CustomUpdateGroups); -1 if there is none.
+func (m *Module) CustomUpdateGroup(name string) int {
+	return slices.Index(m.desc.CustomUpdateGroups, name)
+}
+
+// CustomUpdate runs the custom updates of group (index into
+// Description.CustomUpdateGroups) for one variant, or every variant with
+// AllVariants.
+func (in *Instance) CustomUpdate(group, variant int) error {
+	if in.ctx == nil {
+		return ErrClosed
+	}
+	if group < 0 || group >= len(in.m.desc.CustomUpdateGroups) {
+		return fmt.Errorf("gpu: custom update group %d out of range (module has %d)", group, len(in.m.desc.CustomUpdateGroups))
+	}
+	v := C.uint32_t(C.GN_ALL_VARIANTS_LOADER)
+	if variant != AllVariants {
+		if variant < 0 || variant >= in.batch {
+			return fmt.Errorf("gpu: variant %d out of range (batch of %d)", variant, in.batch)
+		}
+		v = C.uint32_t(variant)
+	}
+	if C.call_custom_update(in.m.sym.customUpdate, in.ctx, C.uint32_t(group), v) != 0 {
+		return in.fail("custom update " + in.m.desc.CustomUpdateGroups[group])
+	}
+	return nil
+}
+
+// SetRuntime sets runtime parameter slot (index into Description.Runtime)
+// of one variant; the next step uses the value. Derived parameters are
+// runtime slots of their own (the caller computes them).
+func (in *Instance) SetRuntime(slot, variant int, value float64) error {
+	if in.ctx == nil {
+		return ErrClosed
+	}
+	if slot < 0 || slot >= len(in.m.desc.Runtime) {
+		return fmt.Errorf("gpu: runtime slot %d out of range (module has %d)", slot, len(in.m.desc.Runtime))
+	}
+	if variant < 0 || variant >= in.batch {
+		return fmt.Errorf("gpu: variant %d out of range (batch of %d)", variant, in.batch)
+	}
+	if C.call_set_runtime(in.m.sym.setRuntime, in.ctx, C.uint32_t(slot), C.uint32_t(variant), C.double(value)) != 0 {
+		return in.fail("set " + in.m.desc.Runtime[slot])
+	}
+	return nil
+}
+
+// CurrentSpikes returns the spikes of population pop (index into
+// Description.Populations) in the last time step of one variant.
+func (in *Instance) CurrentSpikes(pop, variant int) ([]uint32, error) {
+	if err := in.checkPop(pop, variant); err != nil {
+		return nil, err
+	}
+	out := make([]uint32, in.m.desc.Populations[pop].Size+1) // +1: never a zero-length buffer
+	var n C.size_t
+	if C.call_current_spikes(in.m.sym.currentSpikes, in.ctx, C.uint32_t(pop), C.uint32_t(variant), (*C.uint32_t)(unsafe.Pointer(&out[0])), C.size_t(len(out)), &n) != 0 {
+		return nil, in.fail("current spikes of " + in.m.desc.Populations[pop].Name)
+	}
+	return out[:n], nil
+}
+
+// SetCurrentSpikes replaces the spikes of population pop in the last time
+// step of one variant; the next step's synapse updates deliver them.
+func (in *Instance) SetCurrentSpikes(pop, variant int, neurons []uint32) error {
+	if err := in.checkPop(pop, variant); err != nil {
+		return err
+	}
+	buf := append(neurons[:len(neurons):len(neurons)], 0) // never a zero-length buffer
+	if C.call_set_current_spikes(in.m.sym.setCurrentSpikes, in.ctx, C.uint32_t(pop), C.uint32_t(variant), (*C.uint32_t)(unsafe.Pointer(&buf[0])), C.size_t(len(neurons))) != 0 {
+		return in.fail("set the current spikes of " + in.m.desc.Populations[pop].Name)
+	}
+	return nil
+}
+
+func (in *Instance) checkPop(pop, variant int) error {
+	if in.ctx == nil {
+		return ErrClosed
+	}
+	if pop < 0 || pop >= len(in.m.desc.Populations) {
+		return fmt.Errorf("gpu: population %d out of range (module has %d)", pop, len(in.m.desc.Populations))
+	}
+	if variant < 0 || variant >= in.batch {
+		return fmt.Errorf("gpu: variant %d out of range (batch of %d)", variant, in.batch)
 	}
 	return nil
 }

@@ -76,7 +76,9 @@ import (
 
 // ProtocolVersion changes whenever Job or Message change meaning.
 // 3: Job.Record and StateChunk messages (sampled state).
-const ProtocolVersion = 4
+// 5: Job.Protocol (actions between steps), Job.RecordSynapses and
+// SynapseChunk messages (per-synapse variables).
+const ProtocolVersion = 5
 
 // protocolMagic starts a worker's output, before the gob stream, so that a
 // program that is not a worker is recognised before its output is decoded.
@@ -99,7 +101,61 @@ type Job struct {
 	// EGPs are extra global parameter values set (gn_set_egp) after
 	// gn_create and before gn_init; the others keep the module's values.
 	EGPs []EGPSet
+	// Protocol lists what runs between time steps (the experiment's
+	// protocol section): the actions of step k run, in order, after k steps
+	// (after gn_init for k = 0) and before that step's state samples.
+	Protocol []Action
+	// RecordSynapses lists the per-synapse variables to sample; the worker
+	// sends a SynapseChunk per sample and spec.
+	RecordSynapses []SynapseRecordSpec
 }
+
+// Kinds of Action.
+const (
+	ActionCustomUpdate = "custom_update" // gn_custom_update of group Name
+	ActionSetVar       = "set_var"       // gn_set_var of variable Owner.Name of kind VarKind
+	ActionSetEGP       = "set_egp"       // gn_set_egp of the parameter at Path
+	ActionSetRuntime   = "set_runtime"   // gn_set_runtime of the runtime slot of config path Path
+)
+
+// Action is one step of a protocol for variant Variant (index in the
+// batch) at time step Step: run the custom-update group Name, or set a
+// variable (Values: one value for every element, or one per element), an
+// extra global parameter or a runtime parameter (one value).
+type Action struct {
+	Step    uint64
+	Variant int
+	Kind    string
+	Name    string
+	Owner   string
+	VarKind string
+	Path    string
+	Values  []float64
+}
+
+// SynapseRecordSpec asks for samples of per-synapse variable Owner.Name of
+// every variant: the synapses whose presynaptic index is in Pre and whose
+// postsynaptic index is in Post (nil: all), every EverySteps steps from
+// step 0. The worker finds them in each variant's connectivity after
+// gn_init, so sparse groups record the synapses each variant has.
+type SynapseRecordSpec struct {
+	Owner, Name string
+	EverySteps  uint32
+	Pre, Post   []uint32
+}
+
+// SynapseChunk holds samples of one SynapseRecordSpec (Spec) taken at time
+// step Step: row i is the synapse Pre[i] -> Post[i], at index Synapse[i]
+// of the group's storage, of variant Variant[i], with value Value[i].
+type SynapseChunk struct {
+	Spec                        int
+	Step                        uint32
+	Variant, Pre, Post, Synapse []uint32
+	Value                       []float64
+}
+
+// Len is the number of values in the chunk.
+func (c SynapseChunk) Len() int { return len(c.Value) }
 
 // EGPSet gives variant Variant (index in the batch) the values of the extra
 // global parameter whose codegen.EGPDesc.Path is Path.
@@ -203,12 +259,13 @@ type Hello struct {
 // Message is the envelope of everything a worker writes; exactly one field
 // is set. JobID names the job a Chunk, State, Done or Failed belongs to.
 type Message struct {
-	JobID  string
-	Hello  *Hello
-	Chunk  *SpikeChunk
-	State  *StateChunk
-	Done   *Done
-	Failed *Failed
+	JobID    string
+	Hello    *Hello
+	Chunk    *SpikeChunk
+	State    *StateChunk
+	Synapses *SynapseChunk
+	Done     *Done
+	Failed   *Failed
 }
 
 // maxChunkSpikes bounds the spikes in one message (16 MiB).
@@ -306,7 +363,8 @@ func ServeWorker(in io.Reader, out io.Writer) error {
 			spikes: func(c SpikeChunk) error { return send(Message{JobID: job.ID, Chunk: &c}) },
 			// Samples can be small and frequent (every time step): they
 			// go out when the buffer fills or with the next spikes.
-			state: func(c StateChunk) error { return queue(Message{JobID: job.ID, State: &c}) },
+			state:    func(c StateChunk) error { return queue(Message{JobID: job.ID, State: &c}) },
+			synapses: func(c SynapseChunk) error { return queue(Message{JobID: job.ID, Synapses: &c}) },
 		})
 		C.gn_flush_stdio()
 		var m Message
@@ -379,8 +437,9 @@ func peakRSS() int64 {
 
 // emitter receives what a job produces.
 type emitter struct {
-	spikes func(SpikeChunk) error
-	state  func(StateChunk) error
+	spikes   func(SpikeChunk) error
+	state    func(StateChunk) error
+	synapses func(SynapseChunk) error
 }
 
 // recorder samples the variables of Job.Record.
@@ -539,7 +598,21 @@ func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, out emitter) 
 		lastGood = inst.Timestep()
 		return err
 	}
+	syn, err := newSynapseRecorder(inst, job.RecordSynapses)
+	if err != nil {
+		return Done{}, err
+	}
+	proto, err := newProtocol(m, job.Protocol)
+	if err != nil {
+		return Done{}, err
+	}
 	sample := func() error {
+		if err := proto.run(inst, done.Steps); err != nil {
+			return err
+		}
+		if err := syn.sample(inst, out.synapses, &done.Samples); err != nil {
+			return err
+		}
 		if rec.nextStep() != done.Steps {
 			return nil
 		}
@@ -558,7 +631,7 @@ func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, out emitter) 
 		// Step to the next drain boundary (a multiple of DrainEvery, or
 		// the end) or the next sample, whichever comes first.
 		nextDrain := min((done.Steps/every+1)*every, job.Steps)
-		target := min(nextDrain, rec.nextStep())
+		target := min(nextDrain, rec.nextStep(), syn.nextStep(), proto.nextStep())
 		if err := inst.Step(uint32(target - done.Steps)); err != nil {
 			return Done{}, fmt.Errorf("%w (at time step %d)", err, inst.Timestep())
 		}
@@ -779,8 +852,9 @@ func (w *Worker) Run(job Job, onChunk func(SpikeChunk) error) (Done, error) {
 // messages are then dropped). An error from a handler kills the worker,
 // as in Run.
 type Handlers struct {
-	Spikes func(SpikeChunk) error
-	State  func(StateChunk) error
+	Spikes   func(SpikeChunk) error
+	State    func(StateChunk) error
+	Synapses func(SynapseChunk) error
 }
 
 // RunJob is Run with a handler per kind of message: spikes and sampled
@@ -812,6 +886,10 @@ func (w *Worker) RunJob(job Job, h Handlers) (Done, error) {
 		case m.Chunk != nil:
 			if h.Spikes != nil {
 				herr = h.Spikes(*m.Chunk)
+			}
+		case m.Synapses != nil:
+			if h.Synapses != nil {
+				herr = h.Synapses(*m.Synapses)
 			}
 		case m.State != nil:
 			if h.State != nil {

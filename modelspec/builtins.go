@@ -17,8 +17,8 @@ package modelspec
 //   - Row/column-build state variables' initial values given as numbers in
 //     GeNN are written as plain literals ("-1", "0.0"); GeNN prints them in
 //     scientific notation, which has the same value.
-//   - GeNN's variable access modes (READ_ONLY, READ_ONLY_DUPLICATE) are not
-//     represented: Var has no field for them. They are noted in comments.
+//   - GeNN's variable access modes are Var.Access (READ_ONLY,
+//     READ_ONLY_DUPLICATE; "" is GeNN's default READ_WRITE).
 //   - Uninitialised var-init and connectivity snippets are omitted.
 //
 // Quirks of GeNN 4.9 kept verbatim: TraubMiles and TraubMilesNStep test the
@@ -59,6 +59,12 @@ func Builtins() *Catalogue {
 	for _, m := range builtinConnectivity() {
 		c.Connectivity[m.Name] = m
 	}
+	for _, m := range builtinToeplitz() {
+		c.Toeplitz[m.Name] = m
+	}
+	for _, m := range builtinCustomUpdates() {
+		c.CustomUpdates[m.Name] = m
+	}
 	return c
 }
 
@@ -71,6 +77,8 @@ const (
 	KindCurrentSources = "current_sources"
 	KindVarInits       = "var_inits"
 	KindConnectivity   = "connectivity"
+	KindToeplitz       = "toeplitz"
+	KindCustomUpdates  = "custom_updates"
 )
 
 // BuiltinNames returns the names of the built-in models by kind (see the Kind
@@ -89,6 +97,8 @@ func (c *Catalogue) Names() map[string][]string {
 		KindCurrentSources: catalogueSortedKeys(c.CurrentSources),
 		KindVarInits:       catalogueSortedKeys(c.VarInits),
 		KindConnectivity:   catalogueSortedKeys(c.Connectivity),
+		KindToeplitz:       catalogueSortedKeys(c.Toeplitz),
+		KindCustomUpdates:  catalogueSortedKeys(c.CustomUpdates),
 	}
 	return out
 }
@@ -109,7 +119,7 @@ func catalogueSortedKeys[V any](m map[string]V) []string {
 var traubMilesParams = []string{"gNa", "ENa", "gK", "EK", "gl", "El", "C"}
 
 func traubMilesVars() []Var {
-	return []Var{{"V", "scalar"}, {"m", "scalar"}, {"h", "scalar"}, {"n", "scalar"}}
+	return []Var{{"V", "scalar", ""}, {"m", "scalar", ""}, {"h", "scalar", ""}, {"n", "scalar", ""}}
 }
 
 const izhikevichSimCode = "if ($(V) >= 30.0){\n" +
@@ -256,11 +266,11 @@ func builtinNeurons() []*NeuronModel {
 				"}\n",
 			ThresholdConditionCode: "$(V) >= $(ip2)",
 			Params:                 []string{"Vspike", "alpha", "y", "beta"},
-			Vars:                   []Var{{"V", "scalar"}, {"preV", "scalar"}},
+			Vars:                   []Var{{"V", "scalar", ""}, {"preV", "scalar", ""}},
 			DerivedParams: []DerivedParam{
-				{"ip0", "Vspike * Vspike * alpha"},
-				{"ip1", "Vspike * y"},
-				{"ip2", "(Vspike * alpha) + (Vspike * y)"},
+				{Name: "ip0", Expr: "Vspike * Vspike * alpha"},
+				{Name: "ip1", Expr: "Vspike * y"},
+				{Name: "ip2", Expr: "(Vspike * alpha) + (Vspike * y)"},
 			},
 			AutoRefractoryRequired: true, // GeNN default
 		},
@@ -269,18 +279,17 @@ func builtinNeurons() []*NeuronModel {
 			SimCode:                izhikevichSimCode,
 			ThresholdConditionCode: "$(V) >= 29.99",
 			Params:                 []string{"a", "b", "c", "d"},
-			Vars:                   []Var{{"V", "scalar"}, {"U", "scalar"}},
+			Vars:                   []Var{{"V", "scalar", ""}, {"U", "scalar", ""}},
 			AutoRefractoryRequired: false,
 		},
 		{
-			// Inherits Izhikevich's code and needsAutoRefractory(false); a, b,
-			// c and d are READ_ONLY variables in GeNN.
+			// Inherits Izhikevich's code and needsAutoRefractory(false).
 			Name:                   "IzhikevichVariable",
 			SimCode:                izhikevichSimCode,
 			ThresholdConditionCode: "$(V) >= 29.99",
 			Params:                 []string{},
-			Vars: []Var{{"V", "scalar"}, {"U", "scalar"},
-				{"a", "scalar"}, {"b", "scalar"}, {"c", "scalar"}, {"d", "scalar"}},
+			Vars: []Var{{"V", "scalar", ""}, {"U", "scalar", ""},
+				{"a", "scalar", AccessReadOnly}, {"b", "scalar", AccessReadOnly}, {"c", "scalar", AccessReadOnly}, {"d", "scalar", AccessReadOnly}},
 			AutoRefractoryRequired: false,
 		},
 		{
@@ -297,10 +306,10 @@ func builtinNeurons() []*NeuronModel {
 				"$(RefracTime) = $(TauRefrac);\n",
 			Params: []string{"C", "TauM", "Vrest", "Vreset", "Vthresh", "Ioffset", "TauRefrac"},
 			DerivedParams: []DerivedParam{
-				{"ExpTC", "exp(-DT / TauM)"},
-				{"Rmembrane", "TauM / C"},
+				{Name: "ExpTC", Expr: "exp(-DT / TauM)"},
+				{Name: "Rmembrane", Expr: "TauM / C"},
 			},
-			Vars:                   []Var{{"V", "scalar"}, {"RefracTime", "scalar"}},
+			Vars:                   []Var{{"V", "scalar", ""}, {"RefracTime", "scalar", ""}},
 			AutoRefractoryRequired: false,
 		},
 		{
@@ -310,13 +319,12 @@ func builtinNeurons() []*NeuronModel {
 			AutoRefractoryRequired: false,
 		},
 		{
-			// endSpike is READ_ONLY_DUPLICATE in GeNN.
 			Name:                   "SpikeSourceArray",
 			Params:                 []string{},
 			SimCode:                "",
 			ThresholdConditionCode: "$(startSpike) != $(endSpike) && $(t) >= $(spikeTimes)[$(startSpike)]",
 			ResetCode:              "$(startSpike)++;\n",
-			Vars:                   []Var{{"startSpike", "unsigned int"}, {"endSpike", "unsigned int"}},
+			Vars:                   []Var{{"startSpike", "unsigned int", ""}, {"endSpike", "unsigned int", AccessReadOnlyDuplicate}},
 			ExtraGlobalParams:      []EGP{{"spikeTimes", "scalar*"}},
 			AutoRefractoryRequired: false,
 		},
@@ -333,7 +341,7 @@ func builtinNeurons() []*NeuronModel {
 				"}\n",
 			ThresholdConditionCode: "$(V) >= $(Vspike)",
 			Params:                 []string{"trefract", "tspike", "Vspike", "Vrest"},
-			Vars:                   []Var{{"V", "scalar"}, {"spikeTime", "scalar"}},
+			Vars:                   []Var{{"V", "scalar", ""}, {"spikeTime", "scalar", ""}},
 			ExtraGlobalParams:      []EGP{{"firingProb", "scalar*"}, {"offset", "unsigned int"}},
 			AutoRefractoryRequired: true, // GeNN default (not overridden)
 		},
@@ -345,8 +353,8 @@ func builtinNeurons() []*NeuronModel {
 				"$(timeStepToSpike) -= 1.0;\n",
 			ThresholdConditionCode: "$(timeStepToSpike) <= 0.0",
 			Params:                 []string{"rate"},
-			Vars:                   []Var{{"timeStepToSpike", "scalar"}},
-			DerivedParams:          []DerivedParam{{"isi", "1000.0 / (rate * DT)"}},
+			Vars:                   []Var{{"timeStepToSpike", "scalar", ""}},
+			DerivedParams:          []DerivedParam{{Name: "isi", Expr: "1000.0 / (rate * DT)"}},
 			AutoRefractoryRequired: false,
 		},
 		{
@@ -396,8 +404,8 @@ func builtinPostsynaptic() []*PostsynapticModel {
 			ApplyInputCode: "$(Isyn) += $(init) * $(inSyn);",
 			Params:         []string{"tau"},
 			DerivedParams: []DerivedParam{
-				{"expDecay", "exp(-DT / tau)"},
-				{"init", "(tau * (1.0 - exp(-DT / tau))) * (1.0 / DT)"},
+				{Name: "expDecay", Expr: "exp(-DT / tau)"},
+				{Name: "init", Expr: "(tau * (1.0 - exp(-DT / tau))) * (1.0 / DT)"},
 			},
 		},
 		{
@@ -405,7 +413,7 @@ func builtinPostsynaptic() []*PostsynapticModel {
 			DecayCode:      "$(inSyn)*=$(expDecay);",
 			ApplyInputCode: "$(Isyn) += $(inSyn) * ($(E) - $(V));",
 			Params:         []string{"tau", "E"},
-			DerivedParams:  []DerivedParam{{"expDecay", "exp(-DT / tau)"}},
+			DerivedParams:  []DerivedParam{{Name: "expDecay", Expr: "exp(-DT / tau)"}},
 		},
 		{
 			Name:           "DeltaCurr",
@@ -422,24 +430,21 @@ func builtinPostsynaptic() []*PostsynapticModel {
 func builtinWeightUpdates() []*WeightUpdateModel {
 	return []*WeightUpdateModel{
 		{
-			// g is READ_ONLY in GeNN.
 			Name:    "StaticPulse",
 			Params:  []string{},
-			Vars:    []Var{{"g", "scalar"}},
+			Vars:    []Var{{"g", "scalar", AccessReadOnly}},
 			SimCode: "$(addToInSyn, $(g));\n",
 		},
 		{
-			// g and d are READ_ONLY in GeNN.
 			Name:    "StaticPulseDendriticDelay",
 			Params:  []string{},
-			Vars:    []Var{{"g", "scalar"}, {"d", "uint8_t"}},
+			Vars:    []Var{{"g", "scalar", AccessReadOnly}, {"d", "uint8_t", AccessReadOnly}},
 			SimCode: "$(addToInSynDelay, $(g), $(d));\n",
 		},
 		{
-			// g is READ_ONLY in GeNN.
 			Name:                        "StaticGraded",
 			Params:                      []string{"Epre", "Vslope"},
-			Vars:                        []Var{{"g", "scalar"}},
+			Vars:                        []Var{{"g", "scalar", AccessReadOnly}},
 			EventCode:                   "$(addToInSyn, fmax(0.0, $(g) * tanh(($(V_pre) - $(Epre)) / $(Vslope))* DT));\n",
 			EventThresholdConditionCode: "$(V_pre) > $(Epre)",
 		},
@@ -447,7 +452,7 @@ func builtinWeightUpdates() []*WeightUpdateModel {
 			Name: "PiecewiseSTDP",
 			Params: []string{"tLrn", "tChng", "tDecay", "tPunish10", "tPunish01",
 				"gMax", "gMid", "gSlope", "tauShift", "gSyn0"},
-			Vars: []Var{{"g", "scalar"}, {"gRaw", "scalar"}},
+			Vars: []Var{{"g", "scalar", ""}, {"gRaw", "scalar", ""}},
 			SimCode: "$(addToInSyn, $(g));\n" +
 				"scalar dt = $(sT_post) - $(t) - ($(tauShift)); \n" +
 				"scalar dg = 0;\n" +
@@ -472,13 +477,13 @@ func builtinWeightUpdates() []*WeightUpdateModel {
 				"$(gRaw) += dg; \n" +
 				"$(g)=$(gMax)/2.0 *(tanh($(gSlope)*($(gRaw) - ($(gMid))))+1); \n",
 			DerivedParams: []DerivedParam{
-				{"lim0", "(1/tPunish01 + 1/tChng) * tLrn / (2/tChng)"},
-				{"lim1", "-((1/tPunish10 + 1/tChng) * tLrn / (2/tChng))"},
-				{"slope0", "-2*gMax/(tChng*tLrn)"},
-				{"slope1", "2*gMax/(tChng*tLrn)"},
-				{"off0", "gMax / tPunish01"},
-				{"off1", "gMax / tChng"},
-				{"off2", "gMax / tPunish10"},
+				{Name: "lim0", Expr: "(1/tPunish01 + 1/tChng) * tLrn / (2/tChng)"},
+				{Name: "lim1", Expr: "-((1/tPunish10 + 1/tChng) * tLrn / (2/tChng))"},
+				{Name: "slope0", Expr: "-2*gMax/(tChng*tLrn)"},
+				{Name: "slope1", Expr: "2*gMax/(tChng*tLrn)"},
+				{Name: "off0", Expr: "gMax / tPunish01"},
+				{Name: "off1", Expr: "gMax / tChng"},
+				{Name: "off2", Expr: "gMax / tPunish10"},
 			},
 			PreSpikeTimeRequired:  true,
 			PostSpikeTimeRequired: true,
@@ -514,11 +519,11 @@ func builtinCurrentSources() []*CurrentSourceModel {
 				"$(injectCurrent, $(current));\n" +
 				"$(current) *= $(ExpDecay);\n",
 			Params: []string{"weight", "tauSyn", "rate"},
-			Vars:   []Var{{"current", "scalar"}},
+			Vars:   []Var{{"current", "scalar", ""}},
 			DerivedParams: []DerivedParam{
-				{"ExpDecay", "exp(-DT / tauSyn)"},
-				{"Init", "weight * (1.0 - exp(-DT / tauSyn)) * (tauSyn / DT)"},
-				{"ExpMinusLambda", "exp(-(rate / 1000.0) * DT)"},
+				{Name: "ExpDecay", Expr: "exp(-DT / tauSyn)"},
+				{Name: "Init", Expr: "weight * (1.0 - exp(-DT / tauSyn)) * (tauSyn / DT)"},
+				{Name: "ExpMinusLambda", Expr: "exp(-(rate / 1000.0) * DT)"},
 			},
 		},
 	}
@@ -573,10 +578,10 @@ func builtinVarInits() []*VarInitSnippet {
 				"$(value) = rint(normal);\n",
 			Params: []string{"mean", "sd", "min", "max"},
 			DerivedParams: []DerivedParam{
-				{"meanTimestep", "mean / DT"},
-				{"sdTimestep", "sd / DT"},
-				{"minTimestep", "min / DT"},
-				{"maxTimestep", "max / DT"},
+				{Name: "meanTimestep", Expr: "mean / DT"},
+				{Name: "sdTimestep", Expr: "sd / DT"},
+				{Name: "minTimestep", Expr: "min / DT"},
+				{Name: "maxTimestep", Expr: "max / DT"},
 			},
 		},
 		{
@@ -688,7 +693,7 @@ func builtinConnectivity() []*ConnectivitySnippet {
 			RowBuildCode:      code,
 			RowBuildStateVars: []StateVar{{"prevJ", "int", "-1"}},
 			Params:            []string{"prob"},
-			DerivedParams:     []DerivedParam{{"probLogRecip", "1.0 / log(1.0 - prob)"}},
+			DerivedParams:     []DerivedParam{{Name: "probLogRecip", Expr: "1.0 / log(1.0 - prob)"}},
 			MaxRowLength:      "binomialInverseCDF(pow(0.9999, 1.0 / (double)num_pre), num_post, prob)",
 			MaxColLength:      "binomialInverseCDF(pow(0.9999, 1.0 / (double)num_post), num_pre, prob)",
 		}
@@ -779,6 +784,109 @@ func builtinConnectivity() []*ConnectivitySnippet {
 			MaxRowLength: "(unsigned int)ceil(conv_kh / conv_sh) * (unsigned int)ceil(conv_kw / conv_sw) * (unsigned int)conv_oc",
 			KernelSize: []string{"(unsigned int)conv_kh", "(unsigned int)conv_kw",
 				"(unsigned int)conv_ic", "(unsigned int)conv_oc"},
+		},
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Toeplitz connectivity snippets (InitToeplitzConnectivitySnippet::*)
+
+// toeplitzConvStateVars are the diagonal build state variables shared by
+// Conv2D and AvgPoolConv2D: the diagonal's kernel row, column and output
+// channel, and the kernel flipped for the convolution.
+func toeplitzConvStateVars() []StateVar {
+	return []StateVar{
+		{"kernRow", "int", "($(id_diag) / (int)$(conv_oc)) / (int)$(conv_kw)"},
+		{"kernCol", "int", "($(id_diag) / (int)$(conv_oc)) % (int)$(conv_kw)"},
+		{"kernOutChan", "int", "$(id_diag) % (int)$(conv_oc)"},
+		{"flipKernRow", "int", "(int)$(conv_kh) - $(kernRow) - 1"},
+		{"flipKernCol", "int", "(int)$(conv_kw) - $(kernCol) - 1"},
+	}
+}
+
+// GeNN's derived-parameter lambdas compute in int (C integer division,
+// truncating towards zero); the casts here do the same in EvalExpr.
+func builtinToeplitz() []*ToeplitzSnippet {
+	return []*ToeplitzSnippet{
+		{
+			Name: "Conv2D",
+			Params: []string{"conv_kh", "conv_kw",
+				"conv_ih", "conv_iw", "conv_ic",
+				"conv_oh", "conv_ow", "conv_oc"},
+			DerivedParams: []DerivedParam{
+				{Name: "conv_bw", Expr: "(int)((((int)conv_iw + (int)conv_kw - 1) - (int)conv_ow) / 2)"},
+				{Name: "conv_bh", Expr: "(int)((((int)conv_ih + (int)conv_kh - 1) - (int)conv_oh) / 2)"},
+			},
+			DiagonalBuildStateVars: toeplitzConvStateVars(),
+			DiagonalBuildCode: "const int preRow = ($(id_pre) / (int)$(conv_ic)) / (int)$(conv_iw);\n" +
+				"const int preCol = ($(id_pre) / (int)$(conv_ic)) % (int)$(conv_iw);\n" +
+				"const int preChan = $(id_pre) % (int)$(conv_ic);\n" +
+				"// If we haven't gone off edge of output\n" +
+				"const int postRow = preRow + $(kernRow) - (int)$(conv_bh);\n" +
+				"const int postCol = preCol + $(kernCol) - (int)$(conv_bw);\n" +
+				"if(postRow >= 0 && postCol >= 0 && postRow < (int)$(conv_oh) && postCol < (int)$(conv_ow)) {\n" +
+				"    // Calculate postsynaptic index\n" +
+				"    const int postInd = ((postRow * (int)$(conv_ow) * (int)$(conv_oc)) +\n" +
+				"                         (postCol * (int)$(conv_oc)) +\n" +
+				"                         $(kernOutChan));\n" +
+				"    $(addSynapse, postInd,  $(flipKernRow), $(flipKernCol), preChan, $(kernOutChan));\n" +
+				"}\n",
+			MaxRowLength: "(unsigned int)conv_kh * (unsigned int)conv_kw * (unsigned int)conv_oc",
+			KernelSize: []string{"(unsigned int)conv_kh", "(unsigned int)conv_kw",
+				"(unsigned int)conv_ic", "(unsigned int)conv_oc"},
+		},
+		{
+			Name: "AvgPoolConv2D",
+			Params: []string{"conv_kh", "conv_kw",
+				"pool_kh", "pool_kw",
+				"pool_sh", "pool_sw",
+				"pool_ih", "pool_iw", "pool_ic",
+				"conv_oh", "conv_ow", "conv_oc"},
+			DerivedParams: []DerivedParam{
+				{Name: "conv_bw", Expr: "(int)(((int)ceil((pool_iw - pool_kw + 1.0) / pool_sw) + (int)conv_kw - 1 - (int)conv_ow) / 2)"},
+				{Name: "conv_bh", Expr: "(int)(((int)ceil((pool_ih - pool_kh + 1.0) / pool_sh) + (int)conv_kh - 1 - (int)conv_oh) / 2)"},
+			},
+			DiagonalBuildStateVars: toeplitzConvStateVars(),
+			DiagonalBuildCode: "// Convert spike ID into row, column and channel going INTO pool\n" +
+				"const int prePoolInRow = ($(id_pre) / (int)$(pool_ic)) / (int)$(pool_iw);\n" +
+				"const int prePoolInCol = ($(id_pre) / (int)$(pool_ic)) % (int)$(pool_iw);\n" +
+				"const int preChan = $(id_pre) % (int)$(pool_ic);\n" +
+				"// Calculate row and column going OUT of pool\n" +
+				"const int poolPreOutRow = prePoolInRow / (int)$(pool_sh);\n" +
+				"const int poolStrideRow = poolPreOutRow * (int)$(pool_sh);\n" +
+				"const int poolPreOutCol = prePoolInCol / (int)$(pool_sw);\n" +
+				"const int poolStrideCol = poolPreOutCol * (int)$(pool_sw);\n" +
+				"if(prePoolInRow < (poolStrideRow + (int)$(pool_kh)) && prePoolInCol < (poolStrideCol + (int)$(pool_kw))) {\n" +
+				"   // If we haven't gone off edge of output\n" +
+				"   const int postRow = poolPreOutRow + $(kernRow) - (int)$(conv_bh);\n" +
+				"   const int postCol = poolPreOutCol + $(kernCol) - (int)$(conv_bw);\n" +
+				"   if(postRow >= 0 && postCol >= 0 && postRow < (int)$(conv_oh) && postCol < (int)$(conv_ow)) {\n" +
+				"        // Calculate postsynaptic index\n" +
+				"       const int postInd = ((postRow * (int)$(conv_ow) * (int)$(conv_oc)) +\n" +
+				"                             (postCol * (int)$(conv_oc)) +\n" +
+				"                             $(kernOutChan));\n" +
+				"       $(addSynapse, postInd,  $(flipKernRow), $(flipKernCol), preChan, $(kernOutChan));\n" +
+				"   }\n" +
+				"}\n",
+			MaxRowLength: "(unsigned int)conv_kh * (unsigned int)conv_kw * (unsigned int)conv_oc",
+			KernelSize: []string{"(unsigned int)conv_kh", "(unsigned int)conv_kw",
+				"(unsigned int)pool_ic", "(unsigned int)conv_oc"},
+		},
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Custom update models (CustomUpdateModels::*)
+
+func builtinCustomUpdates() []*CustomUpdateModel {
+	return []*CustomUpdateModel{
+		{
+			// No update code: a group of this model with a transpose
+			// reference copies the variable into the transpose (GeNN's
+			// custom_update_transpose).
+			Name:    "Transpose",
+			Params:  []string{},
+			VarRefs: []VarRef{{"variable", "scalar", ""}},
 		},
 	}
 }

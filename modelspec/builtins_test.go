@@ -86,6 +86,95 @@ var btGoldenConnectivity = map[string]btGolden{
 		[]string{"inRow:int", "inCol:int", "inChan:int", "outRow:int", "maxOutRow:int", "minOutCol:int", "maxOutCol:int"}, nil},
 }
 
+// For Toeplitz snippets, vars holds the diagonal-build state vars.
+var btGoldenToeplitz = map[string]btGolden{
+	"Conv2D": {[]string{"conv_kh", "conv_kw", "conv_ih", "conv_iw", "conv_ic", "conv_oh", "conv_ow", "conv_oc"},
+		[]string{"conv_bw", "conv_bh"}, []string{"kernRow:int", "kernCol:int", "kernOutChan:int", "flipKernRow:int", "flipKernCol:int"}, nil},
+	"AvgPoolConv2D": {[]string{"conv_kh", "conv_kw", "pool_kh", "pool_kw", "pool_sh", "pool_sw", "pool_ih", "pool_iw", "pool_ic", "conv_oh", "conv_ow", "conv_oc"},
+		[]string{"conv_bw", "conv_bh"}, []string{"kernRow:int", "kernCol:int", "kernOutChan:int", "flipKernRow:int", "flipKernCol:int"}, nil},
+}
+
+// GeNN 4.9's non-default variable access modes (SET_VARS with VarAccess).
+var btGoldenAccess = map[string]string{
+	"neurons.IzhikevichVariable.a": AccessReadOnly, "neurons.IzhikevichVariable.b": AccessReadOnly,
+	"neurons.IzhikevichVariable.c": AccessReadOnly, "neurons.IzhikevichVariable.d": AccessReadOnly,
+	"neurons.SpikeSourceArray.endSpike":          AccessReadOnlyDuplicate,
+	"weight_updates.StaticPulse.g":               AccessReadOnly,
+	"weight_updates.StaticPulseDendriticDelay.g": AccessReadOnly,
+	"weight_updates.StaticPulseDendriticDelay.d": AccessReadOnly,
+	"weight_updates.StaticGraded.g":              AccessReadOnly,
+}
+
+func TestBuiltinAccessModes(t *testing.T) {
+	c := Builtins()
+	got := map[string]string{}
+	note := func(kind, model string, vs []Var) {
+		for _, v := range vs {
+			if v.Access != "" {
+				got[kind+"."+model+"."+v.Name] = v.Access
+			}
+		}
+	}
+	for n, m := range c.Neurons {
+		note("neurons", n, m.Vars)
+	}
+	for n, m := range c.WeightUpdates {
+		note("weight_updates", n, m.Vars)
+		note("weight_updates", n, append(m.PreVars, m.PostVars...))
+	}
+	for n, m := range c.Postsynaptic {
+		note("postsynaptic", n, m.Vars)
+	}
+	for n, m := range c.CurrentSources {
+		note("current_sources", n, m.Vars)
+	}
+	if len(got) != len(btGoldenAccess) {
+		t.Errorf("access modes %v, want %v", got, btGoldenAccess)
+	}
+	for k, want := range btGoldenAccess {
+		if got[k] != want {
+			t.Errorf("%s: access %q, want %q", k, got[k], want)
+		}
+	}
+	if tr := c.CustomUpdates["Transpose"]; tr == nil || len(tr.VarRefs) != 1 || tr.VarRefs[0] != (VarRef{"variable", "scalar", ""}) || tr.UpdateCode != "" {
+		t.Errorf("Transpose = %+v", tr)
+	}
+}
+
+// The Toeplitz snippets' derived parameters, row lengths and kernel sizes
+// against GeNN 4.9's lambdas evaluated by hand: a 3x3 kernel on a 10x10
+// image with 10x10 output has borders of (10 + 3 - 1 - 10) / 2 = 1; with an
+// odd surplus C's integer division truncates (5 / 2 = 2).
+func TestBuiltinToeplitz(t *testing.T) {
+	c := Builtins()
+	for name, want := range btGoldenToeplitz {
+		s := c.Toeplitz[name]
+		if s == nil {
+			t.Fatalf("no Toeplitz snippet %s", name)
+		}
+		var dp []string
+		for _, d := range s.DerivedParams {
+			dp = append(dp, d.Name)
+		}
+		if !btSameList(s.Params, want.params) || !btSameList(dp, want.derived) || !btSameList(btStateVarStrings(s.DiagonalBuildStateVars), want.vars) {
+			t.Errorf("%s: params %v derived %v state vars %v", name, s.Params, dp, btStateVarStrings(s.DiagonalBuildStateVars))
+		}
+	}
+	conv := map[string]float64{"conv_kh": 3, "conv_kw": 5, "conv_ih": 10, "conv_iw": 12, "conv_ic": 2, "conv_oh": 10, "conv_ow": 11, "conv_oc": 4}
+	d, err := EvalDerived(c.Toeplitz["Conv2D"].DerivedParams, conv, 1)
+	if err != nil || d["conv_bw"] != 2 || d["conv_bh"] != 1 {
+		t.Errorf("Conv2D derived %v, %v; want conv_bw (12+5-1-11)/2 = 2 (C), conv_bh (10+3-1-10)/2 = 1", d, err)
+	}
+	pool := map[string]float64{"conv_kh": 3, "conv_kw": 3, "pool_kh": 2, "pool_kw": 2, "pool_sh": 2, "pool_sw": 2,
+		"pool_ih": 10, "pool_iw": 9, "pool_ic": 1, "conv_oh": 5, "conv_ow": 4, "conv_oc": 2}
+	d, err = EvalDerived(c.Toeplitz["AvgPoolConv2D"].DerivedParams, pool, 1)
+	// conv_bw: (ceil((9 - 2 + 1) / 2) + 3 - 1 - 4) / 2 = (4 - 2) / 2 = 1;
+	// conv_bh: (ceil((10 - 2 + 1) / 2) + 3 - 1 - 5) / 2 = (5 - 3) / 2 = 1.
+	if err != nil || d["conv_bw"] != 1 || d["conv_bh"] != 1 {
+		t.Errorf("AvgPoolConv2D derived %v, %v", d, err)
+	}
+}
+
 func btVarStrings(vs []Var) []string {
 	var out []string
 	for _, v := range vs {
@@ -254,6 +343,7 @@ func TestBuiltinNames(t *testing.T) {
 		KindNeurons: len(btGoldenNeurons), KindPostsynaptic: len(btGoldenPostsynaptic),
 		KindWeightUpdates: len(btGoldenWeightUpdates), KindCurrentSources: len(btGoldenCurrentSources),
 		KindVarInits: len(btGoldenVarInits), KindConnectivity: len(btGoldenConnectivity),
+		KindToeplitz: len(btGoldenToeplitz), KindCustomUpdates: 1,
 	}
 	if len(names) != len(wantCounts) {
 		t.Errorf("BuiltinNames has kinds %v", names)

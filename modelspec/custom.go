@@ -7,10 +7,88 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Decoding of the `models:` section: custom definitions with the field names
-// of pygenn's create_custom_*_class helpers.
+// Decoding of the `models:` section: custom definitions with the argument
+// names of pygenn's create_custom_*_class helpers (the seed's, GeNN 3.3,
+// and those GeNN 4.9 added), each also accepted in the short form gennctl
+// used first (params, vars, ...). The seed's name is the canonical one (see
+// docs/config.md), except synapse_dynamics_support_code, which the seed
+// misspells synapse_dynamics_suppport_code (both are accepted).
 
-var customKinds = []string{"neurons", "postsynaptic", "weight_updates", "current_sources", "var_inits", "connectivity"}
+var customKinds = []string{"neurons", "postsynaptic", "weight_updates", "current_sources", "var_inits", "connectivity", "toeplitz", "custom_updates"}
+
+// defField is a field of a custom definition: key is its canonical name, the
+// key of the decoded map and of CodePos; aliases are the other names it may
+// be given by.
+type defField struct {
+	key     string
+	aliases []string
+}
+
+func field(key string, aliases ...string) defField { return defField{key, aliases} }
+
+// Fields shared by every kind of definition.
+var (
+	fParams  = field("param_names", "params")
+	fVars    = field("var_name_types", "vars")
+	fDerived = field("derived_params")
+	fEGPs    = field("extra_global_params")
+)
+
+// definition decodes the mapping of one custom definition named name:
+// class_name (which must equal the name), the fields (by any of their
+// names; giving two names of one field is an error) and custom_body, a
+// mapping of further fields (pygenn's dictionary of extra class members;
+// here the same fields by the same names). The result is keyed by
+// canonical field names.
+func (d *decoder) definition(n *yaml.Node, path, name string, fields ...defField) map[string]entry {
+	byName := map[string]string{}
+	var allowed []string
+	for _, f := range fields {
+		byName[f.key] = f.key
+		a := f.key
+		for _, alias := range f.aliases {
+			byName[alias] = f.key
+			a += " (or " + alias + ")"
+		}
+		allowed = append(allowed, a)
+	}
+	out := map[string]entry{}
+	given := map[string]string{} // canonical key -> the name it was given by
+	var add func(entries []entry, at string)
+	add = func(entries []entry, at string) {
+		for _, e := range entries {
+			switch e.Key {
+			case "class_name":
+				if s, ok := d.str(e.Value, join(at, e.Key)); ok && s != name {
+					d.errorf(e.Value, join(at, e.Key), "class_name %q differs from the model's name %q: a custom model is named by its key under models", s, name)
+				}
+				continue
+			case "custom_body":
+				if at != path {
+					d.errorf(e.KeyN, join(at, e.Key), "custom_body inside custom_body")
+					continue
+				}
+				body, _ := d.mapping(e.Value, join(at, e.Key))
+				add(body, join(at, e.Key))
+				continue
+			}
+			key, ok := byName[e.Key]
+			if !ok {
+				d.errorf(e.KeyN, at, "unknown key %q (allowed: %s, class_name, custom_body)", e.Key, strings.Join(allowed, ", "))
+				continue
+			}
+			if prev, dup := given[key]; dup {
+				d.errorf(e.KeyN, at, "%q and %q are the same field (%s): give one", prev, e.Key, key)
+				continue
+			}
+			given[key] = e.Key
+			out[key] = e
+		}
+	}
+	entries, _ := d.mapping(n, path)
+	add(entries, path)
+	return out
+}
 
 func (d *decoder) customModels(n *yaml.Node, builtins *Catalogue) *Catalogue {
 	cat := NewCatalogue()
@@ -32,25 +110,29 @@ func (d *decoder) customModels(n *yaml.Node, builtins *Catalogue) *Catalogue {
 		}
 		return exists
 	}
+	// flag decodes an optional boolean field into *b.
+	flag := func(g map[string]entry, key, path string, b *bool) {
+		if e, ok := g[key]; ok {
+			*b, _ = d.boolean(e.Value, join(path, key))
+		}
+	}
 	each("neurons", func(name string, e entry, path string) {
 		if shadow(e, path, builtins.Neurons[name] != nil) {
 			return
 		}
-		g := d.fields(e.Value, path, "params", "vars", "derived_params", "sim_code", "threshold_condition_code",
-			"reset_code", "support_code", "extra_global_params", "additional_input_vars", "is_auto_refractory_required")
+		g := d.definition(e.Value, path, name, fParams, fVars, fDerived, field("sim_code"), field("threshold_condition_code"),
+			field("reset_code"), field("support_code"), fEGPs, field("additional_input_vars"), field("is_auto_refractory_required"))
 		m := &NeuronModel{Name: name, AutoRefractoryRequired: true, CodePos: CodePos{}}
-		m.Params = d.strings(g["params"].Value, path+".params")
-		m.Vars = d.varTypes(g["vars"].Value, path+".vars")
-		m.DerivedParams = d.derivedParams(g["derived_params"].Value, path+".derived_params")
+		m.Params = d.paramNames(g, path)
+		m.Vars = d.varTypes(g, fVars.key, path, modelAccess)
+		m.DerivedParams = d.derivedParams(g, path)
 		m.SimCode = d.code(g, "sim_code", path, m.CodePos)
 		m.ThresholdConditionCode = d.code(g, "threshold_condition_code", path, m.CodePos)
 		m.ResetCode = d.code(g, "reset_code", path, m.CodePos)
 		m.SupportCode = d.code(g, "support_code", path, m.CodePos)
-		m.ExtraGlobalParams = d.egps(g["extra_global_params"].Value, path+".extra_global_params")
-		m.AdditionalInputVars = d.additionalInputs(g["additional_input_vars"].Value, path+".additional_input_vars")
-		if e, ok := g["is_auto_refractory_required"]; ok {
-			m.AutoRefractoryRequired, _ = d.boolean(e.Value, path+".is_auto_refractory_required")
-		}
+		m.ExtraGlobalParams = d.egps(g, fEGPs.key, path)
+		m.AdditionalInputVars = d.additionalInputs(g, path)
+		flag(g, "is_auto_refractory_required", path, &m.AutoRefractoryRequired)
 		d.checkNames(e.Value, path, m.Params, m.DerivedParams, m.Vars, m.ExtraGlobalParams)
 		cat.Neurons[name] = m
 	})
@@ -58,48 +140,52 @@ func (d *decoder) customModels(n *yaml.Node, builtins *Catalogue) *Catalogue {
 		if shadow(e, path, builtins.Postsynaptic[name] != nil) {
 			return
 		}
-		g := d.fields(e.Value, path, "params", "vars", "derived_params", "decay_code", "apply_input_code", "support_code")
+		g := d.definition(e.Value, path, name, fParams, fVars, fDerived, field("decay_code"), field("apply_input_code"), field("support_code"), fEGPs)
 		m := &PostsynapticModel{Name: name, CodePos: CodePos{}}
-		m.Params = d.strings(g["params"].Value, path+".params")
-		m.Vars = d.varTypes(g["vars"].Value, path+".vars")
-		m.DerivedParams = d.derivedParams(g["derived_params"].Value, path+".derived_params")
+		m.Params = d.paramNames(g, path)
+		m.Vars = d.varTypes(g, fVars.key, path, modelAccess)
+		m.DerivedParams = d.derivedParams(g, path)
 		m.DecayCode = d.code(g, "decay_code", path, m.CodePos)
 		m.ApplyInputCode = d.code(g, "apply_input_code", path, m.CodePos)
 		m.SupportCode = d.code(g, "support_code", path, m.CodePos)
-		d.checkNames(e.Value, path, m.Params, m.DerivedParams, m.Vars, nil)
+		m.ExtraGlobalParams = d.egps(g, fEGPs.key, path)
+		d.checkNames(e.Value, path, m.Params, m.DerivedParams, m.Vars, m.ExtraGlobalParams)
 		cat.Postsynaptic[name] = m
 	})
 	each("weight_updates", func(name string, e entry, path string) {
 		if shadow(e, path, builtins.WeightUpdates[name] != nil) {
 			return
 		}
-		g := d.fields(e.Value, path, "params", "vars", "pre_vars", "post_vars", "derived_params", "sim_code", "event_code",
-			"event_threshold_condition_code", "learn_post_code", "synapse_dynamics_code", "pre_spike_code",
-			"post_spike_code", "sim_support_code", "learn_post_support_code", "synapse_dynamics_support_code",
-			"extra_global_params", "is_pre_spike_time_required", "is_post_spike_time_required")
+		g := d.definition(e.Value, path, name, fParams, fVars, field("pre_var_name_types", "pre_vars"), field("post_var_name_types", "post_vars"),
+			fDerived, field("sim_code"), field("event_code"), field("event_threshold_condition_code"), field("learn_post_code"),
+			field("synapse_dynamics_code"), field("pre_spike_code"), field("post_spike_code"), field("pre_dynamics_code"),
+			field("post_dynamics_code"), field("sim_support_code"), field("learn_post_support_code"),
+			field("synapse_dynamics_support_code", "synapse_dynamics_suppport_code"), fEGPs,
+			field("is_pre_spike_time_required"), field("is_post_spike_time_required"), field("is_pre_spike_event_time_required"),
+			field("is_prev_pre_spike_time_required"), field("is_prev_post_spike_time_required"), field("is_prev_pre_spike_event_time_required"))
 		m := &WeightUpdateModel{Name: name, CodePos: CodePos{}}
-		m.Params = d.strings(g["params"].Value, path+".params")
-		m.Vars = d.varTypes(g["vars"].Value, path+".vars")
-		m.PreVars = d.varTypes(g["pre_vars"].Value, path+".pre_vars")
-		m.PostVars = d.varTypes(g["post_vars"].Value, path+".post_vars")
-		m.DerivedParams = d.derivedParams(g["derived_params"].Value, path+".derived_params")
-		m.SimCode = d.code(g, "sim_code", path, m.CodePos)
-		m.EventCode = d.code(g, "event_code", path, m.CodePos)
-		m.EventThresholdConditionCode = d.code(g, "event_threshold_condition_code", path, m.CodePos)
-		m.LearnPostCode = d.code(g, "learn_post_code", path, m.CodePos)
-		m.SynapseDynamicsCode = d.code(g, "synapse_dynamics_code", path, m.CodePos)
-		m.PreSpikeCode = d.code(g, "pre_spike_code", path, m.CodePos)
-		m.PostSpikeCode = d.code(g, "post_spike_code", path, m.CodePos)
-		m.SimSupportCode = d.code(g, "sim_support_code", path, m.CodePos)
-		m.LearnPostSupportCode = d.code(g, "learn_post_support_code", path, m.CodePos)
-		m.SynapseDynamicsSupportCode = d.code(g, "synapse_dynamics_support_code", path, m.CodePos)
-		m.ExtraGlobalParams = d.egps(g["extra_global_params"].Value, path+".extra_global_params")
-		if e, ok := g["is_pre_spike_time_required"]; ok {
-			m.PreSpikeTimeRequired, _ = d.boolean(e.Value, path+".is_pre_spike_time_required")
+		m.Params = d.paramNames(g, path)
+		m.Vars = d.varTypes(g, fVars.key, path, modelAccess)
+		m.PreVars = d.varTypes(g, "pre_var_name_types", path, modelAccess)
+		m.PostVars = d.varTypes(g, "post_var_name_types", path, modelAccess)
+		m.DerivedParams = d.derivedParams(g, path)
+		for _, c := range []struct {
+			key string
+			to  *string
+		}{{"sim_code", &m.SimCode}, {"event_code", &m.EventCode}, {"event_threshold_condition_code", &m.EventThresholdConditionCode},
+			{"learn_post_code", &m.LearnPostCode}, {"synapse_dynamics_code", &m.SynapseDynamicsCode}, {"pre_spike_code", &m.PreSpikeCode},
+			{"post_spike_code", &m.PostSpikeCode}, {"pre_dynamics_code", &m.PreDynamicsCode}, {"post_dynamics_code", &m.PostDynamicsCode},
+			{"sim_support_code", &m.SimSupportCode}, {"learn_post_support_code", &m.LearnPostSupportCode},
+			{"synapse_dynamics_support_code", &m.SynapseDynamicsSupportCode}} {
+			*c.to = d.code(g, c.key, path, m.CodePos)
 		}
-		if e, ok := g["is_post_spike_time_required"]; ok {
-			m.PostSpikeTimeRequired, _ = d.boolean(e.Value, path+".is_post_spike_time_required")
-		}
+		m.ExtraGlobalParams = d.egps(g, fEGPs.key, path)
+		flag(g, "is_pre_spike_time_required", path, &m.PreSpikeTimeRequired)
+		flag(g, "is_post_spike_time_required", path, &m.PostSpikeTimeRequired)
+		flag(g, "is_pre_spike_event_time_required", path, &m.PreSpikeEventTimeRequired)
+		flag(g, "is_prev_pre_spike_time_required", path, &m.PrevPreSpikeTimeRequired)
+		flag(g, "is_prev_post_spike_time_required", path, &m.PrevPostSpikeTimeRequired)
+		flag(g, "is_prev_pre_spike_event_time_required", path, &m.PrevPreSpikeEventTimeRequired)
 		all := append(append(append([]Var{}, m.Vars...), m.PreVars...), m.PostVars...)
 		d.checkNames(e.Value, path, m.Params, m.DerivedParams, all, m.ExtraGlobalParams)
 		cat.WeightUpdates[name] = m
@@ -108,13 +194,13 @@ func (d *decoder) customModels(n *yaml.Node, builtins *Catalogue) *Catalogue {
 		if shadow(e, path, builtins.CurrentSources[name] != nil) {
 			return
 		}
-		g := d.fields(e.Value, path, "params", "vars", "derived_params", "injection_code", "extra_global_params")
+		g := d.definition(e.Value, path, name, fParams, fVars, fDerived, field("injection_code"), fEGPs)
 		m := &CurrentSourceModel{Name: name, CodePos: CodePos{}}
-		m.Params = d.strings(g["params"].Value, path+".params")
-		m.Vars = d.varTypes(g["vars"].Value, path+".vars")
-		m.DerivedParams = d.derivedParams(g["derived_params"].Value, path+".derived_params")
+		m.Params = d.paramNames(g, path)
+		m.Vars = d.varTypes(g, fVars.key, path, modelAccess)
+		m.DerivedParams = d.derivedParams(g, path)
 		m.InjectionCode = d.code(g, "injection_code", path, m.CodePos)
-		m.ExtraGlobalParams = d.egps(g["extra_global_params"].Value, path+".extra_global_params")
+		m.ExtraGlobalParams = d.egps(g, fEGPs.key, path)
 		d.checkNames(e.Value, path, m.Params, m.DerivedParams, m.Vars, m.ExtraGlobalParams)
 		cat.CurrentSources[name] = m
 	})
@@ -122,12 +208,12 @@ func (d *decoder) customModels(n *yaml.Node, builtins *Catalogue) *Catalogue {
 		if shadow(e, path, builtins.VarInits[name] != nil) {
 			return
 		}
-		g := d.fields(e.Value, path, "params", "derived_params", "var_init_code", "extra_global_params")
+		g := d.definition(e.Value, path, name, fParams, fDerived, field("var_init_code"), fEGPs)
 		m := &VarInitSnippet{Name: name, CodePos: CodePos{}}
-		m.Params = d.strings(g["params"].Value, path+".params")
-		m.DerivedParams = d.derivedParams(g["derived_params"].Value, path+".derived_params")
+		m.Params = d.paramNames(g, path)
+		m.DerivedParams = d.derivedParams(g, path)
 		m.Code = d.code(g, "var_init_code", path, m.CodePos)
-		m.ExtraGlobalParams = d.egps(g["extra_global_params"].Value, path+".extra_global_params")
+		m.ExtraGlobalParams = d.egps(g, fEGPs.key, path)
 		d.checkNames(e.Value, path, m.Params, m.DerivedParams, nil, m.ExtraGlobalParams)
 		cat.VarInits[name] = m
 	})
@@ -135,35 +221,75 @@ func (d *decoder) customModels(n *yaml.Node, builtins *Catalogue) *Catalogue {
 		if shadow(e, path, builtins.Connectivity[name] != nil) {
 			return
 		}
-		g := d.fields(e.Value, path, "params", "derived_params", "row_build_code", "row_build_state_vars",
-			"col_build_code", "col_build_state_vars", "max_row_length", "max_col_length", "kernel_size", "extra_global_params")
+		g := d.definition(e.Value, path, name, fParams, fDerived, field("row_build_code"), field("row_build_state_vars"),
+			field("col_build_code"), field("col_build_state_vars"), field("calc_max_row_len_func", "max_row_length"),
+			field("calc_max_col_len_func", "max_col_length"), field("calc_kernel_size_func", "kernel_size"), fEGPs, field("host_init_code"))
 		m := &ConnectivitySnippet{Name: name, CodePos: CodePos{}}
-		m.Params = d.strings(g["params"].Value, path+".params")
-		m.DerivedParams = d.derivedParams(g["derived_params"].Value, path+".derived_params")
+		m.Params = d.paramNames(g, path)
+		m.DerivedParams = d.derivedParams(g, path)
 		m.RowBuildCode = d.code(g, "row_build_code", path, m.CodePos)
-		m.RowBuildStateVars = d.stateVars(g["row_build_state_vars"].Value, path+".row_build_state_vars")
+		m.RowBuildStateVars = d.stateVars(g, "row_build_state_vars", path)
 		m.ColBuildCode = d.code(g, "col_build_code", path, m.CodePos)
-		m.ColBuildStateVars = d.stateVars(g["col_build_state_vars"].Value, path+".col_build_state_vars")
+		m.ColBuildStateVars = d.stateVars(g, "col_build_state_vars", path)
+		m.HostInitCode = d.code(g, "host_init_code", path, m.CodePos)
 		if m.RowBuildCode != "" && m.ColBuildCode != "" {
 			d.errorf(e.Value, path, "give row_build_code or col_build_code, not both")
 		}
-		if e, ok := g["kernel_size"]; ok {
-			for i, k := range d.strings(e.Value, path+".kernel_size") {
-				if _, err := ExprIdents(k); err != nil {
-					d.errorf(e.Value, fmt.Sprintf("%s.kernel_size[%d]", path, i), "%v", err)
-				}
-				m.KernelSize = append(m.KernelSize, k)
-			}
-		}
-		if e, ok := g["max_row_length"]; ok {
-			m.MaxRowLength = d.lengthExpr(e.Value, path+".max_row_length")
-		}
-		if e, ok := g["max_col_length"]; ok {
-			m.MaxColLength = d.lengthExpr(e.Value, path+".max_col_length")
-		}
-		m.ExtraGlobalParams = d.egps(g["extra_global_params"].Value, path+".extra_global_params")
+		m.KernelSize = d.kernelSize(g, path)
+		m.MaxRowLength = d.lengthExpr(g, "calc_max_row_len_func", path)
+		m.MaxColLength = d.lengthExpr(g, "calc_max_col_len_func", path)
+		m.ExtraGlobalParams = d.egps(g, fEGPs.key, path)
 		d.checkNames(e.Value, path, m.Params, m.DerivedParams, nil, m.ExtraGlobalParams)
 		cat.Connectivity[name] = m
+	})
+	each("toeplitz", func(name string, e entry, path string) {
+		if shadow(e, path, builtins.Toeplitz[name] != nil) {
+			return
+		}
+		g := d.definition(e.Value, path, name, fParams, fDerived, field("diagonal_build_code"), field("diagonal_build_state_vars"),
+			field("calc_max_row_len_func", "max_row_length"), field("calc_kernel_size_func", "kernel_size"), fEGPs)
+		m := &ToeplitzSnippet{Name: name, CodePos: CodePos{}}
+		m.Params = d.paramNames(g, path)
+		m.DerivedParams = d.derivedParams(g, path)
+		m.DiagonalBuildCode = d.code(g, "diagonal_build_code", path, m.CodePos)
+		m.DiagonalBuildStateVars = d.stateVars(g, "diagonal_build_state_vars", path)
+		m.MaxRowLength = d.lengthExpr(g, "calc_max_row_len_func", path)
+		m.KernelSize = d.kernelSize(g, path)
+		m.ExtraGlobalParams = d.egps(g, fEGPs.key, path)
+		if m.DiagonalBuildCode == "" {
+			d.errorf(e.Value, path+".diagonal_build_code", "missing: a Toeplitz snippet builds its connectivity with diagonal_build_code")
+		}
+		if m.MaxRowLength == "" {
+			d.errorf(e.Value, path+".calc_max_row_len_func", "missing: the number of diagonals (an expression of num_pre, num_post and the parameters)")
+		}
+		if len(m.KernelSize) == 0 {
+			d.errorf(e.Value, path+".calc_kernel_size_func", "missing: the kernel's dimensions (a list of expressions of the parameters)")
+		}
+		d.checkNames(e.Value, path, m.Params, m.DerivedParams, nil, m.ExtraGlobalParams)
+		cat.Toeplitz[name] = m
+	})
+	each("custom_updates", func(name string, e entry, path string) {
+		if shadow(e, path, builtins.CustomUpdates[name] != nil) {
+			return
+		}
+		g := d.definition(e.Value, path, name, fParams, fVars, fDerived, field("var_refs"), field("update_code"), fEGPs,
+			field("extra_global_param_refs"))
+		m := &CustomUpdateModel{Name: name, CodePos: CodePos{}}
+		m.Params = d.paramNames(g, path)
+		m.Vars = d.varTypes(g, fVars.key, path, customUpdateAccess)
+		for _, v := range d.varTypes(g, "var_refs", path, refAccess) {
+			m.VarRefs = append(m.VarRefs, VarRef(v))
+		}
+		m.DerivedParams = d.derivedParams(g, path)
+		m.UpdateCode = d.code(g, "update_code", path, m.CodePos)
+		m.ExtraGlobalParams = d.egps(g, fEGPs.key, path)
+		m.ExtraGlobalParamRefs = d.egps(g, "extra_global_param_refs", path)
+		vars := append([]Var{}, m.Vars...)
+		for _, r := range m.VarRefs {
+			vars = append(vars, Var(r))
+		}
+		d.checkNames(e.Value, path, m.Params, m.DerivedParams, vars, append(append([]EGP{}, m.ExtraGlobalParams...), m.ExtraGlobalParamRefs...))
+		cat.CustomUpdates[name] = m
 	})
 	return cat
 }
@@ -199,93 +325,297 @@ func (d *decoder) code(g map[string]entry, field, path string, cp CodePos) strin
 	return s
 }
 
-func (d *decoder) lengthExpr(n *yaml.Node, path string) string {
-	n = resolve(n)
+func (d *decoder) paramNames(g map[string]entry, path string) []string {
+	return d.strings(g[fParams.key].Value, join(path, g[fParams.key].Key))
+}
+
+// lengthExpr decodes a maximum row or column length: an integer or an
+// expression of num_pre, num_post and the parameters.
+func (d *decoder) lengthExpr(g map[string]entry, key, path string) string {
+	e, ok := g[key]
+	if !ok {
+		return ""
+	}
+	n := resolve(e.Value)
+	p := join(path, e.Key)
 	if n != nil && n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
 		return n.Value
 	}
-	s, _ := d.str(n, path)
+	s, ok := d.str(n, p)
+	if ok {
+		if _, err := ParseExpr(s); err != nil {
+			d.errorf(n, p, "%v", err)
+		}
+	}
 	return s
 }
 
-func (d *decoder) varTypes(n *yaml.Node, path string) []Var {
-	entries, _ := d.mapping(n, path)
+// kernelSize decodes calc_kernel_size_func: a list of expressions.
+func (d *decoder) kernelSize(g map[string]entry, path string) []string {
+	e, ok := g["calc_kernel_size_func"]
+	if !ok {
+		return nil
+	}
+	p := join(path, e.Key)
+	n := resolve(e.Value)
+	if n == nil || n.Kind != yaml.SequenceNode {
+		d.errorf(e.Value, p, "expected a list of expressions (one per kernel dimension), got %s", describeNode(n))
+		return nil
+	}
+	var out []string
+	for i, c := range n.Content {
+		c = resolve(c)
+		ip := fmt.Sprintf("%s[%d]", p, i)
+		if c.Kind == yaml.ScalarNode && c.Tag == "!!int" {
+			out = append(out, c.Value)
+			continue
+		}
+		s, ok := d.str(c, ip)
+		if !ok {
+			continue
+		}
+		if _, err := ExprIdents(s); err != nil {
+			d.errorf(c, ip, "%v", err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// namedItem is one item of a list of named items in either of pygenn's
+// spellings: a mapping {name: value} or a list of lists [[name, value, ...]].
+// Vals are the nodes after the name: a mapping's value (a list's elements
+// when it is a list), or a list item's other elements.
+type namedItem struct {
+	Name  string
+	NameN *yaml.Node
+	Vals  []*yaml.Node
+	Path  string
+}
+
+// namedItems decodes such a list; each item has between min and max values.
+// what names one value, for messages (e.g. "type").
+func (d *decoder) namedItems(n *yaml.Node, path string, min, max int, what string) []namedItem {
+	n = resolve(n)
+	if n == nil || n.Tag == "!!null" {
+		return nil
+	}
+	var out []namedItem
+	check := func(it namedItem, at *yaml.Node) {
+		if len(it.Vals) < min || len(it.Vals) > max {
+			want := fmt.Sprintf("%d", min)
+			if max > min {
+				want = fmt.Sprintf("%d to %d", min, max)
+			}
+			d.errorf(at, it.Path, "expected the name and %s value(s) (%s), got %d value(s)", want, what, len(it.Vals))
+			return
+		}
+		out = append(out, it)
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		entries, _ := d.mapping(n, path)
+		for _, e := range entries {
+			it := namedItem{Name: e.Key, NameN: e.KeyN, Path: join(path, e.Key)}
+			if v := resolve(e.Value); v.Kind == yaml.SequenceNode {
+				it.Vals = v.Content
+			} else {
+				it.Vals = []*yaml.Node{v}
+			}
+			check(it, e.Value)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			c = resolve(c)
+			ip := fmt.Sprintf("%s[%d]", path, i)
+			if c.Kind != yaml.SequenceNode || len(c.Content) == 0 {
+				d.errorf(c, ip, "expected [name, %s], got %s", what, describeNode(c))
+				continue
+			}
+			name, ok := d.str(c.Content[0], ip+"[0]")
+			if !ok {
+				continue
+			}
+			check(namedItem{Name: name, NameN: c.Content[0], Vals: c.Content[1:], Path: join(path, name)}, c)
+		}
+	default:
+		d.errorf(n, path, "expected a mapping {name: %s} or a list [[name, %s], ...], got %s", what, what, kindName(n))
+	}
+	return out
+}
+
+// Access modes each kind of declaration accepts.
+var (
+	modelAccess        = []string{AccessReadWrite, AccessReadOnly, AccessReadOnlyDuplicate, AccessReadOnlySharedNeuron}
+	customUpdateAccess = append(append([]string{}, modelAccess...), AccessReduceBatchSum, AccessReduceBatchMax, AccessReduceNeuronSum, AccessReduceNeuronMax)
+	refAccess          = []string{ModeReadWrite, ModeReadOnly, ModeReduceSum, ModeReduceMax}
+)
+
+// access decodes an access mode: one of allowed, optionally prefixed as in
+// pygenn (VarAccess_READ_ONLY, VarAccessMode_READ_ONLY) or C++
+// (VarAccess::READ_ONLY). READ_WRITE decodes as "", the default.
+func (d *decoder) access(n *yaml.Node, path string, allowed []string) string {
+	s, ok := d.str(n, path)
+	if !ok {
+		return ""
+	}
+	name := s
+	for _, p := range []string{"VarAccessMode_", "VarAccessMode::", "VarAccessMode.", "VarAccess_", "VarAccess::", "VarAccess."} {
+		if strings.HasPrefix(name, p) {
+			name = name[len(p):]
+			break
+		}
+	}
+	if !contains(allowed, name) {
+		d.errorf(n, path, "unknown access mode %q (expected one of %s)", s, strings.Join(allowed, ", "))
+		return ""
+	}
+	if name == AccessReadWrite {
+		return ""
+	}
+	return name
+}
+
+// varTypes decodes variables (var_name_types, pre/post_var_name_types,
+// var_refs): {name: type}, {name: [type, access]}, {name: {type, access}}
+// or [[name, type], [name, type, access], ...].
+func (d *decoder) varTypes(g map[string]entry, key, path string, accesses []string) []Var {
+	e, ok := g[key]
+	if !ok {
+		return nil
+	}
 	var out []Var
-	for _, e := range entries {
-		t, ok := d.str(e.Value, join(path, e.Key))
+	for _, it := range d.namedItems(e.Value, join(path, e.Key), 1, 2, "type[, access mode]") {
+		tn, an := it.Vals[0], (*yaml.Node)(nil)
+		if len(it.Vals) == 2 {
+			an = it.Vals[1]
+		} else if m := resolve(tn); m.Kind == yaml.MappingNode {
+			f := d.fields(m, it.Path, "type", "access")
+			tn, an = f["type"].Value, f["access"].Value
+			if tn == nil {
+				d.errorf(m, it.Path+".type", "missing: the variable's C type")
+				continue
+			}
+		}
+		t, ok := d.str(tn, it.Path)
 		if !ok {
 			continue
 		}
 		if !isCType(t) {
-			d.errorf(e.Value, join(path, e.Key), "unknown variable type %q (expected one of %s)", t, listNames(cTypes))
+			d.errorf(tn, it.Path, "unknown variable type %q (expected one of %s)", t, listNames(cTypes))
 			continue
 		}
-		out = append(out, Var{Name: e.Key, Type: t})
+		v := Var{Name: it.Name, Type: t}
+		if an != nil {
+			v.Access = d.access(an, it.Path+".access", accesses)
+		}
+		out = append(out, v)
 	}
 	return out
 }
 
-func (d *decoder) derivedParams(n *yaml.Node, path string) []DerivedParam {
-	entries, _ := d.mapping(n, path)
+// derivedParams decodes {name: expression} or [[name, expression], ...].
+func (d *decoder) derivedParams(g map[string]entry, path string) []DerivedParam {
+	e, ok := g[fDerived.key]
+	if !ok {
+		return nil
+	}
 	var out []DerivedParam
-	for _, e := range entries {
-		if s, ok := d.str(e.Value, join(path, e.Key)); ok {
+	for _, it := range d.namedItems(e.Value, join(path, e.Key), 1, 1, "expression") {
+		if s, ok := d.str(it.Vals[0], it.Path); ok {
 			if _, err := ParseExpr(s); err != nil {
-				d.errorf(e.Value, join(path, e.Key), "%v", err)
+				d.errorf(it.Vals[0], it.Path, "%v", err)
 			}
-			out = append(out, DerivedParam{Name: e.Key, Expr: s})
+			out = append(out, DerivedParam{Name: it.Name, Expr: s})
 		}
 	}
 	return out
 }
 
-func (d *decoder) egps(n *yaml.Node, path string) []EGP {
-	entries, _ := d.mapping(n, path)
+// egps decodes {name: type} or [[name, type], ...].
+func (d *decoder) egps(g map[string]entry, key, path string) []EGP {
+	e, ok := g[key]
+	if !ok {
+		return nil
+	}
 	var out []EGP
-	for _, e := range entries {
-		t, ok := d.str(e.Value, join(path, e.Key))
+	for _, it := range d.namedItems(e.Value, join(path, e.Key), 1, 1, "type") {
+		t, ok := d.str(it.Vals[0], it.Path)
 		if !ok {
 			continue
 		}
 		if !isCType(trimPointer(t)) {
-			d.errorf(e.Value, join(path, e.Key), "unknown type %q (expected a C type such as scalar or scalar*)", t)
+			d.errorf(it.Vals[0], it.Path, "unknown type %q (expected a C type such as scalar or scalar*)", t)
 			continue
 		}
-		out = append(out, EGP{Name: e.Key, Type: t})
+		out = append(out, EGP{Name: it.Name, Type: t})
 	}
 	return out
 }
 
-func (d *decoder) additionalInputs(n *yaml.Node, path string) []AdditionalInput {
-	entries, _ := d.mapping(n, path)
-	var out []AdditionalInput
-	for _, e := range entries {
-		p := join(path, e.Key)
-		g := d.fields(e.Value, p, "type", "init")
-		a := AdditionalInput{Name: e.Key, Type: "scalar"}
-		if t, ok := g["type"]; ok {
-			a.Type, _ = d.str(t.Value, p+".type")
+// typedInit decodes the type and initial value of an additional input or a
+// state variable: {type, init}, [type, init] (a mapping's value) or the
+// rest of a [name, type, init] list item. The type defaults to scalar.
+func (d *decoder) typedInit(it namedItem) (typ string, init *yaml.Node, ok bool) {
+	typ = "scalar"
+	vals := it.Vals
+	if len(vals) == 1 {
+		if m := resolve(vals[0]); m.Kind == yaml.MappingNode {
+			f := d.fields(m, it.Path, "type", "init")
+			if t, has := f["type"]; has {
+				if typ, ok = d.str(t.Value, it.Path+".type"); !ok {
+					return "", nil, false
+				}
+			}
+			return typ, f["init"].Value, true
 		}
-		if v, ok := g["init"]; ok {
-			a.Init, _ = d.float(v.Value, p+".init")
+		d.errorf(vals[0], it.Path, "expected {type: ..., init: ...} or [type, init], got %s", describeNode(resolve(vals[0])))
+		return "", nil, false
+	}
+	if typ, ok = d.str(vals[0], it.Path+".type"); !ok {
+		return "", nil, false
+	}
+	return typ, vals[1], true
+}
+
+// additionalInputs decodes {name: {type, init}}, {name: [type, init]} or
+// [[name, type, init], ...].
+func (d *decoder) additionalInputs(g map[string]entry, path string) []AdditionalInput {
+	e, ok := g["additional_input_vars"]
+	if !ok {
+		return nil
+	}
+	var out []AdditionalInput
+	for _, it := range d.namedItems(e.Value, join(path, e.Key), 1, 2, "type, initial value") {
+		typ, init, ok := d.typedInit(it)
+		if !ok {
+			continue
+		}
+		a := AdditionalInput{Name: it.Name, Type: typ}
+		if init != nil {
+			a.Init, _ = d.float(init, it.Path+".init")
 		}
 		out = append(out, a)
 	}
 	return out
 }
 
-func (d *decoder) stateVars(n *yaml.Node, path string) []StateVar {
-	entries, _ := d.mapping(n, path)
+// stateVars decodes row, column or diagonal build state variables like
+// additional inputs; the initial value is a number or a C expression.
+func (d *decoder) stateVars(g map[string]entry, key, path string) []StateVar {
+	e, ok := g[key]
+	if !ok {
+		return nil
+	}
 	var out []StateVar
-	for _, e := range entries {
-		p := join(path, e.Key)
-		g := d.fields(e.Value, p, "type", "init")
-		sv := StateVar{Name: e.Key, Type: "scalar", Init: "0"}
-		if t, ok := g["type"]; ok {
-			sv.Type, _ = d.str(t.Value, p+".type")
+	for _, it := range d.namedItems(e.Value, join(path, e.Key), 1, 2, "type, initial value") {
+		typ, init, ok := d.typedInit(it)
+		if !ok {
+			continue
 		}
-		if v, ok := g["init"]; ok {
-			sv.Init, _ = d.str(v.Value, p+".init")
+		sv := StateVar{Name: it.Name, Type: typ, Init: "0"}
+		if init != nil {
+			sv.Init, _ = d.str(init, it.Path+".init")
 		}
 		out = append(out, sv)
 	}

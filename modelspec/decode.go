@@ -138,7 +138,7 @@ func Load(file string) (*Network, error) {
 }
 
 // topLevelKeys are the keys of an experiment document.
-var topLevelKeys = []string{"name", "description", "simulation", "models", "populations", "synapses", "current_sources", "sweep"}
+var topLevelKeys = []string{"name", "description", "simulation", "models", "populations", "synapses", "current_sources", "custom_updates", "protocol", "sweep"}
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 
@@ -152,6 +152,14 @@ const MaxNameLength = 128
 // gives code strings exact columns (nil: approximate columns in block
 // scalars).
 func Decode(file string, src []byte, root *yaml.Node) (*Network, error) {
+	return DecodeWith(file, src, root, nil)
+}
+
+// DecodeWith is Decode with further model definitions that the document
+// may name without defining them in its models section (the Go API's
+// models with Go functions, which a document cannot hold); the document's
+// own definitions may not reuse their names.
+func DecodeWith(file string, src []byte, root *yaml.Node, extra *Catalogue) (*Network, error) {
 	d := &decoder{file: file, lines: strings.Split(string(src), "\n")}
 	doc := root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
@@ -187,7 +195,13 @@ func Decode(file string, src []byte, root *yaml.Node) (*Network, error) {
 	d.dt = net.Sim.DT
 
 	builtins := builtinCatalogue()
+	if extra != nil {
+		builtins = builtins.With(extra)
+	}
 	net.Custom = d.customModels(top["models"].Value, builtins)
+	if extra != nil {
+		net.Custom = net.Custom.With(extra)
+	}
 	lookup := &lookup{builtin: builtins, custom: net.Custom}
 
 	if _, ok := top["populations"]; !ok {
@@ -214,7 +228,13 @@ func Decode(file string, src []byte, root *yaml.Node) (*Network, error) {
 			net.CurrentSources = append(net.CurrentSources, cs)
 		}
 	}
+	d.customUpdates(top["custom_updates"].Value, lookup, net)
 	d.uniqueNames(net)
+	if len(d.diags) == 0 {
+		// The protocol names groups, variables and parameters: decoded
+		// against a network without other problems.
+		net.Protocol = d.protocol(top["protocol"].Value, net)
+	}
 	if len(d.diags) > 0 {
 		return nil, d.diags
 	}
@@ -334,9 +354,12 @@ func (d *decoder) population(e entry, lk *lookup, dt float64) *Population {
 	}
 	var recVars entry
 	if r, ok := f["record"]; ok {
-		rf := d.fields(r.Value, path+".record", "spikes", "vars")
+		rf := d.fields(r.Value, path+".record", "spikes", "spike_events", "vars")
 		if s, ok := rf["spikes"]; ok {
 			p.RecordSpikes, _ = d.boolean(s.Value, path+".record.spikes")
+		}
+		if s, ok := rf["spike_events"]; ok {
+			p.RecordSpikeEvents, _ = d.boolean(s.Value, path+".record.spike_events")
 		}
 		recVars = rf["vars"]
 	}
@@ -349,7 +372,7 @@ func (d *decoder) population(e entry, lk *lookup, dt float64) *Population {
 	p.Vars = d.vars(f["vars"], e.Value, path+".vars", "model "+m.Name, m.Vars, p.Size, lk)
 	p.EGPs = d.egpValues(f["extra_global_params"], path+".extra_global_params", "model "+m.Name, m.ExtraGlobalParams)
 	if recVars.Value != nil {
-		p.RecordVars = d.recordVars(recVars.Value, path+".record.vars", "population "+p.Name+" (model "+m.Name+")", recordablePopulation(p), nil)
+		p.RecordVars = d.recordVars(recVars.Value, path+".record.vars", "population "+p.Name+" (model "+m.Name+")", recordablePopulation(p))
 	}
 	return p
 }
@@ -412,7 +435,8 @@ func (d *decoder) derived(dps []DerivedParam, params Params, dt float64, path st
 	return out
 }
 
-// vars decodes initial values: every declared variable needs one.
+// vars decodes initial values: every declared variable needs one. size is
+// the number of elements (-1: unknown); a SHARED_NEURON variable has one.
 func (d *decoder) vars(e entry, parent *yaml.Node, path, owner string, declared []Var, size int, lk *lookup) map[string]*VarInit {
 	out := map[string]*VarInit{}
 	entries, _ := d.mapping(e.Value, path)
@@ -425,7 +449,13 @@ func (d *decoder) vars(e entry, parent *yaml.Node, path, owner string, declared 
 			d.errorf(ve.KeyN, path, "unknown variable %q for %s (have %s)", ve.Key, owner, listNames(have))
 			continue
 		}
-		if vi := d.varInit(ve.Value, join(path, ve.Key), size, lk); vi != nil {
+		n := size
+		for _, v := range declared {
+			if v.Name == ve.Key && v.SharedNeuron() {
+				n = 1
+			}
+		}
+		if vi := d.varInit(ve.Value, join(path, ve.Key), n, lk); vi != nil {
 			out[ve.Key] = vi
 		}
 	}
@@ -568,7 +598,7 @@ func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup 
 		return nil
 	}
 	f := d.fields(e.Value, path, "source", "target", "matrix", "delay_steps", "back_prop_delay_steps", "max_dendritic_delay_steps",
-		"weights", "span", "connectivity", "weight_update", "postsynaptic", "record")
+		"weights", "span", "connectivity", "weight_update", "postsynaptic", "ps_target_var", "pre_target_var", "record")
 	s := &SynapseGroup{Name: e.Key, Pos: d.pos(e.KeyN), Span: SpanPostsynaptic}
 	if v := d.choice(f, "span", path+".span", SpanPostsynaptic, SpanPresynaptic); v != "" {
 		s.Span = v
@@ -609,12 +639,12 @@ func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup 
 			s.MaxDendriticDelay = int(v)
 		}
 	}
-	s.Weights = d.choice(f, "weights", path+".weights", WeightsGlobal, WeightsIndividual)
+	s.Weights = d.choice(f, "weights", path+".weights", WeightsGlobal, WeightsIndividual, WeightsKernel)
 	s.Matrix = MatrixDense
 	if _, ok := f["connectivity"]; ok {
 		s.Matrix = MatrixSparse
 	}
-	if v := d.choice(f, "matrix", path+".matrix", MatrixDense, MatrixSparse, MatrixBitmask, MatrixProcedural); v != "" {
+	if v := d.choice(f, "matrix", path+".matrix", MatrixDense, MatrixSparse, MatrixBitmask, MatrixProcedural, MatrixToeplitz); v != "" {
 		s.Matrix = v
 	}
 	c, hasConn := f["connectivity"]
@@ -623,8 +653,18 @@ func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup 
 		d.errorf(e.Value, path+".connectivity", "missing: a %s matrix needs {init: <snippet>, params: {...}}", s.Matrix)
 	case s.Matrix == MatrixDense && hasConn:
 		d.errorf(c.KeyN, path+".connectivity", "a dense matrix is all-to-all and takes no connectivity snippet (use matrix: sparse)")
+	case hasConn && s.Matrix == MatrixToeplitz:
+		s.Toeplitz = d.toeplitz(c.Value, path+".connectivity", lk, net.Sim.DT)
 	case hasConn:
 		s.Connectivity = d.connectivity(c.Value, path+".connectivity", lk, net.Sim.DT)
+	}
+	switch {
+	case s.Matrix == MatrixToeplitz && s.Weights == "":
+		s.Weights = WeightsKernel // the only storage a Toeplitz matrix has
+	case s.Weights == WeightsKernel && s.Matrix != MatrixProcedural && s.Matrix != MatrixToeplitz:
+		d.errorf(f["weights"].Value, path+".weights", "kernel weights need a procedural or toeplitz matrix (GeNN's PROCEDURAL_KERNELG, TOEPLITZ_KERNELG), not %s", s.Matrix)
+	case s.Matrix == MatrixToeplitz && s.Weights != WeightsKernel:
+		d.errorf(f["weights"].Value, path+".weights", "a toeplitz matrix has kernel weights (weights: kernel), not %s", s.Weights)
 	}
 	pre, post := -1, -1
 	if s.Source != nil {
@@ -636,6 +676,9 @@ func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup 
 	nsyn := -1
 	if s.Matrix == MatrixDense && pre > 0 && post > 0 {
 		nsyn = pre * post
+	}
+	if s.Weights == WeightsKernel {
+		nsyn = d.kernelElements(s, path)
 	}
 	if wu, ok := f["weight_update"]; ok {
 		s.WeightUpdate = d.weightUpdate(wu.Value, path+".weight_update", lk, net.Sim.DT, nsyn, pre, post)
@@ -650,15 +693,102 @@ func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup 
 	if s.Source == nil || s.Target == nil || s.WeightUpdate.Model == nil || s.Postsynaptic.Model == nil {
 		return nil
 	}
+	s.PSTargetVar = d.targetVar(f, "ps_target_var", path, s.Target)
+	s.PreTargetVar = d.targetVar(f, "pre_target_var", path, s.Source)
 	if r, ok := f["record"]; ok {
 		rf := d.fields(r.Value, path+".record", "vars")
 		if rv, ok := rf["vars"]; ok {
 			have, perSyn := recordableSynapses(s)
 			owner := "synapse group " + s.Name + " (postsynaptic model " + s.Postsynaptic.Model.Name + ", weight update model " + s.WeightUpdate.Model.Name + ")"
-			s.RecordVars = d.recordVars(rv.Value, path+".record.vars", owner, have, perSyn)
+			s.RecordVars, s.RecordSynapseVars = d.recordSynapseGroup(rv.Value, path+".record.vars", owner, have, perSyn, s)
 		}
 	}
 	return s
+}
+
+// targetVar decodes ps_target_var or pre_target_var: Isyn (the default,
+// "") or an additional input variable of population p's model.
+func (d *decoder) targetVar(f map[string]entry, key, path string, p *Population) string {
+	e, ok := f[key]
+	if !ok {
+		return ""
+	}
+	v, ok := d.str(e.Value, path+"."+key)
+	if !ok || v == "Isyn" {
+		return ""
+	}
+	have := []string{"Isyn"}
+	for _, a := range p.Model.AdditionalInputVars {
+		if a.Name == v {
+			return v
+		}
+		have = append(have, a.Name)
+	}
+	d.errorf(e.Value, path+"."+key, "%q is not an input of population %s (model %s has %s)", v, p.Name, p.Model.Name, listNames(have))
+	return ""
+}
+
+// kernelElements is the number of kernel entries of a group with kernel
+// weights (the product of its connectivity's kernel size), -1 when unknown.
+func (d *decoder) kernelElements(s *SynapseGroup, path string) int {
+	var exprs []string
+	var vars map[string]float64
+	var at Pos
+	switch {
+	case s.Toeplitz != nil:
+		exprs, vars, at = s.Toeplitz.Snippet.KernelSize, paramVals(s.Toeplitz.Params, s.Toeplitz.Derived), s.Toeplitz.Pos
+	case s.Connectivity != nil:
+		exprs, vars, at = s.Connectivity.Snippet.KernelSize, paramVals(s.Connectivity.Params, s.Connectivity.Derived), s.Connectivity.Pos
+		if len(exprs) == 0 {
+			d.diags.add(at, path+".weights", "kernel weights need a connectivity snippet with a kernel (calc_kernel_size_func, e.g. Conv2D); %s has none", s.Connectivity.Snippet.Name)
+			return -1
+		}
+	default:
+		return -1
+	}
+	n := 1
+	for _, e := range exprs {
+		v, err := EvalExpr(e, vars)
+		if err != nil {
+			d.diags.add(at, path+".connectivity", "kernel size: %v", err)
+			return -1
+		}
+		n *= int(v)
+	}
+	return n
+}
+
+func paramVals(ps ...Params) map[string]float64 {
+	out := map[string]float64{}
+	for _, p := range ps {
+		for k, v := range p {
+			out[k] = v.V
+		}
+	}
+	return out
+}
+
+func (d *decoder) toeplitz(n *yaml.Node, path string, lk *lookup, dt float64) *ToeplitzInit {
+	f := d.fields(n, path, "init", "params", "extra_global_params")
+	e, ok := f["init"]
+	if !ok {
+		d.errorf(n, path+".init", "missing: name of the Toeplitz connectivity snippet (e.g. Conv2D)")
+		return nil
+	}
+	name, ok := d.str(e.Value, path+".init")
+	if !ok {
+		return nil
+	}
+	snip := find(lk.custom.Toeplitz, lk.builtin.Toeplitz, name)
+	if snip == nil {
+		d.errorf(e.Value, path+".init", "unknown Toeplitz connectivity snippet %q (have %s)", name, names(lk.custom.Toeplitz, lk.builtin.Toeplitz))
+		return nil
+	}
+	ti := &ToeplitzInit{Snippet: snip, Pos: d.pos(n)}
+	ti.Params = d.params(f["params"], n, path+".params", "snippet "+name, snip.Params)
+	ti.Derived = d.derived(snip.DerivedParams, ti.Params, dt, path, f["params"].Value)
+	ti.EGPs = d.egpValues(f["extra_global_params"], path+".extra_global_params", "snippet "+name, snip.ExtraGlobalParams)
+	return ti
 }
 
 func (d *decoder) connectivity(n *yaml.Node, path string, lk *lookup, dt float64) *ConnectivityInit {
@@ -708,7 +838,7 @@ func (d *decoder) weightUpdate(n *yaml.Node, path string, lk *lookup, dt float64
 }
 
 func (d *decoder) postsynaptic(n *yaml.Node, path string, lk *lookup, dt float64, post int) PostsynapticInit {
-	f := d.fields(n, path, "model", "params", "vars")
+	f := d.fields(n, path, "model", "params", "vars", "extra_global_params")
 	var ps PostsynapticInit
 	name, mn, ok := d.modelName(f, n, path)
 	if !ok {
@@ -723,6 +853,7 @@ func (d *decoder) postsynaptic(n *yaml.Node, path string, lk *lookup, dt float64
 	ps.Params = d.params(f["params"], n, path+".params", "model "+m.Name, m.Params)
 	ps.Derived = d.derived(m.DerivedParams, ps.Params, dt, path, f["params"].Value)
 	ps.Vars = d.vars(f["vars"], n, path+".vars", "model "+m.Name, m.Vars, post, lk)
+	ps.EGPs = d.egpValues(f["extra_global_params"], path+".extra_global_params", "model "+m.Name, m.ExtraGlobalParams)
 	return ps
 }
 
@@ -768,7 +899,7 @@ func (d *decoder) currentSource(e entry, lk *lookup, net *Network) *CurrentSourc
 	if r, ok := f["record"]; ok {
 		rf := d.fields(r.Value, path+".record", "vars")
 		if rv, ok := rf["vars"]; ok {
-			cs.RecordVars = d.recordVars(rv.Value, path+".record.vars", "current source "+cs.Name+" (model "+cs.Model.Name+")", recordableCurrentSource(cs), nil)
+			cs.RecordVars = d.recordVars(rv.Value, path+".record.vars", "current source "+cs.Name+" (model "+cs.Model.Name+")", recordableCurrentSource(cs))
 		}
 	}
 	return cs
@@ -793,6 +924,9 @@ func (d *decoder) uniqueNames(net *Network) {
 	}
 	for _, c := range net.CurrentSources {
 		check(c.Name, "current_sources", c.Pos)
+	}
+	for _, c := range net.CustomUpdates {
+		check(c.Name, "custom_updates", c.Pos)
 	}
 }
 

@@ -42,7 +42,7 @@ var badCases = []badCase{
 populations: {E: {size: 1, model: SpikeSource}}
 populaton: 1
 `, []string{
-		"t.yaml:3:1: unknown key \"populaton\" (allowed: name, description, simulation, models, populations, synapses, current_sources, sweep)",
+		"t.yaml:3:1: unknown key \"populaton\" (allowed: name, description, simulation, models, populations, synapses, current_sources, custom_updates, protocol, sweep)",
 	}},
 	{"missing simulation", `populations: {E: {size: 1, model: SpikeSource}}
 `, []string{
@@ -325,7 +325,7 @@ synapses:
     weight_update: {model: StaticPulse, vars: {g: 1}}
     postsynaptic: {model: DeltaCurr}
 `, []string{
-		"t.yaml:7:13: synapses.EE.matrix: expected dense, sparse, bitmask or procedural, got \"sprase\"",
+		"t.yaml:7:13: synapses.EE.matrix: expected dense, sparse, bitmask, procedural or toeplitz, got \"sprase\"",
 	}},
 	{"negative delay", `simulation: {dt: 0.1, duration: 10}
 populations: {E: {size: 1, model: SpikeSource}}
@@ -402,7 +402,7 @@ models:
     My: {params: [a], simcode: ""}
 populations: {E: {size: 1, model: SpikeSource}}
 `, []string{
-		"t.yaml:4:23: models.neurons.My: unknown key \"simcode\" (allowed: params, vars, derived_params, sim_code, threshold_condition_code, reset_code, support_code, extra_global_params, additional_input_vars, is_auto_refractory_required)",
+		"t.yaml:4:23: models.neurons.My: unknown key \"simcode\" (allowed: param_names (or params), var_name_types (or vars), derived_params, sim_code, threshold_condition_code, reset_code, support_code, extra_global_params, additional_input_vars, is_auto_refractory_required, class_name, custom_body)",
 	}},
 	{"duplicate key", `simulation: {dt: 0.1, duration: 10}
 populations:
@@ -1000,7 +1000,7 @@ populations:
 // encoding's name in structenc.go.
 func TestStructureDigestGolden(t *testing.T) {
 	n := mustDecode(t, structureBase)
-	assert.Equal(t, "7fd6a0d4530066641dea3a4acf39ec90f7fb3758f7defa208acd0222076d4dad", n.StructureDigest())
+	assert.Equal(t, "48af3a7242a57cf57d3a676647d80afe4e30f067388d11975886ee5a099f8d16", n.StructureDigest())
 	assert.Equal(t, "550b13455230fa47a410039c0437b1fdf75ca9145f19d81fcd878d6800378159", n.ValueDigest())
 }
 

@@ -166,7 +166,8 @@ func ExprIdents(expr string) ([]string, error) {
 }
 
 // EvalDerived evaluates derived parameters in order. Each expression sees the
-// parameters, DT and the derived parameters before it. It returns the derived
+// parameters, DT and the derived parameters before it; a Func sees the
+// parameters and DT. It returns the derived
 // values only (keyed by name). A derived parameter named like a parameter,
 // like DT, or like an earlier derived parameter is an error.
 func EvalDerived(dps []DerivedParam, params map[string]float64, dt float64) (map[string]float64, error) {
@@ -186,9 +187,16 @@ func EvalDerived(dps []DerivedParam, params map[string]float64, dt float64) (map
 			}
 			return nil, fmt.Errorf("derived parameter %q has the name of a parameter or DT", dp.Name)
 		}
-		v, err := EvalExpr(dp.Expr, scope)
-		if err != nil {
-			return nil, fmt.Errorf("derived parameter %q: %w", dp.Name, err)
+		var v float64
+		if dp.Func != nil {
+			// A Go function sees the parameters only, as GeNN's
+			// DerivedParamFunc does.
+			v = dp.Func(params, dt)
+		} else {
+			var err error
+			if v, err = EvalExpr(dp.Expr, scope); err != nil {
+				return nil, fmt.Errorf("derived parameter %q: %w", dp.Name, err)
+			}
 		}
 		scope[dp.Name] = v
 		out[dp.Name] = v

@@ -226,9 +226,9 @@ func TestExprParseOnceEvalMany(t *testing.T) {
 
 func TestExprEvalDerived(t *testing.T) {
 	dps := []DerivedParam{
-		{"ExpTC", "exp(-DT / TauM)"},
-		{"Rmembrane", "TauM / C"},
-		{"Twice", "2 * Rmembrane"}, // earlier derived params are in scope
+		{Name: "ExpTC", Expr: "exp(-DT / TauM)"},
+		{Name: "Rmembrane", Expr: "TauM / C"},
+		{Name: "Twice", Expr: "2 * Rmembrane"}, // earlier derived params are in scope
 	}
 	got, err := EvalDerived(dps, map[string]float64{"TauM": 20, "C": 0.5}, 0.1)
 	if err != nil {
@@ -238,19 +238,19 @@ func TestExprEvalDerived(t *testing.T) {
 		t.Errorf("EvalDerived = %v", got)
 	}
 	// Errors name the derived parameter.
-	_, err = EvalDerived([]DerivedParam{{"bad", "TauX"}}, map[string]float64{"TauM": 1}, 0.1)
+	_, err = EvalDerived([]DerivedParam{{Name: "bad", Expr: "TauX"}}, map[string]float64{"TauM": 1}, 0.1)
 	if err == nil || !strings.Contains(err.Error(), `"bad"`) || !strings.Contains(err.Error(), "TauX") {
 		t.Errorf("EvalDerived error = %v", err)
 	}
 	// A later derived param is not in scope of an earlier one.
-	_, err = EvalDerived([]DerivedParam{{"a", "b"}, {"b", "1"}}, nil, 0.1)
+	_, err = EvalDerived([]DerivedParam{{Name: "a", Expr: "b"}, {Name: "b", Expr: "1"}}, nil, 0.1)
 	if err == nil {
 		t.Error("EvalDerived: expected an error for a forward reference")
 	}
 	for _, dps := range [][]DerivedParam{
-		{{"TauM", "1"}},          // clash with a parameter
-		{{"DT", "1"}},            // clash with DT
-		{{"x", "1"}, {"x", "2"}}, // defined twice
+		{{Name: "TauM", Expr: "1"}},                      // clash with a parameter
+		{{Name: "DT", Expr: "1"}},                        // clash with DT
+		{{Name: "x", Expr: "1"}, {Name: "x", Expr: "2"}}, // defined twice
 	} {
 		if _, err := EvalDerived(dps, map[string]float64{"TauM": 1}, 0.1); err == nil {
 			t.Errorf("EvalDerived(%v): expected an error", dps)

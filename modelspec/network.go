@@ -48,6 +48,10 @@ type Population struct {
 	Vars         map[string]*VarInit
 	EGPs         map[string][]float64
 	RecordSpikes bool
+	// RecordSpikeEvents records the population's spike-like events (GeNN
+	// 4.9's spike_event_recording): a neuron has one in a step when the
+	// event condition of any synapse group it is the source of holds.
+	RecordSpikeEvents bool
 	// RecordVars lists the variables sampled into the state files
 	// (record: {vars: ...}), in document order.
 	RecordVars []RecordVar
@@ -120,6 +124,10 @@ const (
 	// regenerated from the connectivity snippet and the same random stream
 	// each time it is needed (GeNN's PROCEDURAL).
 	MatrixProcedural = "procedural"
+	// MatrixToeplitz stores nothing: a spike's targets come from a Toeplitz
+	// snippet's diagonal build code, with kernel weights (GeNN's
+	// TOEPLITZ_KERNELG).
+	MatrixToeplitz = "toeplitz"
 )
 
 // How the CUDA backend parallelises a synapse group's spike propagation
@@ -140,6 +148,10 @@ const (
 	WeightsAuto       = ""           // individual when needed (see codegen.IndividualWeights)
 	WeightsGlobal     = "global"     // one value per variable and variant
 	WeightsIndividual = "individual" // one value per synapse
+	// WeightsKernel: one value per kernel entry of the connectivity (GeNN's
+	// KERNELG), read through the kernel indices of $(addSynapse, j, k0, ...);
+	// with procedural and Toeplitz matrices.
+	WeightsKernel = "kernel"
 )
 
 // ConnectivityInit is a sparse connectivity snippet with its parameters.
@@ -168,6 +180,7 @@ type PostsynapticInit struct {
 	Params  Params
 	Derived Params
 	Vars    map[string]*VarInit
+	EGPs    map[string][]float64
 }
 
 // SynapseGroup connects Source to Target.
@@ -187,13 +200,43 @@ type SynapseGroup struct {
 	Weights string
 	// Span is SpanPostsynaptic (the default) or SpanPresynaptic.
 	Span         string
-	Connectivity *ConnectivityInit // nil: dense all-to-all
+	Connectivity *ConnectivityInit // nil: dense all-to-all (or Toeplitz)
+	// Toeplitz is the connectivity of a Toeplitz matrix.
+	Toeplitz     *ToeplitzInit
 	WeightUpdate WeightUpdate
 	Postsynaptic PostsynapticInit
+	// PSTargetVar is the neuron input the postsynaptic model's $(Isyn)
+	// adds to, PreTargetVar the one $(addToPre, x) adds to in the source:
+	// Isyn (the default) or one of the neuron model's additional input
+	// variables (GeNN 4.9's ps_target_var, pre_target_var).
+	PSTargetVar, PreTargetVar string
 	// RecordVars: sampled postsynaptic (inSyn, model vars) and weight-update
-	// pre/post variables. Per-synapse variables are not recordable.
+	// pre/post variables.
 	RecordVars []RecordVar
+	// RecordSynapseVars: sampled per-synapse variables.
+	RecordSynapseVars []RecordSynapseVar
+	Pos               Pos
+}
+
+// ToeplitzInit is a Toeplitz connectivity snippet with its parameters.
+type ToeplitzInit struct {
+	Snippet *ToeplitzSnippet
+	Params  Params
+	Derived Params
+	EGPs    map[string][]float64
+	Pos     Pos
+}
+
+// RecordSynapseVar asks for samples of a per-synapse weight-update
+// variable of a synapse group: the synapses whose presynaptic index is in
+// Pre and postsynaptic index in Post (nil: all), at times 0, Every, ...
+type RecordSynapseVar struct {
+	Var        string
+	Every      float64
+	EverySteps uint32
+	Pre, Post  []uint32
 	Pos        Pos
+	Path       string
 }
 
 // CurrentSource injects current into a population.
@@ -245,6 +288,10 @@ type Network struct {
 	Populations    []*Population
 	Synapses       []*SynapseGroup
 	CurrentSources []*CurrentSource
+	CustomUpdates  []*CustomUpdate
+	// Protocol is what happens between time steps (the protocol section),
+	// in document order.
+	Protocol []ProtocolEvent
 }
 
 // Population returns the population called name, or nil.

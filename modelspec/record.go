@@ -15,14 +15,75 @@ type recordable struct {
 
 // recordVars decodes record.vars: {Var: {every: ms, neurons: ...}}. have
 // lists the recordable variables of the owner (in the order the error lists
-// them); perSynapse names variables that exist but cannot be recorded.
-func (d *decoder) recordVars(n *yaml.Node, path, owner string, have []recordable, perSynapse []string) []RecordVar {
+// them).
+func (d *decoder) recordVars(n *yaml.Node, path, owner string, have []recordable) []RecordVar {
 	entries, _ := d.mapping(n, path)
+	return d.recordEntries(entries, path, owner, have, nil)
+}
+
+// recordSynapseGroup decodes a synapse group's record.vars: its
+// per-synapse variables ({every, pre, post}, see RecordSynapseVar) and the
+// others (as recordVars).
+func (d *decoder) recordSynapseGroup(n *yaml.Node, path, owner string, have []recordable, perSynapse []string, s *SynapseGroup) ([]RecordVar, []RecordSynapseVar) {
+	entries, _ := d.mapping(n, path)
+	var rest []entry
+	var syn []RecordSynapseVar
+	for _, e := range entries {
+		if !contains(perSynapse, e.Key) {
+			rest = append(rest, e)
+			continue
+		}
+		vp := join(path, e.Key)
+		r := RecordSynapseVar{Var: e.Key, Every: d.dt, EverySteps: 1, Pos: d.pos(e.KeyN), Path: vp}
+		f := d.fields(e.Value, vp, "every", "pre", "post")
+		ok := d.every(f, vp, &r.Every, &r.EverySteps)
+		for _, side := range []struct {
+			key string
+			p   *Population
+			to  *[]uint32
+		}{{"pre", s.Source, &r.Pre}, {"post", s.Target, &r.Post}} {
+			if ne, has := f[side.key]; has {
+				rv := &recordable{Name: e.Key, Kind: side.key, Of: side.p.Name, Size: side.p.Size}
+				nn, good := d.neurons(ne.Value, vp+"."+side.key, rv)
+				*side.to, ok = nn, ok && good
+			}
+		}
+		if ok {
+			syn = append(syn, r)
+		}
+	}
+	return d.recordEntries(rest, path, owner, have, perSynapse), syn
+}
+
+// every decodes a sampling interval (every: ms, a multiple of dt) into
+// every and steps; false after an error.
+func (d *decoder) every(f map[string]entry, path string, every *float64, steps *uint32) bool {
+	ev, has := f["every"]
+	if !has {
+		return true
+	}
+	v, good := d.float(ev.Value, path+".every")
+	if !good {
+		return false
+	}
+	k, fine := everySteps(v, d.dt)
+	if !fine {
+		d.errorf(ev.Value, path+".every", "every must be a positive multiple of dt (%g ms), got %g", d.dt, v)
+		return false
+	}
+	*every, *steps = v, k
+	return true
+}
+
+// recordEntries decodes the entries of record.vars that name variables of
+// have; also lists the owner's other recordable variables for messages.
+func (d *decoder) recordEntries(entries []entry, path, owner string, have []recordable, also []string) []RecordVar {
 	var out []RecordVar
 	var names []string
 	for _, h := range have {
 		names = append(names, h.Name)
 	}
+	names = append(names, also...)
 	for _, e := range entries {
 		vp := join(path, e.Key)
 		var rv *recordable
@@ -37,30 +98,14 @@ func (d *decoder) recordVars(n *yaml.Node, path, owner string, have []recordable
 			}
 		}
 		if rv == nil {
-			switch {
-			case contains(perSynapse, e.Key):
-				d.errorf(e.KeyN, vp, "%q is a per-synapse variable of %s: per-synapse variables are not recorded (recordable: %s)", e.Key, owner, listNames(names))
-			case !contains(names, e.Key):
+			if !contains(names, e.Key) {
 				d.errorf(e.KeyN, vp, "cannot record unknown variable %q of %s (have %s)", e.Key, owner, listNames(names))
 			}
 			continue
 		}
 		r := RecordVar{Var: rv.Name, Kind: rv.Kind, Of: rv.Of, Size: rv.Size, Every: d.dt, EverySteps: 1, Pos: d.pos(e.KeyN), Path: vp}
 		f := d.fields(e.Value, vp, "every", "neurons")
-		ok := true
-		if ev, has := f["every"]; has {
-			if v, good := d.float(ev.Value, vp+".every"); good {
-				steps, fine := everySteps(v, d.dt)
-				if !fine {
-					d.errorf(ev.Value, vp+".every", "every must be a positive multiple of dt (%g ms), got %g", d.dt, v)
-					ok = false
-				} else {
-					r.Every, r.EverySteps = v, steps
-				}
-			} else {
-				ok = false
-			}
-		}
+		ok := d.every(f, vp, &r.Every, &r.EverySteps)
 		if ne, has := f["neurons"]; has {
 			nn, good := d.neurons(ne.Value, vp+".neurons", rv)
 			r.Neurons, ok = nn, ok && good
@@ -181,14 +226,15 @@ func (d *decoder) neurons(n *yaml.Node, path string, rv *recordable) ([]uint32, 
 func recordablePopulation(p *Population) []recordable {
 	var out []recordable
 	for _, v := range p.Model.Vars {
-		out = append(out, recordable{v.Name, VarKindNeuron, p.Name, p.Size})
+		out = append(out, recordable{v.Name, VarKindNeuron, p.Name, sharedSize(v, p.Size)})
 	}
 	return out
 }
 
 // recordableSynapses lists a synapse group's recordable variables: inSyn
 // and the postsynaptic model's variables, the weight update's pre and post
-// variables; and its per-synapse variables (not recordable).
+// variables; and its per-synapse variables (recorded with pre and post
+// indices, see RecordSynapseVar).
 func recordableSynapses(s *SynapseGroup) (have []recordable, perSynapse []string) {
 	of := func(p *Population) (string, int) {
 		if p == nil {
@@ -201,15 +247,15 @@ func recordableSynapses(s *SynapseGroup) (have []recordable, perSynapse []string
 	have = append(have, recordable{"inSyn", VarKindPostsynaptic, tn, ts})
 	if m := s.Postsynaptic.Model; m != nil {
 		for _, v := range m.Vars {
-			have = append(have, recordable{v.Name, VarKindPostsynaptic, tn, ts})
+			have = append(have, recordable{v.Name, VarKindPostsynaptic, tn, sharedSize(v, ts)})
 		}
 	}
 	if m := s.WeightUpdate.Model; m != nil {
 		for _, v := range m.PreVars {
-			have = append(have, recordable{v.Name, VarKindPre, sn, ss})
+			have = append(have, recordable{v.Name, VarKindPre, sn, sharedSize(v, ss)})
 		}
 		for _, v := range m.PostVars {
-			have = append(have, recordable{v.Name, VarKindPost, tn, ts})
+			have = append(have, recordable{v.Name, VarKindPost, tn, sharedSize(v, ts)})
 		}
 		for _, v := range m.Vars {
 			perSynapse = append(perSynapse, v.Name)
@@ -222,7 +268,16 @@ func recordableSynapses(s *SynapseGroup) (have []recordable, perSynapse []string
 func recordableCurrentSource(c *CurrentSource) []recordable {
 	var out []recordable
 	for _, v := range c.Model.Vars {
-		out = append(out, recordable{v.Name, VarKindCurrentSource, c.Target.Name, c.Target.Size})
+		out = append(out, recordable{v.Name, VarKindCurrentSource, c.Target.Name, sharedSize(v, c.Target.Size)})
 	}
 	return out
+}
+
+// sharedSize is the number of elements of variable v of a group of n: one
+// when it is shared by the neurons.
+func sharedSize(v Var, n int) int {
+	if v.SharedNeuron() && n >= 0 {
+		return 1
+	}
+	return n
 }

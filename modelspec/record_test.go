@@ -122,12 +122,14 @@ func TestRecordVarsErrors(t *testing.T) {
 			`t.yaml:15:56: populations.E.record.vars.V.neurons.range: stop 5 must be greater than start 5 (stop is excluded)`}},
 		{"unknown key", "{V: {evry: 1}}", "{}", "{}", []string{
 			`t.yaml:15:39: populations.E.record.vars.V: unknown key "evry" (allowed: every, neurons)`}},
-		{"per-synapse var", "{}", "{g: {}}", "{}", []string{
-			`t.yaml:25:21: synapses.SE.record.vars.g: "g" is a per-synapse variable of synapse group SE (postsynaptic model ExpCurr, weight update model Trace): per-synapse variables are not recorded (recordable: inSyn, xpre, ypost)`}},
+		{"per-synapse pre index", "{}", "{g: {pre: [5]}}", "{}", []string{
+			`t.yaml:25:31: synapses.SE.record.vars.g.pre[0]: neuron index 5 out of range [0, 5): its elements are the neurons of population S, which has 5`}},
+		{"per-synapse neurons", "{}", "{g: {neurons: all}}", "{}", []string{
+			`t.yaml:25:25: synapses.SE.record.vars.g: unknown key "neurons" (allowed: every, pre, post)`}},
 		{"pre index beyond source", "{}", "{xpre: {neurons: [5]}}", "{}", []string{
 			`t.yaml:25:38: synapses.SE.record.vars.xpre.neurons[0]: neuron index 5 out of range [0, 5): its elements are the neurons of population S, which has 5`}},
 		{"unknown synapse var", "{}", "{V: {}}", "{}", []string{
-			`t.yaml:25:21: synapses.SE.record.vars.V: cannot record unknown variable "V" of synapse group SE (postsynaptic model ExpCurr, weight update model Trace) (have inSyn, xpre, ypost)`}},
+			`t.yaml:25:21: synapses.SE.record.vars.V: cannot record unknown variable "V" of synapse group SE (postsynaptic model ExpCurr, weight update model Trace) (have inSyn, xpre, ypost, g)`}},
 		{"current source var", "{}", "{}", "{amp: {}}", []string{
 			`t.yaml:32:21: current_sources.noise.record.vars.amp: cannot record unknown variable "amp" of current source noise (model PoissonExp) (have current)`}},
 		{"synapse record spikes", "{}", "{}", "{}", nil},

@@ -18,8 +18,12 @@ import (
 // every structure key and recorded result, valid. Change an encoding
 // (its name and the golden digests of its test) only deliberately: every
 // key changes with it.
+//
+// Encoding 3: variables and references carry their access mode (the
+// built-in models carry GeNN 4.9's, which changes their generated code),
+// and Toeplitz snippets, custom updates and their references are encoded.
 const (
-	structureEncoding = "gennctl structure encoding 2"
+	structureEncoding = "gennctl structure encoding 3"
 	valueEncoding     = "gennctl value encoding 1"
 )
 
@@ -105,6 +109,9 @@ func (e *digester) field(path string, value any) {
 	case []StateVar:
 		encodeList(e, path, v, stateVarFields)
 		return
+	case []VarRef:
+		encodeList(e, path, v, varRefFields)
+		return
 	default:
 		// A field table names a type this encoder does not know: a
 		// programming error that the field-coverage test catches.
@@ -166,6 +173,7 @@ var postsynapticFields = []fieldEnc[PostsynapticModel]{
 	{"DecayCode", func(m *PostsynapticModel) any { return m.DecayCode }},
 	{"ApplyInputCode", func(m *PostsynapticModel) any { return m.ApplyInputCode }},
 	{"SupportCode", func(m *PostsynapticModel) any { return m.SupportCode }},
+	{"ExtraGlobalParams", func(m *PostsynapticModel) any { return m.ExtraGlobalParams }},
 }
 
 var weightUpdateFields = []fieldEnc[WeightUpdateModel]{
@@ -188,6 +196,12 @@ var weightUpdateFields = []fieldEnc[WeightUpdateModel]{
 	{"ExtraGlobalParams", func(m *WeightUpdateModel) any { return m.ExtraGlobalParams }},
 	{"PreSpikeTimeRequired", func(m *WeightUpdateModel) any { return m.PreSpikeTimeRequired }},
 	{"PostSpikeTimeRequired", func(m *WeightUpdateModel) any { return m.PostSpikeTimeRequired }},
+	{"PreDynamicsCode", func(m *WeightUpdateModel) any { return m.PreDynamicsCode }},
+	{"PostDynamicsCode", func(m *WeightUpdateModel) any { return m.PostDynamicsCode }},
+	{"PreSpikeEventTimeRequired", func(m *WeightUpdateModel) any { return m.PreSpikeEventTimeRequired }},
+	{"PrevPreSpikeTimeRequired", func(m *WeightUpdateModel) any { return m.PrevPreSpikeTimeRequired }},
+	{"PrevPostSpikeTimeRequired", func(m *WeightUpdateModel) any { return m.PrevPostSpikeTimeRequired }},
+	{"PrevPreSpikeEventTimeRequired", func(m *WeightUpdateModel) any { return m.PrevPreSpikeEventTimeRequired }},
 }
 
 var currentSourceFields = []fieldEnc[CurrentSourceModel]{
@@ -220,16 +234,54 @@ var connectivityFields = []fieldEnc[ConnectivitySnippet]{
 	{"ColBuildStateVars", func(m *ConnectivitySnippet) any { return m.ColBuildStateVars }},
 	{"HostInitCode", func(m *ConnectivitySnippet) any { return m.HostInitCode }},
 	{"KernelSize", func(m *ConnectivitySnippet) any { return m.KernelSize }},
+	// Go length functions (genn.CreateCMLFClass): whether one is given;
+	// the lengths they compute are row strides of the generator's options,
+	// part of the module's key.
+	{"MaxRowLengthFunc", func(m *ConnectivitySnippet) any { return m.MaxRowLengthFunc != nil }},
+	{"MaxColLengthFunc", func(m *ConnectivitySnippet) any { return m.MaxColLengthFunc != nil }},
+}
+
+var toeplitzFields = []fieldEnc[ToeplitzSnippet]{
+	{"Name", func(m *ToeplitzSnippet) any { return m.Name }},
+	{"Params", func(m *ToeplitzSnippet) any { return m.Params }},
+	{"DerivedParams", func(m *ToeplitzSnippet) any { return m.DerivedParams }},
+	{"DiagonalBuildCode", func(m *ToeplitzSnippet) any { return m.DiagonalBuildCode }},
+	{"DiagonalBuildStateVars", func(m *ToeplitzSnippet) any { return m.DiagonalBuildStateVars }},
+	{"MaxRowLength", func(m *ToeplitzSnippet) any { return m.MaxRowLength }},
+	{"KernelSize", func(m *ToeplitzSnippet) any { return m.KernelSize }},
+	{"ExtraGlobalParams", func(m *ToeplitzSnippet) any { return m.ExtraGlobalParams }},
+	{"MaxRowLengthFunc", func(m *ToeplitzSnippet) any { return m.MaxRowLengthFunc != nil }},
+}
+
+var customUpdateFields = []fieldEnc[CustomUpdateModel]{
+	{"Name", func(m *CustomUpdateModel) any { return m.Name }},
+	{"Params", func(m *CustomUpdateModel) any { return m.Params }},
+	{"DerivedParams", func(m *CustomUpdateModel) any { return m.DerivedParams }},
+	{"Vars", func(m *CustomUpdateModel) any { return m.Vars }},
+	{"VarRefs", func(m *CustomUpdateModel) any { return m.VarRefs }},
+	{"UpdateCode", func(m *CustomUpdateModel) any { return m.UpdateCode }},
+	{"ExtraGlobalParams", func(m *CustomUpdateModel) any { return m.ExtraGlobalParams }},
+	{"ExtraGlobalParamRefs", func(m *CustomUpdateModel) any { return m.ExtraGlobalParamRefs }},
 }
 
 var varFields = []fieldEnc[Var]{
 	{"Name", func(m *Var) any { return m.Name }},
 	{"Type", func(m *Var) any { return m.Type }},
+	{"Access", func(m *Var) any { return m.Access }},
+}
+
+var varRefFields = []fieldEnc[VarRef]{
+	{"Name", func(m *VarRef) any { return m.Name }},
+	{"Type", func(m *VarRef) any { return m.Type }},
+	{"Access", func(m *VarRef) any { return m.Access }},
 }
 
 var derivedParamFields = []fieldEnc[DerivedParam]{
 	{"Name", func(m *DerivedParam) any { return m.Name }},
 	{"Expr", func(m *DerivedParam) any { return m.Expr }},
+	// a Go function (genn.CreateDPFClass): whether one is given; its
+	// values are the variant's derived parameter Values
+	{"Func", func(m *DerivedParam) any { return m.Func != nil }},
 }
 
 var egpFields = []fieldEnc[EGP]{

@@ -41,6 +41,9 @@ func TestDigestTablesCoverEveryField(t *testing.T) {
 	check(reflect.TypeFor[EGP](), names(len(egpFields), func(i int) string { return egpFields[i].name }))
 	check(reflect.TypeFor[AdditionalInput](), names(len(additionalInputFields), func(i int) string { return additionalInputFields[i].name }))
 	check(reflect.TypeFor[StateVar](), names(len(stateVarFields), func(i int) string { return stateVarFields[i].name }))
+	check(reflect.TypeFor[ToeplitzSnippet](), names(len(toeplitzFields), func(i int) string { return toeplitzFields[i].name }))
+	check(reflect.TypeFor[CustomUpdateModel](), names(len(customUpdateFields), func(i int) string { return customUpdateFields[i].name }))
+	check(reflect.TypeFor[VarRef](), names(len(varRefFields), func(i int) string { return varRefFields[i].name }))
 }
 
 // TestDigestEncodingIsExplicit: the encoding's lines are what the

@@ -49,6 +49,10 @@ func (n *Network) Values() []Value {
 			params(c.Snippet.Params, c.Params)
 			derived(c.Snippet.DerivedParams, c.Derived)
 		}
+		if c := s.Toeplitz; c != nil {
+			params(c.Snippet.Params, c.Params)
+			derived(c.Snippet.DerivedParams, c.Derived)
+		}
 		wu := s.WeightUpdate
 		params(wu.Model.Params, wu.Params)
 		derived(wu.Model.DerivedParams, wu.Derived)
@@ -61,6 +65,11 @@ func (n *Network) Values() []Value {
 		vars(ps.Model.Vars, ps.Vars)
 	}
 	for _, c := range n.CurrentSources {
+		params(c.Model.Params, c.Params)
+		derived(c.Model.DerivedParams, c.Derived)
+		vars(c.Model.Vars, c.Vars)
+	}
+	for _, c := range n.CustomUpdates {
 		params(c.Model.Params, c.Params)
 		derived(c.Model.DerivedParams, c.Derived)
 		vars(c.Model.Vars, c.Vars)
@@ -101,6 +110,7 @@ func (n *Network) StructureDigest() string {
 		e.varShapes(at+"vars", p.Vars)
 		e.field(at+"egps", sortedKeys(p.EGPs))
 		e.field(at+"record_spikes", p.RecordSpikes)
+		e.field(at+"record_spike_events", p.RecordSpikeEvents)
 	}
 	for i, s := range n.Synapses {
 		at := fmt.Sprintf("synapses[%d].", i)
@@ -117,6 +127,10 @@ func (n *Network) StructureDigest() string {
 			encodeModel(e, at+"connectivity.", c.Snippet, connectivityFields)
 			e.field(at+"connectivity.egps", sortedKeys(c.EGPs))
 		}
+		if c := s.Toeplitz; c != nil {
+			encodeModel(e, at+"toeplitz.", c.Snippet, toeplitzFields)
+			e.field(at+"toeplitz.egps", sortedKeys(c.EGPs))
+		}
 		wu := s.WeightUpdate
 		encodeModel(e, at+"weight_update.", wu.Model, weightUpdateFields)
 		e.varShapes(at+"weight_update.vars", wu.Vars)
@@ -125,6 +139,9 @@ func (n *Network) StructureDigest() string {
 		e.field(at+"weight_update.egps", sortedKeys(wu.EGPs))
 		encodeModel(e, at+"postsynaptic.", s.Postsynaptic.Model, postsynapticFields)
 		e.varShapes(at+"postsynaptic.vars", s.Postsynaptic.Vars)
+		e.field(at+"postsynaptic.egps", sortedKeys(s.Postsynaptic.EGPs))
+		e.field(at+"ps_target_var", s.PSTargetVar)
+		e.field(at+"pre_target_var", s.PreTargetVar)
 	}
 	for i, c := range n.CurrentSources {
 		at := fmt.Sprintf("current_sources[%d].", i)
@@ -134,7 +151,37 @@ func (n *Network) StructureDigest() string {
 		e.varShapes(at+"vars", c.Vars)
 		e.field(at+"egps", sortedKeys(c.EGPs))
 	}
+	for i, c := range n.CustomUpdates {
+		at := fmt.Sprintf("custom_updates[%d].", i)
+		e.field(at+"name", c.Name)
+		e.field(at+"group", c.Group)
+		encodeModel(e, at+"model.", c.Model, customUpdateFields)
+		e.varShapes(at+"vars", c.Vars)
+		e.field(at+"egps", sortedKeys(c.EGPs))
+		for _, r := range sortedKeys(c.VarRefs) {
+			e.varTarget(at+"var_refs."+r+".", c.VarRefs[r])
+		}
+		for _, r := range sortedKeys(c.EGPRefs) {
+			e.field(at+"egp_refs."+r, c.EGPRefs[r])
+		}
+		if c.Synapses != nil {
+			e.field(at+"synapses", c.Synapses.Name)
+		}
+		e.field(at+"size", c.Size)
+	}
 	return e.sum()
+}
+
+// varTarget encodes the variable a custom update references.
+func (e *digester) varTarget(at string, t VarTarget) {
+	e.field(at+"kind", t.Kind)
+	e.field(at+"owner", t.Owner)
+	e.field(at+"var", t.Var)
+	e.field(at+"type", t.Type)
+	e.field(at+"access", t.Access)
+	if t.Transpose != nil {
+		e.varTarget(at+"transpose.", *t.Transpose)
+	}
 }
 
 // varShapes encodes how variables are initialised: the kind, the snippet's
@@ -212,12 +259,20 @@ func (n *Network) EGPValues() []EGPValue {
 		vars(wu.Model.PreVars, wu.PreVars)
 		vars(wu.Model.PostVars, wu.PostVars)
 		vars(s.Postsynaptic.Model.Vars, s.Postsynaptic.Vars)
+		add(path+".postsynaptic", s.Postsynaptic.EGPs)
 		if c := s.Connectivity; c != nil {
+			add(path+".connectivity", c.EGPs)
+		}
+		if c := s.Toeplitz; c != nil {
 			add(path+".connectivity", c.EGPs)
 		}
 	}
 	for _, c := range n.CurrentSources {
 		add("current_sources."+c.Name, c.EGPs)
+		vars(c.Model.Vars, c.Vars)
+	}
+	for _, c := range n.CustomUpdates {
+		add("custom_updates."+c.Name, c.EGPs)
 		vars(c.Model.Vars, c.Vars)
 	}
 	return out

@@ -253,6 +253,25 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 			return false, nil, err
 		}
 	}
+	// spike-like events of the populations that record them, and
+	// per-synapse samples: one file each per variant (nil when none)
+	var events []*results.SpikeWriter
+	for _, p := range g.Net.Populations {
+		if p.RecordSpikeEvents {
+			events = make([]*results.SpikeWriter, len(b.Variants))
+			if err := os.MkdirAll(filepath.Join(r.dir, results.SpikeEventsDir), 0o755); err != nil {
+				return false, nil, err
+			}
+			break
+		}
+	}
+	var synapses []*results.SynapseWriter
+	if len(rec.syn) > 0 {
+		synapses = make([]*results.SynapseWriter, len(b.Variants))
+		if err := os.MkdirAll(filepath.Join(r.dir, results.SynapsesDir), 0o755); err != nil {
+			return false, nil, err
+		}
+	}
 	abort := func() {
 		for _, w := range writers {
 			if w != nil {
@@ -260,6 +279,16 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 			}
 		}
 		for _, w := range states {
+			if w != nil {
+				w.Abort()
+			}
+		}
+		for _, w := range events {
+			if w != nil {
+				w.Abort()
+			}
+		}
+		for _, w := range synapses {
 			if w != nil {
 				w.Abort()
 			}
@@ -287,20 +316,55 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 			}
 			states[k] = sw
 		}
+		if events != nil {
+			ew, err := results.NewSpikeWriter(filepath.Join(r.dir, results.SpikeEventFile(v.ID())), pops, meta, r.writeOpts()...)
+			if err != nil {
+				abort()
+				return false, nil, err
+			}
+			events[k] = ew
+		}
+		if synapses != nil {
+			opts := r.writeOpts()
+			if v.Net.Sim.Precision == "float" {
+				opts = append(opts, results.WithFloat32Values())
+			}
+			sm := map[string]string{}
+			for key, val := range meta {
+				sm[key] = val
+			}
+			sm[results.MetaRecorded] = rec.synMeta
+			yw, err := results.NewSynapseWriter(filepath.Join(r.dir, results.SynapseFile(v.ID())), rec.synGroups, rec.synVars, sm, opts...)
+			if err != nil {
+				abort()
+				return false, nil, err
+			}
+			synapses[k] = yw
+		}
 	}
 	dt := g.Net.Sim.DT
 	job := gpu.Job{ID: batchID, ModulePath: module, Seeds: seeds, Runtime: runtime, Steps: g.Net.Sim.Steps(), NoFiniteCheck: r.opts.NoFiniteCheck,
-		Record: rec.specs}
+		Record: rec.specs, RecordSynapses: rec.syn}
+	windows := make([]recordingWindows, len(b.Variants))
 	for k, vi := range b.Variants {
-		for _, e := range plan.Variants[vi].EGPs {
+		v := plan.Variants[vi]
+		for _, e := range v.EGPs {
 			job.EGPs = append(job.EGPs, gpu.EGPSet{Variant: k, Path: e.Path, Values: e.Values})
 		}
+		actions, err := protocolActions(v, k)
+		if err != nil {
+			abort()
+			return false, nil, err
+		}
+		job.Protocol = append(job.Protocol, actions...)
+		windows[k] = windowsOf(v.Net)
 	}
 	variantIDs := make([]uint64, len(b.Variants))
 	for k, vi := range b.Variants {
 		variantIDs[k] = plan.Variants[vi].ID()
 	}
-	sd := &stateDemux{rec: rec, variantIDs: variantIDs, writers: states, dt: dt}
+	sd := &stateDemux{rec: rec, variantIDs: variantIDs, writers: states, windows: windows, dt: dt}
+	yd := &synapseDemux{rec: rec, variantIDs: variantIDs, writers: synapses, windows: windows, dt: dt}
 	var timedOut atomic.Bool
 	var limit time.Duration
 	if r.opts.VariantTimeout > 0 {
@@ -312,8 +376,9 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 		defer timer.Stop()
 	}
 	done, err := worker.RunJob(job, gpu.Handlers{
-		Spikes: newDemuxer(variantIDs, writers, counts, dt).write,
-		State:  sd.write,
+		Spikes:   newDemuxer(variantIDs, writers, events, counts, windows, pops, dt).write,
+		State:    sd.write,
+		Synapses: yd.write,
 	})
 	// The attempt ends when the worker is done with it; recording it
 	// happens while the worker runs its next batch.
@@ -350,6 +415,14 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 					states[k].Abort()
 					states[k] = nil
 				}
+				if events != nil {
+					events[k].Abort()
+					events[k] = nil
+				}
+				if synapses != nil {
+					synapses[k].Abort()
+					synapses[k] = nil
+				}
 				msg := fmt.Sprintf("non-finite state: %s.%s[%d] became %v between t = %g ms and t = %g ms (time steps %d-%d)",
 					nf.Owner, nf.Var, nf.Index, nf.Value, float64(nf.LastGood)*dt, float64(nf.Step)*dt, nf.LastGood, nf.Step)
 				failed[id] = provenance.VariantEnd{RunID: runIDs[id], RunEnd: provenance.RunEnd{Status: "failed", ExitStatus: 0,
@@ -375,6 +448,24 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 					return err
 				}
 				outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "state", Path: results.StateFile(id), Rows: sinfo.Rows, Bytes: sinfo.Bytes, SHA256: sinfo.SHA256})
+			}
+			if events != nil {
+				einfo, err := events[k].Close()
+				events[k] = nil
+				if err != nil {
+					abort()
+					return err
+				}
+				outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "spike_events", Path: results.SpikeEventFile(id), Rows: einfo.Rows, Bytes: einfo.Bytes, SHA256: einfo.SHA256})
+			}
+			if synapses != nil {
+				yinfo, err := synapses[k].Close()
+				synapses[k] = nil
+				if err != nil {
+					abort()
+					return err
+				}
+				outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "synapses", Path: results.SynapseFile(id), Rows: yinfo.Rows, Bytes: yinfo.Bytes, SHA256: yinfo.SHA256})
 			}
 		}
 		if done.PeakRSS > 0 {
@@ -482,15 +573,21 @@ func firstLine(s string) string {
 	return s
 }
 
-// demuxer splits the chunks of a batch's spikes into the variants' writers.
-// Its per-variant columns are reused from chunk to chunk (the writers copy
+// demuxer splits the chunks of a batch's spikes into the variants' writers,
+// and the spike-like events the module sends among them (population index
+// len(pops) + p) into the variants' event writers, dropping those recorded
+// while a variant's protocol stopped the population's recording. Its
+// per-variant columns are reused from chunk to chunk (the writers copy
 // what they are given), so a batch allocates them once.
 type demuxer struct {
 	variantIDs []uint64
 	writers    []*results.SpikeWriter
+	events     []*results.SpikeWriter // nil when no population records events
 	counts     [][]int64
+	windows    []recordingWindows
+	pops       []string
 	dt         float64
-	per        []demuxCols
+	per, evPer []demuxCols
 }
 
 type demuxCols struct {
@@ -500,39 +597,54 @@ type demuxCols struct {
 	time    []float64
 }
 
-func newDemuxer(variantIDs []uint64, writers []*results.SpikeWriter, counts [][]int64, dt float64) *demuxer {
-	return &demuxer{variantIDs: variantIDs, writers: writers, counts: counts, dt: dt, per: make([]demuxCols, len(writers))}
+func newDemuxer(variantIDs []uint64, writers, events []*results.SpikeWriter, counts [][]int64, windows []recordingWindows, pops []string, dt float64) *demuxer {
+	return &demuxer{variantIDs: variantIDs, writers: writers, events: events, counts: counts, windows: windows, pops: pops, dt: dt,
+		per: make([]demuxCols, len(writers)), evPer: make([]demuxCols, len(writers))}
 }
 
 // write splits one chunk.
 func (d *demuxer) write(c gpu.SpikeChunk) error {
 	nw := len(d.writers)
+	npops := uint32(len(d.pops))
 	for i, k := range c.Variant {
 		if int(k) >= nw {
 			return fmt.Errorf("module reported spike of variant %d in a batch of %d", k, nw)
 		}
-		if p := int(c.Pop[i]); p < len(d.counts[k]) {
-			d.counts[k][p]++
+		if p := c.Pop[i]; p >= npops && (d.events == nil || p >= 2*npops) {
+			return fmt.Errorf("module reported a spike of population %d of %d", p, npops)
 		}
 	}
 	for k := range d.per {
-		p := &d.per[k]
-		p.variant, p.pop, p.neuron, p.time = p.variant[:0], p.pop[:0], p.neuron[:0], p.time[:0]
+		for _, p := range []*demuxCols{&d.per[k], &d.evPer[k]} {
+			p.variant, p.pop, p.neuron, p.time = p.variant[:0], p.pop[:0], p.neuron[:0], p.time[:0]
+		}
 	}
 	for i, k := range c.Variant {
-		p := &d.per[k]
+		p, pop := &d.per[k], c.Pop[i]
+		if pop >= npops {
+			p, pop = &d.evPer[k], pop-npops
+		}
+		if !d.windows[k].always() && !d.windows[k].on(d.pops[pop], uint64(c.Step[i])) {
+			continue
+		}
+		if p == &d.per[k] {
+			d.counts[k][pop]++
+		}
 		p.variant = append(p.variant, d.variantIDs[k])
-		p.pop = append(p.pop, c.Pop[i])
+		p.pop = append(p.pop, pop)
 		p.neuron = append(p.neuron, c.Neuron[i])
 		p.time = append(p.time, float64(c.Step[i])*d.dt)
 	}
 	for k := range d.per {
-		p := &d.per[k]
-		if len(p.pop) == 0 {
-			continue
+		if p := &d.per[k]; len(p.pop) > 0 {
+			if err := d.writers[k].Write(p.variant, p.pop, p.neuron, p.time); err != nil {
+				return err
+			}
 		}
-		if err := d.writers[k].Write(p.variant, p.pop, p.neuron, p.time); err != nil {
-			return err
+		if p := &d.evPer[k]; len(p.pop) > 0 {
+			if err := d.events[k].Write(p.variant, p.pop, p.neuron, p.time); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -238,6 +238,20 @@ func (p *Plan) bind(g *Group) error {
 			}
 		}
 	}
+	// What the protocol sets at run time is a runtime slot even when equal
+	// in every variant (see protocolRuntime).
+	setAtRunTime := map[string]bool{}
+	for _, vi := range g.Variants {
+		for path := range protocolRuntime(p.Variants[vi].Net) {
+			setAtRunTime[path] = true
+		}
+	}
+	for j, v := range first {
+		if setAtRunTime[v.Path] {
+			runtime[j] = true
+			g.Options.SetAtRunTime = append(g.Options.SetAtRunTime, v.Path)
+		}
+	}
 	var slots []int
 	for j, rt := range runtime {
 		if rt {

@@ -24,6 +24,11 @@ type recording struct {
 	owner  []uint32 // per spec: index into owners
 	varIdx []uint32 // per spec: index into vars
 	meta   string   // results.MetaRecorded
+	// per-synapse variables, with the dictionaries of the synapse files
+	syn                []gpu.SynapseRecordSpec
+	synGroups, synVars []string
+	synGroup, synVar   []uint32
+	synMeta            string
 }
 
 // recordingOf builds the record specs of a network.
@@ -62,16 +67,52 @@ func recordingOf(net *modelspec.Network) recording {
 		b, _ := json.Marshal(meta)
 		rec.meta = string(b)
 	}
+	type synMetaEntry struct {
+		Population string  `json:"population"`
+		Var        string  `json:"var"`
+		Every      float64 `json:"every"`
+		EverySteps uint32  `json:"every_steps"`
+		Pre        int     `json:"pre"`  // presynaptic neurons selected (-1: all)
+		Post       int     `json:"post"` // postsynaptic neurons selected (-1: all)
+	}
+	var synMeta []synMetaEntry
+	groupAt, synVarAt := map[string]uint32{}, map[string]uint32{}
+	count := func(sel []uint32) int {
+		if sel == nil {
+			return -1
+		}
+		return len(sel)
+	}
+	for _, sg := range net.Synapses {
+		for _, r := range sg.RecordSynapseVars {
+			rec.syn = append(rec.syn, gpu.SynapseRecordSpec{Owner: sg.Name, Name: r.Var, EverySteps: r.EverySteps, Pre: r.Pre, Post: r.Post})
+			if _, ok := groupAt[sg.Name]; !ok {
+				groupAt[sg.Name] = uint32(len(rec.synGroups))
+				rec.synGroups = append(rec.synGroups, sg.Name)
+			}
+			if _, ok := synVarAt[r.Var]; !ok {
+				synVarAt[r.Var] = uint32(len(rec.synVars))
+				rec.synVars = append(rec.synVars, r.Var)
+			}
+			rec.synGroup = append(rec.synGroup, groupAt[sg.Name])
+			rec.synVar = append(rec.synVar, synVarAt[r.Var])
+			synMeta = append(synMeta, synMetaEntry{sg.Name, r.Var, r.Every, r.EverySteps, count(r.Pre), count(r.Post)})
+		}
+	}
+	if len(synMeta) > 0 {
+		b, _ := json.Marshal(synMeta)
+		rec.synMeta = string(b)
+	}
 	return rec
 }
 
 // recordingKey identifies what a network records (equal keys: one Job.Record serves both).
 func recordingKey(net *modelspec.Network) string {
 	rec := recordingOf(net)
-	if len(rec.specs) == 0 {
+	if len(rec.specs) == 0 && len(rec.syn) == 0 {
 		return ""
 	}
-	b, _ := json.Marshal(rec.specs)
+	b, _ := json.Marshal([]any{rec.specs, rec.syn})
 	return string(b)
 }
 
@@ -94,11 +135,14 @@ func StateRows(net *modelspec.Network) int64 {
 // var, neuron, time, value).
 const stateRowBytes = 8 + 4 + 4 + 4 + 8 + 8
 
-// stateDemux routes a batch's state chunks to the variants' state writers.
+// stateDemux routes a batch's state chunks to the variants' state writers,
+// dropping the samples taken while a variant's protocol stopped their
+// owner's recording.
 type stateDemux struct {
 	rec        recording
 	variantIDs []uint64
 	writers    []*results.StateWriter
+	windows    []recordingWindows
 	dt         float64
 }
 
@@ -108,6 +152,7 @@ func (d *stateDemux) write(c gpu.StateChunk) error {
 	}
 	t := float64(c.Step) * d.dt
 	owner, v := d.rec.owner[c.Spec], d.rec.varIdx[c.Spec]
+	ownerName := d.rec.owners[owner]
 	// Rows come grouped by variant (batch order); write each run of one variant at once.
 	for lo := 0; lo < c.Len(); {
 		k := c.Variant[lo]
@@ -123,8 +168,48 @@ func (d *stateDemux) write(c gpu.StateChunk) error {
 		for i := range ids {
 			ids[i], owners[i], vars[i], times[i] = d.variantIDs[k], owner, v, t
 		}
-		if w := d.writers[k]; w != nil {
+		if w := d.writers[k]; w != nil && d.windows[k].on(ownerName, uint64(c.Step)) {
 			if err := w.Write(ids, owners, vars, c.Element[lo:hi], times, c.Value[lo:hi]); err != nil {
+				return err
+			}
+		}
+		lo = hi
+	}
+	return nil
+}
+
+// synapseDemux routes a batch's per-synapse samples to the variants'
+// synapse writers, like stateDemux.
+type synapseDemux struct {
+	rec        recording
+	variantIDs []uint64
+	writers    []*results.SynapseWriter
+	windows    []recordingWindows
+	dt         float64
+}
+
+func (d *synapseDemux) write(c gpu.SynapseChunk) error {
+	if c.Spec < 0 || c.Spec >= len(d.rec.syn) {
+		return fmt.Errorf("worker sent samples of synapse record spec %d of %d", c.Spec, len(d.rec.syn))
+	}
+	t := float64(c.Step) * d.dt
+	group, v := d.rec.synGroup[c.Spec], d.rec.synVar[c.Spec]
+	for lo := 0; lo < c.Len(); {
+		k := c.Variant[lo]
+		if int(k) >= len(d.writers) {
+			return fmt.Errorf("worker sent synapse samples of variant %d in a batch of %d", k, len(d.writers))
+		}
+		hi := lo + 1
+		for hi < c.Len() && c.Variant[hi] == k {
+			hi++
+		}
+		n := hi - lo
+		ids, groups, vars, times := make([]uint64, n), make([]uint32, n), make([]uint32, n), make([]float64, n)
+		for i := range ids {
+			ids[i], groups[i], vars[i], times[i] = d.variantIDs[k], group, v, t
+		}
+		if w := d.writers[k]; w != nil && d.windows[k].on(d.rec.synGroups[group], uint64(c.Step)) {
+			if err := w.Write(ids, groups, vars, c.Pre[lo:hi], c.Post[lo:hi], c.Synapse[lo:hi], times, c.Value[lo:hi]); err != nil {
 				return err
 			}
 		}

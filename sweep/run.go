@@ -506,21 +506,27 @@ func (r *runner) outputsVerify(id uint64) bool {
 	return true
 }
 
-// stateCurrent reports whether a done variant has the state file its network asks for:
-// recording is not part of the structure, so a config continued with --force-config may
-// record other variables than the run that completed the variant.
+// stateCurrent reports whether a done variant has the state and synapse
+// files its network asks for: recording is not part of the structure, so a
+// config continued with --force-config may record other variables than the
+// run that completed the variant.
 func (r *runner) stateCurrent(v *Variant) bool {
-	want := recordingOf(v.Net).meta
-	if want == "" {
-		return true
-	}
+	rec := recordingOf(v.Net)
 	id := v.ID()
-	outs, err := r.db.Outputs(&id, "state")
-	if err != nil || len(outs) != 1 {
-		return false
+	for _, f := range []struct{ kind, want string }{{"state", rec.meta}, {"synapses", rec.synMeta}} {
+		if f.want == "" {
+			continue
+		}
+		outs, err := r.db.Outputs(&id, f.kind)
+		if err != nil || len(outs) != 1 {
+			return false
+		}
+		meta, err := results.FileMetadata(filepath.Join(r.dir, outs[0].Path))
+		if err != nil || meta[results.MetaRecorded] != f.want {
+			return false
+		}
 	}
-	meta, err := results.FileMetadata(filepath.Join(r.dir, outs[0].Path))
-	return err == nil && meta[results.MetaRecorded] == want
+	return true
 }
 
 // environment describes this machine for provenance, with its CUDA GPUs,

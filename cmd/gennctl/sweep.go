@@ -27,6 +27,8 @@ module cache, runs the variants in batches on worker processes and writes
 
   <out>/<name>/spikes/variant-<id>.arrow   spikes (variant_id, population, neuron, time)
   <out>/<name>/state/variant-<id>.arrow    sampled variables, when the config records any
+  <out>/<name>/synapses/variant-<id>.arrow sampled per-synapse variables (pre, post, synapse)
+  <out>/<name>/spike_events/variant-<id>.arrow  spike-like events, when recorded
   <out>/<name>/variants.arrow              one row per variant: swept values, seed, status, rates
   <out>/<name>/provenance.db               SQLite: config, variants, builds, runs, outputs
 

@@ -102,8 +102,7 @@ func (g *gen) emit() error {
 			return err
 		}
 	}
-	g.EmitABI()
-	return nil
+	return g.EmitABI()
 }
 
 // emitRecording writes gn_record, which appends a population's spikes to
@@ -159,6 +158,9 @@ func (g *gen) flagLen() int { return (g.maxSplit + 31) / 32 * 32 }
 // ---- codegen.Backend ----
 
 func (g *gen) Name() string { return "cpu" }
+
+// Supports: the CPU backend generates every feature of the core.
+func (g *gen) Supports(codegen.Feature) bool { return true }
 
 // ColumnIndex: the CPU walks columns only for learn_post_code.
 func (g *gen) ColumnIndex(*modelspec.SynapseGroup) bool { return false }

@@ -87,33 +87,47 @@ func (g *gen) emitSynapseUpdates(s *modelspec.SynapseGroup) (dyn, pre, post []st
 		}
 		dyn = append(dyn, "synapse_dynamics_"+s.Name)
 	}
-	if g.Events[s] || codegen.CodeNonEmpty(m.SimCode) {
+	events := codegen.CodeNonEmpty(m.EventCode)
+	if events || codegen.CodeNonEmpty(m.SimCode) {
 		comment := fmt.Sprintf("%s -> %s, %s matrix, %s, delay %d step(s)", s.Source.Name, s.Target.Name, s.Matrix, m.Name, s.DelaySteps)
 		err := g.synapseFunc(s, "synapse_update", comment, func() error {
 			w := g.W
 			ss := g.Slots[s.Source]
-			if g.Events[s] {
-				w.Open("{ /* spike-like events */")
-				w.Line("const uint32_t nevt = %s_evCnt[preSlot];", s.Name)
-				w.Line("const uint32_t *evt = %s_ev + (size_t)preSlot * %d;", s.Name, npre)
-				w.Open("for (uint32_t k = 0; k < nevt; k++) {")
-				w.Line("const uint32_t id_pre = evt[k];")
-				if err := g.RowLoop(s, codegen.StreamEventCode, m.EventCode, sc, st("event_code")); err != nil {
+			// over the list n of spikes (or events) list, the code of
+			// kind stream for the synapses of each
+			spikes := func(list, n string, stream uint32, code, field string) error {
+				open := func() {
+					w.Open("for (uint32_t k = 0; k < %s; k++) {", n)
+					w.Line("const uint32_t id_pre = %s[k];", list)
+				}
+				if s.Matrix == modelspec.MatrixToeplitz {
+					return g.ToeplitzLoop(s, code, sc, st(field), open)
+				}
+				open()
+				if list == "spk" {
+					g.prefetchRow(s, "spk", "nspk")
+				}
+				if err := g.RowLoop(s, stream, code, sc, st(field)); err != nil {
 					return err
 				}
 				w.Close("}")
+				return nil
+			}
+			if events {
+				w.Open("{ /* spike-like events */")
+				w.Line("const uint32_t nevt = %s_evCnt[preSlot];", s.Name)
+				w.Line("const uint32_t *evt = %s_ev + (size_t)preSlot * %d;", s.Name, npre)
+				if err := spikes("evt", "nevt", codegen.StreamEventCode, m.EventCode, "event_code"); err != nil {
+					return err
+				}
 				w.Close("}")
 			}
 			if codegen.CodeNonEmpty(m.SimCode) {
 				w.Line("const uint32_t nspk = ctx->%s_spkCnt[(size_t)b * %d + preSlot];", s.Source.Name, ss)
 				w.Line("const uint32_t *spk = ctx->%s_spk + ((size_t)b * %d + preSlot) * %d;", s.Source.Name, ss, npre)
-				w.Open("for (uint32_t k = 0; k < nspk; k++) {")
-				w.Line("const uint32_t id_pre = spk[k];")
-				g.prefetchRow(s, "spk", "nspk")
-				if err := g.RowLoop(s, codegen.StreamSimCode, m.SimCode, sc, st("sim_code")); err != nil {
+				if err := spikes("spk", "nspk", codegen.StreamSimCode, m.SimCode, "sim_code"); err != nil {
 					return err
 				}
-				w.Close("}")
 			}
 			return nil
 		})

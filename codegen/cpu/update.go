@@ -29,6 +29,14 @@ func (g *gen) emitNeuronUpdate(u *codegen.NeuronUpdate) error {
 		w.Line("for (uint32_t i = 0; i < n; i++) prevST[ls[i]] = t - DT;")
 		w.Close("}")
 	}
+	if g.PrevEventTime[p] {
+		w.Open("{ /* previous spike-like event times, as GeNN 4.9 */")
+		w.Line("const uint32_t n = ctx->%s_spkEvntCnt[(size_t)b * %d + %s];", p.Name, slots, last)
+		w.Line("const uint32_t *le = ctx->%s_spkEvnt + ((size_t)b * %d + %s) * %d;", p.Name, slots, last, p.Size)
+		w.Line("scalar *const prevSET = ctx->%s_prevSET + ((size_t)b * %d + %s) * %d;", p.Name, slots, last, p.Size)
+		w.Line("for (uint32_t i = 0; i < n; i++) prevSET[le[i]] = t - DT;")
+		w.Close("}")
+	}
 	w.Line("uint32_t *const spk = ctx->%s_spk + ((size_t)b * %d + slot) * %d;", p.Name, slots, p.Size)
 	w.Line("uint32_t nspk = 0;")
 	if u.Split {
@@ -44,6 +52,9 @@ func (g *gen) emitNeuronUpdate(u *codegen.NeuronUpdate) error {
 				w.Line("uint32_t nev_%s = 0;", s.Name)
 			}
 		}
+		if g.AnyEvents[p] {
+			w.Line("uint32_t nev_any = 0;")
+		}
 		w.Open("for (uint32_t id = 0; id < %d; id++) {", p.Size)
 		if err := g.NeuronBody(u, spikeLists{}); err != nil {
 			return err
@@ -58,6 +69,12 @@ func (g *gen) emitNeuronUpdate(u *codegen.NeuronUpdate) error {
 		for _, s := range u.Outgoing {
 			if g.Events[s] {
 				w.Line("%s_evCnt[slot] = nev_%s;", s.Name, s.Name)
+			}
+		}
+		if g.AnyEvents[p] {
+			w.Line("%s_spkEvntCnt[slot] = nev_any;", p.Name)
+			if p.RecordSpikeEvents {
+				w.Line("gn_record(ctx, %d, b, %s_spkEvnt + (size_t)slot * %d, nev_any, timestep);", len(g.Net.Populations)+pi, p.Name, p.Size)
 			}
 		}
 		return nil
@@ -86,6 +103,12 @@ func (spikeLists) Spike() string { return "spk[nspk++] = id;" }
 
 func (spikeLists) Event(s *modelspec.SynapseGroup, cond string) string {
 	return fmt.Sprintf("if (%s) %s_ev[(size_t)slot * %d + nev_%s++] = id;", cond, s.Name, s.Source.Size, s.Name)
+}
+
+// PopulationEvent: the neurons with a spike-like event of any group are a
+// list per delay slot too (codegen.PopulationEventEmitter).
+func (spikeLists) PopulationEvent(p *modelspec.Population) string {
+	return fmt.Sprintf("%s_spkEvnt[(size_t)slot * %d + nev_any++] = id;", p.Name, p.Size)
 }
 
 // splitSpikes reports whether the update of a population can be split

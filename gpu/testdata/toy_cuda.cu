@@ -29,7 +29,7 @@ struct gn_ctx {
 };
 
 static const char desc[] =
-    "{\"abi\":3,\"name\":\"toy\",\"backend\":\"cuda\",\"precision\":\"double\",\"dt\":0.1,"
+    "{\"abi\":4,\"name\":\"toy\",\"backend\":\"cuda\",\"precision\":\"double\",\"dt\":0.1,"
     "\"populations\":[{\"name\":\"P\",\"size\":10,\"record_spikes\":true}],"
     "\"vars\":[{\"owner\":\"P\",\"kind\":\"neuron\",\"name\":\"count\",\"type\":\"scalar\",\"count\":10}],"
     "\"runtime\":[\"P.offset\",\"sleep_us\",\"fault\",\"unused\"],"
@@ -144,6 +144,31 @@ extern "C" int gn_get_egp(gn_ctx *ctx, uint32_t egp, uint32_t variant, double *o
 extern "C" int gn_find_nonfinite(gn_ctx *ctx, uint32_t *first) {
     for (uint32_t b = 0; b < 2 * ctx->batch; b++) first[b] = UINT32_MAX;
     return 0;
+}
+
+/* No custom updates, settable runtime parameters or current-spike access. */
+extern "C" int gn_custom_update(gn_ctx *ctx, uint32_t group, uint32_t variant) {
+    (void)variant;
+    snprintf(ctx->err, sizeof ctx->err, "no custom update group %u", group);
+    return 1;
+}
+
+extern "C" int gn_set_runtime(gn_ctx *ctx, uint32_t slot, uint32_t variant, double value) {
+    (void)slot; (void)variant; (void)value;
+    snprintf(ctx->err, sizeof ctx->err, "runtime parameters are fixed");
+    return 1;
+}
+
+extern "C" int gn_current_spikes(gn_ctx *ctx, uint32_t pop, uint32_t variant, uint32_t *out, size_t cap, size_t *n) {
+    (void)pop; (void)variant; (void)out; (void)cap; (void)n;
+    snprintf(ctx->err, sizeof ctx->err, "no current spikes");
+    return 1;
+}
+
+extern "C" int gn_set_current_spikes(gn_ctx *ctx, uint32_t pop, uint32_t variant, const uint32_t *in, size_t n) {
+    (void)pop; (void)variant; (void)in; (void)n;
+    snprintf(ctx->err, sizeof ctx->err, "no current spikes");
+    return 1;
 }
 
 extern "C" const char *gn_error(gn_ctx *ctx) { return ctx->err; }

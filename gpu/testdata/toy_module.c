@@ -45,7 +45,7 @@ struct gn_ctx {
 };
 
 static const char desc[] =
-    "{\"abi\":3,\"name\":\"toy\",\"backend\":\"cpu\",\"precision\":\"double\",\"dt\":0.1,"
+    "{\"abi\":4,\"name\":\"toy\",\"backend\":\"cpu\",\"precision\":\"double\",\"dt\":0.1,"
     "\"populations\":[{\"name\":\"P\",\"size\":10,\"record_spikes\":true}],"
     "\"vars\":[{\"owner\":\"P\",\"kind\":\"neuron\",\"name\":\"count\",\"type\":\"scalar\",\"count\":10},"
     "{\"owner\":\"P\",\"kind\":\"neuron\",\"name\":\"seed\",\"type\":\"scalar\",\"count\":1}],"
@@ -226,6 +226,32 @@ int gn_get_egp(gn_ctx *c, uint32_t egp, uint32_t variant, double *out, size_t ca
 int gn_find_nonfinite(gn_ctx *c, uint32_t *first) {
 	for (uint32_t b = 0; b < 2 * c->batch; b++) first[b] = UINT32_MAX;
 	return 0;
+}
+
+/* The toy has no custom updates, no settable runtime parameters and no
+   current-spike access (as a module of a backend without those features). */
+int gn_custom_update(gn_ctx *c, uint32_t group, uint32_t variant) {
+	(void)variant;
+	snprintf(c->err, sizeof c->err, "toy: no custom update group %u", group);
+	return 1;
+}
+
+int gn_set_runtime(gn_ctx *c, uint32_t slot, uint32_t variant, double value) {
+	(void)slot; (void)variant; (void)value;
+	snprintf(c->err, sizeof c->err, "toy: runtime parameters are fixed");
+	return 1;
+}
+
+int gn_current_spikes(gn_ctx *c, uint32_t pop, uint32_t variant, uint32_t *out, size_t cap, size_t *n) {
+	(void)pop; (void)variant; (void)out; (void)cap; (void)n;
+	snprintf(c->err, sizeof c->err, "toy: no current spikes");
+	return 1;
+}
+
+int gn_set_current_spikes(gn_ctx *c, uint32_t pop, uint32_t variant, const uint32_t *in, size_t n) {
+	(void)pop; (void)variant; (void)in; (void)n;
+	snprintf(c->err, sizeof c->err, "toy: no current spikes");
+	return 1;
 }
 
 const char *gn_error(gn_ctx *c) { return c->err; }

@@ -1,4 +1,4 @@
-"""ctypes binding of the gennctl module C ABI (codegen/abi.go, version 3).
+"""ctypes binding of the gennctl module C ABI (codegen/abi.go, version 4).
 
 A module is a shared library compiled by ``gennctl build``; a context (gn_ctx)
 simulates a batch of variants. Variables and extra global parameters are
@@ -13,7 +13,7 @@ import numpy as np
 
 from ._cli import GeNNError
 
-ABI_VERSION = 3
+ABI_VERSION = 4
 
 _f64 = np.ctypeslib.ndpointer(np.float64, flags="C_CONTIGUOUS")
 _u32 = np.ctypeslib.ndpointer(np.uint32, flags="C_CONTIGUOUS")

@@ -1,0 +1,382 @@
+package codegen
+
+import (
+	"fmt"
+
+	"github.com/gennctl/gennctl/modelspec"
+)
+
+// Custom updates (GeNN 4.9): gn_custom_update(ctx, group, variant) runs the
+// custom updates of one update group for one variant (or every variant),
+// in GeNN's order: the updates over neurons, then those over synapses,
+// then those writing transposes, each in document order. As in GeNN, an
+// update reads its variables and references into locals l<name>, runs its
+// update code with them and writes back what it may write (READ_WRITE);
+// $(t) is the time of the next step. Reductions follow GeNN's single-
+// threaded CPU backend: a reduction over neurons (REDUCE_NEURON_*, or a
+// REDUCE_* reference to a READ_ONLY_SHARED_NEURON variable) accumulates
+// the values the code assigns over the neurons (sum from 0, max from the
+// lowest value) into the one shared value; a reduction over the batch
+// (REDUCE_BATCH_*) reduces over one copy, since a variant is a GeNN model
+// of batch size 1, so it stores the value assigned.
+
+// CustomUpdateGroups lists the update groups of the network's custom
+// updates in order of first appearance: gn_custom_update's group numbers.
+func (g *Generator) CustomUpdateGroups() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, cu := range g.Net.CustomUpdates {
+		if !seen[cu.Group] {
+			seen[cu.Group] = true
+			out = append(out, cu.Group)
+		}
+	}
+	return out
+}
+
+// prepareCustomUpdates checks what the generator supports of the custom
+// updates.
+func (g *Generator) prepareCustomUpdates() error {
+	for _, cu := range g.Net.CustomUpdates {
+		where := cu.Pos.String() + ": custom_updates." + cu.Name
+		if err := g.Require(FeatureCustomUpdates, where); err != nil {
+			return err
+		}
+		m := cu.Model
+		if err := checkReadOnly(m.Vars, m.Name, "custom_updates."+cu.Name, cu.Pos, m.CodePos, "update_code", m.UpdateCode); err != nil {
+			return err
+		}
+		for _, r := range m.VarRefs {
+			if r.ReadOnly() && assignRE(r.Name).MatchString(m.UpdateCode) {
+				return fmt.Errorf("%s: update_code of model %s assigns reference %s, which is READ_ONLY", where, m.Name, r.Name)
+			}
+		}
+		if s := cu.Synapses; s != nil && !g.Indiv[s] && !g.KernelW[s] {
+			return fmt.Errorf("%s.wu_var_refs: synapse group %s has no per-synapse storage (its weights are %s): a custom update over synapses needs individual or kernel weights (weights: individual)", where, s.Name, weightsName(g, s))
+		}
+		if s := cu.Synapses; s != nil && s.Matrix != modelspec.MatrixDense && s.Matrix != modelspec.MatrixSparse && !g.KernelW[s] {
+			return fmt.Errorf("%s.wu_var_refs: a custom update over synapses needs a dense or sparse matrix or kernel weights, not %s (GeNN has the same restriction)", where, s.Matrix)
+		}
+	}
+	return nil
+}
+
+func weightsName(g *Generator, s *modelspec.SynapseGroup) string {
+	switch {
+	case g.ProcW[s]:
+		return "procedural"
+	case g.KernelW[s]:
+		return "kernel"
+	case g.Indiv[s]:
+		return "individual"
+	}
+	return "global"
+}
+
+// maxReductions reports whether a custom update has a maximum reduction.
+func (g *Generator) maxReductions() bool {
+	for _, cu := range g.Net.CustomUpdates {
+		for _, v := range cu.Model.Vars {
+			if v.Reduction() == "max" {
+				return true
+			}
+		}
+		for _, r := range cu.Model.VarRefs {
+			if r.Reduction() == "max" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// customUpdateSize is the number of elements of a custom update's
+// variables: its neurons, or the synapse storage of its synapse group.
+func (g *Generator) customUpdateSize(cu *modelspec.CustomUpdate) int {
+	if cu.Synapses != nil {
+		return g.numSynapses(cu.Synapses)
+	}
+	return cu.Size
+}
+
+// transposes reports whether a custom update writes a transpose.
+func transposes(cu *modelspec.CustomUpdate) bool {
+	for _, t := range cu.VarRefs {
+		if t.Transpose != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// targetArray is the array of a referenced variable.
+func (g *Generator) targetArray(t modelspec.VarTarget) VarEntry {
+	ve, _ := g.Array(t.Owner, t.Kind, t.Var)
+	return ve
+}
+
+// refIndex is the C expression of element idx of a referenced array in the
+// delay slot the next step reads (the one written last), for variables
+// kept per delay slot.
+func refIndex(ve VarEntry, idx string) string {
+	idx = ve.Index(idx)
+	if ve.Slots > 1 {
+		return fmt.Sprintf("(size_t)((timestep + %d) %% %d) * %d + %s", ve.Slots-1, ve.Slots, ve.Desc.Count, idx)
+	}
+	return idx
+}
+
+// EmitCustomUpdates writes custom_update_<U> for each custom update and
+// gn_custom_update.
+func (g *Generator) EmitCustomUpdates() error {
+	w := g.W
+	for _, cu := range g.Net.CustomUpdates {
+		if err := g.emitCustomUpdate(cu); err != nil {
+			return err
+		}
+	}
+	w.Line("int gn_custom_update(gn_ctx *ctx, uint32_t group, uint32_t variant)")
+	w.Open("{")
+	w.Line("if (variant != GN_ALL_VARIANTS && variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, \"variant %%u out of range (batch %%u)\", variant, ctx->batch); return 1; }")
+	w.Line("const uint32_t lo = variant == GN_ALL_VARIANTS ? 0 : variant, hi = variant == GN_ALL_VARIANTS ? ctx->batch : variant + 1;")
+	w.Line("(void)lo; (void)hi;")
+	w.Open("switch (group) {")
+	for gi, name := range g.CustomUpdateGroups() {
+		w.Open("case %d: /* %s */", gi, name)
+		w.Open("for (uint32_t b = lo; b < hi; b++) {")
+		// GeNN's order: over neurons, over synapses, transposes.
+		for _, pass := range []func(*modelspec.CustomUpdate) bool{
+			func(cu *modelspec.CustomUpdate) bool { return cu.Synapses == nil },
+			func(cu *modelspec.CustomUpdate) bool { return cu.Synapses != nil && !transposes(cu) },
+			func(cu *modelspec.CustomUpdate) bool { return cu.Synapses != nil && transposes(cu) },
+		} {
+			for _, cu := range g.Net.CustomUpdates {
+				if cu.Group == name && pass(cu) {
+					w.Line("custom_update_%s(ctx, b);", cu.Name)
+				}
+			}
+		}
+		w.Close("}")
+		w.Line("return ctx->failed;")
+		w.Close("")
+	}
+	w.Close("}")
+	w.Line("snprintf(ctx->err, sizeof ctx->err, \"no custom update group %%u\", group);")
+	w.Line("return 1;")
+	w.Close("}")
+	w.Line("")
+	return nil
+}
+
+// cuLocal is a variable or reference of a custom update as its code sees
+// it: the local l<name> read from (and written back to) element index of
+// array.
+type cuLocal struct {
+	name, ctype string
+	array       VarEntry
+	index       func(idx string) string
+	readOnly    bool
+	reduce      string // "sum" or "max" for a reduction target
+	neuronRed   bool   // reduced over the neurons into one value
+	transpose   *VarEntry
+}
+
+func (g *Generator) emitCustomUpdate(cu *modelspec.CustomUpdate) error {
+	m := cu.Model
+	w := g.W
+	path := "custom_updates." + cu.Name
+	sc := NewScope()
+	g.bindParams(sc, m.Params, cu.Params, m.DerivedParams, cu.Derived)
+	if err := g.bindEGPs(sc, cu.Name, path, m.ExtraGlobalParams, cu.EGPs, []string{m.UpdateCode}, cu.Pos); err != nil {
+		return err
+	}
+	for _, e := range m.ExtraGlobalParamRefs {
+		sc.Vars[e.Name] = g.egpRef(cu.EGPRefs[e.Name])
+	}
+	sc.Vars["t"] = "t"
+	sc.Vars["DT"] = "DT"
+	sc.Vars["num_batch"] = "1"
+	sc.Vars["batch"] = "0" // a variant is a GeNN model of batch size 1
+	var locals []cuLocal
+	perNeuron := cu.Synapses != nil
+	for _, v := range m.Vars {
+		ve, _ := g.Array(cu.Name, "custom_update", v.Name)
+		locals = append(locals, cuLocal{name: v.Name, ctype: CType(typeName(v.Type, g.Prec)), array: ve, index: ve.Index,
+			readOnly: v.ReadOnly(), reduce: v.Reduction(), neuronRed: v.Reduction() != "" && v.SharedNeuron()})
+		perNeuron = perNeuron || !v.SharedNeuron()
+	}
+	for _, r := range m.VarRefs {
+		t := cu.VarRefs[r.Name]
+		ve := g.targetArray(t)
+		l := cuLocal{name: r.Name, ctype: CType(typeName(r.Type, g.Prec)), array: ve,
+			index:    func(idx string) string { return refIndex(ve, idx) },
+			readOnly: r.ReadOnly(), reduce: r.Reduction(), neuronRed: r.Reduction() != "" && ve.Shared}
+		if t.Transpose != nil {
+			te := g.targetArray(*t.Transpose)
+			l.transpose = &te
+		}
+		locals = append(locals, l)
+		perNeuron = perNeuron || !ve.Shared
+	}
+	for _, l := range locals {
+		sc.Vars[l.name] = "l" + l.name
+	}
+	neuronRed := false
+	for _, l := range locals {
+		neuronRed = neuronRed || l.neuronRed
+	}
+	st := site("custom update", cu.Name, path, m.Name, "update_code", m.CodePos, cu.Pos)
+	w.Line("/* custom update %s (group %s): %s over %s */", cu.Name, cu.Group, m.Name, cuElements(cu))
+	w.Line("static void custom_update_%s(gn_ctx *ctx, uint32_t b)", cu.Name)
+	w.Open("{")
+	w.Line("const uint64_t timestep = ctx->timestep;")
+	w.Line("const scalar t = (scalar)(timestep * DT);")
+	w.Line("(void)t;")
+	g.VariantPrologue()
+	text, err := g.Body(func() error {
+		for _, l := range locals {
+			if l.neuronRed {
+				w := g.W
+				w.Line("%s lr%s = %s;", l.ctype, l.name, reductionInit(l.reduce, l.ctype))
+			}
+		}
+		// the body for one element, with id (neurons) or id_syn,
+		// id_pre and id_post (synapses) defined
+		body := func(idx string) error {
+			w := g.W
+			for _, l := range locals {
+				qual := ""
+				if l.readOnly {
+					qual = "const "
+				}
+				if l.reduce != "" {
+					w.Line("%s l%s;", l.ctype, l.name) // the code assigns it
+					continue
+				}
+				w.Line("%s%s l%s = %s[%s];", qual, l.ctype, l.name, l.array.Field, l.index(idx))
+			}
+			if err := g.code(m.UpdateCode, sc, st); err != nil {
+				return err
+			}
+			for _, l := range locals {
+				switch {
+				case l.neuronRed:
+					w.Line("%s;", reductionOp("lr"+l.name, "l"+l.name, l.reduce, l.ctype))
+				case l.reduce != "" || !l.readOnly:
+					w.Line("%s[%s] = l%s;", l.array.Field, l.index(idx), l.name)
+				}
+				if l.transpose != nil {
+					w.Line("%s[(size_t)id_post * %d + id_pre] = l%s; /* the transpose */", l.transpose.Field, cu.Synapses.Source.Size, l.name)
+				}
+			}
+			return nil
+		}
+		if err := g.customUpdateLoop(cu, perNeuron, sc, body); err != nil {
+			return err
+		}
+		for _, l := range locals {
+			if l.neuronRed {
+				g.W.Line("%s[%s] = lr%s;", l.array.Field, l.index("0"), l.name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	g.DeclareUsed(g.Vars, text)
+	w.Close("}")
+	w.Line("")
+	return nil
+}
+
+// cuElements says what a custom update runs over, for comments.
+func cuElements(cu *modelspec.CustomUpdate) string {
+	if cu.Synapses != nil {
+		return "the synapses of " + cu.Synapses.Name
+	}
+	return fmt.Sprintf("%d neurons of %s", cu.Size, cu.Of)
+}
+
+// customUpdateLoop writes the loop over a custom update's elements around
+// body: neurons (id; only id 0 when every variable and reference is
+// shared by the neurons), or the synapses of its group (id_syn, id_pre,
+// id_post; kernel entries with kernel weights).
+func (g *Generator) customUpdateLoop(cu *modelspec.CustomUpdate, perNeuron bool, sc *Scope, body func(idx string) error) error {
+	w := g.W
+	s := cu.Synapses
+	close := 1
+	switch {
+	case s == nil && !perNeuron:
+		w.Open("{")
+		w.Line("const uint32_t id = 0;")
+		sc.Vars["id"], sc.Vars["num"] = "id", fmt.Sprint(cu.Size)
+	case s == nil:
+		w.Open("for (uint32_t id = 0; id < %d; id++) {", cu.Size)
+		sc.Vars["id"], sc.Vars["num"] = "id", fmt.Sprint(cu.Size)
+	case g.KernelW[s]:
+		w.Open("for (uint32_t id_syn = 0; id_syn < %d; id_syn++) {", g.numSynapses(s))
+		sc.Vars["id_syn"], sc.Vars["id_kernel"] = "id_syn", "id_syn"
+	case s.Matrix == modelspec.MatrixSparse:
+		w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", s.Source.Size)
+		w.Open("for (uint32_t k = 0; k < %s_rowLength[id_pre]; k++) {", s.Name)
+		w.Line("const uint32_t id_syn = id_pre * %d + k, id_post = %s_ind[id_syn];", g.MaxRow[s], s.Name)
+		close = 2
+	default:
+		w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", s.Source.Size)
+		w.Open("for (uint32_t id_post = 0; id_post < %d; id_post++) {", s.Target.Size)
+		w.Line("const uint32_t id_syn = id_pre * %d + id_post;", s.Target.Size)
+		close = 2
+	}
+	idx := "id"
+	if s != nil {
+		idx = "id_syn"
+		sc.Vars["id_syn"] = "id_syn"
+		sc.Vars["num_pre"], sc.Vars["num_post"] = fmt.Sprint(s.Source.Size), fmt.Sprint(s.Target.Size)
+		if !g.KernelW[s] {
+			sc.Vars["id_pre"], sc.Vars["id_post"] = "id_pre", "id_post"
+		}
+	}
+	if err := body(idx); err != nil {
+		return err
+	}
+	for ; close > 0; close-- {
+		w.Close("}")
+	}
+	return nil
+}
+
+// reductionInit is GeNN's initial value of a reduction: 0 for a sum, the
+// lowest value of the type for a maximum.
+func reductionInit(op, ctype string) string {
+	if op == "sum" {
+		return "0"
+	}
+	switch ctype {
+	case "float":
+		return "-FLT_MAX"
+	case "double":
+		return "-DBL_MAX"
+	case "int", "int32_t":
+		return "INT32_MIN"
+	case "int8_t":
+		return "INT8_MIN"
+	case "int16_t":
+		return "INT16_MIN"
+	case "int64_t":
+		return "INT64_MIN"
+	}
+	return "0" // unsigned types
+}
+
+// reductionOp is GeNN's reduction of value into red (fmax for floating
+// point, max otherwise).
+func reductionOp(red, value, op, ctype string) string {
+	if op == "sum" {
+		return red + " += " + value
+	}
+	if modelspec.IsIntegerType(ctype) {
+		return fmt.Sprintf("%s = (%s > %s) ? %s : %s", red, value, red, value, red)
+	}
+	return fmt.Sprintf("%s = fmax(%s, %s)", red, red, value)
+}
