@@ -75,6 +75,9 @@ type Backend interface {
 	// EGPChanged is the C expression gn_set_egp returns after setting
 	// variant `variant`'s extra global parameter i.
 	EGPChanged(i int) string
+	// RuntimeChanged is the C expression gn_set_runtime returns after
+	// setting a runtime parameter in ctx->rt.
+	RuntimeChanged() string
 	// Destroy writes the start of gn_destroy; Allocate allocates the
 	// backend's host arrays in gn_create (with GN_ALLOC(field, n)), after
 	// the Generator's; Created writes the end of gn_create (the context

@@ -229,7 +229,7 @@ func (g *Generator) emitSetRuntime() {
 	w.Line("if (variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, \"variant %%u out of range (batch %%u)\", variant, ctx->batch); return 1; }")
 	w.Line("if (slot >= GN_NUM_RUNTIME) { snprintf(ctx->err, sizeof ctx->err, \"no runtime parameter %%u (the module has %%d)\", slot, GN_NUM_RUNTIME); return 1; }")
 	w.Line("ctx->rt[(size_t)variant * GN_NUM_RUNTIME + slot] = value;")
-	w.Line("return 0;")
+	w.Line("return %s;", g.B.RuntimeChanged())
 	w.Close("}")
 	w.Line("")
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gennctl/gennctl/gpu"
 	"github.com/gennctl/gennctl/results"
 	"github.com/gennctl/gennctl/sweep"
 	"github.com/stretchr/testify/assert"
@@ -24,8 +25,20 @@ import (
 // sweepText plans and runs a config given as text.
 func sweepText(t *testing.T, text string) (*sweep.Plan, *sweep.Summary) {
 	t.Helper()
+	return sweepTextOn(t, text, "cpu")
+}
+
+// sweepTextOn plans and runs a config given as text on a backend: cpu, or
+// cuda-emu (the CUDA backend's module with its kernels emulated).
+func sweepTextOn(t *testing.T, text, backend string) (*sweep.Plan, *sweep.Summary) {
+	t.Helper()
 	plan, err := sweep.NewPlan("protocol.yaml", []byte(text))
 	require.NoError(t, err)
+	if backend == "cuda-emu" {
+		t.Setenv(gpu.CUDAEmulationEnv, "1")
+		require.NoError(t, plan.UseBackend("cuda"))
+		require.Equal(t, "cuda", plan.Backend)
+	}
 	o := opts(t, t.TempDir())
 	o.BatchSize = len(plan.Variants)
 	sum := run(t, plan, o)
@@ -304,7 +317,15 @@ protocol:
   - {at: 15.0, start_recording: all}
 sweep: {grid: {protocol.0.at: [5.0, 3.0]}}
 `
-	plan, sum := sweepText(t, doc)
+	for _, backend := range []string{"cpu", "cuda-emu"} {
+		t.Run(backend, func(t *testing.T) { checkSetParameters(t, doc, backend) })
+	}
+}
+
+// checkSetParameters runs TestProtocolSetParameters's sweep on a backend
+// and checks V against the LIF recurrence with the protocol's changes.
+func checkSetParameters(t *testing.T, doc, backend string) {
+	plan, sum := sweepTextOn(t, doc, backend)
 	require.Len(t, plan.Groups, 1)
 	assert.Contains(t, plan.Groups[0].Options.Runtime, "current_sources.stim.params.amp")
 	assert.Contains(t, plan.Groups[0].Options.Runtime, "populations.E.derived.ExpTC")

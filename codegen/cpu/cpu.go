@@ -189,6 +189,7 @@ func (g *gen) ContextFields() {
 func (g *gen) ShareAllocated(*modelspec.SynapseGroup) {}
 func (g *gen) Initialised()                           {}
 func (g *gen) EGPChanged(int) string                  { return "0" }
+func (g *gen) RuntimeChanged() string                 { return "0" }
 
 func (g *gen) Destroy() {
 	if g.maxSplit > 0 {

@@ -12,6 +12,21 @@ import (
 
 func (g *gen) Name() string { return "cuda" }
 
+// Supports: the features of the core the CUDA backend generates (see
+// supported).
+func (g *gen) Supports(f codegen.Feature) bool { return supported[f] }
+
+// supported lists them. Host initialisation code runs in module.c and the
+// arrays it fills are uploaded with the other extra global parameters;
+// run-time parameters are copied to the device when set; Toeplitz groups
+// and kernel weights run in rowPerSpike sections.
+var supported = map[codegen.Feature]bool{
+	codegen.FeatureHostInitCode:      true,
+	codegen.FeatureRuntimeParameters: true,
+	codegen.FeatureToeplitz:          true,
+	codegen.FeatureKernelWeights:     true,
+}
+
 // ColumnIndex: kernels walk columns for synapse dynamics, and the
 // presynaptic strategies targetPull (sparse) and rowScatter use them.
 func (g *gen) ColumnIndex(s *modelspec.SynapseGroup) bool {
@@ -59,6 +74,9 @@ func (g *gen) Initialised() {
 }
 
 func (g *gen) EGPChanged(i int) string { return fmt.Sprintf("gn_dev_egp(ctx, %d, variant)", i) }
+
+// RuntimeChanged: the kernels read the runtime parameters from the device.
+func (g *gen) RuntimeChanged() string { return fmt.Sprintf("gn_dev_put(ctx, %d)", g.devIndex("rt")) }
 
 func (g *gen) Destroy()  { g.W.Line("gn_dev_destroy(ctx);") }
 func (g *gen) Allocate() {}

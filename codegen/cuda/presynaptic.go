@@ -30,7 +30,7 @@ func choosePresynaptic(s *modelspec.SynapseGroup) presynaptic {
 		return nil
 	}
 	switch {
-	case s.Matrix == modelspec.MatrixProcedural || s.Span == modelspec.SpanPresynaptic:
+	case s.Matrix == modelspec.MatrixProcedural || s.Matrix == modelspec.MatrixToeplitz || s.Span == modelspec.SpanPresynaptic:
 		return rowPerSpike{}
 	case s.Matrix == modelspec.MatrixSparse && !events && !codegen.CodeNonEmpty(m.LearnPostCode) && onlyAddsInput(s):
 		return rowScatter{}
@@ -384,7 +384,8 @@ func (rowScatter) gather(g *gen, s *modelspec.SynapseGroup) error {
 // rowPerSpike runs one thread per presynaptic neuron, which walks (or, for
 // a procedural matrix, regenerates) its row if it spiked; threads share
 // targets and add with atomicAdd, so sums depend on thread order in the
-// last bits. For procedural matrices (no columns) and span: presynaptic.
+// last bits. For procedural and Toeplitz matrices (no columns) and span:
+// presynaptic.
 type rowPerSpike struct{}
 
 func (rowPerSpike) blocks(g *gen, s *modelspec.SynapseGroup) string { return perThread(s.Source.Size) }
@@ -405,7 +406,12 @@ func (rowPerSpike) emit(g *gen, s *modelspec.SynapseGroup) error {
 		w := g.W
 		for _, c := range g.inputs(s) {
 			w.Open("if (%s) {", bitRef(c.bits, s.Source, g.bitSlot(s.Source, s.DelaySteps), "id_pre"))
-			if err := g.RowLoop(s, c.stream, c.code, sc, st(c.name)); err != nil {
+			if s.Matrix == modelspec.MatrixToeplitz {
+				// the diagonals of this spike (GeNN's order within a row)
+				if err := g.ToeplitzLoop(s, c.code, sc, st(c.name), func() { g.W.Open("{") }); err != nil {
+					return err
+				}
+			} else if err := g.RowLoop(s, c.stream, c.code, sc, st(c.name)); err != nil {
 				return err
 			}
 			w.Close("}")
