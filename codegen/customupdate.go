@@ -140,6 +140,9 @@ func (g *Generator) EmitCustomUpdates() error {
 	w.Line("if (variant != GN_ALL_VARIANTS && variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, \"variant %%u out of range (batch %%u)\", variant, ctx->batch); return 1; }")
 	w.Line("const uint32_t lo = variant == GN_ALL_VARIANTS ? 0 : variant, hi = variant == GN_ALL_VARIANTS ? ctx->batch : variant + 1;")
 	w.Line("(void)lo; (void)hi;")
+	if len(g.Net.CustomUpdates) > 0 {
+		g.B.CustomUpdateBegin()
+	}
 	w.Open("switch (group) {")
 	for gi, name := range g.CustomUpdateGroups() {
 		w.Open("case %d: /* %s */", gi, name)
@@ -157,6 +160,7 @@ func (g *Generator) EmitCustomUpdates() error {
 			}
 		}
 		w.Close("}")
+		g.B.CustomUpdateEnd()
 		w.Line("return ctx->failed;")
 		w.Close("")
 	}

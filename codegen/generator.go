@@ -75,6 +75,10 @@ type Backend interface {
 	// EGPChanged is the C expression gn_set_egp returns after setting
 	// variant `variant`'s extra global parameter i.
 	EGPChanged(i int) string
+	// CustomUpdateBegin writes what precedes running custom updates on the
+	// host (gn_custom_update), CustomUpdateEnd what follows them.
+	CustomUpdateBegin()
+	CustomUpdateEnd()
 	// RuntimeChanged is the C expression gn_set_runtime returns after
 	// setting a runtime parameter in ctx->rt.
 	RuntimeChanged() string

@@ -87,7 +87,15 @@ protocol:
   - {every: 100.0, custom_update: Test}
 sweep: {grid: {protocol.0.every: [100.0, 200.0]}}
 `
-	plan, sum := sweepText(t, doc)
+	for _, backend := range []string{"cpu", "cuda-emu"} {
+		t.Run(backend, func(t *testing.T) { checkCustomUpdate(t, doc, backend) })
+	}
+}
+
+// checkCustomUpdate runs TestProtocolCustomUpdate's sweep on a backend and
+// checks the sampled state and weights against the update times.
+func checkCustomUpdate(t *testing.T, doc, backend string) {
+	plan, sum := sweepTextOn(t, doc, backend)
 	require.Len(t, plan.Groups, 1, "protocol values are not structure")
 	for _, v := range plan.Variants {
 		every := v.Net.Protocol[0].Every

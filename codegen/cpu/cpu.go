@@ -190,6 +190,8 @@ func (g *gen) ShareAllocated(*modelspec.SynapseGroup) {}
 func (g *gen) Initialised()                           {}
 func (g *gen) EGPChanged(int) string                  { return "0" }
 func (g *gen) RuntimeChanged() string                 { return "0" }
+func (g *gen) CustomUpdateBegin()                     {}
+func (g *gen) CustomUpdateEnd()                       {}
 
 func (g *gen) Destroy() {
 	if g.maxSplit > 0 {

@@ -2,6 +2,7 @@ package cuda
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/modelspec"
@@ -25,6 +26,34 @@ var supported = map[codegen.Feature]bool{
 	codegen.FeatureRuntimeParameters: true,
 	codegen.FeatureToeplitz:          true,
 	codegen.FeatureKernelWeights:     true,
+	codegen.FeatureCustomUpdates:     true,
+}
+
+// CustomUpdateBegin: custom updates run in module.c on the host's copy of
+// the state, so it is brought up to date first (each array at most once
+// per step, see gn_dev_get) and copied back after (CustomUpdateEnd). That
+// moves the whole state across the bus once per update; protocols trigger
+// updates between many steps, where it is cheap beside them.
+func (g *gen) CustomUpdateBegin() { g.mirrorState("gn_dev_get") }
+func (g *gen) CustomUpdateEnd()   { g.mirrorState("gn_dev_put") }
+
+// mirrorState calls copy (gn_dev_get or gn_dev_put) for each device array
+// with a host copy that the device may change or the host may write.
+func (g *gen) mirrorState(copy string) {
+	var ks []string
+	for k, a := range g.devArrays() {
+		if a.host == "" || strings.HasSuffix(a.host, "_dtab") || a.field == "seed" || a.field == "rt" {
+			continue
+		}
+		ks = append(ks, fmt.Sprint(k))
+	}
+	if len(ks) == 0 {
+		return
+	}
+	g.W.Open("{")
+	g.W.Line("static const uint32_t gn_mirrored[] = {%s};", strings.Join(ks, ", "))
+	g.W.Line("for (size_t k = 0; k < sizeof gn_mirrored / sizeof *gn_mirrored; k++) if (%s(ctx, gn_mirrored[k])) return 1;", copy)
+	g.W.Close("}")
 }
 
 // ColumnIndex: kernels walk columns for synapse dynamics, and the
