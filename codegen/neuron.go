@@ -19,6 +19,12 @@ type NeuronUpdate struct {
 	Sources  []*modelspec.CurrentSource
 	// UsesRNG: some code of the update draws random numbers.
 	UsesRNG bool
+	// FirstBlocks, when not "", is the C array that holds the first block
+	// of every neuron's stream of the step (word j of neuron id at
+	// [j * BlockStride + id], see gn_philox_first), filled by the backend
+	// before the update: the stream continues from it (gn_rng_resume).
+	FirstBlocks string
+	BlockStride int
 	// Split: the threshold's result goes into a local gn_spike and a
 	// spiking neuron only resets (see the CPU backend's two-pass update;
 	// only when nothing else happens for a spiking neuron).
@@ -81,6 +87,10 @@ func (g *Generator) NewNeuronUpdate(pi int, p *modelspec.Population) (*NeuronUpd
 	return u, nil
 }
 
+// Stream is the id of the random streams of the update's neurons (with
+// the neuron and the time step).
+func (u *NeuronUpdate) Stream() uint32 { return StreamNeuron | uint32(u.Index) }
+
 // NeuronArrays are the arrays the update of a population may use: its
 // own, the postsynaptic and post variables of the groups onto it, the pre
 // variables of the groups from it, its current sources' and the internal
@@ -126,7 +136,7 @@ type NeuronEmitter interface {
 func (g *Generator) NeuronBody(u *NeuronUpdate, e NeuronEmitter) error {
 	p, m, sc, w := u.P, u.P.Model, u.scope, g.W
 	path := "populations." + p.Name
-	slots, split, incoming, outgoing, sources, pi := g.Slots[p], u.Split, u.Incoming, u.Outgoing, u.Sources, u.Index
+	slots, split, incoming, outgoing, sources := g.Slots[p], u.Split, u.Incoming, u.Outgoing, u.Sources
 	usesRNG := u.UsesRNG
 	for _, v := range m.Vars {
 		ve, _ := g.Array(p.Name, "neuron", v.Name)
@@ -158,7 +168,12 @@ func (g *Generator) NeuronBody(u *NeuronUpdate, e NeuronEmitter) error {
 	}
 	if usesRNG {
 		w.Line("gn_rng rng;")
-		w.Line("gn_rng_init(&rng, ctx->seed[b], 0x%08xu, id, timestep);", StreamNeuron|uint32(pi))
+		if blk, n := u.FirstBlocks, u.BlockStride; blk != "" {
+			w.Line("gn_rng_resume(&rng, ctx->seed[b], 0x%08xu, id, timestep, %s[id], %s[%d + id], %s[%d + id], %s[%d + id]);",
+				u.Stream(), blk, blk, n, blk, 2*n, blk, 3*n)
+		} else {
+			w.Line("gn_rng_init(&rng, ctx->seed[b], 0x%08xu, id, timestep);", u.Stream())
+		}
 	}
 	for _, s := range incoming {
 		ps := s.Postsynaptic

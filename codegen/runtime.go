@@ -67,6 +67,35 @@ GN_FN void gn_rng_init(gn_rng *r, uint64_t seed, uint32_t stream, uint32_t id, u
     r->used = 4; r->has_normal = 0; r->normal = 0.0;
 }
 
+/* The first block of the streams of n consecutive elements id0, id0 + 1,
+   ... (seed, stream and step as gn_rng_init): word j of element id0 + i in
+   out[j * stride + i]. A loop without dependences between elements, which
+   the compiler vectorises; gn_rng_resume continues such a stream. */
+GN_FN void gn_philox_first(uint32_t *out, uint32_t stride, uint32_t id0, uint32_t n, uint64_t seed, uint32_t stream, uint64_t step)
+{
+    const uint32_t c2 = (uint32_t)step, c3 = stream ^ ((uint32_t)(step >> 32) << 24);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t c[4] = {0, id0 + i, c2, c3};
+        uint32_t k[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
+        for (int r = 0; r < 10; r++) {
+            if (r > 0) { k[0] += 0x9E3779B9u; k[1] += 0xBB67AE85u; }
+            gn_philox_round(c, k);
+        }
+        out[i] = c[0]; out[stride + i] = c[1]; out[2 * stride + i] = c[2]; out[3 * stride + i] = c[3];
+    }
+}
+
+/* The stream of gn_rng_init(r, seed, stream, id, step) whose first block
+   (w0..w3) is already known (gn_philox_first): the same draws follow. */
+GN_HOT_FN void gn_rng_resume(gn_rng *r, uint64_t seed, uint32_t stream, uint32_t id, uint64_t step,
+                             uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3)
+{
+    gn_rng_init(r, seed, stream, id, step);
+    r->ctr[0] = 1;
+    r->out[0] = w0; r->out[1] = w1; r->out[2] = w2; r->out[3] = w3;
+    r->used = 0;
+}
+
 GN_HOT_FN uint32_t gn_next_u32(gn_rng *r)
 {
     if (r->used == 4) {

@@ -54,6 +54,14 @@ int main(void)
     printf("stream");
     for (int i = 0; i < 8; i++) printf(" %08x", gn_next_u32(&r));
     printf("\n");
+    /* The same stream resumed from its first block, computed for 5
+       elements at once (17 is the fourth): stride 8. */
+    uint32_t blk[4 * 8];
+    gn_philox_first(blk, 8, 14u, 5u, 0xfedcba9876543210ull, 0x01000002u, 0x100000005ull);
+    gn_rng_resume(&r, 0xfedcba9876543210ull, 0x01000002u, 17u, 0x100000005ull, blk[3], blk[8 + 3], blk[16 + 3], blk[24 + 3]);
+    printf("resumed");
+    for (int i = 0; i < 8; i++) printf(" %08x", gn_next_u32(&r));
+    printf("\n");
     gn_rng_init(&r, 42u, 1u, 2u, 3u);
     const double u0 = gn_uniform(&r), u1 = gn_uniform(&r), u2 = gn_uniform(&r);
     printf("uniform3 %.17g %.17g %.17g\n", u0, u1, u2);
@@ -128,6 +136,7 @@ func TestRuntimePhilox(t *testing.T) {
 		want = append(want, hexWords(philoxref.Block([4]uint32{blk, id, uint32(step), stream ^ (uint32(step>>32) << 24)}, key))...)
 	}
 	assert.Equal(t, want, lines["stream"], "gn_rng_init / gn_next_u32 word order")
+	assert.Equal(t, want, lines["resumed"], "gn_philox_first, gn_rng_resume: the same stream")
 
 	// gn_uniform: 53 bits from two words (hi << 21 | lo >> 11), plus one, / 2^53: in (0, 1].
 	w := philoxref.Block([4]uint32{0, 2, 3, 1}, [2]uint32{42, 0})

@@ -24,6 +24,11 @@ type gen struct {
 	// maxSplit is the size of the largest population whose update is a
 	// state pass then a spike compaction pass (see splitSpikes).
 	maxSplit int
+	// blockStride is the stride of the rngBlk scratch array: the largest
+	// population whose update draws random numbers, padded to 16 words
+	// (0: none draws). Its update first computes the first Philox block
+	// of each neuron's stream, in a loop the compiler vectorises.
+	blockStride int
 	// calls of the synapse update functions, in step order
 	dynCalls, preCalls, postCalls []string
 	updates                       []*codegen.NeuronUpdate // of each population
@@ -49,7 +54,15 @@ func Generate(net *modelspec.Network, opts codegen.Options) (codegen.Files, erro
 			u.Split = true
 			c.maxSplit = max(c.maxSplit, p.Size)
 		}
+		if u.UsesRNG {
+			c.blockStride = max(c.blockStride, (p.Size+15)/16*16)
+		}
 		c.updates = append(c.updates, u)
+	}
+	for _, u := range c.updates {
+		if u.UsesRNG {
+			u.FirstBlocks, u.BlockStride = "rngBlk", c.blockStride
+		}
 	}
 	if err := c.emit(); err != nil {
 		return nil, err
@@ -184,6 +197,9 @@ func (g *gen) ContextFields() {
 	if g.maxSplit > 0 {
 		g.W.Line("uint8_t *spkFlag;   /* [%d]: scratch spike flags of one population update */", g.flagLen())
 	}
+	if g.blockStride > 0 {
+		g.W.Line("uint32_t *rngBlk;   /* [4][%d]: scratch first Philox blocks of the neurons' streams in one population update */", g.blockStride)
+	}
 }
 
 func (g *gen) ShareAllocated(*modelspec.SynapseGroup) {}
@@ -197,11 +213,17 @@ func (g *gen) Destroy() {
 	if g.maxSplit > 0 {
 		g.W.Line("free(ctx->spkFlag);")
 	}
+	if g.blockStride > 0 {
+		g.W.Line("free(ctx->rngBlk);")
+	}
 }
 
 func (g *gen) Allocate() {
 	if g.maxSplit > 0 {
 		g.W.Line("GN_ALLOC(spkFlag, %d);", g.flagLen())
+	}
+	if g.blockStride > 0 {
+		g.W.Line("GN_ALLOC(rngBlk, 4 * %d);", g.blockStride)
 	}
 }
 

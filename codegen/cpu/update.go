@@ -55,6 +55,10 @@ func (g *gen) emitNeuronUpdate(u *codegen.NeuronUpdate) error {
 		if g.AnyEvents[p] {
 			w.Line("uint32_t nev_any = 0;")
 		}
+		if u.FirstBlocks != "" {
+			w.Line("uint32_t *const %s = ctx->%s;", u.FirstBlocks, u.FirstBlocks)
+			w.Line("gn_philox_first(%s, %d, 0, %d, ctx->seed[b], 0x%08xu, timestep);", u.FirstBlocks, u.BlockStride, p.Size, u.Stream())
+		}
 		w.Open("for (uint32_t id = 0; id < %d; id++) {", p.Size)
 		if err := g.NeuronBody(u, spikeLists{}); err != nil {
 			return err

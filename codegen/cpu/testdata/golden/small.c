@@ -39,6 +39,7 @@ struct gn_ctx {
     uint32_t *InOut_rowLength; /* [batch][20] connectivity InOut.rowLength */
     uint16_t *InOut_ind; /* [batch][200] connectivity InOut.ind */
     uint8_t *spkFlag;   /* [32]: scratch spike flags of one population update */
+    uint32_t *rngBlk;   /* [4][32]: scratch first Philox blocks of the neurons' streams in one population update */
 };
 
 static int gn_fail(gn_ctx *ctx, const char *msg)
@@ -199,11 +200,13 @@ static void neuron_update_In(gn_ctx *ctx, uint64_t timestep)
         uint32_t nspk = 0;
         uint8_t *restrict const spkFlag = ctx->spkFlag;
         float *restrict const In_timeStepToSpike = ctx->In_timeStepToSpike + (size_t)b * 20;
+        uint32_t *const rngBlk = ctx->rngBlk;
+        gn_philox_first(rngBlk, 32, 0, 20, ctx->seed[b], 0x01000000u, timestep);
         for (uint32_t id = 0; id < 20; id++) {
             float ltimeStepToSpike = In_timeStepToSpike[id];
             scalar Isyn = 0;
             gn_rng rng;
-            gn_rng_init(&rng, ctx->seed[b], 0x01000000u, id, timestep);
+            gn_rng_resume(&rng, ctx->seed[b], 0x01000000u, id, timestep, rngBlk[id], rngBlk[32 + id], rngBlk[64 + id], rngBlk[96 + id]);
             if(ltimeStepToSpike <= 0.0f) {
                 ltimeStepToSpike += 200.0f * ((scalar)gn_exponential(&rng));
             }
@@ -233,12 +236,14 @@ static void neuron_update_Out(gn_ctx *ctx, uint64_t timestep)
         float *restrict const Out_V = ctx->Out_V + (size_t)b * 10;
         unsigned int *restrict const Out_Count = ctx->Out_Count + (size_t)b * 10;
         float *restrict const InOut_inSyn = ctx->InOut_inSyn + (size_t)b * 10;
+        uint32_t *const rngBlk = ctx->rngBlk;
+        gn_philox_first(rngBlk, 32, 0, 10, ctx->seed[b], 0x01000001u, timestep);
         for (uint32_t id = 0; id < 10; id++) {
             float lV = Out_V[id];
             unsigned int lCount = Out_Count[id];
             scalar Isyn = 0;
             gn_rng rng;
-            gn_rng_init(&rng, ctx->seed[b], 0x01000001u, id, timestep);
+            gn_rng_resume(&rng, ctx->seed[b], 0x01000001u, id, timestep, rngBlk[id], rngBlk[32 + id], rngBlk[64 + id], rngBlk[96 + id]);
             { /* input from InOut: ExpCurr */
                 scalar linSyn = InOut_inSyn[id];
                 Isyn += 0.97541153f * linSyn;
@@ -253,18 +258,18 @@ static void neuron_update_Out(gn_ctx *ctx, uint64_t timestep)
             }
 #line 14 "testdata/small.yaml"
             const int oldSpike = (lV >= 1.0f);
-#line 257 "module.c"
+#line 262 "module.c"
 #line 13 "testdata/small.yaml"
             lV = 0.99004984f * lV + Isyn * 0.5f;
-#line 260 "module.c"
+#line 265 "module.c"
 #line 14 "testdata/small.yaml"
             const int gn_spike = (lV >= 1.0f) && !oldSpike;
-#line 263 "module.c"
+#line 268 "module.c"
             if (gn_spike) {
 #line 16 "testdata/small.yaml"
                 lV = 0.0f;
                 lCount++;
-#line 268 "module.c"
+#line 273 "module.c"
             }
             Out_V[id] = lV;
             Out_Count[id] = lCount;
@@ -284,6 +289,7 @@ void gn_destroy(gn_ctx *ctx)
 {
     if (!ctx) return;
     free(ctx->spkFlag);
+    free(ctx->rngBlk);
     free(ctx->seed);
     free(ctx->rt);
     free(ctx->rec);
@@ -325,6 +331,7 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
     GN_ALLOC(InOut_rowLength, (size_t)batch * 20);
     GN_ALLOC(InOut_ind, (size_t)batch * 200);
     GN_ALLOC(spkFlag, 32);
+    GN_ALLOC(rngBlk, 4 * 32);
     #undef GN_ALLOC
     return ctx;
     oom:
