@@ -169,6 +169,10 @@ type Generator struct {
 	Vars    []VarEntry // arrays of the context: accessible variables, then internal ones
 	EGPs    []EGPEntry // extra global parameters (per-variant context data)
 	initID  uint32     // next var-init stream id
+	// poisson: the tables of $(gennrand_poisson, mean) by owner and mean
+	// (see poisson.go), poissonOrder in the order of the network.
+	poisson      map[string]poissonTable
+	poissonOrder []poissonTable
 	// SpikeTime, PrevSpikeTime: whether a population tracks $(sT) / $(prev_sT).
 	SpikeTime, PrevSpikeTime map[*modelspec.Population]bool
 	// EventTime, PrevEventTime: whether a population tracks the times of
@@ -260,6 +264,7 @@ func New(net *modelspec.Network, opts Options, newBackend func(*Generator) Backe
 	if err := g.prepare(); err != nil {
 		return nil, err
 	}
+	g.preparePoissonTables()
 	g.collectVars()
 	g.collectEGPs()
 	return g, nil
@@ -613,6 +618,9 @@ func (g *Generator) rngFuncs(sc *Scope, rng string) {
 	sc.Funcs["gennrand_gamma"] = Func{Arity: 1, Expand: func(a []string) string { return cast(fmt.Sprintf("gn_gamma(%s, %s)", rng, a[0])) }}
 	sc.Funcs["gennrand_binomial"] = Func{Arity: 2, Expand: func(a []string) string {
 		return fmt.Sprintf("gn_binomial(%s, (unsigned int)(%s), %s)", rng, a[0], a[1])
+	}}
+	sc.Funcs["gennrand_poisson"] = Func{Arity: 1, Expand: func(a []string) string {
+		return fmt.Sprintf("gn_poisson(%s, (double)(%s))", rng, a[0])
 	}}
 }
 

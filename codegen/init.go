@@ -114,6 +114,7 @@ func (g *Generator) EmitInit() error {
 			}
 		}
 	}
+	g.emitPoissonInit()
 	w.Close("}")
 	g.B.Initialised()
 	w.Line("return ctx->failed;")

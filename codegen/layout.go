@@ -144,6 +144,7 @@ func (g *Generator) collectVars() {
 			internal(p.Name, "spkEvnt", "uint32_t", p.Name+"_spkEvnt", p.Size, g.Slots[p])
 		}
 	}
+	g.poissonArrays()
 	for _, s := range g.Net.Synapses {
 		from := len(g.Vars)
 		if c := s.Connectivity; c != nil && builtinHostInit(c.Snippet) {

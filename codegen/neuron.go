@@ -71,6 +71,7 @@ func (g *Generator) NewNeuronUpdate(pi int, p *modelspec.Population) (*NeuronUpd
 		sc.Vars["prev_sT"] = "lprevST"
 	}
 	g.rngFuncs(sc, "&rng")
+	sc.Funcs["gennrand_poisson"] = g.poissonFunc(p.Name, "&rng")
 	if err := g.bindEGPs(sc, p.Name, "populations."+p.Name, m.ExtraGlobalParams, p.EGPs,
 		[]string{m.SimCode, m.ThresholdConditionCode, m.ResetCode}, p.Pos); err != nil {
 		return nil, err
@@ -226,6 +227,7 @@ func (g *Generator) NeuronBody(u *NeuronUpdate, e NeuronEmitter) error {
 			ve, _ := g.Array(c.Name, "current_source", v.Name)
 			csc.Vars[v.Name] = ve.Field + "[" + ve.Index("id") + "]"
 		}
+		csc.Funcs["gennrand_poisson"] = g.poissonFunc(c.Name, "&rng")
 		csc.Funcs["injectCurrent"] = Func{Arity: 1, Expand: func(a []string) string { return "Isyn += (" + a[0] + ")" }}
 		cpath := "current_sources." + c.Name
 		if err := g.bindEGPs(csc, c.Name, cpath, cm.ExtraGlobalParams, c.EGPs, []string{cm.InjectionCode}, c.Pos); err != nil {

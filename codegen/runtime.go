@@ -148,6 +148,95 @@ GN_FN double gn_gamma(gn_rng *r, double a)
     }
 }
 
+/* Poisson(mean) by inversion from one 32-bit draw x: the least k with
+   x < 2^32 F(k), F the CDF by the recurrence p(0) = exp(-mean),
+   p(k) = p(k-1) * mean / k, F(k) = F(k-1) + p(k) in double (until F stops
+   growing); mean <= 0 gives 0. A mean above GN_POISSON_MAX (exp(-mean)
+   would lose precision) is split in two halves, drawing again. */
+#define GN_POISSON_MAX 700.0
+
+/* The search from index k, where x >= 2^32 F(k) = 2^32 f and p = p(k). */
+GN_FN unsigned int gn_poisson_from(double y, double p, double f, double mean, unsigned int k)
+{
+    while (y >= f * 4294967296.0) {
+        k++;
+        p = p * mean / (double)k;
+        const double g = f + p;
+        if (g == f) break;
+        f = g;
+    }
+    return k;
+}
+
+GN_FN unsigned int gn_poisson_invert(uint32_t x, double mean)
+{
+    if (!(mean > 0.0)) return 0;
+    const double p = exp(-mean), y = (double)x;
+    return y < p * 4294967296.0 ? 0 : gn_poisson_from(y, p, p, mean, 0);
+}
+
+GN_FN unsigned int gn_poisson_split(gn_rng *r, uint32_t x, double mean);
+
+GN_FN unsigned int gn_poisson(gn_rng *r, double mean)
+{
+    const uint32_t x = gn_next_u32(r);
+    return mean > GN_POISSON_MAX ? gn_poisson_split(r, x, mean) : gn_poisson_invert(x, mean);
+}
+
+GN_FN unsigned int gn_poisson_split(gn_rng *r, uint32_t x, double mean)
+{
+    const double half = 0.5 * mean;
+    const unsigned int n = half > GN_POISSON_MAX ? gn_poisson_split(r, x, half) : gn_poisson_invert(x, half);
+    return n + gn_poisson(r, mean - half);
+}
+
+/* The same numbers for a mean fixed per variant, from a table made once:
+   m[k] = ceil(2^32 F(k)) - 1, so that x > m[k] exactly when
+   x >= 2^32 F(k); p and f are p(k), F(k) of the last entry, from which
+   the search continues. */
+#define GN_POISSON_K 32
+typedef struct {
+    uint32_t m[GN_POISSON_K];
+    double p, f, mean;
+} gn_poisson_tab;
+#define GN_POISSON_WORDS 38 /* sizeof(gn_poisson_tab) / 4: a module keeps tables as words */
+
+GN_FN void gn_poisson_tab_init(gn_poisson_tab *t, double mean)
+{
+    t->mean = mean;
+    double p = mean > 0.0 && mean <= GN_POISSON_MAX ? exp(-mean) : 1.0, f = p;
+    int stop = !(mean > 0.0);
+    for (unsigned int k = 0; k < GN_POISSON_K; k++) {
+        if (k > 0 && !stop) {
+            p = p * mean / (double)k;
+            const double g = f + p;
+            stop = g == f;
+            f = g;
+        }
+        const double c = ceil(f * 4294967296.0);
+        t->m[k] = stop || c >= 4294967296.0 ? 0xffffffffu : (uint32_t)(c - 1.0);
+    }
+    t->p = p;
+    t->f = f;
+}
+
+/* gn_poisson_invert(x, t->mean) for a mean of at most GN_POISSON_MAX */
+GN_HOT_FN unsigned int gn_poisson_tab_find(uint32_t x, const gn_poisson_tab *t)
+{
+    unsigned int n = 0;
+    for (unsigned int k = 0; k < 16; k++) n += x > t->m[k];
+    if (n < 16) return n;
+    while (n < GN_POISSON_K && x > t->m[n]) n++;
+    if (n < GN_POISSON_K) return n;
+    return gn_poisson_from((double)x, t->p, t->f, t->mean, GN_POISSON_K - 1);
+}
+
+GN_HOT_FN unsigned int gn_poisson_lookup(gn_rng *r, const gn_poisson_tab *t)
+{
+    const uint32_t x = gn_next_u32(r);
+    return t->mean > GN_POISSON_MAX ? gn_poisson_split(r, x, t->mean) : gn_poisson_tab_find(x, t);
+}
+
 /* Binomial(n, p) by inversion of the CDF (n is small in GeNN's uses). */
 GN_FN unsigned int gn_binomial(gn_rng *r, unsigned int n, double p)
 {

@@ -74,6 +74,39 @@ int main(void)
     MOMENTS("binomial20_0.3", (double)gn_binomial(&r, 20, 0.3));
     MOMENTS("binomial20_0.7", (double)gn_binomial(&r, 20, 0.7));
     MOMENTS("lognormal", gn_log_normal(&r, 0.5, 0.25));
+    MOMENTS("poisson2.3", (double)gn_poisson(&r, 2.3));
+    MOMENTS("poisson40", (double)gn_poisson(&r, 40.0));
+
+    /* Poisson tables find what inversion finds: at every threshold and its
+       neighbours, and for 10^5 words of a stream. */
+    {
+        const double means[] = {0.0, -1.0, 0.05, 2.3, 12.0, 40.0, 150.0, 700.0};
+        long checked = 0, differ = 0;
+        for (int i = 0; i < 8; i++) {
+            gn_poisson_tab t;
+            gn_poisson_tab_init(&t, means[i]);
+            for (int k = 0; k < GN_POISSON_K; k++) {
+                for (int d = -1; d <= 1; d++) {
+                    const uint32_t x = t.m[k] + (uint32_t)d;
+                    differ += gn_poisson_tab_find(x, &t) != gn_poisson_invert(x, means[i]);
+                    checked++;
+                }
+            }
+            gn_rng_init(&r, 7u, 8u, 9u, (uint64_t)i);
+            for (int k = 0; k < 100000; k++) {
+                const uint32_t x = gn_next_u32(&r);
+                differ += gn_poisson_tab_find(x, &t) != gn_poisson_invert(x, means[i]);
+                checked++;
+            }
+        }
+        printf("poissontables %ld %ld\n", checked, differ);
+        gn_poisson_tab t;
+        gn_poisson_tab_init(&t, 2.3);
+        printf("poissontab2.3");
+        for (int k = 0; k < GN_POISSON_K; k++) printf(" %u", t.m[k]);
+        printf("\n");
+        printf("poissonwords %d\n", (int)(sizeof t / 4) == GN_POISSON_WORDS);
+    }
     return 0;
 }
 `
@@ -198,7 +231,10 @@ func TestRuntimeDistributions(t *testing.T) {
 		"binomial20_0.3": binom(20, 0.3),
 		"binomial20_0.7": binom(20, 0.7),
 		// Kurtosis of the log-normal: μ4 = σ⁴(e^{4s²} + 2e^{3s²} + 3e^{2s²} - 3).
-		"lognormal": {lnMean, lnVar, lnVar * lnVar * (math.Exp(4*0.0625) + 2*math.Exp(3*0.0625) + 3*math.Exp(2*0.0625) - 3), 0, math.Inf(1)},
+		// Poisson: μ4 = λ(1 + 3λ)
+		"poisson2.3": {2.3, 2.3, 2.3 * (1 + 3*2.3), 0, math.Inf(1)},
+		"poisson40":  {40, 40, 40 * (1 + 3*40), 0, math.Inf(1)},
+		"lognormal":  {lnMean, lnVar, lnVar * lnVar * (math.Exp(4*0.0625) + 2*math.Exp(3*0.0625) + 3*math.Exp(2*0.0625) - 3), 0, math.Inf(1)},
 	}
 	for name, d := range dists {
 		t.Run(name, func(t *testing.T) {
@@ -211,6 +247,24 @@ func TestRuntimeDistributions(t *testing.T) {
 			assert.GreaterOrEqual(t, m.min, d.min, "minimum")
 			assert.LessOrEqual(t, m.max, d.max, "maximum")
 		})
+	}
+	// Poisson tables: the lookup agrees with inversion everywhere checked,
+	// and table 2.3 holds ceil(2^32 F(k)) - 1 of Poisson(2.3)'s CDF F (to
+	// the rounding of F in double), saturating at 2^32 - 1.
+	assert.Equal(t, []string{"800768", "0"}, lines["poissontables"], "words checked, lookups that differ from inversion")
+	assert.Equal(t, []string{"1"}, lines["poissonwords"], "GN_POISSON_WORDS is sizeof(gn_poisson_tab) / 4")
+	tab := lines["poissontab2.3"]
+	require.Len(t, tab, 32)
+	cdf, p := 0.0, math.Exp(-2.3)
+	for k, w := range tab {
+		if k > 0 {
+			p *= 2.3 / float64(k)
+		}
+		cdf += p
+		m, err := strconv.ParseUint(w, 10, 32)
+		require.NoError(t, err)
+		want := math.Min(math.Ceil(cdf*(1<<32))-1, 1<<32-1)
+		assert.InDelta(t, want, float64(m), 2, "threshold %d", k)
 	}
 	// Uniform draws are in (0, 1]: never 0 (log is finite), and close to both ends.
 	u := parseMoments(t, lines["uniform"])

@@ -86,6 +86,7 @@ var knownElsewhere = map[string]string{
 	"gennrand_uniform":     "neuron, current source, initialisation, connectivity and weight-update code",
 	"gennrand_normal":      "neuron, current source, initialisation, connectivity and weight-update code",
 	"gennrand_exponential": "neuron, current source, initialisation, connectivity and weight-update code",
+	"gennrand_poisson":     "neuron, current source, initialisation, connectivity and weight-update code",
 }
 
 // Substitute replaces every token in code using scope.

@@ -507,15 +507,14 @@ func builtinCurrentSources() []*CurrentSourceModel {
 			InjectionCode: "$(injectCurrent, $(mean) + $(gennrand_normal) * $(sd));\n",
 		},
 		{
+			// GeNN 4.9 draws the Poisson number of input spikes by
+			// multiplying uniform numbers until the product falls below
+			// exp(-lambda) (ExpMinusLambda, kept as GeNN's derived
+			// parameter); gennctl draws the same distribution by inversion
+			// from one 32-bit number against a table made once per
+			// variant ($(gennrand_poisson, mean); docs/config.md).
 			Name: "PoissonExp",
-			InjectionCode: "scalar p = 1.0f;\n" +
-				"unsigned int numSpikes = 0;\n" +
-				"do\n" +
-				"{\n" +
-				"    numSpikes++;\n" +
-				"    p *= $(gennrand_uniform);\n" +
-				"} while (p > $(ExpMinusLambda));\n" +
-				"$(current) += $(Init) * (scalar)(numSpikes - 1);\n" +
+			InjectionCode: "$(current) += $(Init) * (scalar)$(gennrand_poisson, $(rate) / 1000.0 * DT);\n" +
 				"$(injectCurrent, $(current));\n" +
 				"$(current) *= $(ExpDecay);\n",
 			Params: []string{"weight", "tauSyn", "rate"},

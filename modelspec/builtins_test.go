@@ -516,7 +516,7 @@ func TestBuiltinExpressionScopes(t *testing.T) {
 // GeNN's standard tokens by code kind (besides a model's own names).
 var (
 	btGenTokens = []string{"gennrand_uniform", "gennrand_normal", "gennrand_exponential",
-		"gennrand_log_normal", "gennrand_gamma", "gennrand_binomial"}
+		"gennrand_log_normal", "gennrand_gamma", "gennrand_binomial", "gennrand_poisson"}
 	btNeuronTokens       = []string{"Isyn", "t", "id"}
 	btPostsynapticTokens = []string{"inSyn", "Isyn", "t", "id"}
 	btWeightUpdateTokens = []string{"addToInSyn", "addToInSynDelay", "t", "id_pre", "id_post", "id_syn",
