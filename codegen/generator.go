@@ -173,6 +173,9 @@ type Generator struct {
 	// (see poisson.go), poissonOrder in the order of the network.
 	poisson      map[string]poissonTable
 	poissonOrder []poissonTable
+	// psTarget: the group whose input buffers hold a group's input when
+	// its postsynaptic model is merged (see psmerge.go).
+	psTarget map[*modelspec.SynapseGroup]*modelspec.SynapseGroup
 	// SpikeTime, PrevSpikeTime: whether a population tracks $(sT) / $(prev_sT).
 	SpikeTime, PrevSpikeTime map[*modelspec.Population]bool
 	// EventTime, PrevEventTime: whether a population tracks the times of
@@ -265,6 +268,7 @@ func New(net *modelspec.Network, opts Options, newBackend func(*Generator) Backe
 		return nil, err
 	}
 	g.preparePoissonTables()
+	g.preparePSMerge()
 	g.collectVars()
 	g.collectEGPs()
 	return g, nil

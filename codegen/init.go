@@ -73,8 +73,9 @@ func (g *Generator) EmitInit() error {
 	}
 	for _, s := range g.Net.Synapses {
 		path := "synapses." + s.Name
-		ve, _ := g.Array(s.Name, "postsynaptic", "inSyn")
-		w.Line("memset(ctx->%s + (size_t)b * %d, 0, %d * sizeof(scalar));", ve.Field, ve.Desc.Count, ve.Desc.Count)
+		if ve, ok := g.Array(s.Name, "postsynaptic", "inSyn"); ok {
+			w.Line("memset(ctx->%s + (size_t)b * %d, 0, %d * sizeof(scalar));", ve.Field, ve.Desc.Count, ve.Desc.Count)
+		}
 		for _, v := range s.Postsynaptic.Model.Vars {
 			if err := g.initVar(s.Name, "postsynaptic", v.Name, s.Postsynaptic.Vars[v.Name], path+".postsynaptic", s.Target.Size, nil); err != nil {
 				return err

@@ -73,7 +73,9 @@ func (g *Generator) collectVars() {
 	}
 	for _, s := range g.Net.Synapses {
 		npre, npost := s.Source.Size, s.Target.Size
-		add(s.Name, "postsynaptic", "inSyn", g.Prec, s.Name+"_inSyn", npost)
+		if g.PSTarget(s) == s {
+			add(s.Name, "postsynaptic", "inSyn", g.Prec, s.Name+"_inSyn", npost)
+		}
 		for _, v := range s.Postsynaptic.Model.Vars {
 			addVar(s.Name, "postsynaptic", v, s.Name+"_ps_"+v.Name, npost)
 		}
@@ -161,7 +163,7 @@ func (g *Generator) collectVars() {
 		if g.Events[s] {
 			g.B.EventArrays(s)
 		}
-		if n := g.DenDelay[s]; n > 0 {
+		if n := g.DenDelay[s]; n > 0 && g.PSTarget(s) == s {
 			g.Internal(s.Name, "denDelay", "scalar", s.Name+"_denDelay", s.Target.Size, n, true)
 		}
 		if g.PreOutput[s] {

@@ -177,6 +177,9 @@ func (g *Generator) NeuronBody(u *NeuronUpdate, e NeuronEmitter) error {
 		}
 	}
 	for _, s := range incoming {
+		if g.PSTarget(s) != s {
+			continue // merged into an earlier group's input
+		}
 		ps := s.Postsynaptic
 		pm := ps.Model
 		psc := sc.Clone()
@@ -193,7 +196,11 @@ func (g *Generator) NeuronBody(u *NeuronUpdate, e NeuronEmitter) error {
 		if err := g.bindEGPs(psc, s.Name, pspath, pm.ExtraGlobalParams, ps.EGPs, []string{pm.ApplyInputCode, pm.DecayCode}, s.Pos); err != nil {
 			return err
 		}
-		w.Open("{ /* input from %s: %s */", s.Name, pm.Name)
+		var from []string
+		for _, o := range g.PSMerged(s) {
+			from = append(from, o.Name)
+		}
+		w.Open("{ /* input from %s: %s */", strings.Join(from, ", "), pm.Name)
 		w.Line("scalar linSyn = %s_inSyn[id];", s.Name)
 		if n := g.DenDelay[s]; n > 0 {
 			w.Line("scalar *const denDelayFront = &%s_denDelay[(size_t)(timestep %% %d) * %d + id];", s.Name, n, p.Size)

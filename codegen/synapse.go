@@ -124,14 +124,15 @@ func (g *Generator) synapseScope(s *modelspec.SynapseGroup, withSyn bool) (*Scop
 	sc.Vars["num_batch"] = "1"
 	sc.Vars["t"] = "t"
 	sc.Vars["DT"] = "DT"
+	in := g.PSTarget(s).Name // the group whose buffers hold s's input
 	if n := g.DenDelay[s]; n > 0 {
 		sc.Funcs["addToInSynDelay"] = Func{Arity: 2, Expand: func(a []string) string {
 			// (timestep mod n) is loop-invariant, so only a 32-bit
 			// modulo is left per synapse.
-			return g.accumulate(fmt.Sprintf("%s_denDelay[(size_t)(((uint32_t)(timestep %% %d) + (uint32_t)(%s)) %% %d) * %d + id_post]", s.Name, n, a[1], n, s.Target.Size), a[0])
+			return g.accumulate(fmt.Sprintf("%s_denDelay[(size_t)(((uint32_t)(timestep %% %d) + (uint32_t)(%s)) %% %d) * %d + id_post]", in, n, a[1], n, s.Target.Size), a[0])
 		}}
 	} else {
-		sc.Funcs["addToInSyn"] = Func{Arity: 1, Expand: func(a []string) string { return g.accumulate(s.Name+"_inSyn[id_post]", a[0]) }}
+		sc.Funcs["addToInSyn"] = Func{Arity: 1, Expand: func(a []string) string { return g.accumulate(in+"_inSyn[id_post]", a[0]) }}
 	}
 	if g.PreOutput[s] {
 		sc.Funcs["addToPre"] = Func{Arity: 1, Expand: func(a []string) string { return g.accumulate(s.Name+"_revInSyn[id_pre]", a[0]) }}

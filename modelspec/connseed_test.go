@@ -40,3 +40,21 @@ func TestConnectivitySeed(t *testing.T) {
 		assert.Contains(t, err.Error(), "simulation.connectivity_seed", bad)
 	}
 }
+
+// simulation.merge_postsynaptic_models: a boolean, false by default;
+// merging is structure (it changes the generated code), and false leaves
+// every existing structure key as it was.
+func TestMergePostsynapticModels(t *testing.T) {
+	with := func(v string) string {
+		return strings.Replace(structureBase, "seed: 1}", "seed: 1, merge_postsynaptic_models: "+v+"}", 1)
+	}
+	base := mustDecode(t, structureBase)
+	assert.False(t, base.Sim.MergePostsynaptic)
+	on := mustDecode(t, with("true"))
+	assert.True(t, on.Sim.MergePostsynaptic)
+	assert.NotEqual(t, base.StructureDigest(), on.StructureDigest(), "merging is structure")
+	assert.Equal(t, base.StructureDigest(), mustDecode(t, with("false")).StructureDigest(), "false is the default")
+	_, err := decodeString("t.yaml", with("1"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "simulation.merge_postsynaptic_models: expected true or false")
+}

@@ -247,7 +247,7 @@ func (d *decoder) simulation(n, key *yaml.Node) Simulation {
 		d.errorf(key, "simulation", "missing: expected {dt: ..., duration: ...}")
 		return sim
 	}
-	f := d.fields(n, "simulation", "dt", "duration", "precision", "seed", "backend", "connectivity_seed")
+	f := d.fields(n, "simulation", "dt", "duration", "precision", "seed", "backend", "connectivity_seed", "merge_postsynaptic_models")
 	if e, ok := f["dt"]; ok {
 		if v, ok := d.float(e.Value, "simulation.dt"); ok {
 			if v <= 0 || v > 1000 {
@@ -295,6 +295,9 @@ func (d *decoder) simulation(n, key *yaml.Node) Simulation {
 	}
 	if v := d.choice(f, "backend", "simulation.backend", "auto", "cpu", "cuda"); v != "" {
 		sim.Backend = v
+	}
+	if e, ok := f["merge_postsynaptic_models"]; ok {
+		sim.MergePostsynaptic, _ = d.boolean(e.Value, "simulation.merge_postsynaptic_models")
 	}
 	return sim
 }

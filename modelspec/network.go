@@ -268,6 +268,12 @@ type Simulation struct {
 	// for them). An integer in [0, 2^53), so that it is exact as a runtime
 	// slot; nil: connectivity is drawn from the variant's seed.
 	ConnectivitySeed *Value
+	// MergePostsynaptic (simulation.merge_postsynaptic_models, GeNN's
+	// setMergePostsynapticModels): synapse groups onto one population
+	// whose postsynaptic models are identical share one input (inSyn) and
+	// dendritic-delay buffer, where the generator can keep the order of
+	// their sums on every backend (see codegen's mergePostsynaptic).
+	MergePostsynaptic bool
 }
 
 // MaxConnectivitySeed bounds simulation.connectivity_seed (exclusive): every

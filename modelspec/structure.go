@@ -102,6 +102,7 @@ func (n *Network) StructureDigest() string {
 	// Connectivity keyed by simulation.connectivity_seed (only whether it
 	// is given: its value is a runtime value).
 	e.field("connectivity_seed", n.Sim.ConnectivitySeed != nil)
+	e.field("merge_postsynaptic_models", n.Sim.MergePostsynaptic)
 	for i, p := range n.Populations {
 		at := fmt.Sprintf("populations[%d].", i)
 		e.field(at+"name", p.Name)

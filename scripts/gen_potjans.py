@@ -10,7 +10,8 @@ dendritic delays, and Poisson background input as PoissonExp current sources.
 
 With --neuron-scale s the populations shrink by s and in-degrees are kept
 (connectivity scale 1, as in the issue), so every neuron receives the full-scale
-input. GeNN draws a fixed total number of synapses per projection
+input. As in GeNN's example, the postsynaptic models of the groups onto each
+population are merged (simulation.merge_postsynaptic_models). GeNN draws a fixed total number of synapses per projection
 (FixedNumberTotalWithReplacement); gennctl does not generate that snippet yet,
 so each presynaptic neuron gets round(total / num_pre) targets drawn with
 replacement (FixedNumberPostWithReplacement): the same total and multapses, with
@@ -80,7 +81,8 @@ def main():
     w("#   scripts/gen_potjans.py --neuron-scale %g --duration %g" % (s, a.duration))
     w("# Do not edit by hand: change the script and regenerate.")
     w("name: potjans_microcircuit")
-    w("simulation: {dt: %g, duration: %g, precision: float, seed: 1234, backend: cpu}" % (DT, a.duration))
+    # GeNN's PotjansMicrocircuit merges the postsynaptic models of the groups onto each population.
+    w("simulation: {dt: %g, duration: %g, precision: float, seed: 1234, backend: cpu, merge_postsynaptic_models: true}" % (DT, a.duration))
     w("populations:")
     for l in range(4):
         for p in range(2):

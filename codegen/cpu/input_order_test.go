@@ -95,3 +95,87 @@ synapses:
 		})
 	}
 }
+
+// With merge_postsynaptic_models, two groups onto one population with the
+// same postsynaptic model add into one buffer, S's: every step S's events
+// (in increasing presynaptic order, rows in order), then S2's, on every
+// backend. The weights are random floats, so summing each group apart
+// first would give other bits.
+func TestMergedPostsynapticInputOrder(t *testing.T) {
+	t.Parallel()
+	for _, delay := range []bool{false, true} {
+		t.Run(fmt.Sprintf("delay=%v", delay), func(t *testing.T) {
+			t.Parallel()
+			wu := `{model: StaticPulse, vars: {g: {init: Uniform, params: {min: 0.0, max: 1.0}}}}`
+			delays := ""
+			if delay {
+				wu = `{model: StaticPulseDendriticDelay, vars: {g: {init: Uniform, params: {min: 0.0, max: 1.0}}, d: {init: Uniform, params: {min: 0.0, max: 3.99}}}}`
+				delays = "max_dendritic_delay_steps: 4,"
+			}
+			doc := fmt.Sprintf(`
+simulation: {dt: 1.0, duration: 10, precision: float, merge_postsynaptic_models: true}
+models:
+  neurons:
+    Fire:
+      params: [n]
+      vars: {}
+      threshold_condition_code: "$(id) < $(n)"
+      is_auto_refractory_required: false
+    Acc:
+      vars: {V: scalar}
+      sim_code: "$(V) += $(Isyn);"
+populations:
+  Src: {size: 50, model: Fire, params: {n: 30}}
+  Tgt: {size: 3, model: Acc, vars: {V: 0.0}}
+synapses:
+  S: {source: Src, target: Tgt, matrix: sparse, %[1]s connectivity: {init: FixedProbability, params: {prob: 1.0}},
+      weight_update: %[2]s, postsynaptic: {model: DeltaCurr}}
+  S2: {source: Src, target: Tgt, matrix: sparse, %[1]s connectivity: {init: FixedProbability, params: {prob: 0.5}},
+       weight_update: %[2]s, postsynaptic: {model: DeltaCurr}}
+`, delays, wu)
+			s := newSim(t, doc, codegen.Options{}, []uint64{7}, nil)
+			s.varIndex("S", "inSyn") // S keeps its inSyn
+			require.Negative(t, s.mod.VarIndex("S2", "inSyn"), "S2's input is in S's inSyn")
+			const steps = 8
+			slot := make([][3]float32, steps+4) // input due at step k, in the order it is added
+			type group struct {
+				g, rowLength, ind, d []float64
+				stride               int
+			}
+			var groups []group
+			for _, name := range []string{"S", "S2"} {
+				gr := group{g: s.get(name, "g", 0), rowLength: s.get(name, "rowLength", 0), ind: s.get(name, "ind", 0)}
+				if delay {
+					gr.d = s.get(name, "d", 0)
+				}
+				gr.stride = len(gr.ind) / 50
+				groups = append(groups, gr)
+			}
+			for tau := 1; tau < steps; tau++ { // spikes of step tau-1 arrive in step tau
+				for _, gr := range groups {
+					for pre := 0; pre < 30; pre++ {
+						for j := 0; j < int(gr.rowLength[pre]); j++ {
+							syn := pre*gr.stride + j
+							due := tau
+							if delay {
+								due += int(gr.d[syn])
+							}
+							slot[due][int(gr.ind[syn])] += float32(gr.g[syn])
+						}
+					}
+				}
+			}
+			var want [3]float32
+			for k := 0; k < steps; k++ {
+				s.step(1)
+				for post := range want {
+					want[post] += slot[k][post]
+				}
+				got := s.get("Tgt", "V", 0)
+				for post := range want {
+					require.Equal(t, want[post], float32(got[post]), "step %d, target %d", k, post)
+				}
+			}
+		})
+	}
+}

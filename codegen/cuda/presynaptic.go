@@ -2,7 +2,6 @@ package cuda
 
 import (
 	"fmt"
-	"regexp"
 
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/modelspec"
@@ -32,50 +31,11 @@ func choosePresynaptic(s *modelspec.SynapseGroup) presynaptic {
 	switch {
 	case s.Matrix == modelspec.MatrixProcedural || s.Matrix == modelspec.MatrixToeplitz || s.Span == modelspec.SpanPresynaptic:
 		return rowPerSpike{}
-	case s.Matrix == modelspec.MatrixSparse && !events && !codegen.CodeNonEmpty(m.LearnPostCode) && onlyAddsInput(s):
+	case s.Matrix == modelspec.MatrixSparse && !events && !codegen.CodeNonEmpty(m.LearnPostCode) && codegen.OnlyAddsInput(s):
 		return rowScatter{}
 	}
 	return targetPull{}
 }
-
-// tokenRE finds the names of $(name) and $(name, ...) tokens.
-var tokenRE = regexp.MustCompile(`\$\(\s*([A-Za-z_][A-Za-z0-9_]*)`)
-
-// onlyAddsInput reports whether a group's sim_code adds input to its
-// target and does nothing else: it assigns none of its tokens and reads
-// only the synapse's own variables, the weight update's parameters and
-// extra global parameters, the time and the indices. Its input can then be
-// computed by any thread, kept in a bin, and computed again from the
-// column index if the bin overflows (rowScatter), with the same result.
-func onlyAddsInput(s *modelspec.SynapseGroup) bool {
-	wu := s.WeightUpdate
-	m := wu.Model
-	allowed := map[string]bool{"t": true, "DT": true, "id_pre": true, "id_post": true, "id_syn": true, "num_pre": true, "num_post": true,
-		"addToInSyn": true, "addToInSynDelay": true, "updatelinsyn": true,
-		"gennrand_uniform": true, "gennrand_normal": true, "gennrand_exponential": true, "gennrand_log_normal": true, "gennrand_gamma": true, "gennrand_binomial": true}
-	for _, v := range m.Vars {
-		allowed[v.Name] = true
-	}
-	for _, p := range m.Params {
-		allowed[p] = true
-	}
-	for _, d := range m.DerivedParams {
-		allowed[d.Name] = true
-	}
-	for _, e := range m.ExtraGlobalParams {
-		allowed[e.Name] = true
-	}
-	for _, tok := range tokenRE.FindAllStringSubmatch(m.SimCode, -1) {
-		if !allowed[tok[1]] {
-			return false
-		}
-	}
-	return !assigns.MatchString(m.SimCode)
-}
-
-// assigns matches an assignment to a token or to an element of one
-// ($(g) = ..., $(x) += ..., $(x)++, $(tab)[i] = ...).
-var assigns = regexp.MustCompile(`\$\([A-Za-z_][A-Za-z0-9_]*\)\s*(\[[^\]]*\]\s*)?([-+*/%&|^]?=[^=]|\+\+|--)|(\+\+|--)\s*\$\(`)
 
 // ---- staging spikes in shared memory ----
 
@@ -323,11 +283,12 @@ func (rowScatter) gather(g *gen, s *modelspec.SynapseGroup) error {
 	w := g.W
 	k, npost := binSize(g, s), s.Target.Size
 	n := g.DenDelay[s]
+	in := g.PSTarget(s).Name // the group whose buffers hold s's input (merged postsynaptic models)
 	target := func(del string) string {
 		if n == 0 {
-			return fmt.Sprintf("%s_inSyn[id]", s.Name)
+			return fmt.Sprintf("%s_inSyn[id]", in)
 		}
-		return fmt.Sprintf("%s_denDelay[(size_t)(((uint32_t)(timestep %% %d) + %s) %% %d) * %d + id]", s.Name, n, del, n, npost)
+		return fmt.Sprintf("%s_denDelay[(size_t)(((uint32_t)(timestep %% %d) + %s) %% %d) * %d + id]", in, n, del, n, npost)
 	}
 	w.Open("{ /* input from %s this step: its bin, in the CPU's order */", s.Name)
 	w.Line("const uint32_t gn_n = %s_binCnt[id];", s.Name)
