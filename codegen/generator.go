@@ -613,9 +613,15 @@ func (g *Generator) connSeed() string {
 // rngFuncs adds the $(gennrand_*) functions drawing from rng.
 func (g *Generator) rngFuncs(sc *Scope, rng string) {
 	cast := func(e string) string { return "((scalar)" + e + ")" }
-	sc.Funcs["gennrand_uniform"] = Func{Arity: 0, Expand: func([]string) string { return cast("gn_uniform(" + rng + ")") }}
-	sc.Funcs["gennrand_normal"] = Func{Arity: 0, Expand: func([]string) string { return cast("gn_normal(" + rng + ")") }}
-	sc.Funcs["gennrand_exponential"] = Func{Arity: 0, Expand: func([]string) string { return cast("gn_exponential(" + rng + ")") }}
+	// float models draw their uniform, normal and exponential numbers in
+	// single precision, from one 32-bit word each (gn_uniform_f, ...)
+	f := ""
+	if g.Prec == "float" {
+		f = "_f"
+	}
+	sc.Funcs["gennrand_uniform"] = Func{Arity: 0, Expand: func([]string) string { return cast("gn_uniform" + f + "(" + rng + ")") }}
+	sc.Funcs["gennrand_normal"] = Func{Arity: 0, Expand: func([]string) string { return cast("gn_normal" + f + "(" + rng + ")") }}
+	sc.Funcs["gennrand_exponential"] = Func{Arity: 0, Expand: func([]string) string { return cast("gn_exponential" + f + "(" + rng + ")") }}
 	sc.Funcs["gennrand_log_normal"] = Func{Arity: 2, Expand: func(a []string) string {
 		return cast(fmt.Sprintf("gn_log_normal(%s, %s, %s)", rng, a[0], a[1]))
 	}}

@@ -145,32 +145,82 @@ func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, pat
 	w := g.W
 	w.Open("{ /* %s */", vi.Path)
 	g.ArrayPtr(ve)
-	elem := func(body func(target string)) {
+	// elem writes body for every element (id). With blocks, the elements
+	// go in runs of consecutive ids of at most initBlock, each run first
+	// computing the first Philox block of its elements' streams in one
+	// vectorised loop (gn_philox_first into gn_blk; the element's is
+	// gn_j of the run).
+	elem := func(blocks bool, body func(target string)) {
+		// run writes the loop over the n (C expression) elements from id0
+		// (the id of the first), declaring the element's indices with decl.
+		run := func(id0, n string, decl func()) {
+			if !blocks {
+				decl()
+				return
+			}
+			w.Line("const uint32_t gn_n = %s < %d ? %s : %d;", n, initBlock, n, initBlock)
+			w.Line("gn_philox_first(gn_blk, gn_blk + %d, gn_blk + %d, gn_blk + %d, %s, gn_n, ctx->seed[b], 0x%08xu, 0);", initBlock, 2*initBlock, 3*initBlock, id0, StreamVarInit|g.initID)
+			w.Open("for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) {")
+			decl()
+		}
+		if blocks {
+			w.Line("uint32_t gn_blk[4 * %d];", initBlock)
+		}
+		// elements (a C expression) ids from 0: one loop, or runs of initBlock
+		flat := func(count int, comment string) {
+			if !blocks {
+				w.Open("for (uint32_t id = 0; id < %d; id++) {%s", count, comment)
+				body(ve.Field + "[id]")
+				w.Close("}")
+				return
+			}
+			w.Open("for (uint32_t gn_id0 = 0; gn_id0 < %d; gn_id0 += %d) {%s", count, initBlock, comment)
+			run("gn_id0", fmt.Sprintf("%du - gn_id0", count), func() { w.Line("const uint32_t id = gn_id0 + gn_j;") })
+			body(ve.Field + "[id]")
+			w.Close("}")
+			w.Close("}")
+		}
 		switch {
 		case syn == nil:
 			// one element of a variable shared by the neurons
-			w.Open("for (uint32_t id = 0; id < %d; id++) {", ve.Desc.Count)
-			body(ve.Field + "[id]")
-			w.Close("}")
+			flat(ve.Desc.Count, "")
 		case g.KernelW[syn]:
-			w.Open("for (uint32_t id = 0; id < %d; id++) { /* kernel entries */", ve.Desc.Count)
-			body(ve.Field + "[id]")
-			w.Close("}")
+			flat(ve.Desc.Count, " /* kernel entries */")
 		case syn.Matrix == modelspec.MatrixSparse:
 			g.connPtr("const ", syn.Name, "connectivity", "rowLength", "rowLength")
 			g.connPtr("const ", syn.Name, "connectivity", "ind", "ind")
 			w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", syn.Source.Size)
-			w.Open("for (uint32_t k = 0; k < rowLength[id_pre]; k++) {")
+			if blocks {
+				w.Open("for (uint32_t gn_k0 = 0; gn_k0 < rowLength[id_pre]; gn_k0 += %d) {", initBlock)
+				run(fmt.Sprintf("id_pre * %d + gn_k0", g.MaxRow[syn]), "rowLength[id_pre] - gn_k0", func() {
+					w.Line("const uint32_t k = gn_k0 + gn_j;")
+				})
+			} else {
+				w.Open("for (uint32_t k = 0; k < rowLength[id_pre]; k++) {")
+			}
 			w.Line("const uint32_t id = id_pre * %d + k, id_post = ind[id];", g.MaxRow[syn])
 			w.Line("(void)id_post;")
 			body(ve.Field + "[id]")
+			if blocks {
+				w.Close("}")
+			}
 			w.Close("}")
 			w.Close("}")
 		default:
 			w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", syn.Source.Size)
-			w.Open("for (uint32_t id_post = 0; id_post < %d; id_post++) {", syn.Target.Size)
+			if blocks {
+				w.Open("for (uint32_t gn_p0 = 0; gn_p0 < %d; gn_p0 += %d) {", syn.Target.Size, initBlock)
+				run(fmt.Sprintf("id_pre * %d + gn_p0", syn.Target.Size), fmt.Sprintf("%du - gn_p0", syn.Target.Size), func() {
+					w.Line("const uint32_t id_post = gn_p0 + gn_j;")
+				})
+			} else {
+				w.Open("for (uint32_t id_post = 0; id_post < %d; id_post++) {", syn.Target.Size)
+			}
 			w.Line("const uint32_t id = id_pre * %d + id_post;", syn.Target.Size)
 			body(ve.Field + "[id]")
+			if blocks {
+				w.Close("}")
+			}
 			w.Close("}")
 			w.Close("}")
 		}
@@ -178,14 +228,14 @@ func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, pat
 	switch vi.Kind {
 	case modelspec.InitConstant:
 		val := g.value(vi.Constant)
-		elem(func(t string) { w.Line("%s = (%s)%s;", t, ve.CType, val) })
+		elem(false, func(t string) { w.Line("%s = (%s)%s;", t, ve.CType, val) })
 	case modelspec.InitArray:
 		vals := make([]string, len(vi.Values))
 		for i, x := range vi.Values {
 			vals[i] = Literal(x, "double")
 		}
 		w.Line("static const double init_values[%d] = {%s};", len(vals), strings.Join(vals, ", "))
-		elem(func(t string) { w.Line("%s = (%s)init_values[id];", t, ve.CType) })
+		elem(false, func(t string) { w.Line("%s = (%s)init_values[id];", t, ve.CType) })
 	case modelspec.InitSnippet:
 		snip := vi.Snippet
 		sc := NewScope()
@@ -229,20 +279,22 @@ func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, pat
 		}
 		g.rngFuncs(sc, "&rng")
 		stream := StreamVarInit | g.initID
-		g.initID++
 		st := site("variable", vi.Path, vi.Path, snip.Name, "var_init_code", snip.CodePos, vi.Pos)
 		var err error
-		elem(func(t string) {
+		rng := UsesRNG(snip.Code)
+		elem(rng, func(t string) {
 			w.Line("scalar value = 0;")
-			if UsesRNG(snip.Code) {
+			if rng {
 				w.Line("gn_rng rng;")
-				w.Line("gn_rng_init(&rng, ctx->seed[b], 0x%08xu, id, 0);", stream)
+				w.Line("gn_rng_resume(&rng, ctx->seed[b], 0x%08xu, id, 0, gn_blk[gn_j], gn_blk[%d + gn_j], gn_blk[%d + gn_j], gn_blk[%d + gn_j]);",
+					stream, initBlock, 2*initBlock, 3*initBlock)
 			}
 			if e := g.code(snip.Code, sc, st); e != nil && err == nil {
 				err = e
 			}
 			w.Line("%s = (%s)value;", t, ve.CType)
 		})
+		g.initID++
 		if err != nil {
 			return err
 		}
@@ -250,6 +302,11 @@ func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, pat
 	w.Close("}")
 	return nil
 }
+
+// initBlock is the length of the runs of elements whose first Philox
+// blocks variable initialisation computes at once (4 words each, on the
+// stack).
+const initBlock = 256
 
 // emitConnectivity writes the builder of a sparse or bitmask group: GeNN's
 // row_build_code runs in a loop per presynaptic neuron until $(endRow); a

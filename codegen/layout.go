@@ -11,6 +11,18 @@ import (
 // compiled as C++, where min and max come from CUDA (or its emulation).
 func (g *Generator) EmitTypes(cxx bool) {
 	w := g.W
+	if g.Prec == "float" {
+		// GeNN's code is C++, where exp(x) of a float x is the float
+		// function (as in the CUDA backend's kernels); in C, tgmath.h
+		// makes it so.
+		if cxx {
+			w.Line("#ifndef __cplusplus")
+		}
+		w.Line("#include <tgmath.h> /* math functions of float arguments in float, as GeNN's C++ */")
+		if cxx {
+			w.Line("#endif")
+		}
+	}
 	w.Line("typedef %s scalar;", g.Prec)
 	w.Line("#define DT %s", Literal(g.Net.Sim.DT, g.Prec))
 	w.Line("#define GN_NUM_RUNTIME %d", len(g.Opts.Runtime))

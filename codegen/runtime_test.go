@@ -57,7 +57,7 @@ int main(void)
     /* The same stream resumed from its first block, computed for 5
        elements at once (17 is the fourth): stride 8. */
     uint32_t blk[4 * 8];
-    gn_philox_first(blk, 8, 14u, 5u, 0xfedcba9876543210ull, 0x01000002u, 0x100000005ull);
+    gn_philox_first(blk, blk + 8, blk + 16, blk + 24, 14u, 5u, 0xfedcba9876543210ull, 0x01000002u, 0x100000005ull);
     gn_rng_resume(&r, 0xfedcba9876543210ull, 0x01000002u, 17u, 0x100000005ull, blk[3], blk[8 + 3], blk[16 + 3], blk[24 + 3]);
     printf("resumed");
     for (int i = 0; i < 8; i++) printf(" %08x", gn_next_u32(&r));
@@ -66,7 +66,43 @@ int main(void)
     const double u0 = gn_uniform(&r), u1 = gn_uniform(&r), u2 = gn_uniform(&r);
     printf("uniform3 %.17g %.17g %.17g\n", u0, u1, u2);
 
+    /* gn_normal at chosen 52-bit uniforms k (p = (k + 0.5) / 2^52): a
+       stream whose next words are k >> 20 and (k mod 2^20) << 12 */
+    {
+        const uint64_t ks[] = {0ull, 1ull, 1000ull, 1ull << 30, 1ull << 40, 1ull << 48, 337769972052787ull, 337769972052788ull,
+                               1351079888211148ull, 2251799813685247ull, 2251799813685248ull, 3152519739159347ull,
+                               4165829841658359ull, 4165829841658360ull, 4503599627370000ull, 4503599627370495ull};
+        printf("normalat");
+        for (int i = 0; i < (int)(sizeof ks / sizeof ks[0]); i++) {
+            gn_rng q;
+            gn_rng_init(&q, 0, 0, 0, 0);
+            q.out[0] = (uint32_t)(ks[i] >> 20);
+            q.out[1] = (uint32_t)((ks[i] & ((1ull << 20) - 1)) << 12);
+            q.used = 0;
+            printf(" %llu:%.17g", (unsigned long long)ks[i], gn_normal(&q));
+        }
+        printf("\n");
+    }
+
+    /* gn_normal_f at chosen 32-bit words k (p = (k + 0.5) / 2^32) */
+    {
+        const uint32_t ks[] = {0u, 1u, 1000u, 1u << 20, 322122547u, 322122548u, 1288490188u, 2147483647u,
+                               2147483648u, 3006477107u, 3972844747u, 3972844748u, 4294967000u, 4294967295u};
+        printf("normalfat");
+        for (int i = 0; i < (int)(sizeof ks / sizeof ks[0]); i++) {
+            gn_rng q;
+            gn_rng_init(&q, 0, 0, 0, 0);
+            q.out[0] = ks[i];
+            q.used = 0;
+            printf(" %u:%.9g", ks[i], (double)gn_normal_f(&q));
+        }
+        printf("\n");
+    }
+
     MOMENTS("uniform", gn_uniform(&r));
+    MOMENTS("uniform_f", (double)gn_uniform_f(&r));
+    MOMENTS("normal_f", (double)gn_normal_f(&r));
+    MOMENTS("exponential_f", (double)gn_exponential_f(&r));
     MOMENTS("normal", gn_normal(&r));
     MOMENTS("exponential", gn_exponential(&r));
     MOMENTS("gamma2.5", gn_gamma(&r, 2.5));
@@ -225,6 +261,9 @@ func TestRuntimeDistributions(t *testing.T) {
 	dists := map[string]dist{
 		"uniform":        {0.5, 1.0 / 12, 1.0 / 80, math.SmallestNonzeroFloat64, 1},
 		"normal":         {0, 1, 3, math.Inf(-1), math.Inf(1)},
+		"uniform_f":      {0.5, 1.0 / 12, 1.0 / 80, 1.0 / (1 << 24), 1},
+		"normal_f":       {0, 1, 3, -6.4, 6.4},
+		"exponential_f":  {1, 1, 9, 0, 23},
 		"exponential":    {1, 1, 9, math.SmallestNonzeroFloat64, math.Inf(1)},
 		"gamma2.5":       {2.5, 2.5, 3*2.5*2.5 + 6*2.5, 0, math.Inf(1)},
 		"gamma0.5":       {0.5, 0.5, 3*0.5*0.5 + 6*0.5, 0, math.Inf(1)},
@@ -265,6 +304,45 @@ func TestRuntimeDistributions(t *testing.T) {
 		require.NoError(t, err)
 		want := math.Min(math.Ceil(cdf*(1<<32))-1, 1<<32-1)
 		assert.InDelta(t, want, float64(m), 2, "threshold %d", k)
+	}
+	// gn_normal is the normal quantile of (k + 0.5) / 2^52 to 1e-14 relative
+	// (PPND16 is accurate to about 1e-16; Go's Erfinv/Erfcinv to about
+	// 1e-15), in the central region, both tail formulas and at both ends.
+	at := lines["normalat"]
+	require.Len(t, at, 16)
+	for _, f := range at {
+		kv := strings.SplitN(f, ":", 2)
+		k, err := strconv.ParseUint(kv[0], 10, 64)
+		require.NoError(t, err)
+		z, err := strconv.ParseFloat(kv[1], 64)
+		require.NoError(t, err)
+		p := (float64(k) + 0.5) / (1 << 52)
+		want := math.Sqrt2 * math.Erfinv(2*p-1)
+		if p < 0.1 {
+			want = -math.Sqrt2 * math.Erfcinv(2*p)
+		} else if p > 0.9 {
+			want = math.Sqrt2 * math.Erfcinv(2*(1-p))
+		}
+		assert.InEpsilon(t, want, z, 1e-14, "normal quantile of %g", p)
+	}
+	// gn_normal_f is the normal quantile of (k + 0.5) / 2^32 to 2e-7
+	// relative (PPND7, rounded to float).
+	atf := lines["normalfat"]
+	require.Len(t, atf, 14)
+	for _, f := range atf {
+		kv := strings.SplitN(f, ":", 2)
+		k, err := strconv.ParseUint(kv[0], 10, 32)
+		require.NoError(t, err)
+		z, err := strconv.ParseFloat(kv[1], 64)
+		require.NoError(t, err)
+		p := (float64(k) + 0.5) / (1 << 32)
+		want := math.Sqrt2 * math.Erfinv(2*p-1)
+		if p < 0.1 {
+			want = -math.Sqrt2 * math.Erfcinv(2*p)
+		} else if p > 0.9 {
+			want = math.Sqrt2 * math.Erfcinv(2*(1-p))
+		}
+		assert.InEpsilon(t, want, z, 2e-7, "single-precision normal quantile of %g", p)
 	}
 	// Uniform draws are in (0, 1]: never 0 (log is finite), and close to both ends.
 	u := parseMoments(t, lines["uniform"])

@@ -57,7 +57,8 @@ func (g *gen) emitNeuronUpdate(u *codegen.NeuronUpdate) error {
 		}
 		if u.FirstBlocks != "" {
 			w.Line("uint32_t *const %s = ctx->%s;", u.FirstBlocks, u.FirstBlocks)
-			w.Line("gn_philox_first(%s, %d, 0, %d, ctx->seed[b], 0x%08xu, timestep);", u.FirstBlocks, u.BlockStride, p.Size, u.Stream())
+			blk, n := u.FirstBlocks, u.BlockStride
+			w.Line("gn_philox_first(%s, %s + %d, %s + %d, %s + %d, 0, %d, ctx->seed[b], 0x%08xu, timestep);", blk, blk, n, blk, 2*n, blk, 3*n, p.Size, u.Stream())
 		}
 		w.Open("for (uint32_t id = 0; id < %d; id++) {", p.Size)
 		if err := g.NeuronBody(u, spikeLists{}); err != nil {

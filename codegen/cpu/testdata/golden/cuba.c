@@ -13,6 +13,7 @@
 #else
 #define GN_PREFETCH(p) ((void)(p))
 #endif
+#include <tgmath.h> /* math functions of float arguments in float, as GeNN's C++ */
 typedef float scalar;
 #define DT 0.1f
 #define GN_NUM_RUNTIME 0
@@ -109,7 +110,7 @@ static int init_connectivity_EE(gn_ctx *ctx)
                 gn_rng_init(&rng, ctx->seed[b], 0x03000000u, id_pre, 0);
                 int prevJ = -1;
                 for (;;) {
-                    const scalar u = ((scalar)gn_uniform(&rng));
+                    const scalar u = ((scalar)gn_uniform_f(&rng));
                     prevJ += (1 + (int)(log(u) * (-49.498318f)));
                     if(prevJ < 3200) {
                        do { if (n == 111) return gn_fail(ctx, "synapse group EE: a row has more than 111 synapses (the maximum row length of FixedProbability); set the snippet's max_row_length"); row[n++] = (uint16_t)(prevJ + 0); } while (0);
@@ -139,7 +140,7 @@ static int init_connectivity_EI(gn_ctx *ctx)
                 gn_rng_init(&rng, ctx->seed[b], 0x03000001u, id_pre, 0);
                 int prevJ = -1;
                 for (;;) {
-                    const scalar u = ((scalar)gn_uniform(&rng));
+                    const scalar u = ((scalar)gn_uniform_f(&rng));
                     prevJ += (1 + (int)(log(u) * (-49.498318f)));
                     if(prevJ < 800) {
                        do { if (n == 41) return gn_fail(ctx, "synapse group EI: a row has more than 41 synapses (the maximum row length of FixedProbability); set the snippet's max_row_length"); row[n++] = (uint16_t)(prevJ + 0); } while (0);
@@ -169,7 +170,7 @@ static int init_connectivity_IE(gn_ctx *ctx)
                 gn_rng_init(&rng, ctx->seed[b], 0x03000002u, id_pre, 0);
                 int prevJ = -1;
                 for (;;) {
-                    const scalar u = ((scalar)gn_uniform(&rng));
+                    const scalar u = ((scalar)gn_uniform_f(&rng));
                     prevJ += (1 + (int)(log(u) * (-49.498318f)));
                     if(prevJ < 3200) {
                        do { if (n == 109) return gn_fail(ctx, "synapse group IE: a row has more than 109 synapses (the maximum row length of FixedProbability); set the snippet's max_row_length"); row[n++] = (uint16_t)(prevJ + 0); } while (0);
@@ -199,7 +200,7 @@ static int init_connectivity_II(gn_ctx *ctx)
                 gn_rng_init(&rng, ctx->seed[b], 0x03000003u, id_pre, 0);
                 int prevJ = -1;
                 for (;;) {
-                    const scalar u = ((scalar)gn_uniform(&rng));
+                    const scalar u = ((scalar)gn_uniform_f(&rng));
                     prevJ += (1 + (int)(log(u) * (-49.498318f)));
                     if(prevJ < 800) {
                        do { if (n == 40) return gn_fail(ctx, "synapse group II: a row has more than 40 synapses (the maximum row length of FixedProbability); set the snippet's max_row_length"); row[n++] = (uint16_t)(prevJ + 0); } while (0);
@@ -230,13 +231,19 @@ int gn_init(gn_ctx *ctx)
     for (uint32_t b = 0; b < ctx->batch; b++) {
         { /* populations.E.vars.V */
             float *const E_V = ctx->E_V + (size_t)b * 3200;
-            for (uint32_t id = 0; id < 3200; id++) {
-                scalar value = 0;
-                gn_rng rng;
-                gn_rng_init(&rng, ctx->seed[b], 0x02000000u, id, 0);
-                const scalar scale = (-50.0f) - (-60.0f);
-                value = (-60.0f) + (((scalar)gn_uniform(&rng)) * scale);
-                E_V[id] = (float)value;
+            uint32_t gn_blk[4 * 256];
+            for (uint32_t gn_id0 = 0; gn_id0 < 3200; gn_id0 += 256) {
+                const uint32_t gn_n = 3200u - gn_id0 < 256 ? 3200u - gn_id0 : 256;
+                gn_philox_first(gn_blk, gn_blk + 256, gn_blk + 512, gn_blk + 768, gn_id0, gn_n, ctx->seed[b], 0x02000000u, 0);
+                for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) {
+                    const uint32_t id = gn_id0 + gn_j;
+                    scalar value = 0;
+                    gn_rng rng;
+                    gn_rng_resume(&rng, ctx->seed[b], 0x02000000u, id, 0, gn_blk[gn_j], gn_blk[256 + gn_j], gn_blk[512 + gn_j], gn_blk[768 + gn_j]);
+                    const scalar scale = (-50.0f) - (-60.0f);
+                    value = (-60.0f) + (((scalar)gn_uniform_f(&rng)) * scale);
+                    E_V[id] = (float)value;
+                }
             }
         }
         { /* populations.E.vars.RefracTime */
@@ -247,13 +254,19 @@ int gn_init(gn_ctx *ctx)
         }
         { /* populations.I.vars.V */
             float *const I_V = ctx->I_V + (size_t)b * 800;
-            for (uint32_t id = 0; id < 800; id++) {
-                scalar value = 0;
-                gn_rng rng;
-                gn_rng_init(&rng, ctx->seed[b], 0x02000001u, id, 0);
-                const scalar scale = (-50.0f) - (-60.0f);
-                value = (-60.0f) + (((scalar)gn_uniform(&rng)) * scale);
-                I_V[id] = (float)value;
+            uint32_t gn_blk[4 * 256];
+            for (uint32_t gn_id0 = 0; gn_id0 < 800; gn_id0 += 256) {
+                const uint32_t gn_n = 800u - gn_id0 < 256 ? 800u - gn_id0 : 256;
+                gn_philox_first(gn_blk, gn_blk + 256, gn_blk + 512, gn_blk + 768, gn_id0, gn_n, ctx->seed[b], 0x02000001u, 0);
+                for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) {
+                    const uint32_t id = gn_id0 + gn_j;
+                    scalar value = 0;
+                    gn_rng rng;
+                    gn_rng_resume(&rng, ctx->seed[b], 0x02000001u, id, 0, gn_blk[gn_j], gn_blk[256 + gn_j], gn_blk[512 + gn_j], gn_blk[768 + gn_j]);
+                    const scalar scale = (-50.0f) - (-60.0f);
+                    value = (-60.0f) + (((scalar)gn_uniform_f(&rng)) * scale);
+                    I_V[id] = (float)value;
+                }
             }
         }
         { /* populations.I.vars.RefracTime */

@@ -13,6 +13,7 @@
 #else
 #define GN_PREFETCH(p) ((void)(p))
 #endif
+#include <tgmath.h> /* math functions of float arguments in float, as GeNN's C++ */
 typedef float scalar;
 #define DT 0.1f
 #define GN_NUM_RUNTIME 0
@@ -100,7 +101,7 @@ static int init_connectivity_InOut(gn_ctx *ctx)
                 gn_rng_init(&rng, ctx->seed[b], 0x03000000u, id_pre, 0);
                 int prevJ = -1;
                 for (;;) {
-                    const scalar u = ((scalar)gn_uniform(&rng));
+                    const scalar u = ((scalar)gn_uniform_f(&rng));
                     prevJ += (1 + (int)(log(u) * (-2.8036733f)));
                     if(prevJ < 10) {
                        do { if (n == 10) return gn_fail(ctx, "synapse group InOut: a row has more than 10 synapses (the maximum row length of FixedProbability); set the snippet's max_row_length"); row[n++] = (uint16_t)(prevJ + 0); } while (0);
@@ -134,13 +135,19 @@ int gn_init(gn_ctx *ctx)
         }
         { /* populations.Out.vars.V */
             float *const Out_V = ctx->Out_V + (size_t)b * 10;
-            for (uint32_t id = 0; id < 10; id++) {
-                scalar value = 0;
-                gn_rng rng;
-                gn_rng_init(&rng, ctx->seed[b], 0x02000000u, id, 0);
-                const scalar scale = 0.5f - 0.0f;
-                value = 0.0f + (((scalar)gn_uniform(&rng)) * scale);
-                Out_V[id] = (float)value;
+            uint32_t gn_blk[4 * 256];
+            for (uint32_t gn_id0 = 0; gn_id0 < 10; gn_id0 += 256) {
+                const uint32_t gn_n = 10u - gn_id0 < 256 ? 10u - gn_id0 : 256;
+                gn_philox_first(gn_blk, gn_blk + 256, gn_blk + 512, gn_blk + 768, gn_id0, gn_n, ctx->seed[b], 0x02000000u, 0);
+                for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) {
+                    const uint32_t id = gn_id0 + gn_j;
+                    scalar value = 0;
+                    gn_rng rng;
+                    gn_rng_resume(&rng, ctx->seed[b], 0x02000000u, id, 0, gn_blk[gn_j], gn_blk[256 + gn_j], gn_blk[512 + gn_j], gn_blk[768 + gn_j]);
+                    const scalar scale = 0.5f - 0.0f;
+                    value = 0.0f + (((scalar)gn_uniform_f(&rng)) * scale);
+                    Out_V[id] = (float)value;
+                }
             }
         }
         { /* populations.Out.vars.Count */
@@ -201,14 +208,14 @@ static void neuron_update_In(gn_ctx *ctx, uint64_t timestep)
         uint8_t *restrict const spkFlag = ctx->spkFlag;
         float *restrict const In_timeStepToSpike = ctx->In_timeStepToSpike + (size_t)b * 20;
         uint32_t *const rngBlk = ctx->rngBlk;
-        gn_philox_first(rngBlk, 32, 0, 20, ctx->seed[b], 0x01000000u, timestep);
+        gn_philox_first(rngBlk, rngBlk + 32, rngBlk + 64, rngBlk + 96, 0, 20, ctx->seed[b], 0x01000000u, timestep);
         for (uint32_t id = 0; id < 20; id++) {
             float ltimeStepToSpike = In_timeStepToSpike[id];
             scalar Isyn = 0;
             gn_rng rng;
             gn_rng_resume(&rng, ctx->seed[b], 0x01000000u, id, timestep, rngBlk[id], rngBlk[32 + id], rngBlk[64 + id], rngBlk[96 + id]);
             if(ltimeStepToSpike <= 0.0f) {
-                ltimeStepToSpike += 200.0f * ((scalar)gn_exponential(&rng));
+                ltimeStepToSpike += 200.0f * ((scalar)gn_exponential_f(&rng));
             }
             ltimeStepToSpike -= 1.0f;
             const int gn_spike = (ltimeStepToSpike <= 0.0f);
@@ -237,7 +244,7 @@ static void neuron_update_Out(gn_ctx *ctx, uint64_t timestep)
         unsigned int *restrict const Out_Count = ctx->Out_Count + (size_t)b * 10;
         float *restrict const InOut_inSyn = ctx->InOut_inSyn + (size_t)b * 10;
         uint32_t *const rngBlk = ctx->rngBlk;
-        gn_philox_first(rngBlk, 32, 0, 10, ctx->seed[b], 0x01000001u, timestep);
+        gn_philox_first(rngBlk, rngBlk + 32, rngBlk + 64, rngBlk + 96, 0, 10, ctx->seed[b], 0x01000001u, timestep);
         for (uint32_t id = 0; id < 10; id++) {
             float lV = Out_V[id];
             unsigned int lCount = Out_Count[id];
@@ -254,22 +261,22 @@ static void neuron_update_Out(gn_ctx *ctx, uint64_t timestep)
                 Isyn += (0.05f);
             }
             { /* current source noise: GaussianNoise */
-                Isyn += (0.0f + ((scalar)gn_normal(&rng)) * 0.01f);
+                Isyn += (0.0f + ((scalar)gn_normal_f(&rng)) * 0.01f);
             }
 #line 14 "testdata/small.yaml"
             const int oldSpike = (lV >= 1.0f);
-#line 262 "module.c"
+#line 269 "module.c"
 #line 13 "testdata/small.yaml"
             lV = 0.99004984f * lV + Isyn * 0.5f;
-#line 265 "module.c"
+#line 272 "module.c"
 #line 14 "testdata/small.yaml"
             const int gn_spike = (lV >= 1.0f) && !oldSpike;
-#line 268 "module.c"
+#line 275 "module.c"
             if (gn_spike) {
 #line 16 "testdata/small.yaml"
                 lV = 0.0f;
                 lCount++;
-#line 273 "module.c"
+#line 280 "module.c"
             }
             Out_V[id] = lV;
             Out_Count[id] = lCount;
