@@ -7,7 +7,9 @@
 //	go run ./scripts/bench -n 4000 -repeats 5 -brian2=false
 //	go run ./scripts/bench -smoke                 # CI: N = 400, 0.1 s, 1 repeat, no Brian2
 //	go run ./scripts/bench -threads 2 -n 4000 -duration 1000   # core scaling, in process
-//	go run ./scripts/bench -pd 0.1 -duration 1000 -repeats 1   # Potjans-Diesmann microcircuit, 10% neurons
+//	go run ./scripts/bench -pd 0.1,1 -duration 1000 -repeats 3 -cpu 1 -genn /work/genn-4.9
+//	                        # the Potjans-Diesmann microcircuit at 10 % and full scale on every backend
+//	                        # that runs here and GeNN 4.9's CPU backend, alternating, pinned to CPU 1
 //	go run ./scripts/bench -gpu -duration 1000 -repeats 2      # CUDA against the CPU cores, one table
 //
 // Simulation time excludes building and set-up (connectivity and state
@@ -37,6 +39,9 @@ type options struct {
 	script     string
 	work       string
 	cache      string
+	cpu        int    // the CPU the microcircuit's runs are pinned to (-1: none)
+	genn       string // a GeNN 4.9 source tree to compare the microcircuit with ("": none)
+	gennFlags  string // GeNN's userCxxFlagsGNU
 }
 
 type row struct {
@@ -173,11 +178,24 @@ func main() {
 	smoke := flag.Bool("smoke", false, "tiny CI run: N=400, 100 ms, 1 repeat, no Brian2")
 	work := flag.String("work", "", "working directory (default: a temporary one, removed afterwards)")
 	cache := flag.String("cache", "", "module cache (default: WORK/cache, cold)")
-	pd := flag.Float64("pd", 0, "instead of CUBA, run the Potjans-Diesmann microcircuit at this fraction of its neurons (e.g. 0.1)")
+	pd := flag.String("pd", "", "instead of CUBA, run the Potjans-Diesmann microcircuit at these neuron scales, comma-separated (e.g. 0.1,1)")
+	cpu := flag.Int("cpu", -1, "microcircuit: pin every run to this CPU (taskset)")
+	gennSrc := flag.String("genn", "", "microcircuit: also build and run GeNN 4.9's userproject PotjansMicrocircuit from this GeNN source tree")
+	gennFlags := flag.String("genn-flags", "-march=native", "microcircuit: GeNN's userCxxFlagsGNU")
+	runModule := flag.String("run-module", "", "(internal) run a module in this process and print the result as JSON")
+	runSteps := flag.Uint("run-steps", 0, "(internal) time steps of -run-module")
+	runSeed := flag.Uint64("run-seed", 0, "(internal) seed of -run-module")
 	threads := flag.Int("threads", 0, "instead, run 4 x THREADS CUBA variants (first size) on 1 thread and on THREADS threads")
 	gpuTable := flag.Bool("gpu", false, "instead, the CUDA backend against this machine's CPU cores: CUBA (1, 64, 1024 variants), PD 10 %, one table (scripts/bench/gpu.go)")
 	flag.Parse()
-	o := options{durationMS: *dur, repeats: *repeats, brian2: *brian}
+	if *runModule != "" {
+		if err := runModuleChild(*runModule, uint32(*runSteps), *runSeed, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	o := options{durationMS: *dur, repeats: *repeats, brian2: *brian, cpu: *cpu, genn: *gennSrc, gennFlags: *gennFlags}
 	var err error
 	if o.sizes, err = parseSizes(*sizes); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -220,8 +238,17 @@ func main() {
 		}
 		return
 	}
-	if *pd > 0 {
-		if err := benchPD(o, *pd, os.Stdout); err != nil {
+	if *pd != "" {
+		var scales []float64
+		for _, f := range strings.Split(*pd, ",") {
+			s, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || s <= 0 || s > 1 {
+				fmt.Fprintf(os.Stderr, "bench: bad neuron scale %q\n", f)
+				os.Exit(2)
+			}
+			scales = append(scales, s)
+		}
+		if err := benchPD(o, scales, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}

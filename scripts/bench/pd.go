@@ -1,37 +1,47 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gennctl/gennctl/backend"
+	"github.com/gennctl/gennctl/gpu"
 )
 
-// The Potjans & Diesmann (2014) cortical microcircuit as in GeNN's
-// potjans_microcircuit.py example (PyGeNN 4.x): 8 populations of LIF
-// neurons in 4 layers, exponential current synapses (0.5 ms), normally
+// The Potjans & Diesmann (2014) cortical microcircuit, the network of
+// scripts/gen_potjans.py (which follows GeNN 4.9's userproject
+// PotjansMicrocircuit): 8 LIF populations, exponential synaptic currents
+// (0.5 ms) with the postsynaptic models merged per population, normally
 // distributed weights and dendritic delays, Poisson background input as
-// PoissonExp current sources, dt 0.1 ms.
-//
-// Scaled to a fraction of the neurons with the in-degrees of the full model
-// kept (so no weight or input scaling is needed and ~30 M synapses remain
-// at 10%): every projection keeps K_full x N_target_scaled synapses, built
-// as a fixed number of targets per source neuron, drawn with replacement
-// (FixedNumberPostWithReplacement; GeNN's example uses
-// FixedNumberTotalWithReplacement, whose host-side row-length step gennctl
-// does not generate yet, so here each source neuron gets the same
-// out-degree instead of a multinomial one; totals and mean in-degrees are
-// the same).
+// PoissonExp current sources, dt 0.1 ms. Scaled to a fraction of the
+// neurons with the full model's in-degrees kept. pdConfig writes the same
+// document as the script (TestPDConfigIsGenPotjans checks it byte for byte).
 
-var pdLayers = []string{"23", "4", "5", "6"}
+// pdLayers and pdPopNames name the populations in GeNN's order.
+var (
+	pdLayers   = []string{"23", "4", "5", "6"}
+	pdPopNames = []string{"L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I"}
+)
 
-// pdNeurons is the full-scale size of each population (layer, E/I).
-var pdNeurons = map[string][2]int{"23": {20683, 5834}, "4": {21915, 5479}, "5": {4850, 1065}, "6": {14395, 2948}}
+// pdNeurons is the full-scale size of each population, pdExternal its
+// number of background Poisson inputs, in pdPopNames' order.
+var (
+	pdNeurons  = []int{20683, 5834, 21915, 5479, 4850, 1065, 14395, 2948}
+	pdExternal = []int{1600, 1500, 2100, 1900, 2000, 1900, 2900, 2100}
+)
 
-// pdExternal is the number of background Poisson inputs per neuron.
-var pdExternal = map[string][2]int{"23": {1600, 1500}, "4": {2100, 1900}, "5": {2000, 1900}, "6": {2900, 2100}}
-
-// pdProb[target][source], populations in the order 23E 23I 4E 4I 5E 5I 6E 6I.
+// pdProb[target][source]: the probability of at least one connection.
 var pdProb = [8][8]float64{
 	{0.1009, 0.1689, 0.0437, 0.0818, 0.0323, 0.0, 0.0076, 0.0},
 	{0.1346, 0.1371, 0.0316, 0.0515, 0.0755, 0.0, 0.0042, 0.0},
@@ -43,113 +53,347 @@ var pdProb = [8][8]float64{
 	{0.0364, 0.001, 0.0034, 0.0005, 0.0277, 0.008, 0.0658, 0.1443},
 }
 
+// pdNESTRates are NEST's full-scale rates (Hz) of the populations: the
+// PyNEST microcircuit example's full_mean_rates (network_params.py, "obtained
+// by running this PyNEST microcircuit ... with N_scaling and K_scaling set
+// to 1"), the reference for the rates at full scale.
+var pdNESTRates = []float64{0.903, 2.965, 4.414, 5.876, 7.569, 8.633, 1.105, 7.829}
+
 const (
-	pdMeanW     = 87.8e-3 // nA
-	pdG         = -4.0    // relative inhibitory weight
-	pdBgRate    = 8.0     // Hz per external input
-	pdRelWSD    = 0.1
-	pdMaxDelayE = 40 // dendritic delay slots: mean + 3 sd in steps, rounded up, plus one
-	pdMaxDelayI = 21
+	pdMeanW        = 87.8e-3 // nA
+	pdG            = -4.0    // relative inhibitory weight
+	pdRelW         = 0.1
+	pdLayer234RelW = 0.05
+	pdBgRate       = 8.0 // Hz per external input
+	pdDT           = 0.1
+	pdFltMax       = 3.4028234663852886e38
+	pdNormalQ9999  = 3.719016485455709 // inverse normal CDF at 0.9999
 )
 
-type pdPop struct {
-	name     string
-	layer    string
-	exc      bool
-	full, n  int
-	external int
-}
-
-func pdPops(scale float64) []pdPop {
-	var out []pdPop
-	for _, l := range pdLayers {
-		for i, ei := range []string{"E", "I"} {
-			full := pdNeurons[l][i]
-			out = append(out, pdPop{name: "L" + l + ei, layer: l, exc: i == 0, full: full,
-				n: int(math.Round(float64(full) * scale)), external: pdExternal[l][i]})
+// pyRepr formats a float as Python's repr does (shortest round trip, ".0"
+// on integers, exponents below 1e-4 and from 1e16).
+func pyRepr(v float64) string {
+	if v != 0 && (math.Abs(v) < 1e-4 || math.Abs(v) >= 1e16) {
+		s := strconv.FormatFloat(v, 'e', -1, 64)
+		mant, exp, _ := strings.Cut(s, "e")
+		if len(exp) == 2 { // e+5 -> e+05
+			exp = exp[:1] + "0" + exp[1:]
 		}
+		return mant + "e" + exp
 	}
-	return out
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
 }
 
-// pdConfig is the experiment document of the microcircuit at the given
+// pyG formats a float as Python's "%g" does.
+func pyG(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
+// pdSize is the number of neurons of population p at a neuron scale (GeNN
+// truncates).
+func pdSize(scale float64, p int) int { return int(scale * float64(pdNeurons[p])) }
+
+// pdConfig is scripts/gen_potjans.py's document of the microcircuit at a
 // neuron scale and its total number of synapses.
 func pdConfig(scale, durationMS float64) (string, int) {
-	pops := pdPops(scale)
-	var b strings.Builder
-	fmt.Fprintf(&b, "name: potjans_diesmann_%g\n", scale)
-	fmt.Fprintf(&b, "simulation: {dt: 0.1, duration: %g, precision: float, seed: 1234, backend: cpu}\n", durationMS)
-	b.WriteString("populations:\n")
-	for _, p := range pops {
-		fmt.Fprintf(&b, "  %s:\n    size: %d\n    model: LIF\n", p.name, p.n)
-		b.WriteString("    params: {C: 0.25, TauM: 10.0, Vrest: -65.0, Vreset: -65.0, Vthresh: -50.0, Ioffset: 0.0, TauRefrac: 2.0}\n")
-		b.WriteString("    vars: {V: {init: Normal, params: {mean: -58.0, sd: 5.0}}, RefracTime: 0.0}\n")
-		b.WriteString("    record: {spikes: true}\n")
+	var out []string
+	w := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	maxDelay := [2]float64{1.5 + 0.75*pdNormalQ9999, 0.75 + 0.375*pdNormalQ9999}
+	meanDelay, delaySD := [2]float64{1.5, 0.75}, [2]float64{0.75, 0.375}
+	slots := int(math.RoundToEven(math.Max(maxDelay[0], maxDelay[1]) / pdDT))
+	w("# Potjans & Diesmann (2014) cortical microcircuit, generated by")
+	w("#   scripts/gen_potjans.py --neuron-scale %s --duration %s", pyG(scale), pyG(durationMS))
+	w("# Do not edit by hand: change the script and regenerate.")
+	w("name: potjans_microcircuit")
+	w("simulation: {dt: %s, duration: %s, precision: float, seed: 1234, backend: cpu, merge_postsynaptic_models: true}", pyG(pdDT), pyG(durationMS))
+	w("populations:")
+	neurons := 0
+	for p, name := range pdPopNames {
+		neurons += pdSize(scale, p)
+		w("  %s:", name)
+		w("    size: %d", pdSize(scale, p))
+		w("    model: LIF")
+		w("    params: {C: 0.25, TauM: 10.0, Vrest: -65.0, Vreset: -65.0, Vthresh: -50.0, Ioffset: 0.0, TauRefrac: 2.0}")
+		w("    vars: {V: {init: Normal, params: {mean: -58.0, sd: 5.0}}, RefracTime: 0.0}")
+		w("    record: {spikes: true}")
 	}
-	b.WriteString("current_sources:\n")
-	for _, p := range pops {
-		fmt.Fprintf(&b, "  %s_bg: {model: PoissonExp, target: %s, params: {weight: %g, tauSyn: 0.5, rate: %g}, vars: {current: 0.0}}\n",
-			p.name, p.name, pdMeanW, float64(p.external)*pdBgRate)
+	w("current_sources:")
+	for p, name := range pdPopNames {
+		w("  %s_poisson: {model: PoissonExp, target: %s, params: {weight: %s, tauSyn: 0.5, rate: %s}, vars: {current: 0.0}}",
+			name, name, pyRepr(pdMeanW), pyRepr(float64(pdExternal[p])*pdBgRate))
 	}
-	b.WriteString("synapses:\n")
+	w("synapses:")
 	total := 0
-	for ti, t := range pops {
-		for si, s := range pops {
-			prob := pdProb[ti][si]
-			if prob <= 0 {
+	for t, tname := range pdPopNames {
+		for s, sname := range pdPopNames {
+			prob := pdProb[t][s]
+			if prob == 0 {
 				continue
 			}
-			// Mean in-degree of the full model, kept at every scale.
-			k := math.Log(1-prob) / math.Log(1-1/(float64(t.full)*float64(s.full))) / float64(t.full)
-			syn := int(math.Round(k * float64(t.n)))
-			rowLength := int(math.Round(float64(syn) / float64(s.n)))
-			if rowLength < 1 {
+			ns, nt := float64(pdNeurons[s]), float64(pdNeurons[t])
+			k := math.RoundToEven(math.Log(1-prob)/math.Log((nt*ns-1)/(nt*ns))) / nt // full-scale in-degree
+			n := int(math.RoundToEven(k * float64(pdSize(scale, t))))
+			if n == 0 {
 				continue
 			}
-			total += rowLength * s.n
-			w := pdMeanW
-			if !s.exc {
-				w *= pdG
-			} else if s.name == "L4E" && t.name == "L23E" {
-				w *= 2
+			row := int(math.RoundToEven(float64(n) / float64(pdSize(scale, s))))
+			total += row * pdSize(scale, s)
+			exc := s%2 == 0
+			mw := pdMeanW
+			switch {
+			case !exc:
+				mw = pdG * pdMeanW
+			case sname == "L4E" && tname == "L23E":
+				mw = 2 * pdMeanW
 			}
-			wmin, wmax := 0.0, 1e9
-			dmean, dsd, dmax, slots := 1.5, 0.75, 1.5+3*0.75, pdMaxDelayE
-			if !s.exc {
-				wmin, wmax = -1e9, 0.0
-				dmean, dsd, dmax, slots = 0.75, 0.375, 0.75+3*0.375, pdMaxDelayI
+			sd := math.Abs(mw * pdRelW)
+			if exc && sname == "L4E" && tname == "L23E" {
+				sd = mw * pdLayer234RelW
 			}
-			fmt.Fprintf(&b, "  %s_%s:\n", s.name, t.name)
-			fmt.Fprintf(&b, "    {source: %s, target: %s, matrix: sparse, max_dendritic_delay_steps: %d,\n", s.name, t.name, slots)
-			fmt.Fprintf(&b, "     connectivity: {init: FixedNumberPostWithReplacement, params: {rowLength: %d}},\n", rowLength)
-			fmt.Fprintf(&b, "     weight_update: {model: StaticPulseDendriticDelay, vars: {\n")
-			fmt.Fprintf(&b, "       g: {init: NormalClipped, params: {mean: %g, sd: %g, min: %g, max: %g}},\n", w, math.Abs(w)*pdRelWSD, wmin, wmax)
-			fmt.Fprintf(&b, "       d: {init: NormalClippedDelay, params: {mean: %g, sd: %g, min: 0.0, max: %g}}}},\n", dmean, dsd, dmax)
-			fmt.Fprintf(&b, "     postsynaptic: {model: ExpCurr, params: {tau: 0.5}}}\n")
+			lo, hi, e := 0.0, pdFltMax, 0
+			if !exc {
+				lo, hi, e = -pdFltMax, 0.0, 1
+			}
+			w("  %s_%s:", sname, tname)
+			w("    source: %s", sname)
+			w("    target: %s", tname)
+			w("    matrix: sparse")
+			w("    max_dendritic_delay_steps: %d", slots)
+			w("    connectivity: {init: FixedNumberPostWithReplacement, params: {rowLength: %d}}", row)
+			w("    weight_update:")
+			w("      model: StaticPulseDendriticDelay")
+			w("      vars:")
+			w("        g: {init: NormalClipped, params: {mean: %s, sd: %s, min: %s, max: %s}}", pyRepr(mw), pyRepr(sd), pyRepr(lo), pyRepr(hi))
+			w("        d: {init: NormalClippedDelay, params: {mean: %s, sd: %s, min: 0.0, max: %s}}", pyRepr(meanDelay[e]), pyRepr(delaySD[e]), pyRepr(maxDelay[e]))
+			w("    postsynaptic: {model: ExpCurr, params: {tau: 0.5}}")
 		}
 	}
-	return b.String(), total
+	out = append(out[:3], append([]string{fmt.Sprintf("# %d neurons, %d synapses.", neurons, total)}, out[3:]...)...)
+	return strings.Join(out, "\n") + "\n", total
 }
 
-// benchPD builds and runs the microcircuit and reports wall time per
-// biological second, set-up and rates.
-func benchPD(o options, scale float64, w io.Writer) error {
-	cfg, total := pdConfig(scale, o.durationMS)
-	g, err := buildConfig(fmt.Sprintf("pd_%g.yaml", scale), cfg, o.cache, o.work)
+// childResult is what a run in a child process reports (-run-module).
+type childResult struct {
+	SetupS float64 `json:"setup_s"`
+	SimS   float64 `json:"sim_s"`
+	Counts []int   `json:"counts"` // spikes per population
+	Digest uint64  `json:"digest"`
+	// RSSKB is the child's peak resident memory, filled in by the parent.
+	RSSKB int64 `json:"-"`
+}
+
+// runModuleChild is the child mode: create a batch of one with seed,
+// gn_init (set-up), then steps in chunks of 1000 with the recorded spikes
+// drained after each (simulation), and print the result as JSON.
+func runModuleChild(path string, steps uint32, seed uint64, w io.Writer) error {
+	mod, err := gpu.Load(path)
 	if err != nil {
 		return err
 	}
-	defer g.mod.Close()
-	fmt.Fprintf(w, "Potjans-Diesmann microcircuit at %g of the neurons (in-degrees kept): %d neurons, %d synapses, %g ms, 1 thread\n",
-		scale, g.neurons, total, o.durationMS)
-	fmt.Fprintf(w, "%-7s %9s %9s %9s %14s %9s %11s\n", "run", "build_s", "setup_s", "sim_s", "wall_s/bio_s", "rate_Hz", "events/s")
-	for r := 0; r < o.repeats; r++ {
-		res, err := g.run()
-		if err != nil {
+	defer mod.Close()
+	d, err := mod.Description()
+	if err != nil {
+		return err
+	}
+	inst, err := mod.Create(1, []uint64{seed}, []float64{})
+	if err != nil {
+		return err
+	}
+	defer inst.Close()
+	start := time.Now()
+	if err := inst.Init(); err != nil {
+		return err
+	}
+	r := childResult{SetupS: time.Since(start).Seconds(), Counts: make([]int, len(d.Populations)), Digest: 14695981039346656037}
+	var buf gpu.SpikeBuffer
+	var sim time.Duration
+	for done := uint32(0); done < steps; {
+		k := min(steps-done, 1000)
+		start := time.Now()
+		if err := inst.Step(k); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%-7d %9.2f %9.3f %9.3f %14.3f %9.2f %11.3g\n", r+1, g.buildS, res.SetupS, res.SimS,
-			res.SimS/(o.durationMS/1000), float64(res.Spikes)/float64(g.neurons)/(o.durationMS/1000), res.Events/res.SimS)
+		buf.Reset()
+		if _, err := inst.DrainSpikes(&buf); err != nil {
+			return err
+		}
+		sim += time.Since(start)
+		for i := range buf.Pop {
+			r.Counts[buf.Pop[i]]++
+			for _, x := range [3]uint32{buf.Pop[i], buf.Neuron[i], buf.Step[i]} {
+				for k := 0; k < 4; k++ {
+					r.Digest = (r.Digest ^ uint64(byte(x>>(8*k)))) * 1099511628211
+				}
+			}
+		}
+		done += k
+	}
+	r.SimS = sim.Seconds()
+	return json.NewEncoder(w).Encode(r)
+}
+
+// pinned is cmd run through taskset on cpu (cpu < 0: not pinned).
+func pinned(cpu int, name string, args ...string) *exec.Cmd {
+	if cpu < 0 {
+		return exec.Command(name, args...)
+	}
+	return exec.Command("taskset", append([]string{"-c", strconv.Itoa(cpu), name}, args...)...)
+}
+
+// maxRSS is the peak resident memory of a finished child, in KiB.
+func maxRSS(c *exec.Cmd) int64 {
+	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss
+	}
+	return 0
+}
+
+// runChild runs a module in a child process of this benchmark.
+func runChild(cpu int, module string, steps uint32, seed uint64) (childResult, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return childResult{}, err
+	}
+	c := pinned(cpu, self, "-run-module", module, "-run-steps", strconv.FormatUint(uint64(steps), 10), "-run-seed", strconv.FormatUint(seed, 10))
+	c.Stderr = os.Stderr
+	out, err := c.Output()
+	if err != nil {
+		return childResult{}, fmt.Errorf("%s: %w", module, err)
+	}
+	var r childResult
+	if err := json.Unmarshal(out, &r); err != nil {
+		return r, fmt.Errorf("%s: output %q: %w", module, out, err)
+	}
+	r.RSSKB = maxRSS(c)
+	return r, nil
+}
+
+// pdTool is one simulator in the comparison: a gennctl backend or GeNN.
+type pdTool struct {
+	name   string
+	buildS float64
+	run    func() (childResult, error)
+	runs   []childResult
+}
+
+// spread is the median of xs with its range.
+func spread(xs []float64) string {
+	s := append([]float64{}, xs...)
+	sort.Float64s(s)
+	if len(s) == 1 {
+		return fmt.Sprintf("%.3f", s[0])
+	}
+	return fmt.Sprintf("%.3f (%.3f-%.3f)", median(s), s[0], s[len(s)-1])
+}
+
+// benchPD builds the microcircuit at each neuron scale for each backend
+// that can run here and, with o.genn, GeNN 4.9's userproject, then runs
+// them alternately (one child process per run, on o.cpu) and prints
+// set-up, simulation time per biological second, peak memory and
+// per-population rates against NEST's full-scale rates, with the ratios
+// of GeNN's times to gennctl's CPU backend's, round by round.
+func benchPD(o options, scales []float64, w io.Writer) error {
+	bio := o.durationMS / 1000
+	steps := uint32(math.Round(o.durationMS / pdDT))
+	for _, scale := range scales {
+		cfg, total := pdConfig(scale, o.durationMS)
+		neurons := 0
+		for p := range pdPopNames {
+			neurons += pdSize(scale, p)
+		}
+		var tools []*pdTool
+		for _, b := range []string{"cpu", "cuda"} {
+			be, err := backend.Lookup(b)
+			if err != nil {
+				return err
+			}
+			if be.Runnable() != nil {
+				continue
+			}
+			m, buildS, err := buildBatchModule(fmt.Sprintf("pd_%g_%s.yaml", scale, b), cfg, b, o.cache, o.work)
+			if err != nil {
+				return fmt.Errorf("microcircuit %g, %s: %w", scale, b, err)
+			}
+			path := m.mod.Path()
+			seed := m.plan.Variants[0].Point.Seed
+			m.mod.Close()
+			tools = append(tools, &pdTool{name: "gennctl " + b, buildS: buildS, run: func() (childResult, error) {
+				return runChild(o.cpu, path, steps, seed)
+			}})
+		}
+		if o.genn != "" {
+			g, err := buildGeNN(o.genn, filepath.Join(o.work, fmt.Sprintf("genn_%g", scale)), scale, o.durationMS, o.gennFlags)
+			if err != nil {
+				return fmt.Errorf("GeNN at scale %g: %w", scale, err)
+			}
+			tools = append(tools, &pdTool{name: "GeNN 4.9 cpu", buildS: g.buildS, run: func() (childResult, error) { return g.run(o.cpu) }})
+		}
+		fmt.Fprintf(w, "\nPotjans-Diesmann microcircuit at neuron scale %g (in-degrees kept): %d neurons, %d synapses, %g ms; %d round(s), tools alternating",
+			scale, neurons, total, o.durationMS, o.repeats)
+		if o.cpu >= 0 {
+			fmt.Fprintf(w, ", every run pinned to CPU %d", o.cpu)
+		}
+		fmt.Fprintln(w)
+		for r := 0; r < o.repeats; r++ {
+			for i := range tools {
+				t := tools[(i+r)%len(tools)] // a different tool first in every round
+				res, err := t.run()
+				if err != nil {
+					return err
+				}
+				t.runs = append(t.runs, res)
+				fmt.Fprintf(w, "  round %d %-13s set-up %7.3f s, simulation %8.3f s, peak RSS %6.0f MiB, %d spikes\n",
+					r+1, t.name, res.SetupS, res.SimS, float64(res.RSSKB)/1024, sum(res.Counts))
+			}
+		}
+		fmt.Fprintf(w, "%-13s %8s %24s %26s %10s\n", "tool", "build_s", "set-up s (median, range)", "s per biological s", "peak MiB")
+		for _, t := range tools {
+			var setup, sim []float64
+			var rss int64
+			for _, r := range t.runs {
+				setup, sim = append(setup, r.SetupS), append(sim, r.SimS/bio)
+				rss = max(rss, r.RSSKB)
+			}
+			fmt.Fprintf(w, "%-13s %8.1f %24s %26s %10.0f\n", t.name, t.buildS, spread(setup), spread(sim), float64(rss)/1024)
+		}
+		if g := tools[len(tools)-1]; o.genn != "" && tools[0].name == "gennctl cpu" {
+			c := tools[0]
+			var simR, setupR []float64
+			for r := range g.runs {
+				simR = append(simR, g.runs[r].SimS/c.runs[r].SimS)
+				setupR = append(setupR, g.runs[r].SetupS/c.runs[r].SetupS)
+			}
+			fmt.Fprintf(w, "GeNN / gennctl cpu, per round: simulation %sx, set-up %sx\n", spread(simR), spread(setupR))
+		}
+		fmt.Fprintf(w, "rates (Hz, mean over the rounds):\n%-6s", "pop")
+		for _, t := range tools {
+			fmt.Fprintf(w, " %13s", t.name)
+		}
+		fmt.Fprintf(w, " %13s\n", "NEST (full)")
+		for p, name := range pdPopNames {
+			fmt.Fprintf(w, "%-6s", name)
+			for _, t := range tools {
+				n := 0
+				for _, r := range t.runs {
+					n += r.Counts[p]
+				}
+				fmt.Fprintf(w, " %13.3f", float64(n)/float64(len(t.runs))/float64(pdSize(scale, p))/bio)
+			}
+			fmt.Fprintf(w, " %13.3f\n", pdNESTRates[p])
+		}
 	}
 	return nil
 }
+
+func sum(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
+}
+
+// errNoGeNN: the GeNN directory lacks the userproject.
+var errNoGeNN = errors.New("not a GeNN 4.9 source tree (no userproject/PotjansMicrocircuit_project)")
