@@ -85,7 +85,6 @@ void gn_destroy(gn_ctx *ctx);
 // Description is what gn_describe returns (as JSON).
 type Description struct {
 	ABI         int           `json:"abi"`
-	Name        string        `json:"name"`
 	Backend     string        `json:"backend"`
 	Precision   string        `json:"precision"`
 	DT          float64       `json:"dt"`

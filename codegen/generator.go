@@ -725,7 +725,7 @@ func isPointer(t string) bool { return strings.HasSuffix(strings.TrimSpace(t), "
 
 // describe builds the module's JSON description.
 func (g *Generator) describe() string {
-	d := Description{ABI: ABIVersion, Name: g.Net.Name, Backend: g.B.Name(), Precision: g.Prec, DT: g.Net.Sim.DT,
+	d := Description{ABI: ABIVersion, Backend: g.B.Name(), Precision: g.Prec, DT: g.Net.Sim.DT,
 		Runtime: append([]string{}, g.Opts.Runtime...)}
 	if d.Runtime == nil {
 		d.Runtime = []string{}

@@ -194,7 +194,7 @@ func TestBuildConcurrentGoroutinesAndProcesses(t *testing.T) {
 	require.NoError(t, err)
 	d, err := m.Description()
 	require.NoError(t, err)
-	assert.Equal(t, "toy", d.Name)
+	assert.Equal(t, "cpu", d.Backend)
 }
 
 func TestCompileError(t *testing.T) {

@@ -18,7 +18,7 @@ func TestLoadDescribe(t *testing.T) {
 	d, err := m.Description()
 	require.NoError(t, err)
 	assert.Equal(t, codegen.ABIVersion, d.ABI)
-	assert.Equal(t, "toy", d.Name)
+	assert.Equal(t, "cpu", d.Backend)
 	assert.Equal(t, 0.1, d.DT)
 	require.Len(t, d.Populations, 1)
 	assert.Equal(t, codegen.PopDesc{Name: "P", Size: toyN, RecordSpikes: true}, d.Populations[0])

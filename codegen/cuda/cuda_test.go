@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gennctl/gennctl/codegen"
+	"github.com/gennctl/gennctl/codegen/cpu"
 	"github.com/gennctl/gennctl/codegen/cuda"
 	"github.com/gennctl/gennctl/modelspec"
 	"github.com/stretchr/testify/assert"
@@ -47,5 +48,20 @@ func TestGenerateDeterministic(t *testing.T) {
 	first := generateFile(t, "../../configs/cuba.yaml")
 	for i := 0; i < 3; i++ {
 		assert.Equal(t, first, generateFile(t, "../../configs/cuba.yaml"))
+	}
+}
+
+// Issue 18, item 22: sweeps that differ only in their name generate the
+// same files on either backend, so they share one cached module.
+func TestNameNotInModule(t *testing.T) {
+	for name, gen := range map[string]func(*modelspec.Network, codegen.Options) (codegen.Files, error){"cpu": cpu.Generate, "cuda": cuda.Generate} {
+		net, err := modelspec.Load("../../configs/cuba.yaml")
+		require.NoError(t, err)
+		want, err := gen(net, codegen.Options{})
+		require.NoError(t, err)
+		net.Name = "renamed_sweep"
+		got, err := gen(net, codegen.Options{})
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "%s backend: the network's name reached the generated files", name)
 	}
 }

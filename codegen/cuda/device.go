@@ -65,6 +65,14 @@ type devArray struct {
 	count string // its number of elements (a C expression in ctx)
 }
 
+// mirrored reports whether an array has a host copy that the device may
+// change (so gn_dev_get copies it back): not the seeds, runtime
+// parameters and extra global parameter tables, which only the host
+// changes, nor arrays on the device only.
+func (a devArray) mirrored() bool {
+	return a.host != "" && !strings.HasSuffix(a.host, "_dtab") && a.field != "seed" && a.field != "rt"
+}
+
 // devArrays lists the mirrored arrays; the position is the array number of
 // gn_dev_get and gn_dev_put.
 func (g *gen) devArrays() []devArray {
@@ -244,8 +252,8 @@ func (g *gen) emitDeviceGlue() {
 	w.Line("if (ctx->hfresh[k] == ctx->timestep + 1) return 0; /* no step since the last copy */")
 	w.Open("switch (k) {")
 	for k, a := range arrays {
-		if a.host == "" || strings.HasSuffix(a.host, "_dtab") || a.field == "seed" || a.field == "rt" {
-			continue // never changed on the device, or not on the host
+		if !a.mirrored() {
+			continue
 		}
 		w.Line("case %d: GN_CUDA(cudaMemcpy(%s, ctx->dview->%s, ctx->dsize[%d], cudaMemcpyDeviceToHost)); break;", k, a.host, a.field, k)
 	}

@@ -37,15 +37,14 @@ var supported = map[codegen.Feature]bool{
 func (g *gen) CustomUpdateBegin() { g.mirrorState("gn_dev_get") }
 func (g *gen) CustomUpdateEnd()   { g.mirrorState("gn_dev_put") }
 
-// mirrorState calls copy (gn_dev_get or gn_dev_put) for each device array
-// with a host copy that the device may change or the host may write.
+// mirrorState calls copy (gn_dev_get or gn_dev_put) for each mirrored
+// device array (devArray.mirrored).
 func (g *gen) mirrorState(copy string) {
 	var ks []string
 	for k, a := range g.devArrays() {
-		if a.host == "" || strings.HasSuffix(a.host, "_dtab") || a.field == "seed" || a.field == "rt" {
-			continue
+		if a.mirrored() {
+			ks = append(ks, fmt.Sprint(k))
 		}
-		ks = append(ks, fmt.Sprint(k))
 	}
 	if len(ks) == 0 {
 		return
