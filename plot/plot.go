@@ -59,11 +59,11 @@ type RasterInfo struct {
 // otherwise from the highest neuron index seen.
 func Raster(dir string, o RasterOptions) (*gplot.Plot, RasterInfo, error) {
 	var info RasterInfo
-	path := filepath.Join(dir, results.SpikeFile(o.Variant))
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, info, fmt.Errorf("%w: no spike file for variant %d in %s (%s)", ErrNotFound, o.Variant, dir, variantHint(dir))
+	path, err := variantFile(dir, o.Variant, "spikes")
+	if err != nil {
+		return nil, info, err
 	}
-	sp, meta, err := results.ReadSpikes(path)
+	sp, meta, err := results.ReadVariantSpikes(path, o.Variant)
 	if err != nil {
 		return nil, info, err
 	}
@@ -183,7 +183,7 @@ func (integerTicks) Ticks(min, max float64) []gplot.Tick {
 
 // variantTitle names a variant for a figure's title: its id, the values of
 // the swept config paths (shortened, from variants.arrow when the directory
-// has one) and, from the file's metadata, its seed.
+// has one) and its seed (from the table, or from a layout-1 file's metadata).
 func variantTitle(dir string, id uint64, meta map[string]string) string {
 	title := fmt.Sprintf("variant %d", id)
 	var parts []string
@@ -208,6 +208,9 @@ func variantTitle(dir string, id uint64, meta map[string]string) string {
 			if r, ok := byName["repeat"]; ok && r.Int64 != nil {
 				parts = append(parts, "repeat "+cellString(r, row))
 			}
+			if s, ok := byName["seed"]; ok && s.Uint64 != nil && meta[results.MetaSeed] == "" {
+				parts = append(parts, "seed "+cellString(s, row))
+			}
 		}
 	}
 	if s := meta[results.MetaSeed]; s != "" {
@@ -219,28 +222,55 @@ func variantTitle(dir string, id uint64, meta map[string]string) string {
 	return title
 }
 
-// variantHint names a few variants that have spike files, for error messages.
-func variantHint(dir string) string {
-	ents, err := os.ReadDir(filepath.Join(dir, results.SpikesDir))
+// variantFile is the path of a variant's result file of kind (results.FileKinds).
+func variantFile(dir string, id uint64, kind string) (string, error) {
+	files, err := results.VariantFiles(dir, id)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("%w: %s has no %s: is it a sweep output directory?", ErrNotFound, dir, results.VariantsFile)
+	}
+	if errors.Is(err, results.ErrNoVariant) {
+		return "", fmt.Errorf("%w: %v (%s)", ErrNotFound, err, variantHint(dir))
+	}
 	if err != nil {
-		return "no " + results.SpikesDir + " directory: is it a sweep output directory?"
+		return "", err
+	}
+	p, ok := files[kind]
+	if !ok {
+		what := map[string]string{"spikes": "no spike file (is it done?)", "state": "no state file (does the config record variables?)"}[kind]
+		return "", fmt.Errorf("%w: variant %d in %s has %s; %s", ErrNotFound, id, dir, what, variantHint(dir))
+	}
+	return filepath.Join(dir, p), nil
+}
+
+// variantHint names a few done variants, for error messages.
+func variantHint(dir string) string {
+	cols, _, err := results.ReadTable(filepath.Join(dir, results.VariantsFile))
+	if err != nil {
+		return "no readable " + results.VariantsFile
+	}
+	var idCol, statusCol results.Column
+	for _, c := range cols {
+		switch c.Name {
+		case "variant_id":
+			idCol = c
+		case "status":
+			statusCol = c
+		}
 	}
 	var ids []string
-	for _, e := range ents {
-		n := e.Name()
-		if strings.HasPrefix(n, "variant-") && strings.HasSuffix(n, ".arrow") {
-			ids = append(ids, strings.TrimSuffix(strings.TrimPrefix(n, "variant-"), ".arrow"))
+	for i, id := range idCol.Uint64 {
+		if i < len(statusCol.String) && statusCol.String[i] == "done" {
+			ids = append(ids, strconv.FormatUint(id, 10))
 		}
 	}
 	if len(ids) == 0 {
-		return "no spike files"
+		return "no variant is done"
 	}
-	sort.Strings(ids)
 	more := ""
 	if len(ids) > 5 {
 		ids, more = ids[:5], fmt.Sprintf(" and %d more", len(ids)-5)
 	}
-	return "variants with spikes: " + strings.Join(ids, ", ") + more + "; ids are in variants.arrow"
+	return "done variants: " + strings.Join(ids, ", ") + more + "; gennctl variants DIR lists them"
 }
 
 // RatesOptions select what Rates draws.
@@ -719,11 +749,11 @@ func State(dir string, o StateOptions) (*gplot.Plot, StateInfo, error) {
 	if !ok || owner == "" || v == "" {
 		return nil, info, fmt.Errorf("%w: --var %q: want OWNER.VAR, e.g. E.V", ErrNotFound, o.Var)
 	}
-	path := filepath.Join(dir, results.StateFile(o.Variant))
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, info, fmt.Errorf("%w: no state file for variant %d in %s (does the config record variables?)", ErrNotFound, o.Variant, dir)
+	path, err := variantFile(dir, o.Variant, "state")
+	if err != nil {
+		return nil, info, err
 	}
-	st, meta, err := results.ReadState(path)
+	st, meta, err := results.ReadVariantState(path, o.Variant)
 	if err != nil {
 		return nil, info, err
 	}

@@ -128,7 +128,7 @@ func TestRasterShowsSpikes(t *testing.T) {
 
 	_, _, err = Raster(dir, RasterOptions{Variant: 6})
 	assert.True(t, errors.Is(err, ErrNotFound), "%v", err)
-	assert.Contains(t, err.Error(), "variants with spikes: 5")
+	assert.Contains(t, err.Error(), "variant 6 in "+dir+" has no spike file", "a layout-1 directory (one file per variant) is read")
 	_, _, err = Raster(dir, RasterOptions{Variant: 5, From: 100, To: 50})
 	assert.Error(t, err)
 }
@@ -287,4 +287,49 @@ func TestFewerTicks(t *testing.T) {
 	}
 	assert.LessOrEqual(t, labelled, 3)
 	assert.GreaterOrEqual(t, labelled, 2)
+}
+
+// TestRasterOfBatchFile reads a layout-2 directory: one spike file holds variants 4 and 5
+// (sorted by variant) and variants.arrow names it; the raster of 5 draws only 5's spikes.
+func TestRasterOfBatchFile(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, results.SpikesDir), 0o755))
+	file := results.BatchFile(results.SpikesDir, "", []uint64{4, 5})
+	w, err := results.NewSpikeWriter(filepath.Join(dir, file), []string{"E", "I"},
+		map[string]string{results.MetaDuration: "100", results.MetaLayout: "2"})
+	require.NoError(t, err)
+	// variant 4: 30 spikes of E; variant 5: 7 spikes of I
+	var v []uint64
+	var p, n []uint32
+	var tm []float64
+	for i := 0; i < 30; i++ {
+		v, p, n, tm = append(v, 4), append(p, 0), append(n, uint32(i)), append(tm, float64(i))
+	}
+	for i := 0; i < 7; i++ {
+		v, p, n, tm = append(v, 5), append(p, 1), append(n, uint32(i)), append(tm, float64(10*i))
+	}
+	require.NoError(t, w.Write(v, p, n, tm))
+	_, err = w.Close()
+	require.NoError(t, err)
+	cols := []results.Column{
+		{Name: "variant_id", Uint64: []uint64{4, 5, 6}}, {Name: "seed", Uint64: []uint64{40, 50, 60}},
+		{Name: "status", String: []string{"done", "done", "failed"}},
+		{Name: results.FileColumn("spikes"), String: []string{file, file, ""}},
+	}
+	_, err = results.WriteTable(filepath.Join(dir, results.VariantsFile), cols, map[string]string{results.MetaLayout: "2"})
+	require.NoError(t, err)
+
+	p5, info, err := Raster(dir, RasterOptions{Variant: 5})
+	require.NoError(t, err)
+	assert.Equal(t, 7, info.Spikes, "only variant 5's rows of the shared file")
+	assert.Contains(t, p5.Title.Text, "seed 50", "the seed comes from variants.arrow")
+	_, info, err = Raster(dir, RasterOptions{Variant: 4})
+	require.NoError(t, err)
+	assert.Equal(t, 30, info.Spikes)
+	_, _, err = Raster(dir, RasterOptions{Variant: 6})
+	assert.True(t, errors.Is(err, ErrNotFound), "%v", err)
+	assert.Contains(t, err.Error(), "done variants: 4, 5")
+	_, _, err = Raster(dir, RasterOptions{Variant: 7})
+	assert.True(t, errors.Is(err, ErrNotFound), "%v", err)
+	assert.Contains(t, err.Error(), "variant 7 is not in")
 }

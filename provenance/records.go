@@ -554,3 +554,26 @@ func insertOutput(tx *sql.Tx, o Output) error {
 	}
 	return nil
 }
+
+// ForgetOutputs deletes the records of the files at paths (relative to the sweep
+// directory), for every variant, in one transaction: a file about to be replaced or removed
+// no longer vouches for any variant, so those variants are no longer complete.
+func (d *DB) ForgetOutputs(paths []string) error {
+	err := d.inTx(func(tx *sql.Tx) error {
+		stmt, err := tx.Prepare(`DELETE FROM output WHERE path = ?`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, p := range paths {
+			if _, err := stmt.Exec(filepath.ToSlash(filepath.Clean(p))); err != nil {
+				return fmt.Errorf("output %s: %w", p, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("provenance: forget outputs: %w", err)
+	}
+	return nil
+}

@@ -1,8 +1,12 @@
 package results
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,15 +24,50 @@ const (
 	VariantsFile = "variants.arrow"
 )
 
-// SpikeFile is the spike file of a variant, relative to the sweep directory.
+// LayoutVersion is the version of the dataset layout written by this gennctl, recorded as
+// MetaLayout in every result file and in variants.arrow.
+//
+// Layout 1 (before gennctl recorded a layout) held one file per variant and kind,
+// <kind dir>/variant-<id>.arrow (SpikeFile, StateFile, SynapseFile, SpikeEventFile). Layout 2
+// holds one file per batch and kind, <kind dir>/<prefix><digest>.arrow (BatchFile), whose rows
+// are sorted by variant_id; variants.arrow names each variant's files (its *_file columns)
+// and the provenance database records them per variant. Readers find a variant's file through
+// VariantFiles, which reads both layouts.
+const LayoutVersion = 2
+
+// SpikeFile is the layout-1 spike file of a variant, relative to the sweep directory.
 func SpikeFile(id uint64) string {
 	return filepath.Join(SpikesDir, "variant-"+strconv.FormatUint(id, 10)+".arrow")
 }
 
-// StateFile is the state file (sampled variables) of a variant, relative to the sweep
-// directory. Only variants of networks that record variables have one.
+// StateFile is the layout-1 state file (sampled variables) of a variant, relative to the
+// sweep directory.
 func StateFile(id uint64) string {
 	return filepath.Join(StateDir, "variant-"+strconv.FormatUint(id, 10)+".arrow")
+}
+
+// BatchFile is the layout-2 file of kind dir (SpikesDir, StateDir, SynapsesDir,
+// SpikeEventsDir) holding the variants ids, relative to the sweep directory. The name is a
+// digest of the set of ids, so writing the same set again replaces its file and two
+// different sets never share one; prefix (e.g. a shard's) lets a writer tell its files from
+// others' in a shared directory.
+func BatchFile(dir, prefix string, ids []uint64) string {
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	h := sha256.New()
+	var b [8]byte
+	for _, id := range sorted {
+		binary.LittleEndian.PutUint64(b[:], id)
+		h.Write(b[:])
+	}
+	return filepath.Join(dir, prefix+hex.EncodeToString(h.Sum(nil))[:20]+".arrow")
+}
+
+// FileKinds are the kinds of per-variant result files, by directory: the value is the
+// output kind recorded in provenance and the stem of the variants table's column
+// (<kind>_file).
+var FileKinds = []struct{ Dir, Kind string }{
+	{SpikesDir, "spikes"}, {StateDir, "state"}, {SpikeEventsDir, "spike_events"}, {SynapsesDir, "synapses"},
 }
 
 // Schema-metadata keys of the files of a sweep. Values are strings, as Arrow requires; numbers
@@ -49,6 +88,9 @@ const (
 	// MetaAxes lists the swept config paths (the variants table's parameter columns) joined
 	// by "\n" (optional; readers fall back to the columns whose names contain a dot).
 	MetaAxes = "axes"
+	// MetaLayout is the dataset layout version (LayoutVersion) of variants.arrow and of the
+	// result files; absent in layout 1.
+	MetaLayout = "layout"
 )
 
 // FormatPopulationSizes is the inverse of ParsePopulationSizes, with names sorted.

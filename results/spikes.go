@@ -129,8 +129,22 @@ func (s Spikes) Len() int { return len(s.Variant) }
 // spikes and the schema metadata. The population column may be dictionary-encoded (as
 // written) or plain utf8 (as other tools may rewrite it).
 func ReadSpikes(path string) (Spikes, map[string]string, error) {
+	return readSpikes(path, nil)
+}
+
+// ReadVariantSpikes reads the spikes of one variant of a spike file holding many (sorted by
+// variant, as SpikeWriter's callers write them), seeking past the record batches of others.
+func ReadVariantSpikes(path string, id uint64) (Spikes, map[string]string, error) {
+	return readSpikes(path, &id)
+}
+
+func readSpikes(path string, only *uint64) (Spikes, map[string]string, error) {
 	var s Spikes
-	meta, err := readRecords(path, "spike file", []string{ColVariantID, ColPopulation, ColNeuron, ColTime}, s.appendRecord)
+	add := s.appendRecord
+	if only != nil {
+		add = ofVariant(*only, add)
+	}
+	meta, err := readRecords(path, "spike file", []string{ColVariantID, ColPopulation, ColNeuron, ColTime}, add)
 	if err != nil {
 		return Spikes{}, nil, err
 	}

@@ -142,8 +142,21 @@ func (s State) Len() int { return len(s.Variant) }
 // samples and the schema metadata. population and var may be dictionary-encoded (as
 // written) or plain utf8.
 func ReadState(path string) (State, map[string]string, error) {
+	return readState(path, nil)
+}
+
+// ReadVariantState reads the samples of one variant of a state file holding many.
+func ReadVariantState(path string, id uint64) (State, map[string]string, error) {
+	return readState(path, &id)
+}
+
+func readState(path string, only *uint64) (State, map[string]string, error) {
 	s := State{Variant: []uint64{}, Population: []string{}, Var: []string{}, Neuron: []uint32{}, Time: []float64{}, Value: []float64{}}
-	meta, err := readRecords(path, "state file", []string{ColVariantID, ColPopulation, ColVar, ColNeuron, ColTime, ColValue}, s.appendRecord)
+	add := s.appendRecord
+	if only != nil {
+		add = ofVariant(*only, add)
+	}
+	meta, err := readRecords(path, "state file", []string{ColVariantID, ColPopulation, ColVar, ColNeuron, ColTime, ColValue}, add)
 	if err != nil {
 		return State{}, nil, err
 	}

@@ -144,9 +144,18 @@ func (s SynapseSamples) Len() int { return len(s.Variant) }
 
 // ReadSynapses reads a synapse file made by SynapseWriter.
 func ReadSynapses(path string) (SynapseSamples, map[string]string, error) {
+	return readSynapses(path, nil)
+}
+
+// ReadVariantSynapses reads the samples of one variant of a synapse file holding many.
+func ReadVariantSynapses(path string, id uint64) (SynapseSamples, map[string]string, error) {
+	return readSynapses(path, &id)
+}
+
+func readSynapses(path string, only *uint64) (SynapseSamples, map[string]string, error) {
 	var s SynapseSamples
 	cols := []string{ColVariantID, ColPopulation, ColVar, ColPre, ColPost, ColSynapse, ColTime, ColValue}
-	meta, err := readRecords(path, "synapse file", cols, func(rec arrow.Record, idx map[string]int) error {
+	add := func(rec arrow.Record, idx map[string]int) error {
 		variant, ok1 := rec.Column(idx[ColVariantID]).(*array.Uint64)
 		pre, ok2 := rec.Column(idx[ColPre]).(*array.Uint32)
 		post, ok3 := rec.Column(idx[ColPost]).(*array.Uint32)
@@ -183,6 +192,10 @@ func ReadSynapses(path string) (SynapseSamples, map[string]string, error) {
 		s.Time = append(s.Time, time.Float64Values()...)
 		s.Value = append(s.Value, values...)
 		return nil
-	})
+	}
+	if only != nil {
+		add = ofVariant(*only, add)
+	}
+	meta, err := readRecords(path, "synapse file", cols, add)
 	return s, meta, err
 }

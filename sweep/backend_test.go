@@ -77,10 +77,10 @@ func TestCUDABackendMatchesCPU(t *testing.T) {
 				got[backend] = map[uint64]result{}
 				for _, v := range plan.Variants {
 					var r result
-					r.spikes, _, err = results.ReadSpikes(filepath.Join(sum.Dir, results.SpikeFile(v.ID())))
+					r.spikes, _, err = results.ReadVariantSpikes(variantFile(t, sum.Dir, v.ID(), "spikes"), v.ID())
 					require.NoError(t, err)
 					if c.state {
-						r.state, _, err = results.ReadState(filepath.Join(sum.Dir, results.StateFile(v.ID())))
+						r.state, _, err = results.ReadVariantState(variantFile(t, sum.Dir, v.ID(), "state"), v.ID())
 						require.NoError(t, err)
 					}
 					got[backend][v.ID()] = r

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -242,106 +240,17 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 	for i, p := range g.Net.Populations {
 		pops[i] = p.Name
 	}
-	writers := make([]*results.SpikeWriter, len(b.Variants))
 	counts := make([][]int64, len(b.Variants))
+	for k := range counts {
+		counts[k] = make([]int64, len(pops))
+	}
 	// Every variant of a batch records the same variables (Plan.Batches).
 	rec := recordingOf(plan.Variants[b.Variants[0]].Net)
-	var states []*results.StateWriter // nil when nothing is recorded
-	if len(rec.specs) > 0 {
-		states = make([]*results.StateWriter, len(b.Variants))
-		if err := os.MkdirAll(filepath.Join(r.dir, results.StateDir), 0o755); err != nil {
-			return false, nil, err
-		}
-	}
-	// spike-like events of the populations that record them, and
-	// per-synapse samples: one file each per variant (nil when none)
-	var events []*results.SpikeWriter
+	events := false
 	for _, p := range g.Net.Populations {
-		if p.RecordSpikeEvents {
-			events = make([]*results.SpikeWriter, len(b.Variants))
-			if err := os.MkdirAll(filepath.Join(r.dir, results.SpikeEventsDir), 0o755); err != nil {
-				return false, nil, err
-			}
-			break
-		}
+		events = events || p.RecordSpikeEvents
 	}
-	var synapses []*results.SynapseWriter
-	if len(rec.syn) > 0 {
-		synapses = make([]*results.SynapseWriter, len(b.Variants))
-		if err := os.MkdirAll(filepath.Join(r.dir, results.SynapsesDir), 0o755); err != nil {
-			return false, nil, err
-		}
-	}
-	abort := func() {
-		for _, w := range writers {
-			if w != nil {
-				w.Abort()
-			}
-		}
-		for _, w := range states {
-			if w != nil {
-				w.Abort()
-			}
-		}
-		for _, w := range events {
-			if w != nil {
-				w.Abort()
-			}
-		}
-		for _, w := range synapses {
-			if w != nil {
-				w.Abort()
-			}
-		}
-	}
-	for k, vi := range b.Variants {
-		v := plan.Variants[vi]
-		meta := r.fileMeta(v)
-		w, err := results.NewSpikeWriter(filepath.Join(r.dir, results.SpikeFile(v.ID())), pops, meta, r.writeOpts()...)
-		if err != nil {
-			abort()
-			return false, nil, err
-		}
-		writers[k] = w
-		counts[k] = make([]int64, len(pops))
-		if states != nil {
-			opts := r.writeOpts()
-			if v.Net.Sim.Precision == "float" {
-				opts = append(opts, results.WithFloat32Values()) // exact: the state is float
-			}
-			sw, err := results.NewStateWriter(filepath.Join(r.dir, results.StateFile(v.ID())), rec.owners, rec.vars, stateMeta(meta, rec), opts...)
-			if err != nil {
-				abort()
-				return false, nil, err
-			}
-			states[k] = sw
-		}
-		if events != nil {
-			ew, err := results.NewSpikeWriter(filepath.Join(r.dir, results.SpikeEventFile(v.ID())), pops, meta, r.writeOpts()...)
-			if err != nil {
-				abort()
-				return false, nil, err
-			}
-			events[k] = ew
-		}
-		if synapses != nil {
-			opts := r.writeOpts()
-			if v.Net.Sim.Precision == "float" {
-				opts = append(opts, results.WithFloat32Values())
-			}
-			sm := map[string]string{}
-			for key, val := range meta {
-				sm[key] = val
-			}
-			sm[results.MetaRecorded] = rec.synMeta
-			yw, err := results.NewSynapseWriter(filepath.Join(r.dir, results.SynapseFile(v.ID())), rec.synGroups, rec.synVars, sm, opts...)
-			if err != nil {
-				abort()
-				return false, nil, err
-			}
-			synapses[k] = yw
-		}
-	}
+	out := newBatchOutput(len(b.Variants), events, rec)
 	dt := g.Net.Sim.DT
 	job := gpu.Job{ID: batchID, ModulePath: module, Seeds: seeds, Runtime: runtime, Steps: g.Net.Sim.Steps(), NoFiniteCheck: r.opts.NoFiniteCheck,
 		Record: rec.specs, RecordSynapses: rec.syn}
@@ -353,7 +262,6 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 		}
 		actions, err := protocolActions(v, k)
 		if err != nil {
-			abort()
 			return false, nil, err
 		}
 		job.Protocol = append(job.Protocol, actions...)
@@ -363,8 +271,8 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 	for k, vi := range b.Variants {
 		variantIDs[k] = plan.Variants[vi].ID()
 	}
-	sd := &stateDemux{rec: rec, variantIDs: variantIDs, writers: states, windows: windows, dt: dt}
-	yd := &synapseDemux{rec: rec, variantIDs: variantIDs, writers: synapses, windows: windows, dt: dt}
+	sd := &stateDemux{rec: rec, rows: out.state, windows: windows, dt: dt}
+	yd := &synapseDemux{rec: rec, rows: out.synapses, windows: windows, dt: dt}
 	var timedOut atomic.Bool
 	var limit time.Duration
 	if r.opts.VariantTimeout > 0 {
@@ -376,7 +284,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 		defer timer.Stop()
 	}
 	done, err := worker.RunJob(job, gpu.Handlers{
-		Spikes:   newDemuxer(variantIDs, writers, events, counts, windows, pops, dt).write,
+		Spikes:   (&demuxer{out: out, counts: counts, windows: windows, pops: pops, dt: dt}).write,
 		State:    sd.write,
 		Synapses: yd.write,
 	})
@@ -384,7 +292,6 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 	// happens while the worker runs its next batch.
 	ended := time.Now()
 	if err != nil {
-		abort()
 		var jobFailed *gpu.JobFailedError
 		died := !errors.As(err, &jobFailed)
 		if ctx.Err() != nil {
@@ -401,71 +308,29 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 				bad[nf.Variant] = nf
 			}
 		}
-		var outputs []provenance.Output
 		var ids []uint64
+		var keep []int
 		okRuns := map[uint64]int64{}
 		failed := map[uint64]provenance.VariantEnd{}
 		for k, vi := range b.Variants {
-			v := plan.Variants[vi]
-			id := v.ID()
+			id := plan.Variants[vi].ID()
 			if nf, isBad := bad[k]; isBad {
-				writers[k].Abort()
-				writers[k] = nil
-				if states != nil {
-					states[k].Abort()
-					states[k] = nil
-				}
-				if events != nil {
-					events[k].Abort()
-					events[k] = nil
-				}
-				if synapses != nil {
-					synapses[k].Abort()
-					synapses[k] = nil
-				}
 				msg := fmt.Sprintf("non-finite state: %s.%s[%d] became %v between t = %g ms and t = %g ms (time steps %d-%d)",
 					nf.Owner, nf.Var, nf.Index, nf.Value, float64(nf.LastGood)*dt, float64(nf.Step)*dt, nf.LastGood, nf.Step)
 				failed[id] = provenance.VariantEnd{RunID: runIDs[id], RunEnd: provenance.RunEnd{Status: "failed", ExitStatus: 0,
 					Failure: "nonfinite", Error: msg, PeakRSSBytes: done.PeakRSS, Ended: ended}}
 				continue
 			}
-			crashPoint("before-rename")
-			info, err := writers[k].Close()
-			writers[k] = nil
-			crashPoint("after-rename")
-			if err != nil {
-				abort()
-				return err
-			}
 			ids = append(ids, id)
+			keep = append(keep, k)
 			okRuns[id] = runIDs[id]
-			outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "spikes", Path: results.SpikeFile(id), Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256})
-			if states != nil {
-				sinfo, err := states[k].Close()
-				states[k] = nil
-				if err != nil {
-					abort()
-					return err
-				}
-				outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "state", Path: results.StateFile(id), Rows: sinfo.Rows, Bytes: sinfo.Bytes, SHA256: sinfo.SHA256})
-			}
-			if events != nil {
-				einfo, err := events[k].Close()
-				events[k] = nil
-				if err != nil {
-					abort()
-					return err
-				}
-				outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "spike_events", Path: results.SpikeEventFile(id), Rows: einfo.Rows, Bytes: einfo.Bytes, SHA256: einfo.SHA256})
-			}
-			if synapses != nil {
-				yinfo, err := synapses[k].Close()
-				synapses[k] = nil
-				if err != nil {
-					abort()
-					return err
-				}
-				outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "synapses", Path: results.SynapseFile(id), Rows: yinfo.Rows, Bytes: yinfo.Bytes, SHA256: yinfo.SHA256})
+		}
+		var outputs []provenance.Output
+		if len(keep) > 0 {
+			var err error
+			outputs, err = out.write(r, variantIDs, keep, r.batchMeta(g), rec, pops, g.Net.Sim.Precision == "float")
+			if err != nil {
+				return err
 			}
 		}
 		if done.PeakRSS > 0 {
@@ -573,79 +438,45 @@ func firstLine(s string) string {
 	return s
 }
 
-// demuxer splits the chunks of a batch's spikes into the variants' writers,
-// and the spike-like events the module sends among them (population index
-// len(pops) + p) into the variants' event writers, dropping those recorded
-// while a variant's protocol stopped the population's recording. Its
-// per-variant columns are reused from chunk to chunk (the writers copy
-// what they are given), so a batch allocates them once.
+// demuxer splits the chunks of a batch's spikes by variant into its batchOutput, and the
+// spike-like events the module sends among them (population index len(pops) + p) into the
+// events, dropping those recorded while a variant's protocol stopped the population's
+// recording.
 type demuxer struct {
-	variantIDs []uint64
-	writers    []*results.SpikeWriter
-	events     []*results.SpikeWriter // nil when no population records events
-	counts     [][]int64
-	windows    []recordingWindows
-	pops       []string
-	dt         float64
-	per, evPer []demuxCols
-}
-
-type demuxCols struct {
-	variant []uint64
-	pop     []uint32
-	neuron  []uint32
-	time    []float64
-}
-
-func newDemuxer(variantIDs []uint64, writers, events []*results.SpikeWriter, counts [][]int64, windows []recordingWindows, pops []string, dt float64) *demuxer {
-	return &demuxer{variantIDs: variantIDs, writers: writers, events: events, counts: counts, windows: windows, pops: pops, dt: dt,
-		per: make([]demuxCols, len(writers)), evPer: make([]demuxCols, len(writers))}
+	out     *batchOutput
+	counts  [][]int64
+	windows []recordingWindows
+	pops    []string
+	dt      float64
 }
 
 // write splits one chunk.
 func (d *demuxer) write(c gpu.SpikeChunk) error {
-	nw := len(d.writers)
+	nw := len(d.out.spikes)
 	npops := uint32(len(d.pops))
 	for i, k := range c.Variant {
 		if int(k) >= nw {
 			return fmt.Errorf("module reported spike of variant %d in a batch of %d", k, nw)
 		}
-		if p := c.Pop[i]; p >= npops && (d.events == nil || p >= 2*npops) {
+		if p := c.Pop[i]; p >= npops && (d.out.events == nil || p >= 2*npops) {
 			return fmt.Errorf("module reported a spike of population %d of %d", p, npops)
 		}
 	}
-	for k := range d.per {
-		for _, p := range []*demuxCols{&d.per[k], &d.evPer[k]} {
-			p.variant, p.pop, p.neuron, p.time = p.variant[:0], p.pop[:0], p.neuron[:0], p.time[:0]
-		}
-	}
 	for i, k := range c.Variant {
-		p, pop := &d.per[k], c.Pop[i]
-		if pop >= npops {
-			p, pop = &d.evPer[k], pop-npops
+		pop := c.Pop[i]
+		rows, event := &d.out.spikes[k], pop >= npops
+		if event {
+			rows, pop = &d.out.events[k], pop-npops
 		}
 		if !d.windows[k].always() && !d.windows[k].on(d.pops[pop], uint64(c.Step[i])) {
 			continue
 		}
-		if p == &d.per[k] {
+		if !event {
 			d.counts[k][pop]++
 		}
-		p.variant = append(p.variant, d.variantIDs[k])
-		p.pop = append(p.pop, pop)
-		p.neuron = append(p.neuron, c.Neuron[i])
-		p.time = append(p.time, float64(c.Step[i])*d.dt)
-	}
-	for k := range d.per {
-		if p := &d.per[k]; len(p.pop) > 0 {
-			if err := d.writers[k].Write(p.variant, p.pop, p.neuron, p.time); err != nil {
-				return err
-			}
-		}
-		if p := &d.evPer[k]; len(p.pop) > 0 {
-			if err := d.events[k].Write(p.variant, p.pop, p.neuron, p.time); err != nil {
-				return err
-			}
-		}
+		rows.pop = append(rows.pop, pop)
+		rows.neuron = append(rows.neuron, c.Neuron[i])
+		rows.time = append(rows.time, float64(c.Step[i])*d.dt)
 	}
 	return nil
 }
@@ -656,25 +487,6 @@ func exitStatus(err error) int {
 		return died.ExitCode
 	}
 	return 1
-}
-
-func (r *runner) fileMeta(v *Variant) map[string]string {
-	net := v.Net
-	sizes := map[string]int{}
-	for _, p := range net.Populations {
-		sizes[p.Name] = p.Size
-	}
-	return map[string]string{
-		results.MetaGennctlVersion:  r.opts.Version,
-		results.MetaConfigDigest:    r.plan.ConfigDigest,
-		results.MetaStructureKey:    r.plan.Groups[v.Group].Key,
-		results.MetaVariantID:       strconv.FormatUint(v.ID(), 10),
-		results.MetaSeed:            strconv.FormatUint(v.Point.Seed, 10),
-		results.MetaDT:              strconv.FormatFloat(net.Sim.DT, 'g', -1, 64),
-		results.MetaDuration:        strconv.FormatFloat(net.Sim.Duration, 'g', -1, 64),
-		results.MetaTimeUnit:        "ms",
-		results.MetaPopulationSizes: results.FormatPopulationSizes(sizes),
-	}
 }
 
 // writeOpts are the options of every result file this run writes.

@@ -1,6 +1,8 @@
 package sweep
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -44,40 +46,66 @@ func crashPoint(name string) {
 	}
 }
 
-// cleanTemp removes the temporary files (".<name>.tmp-<random>") that a
-// killed orchestrator left in the sweep directory and its spikes directory.
-// owned (final paths relative to dir) limits it to this run's files: shards
-// share the directory and must not remove each other's files in progress.
-func cleanTemp(dir string, owned map[string]bool) {
-	for _, d := range []string{dir, filepath.Join(dir, results.SpikesDir), filepath.Join(dir, results.StateDir), filepath.Join(dir, ShardsDir)} {
-		ents, err := os.ReadDir(d)
+// kindDirs are the directories of per-variant result files.
+func kindDirs() []string {
+	dirs := make([]string, len(results.FileKinds))
+	for i, k := range results.FileKinds {
+		dirs[i] = k.Dir
+	}
+	return dirs
+}
+
+// cleanTemp removes the temporary files (".<name>.tmp-<random>") that a killed orchestrator
+// left in the sweep directory and its result directories, of the files this run owns
+// (shards share the directory and must not remove each other's files in progress).
+func (r *runner) cleanTemp() {
+	for _, d := range append([]string{".", ShardsDir}, kindDirs()...) {
+		ents, err := os.ReadDir(filepath.Join(r.dir, d))
 		if err != nil {
 			continue
 		}
 		for _, e := range ents {
 			n := e.Name()
 			base, _, isTmp := strings.Cut(strings.TrimPrefix(n, "."), ".tmp-")
-			if !e.Type().IsRegular() || !strings.HasPrefix(n, ".") || !isTmp {
-				continue
-			}
-			rel, _ := filepath.Rel(dir, filepath.Join(d, base))
-			if owned == nil || owned[rel] {
-				_ = os.Remove(filepath.Join(d, n))
+			if e.Type().IsRegular() && strings.HasPrefix(n, ".") && isTmp && r.owns(filepath.Join(d, base)) {
+				_ = os.Remove(filepath.Join(r.dir, d, n))
 			}
 		}
 	}
 }
 
-// tempOwned lists the files this run writes (nil: all of the directory's,
-// for a sweep that is not sharded).
-func (r *runner) tempOwned() map[string]bool {
+// owns reports whether this run writes the file at rel (relative to the sweep directory):
+// every file of an unsharded sweep except the result files shards name after themselves; a
+// shard's own database, variants table and result files.
+func (r *runner) owns(rel string) bool {
+	base := filepath.Base(rel)
 	if !r.opts.Shard.Sharded() {
-		return nil
+		return !strings.HasPrefix(base, "shard-")
 	}
-	owned := map[string]bool{VariantsPath(r.opts.Shard): true}
-	for _, vi := range r.mine {
-		owned[results.SpikeFile(r.plan.Variants[vi].ID())] = true
-		owned[results.StateFile(r.plan.Variants[vi].ID())] = true
+	return rel == filepath.Clean(VariantsPath(r.opts.Shard)) || rel == filepath.Clean(DBPath(r.opts.Shard)) ||
+		strings.HasPrefix(base, r.filePrefix())
+}
+
+// removeUnrecorded removes the result files this run owns that no output record names
+// (recorded: by path): a run killed after renaming a file into place and before recording
+// it leaves one, and its rows must not stand beside those of the variants' rerun.
+func (r *runner) removeUnrecorded(recorded map[string][]uint64) error {
+	for _, d := range kindDirs() {
+		ents, err := os.ReadDir(filepath.Join(r.dir, d))
+		if err != nil {
+			continue
+		}
+		for _, e := range ents {
+			rel := filepath.ToSlash(filepath.Join(d, e.Name()))
+			if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") || !strings.HasSuffix(e.Name(), ".arrow") || !r.owns(rel) {
+				continue
+			}
+			if _, ok := recorded[rel]; !ok {
+				if err := os.Remove(filepath.Join(r.dir, rel)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return err
+				}
+			}
+		}
 	}
-	return owned
+	return nil
 }

@@ -11,7 +11,6 @@ package sweep_test
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -109,7 +108,7 @@ func checkCustomUpdate(t *testing.T, doc, backend string) {
 			}
 			require.Equal(t, last(step), got[stateKey{"Neuron", "VShared", 0, step}])
 		}
-		syn, meta, err := results.ReadSynapses(filepath.Join(sum.Dir, results.SynapseFile(v.ID())))
+		syn, meta, err := results.ReadVariantSynapses(variantFile(t, sum.Dir, v.ID(), "synapses"), v.ID())
 		require.NoError(t, err)
 		assert.Contains(t, meta[results.MetaRecorded], `"population":"Dense"`)
 		dense, sparse := 0, 0
@@ -382,7 +381,7 @@ synapses:
   S: {source: Pre, target: Post, matrix: dense, weight_update: {model: Every3}, postsynaptic: {model: DeltaCurr}}
 `
 	plan, sum := sweepText(t, doc)
-	ev, _, err := results.ReadSpikes(filepath.Join(sum.Dir, results.SpikeEventFile(plan.Variants[0].ID())))
+	ev, _, err := results.ReadVariantSpikes(variantFile(t, sum.Dir, plan.Variants[0].ID(), "spike_events"), plan.Variants[0].ID())
 	require.NoError(t, err)
 	assert.Equal(t, []float64{0, 3, 6, 9}, ev.Time)
 	assert.Equal(t, []uint32{1, 1, 1, 1}, ev.Neuron)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gennctl/gennctl/gpu"
 	"github.com/gennctl/gennctl/modelspec"
-	"github.com/gennctl/gennctl/results"
 )
 
 // Sampled state (record: {vars: ...}). Recording variables does not change the generated
@@ -135,15 +134,13 @@ func StateRows(net *modelspec.Network) int64 {
 // var, neuron, time, value).
 const stateRowBytes = 8 + 4 + 4 + 4 + 8 + 8
 
-// stateDemux routes a batch's state chunks to the variants' state writers,
-// dropping the samples taken while a variant's protocol stopped their
-// owner's recording.
+// stateDemux routes a batch's state chunks to the variants' rows of its batchOutput,
+// dropping the samples taken while a variant's protocol stopped their owner's recording.
 type stateDemux struct {
-	rec        recording
-	variantIDs []uint64
-	writers    []*results.StateWriter
-	windows    []recordingWindows
-	dt         float64
+	rec     recording
+	rows    []stateRows
+	windows []recordingWindows
+	dt      float64
 }
 
 func (d *stateDemux) write(c gpu.StateChunk) error {
@@ -153,39 +150,34 @@ func (d *stateDemux) write(c gpu.StateChunk) error {
 	t := float64(c.Step) * d.dt
 	owner, v := d.rec.owner[c.Spec], d.rec.varIdx[c.Spec]
 	ownerName := d.rec.owners[owner]
-	// Rows come grouped by variant (batch order); write each run of one variant at once.
+	// Rows come grouped by variant (batch order); take each run of one variant at once.
 	for lo := 0; lo < c.Len(); {
 		k := c.Variant[lo]
-		if int(k) >= len(d.writers) {
-			return fmt.Errorf("worker sent samples of variant %d in a batch of %d", k, len(d.writers))
+		if int(k) >= len(d.rows) {
+			return fmt.Errorf("worker sent samples of variant %d in a batch of %d", k, len(d.rows))
 		}
 		hi := lo + 1
 		for hi < c.Len() && c.Variant[hi] == k {
 			hi++
 		}
-		n := hi - lo
-		ids, owners, vars, times := make([]uint64, n), make([]uint32, n), make([]uint32, n), make([]float64, n)
-		for i := range ids {
-			ids[i], owners[i], vars[i], times[i] = d.variantIDs[k], owner, v, t
-		}
-		if w := d.writers[k]; w != nil && d.windows[k].on(ownerName, uint64(c.Step)) {
-			if err := w.Write(ids, owners, vars, c.Element[lo:hi], times, c.Value[lo:hi]); err != nil {
-				return err
+		if d.windows[k].on(ownerName, uint64(c.Step)) {
+			s := &d.rows[k]
+			for i := lo; i < hi; i++ {
+				s.owner, s.v, s.time = append(s.owner, owner), append(s.v, v), append(s.time, t)
 			}
+			s.neuron, s.value = append(s.neuron, c.Element[lo:hi]...), append(s.value, c.Value[lo:hi]...)
 		}
 		lo = hi
 	}
 	return nil
 }
 
-// synapseDemux routes a batch's per-synapse samples to the variants'
-// synapse writers, like stateDemux.
+// synapseDemux routes a batch's per-synapse samples to the variants' rows, like stateDemux.
 type synapseDemux struct {
-	rec        recording
-	variantIDs []uint64
-	writers    []*results.SynapseWriter
-	windows    []recordingWindows
-	dt         float64
+	rec     recording
+	rows    []synapseRows
+	windows []recordingWindows
+	dt      float64
 }
 
 func (d *synapseDemux) write(c gpu.SynapseChunk) error {
@@ -196,35 +188,23 @@ func (d *synapseDemux) write(c gpu.SynapseChunk) error {
 	group, v := d.rec.synGroup[c.Spec], d.rec.synVar[c.Spec]
 	for lo := 0; lo < c.Len(); {
 		k := c.Variant[lo]
-		if int(k) >= len(d.writers) {
-			return fmt.Errorf("worker sent synapse samples of variant %d in a batch of %d", k, len(d.writers))
+		if int(k) >= len(d.rows) {
+			return fmt.Errorf("worker sent synapse samples of variant %d in a batch of %d", k, len(d.rows))
 		}
 		hi := lo + 1
 		for hi < c.Len() && c.Variant[hi] == k {
 			hi++
 		}
-		n := hi - lo
-		ids, groups, vars, times := make([]uint64, n), make([]uint32, n), make([]uint32, n), make([]float64, n)
-		for i := range ids {
-			ids[i], groups[i], vars[i], times[i] = d.variantIDs[k], group, v, t
-		}
-		if w := d.writers[k]; w != nil && d.windows[k].on(d.rec.synGroups[group], uint64(c.Step)) {
-			if err := w.Write(ids, groups, vars, c.Pre[lo:hi], c.Post[lo:hi], c.Synapse[lo:hi], times, c.Value[lo:hi]); err != nil {
-				return err
+		if d.windows[k].on(d.rec.synGroups[group], uint64(c.Step)) {
+			s := &d.rows[k]
+			for i := lo; i < hi; i++ {
+				s.group, s.v, s.time = append(s.group, group), append(s.v, v), append(s.time, t)
 			}
+			s.pre, s.post = append(s.pre, c.Pre[lo:hi]...), append(s.post, c.Post[lo:hi]...)
+			s.synapse, s.value = append(s.synapse, c.Synapse[lo:hi]...), append(s.value, c.Value[lo:hi]...)
 		}
 		lo = hi
 	}
 	return nil
 }
 
-// stateMeta is the schema metadata of a state file: that of the spike files plus what was
-// recorded.
-func stateMeta(base map[string]string, rec recording) map[string]string {
-	m := make(map[string]string, len(base)+1)
-	for k, v := range base {
-		m[k] = v
-	}
-	m[results.MetaRecorded] = rec.meta
-	return m
-}

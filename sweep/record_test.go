@@ -25,7 +25,7 @@ type stateKey struct {
 // variant's and that times are whole time steps.
 func stateOf(t *testing.T, dir string, id uint64, dt float64) (map[stateKey]float64, results.State, map[string]string) {
 	t.Helper()
-	st, meta, err := results.ReadState(filepath.Join(dir, results.StateFile(id)))
+	st, meta, err := results.ReadVariantState(variantFile(t, dir, id, "state"), id)
 	require.NoError(t, err)
 	out := map[stateKey]float64{}
 	for i := range st.Variant {
@@ -160,7 +160,7 @@ func TestRecordedStateMatchesInProcessRun(t *testing.T) {
 		outs, err := db.Outputs(&id, "state")
 		require.NoError(t, err)
 		require.Len(t, outs, 1)
-		assert.Equal(t, results.StateFile(id), outs[0].Path)
+		assert.Equal(t, variantFile(t, sum.Dir, id, "state"), filepath.Join(sum.Dir, outs[0].Path), "variants.arrow names the recorded file")
 		assert.EqualValues(t, sweep.StateRows(v.Net), outs[0].Rows)
 		digest, size, err := results.FileSHA256(filepath.Join(sum.Dir, outs[0].Path))
 		require.NoError(t, err)
@@ -172,16 +172,19 @@ func TestRecordedStateMatchesInProcessRun(t *testing.T) {
 	assert.Equal(t, 0, again.Ran)
 	assert.Equal(t, 2, again.Skipped)
 
-	// A lost state file makes its variant run again, to the same bytes.
+	// A lost state file makes its variants run again, to the same rows (the two variants
+	// ran in one batch, so one file held both).
 	lost := plan.Variants[1].ID()
-	before, _, err := results.FileSHA256(filepath.Join(sum.Dir, results.StateFile(lost)))
+	lostFile := variantFile(t, sum.Dir, lost, "state")
+	before, rows, err := results.VariantDigest(lostFile, lost)
 	require.NoError(t, err)
-	require.NoError(t, os.Remove(filepath.Join(sum.Dir, results.StateFile(lost))))
+	require.Positive(t, rows)
+	require.NoError(t, os.Remove(lostFile))
 	third := run(t, plan, o)
-	assert.Equal(t, 1, third.Ran)
-	after, _, err := results.FileSHA256(filepath.Join(sum.Dir, results.StateFile(lost)))
+	assert.Equal(t, 2, third.Ran)
+	after, _, err := results.VariantDigest(variantFile(t, sum.Dir, lost, "state"), lost)
 	require.NoError(t, err)
-	assert.Equal(t, before, after, "a variant's state file is reproducible")
+	assert.Equal(t, before, after, "a variant's samples are reproducible")
 }
 
 // TestRecordingSplitsBatches: recording is not part of the structure, so variants that

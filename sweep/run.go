@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -269,7 +271,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error
 	defer unlock()
 	// Temporary files of an orchestrator that was killed are garbage: the
 	// lock says no other process is writing here.
-	cleanTemp(r.dir, r.tempOwned())
+	r.cleanTemp()
 	db, err := provenance.Open(dbPath)
 	if err != nil {
 		return nil, err
@@ -474,56 +476,133 @@ func PointJSON(p Point) string {
 	return string(b)
 }
 
-// pending lists the variants that must run: those not recorded done, or
-// whose recorded spike file is missing or does not match its checksum.
+// pending lists this run's variants that must run: those not done, and those done whose
+// files do not verify or do not hold what the network now records. A result file holds
+// many variants, so a file that must be replaced takes all of its variants with it: they
+// rerun together, and its records and the file are removed before anything runs, so that no
+// variant's rows are ever held by two files. Files no record names (left by a run killed
+// between writing and recording) are removed first.
 func (r *runner) pending() ([]int, error) {
-	var todo []int
+	vars, err := r.db.Variants("")
+	if err != nil {
+		return nil, err
+	}
+	status := make(map[uint64]string, len(vars))
+	for _, v := range vars {
+		status[v.ID] = v.Status
+	}
+	outs, err := r.db.Outputs(nil, "")
+	if err != nil {
+		return nil, err
+	}
+	byVariant := map[uint64][]provenance.Output{}
+	byPath := map[string][]uint64{}
+	for _, o := range outs {
+		if o.VariantID != nil {
+			byVariant[*o.VariantID] = append(byVariant[*o.VariantID], o)
+			byPath[o.Path] = append(byPath[o.Path], *o.VariantID)
+		}
+	}
+	if err := r.removeUnrecorded(byPath); err != nil {
+		return nil, err
+	}
+	files := fileChecks{dir: r.dir, verified: map[string]bool{}, recorded: map[string]string{}}
+	rerun := map[uint64]bool{}
+	stale := map[string]bool{}
+	var replace func(id uint64)
+	replace = func(id uint64) { // id reruns: its files are replaced, with their other variants
+		if rerun[id] {
+			return
+		}
+		rerun[id] = true
+		for _, o := range byVariant[id] {
+			if !stale[o.Path] {
+				stale[o.Path] = true
+				for _, other := range byPath[o.Path] {
+					replace(other)
+				}
+			}
+		}
+	}
 	for _, i := range r.mine {
 		v := r.plan.Variants[i]
-		rec, err := r.db.Variant(v.ID())
-		if err != nil {
+		if status[v.ID()] != "done" || !files.current(byVariant[v.ID()], recordingOf(v.Net)) {
+			replace(v.ID())
+		}
+	}
+	if len(stale) > 0 {
+		paths := make([]string, 0, len(stale))
+		for p := range stale {
+			paths = append(paths, p)
+		}
+		sort.Strings(paths)
+		if err := r.db.ForgetOutputs(paths); err != nil {
 			return nil, err
 		}
-		if rec.Status == "done" && r.outputsVerify(v.ID()) && r.stateCurrent(v) {
-			continue
+		for _, p := range paths {
+			if err := os.Remove(filepath.Join(r.dir, p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, err
+			}
 		}
-		todo = append(todo, i)
+	}
+	var todo []int
+	for _, i := range r.mine {
+		if rerun[r.plan.Variants[i].ID()] {
+			todo = append(todo, i)
+		}
 	}
 	return todo, nil
 }
 
-func (r *runner) outputsVerify(id uint64) bool {
-	outs, err := r.db.Outputs(&id, "")
-	if err != nil || len(outs) == 0 {
-		return false
-	}
-	for _, o := range outs {
-		sum, size, err := results.FileSHA256(filepath.Join(r.dir, o.Path))
-		if err != nil || sum != o.SHA256 || size != o.Bytes {
-			return false
-		}
-	}
-	return true
+// fileChecks verifies each result file once, however many variants it holds.
+type fileChecks struct {
+	dir      string
+	verified map[string]bool   // path: size and sha256 match the record
+	recorded map[string]string // path: its MetaRecorded
 }
 
-// stateCurrent reports whether a done variant has the state and synapse
-// files its network asks for: recording is not part of the structure, so a
-// config continued with --force-config may record other variables than the
-// run that completed the variant.
-func (r *runner) stateCurrent(v *Variant) bool {
-	rec := recordingOf(v.Net)
-	id := v.ID()
-	for _, f := range []struct{ kind, want string }{{"state", rec.meta}, {"synapses", rec.synMeta}} {
-		if f.want == "" {
+// current reports whether a done variant's outputs verify and hold the state and synapse
+// samples its network asks for: recording is not part of the structure, so a config
+// continued with --force-config may record other variables than the run that completed it.
+func (f *fileChecks) current(outs []provenance.Output, rec recording) bool {
+	if len(outs) == 0 {
+		return false
+	}
+	byKind := map[string]int{}
+	for _, o := range outs {
+		ok, seen := f.verified[o.Path]
+		if !seen {
+			sum, size, err := results.FileSHA256(filepath.Join(f.dir, o.Path))
+			ok = err == nil && sum == o.SHA256 && size == o.Bytes
+			f.verified[o.Path] = ok
+		}
+		if !ok {
+			return false
+		}
+		byKind[o.Kind]++
+	}
+	for _, want := range []struct{ kind, meta string }{{"state", rec.meta}, {"synapses", rec.synMeta}} {
+		if want.meta == "" {
 			continue
 		}
-		outs, err := r.db.Outputs(&id, f.kind)
-		if err != nil || len(outs) != 1 {
+		if byKind[want.kind] != 1 {
 			return false
 		}
-		meta, err := results.FileMetadata(filepath.Join(r.dir, outs[0].Path))
-		if err != nil || meta[results.MetaRecorded] != f.want {
-			return false
+		for _, o := range outs {
+			if o.Kind != want.kind {
+				continue
+			}
+			got, seen := f.recorded[o.Path]
+			if !seen {
+				meta, err := results.FileMetadata(filepath.Join(f.dir, o.Path))
+				if err == nil {
+					got = meta[results.MetaRecorded]
+				}
+				f.recorded[o.Path] = got
+			}
+			if got != want.meta {
+				return false
+			}
 		}
 	}
 	return true

@@ -2,7 +2,6 @@ package sweep_test
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -136,11 +135,11 @@ func TestShardsMergeLikeOneRun(t *testing.T) {
 		runs, err := db.Runs(id)
 		require.NoError(t, err)
 		assert.Len(t, runs, 1, "variant %d ran once", id)
-		a, err := os.ReadFile(filepath.Join(whole.Dir, results.SpikeFile(id)))
+		a, _, err := results.VariantDigest(variantFile(t, whole.Dir, id, "spikes"), id)
 		require.NoError(t, err)
-		b, err := os.ReadFile(filepath.Join(dir, results.SpikeFile(id)))
+		b, _, err := results.VariantDigest(variantFile(t, dir, id, "spikes"), id)
 		require.NoError(t, err)
-		assert.Equal(t, a, b, "variant %d: sharded spike file differs from the unsharded one", id)
+		assert.Equal(t, a, b, "variant %d: sharded spikes differ from the unsharded ones", id)
 	}
 	table, _, err := results.ReadTable(filepath.Join(dir, results.VariantsFile))
 	require.NoError(t, err)

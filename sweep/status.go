@@ -253,11 +253,11 @@ func variantSweep(db *provenance.DB, v provenance.Variant, runs []provenance.Run
 	return db.Sweep(v.SweepID)
 }
 
-// ReproduceResult compares a variant's recorded spike file with a rerun.
+// ReproduceResult compares a variant's recorded spikes with a rerun.
 type ReproduceResult struct {
 	VariantID      uint64
-	Recorded       string // sha256 recorded in provenance
-	Reproduced     string // sha256 of the rerun's file
+	Recorded       string // results.VariantDigest of the variant's rows in the recorded file
+	Reproduced     string // the same of the rerun's
 	Match          bool
 	RecordedPath   string
 	ReproducedPath string
@@ -269,15 +269,15 @@ type ReproduceResult struct {
 // FileMatch compares one recorded output file with its reproduction.
 type FileMatch struct {
 	Path       string // relative to the sweep directory
-	Recorded   string // sha256
-	Reproduced string // sha256 ("" if the rerun wrote no such file)
+	Recorded   string // results.VariantDigest of the variant's rows
+	Reproduced string // the same of the rerun's ("" if the rerun wrote no such file)
 	Match      bool
 }
 
 // Reproduce reruns one variant of a sweep directory alone, from the config
 // text and seed recorded in its provenance (not any file on disk), into a
-// directory under tmpDir, and compares the spike file's sha256 with the
-// recorded one. opts supplies the module cache, workers and version.
+// directory under tmpDir, and compares the variant's rows in the spike
+// (and state) files with the recorded ones. opts supplies the module cache, workers and version.
 func Reproduce(ctx context.Context, dir string, db *provenance.DB, id uint64, tmpDir string, opts Options) (*ReproduceResult, error) {
 	v, err := db.Variant(id)
 	if err != nil {
@@ -338,35 +338,54 @@ func Reproduce(ctx context.Context, dir string, db *provenance.DB, id uint64, tm
 	if _, err := Run(ctx, sub, opts); err != nil {
 		return nil, err
 	}
-	res := &ReproduceResult{VariantID: id, Recorded: rec.SHA256, RecordedPath: filepath.Join(dir, rec.Path), ConfigDigest: sw.ConfigDigest,
-		ReproducedPath: filepath.Join(tmpDir, sub.Name, results.SpikeFile(id))}
-	res.Reproduced, _, err = results.FileSHA256(res.ReproducedPath)
+	// The recorded file is verified first: its rows are only the recorded result while
+	// the file is the one provenance describes.
+	recPath := filepath.Join(dir, rec.Path)
+	if sum, size, err := results.FileSHA256(recPath); err != nil || sum != rec.SHA256 || size != rec.Bytes {
+		return nil, fmt.Errorf("variant %d: the recorded spike file %s does not verify (damaged or replaced; gennctl sweep reruns it)", id, rec.Path)
+	}
+	res := &ReproduceResult{VariantID: id, RecordedPath: recPath, ConfigDigest: sw.ConfigDigest}
+	if res.Recorded, _, err = results.VariantDigest(recPath, id); err != nil {
+		return nil, err
+	}
+	reproduced, err := results.VariantFiles(filepath.Join(tmpDir, sub.Name), id)
 	if err != nil {
+		return nil, err
+	}
+	res.ReproducedPath = filepath.Join(tmpDir, sub.Name, reproduced["spikes"])
+	if res.Reproduced, _, err = results.VariantDigest(res.ReproducedPath, id); err != nil {
 		return nil, err
 	}
 	res.Match = res.Reproduced == res.Recorded
 	if !res.Match {
-		res.Differences = explainDifference(res.RecordedPath, res.ReproducedPath)
+		res.Differences = explainDifference(res.RecordedPath, res.ReproducedPath, id)
 	}
 	states, err := db.Outputs(&id, "state")
 	if err != nil {
 		return nil, err
 	}
 	for _, o := range states {
-		fm := FileMatch{Path: o.Path, Recorded: o.SHA256}
-		fm.Reproduced, _, _ = results.FileSHA256(filepath.Join(tmpDir, sub.Name, o.Path))
-		fm.Match = fm.Reproduced == fm.Recorded
+		fm := FileMatch{Path: o.Path}
+		if sum, size, err := results.FileSHA256(filepath.Join(dir, o.Path)); err != nil || sum != o.SHA256 || size != o.Bytes {
+			res.Differences = append(res.Differences, "the recorded state file "+o.Path+" does not verify against provenance")
+		} else {
+			fm.Recorded, _, _ = results.VariantDigest(filepath.Join(dir, o.Path), id)
+		}
+		if p, ok := reproduced["state"]; ok {
+			fm.Reproduced, _, _ = results.VariantDigest(filepath.Join(tmpDir, sub.Name, p), id)
+		}
+		fm.Match = fm.Recorded != "" && fm.Reproduced == fm.Recorded
 		res.Match = res.Match && fm.Match
 		res.State = append(res.State, fm)
 	}
 	return res, nil
 }
 
-// explainDifference says how two spike files differ: metadata keys, spike
-// counts, first differing spike.
-func explainDifference(a, b string) []string {
-	sa, ma, errA := results.ReadSpikes(a)
-	sb, mb, errB := results.ReadSpikes(b)
+// explainDifference says how a variant's spikes differ between two spike files: metadata
+// keys, spike counts, first differing spike.
+func explainDifference(a, b string, id uint64) []string {
+	sa, ma, errA := results.ReadVariantSpikes(a, id)
+	sb, mb, errB := results.ReadVariantSpikes(b, id)
 	if errA != nil {
 		return []string{"recorded file: " + errA.Error()}
 	}
@@ -403,7 +422,7 @@ func explainDifference(a, b string) []string {
 		}
 	}
 	if len(out) == 0 {
-		out = append(out, "the spikes and metadata are equal; the files differ in layout")
+		out = append(out, "the spikes and metadata are equal; the rows differ in layout")
 	}
 	return out
 }

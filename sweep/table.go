@@ -14,11 +14,14 @@ import (
 
 // spikeCounts returns per-population spike counts of a variant, reading its
 // file when it completed in an earlier run.
-func (r *runner) spikeCounts(v *Variant) ([]int64, bool) {
+func (r *runner) spikeCounts(v *Variant, spikeFile string) ([]int64, bool) {
 	if c, ok := r.stats[v.ID()]; ok {
 		return c, true
 	}
-	sp, _, err := results.ReadSpikes(filepath.Join(r.dir, results.SpikeFile(v.ID())))
+	if spikeFile == "" {
+		return nil, false
+	}
+	sp, _, err := results.ReadVariantSpikes(filepath.Join(r.dir, spikeFile), v.ID())
 	if err != nil {
 		return nil, false
 	}
@@ -89,6 +92,28 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 			spikes[p][i], rates[p][i] = -1, math.NaN()
 		}
 	}
+	outs, err := r.db.Outputs(nil, "")
+	if err != nil {
+		return err
+	}
+	filesOf := map[uint64]map[string]string{} // variant: kind: path
+	for _, o := range outs {
+		if o.VariantID != nil {
+			if filesOf[*o.VariantID] == nil {
+				filesOf[*o.VariantID] = map[string]string{}
+			}
+			filesOf[*o.VariantID][o.Kind] = o.Path
+		}
+	}
+	// the variant's file of each kind that any variant has ("" where it has none)
+	fileCols := map[string][]string{"spikes": make([]string, n)}
+	for _, fs := range filesOf {
+		for kind := range fs {
+			if fileCols[kind] == nil {
+				fileCols[kind] = make([]string, n)
+			}
+		}
+	}
 	for i, v := range plan.Variants {
 		ids[i], seeds[i], repeats[i] = v.ID(), v.Point.Seed, int64(v.Point.Repeat)
 		keys[i] = plan.Groups[v.Group].Key
@@ -108,7 +133,12 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 				c.String[i] = CanonicalValue(as.Value)
 			}
 		}
-		counts, ok := r.spikeCounts(v)
+		if rec.Status == "done" {
+			for kind, path := range filesOf[v.ID()] {
+				fileCols[kind][i] = path
+			}
+		}
+		counts, ok := r.spikeCounts(v, fileCols["spikes"][i])
 		for pi, p := range v.Net.Populations {
 			if !ok || rec.Status != "done" {
 				continue
@@ -126,7 +156,12 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 		cols = append(cols, results.Column{Name: "spikes_" + p, Int64: spikes[p]},
 			results.Column{Name: "rate_" + p, Unit: "Hz", Float64: rates[p]})
 	}
-	meta := map[string]string{results.MetaGennctlVersion: r.opts.Version, results.MetaConfigDigest: plan.ConfigDigest,
+	for _, k := range results.FileKinds {
+		if c, ok := fileCols[k.Kind]; ok {
+			cols = append(cols, results.Column{Name: results.FileColumn(k.Kind), String: c, Dictionary: true})
+		}
+	}
+	meta := map[string]string{results.MetaLayout: strconv.Itoa(results.LayoutVersion), results.MetaGennctlVersion: r.opts.Version, results.MetaConfigDigest: plan.ConfigDigest,
 		results.MetaName: plan.Name, results.MetaAxes: strings.Join(plan.Axes, "\n"), results.MetaTimeUnit: "ms"}
 	if len(plan.Variants) > 0 {
 		sim := plan.Variants[0].Net.Sim

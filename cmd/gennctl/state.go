@@ -59,7 +59,14 @@ func runState(o stateOptions, stdout io.Writer) error {
 		return badInput{err}
 	}
 	db.Close()
-	st, meta, err := results.ReadState(filepath.Join(dir, results.StateFile(id)))
+	files, err := results.VariantFiles(dir, id)
+	if err != nil {
+		return badInput{err}
+	}
+	if files["state"] == "" {
+		return badInput{fmt.Errorf("variant %d has no state file (is it done? does the config record variables?)", id)}
+	}
+	st, meta, err := results.ReadVariantState(filepath.Join(dir, files["state"]), id)
 	if err != nil {
 		return badInput{fmt.Errorf("variant %d has no readable state file (does the config record variables?): %w", id, err)}
 	}

@@ -143,20 +143,36 @@ class SweepResult:
             return None
         dataset = ds.dataset(files, format="ipc")
         expr = None
+        if variant is not None:
+            # a file holds many variants (dataset layout 2)
+            ids = [variant] if pd.api.types.is_scalar(variant) else list(variant)
+            expr = ds.field("variant_id").isin(pa.array([int(i) for i in ids], pa.uint64()))
         for f in filters:
             expr = f if expr is None else expr & f
         table = dataset.to_table(columns=columns, filter=expr)
         return table.to_pandas()
 
     def _files(self, sub, variant):
+        """The files of kind directory sub holding the variants (all when variant is None)."""
         directory = os.path.join(self.dir, sub)
         if variant is None:
             if not os.path.isdir(directory):
                 return []
-            return sorted(os.path.join(directory, f) for f in os.listdir(directory) if f.endswith(".arrow"))
+            return sorted(os.path.join(directory, f) for f in os.listdir(directory)
+                          if f.endswith(".arrow") and not f.startswith("."))
         ids = [variant] if pd.api.types.is_scalar(variant) else list(variant)
-        files = [os.path.join(directory, f"variant-{int(i)}.arrow") for i in ids]
-        return [f for f in files if os.path.exists(f)]
+        layout = int(self.metadata.get("layout", "1"))
+        if layout > 2:
+            raise _cli.GeNNError(f"{self.dir}: dataset layout {layout} is newer than this gennctl package reads (2)")
+        if layout == 1:  # one file per variant
+            files = [os.path.join(directory, f"variant-{int(i)}.arrow") for i in ids]
+            return [f for f in files if os.path.exists(f)]
+        column = f"{sub}_file"
+        v = self.variants
+        if column not in v.columns:
+            return []
+        names = v.loc[v["variant_id"].isin([int(i) for i in ids]), column].astype(str)
+        return sorted({os.path.join(self.dir, n) for n in names if n})
 
     @staticmethod
     def _filters(population=None, start=None, stop=None, neuron=None):

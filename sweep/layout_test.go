@@ -1,0 +1,91 @@
+package sweep_test
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/gennctl/gennctl/results"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestBatchFilesHoldManyVariants: dataset layout 2. A batch's spikes are one file holding
+// all of its variants, sorted by variant; variants.arrow names each variant's file; a
+// damaged file reruns exactly its variants and leaves the other file alone; a file no
+// record names (a run killed between rename and commit) is removed.
+func TestBatchFilesHoldManyVariants(t *testing.T) {
+	plan := faultPlan(t, 40, "")
+	o := opts(t, t.TempDir())
+	o.Workers, o.BatchSize = 1, 20
+	first := run(t, plan, o)
+	require.Equal(t, 40, first.Ran)
+
+	ents, err := os.ReadDir(filepath.Join(first.Dir, results.SpikesDir))
+	require.NoError(t, err)
+	require.Len(t, ents, 2, "40 variants in batches of 20: two spike files")
+	_, meta, err := results.ReadTable(filepath.Join(first.Dir, results.VariantsFile))
+	require.NoError(t, err)
+	assert.Equal(t, "2", meta[results.MetaLayout])
+
+	byFile := map[string][]uint64{}
+	for _, v := range plan.Variants {
+		f := variantFile(t, first.Dir, v.ID(), "spikes")
+		byFile[f] = append(byFile[f], v.ID())
+		sp := spikesOf(t, first.Dir, v.ID())
+		require.NotZero(t, sp.Len(), "variant %d spikes", v.ID())
+		for _, id := range sp.Variant {
+			require.Equal(t, v.ID(), id, "only the variant's own rows")
+		}
+	}
+	require.Len(t, byFile, 2)
+	for f, ids := range byFile {
+		assert.Len(t, ids, 20)
+		all, fmeta, err := results.ReadSpikes(f)
+		require.NoError(t, err)
+		assert.Equal(t, "2", fmeta[results.MetaLayout])
+		assert.True(t, sort.SliceIsSorted(all.Variant, func(i, j int) bool { return all.Variant[i] < all.Variant[j] }), "%s is sorted by variant", f)
+	}
+
+	var damaged, intact string
+	for f := range byFile {
+		if damaged == "" {
+			damaged = f
+		} else {
+			intact = f
+		}
+	}
+	intactSum, _, err := results.FileSHA256(intact)
+	require.NoError(t, err)
+	digests := map[uint64]string{}
+	for _, id := range byFile[damaged] {
+		digests[id], _, err = results.VariantDigest(damaged, id)
+		require.NoError(t, err)
+	}
+	info, err := os.Stat(damaged)
+	require.NoError(t, err)
+	require.NoError(t, os.Truncate(damaged, info.Size()/2))
+	// An orphan: a complete result file that no record names.
+	orphan := filepath.Join(first.Dir, results.SpikesDir, "0123456789abcdef0123.arrow")
+	data, err := os.ReadFile(intact)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(orphan, data, 0o644))
+
+	again := run(t, plan, o)
+	assert.Equal(t, 20, again.Ran, "exactly the damaged file's variants")
+	assert.Equal(t, 20, again.Skipped)
+	assert.NoFileExists(t, orphan, "an unrecorded result file is removed")
+	after, _, err := results.FileSHA256(intact)
+	require.NoError(t, err)
+	assert.Equal(t, intactSum, after, "the intact file is untouched")
+	for id, want := range digests {
+		got, _, err := results.VariantDigest(variantFile(t, again.Dir, id, "spikes"), id)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "variant %d reruns to the same rows", id)
+	}
+	checkSweep(t, again.Dir, plan, nil)
+	ents, err = os.ReadDir(filepath.Join(first.Dir, results.SpikesDir))
+	require.NoError(t, err)
+	assert.Len(t, ents, 2, "no variant's rows stand in two files")
+}
