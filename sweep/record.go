@@ -207,4 +207,3 @@ func (d *synapseDemux) write(c gpu.SynapseChunk) error {
 	}
 	return nil
 }
-
