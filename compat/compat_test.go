@@ -60,6 +60,7 @@ type fileX struct {
 	Constant     map[string]string         `json:"constant,omitempty"`
 	MultipleOf   map[string]float64        `json:"multiple_of,omitempty"`
 	Below        map[string]float64        `json:"below,omitempty"`
+	Sorted       []string                  `json:"sorted,omitempty"`
 }
 
 func (f *fileX) samples() int {
@@ -71,7 +72,7 @@ func (f *fileX) samples() int {
 }
 
 func (f *fileX) checks() int {
-	return len(f.Dictionaries) + len(f.Counts) + len(f.Sums) + len(f.Constant) + len(f.MultipleOf) + len(f.Below)
+	return len(f.Dictionaries) + len(f.Counts) + len(f.Sums) + len(f.Constant) + len(f.MultipleOf) + len(f.Below) + len(f.Sorted)
 }
 
 // The spike schema as gennctl means to write it (README "Output files").
@@ -373,19 +374,30 @@ func sweepFiles(t *testing.T) (string, []fileX) {
 	vfx.Constant = map[string]string{"status": "done"}
 	out := []fileX{vfx}
 
-	// One spike file per variant.
+	// Dataset layout 2: a spike and a state file per batch, each holding its variants sorted by
+	// variant_id; variants.arrow names each variant's files. Row counts per variant and
+	// population come from the variants table and the config, not from what the Go reader sees.
 	row := map[uint64]int{}
 	for i, id := range byName["variant_id"].Uint64 {
 		row[id] = i
 	}
-	var total int64
-	for _, v := range plan.Variants {
-		path := filepath.Join(sum.Dir, results.SpikeFile(v.ID()))
-		s, meta, err := results.ReadSpikes(path)
-		require.NoError(t, err)
-		want := map[string]string{
-			results.MetaVariantID:      strconv.FormatUint(v.ID(), 10),
-			results.MetaSeed:           strconv.FormatUint(v.Point.Seed, 10),
+	filesOf := func(kind string) (map[string][]*sweep.Variant, []string) {
+		by := map[string][]*sweep.Variant{}
+		var order []string
+		for _, v := range plan.Variants {
+			f := byName[results.FileColumn(kind)].String[row[v.ID()]]
+			require.NotEmpty(t, f, "variant %d has a %s file", v.ID(), kind)
+			path := filepath.Join(sum.Dir, f)
+			if by[path] == nil {
+				order = append(order, path)
+			}
+			by[path] = append(by[path], v)
+		}
+		return by, order
+	}
+	wantMeta := func(v *sweep.Variant) map[string]string {
+		return map[string]string{
+			results.MetaLayout:         "2",
 			results.MetaDT:             "0.1",
 			results.MetaDuration:       "100",
 			results.MetaTimeUnit:       "ms",
@@ -393,20 +405,31 @@ func sweepFiles(t *testing.T) (string, []fileX) {
 			results.MetaConfigDigest:   plan.ConfigDigest,
 			results.MetaGennctlVersion: "compat-test",
 		}
-		for k, val := range want {
+	}
+	var total int64
+	spikeFiles, order := filesOf("spikes")
+	for _, path := range order {
+		vs := spikeFiles[path]
+		s, meta, err := results.ReadSpikes(path)
+		require.NoError(t, err)
+		for k, val := range wantMeta(vs[0]) {
 			assert.Equal(t, val, meta[k], "spike file metadata %s", k)
 		}
-		pops := make([]string, len(v.Net.Populations))
-		counts := map[string]int{}
-		for i, p := range v.Net.Populations {
-			pops[i] = p.Name
-			if c := byName["spikes_"+p.Name].Int64[row[v.ID()]]; c > 0 {
-				counts[p.Name] = int(c)
+		pops := make([]string, len(vs[0].Net.Populations))
+		counts, perVariant := map[string]int{}, map[string]int{}
+		for _, v := range vs {
+			for i, p := range v.Net.Populations {
+				pops[i] = p.Name
+				if c := byName["spikes_"+p.Name].Int64[row[v.ID()]]; c > 0 {
+					counts[p.Name] += int(c)
+					perVariant[strconv.FormatUint(v.ID(), 10)] += int(c)
+				}
 			}
 		}
 		fx := spikeExpectation(path, s, pops, meta, "")
 		fx.Counts["population"] = counts // what the variants table reports, not what Go read
-		fx.Constant = map[string]string{"variant_id": strconv.FormatUint(v.ID(), 10)}
+		fx.Counts["variant_id"] = perVariant
+		fx.Sorted = []string{"variant_id"}
 		fx.MultipleOf = map[string]float64{"time": 0.1}
 		fx.Below = map[string]float64{"time": 100, "neuron": 80}
 		out = append(out, fx)
@@ -414,42 +437,49 @@ func sweepFiles(t *testing.T) (string, []fileX) {
 	}
 	require.Greater(t, total, int64(100), "the tiny network must spike for the comparison to mean anything")
 
-	// One state file per variant (testdata/tiny.yaml records E.V and EE.inSyn). Row counts per
-	// population and var come from the config, not from what the Go reader sees.
-	for _, v := range plan.Variants {
-		path := filepath.Join(sum.Dir, results.StateFile(v.ID()))
+	// testdata/tiny.yaml records E.V and EE.inSyn.
+	stateFiles, order := filesOf("state")
+	for _, path := range order {
+		vs := stateFiles[path]
 		st, meta, err := results.ReadState(path)
 		require.NoError(t, err)
 		assert.NotEmpty(t, meta[results.MetaRecorded])
-		assert.Equal(t, strconv.FormatUint(v.ID(), 10), meta[results.MetaVariantID])
+		for k, val := range wantMeta(vs[0]) {
+			assert.Equal(t, val, meta[k], "state file metadata %s", k)
+		}
 		owners, vars := []string{}, []string{}
 		seenO, seenV := map[string]bool{}, map[string]bool{}
-		perOwner, perVar := map[string]int{}, map[string]int{}
-		steps := int(v.Net.Sim.Steps())
-		for _, r := range v.Net.RecordedVars() {
-			if !seenO[r.Owner] {
-				seenO[r.Owner] = true
-				owners = append(owners, r.Owner)
+		perOwner, perVar, perVariant := map[string]int{}, map[string]int{}, map[string]int{}
+		var rows int64
+		for _, v := range vs {
+			steps := int(v.Net.Sim.Steps())
+			for _, r := range v.Net.RecordedVars() {
+				if !seenO[r.Owner] {
+					seenO[r.Owner] = true
+					owners = append(owners, r.Owner)
+				}
+				if !seenV[r.Var] {
+					seenV[r.Var] = true
+					vars = append(vars, r.Var)
+				}
+				n := r.Size
+				if r.Neurons != nil {
+					n = len(r.Neurons)
+				}
+				rows := (steps/int(r.EverySteps) + 1) * n
+				perOwner[r.Owner] += rows
+				perVar[r.Var] += rows
+				perVariant[strconv.FormatUint(v.ID(), 10)] += rows
 			}
-			if !seenV[r.Var] {
-				seenV[r.Var] = true
-				vars = append(vars, r.Var)
-			}
-			n := r.Size
-			if r.Neurons != nil {
-				n = len(r.Neurons)
-			}
-			rows := (steps/int(r.EverySteps) + 1) * n
-			perOwner[r.Owner] += rows
-			perVar[r.Var] += rows
+			rows += sweep.StateRows(v.Net)
 		}
 		require.NotEmpty(t, owners, "tiny.yaml records state")
 		// Float precision: values are stored as float32 (exact), double as float64.
-		valueType := map[string]string{"float": "Float32", "double": "Float64"}[v.Net.Sim.Precision]
+		valueType := map[string]string{"float": "Float32", "double": "Float64"}[vs[0].Net.Sim.Precision]
 		fx := stateExpectation(path, st, owners, vars, meta, "", valueType)
-		fx.Counts = map[string]map[string]int{"population": perOwner, "var": perVar}
-		fx.Rows = sweep.StateRows(v.Net)
-		fx.Constant = map[string]string{"variant_id": strconv.FormatUint(v.ID(), 10)}
+		fx.Counts = map[string]map[string]int{"population": perOwner, "var": perVar, "variant_id": perVariant}
+		fx.Rows = rows
+		fx.Sorted = []string{"variant_id"}
 		fx.MultipleOf = map[string]float64{"time": 0.1}
 		fx.Below = map[string]float64{"time": 100.05, "neuron": 80}
 		out = append(out, fx)

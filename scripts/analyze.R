@@ -2,7 +2,7 @@
 # Firing rates of a gennctl sweep, from its spike files, against a swept parameter.
 #
 # Reads a sweep directory (out/<name>/) with the arrow and dplyr packages only:
-#   * spikes/variant-<id>.arrow as one dataset: spikes are counted per variant and population
+#   * spikes/*.arrow as one dataset: spikes are counted per variant and population
 #     inside Arrow (only the counts are collected into R);
 #   * variants.arrow: the swept values of each variant, joined on variant_id.
 # The rate of a population in a variant is spikes / neurons / duration. The duration comes

@@ -3,7 +3,7 @@
 
 Reads a sweep directory (out/<name>/) with pandas and pyarrow only:
 
-  * spikes/variant-<id>.arrow, as one dataset: counts spikes per variant and population
+  * spikes/*.arrow, as one dataset: counts spikes per variant and population
     (streamed batch by batch, so large sweeps need little memory);
   * variants.arrow: the swept values of each variant, joined on variant_id.
 

@@ -425,6 +425,10 @@ func (p *Plan) Batches(todo []int, size, workers int, memBudget int64) []Batch {
 		b := size
 		if b <= 0 {
 			b = autoBatch(len(vs), workers, p.Groups[g], memBudget)
+			// A batch's recorded samples are held until it ends (batchOutput).
+			if rows := StateRows(p.Variants[vs[0]].Net) * stateRowBytes; memBudget > 0 && rows > 0 {
+				b = max(1, min(b, int(memBudget/rows)))
+			}
 		}
 		for start := 0; start < len(vs); start += b {
 			end := start + b

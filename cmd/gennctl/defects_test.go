@@ -44,11 +44,15 @@ func smallConfig(t *testing.T, dir, old, new, sweepSection string) string {
 }
 
 // sweepIn runs the sweep command in process with quiet progress.
+// batchSize is 1 in these tests, so that each variant has its own result files and a test
+// can damage one variant's.
+const batchSize = 1
+
 func sweepIn(t *testing.T, cache, out, config string, force bool) (string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	err := runSweep(context.Background(), sweepOptions{config: config, quiet: false, compress: "none",
-		run: sweep.Options{OutDir: out, CacheDir: cache, Version: "test", ForceConfig: force}}, &stdout, &stderr)
+		run: sweep.Options{OutDir: out, CacheDir: cache, Version: "test", ForceConfig: force, BatchSize: batchSize}}, &stdout, &stderr)
 	return stdout.String() + stderr.String(), err
 }
 
@@ -78,7 +82,9 @@ func TestForceConfigRerunsChangedNetwork(t *testing.T) {
 	plan, err := sweep.Load(cfg)
 	require.NoError(t, err)
 	for _, v := range plan.Variants {
-		_, meta, err := results.ReadSpikes(filepath.Join(out, "small", results.SpikeFile(v.ID())))
+		files, err := results.VariantFiles(filepath.Join(out, "small"), v.ID())
+		require.NoError(t, err)
+		_, meta, err := results.ReadSpikes(filepath.Join(out, "small", files["spikes"]))
 		require.NoError(t, err)
 		assert.Equal(t, plan.ConfigDigest, meta[results.MetaConfigDigest], "the spike file comes from the new network")
 	}
@@ -145,7 +151,13 @@ func TestStatusVerify(t *testing.T) {
 
 	plan, err := sweep.Load(cfg)
 	require.NoError(t, err)
-	spike := func(i int) string { return filepath.Join(dir, results.SpikeFile(plan.Variants[i].ID())) }
+	spikeFile := func(i int) string {
+		files, err := results.VariantFiles(dir, plan.Variants[i].ID())
+		require.NoError(t, err)
+		return files["spikes"]
+	}
+	spike := func(i int) string { return filepath.Join(dir, spikeFile(i)) }
+	names := []string{spikeFile(0), spikeFile(1)}
 	data, err := os.ReadFile(spike(0))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(spike(0), data[:len(data)/2], 0o644))
@@ -158,9 +170,9 @@ func TestStatusVerify(t *testing.T) {
 	require.ErrorIs(t, err, errVerify)
 	assert.Equal(t, exitFailure, exitCode(err))
 	assert.Contains(t, text, "verified:  3 problem(s)")
-	assert.Contains(t, text, results.SpikeFile(plan.Variants[0].ID())+": ")
+	assert.Contains(t, text, names[0]+": ")
 	assert.Contains(t, text, "(truncated or rewritten)")
-	assert.Contains(t, text, results.SpikeFile(plan.Variants[1].ID())+": missing")
+	assert.Contains(t, text, names[1]+": missing")
 	assert.Contains(t, text, "(altered)")
 	text, err = statusIn(t, dir, true, true)
 	require.ErrorIs(t, err, errVerify)

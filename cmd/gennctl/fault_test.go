@@ -134,6 +134,7 @@ func checkComplete(t *testing.T, dir string, variants int) {
 	rows, err := db.Query(`SELECT variant_id, path, sha256 FROM output WHERE kind = 'spikes'`)
 	require.NoError(t, err)
 	files := 0
+	paths := map[string]bool{}
 	for rows.Next() {
 		var id uint64
 		var path, sum string
@@ -141,15 +142,31 @@ func checkComplete(t *testing.T, dir string, variants int) {
 		got, _, err := results.FileSHA256(filepath.Join(dir, path))
 		require.NoError(t, err)
 		assert.Equal(t, sum, got, "variant %d", id)
+		// Only its own rows, exactly as many as recorded.
+		sp, _, err := results.ReadVariantSpikes(filepath.Join(dir, path), id)
+		require.NoError(t, err)
+		for _, v := range sp.Variant {
+			require.Equal(t, id, v)
+		}
 		files++
+		paths[path] = true
 	}
 	rows.Close()
 	assert.Equal(t, variants, files)
 	ents, err := os.ReadDir(filepath.Join(dir, "spikes"))
 	require.NoError(t, err)
-	assert.Len(t, ents, variants, "only final spike files in spikes/")
+	assert.Len(t, ents, len(paths), "only the recorded spike files in spikes/")
+	inFile := map[uint64]string{} // no variant's rows stand in two files
 	for _, e := range ents {
 		assert.False(t, strings.Contains(e.Name(), ".tmp-"), e.Name())
+		sp, _, err := results.ReadSpikes(filepath.Join(dir, "spikes", e.Name()))
+		require.NoError(t, err)
+		for _, v := range sp.Variant {
+			if f, seen := inFile[v]; seen && f != e.Name() {
+				t.Errorf("variant %d has rows in %s and %s", v, f, e.Name())
+			}
+			inFile[v] = e.Name()
+		}
 	}
 	top, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
 	assert.Empty(t, top)
@@ -352,10 +369,13 @@ func TestStatusShowReproduce(t *testing.T) {
 	require.NoError(t, os.Remove(cfg))
 	r = gennctl(t, cache, "reproduce", dir, fmt.Sprint(id))
 	require.Equal(t, 0, r.code, r.stdout+r.stderr)
-	assert.Contains(t, r.stdout, "recorded:   "+show.Outputs[0].SHA256)
-	assert.Contains(t, r.stdout, "reproduced: "+show.Outputs[0].SHA256)
+	// The digests are of the variant's rows (its file holds its batch-mates too).
+	rows, _, err := results.VariantDigest(filepath.Join(dir, show.Outputs[0].Path), id)
+	require.NoError(t, err)
+	assert.Contains(t, r.stdout, "recorded:   "+rows)
+	assert.Contains(t, r.stdout, "reproduced: "+rows)
 	assert.Contains(t, r.stdout, "identical")
-	// A recorded digest that does not match: exit 1, both digests shown.
+	// A recorded file that does not verify: exit 1, saying so.
 	rw, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "provenance.db"))
 	require.NoError(t, err)
 	_, err = rw.Exec(`UPDATE output SET sha256 = ? WHERE variant_id = ?`, strings.Repeat("0", 64), id)
@@ -363,8 +383,8 @@ func TestStatusShowReproduce(t *testing.T) {
 	rw.Close()
 	r = gennctl(t, cache, "reproduce", dir, fmt.Sprint(id))
 	assert.Equal(t, 1, r.code, r.stdout+r.stderr)
-	assert.Contains(t, r.stdout, "recorded:   "+strings.Repeat("0", 64))
-	assert.Contains(t, r.stdout, "reproduced: "+show.Outputs[0].SHA256)
+	assert.Contains(t, r.stdout, "does not verify against provenance")
+	assert.Contains(t, r.stdout, "reproduced: "+rows)
 }
 
 // TestChangedConfigCLI: a changed config exits 2 and says what changed;

@@ -63,7 +63,7 @@ func TestPlotRealSweep(t *testing.T) {
 	// Bad input: exit 2 with a message naming what is missing.
 	r = gennctl(t, cache, "plot", "raster", dir, "--variant", "1", "-o", raster)
 	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.stderr, "no spike file for variant 1")
+	assert.Contains(t, r.stderr, "variant 1 is not in")
 	r = gennctl(t, cache, "plot", "rates", dir, "--x", "populations.E.params.Nope", "-o", rates)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "swept: ")

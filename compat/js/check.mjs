@@ -19,7 +19,8 @@
 //      "sums": {"col": "s"},                         // full scan: sum (integers, exact)
 //      "constant": {"col": "v"},                     // full scan: every row has this value
 //      "multiple_of": {"col": dt},                   // full scan: value == round(value/dt)*dt
-//      "below": {"col": x}}                          // full scan: 0 <= value < x
+//      "below": {"col": x},                          // full scan: 0 <= value < x
+//      "sorted": ["col"]}                            // full scan: values never decrease
 //
 // It exits non-zero on the first file with mismatches (listing all of that file's) and
 // otherwise prints one summary line that the Go test checks:
@@ -152,6 +153,12 @@ function checkFile(fx) {
     let bad = 0, first;
     scan(name, (v, i) => { const x = Number(v); if (!(x >= 0 && x < hi)) { bad++; first ??= `row ${i}: ${v}`; } });
     if (bad) errs.push(`${name}: ${bad} values outside [0, ${hi}) (${first})`);
+  }
+
+  for (const name of fx.sorted || []) {
+    let prev = null, bad = 0, first;
+    scan(name, (v, i) => { const x = BigInt(v); if (prev !== null && x < prev) { bad++; first ??= `row ${i}: ${v} after ${prev}`; } prev = x; });
+    if (bad) errs.push(`${name}: not sorted, ${bad} decreases (${first})`);
   }
 
   if (errs.length) {

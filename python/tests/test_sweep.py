@@ -51,6 +51,10 @@ def test_model_sweep_two_parameters():
               .iloc[0])
     spikes = res.spikes(variant=vid)
     assert set(spikes.columns) >= {"variant_id", "population", "neuron", "time"}
+    # dataset layout 2: a file holds a batch of variants; a read of one variant gets only its rows
+    assert res.metadata["layout"] == "2"
+    assert v.spikes_file.nunique() < len(v) and (v.spikes_file.astype(str) != "").all()
+    assert spikes.variant_id.eq(vid).all() and len(spikes) == int(v.spikes_N[v.variant_id == vid].iloc[0])
     _, ref = expected_spikes(2.0, 10.0)
     np.testing.assert_allclose(np.sort(spikes.time[spikes.neuron == 0].to_numpy()), np.array(ref) * DT)
     window = res.spikes(variant=[vid], population="N", start=50.0, stop=100.0)
