@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gennctl/gennctl/gpu"
+	"github.com/gennctl/gennctl/modelspec"
 	"github.com/gennctl/gennctl/provenance"
 	"github.com/gennctl/gennctl/results"
 )
@@ -246,6 +247,10 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 	counts := make([][]int64, len(b.Variants))
 	// Every variant of a batch records the same variables (Plan.Batches).
 	rec := recordingOf(plan.Variants[b.Variants[0]].Net)
+	summaries := make([]*variantSummary, len(b.Variants)) // nil: no summaries
+	for k, vi := range b.Variants {
+		summaries[k] = newVariantSummary(plan.Variants[vi].Net, rec)
+	}
 	var states []*results.StateWriter // nil when nothing is recorded
 	if len(rec.specs) > 0 {
 		states = make([]*results.StateWriter, len(b.Variants))
@@ -297,12 +302,14 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 	for k, vi := range b.Variants {
 		v := plan.Variants[vi]
 		meta := r.fileMeta(v)
-		w, err := results.NewSpikeWriter(filepath.Join(r.dir, results.SpikeFile(v.ID())), pops, meta, r.writeOpts()...)
-		if err != nil {
-			abort()
-			return false, nil, err
+		if writesSpikeFile(v.Net) {
+			w, err := results.NewSpikeWriter(filepath.Join(r.dir, results.SpikeFile(v.ID())), pops, meta, r.writeOpts()...)
+			if err != nil {
+				abort()
+				return false, nil, err
+			}
+			writers[k] = w
 		}
-		writers[k] = w
 		counts[k] = make([]int64, len(pops))
 		if states != nil {
 			opts := r.writeOpts()
@@ -363,7 +370,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 	for k, vi := range b.Variants {
 		variantIDs[k] = plan.Variants[vi].ID()
 	}
-	sd := &stateDemux{rec: rec, variantIDs: variantIDs, writers: states, windows: windows, dt: dt}
+	sd := &stateDemux{rec: rec, variantIDs: variantIDs, writers: states, windows: windows, dt: dt, summaries: summaries}
 	yd := &synapseDemux{rec: rec, variantIDs: variantIDs, writers: synapses, windows: windows, dt: dt}
 	var timedOut atomic.Bool
 	var limit time.Duration
@@ -376,7 +383,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 		defer timer.Stop()
 	}
 	done, err := worker.RunJob(job, gpu.Handlers{
-		Spikes:   newDemuxer(variantIDs, writers, events, counts, windows, pops, dt).write,
+		Spikes:   newDemuxer(variantIDs, writers, events, counts, windows, g.Net.Populations, dt, summaries).write,
 		State:    sd.write,
 		Synapses: yd.write,
 	})
@@ -402,6 +409,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 			}
 		}
 		var outputs []provenance.Output
+		var sums []provenance.Summary
 		var ids []uint64
 		okRuns := map[uint64]int64{}
 		failed := map[uint64]provenance.VariantEnd{}
@@ -409,8 +417,10 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 			v := plan.Variants[vi]
 			id := v.ID()
 			if nf, isBad := bad[k]; isBad {
-				writers[k].Abort()
-				writers[k] = nil
+				if writers[k] != nil {
+					writers[k].Abort()
+					writers[k] = nil
+				}
 				if states != nil {
 					states[k].Abort()
 					states[k] = nil
@@ -430,16 +440,19 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 				continue
 			}
 			crashPoint("before-rename")
-			info, err := writers[k].Close()
-			writers[k] = nil
-			crashPoint("after-rename")
-			if err != nil {
-				abort()
-				return err
+			if writers[k] != nil {
+				info, err := writers[k].Close()
+				writers[k] = nil
+				if err != nil {
+					abort()
+					return err
+				}
+				outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "spikes", Path: results.SpikeFile(id), Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256})
 			}
+			crashPoint("after-rename")
 			ids = append(ids, id)
 			okRuns[id] = runIDs[id]
-			outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: "spikes", Path: results.SpikeFile(id), Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256})
+			sums = append(sums, summaryRecord(id, v.Net, counts[k], summaries[k]))
 			if states != nil {
 				sinfo, err := states[k].Close()
 				states[k] = nil
@@ -476,7 +489,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 			}
 		}
 		if len(ids) > 0 {
-			if err := r.db.CompleteVariants(ids, okRuns, outputs, ended); err != nil {
+			if err := r.db.CompleteVariants(ids, okRuns, outputs, ended, sums...); err != nil {
 				return err
 			}
 			crashPoint("after-commit")
@@ -490,11 +503,6 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 			}
 		}
 		r.mu.Lock()
-		for k, vi := range b.Variants {
-			if _, isBad := bad[k]; !isBad {
-				r.stats[plan.Variants[vi].ID()] = counts[k]
-			}
-		}
 		r.sum.Ran += len(ids)
 		r.sum.Failed += len(failed)
 		done2, failedN := r.sum.Ran+r.sum.Skipped, r.sum.Failed
@@ -576,7 +584,10 @@ func firstLine(s string) string {
 // demuxer splits the chunks of a batch's spikes into the variants' writers,
 // and the spike-like events the module sends among them (population index
 // len(pops) + p) into the variants' event writers, dropping those recorded
-// while a variant's protocol stopped the population's recording. Its
+// while a variant's protocol stopped the population's recording. It counts
+// the spikes and feeds the variants' summaries; spikes of populations
+// recorded for the summaries only, and of variants without a spike file,
+// are not written. Its
 // per-variant columns are reused from chunk to chunk (the writers copy
 // what they are given), so a batch allocates them once.
 type demuxer struct {
@@ -586,7 +597,9 @@ type demuxer struct {
 	counts     [][]int64
 	windows    []recordingWindows
 	pops       []string
+	unwritten  []bool // per population: SpikesUnwritten
 	dt         float64
+	summaries  []*variantSummary // per variant; nil: none
 	per, evPer []demuxCols
 }
 
@@ -597,9 +610,14 @@ type demuxCols struct {
 	time    []float64
 }
 
-func newDemuxer(variantIDs []uint64, writers, events []*results.SpikeWriter, counts [][]int64, windows []recordingWindows, pops []string, dt float64) *demuxer {
-	return &demuxer{variantIDs: variantIDs, writers: writers, events: events, counts: counts, windows: windows, pops: pops, dt: dt,
+func newDemuxer(variantIDs []uint64, writers, events []*results.SpikeWriter, counts [][]int64, windows []recordingWindows, pops []*modelspec.Population, dt float64, summaries []*variantSummary) *demuxer {
+	d := &demuxer{variantIDs: variantIDs, writers: writers, events: events, counts: counts, windows: windows, dt: dt, summaries: summaries,
 		per: make([]demuxCols, len(writers)), evPer: make([]demuxCols, len(writers))}
+	for _, p := range pops {
+		d.pops = append(d.pops, p.Name)
+		d.unwritten = append(d.unwritten, p.SpikesUnwritten)
+	}
+	return d
 }
 
 // write splits one chunk.
@@ -629,6 +647,14 @@ func (d *demuxer) write(c gpu.SpikeChunk) error {
 		}
 		if p == &d.per[k] {
 			d.counts[k][pop]++
+			if s := d.summaries[k]; s != nil {
+				if err := s.spike(pop, c.Neuron[i], uint64(c.Step[i])); err != nil {
+					return err
+				}
+			}
+			if d.unwritten[pop] || d.writers[k] == nil {
+				continue
+			}
 		}
 		p.variant = append(p.variant, d.variantIDs[k])
 		p.pop = append(p.pop, pop)

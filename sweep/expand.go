@@ -608,6 +608,10 @@ func (p *expParser) target(k *yaml.Node, where string) (*yaml.Node, bool) {
 		p.errorf(k, where, "cannot sweep the sweep section itself")
 		return nil, false
 	}
+	if path == "summaries" || strings.HasPrefix(path, "summaries.") {
+		p.errorf(k, where, "cannot sweep the summaries section (it makes the columns of variants.arrow, the same for every variant)")
+		return nil, false
+	}
 	n, msg := expLookup(p.top, path)
 	if msg != "" {
 		p.errorf(k, where, "%s", msg)

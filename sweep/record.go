@@ -135,15 +135,16 @@ func StateRows(net *modelspec.Network) int64 {
 // var, neuron, time, value).
 const stateRowBytes = 8 + 4 + 4 + 4 + 8 + 8
 
-// stateDemux routes a batch's state chunks to the variants' state writers,
-// dropping the samples taken while a variant's protocol stopped their
-// owner's recording.
+// stateDemux routes a batch's state chunks to the variants' state writers
+// and summaries, dropping the samples taken while a variant's protocol
+// stopped their owner's recording.
 type stateDemux struct {
 	rec        recording
 	variantIDs []uint64
 	writers    []*results.StateWriter
 	windows    []recordingWindows
 	dt         float64
+	summaries  []*variantSummary // per variant; nil: none
 }
 
 func (d *stateDemux) write(c gpu.StateChunk) error {
@@ -171,6 +172,11 @@ func (d *stateDemux) write(c gpu.StateChunk) error {
 		if w := d.writers[k]; w != nil && d.windows[k].on(ownerName, uint64(c.Step)) {
 			if err := w.Write(ids, owners, vars, c.Element[lo:hi], times, c.Value[lo:hi]); err != nil {
 				return err
+			}
+			if s := d.summaries[k]; s != nil {
+				if err := s.samples(c.Spec, uint64(c.Step), c.Element[lo:hi], c.Value[lo:hi]); err != nil {
+					return err
+				}
 			}
 		}
 		lo = hi

@@ -190,9 +190,8 @@ type runner struct {
 	sweepID int64
 	mu      sync.Mutex // serialises Progress and the counters below
 	sum     Summary
-	stats   map[uint64][]int64 // variant → spikes per population
-	mine    []int              // the variants of this run's shard (indices into plan.Variants)
-	gpus    []gpu.GPU          // the GPUs of a CUDA run, one per worker (round robin)
+	mine    []int     // the variants of this run's shard (indices into plan.Variants)
+	gpus    []gpu.GPU // the GPUs of a CUDA run, one per worker (round robin)
 }
 
 // Run executes the plan: builds one module per structure group, runs the
@@ -231,7 +230,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error
 		}
 		opts.WorkerArgv = []string{exe, "worker"}
 	}
-	r := &runner{plan: plan, opts: opts, dir: filepath.Join(opts.OutDir, plan.Name), stats: map[uint64][]int64{}, gpus: gpus}
+	r := &runner{plan: plan, opts: opts, dir: filepath.Join(opts.OutDir, plan.Name), gpus: gpus}
 	r.mine = plan.ShardVariants(opts.Shard)
 	r.sum.Dir, r.sum.Variants = r.dir, len(r.mine)
 	// A new sweep compiles everything before it creates its directory, so
@@ -475,7 +474,7 @@ func PointJSON(p Point) string {
 }
 
 // pending lists the variants that must run: those not recorded done, or
-// whose recorded spike file is missing or does not match its checksum.
+// whose recorded files are missing or do not match their checksums.
 func (r *runner) pending() ([]int, error) {
 	var todo []int
 	for _, i := range r.mine {
@@ -484,7 +483,7 @@ func (r *runner) pending() ([]int, error) {
 		if err != nil {
 			return nil, err
 		}
-		if rec.Status == "done" && r.outputsVerify(v.ID()) && r.stateCurrent(v) {
+		if rec.Status == "done" && r.outputsVerify(v) && r.stateCurrent(v) {
 			continue
 		}
 		todo = append(todo, i)
@@ -492,10 +491,18 @@ func (r *runner) pending() ([]int, error) {
 	return todo, nil
 }
 
-func (r *runner) outputsVerify(id uint64) bool {
+// outputsVerify reports whether a done variant's recorded files are intact;
+// a variant that keeps only summaries has none, and its summary must be
+// recorded.
+func (r *runner) outputsVerify(v *Variant) bool {
+	id := v.ID()
 	outs, err := r.db.Outputs(&id, "")
-	if err != nil || len(outs) == 0 {
+	if err != nil {
 		return false
+	}
+	if len(outs) == 0 {
+		_, err := r.db.VariantSummary(id)
+		return writesNoFiles(v.Net) && err == nil
 	}
 	for _, o := range outs {
 		sum, size, err := results.FileSHA256(filepath.Join(r.dir, o.Path))

@@ -12,15 +12,25 @@ import (
 	"github.com/gennctl/gennctl/results"
 )
 
-// spikeCounts returns per-population spike counts of a variant, reading its
-// file when it completed in an earlier run.
-func (r *runner) spikeCounts(v *Variant) ([]int64, bool) {
-	if c, ok := r.stats[v.ID()]; ok {
-		return c, true
+// variantFigures returns a done variant's spike counts per population and
+// summary values from provenance.db; for a variant completed by a version
+// that did not store them, the counts come from its spike file.
+func (r *runner) variantFigures(v *Variant) ([]int64, map[string]float64, bool) {
+	s, err := r.db.VariantSummary(v.ID())
+	if err == nil {
+		byPop, vals, err := parseSummary(s)
+		if err != nil {
+			return nil, nil, false
+		}
+		c := make([]int64, len(v.Net.Populations))
+		for i, p := range v.Net.Populations {
+			c[i] = byPop[p.Name]
+		}
+		return c, vals, true
 	}
 	sp, _, err := results.ReadSpikes(filepath.Join(r.dir, results.SpikeFile(v.ID())))
 	if err != nil {
-		return nil, false
+		return nil, nil, false
 	}
 	idx := map[string]int{}
 	for i, p := range v.Net.Populations {
@@ -30,12 +40,12 @@ func (r *runner) spikeCounts(v *Variant) ([]int64, bool) {
 	for _, p := range sp.Population {
 		c[idx[p]]++
 	}
-	return c, true
+	return c, nil, true
 }
 
 // writeVariantsTable writes variants.arrow: one row per variant with its
-// swept values, repeat, seed, structure, status and per-population spike
-// counts and mean rates.
+// swept values, repeat, seed, structure, status, per-population spike
+// counts and mean rates, and its summaries (NaN where not done).
 func (r *runner) writeVariantsTable(sweepID int64) error {
 	plan := r.plan
 	n := len(plan.Variants)
@@ -89,6 +99,19 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 			spikes[p][i], rates[p][i] = -1, math.NaN()
 		}
 	}
+	var sumNames []string
+	sumCols := map[string][]float64{}
+	for _, g := range plan.Groups {
+		for _, name := range summaryColumns(g.Net) {
+			if _, ok := sumCols[name]; !ok {
+				sumNames = append(sumNames, name)
+				sumCols[name] = make([]float64, n)
+				for i := range sumCols[name] {
+					sumCols[name][i] = math.NaN()
+				}
+			}
+		}
+	}
 	for i, v := range plan.Variants {
 		ids[i], seeds[i], repeats[i] = v.ID(), v.Point.Seed, int64(v.Point.Repeat)
 		keys[i] = plan.Groups[v.Group].Key
@@ -108,13 +131,21 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 				c.String[i] = CanonicalValue(as.Value)
 			}
 		}
-		counts, ok := r.spikeCounts(v)
+		if rec.Status != "done" {
+			continue
+		}
+		counts, vals, ok := r.variantFigures(v)
+		if !ok {
+			continue
+		}
 		for pi, p := range v.Net.Populations {
-			if !ok || rec.Status != "done" {
-				continue
-			}
 			spikes[p.Name][i] = counts[pi]
 			rates[p.Name][i] = float64(counts[pi]) / float64(p.Size) / (v.Net.Sim.Duration / 1000) // a sweep has a duration
+		}
+		for name, x := range vals {
+			if c, ok := sumCols[name]; ok {
+				c[i] = x
+			}
 		}
 	}
 	cols := []results.Column{{Name: "variant_id", Uint64: ids}, {Name: "repeat", Int64: repeats}, {Name: "seed", Uint64: seeds},
@@ -125,6 +156,9 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 	for _, p := range pops {
 		cols = append(cols, results.Column{Name: "spikes_" + p, Int64: spikes[p]},
 			results.Column{Name: "rate_" + p, Unit: "Hz", Float64: rates[p]})
+	}
+	for _, name := range sumNames {
+		cols = append(cols, results.Column{Name: name, Unit: summaryUnit(name), Float64: sumCols[name]})
 	}
 	meta := map[string]string{results.MetaGennctlVersion: r.opts.Version, results.MetaConfigDigest: plan.ConfigDigest,
 		results.MetaName: plan.Name, results.MetaAxes: strings.Join(plan.Axes, "\n"), results.MetaTimeUnit: "ms"}
