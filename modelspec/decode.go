@@ -138,7 +138,7 @@ func Load(file string) (*Network, error) {
 }
 
 // topLevelKeys are the keys of an experiment document.
-var topLevelKeys = []string{"name", "description", "simulation", "models", "populations", "synapses", "current_sources", "custom_updates", "protocol", "sweep"}
+var topLevelKeys = []string{"name", "description", "simulation", "models", "populations", "synapses", "current_sources", "custom_updates", "protocol", "summaries", "sweep"}
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 
@@ -234,6 +234,7 @@ func DecodeWith(file string, src []byte, root *yaml.Node, extra *Catalogue) (*Ne
 		// The protocol names groups, variables and parameters: decoded
 		// against a network without other problems.
 		net.Protocol = d.protocol(top["protocol"].Value, net)
+		net.Summaries = d.summaries(top["summaries"].Value, net)
 	}
 	if len(d.diags) > 0 {
 		return nil, d.diags

@@ -42,7 +42,7 @@ var badCases = []badCase{
 populations: {E: {size: 1, model: SpikeSource}}
 populaton: 1
 `, []string{
-		"t.yaml:3:1: unknown key \"populaton\" (allowed: name, description, simulation, models, populations, synapses, current_sources, custom_updates, protocol, sweep)",
+		"t.yaml:3:1: unknown key \"populaton\" (allowed: name, description, simulation, models, populations, synapses, current_sources, custom_updates, protocol, summaries, sweep)",
 	}},
 	{"missing simulation", `populations: {E: {size: 1, model: SpikeSource}}
 `, []string{

@@ -48,6 +48,11 @@ type Population struct {
 	Vars         map[string]*VarInit
 	EGPs         map[string][]float64
 	RecordSpikes bool
+	// SpikesUnwritten: the spikes are recorded only for summaries (the
+	// summaries section asks for spike statistics and record.spikes is not
+	// true), so they stream to the orchestrator but stay out of the spike
+	// files. It does not change the generated code.
+	SpikesUnwritten bool
 	// RecordSpikeEvents records the population's spike-like events (GeNN
 	// 4.9's spike_event_recording): a neuron has one in a step when the
 	// event condition of any synapse group it is the source of holds.
@@ -298,6 +303,9 @@ type Network struct {
 	// Protocol is what happens between time steps (the protocol section),
 	// in document order.
 	Protocol []ProtocolEvent
+	// Summaries are the per-population statistics of the variants table
+	// (the summaries section), in document order.
+	Summaries []Summary
 }
 
 // Population returns the population called name, or nil.

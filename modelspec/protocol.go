@@ -133,19 +133,7 @@ func (d *decoder) protocol(n *yaml.Node, net *Network) []ProtocolEvent {
 // protocolTimes decodes at, or every with from (default every) and until
 // (default the duration), into time steps.
 func (d *decoder) protocolTimes(f map[string]entry, at *yaml.Node, path string, steps uint64, ev *ProtocolEvent) bool {
-	step := func(key string) (uint64, bool) {
-		e := f[key]
-		v, ok := d.float(e.Value, path+"."+key)
-		if !ok {
-			return 0, false
-		}
-		k := math.Round(v / d.dt)
-		if v < 0 || k > float64(steps) || math.Abs(v-k*d.dt) > 1e-9*math.Max(v, d.dt) {
-			d.errorf(e.Value, path+"."+key, "%s must be a multiple of dt (%g ms) between 0 and the duration (%g ms), got %g", key, d.dt, float64(steps)*d.dt, v)
-			return 0, false
-		}
-		return uint64(k), true
-	}
+	step := func(key string) (uint64, bool) { return d.timeStep(f[key], path+"."+key, steps) }
 	_, hasAt := f["at"]
 	_, hasEvery := f["every"]
 	switch {
@@ -180,6 +168,21 @@ func (d *decoder) protocolTimes(f map[string]entry, at *yaml.Node, path string, 
 	}
 	d.errorf(at, path, "missing: at (a time in ms) or every (an interval in ms)")
 	return false
+}
+
+// timeStep decodes a time in ms (e.Key) that must be a multiple of dt
+// between 0 and the duration (steps) into its time step.
+func (d *decoder) timeStep(e entry, path string, steps uint64) (uint64, bool) {
+	v, ok := d.float(e.Value, path)
+	if !ok {
+		return 0, false
+	}
+	k := math.Round(v / d.dt)
+	if v < 0 || k > float64(steps) || math.Abs(v-k*d.dt) > 1e-9*math.Max(v, d.dt) {
+		d.errorf(e.Value, path, "%s must be a multiple of dt (%g ms) between 0 and the duration (%g ms), got %g", e.Key, d.dt, float64(steps)*d.dt, v)
+		return 0, false
+	}
+	return uint64(k), true
 }
 
 // updateGroups decodes a custom-update group name or a list of them.

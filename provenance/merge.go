@@ -103,5 +103,8 @@ func (d *DB) MergeFrom(path string) (MergeStats, error) {
 			*c += n
 		}
 	}
+	if _, err := mergeSummaries(ctx, tx); err != nil {
+		return st, fmt.Errorf("provenance: merge %s (summaries): %w", path, err)
+	}
 	return st, tx.Commit()
 }

@@ -457,8 +457,9 @@ func (d *DB) SetRunPeakRSS(runID, bytes int64) error {
 //
 // An output replaces an earlier record of the same path for the same variant (or the same
 // sweep-level path), whichever sweep (config) recorded it, so rewriting a file on a rerun
-// does not leave a stale digest behind.
-func (d *DB) CompleteVariants(variantIDs []uint64, runIDs map[uint64]int64, outputs []Output, ended time.Time) error {
+// does not leave a stale digest behind. summaries (one per completed variant, optional) are
+// stored, replacing the variant's earlier one, in the same transaction.
+func (d *DB) CompleteVariants(variantIDs []uint64, runIDs map[uint64]int64, outputs []Output, ended time.Time, summaries ...Summary) error {
 	if ended.IsZero() {
 		ended = now()
 	}
@@ -479,6 +480,11 @@ func (d *DB) CompleteVariants(variantIDs []uint64, runIDs map[uint64]int64, outp
 				return fmt.Errorf("variant %d: %w", id, err)
 			}
 			if err := mustAffect(res, fmt.Sprintf("variant %d", id)); err != nil {
+				return err
+			}
+		}
+		for _, sm := range summaries {
+			if err := upsertSummary(tx, sm); err != nil {
 				return err
 			}
 		}

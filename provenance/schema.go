@@ -125,4 +125,14 @@ CREATE INDEX run_status ON run (status);
 	`
 ALTER TABLE variant ADD COLUMN value_digest TEXT NOT NULL DEFAULT '';
 `,
+	// 4: a done variant's figures for the variants table (Summary), written in the
+	// transaction that completes it: spike counts per population and the summary statistics,
+	// so that the table needs no result file (a sweep may keep only summaries).
+	`
+CREATE TABLE variant_summary (
+	variant_id     INTEGER PRIMARY KEY REFERENCES variant (id),
+	spike_counts   TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(spike_counts)),
+	summary_values TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(summary_values))
+);
+`,
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gennctl/gennctl/gpu"
+	"github.com/gennctl/gennctl/modelspec"
 	"github.com/gennctl/gennctl/provenance"
 	"github.com/gennctl/gennctl/results"
 )
@@ -246,11 +247,15 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 	}
 	// Every variant of a batch records the same variables (Plan.Batches).
 	rec := recordingOf(plan.Variants[b.Variants[0]].Net)
+	summaries := make([]*variantSummary, len(b.Variants)) // nil: no summaries
+	for k, vi := range b.Variants {
+		summaries[k] = newVariantSummary(plan.Variants[vi].Net, rec)
+	}
 	events := false
 	for _, p := range g.Net.Populations {
 		events = events || p.RecordSpikeEvents
 	}
-	out := newBatchOutput(len(b.Variants), events, rec)
+	out := newBatchOutput(len(b.Variants), writesSpikeFile(plan.Variants[b.Variants[0]].Net), events, rec)
 	dt := g.Net.Sim.DT
 	job := gpu.Job{ID: batchID, ModulePath: module, Seeds: seeds, Runtime: runtime, Steps: g.Net.Sim.Steps(), NoFiniteCheck: r.opts.NoFiniteCheck,
 		Record: rec.specs, RecordSynapses: rec.syn}
@@ -271,7 +276,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 	for k, vi := range b.Variants {
 		variantIDs[k] = plan.Variants[vi].ID()
 	}
-	sd := &stateDemux{rec: rec, rows: out.state, windows: windows, dt: dt}
+	sd := &stateDemux{rec: rec, rows: out.state, windows: windows, dt: dt, summaries: summaries}
 	yd := &synapseDemux{rec: rec, rows: out.synapses, windows: windows, dt: dt}
 	var timedOut atomic.Bool
 	var limit time.Duration
@@ -284,7 +289,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 		defer timer.Stop()
 	}
 	done, err := worker.RunJob(job, gpu.Handlers{
-		Spikes:   (&demuxer{out: out, counts: counts, windows: windows, pops: pops, dt: dt}).write,
+		Spikes:   newDemuxer(out, counts, windows, g.Net.Populations, dt, summaries).write,
 		State:    sd.write,
 		Synapses: yd.write,
 	})
@@ -308,6 +313,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 				bad[nf.Variant] = nf
 			}
 		}
+		var sums []provenance.Summary
 		var ids []uint64
 		var keep []int
 		okRuns := map[uint64]int64{}
@@ -324,6 +330,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 			ids = append(ids, id)
 			keep = append(keep, k)
 			okRuns[id] = runIDs[id]
+			sums = append(sums, summaryRecord(id, plan.Variants[vi].Net, counts[k], summaries[k]))
 		}
 		var outputs []provenance.Output
 		if len(keep) > 0 {
@@ -341,7 +348,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 			}
 		}
 		if len(ids) > 0 {
-			if err := r.db.CompleteVariants(ids, okRuns, outputs, ended); err != nil {
+			if err := r.db.CompleteVariants(ids, okRuns, outputs, ended, sums...); err != nil {
 				return err
 			}
 			crashPoint("after-commit")
@@ -355,11 +362,6 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 			}
 		}
 		r.mu.Lock()
-		for k, vi := range b.Variants {
-			if _, isBad := bad[k]; !isBad {
-				r.stats[plan.Variants[vi].ID()] = counts[k]
-			}
-		}
 		r.sum.Ran += len(ids)
 		r.sum.Failed += len(failed)
 		done2, failedN := r.sum.Ran+r.sum.Skipped, r.sum.Failed
@@ -441,13 +443,25 @@ func firstLine(s string) string {
 // demuxer splits the chunks of a batch's spikes by variant into its batchOutput, and the
 // spike-like events the module sends among them (population index len(pops) + p) into the
 // events, dropping those recorded while a variant's protocol stopped the population's
-// recording.
+// recording. It counts the spikes and feeds the variants' summaries; spikes of populations
+// recorded for the summaries only, and of batches without a spike file, are not kept.
 type demuxer struct {
-	out     *batchOutput
-	counts  [][]int64
-	windows []recordingWindows
-	pops    []string
-	dt      float64
+	out       *batchOutput
+	counts    [][]int64
+	windows   []recordingWindows
+	pops      []string
+	unwritten []bool // per population: SpikesUnwritten
+	dt        float64
+	summaries []*variantSummary // per variant; nil: none
+}
+
+func newDemuxer(out *batchOutput, counts [][]int64, windows []recordingWindows, pops []*modelspec.Population, dt float64, summaries []*variantSummary) *demuxer {
+	d := &demuxer{out: out, counts: counts, windows: windows, dt: dt, summaries: summaries}
+	for _, p := range pops {
+		d.pops = append(d.pops, p.Name)
+		d.unwritten = append(d.unwritten, p.SpikesUnwritten)
+	}
+	return d
 }
 
 // write splits one chunk.
@@ -473,6 +487,14 @@ func (d *demuxer) write(c gpu.SpikeChunk) error {
 		}
 		if !event {
 			d.counts[k][pop]++
+			if s := d.summaries[k]; s != nil {
+				if err := s.spike(pop, c.Neuron[i], uint64(c.Step[i])); err != nil {
+					return err
+				}
+			}
+			if d.unwritten[pop] || !d.out.spikeFile {
+				continue
+			}
 		}
 		rows.pop = append(rows.pop, pop)
 		rows.neuron = append(rows.neuron, c.Neuron[i])

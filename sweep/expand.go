@@ -23,6 +23,13 @@ package sweep
 //	      populations.E.params.TauRefrac: {loguniform: [1, 10]}
 //	      populations.E.params.Ioffset: {normal: [0.0, 0.1]}
 //	      populations.E.model: {choice: [LIF, Izhikevich]}
+//	  sobol:                    # product with the rest; same params as random
+//	    samples: 64             # required; also seed (default the block's)
+//	    scramble: true          # optional; default true (see design.go)
+//	    params: {populations.E.params.C: {uniform: [0.5, 1.5]}}
+//	  latin_hypercube:          # product with the rest; same keys as random
+//	    samples: 20
+//	    params: {populations.E.params.TauM: {loguniform: [5, 50]}}
 //
 // An axis is a dotted path into the document's mappings (a numeric segment
 // indexes a list; a key containing a dot cannot be addressed). Its values are a
@@ -41,7 +48,9 @@ package sweep
 // (next()>>11)*2**-53, normal uses Box-Muller (cos branch, two uniforms per
 // sample) and choice uses Lemire's unbiased multiply-shift. So adding a random
 // axis or raising `samples` leaves the earlier draws unchanged. uniform and
-// loguniform values lie in [low, high].
+// loguniform values lie in [low, high]. Sobol and Latin hypercube designs map
+// points of the unit cube through each distribution's inverse CDF; design.go
+// says how the points are made and which stay when `samples` changes.
 //
 // Ids and seeds. A point's canonical encoding is its assignments sorted by path,
 // each value canonicalised (numbers re-formatted with strconv 'g' -1 so 20,
@@ -110,7 +119,9 @@ type expBlock struct {
 	repeats int
 	grid    []*expAxis
 	zip     []*expAxis
-	random  []*expAxis // columns of drawn samples, all of equal length
+	// sampled holds the random, sobol and latin_hypercube blocks, in that
+	// order: each is one dimension of the product, its columns of equal length.
+	sampled [][]*expAxis
 }
 
 type expAxis struct {
@@ -170,7 +181,7 @@ func ParseSpec(file string, root *yaml.Node) (*Spec, error) {
 			s.blocks = append(s.blocks, b)
 		}
 	default:
-		p.errorf(val, "sweep", "expected a mapping (grid, zip, random, repeats, seed) or a list of them, got %s", expDescribe(val))
+		p.errorf(val, "sweep", "expected a mapping (grid, zip, random, sobol, latin_hypercube, repeats, seed) or a list of them, got %s", expDescribe(val))
 	}
 	if len(p.diags) > 0 {
 		sort.SliceStable(p.diags, func(i, j int) bool {
@@ -184,7 +195,7 @@ func ParseSpec(file string, root *yaml.Node) (*Spec, error) {
 	}
 	seen := map[string]bool{}
 	for _, b := range s.blocks {
-		for _, list := range [][]*expAxis{b.grid, b.zip, b.random} {
+		for _, list := range append([][]*expAxis{b.grid, b.zip}, b.sampled...) {
 			for _, a := range list {
 				if !seen[a.path] {
 					seen[a.path] = true
@@ -272,8 +283,8 @@ func (b *expBlock) dims() []int {
 	if len(b.zip) > 0 {
 		dims = append(dims, len(b.zip[0].values))
 	}
-	if len(b.random) > 0 {
-		dims = append(dims, len(b.random[0].values))
+	for _, cols := range b.sampled {
+		dims = append(dims, len(cols[0].values))
 	}
 	return dims
 }
@@ -308,10 +319,11 @@ func (b *expBlock) each(f func([]Assignment)) {
 			}
 			k++
 		}
-		if len(b.random) > 0 {
-			for _, a := range b.random {
+		for _, cols := range b.sampled {
+			for _, a := range cols {
 				assign = append(assign, Assignment{Path: a.path, Value: a.values[idx[k]]})
 			}
+			k++
 		}
 		f(assign)
 		i := len(dims) - 1
@@ -471,7 +483,7 @@ func (p *expParser) count(n *yaml.Node, where, what string, max int) (int, bool)
 	return int(bi.Int64()), true
 }
 
-var expBlockKeys = []string{"seed", "repeats", "grid", "zip", "random"}
+var expBlockKeys = []string{"seed", "repeats", "grid", "zip", "random", "sobol", "latin_hypercube"}
 
 func (p *expParser) block(n *yaml.Node, prefix string) *expBlock {
 	if n == nil || n.Kind != yaml.MappingNode {
@@ -481,7 +493,8 @@ func (p *expParser) block(n *yaml.Node, prefix string) *expBlock {
 		return nil
 	}
 	b := &expBlock{prefix: prefix, pos: p.pos(n), repeats: 1}
-	var gridK, gridV, zipK, zipV, randK, randV *yaml.Node
+	var gridK, gridV, zipK, zipV *yaml.Node
+	sampledK := map[string][2]*yaml.Node{} // random, sobol, latin_hypercube
 	seedSet := false
 	nerr := len(p.diags)
 	p.eachKey(n, prefix, func(k, v *yaml.Node) {
@@ -495,8 +508,8 @@ func (p *expParser) block(n *yaml.Node, prefix string) *expBlock {
 			gridK, gridV = k, v
 		case "zip":
 			zipK, zipV = k, v
-		case "random":
-			randK, randV = k, v
+		case "random", "sobol", "latin_hypercube":
+			sampledK[k.Value] = [2]*yaml.Node{k, v}
 		default:
 			p.errorf(k, prefix+"."+k.Value, "unknown key %q (allowed: %s)", k.Value, strings.Join(expBlockKeys, ", "))
 		}
@@ -519,12 +532,16 @@ func (p *expParser) block(n *yaml.Node, prefix string) *expBlock {
 			}
 		}
 	}
-	if randK != nil {
-		b.random = p.random(randK, randV, prefix+".random", b.seed)
+	for _, design := range expDesigns {
+		if kv, ok := sampledK[design.key]; ok {
+			if cols := p.design(design, kv[0], kv[1], prefix+"."+design.key, b.seed); len(cols) > 0 {
+				b.sampled = append(b.sampled, cols)
+			}
+		}
 	}
 	// The same path twice, or a path inside another, in one block.
 	var all []*expAxis
-	for _, list := range [][]*expAxis{b.grid, b.zip, b.random} {
+	for _, list := range append([][]*expAxis{b.grid, b.zip}, b.sampled...) {
 		all = append(all, list...)
 	}
 	for j, a := range all {
@@ -589,6 +606,10 @@ func (p *expParser) target(k *yaml.Node, where string) (*yaml.Node, bool) {
 	path := k.Value
 	if path == "sweep" || strings.HasPrefix(path, "sweep.") {
 		p.errorf(k, where, "cannot sweep the sweep section itself")
+		return nil, false
+	}
+	if path == "summaries" || strings.HasPrefix(path, "summaries.") {
+		p.errorf(k, where, "cannot sweep the summaries section (it makes the columns of variants.arrow, the same for every variant)")
 		return nil, false
 	}
 	n, msg := expLookup(p.top, path)
@@ -766,41 +787,55 @@ func (p *expParser) generate(gk, args *yaml.Node, where string) ([]*yaml.Node, b
 	return out, true
 }
 
+// expDesign is a kind of sampled block. All take the same params (path:
+// distribution), seed and samples; sobol also takes scramble.
+type expDesign struct {
+	key  string   // the block's key in a sweep block
+	noun string   // for messages
+	keys []string // allowed keys
+}
+
 var (
-	expRandomKeys = []string{"seed", "samples", "params"}
-	expDists      = []string{"uniform", "loguniform", "normal", "choice"}
+	expDesigns = []expDesign{
+		{key: "random", noun: "random", keys: []string{"seed", "samples", "params"}},
+		{key: "sobol", noun: "Sobol", keys: []string{"seed", "samples", "scramble", "params"}},
+		{key: "latin_hypercube", noun: "Latin hypercube", keys: []string{"seed", "samples", "params"}},
+	}
+	expDists = []string{"uniform", "loguniform", "normal", "choice"}
 )
 
-// random parses a random block and draws its samples; the result is one
-// column per param, all of length samples.
-func (p *expParser) random(key, n *yaml.Node, where string, blockSeed uint64) []*expAxis {
+// design parses a random, sobol or latin_hypercube block and draws its
+// samples; the result is one column per param, all of length samples.
+func (p *expParser) design(ds expDesign, key, n *yaml.Node, where string, blockSeed uint64) []*expAxis {
 	if n == nil || n.Kind != yaml.MappingNode {
-		p.errorf(expOr(n, key), where, "expected a mapping with %s, got %s", strings.Join(expRandomKeys, ", "), expDescribe(n))
+		p.errorf(expOr(n, key), where, "expected a mapping with %s, got %s", strings.Join(ds.keys, ", "), expDescribe(n))
 		return nil
 	}
-	seed, samples := blockSeed, 0
+	seed, samples, scramble := blockSeed, 0, true
 	var paramsK, paramsV, samplesK *yaml.Node
 	ok := true
 	p.eachKey(n, where, func(k, v *yaml.Node) {
+		if !expIn(k.Value, ds.keys) {
+			p.errorf(k, where+"."+k.Value, "unknown key %q (allowed: %s)", k.Value, strings.Join(ds.keys, ", "))
+			ok = false
+			return
+		}
+		var vok bool
 		switch k.Value {
 		case "seed":
-			var sok bool
-			seed, sok = p.seedValue(v, where+".seed")
-			ok = ok && sok
+			seed, vok = p.seedValue(v, where+".seed")
 		case "samples":
 			samplesK = k
-			var sok bool
-			samples, sok = p.count(v, where+".samples", "samples", MaxPoints)
-			ok = ok && sok
+			samples, vok = p.count(v, where+".samples", "samples", MaxPoints)
+		case "scramble":
+			scramble, vok = p.boolValue(v, where+".scramble", "scramble")
 		case "params":
-			paramsK, paramsV = k, v
-		default:
-			p.errorf(k, where+"."+k.Value, "unknown key %q (allowed: %s)", k.Value, strings.Join(expRandomKeys, ", "))
-			ok = false
+			paramsK, paramsV, vok = k, v, true
 		}
+		ok = ok && vok
 	})
 	if samplesK == nil {
-		p.errorf(key, where, "missing \"samples\" (the number of random points to draw)")
+		p.errorf(key, where, "missing \"samples\" (the number of %s points to draw)", ds.noun)
 		ok = false
 	}
 	if paramsK == nil {
@@ -812,6 +847,7 @@ func (p *expParser) random(key, n *yaml.Node, where string, blockSeed uint64) []
 		return nil
 	}
 	var out []*expAxis
+	var dists []*expDist
 	p.eachKey(paramsV, where+".params", func(k, v *yaml.Node) {
 		a := &expAxis{path: k.Value, where: where + ".params." + k.Value, key: k}
 		target, tok := p.target(k, a.where)
@@ -820,15 +856,37 @@ func (p *expParser) random(key, n *yaml.Node, where string, blockSeed uint64) []
 			ok = false
 			return
 		}
-		if ok {
-			a.values = d.draw(seed, a.path, samples)
-			out = append(out, a)
-		}
+		out = append(out, a)
+		dists = append(dists, d)
 	})
+	if ds.key == "sobol" {
+		ok = p.checkSobol(paramsK, where, out, dists, scramble) && ok
+	}
 	if !ok {
 		return nil
 	}
+	switch ds.key {
+	case "random":
+		for i, a := range out {
+			a.values = dists[i].draw(seed, a.path, samples)
+		}
+	case "sobol":
+		sobolColumns(out, dists, seed, samples, scramble)
+	case "latin_hypercube":
+		lhsColumns(out, dists, seed, samples)
+	}
 	return out
+}
+
+func (p *expParser) boolValue(n *yaml.Node, where, what string) (bool, bool) {
+	if n != nil && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!bool" {
+		var b bool
+		if n.Decode(&b) == nil {
+			return b, true
+		}
+	}
+	p.errorf(n, where, "%s must be true or false, got %s", what, expDescribe(n))
+	return false, false
 }
 
 type expDist struct {
@@ -926,28 +984,42 @@ func (d *expDist) draw(seed uint64, path string, n int) []*yaml.Node {
 	r := &expStream{s: expHash(expRandomDomain + strconv.FormatUint(seed, 10) + "\n" + path)}
 	out := make([]*yaml.Node, n)
 	for i := range out {
-		if d.kind == "choice" {
-			out[i] = d.choices[r.below(uint64(len(d.choices)))]
-			continue
-		}
-		var v float64
 		switch d.kind {
-		case "uniform":
-			v = d.a + float64(r.uniform()*(d.b-d.a))
-			v = math.Min(math.Max(v, d.a), d.b)
-		case "loguniform":
-			la, lb := math.Log(d.a), math.Log(d.b)
-			v = math.Exp(la + float64(r.uniform()*(lb-la)))
-			v = math.Min(math.Max(v, d.a), d.b)
+		case "choice":
+			out[i] = d.choices[r.below(uint64(len(d.choices)))]
 		case "normal":
 			u1 := 1 - r.uniform() // (0, 1]
 			u2 := r.uniform()
 			z := float64(math.Sqrt(-2*math.Log(u1)) * math.Cos(float64(2*math.Pi*u2)))
-			v = d.a + float64(d.b*z)
+			out[i] = d.node(d.a + float64(d.b*z))
+		default:
+			out[i] = d.quantile(r.uniform())
 		}
-		out[i] = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: expFmt(v), Line: d.at.Line, Column: d.at.Column}
 	}
 	return out
+}
+
+// quantile maps u in [0, 1) through the inverse CDF of the distribution
+// (for choice, the value whose equal-width bin of [0, 1) holds u). Normal
+// needs u in (0, 1); u is clamped into it so that rounding at an edge gives
+// a finite value.
+func (d *expDist) quantile(u float64) *yaml.Node {
+	switch d.kind {
+	case "choice":
+		return d.choices[min(int(u*float64(len(d.choices))), len(d.choices)-1)]
+	case "uniform":
+		return d.node(math.Min(math.Max(d.a+float64(u*(d.b-d.a)), d.a), d.b))
+	case "loguniform":
+		la, lb := math.Log(d.a), math.Log(d.b)
+		return d.node(math.Min(math.Max(math.Exp(la+float64(u*(lb-la))), d.a), d.b))
+	default: // normal
+		u = math.Min(math.Max(u, 0x1p-53), 1-0x1p-53)
+		return d.node(d.a + float64(d.b*float64(-math.Sqrt2*math.Erfcinv(2*u))))
+	}
+}
+
+func (d *expDist) node(v float64) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: expFmt(v), Line: d.at.Line, Column: d.at.Column}
 }
 
 // ---- document paths ----

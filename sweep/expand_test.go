@@ -511,7 +511,7 @@ func TestExpandErrors(t *testing.T) {
 		{"unknown block key", `sweep:
   grdi:
     populations.E.params.TauM: [1]
-`, []string{`exp.yaml:16:3: sweep.grdi: unknown key "grdi" (allowed: seed, repeats, grid, zip, random)`}},
+`, []string{`exp.yaml:16:3: sweep.grdi: unknown key "grdi" (allowed: seed, repeats, grid, zip, random, sobol, latin_hypercube)`}},
 		{"repeats zero", `sweep:
   repeats: 0
 `, []string{`exp.yaml:16:12: sweep.repeats: repeats must be an integer >= 1, got 0`}},
@@ -566,11 +566,11 @@ func TestExpandErrors(t *testing.T) {
 `, []string{
 			`exp.yaml:17:12: sweep[1].grid.simulation.dtt: path does not exist: no key "dtt" under simulation (have dt, duration, seed); did you mean "dt"?`,
 			`exp.yaml:18:14: sweep[1].repeats: repeats must be an integer >= 1, got 0`,
-			`exp.yaml:19:5: sweep[1].zap: unknown key "zap" (allowed: seed, repeats, grid, zip, random)`,
-			`exp.yaml:20:5: sweep[2]: expected a sweep block (a mapping with seed, repeats, grid, zip, random), got 3`,
+			`exp.yaml:19:5: sweep[1].zap: unknown key "zap" (allowed: seed, repeats, grid, zip, random, sobol, latin_hypercube)`,
+			`exp.yaml:20:5: sweep[2]: expected a sweep block (a mapping with seed, repeats, grid, zip, random, sobol, latin_hypercube), got 3`,
 		}},
 		{"sweep not a mapping", `sweep: 3
-`, []string{`exp.yaml:15:8: sweep: expected a mapping (grid, zip, random, repeats, seed) or a list of them, got 3`}},
+`, []string{`exp.yaml:15:8: sweep: expected a mapping (grid, zip, random, sobol, latin_hypercube, repeats, seed) or a list of them, got 3`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -86,7 +86,7 @@ func Merge(dir string) (*MergeSummary, error) {
 		}
 	}
 	sum.ShardsMissing, sum.ShardsIncomplete = shardGaps(plan, shards, missing)
-	r := &runner{plan: plan, opts: Options{Shard: Whole, Version: sw.GennctlVersion}, dir: dir, db: db, stats: map[uint64][]int64{}}
+	r := &runner{plan: plan, opts: Options{Shard: Whole, Version: sw.GennctlVersion}, dir: dir, db: db}
 	if err := r.writeVariantsTable(sw.ID); err != nil {
 		return nil, err
 	}

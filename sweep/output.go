@@ -18,10 +18,11 @@ import (
 // the batch sizer bounds a batch by its state's size (autoBatch), and recorded rows are
 // at most about as large as the state they sample.
 type batchOutput struct {
-	spikes   []spikeRows   // per variant of the batch
-	events   []spikeRows   // nil when no population records spike-like events
-	state    []stateRows   // nil when nothing is recorded
-	synapses []synapseRows // nil when no per-synapse variable is recorded
+	spikeFile bool          // whether the batch writes a spike file (writesSpikeFile)
+	spikes    []spikeRows   // per variant of the batch
+	events    []spikeRows   // nil when no population records spike-like events
+	state     []stateRows   // nil when nothing is recorded
+	synapses  []synapseRows // nil when no per-synapse variable is recorded
 }
 
 type spikeRows struct {
@@ -39,8 +40,8 @@ type synapseRows struct {
 	time, value                  []float64
 }
 
-func newBatchOutput(n int, events bool, rec recording) *batchOutput {
-	o := &batchOutput{spikes: make([]spikeRows, n)}
+func newBatchOutput(n int, spikeFile, events bool, rec recording) *batchOutput {
+	o := &batchOutput{spikeFile: spikeFile, spikes: make([]spikeRows, n)}
 	if events {
 		o.events = make([]spikeRows, n)
 	}
@@ -112,8 +113,10 @@ func (o *batchOutput) write(r *runner, ids []uint64, keep []int, meta map[string
 			}})
 		return nil
 	}
-	if err := spikeFile("spikes", results.SpikesDir, o.spikes); err != nil {
-		return nil, err
+	if o.spikeFile {
+		if err := spikeFile("spikes", results.SpikesDir, o.spikes); err != nil {
+			return nil, err
+		}
 	}
 	if o.events != nil {
 		if err := spikeFile("spike_events", results.SpikeEventsDir, o.events); err != nil {

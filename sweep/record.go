@@ -134,13 +134,15 @@ func StateRows(net *modelspec.Network) int64 {
 // var, neuron, time, value).
 const stateRowBytes = 8 + 4 + 4 + 4 + 8 + 8
 
-// stateDemux routes a batch's state chunks to the variants' rows of its batchOutput,
-// dropping the samples taken while a variant's protocol stopped their owner's recording.
+// stateDemux routes a batch's state chunks to the variants' rows of its batchOutput and
+// to their summaries, dropping the samples taken while a variant's protocol stopped their
+// owner's recording.
 type stateDemux struct {
-	rec     recording
-	rows    []stateRows
-	windows []recordingWindows
-	dt      float64
+	rec       recording
+	rows      []stateRows
+	windows   []recordingWindows
+	dt        float64
+	summaries []*variantSummary // per variant; nil: none
 }
 
 func (d *stateDemux) write(c gpu.StateChunk) error {
@@ -166,6 +168,11 @@ func (d *stateDemux) write(c gpu.StateChunk) error {
 				s.owner, s.v, s.time = append(s.owner, owner), append(s.v, v), append(s.time, t)
 			}
 			s.neuron, s.value = append(s.neuron, c.Element[lo:hi]...), append(s.value, c.Value[lo:hi]...)
+			if vs := d.summaries[k]; vs != nil {
+				if err := vs.samples(c.Spec, uint64(c.Step), c.Element[lo:hi], c.Value[lo:hi]); err != nil {
+					return err
+				}
+			}
 		}
 		lo = hi
 	}

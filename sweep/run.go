@@ -192,9 +192,8 @@ type runner struct {
 	sweepID int64
 	mu      sync.Mutex // serialises Progress and the counters below
 	sum     Summary
-	stats   map[uint64][]int64 // variant → spikes per population
-	mine    []int              // the variants of this run's shard (indices into plan.Variants)
-	gpus    []gpu.GPU          // the GPUs of a CUDA run, one per worker (round robin)
+	mine    []int     // the variants of this run's shard (indices into plan.Variants)
+	gpus    []gpu.GPU // the GPUs of a CUDA run, one per worker (round robin)
 }
 
 // Run executes the plan: builds one module per structure group, runs the
@@ -233,7 +232,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error
 		}
 		opts.WorkerArgv = []string{exe, "worker"}
 	}
-	r := &runner{plan: plan, opts: opts, dir: filepath.Join(opts.OutDir, plan.Name), stats: map[uint64][]int64{}, gpus: gpus}
+	r := &runner{plan: plan, opts: opts, dir: filepath.Join(opts.OutDir, plan.Name), gpus: gpus}
 	r.mine = plan.ShardVariants(opts.Shard)
 	r.sum.Dir, r.sum.Variants = r.dir, len(r.mine)
 	// A new sweep compiles everything before it creates its directory, so
@@ -526,7 +525,7 @@ func (r *runner) pending() ([]int, error) {
 	}
 	for _, i := range r.mine {
 		v := r.plan.Variants[i]
-		if status[v.ID()] != "done" || !files.current(byVariant[v.ID()], recordingOf(v.Net)) {
+		if status[v.ID()] != "done" || !files.current(byVariant[v.ID()], recordingOf(v.Net)) && !r.summaryOnly(v, byVariant[v.ID()]) {
 			replace(v.ID())
 		}
 	}
@@ -552,6 +551,16 @@ func (r *runner) pending() ([]int, error) {
 		}
 	}
 	return todo, nil
+}
+
+// summaryOnly reports whether a done variant without result files (outs) keeps only its
+// summaries, and they are recorded.
+func (r *runner) summaryOnly(v *Variant, outs []provenance.Output) bool {
+	if len(outs) > 0 || !writesNoFiles(v.Net) {
+		return false
+	}
+	_, err := r.db.VariantSummary(v.ID())
+	return err == nil
 }
 
 // fileChecks verifies each result file once, however many variants it holds.

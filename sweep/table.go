@@ -12,18 +12,28 @@ import (
 	"github.com/gennctl/gennctl/results"
 )
 
-// spikeCounts returns per-population spike counts of a variant, reading its
-// file when it completed in an earlier run.
-func (r *runner) spikeCounts(v *Variant, spikeFile string) ([]int64, bool) {
-	if c, ok := r.stats[v.ID()]; ok {
-		return c, true
+// variantFigures returns a done variant's spike counts per population and
+// summary values from provenance.db; for a variant completed by a version
+// that did not store them, the counts come from its rows of spikeFile.
+func (r *runner) variantFigures(v *Variant, spikeFile string) ([]int64, map[string]float64, bool) {
+	s, err := r.db.VariantSummary(v.ID())
+	if err == nil {
+		byPop, vals, err := parseSummary(s)
+		if err != nil {
+			return nil, nil, false
+		}
+		c := make([]int64, len(v.Net.Populations))
+		for i, p := range v.Net.Populations {
+			c[i] = byPop[p.Name]
+		}
+		return c, vals, true
 	}
 	if spikeFile == "" {
-		return nil, false
+		return nil, nil, false
 	}
 	sp, _, err := results.ReadVariantSpikes(filepath.Join(r.dir, spikeFile), v.ID())
 	if err != nil {
-		return nil, false
+		return nil, nil, false
 	}
 	idx := map[string]int{}
 	for i, p := range v.Net.Populations {
@@ -33,12 +43,12 @@ func (r *runner) spikeCounts(v *Variant, spikeFile string) ([]int64, bool) {
 	for _, p := range sp.Population {
 		c[idx[p]]++
 	}
-	return c, true
+	return c, nil, true
 }
 
 // writeVariantsTable writes variants.arrow: one row per variant with its
-// swept values, repeat, seed, structure, status and per-population spike
-// counts and mean rates.
+// swept values, repeat, seed, structure, status, per-population spike
+// counts and mean rates, and its summaries (NaN where not done).
 func (r *runner) writeVariantsTable(sweepID int64) error {
 	plan := r.plan
 	n := len(plan.Variants)
@@ -106,11 +116,24 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 		}
 	}
 	// the variant's file of each kind that any variant has ("" where it has none)
-	fileCols := map[string][]string{"spikes": make([]string, n)}
+	fileCols := map[string][]string{}
 	for _, fs := range filesOf {
 		for kind := range fs {
 			if fileCols[kind] == nil {
 				fileCols[kind] = make([]string, n)
+			}
+		}
+	}
+	var sumNames []string
+	sumCols := map[string][]float64{}
+	for _, g := range plan.Groups {
+		for _, name := range summaryColumns(g.Net) {
+			if _, ok := sumCols[name]; !ok {
+				sumNames = append(sumNames, name)
+				sumCols[name] = make([]float64, n)
+				for i := range sumCols[name] {
+					sumCols[name][i] = math.NaN()
+				}
 			}
 		}
 	}
@@ -133,18 +156,24 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 				c.String[i] = CanonicalValue(as.Value)
 			}
 		}
-		if rec.Status == "done" {
-			for kind, path := range filesOf[v.ID()] {
-				fileCols[kind][i] = path
-			}
+		if rec.Status != "done" {
+			continue
 		}
-		counts, ok := r.spikeCounts(v, fileCols["spikes"][i])
+		for kind, path := range filesOf[v.ID()] {
+			fileCols[kind][i] = path
+		}
+		counts, vals, ok := r.variantFigures(v, filesOf[v.ID()]["spikes"])
+		if !ok {
+			continue
+		}
 		for pi, p := range v.Net.Populations {
-			if !ok || rec.Status != "done" {
-				continue
-			}
 			spikes[p.Name][i] = counts[pi]
 			rates[p.Name][i] = float64(counts[pi]) / float64(p.Size) / (v.Net.Sim.Duration / 1000) // a sweep has a duration
+		}
+		for name, x := range vals {
+			if c, ok := sumCols[name]; ok {
+				c[i] = x
+			}
 		}
 	}
 	cols := []results.Column{{Name: "variant_id", Uint64: ids}, {Name: "repeat", Int64: repeats}, {Name: "seed", Uint64: seeds},
@@ -155,6 +184,9 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 	for _, p := range pops {
 		cols = append(cols, results.Column{Name: "spikes_" + p, Int64: spikes[p]},
 			results.Column{Name: "rate_" + p, Unit: "Hz", Float64: rates[p]})
+	}
+	for _, name := range sumNames {
+		cols = append(cols, results.Column{Name: name, Unit: summaryUnit(name), Float64: sumCols[name]})
 	}
 	for _, k := range results.FileKinds {
 		if c, ok := fileCols[k.Kind]; ok {

@@ -1,0 +1,71 @@
+package provenance
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Summary is a done variant's figures for the variants table, stored with
+// its completion (CompleteVariants) so that a resumed or merged sweep
+// writes the table without reading result files: its spike count per
+// population and its summary statistics (the summaries section), each a
+// JSON object.
+type Summary struct {
+	VariantID   uint64 `json:"variant_id"`
+	SpikeCounts string `json:"spike_counts"` // population -> count
+	Values      string `json:"values"`       // column -> number, null where undefined
+}
+
+func upsertSummary(tx *sql.Tx, s Summary) error {
+	key, err := variantKey(s.VariantID)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(`INSERT INTO variant_summary (variant_id, spike_counts, summary_values) VALUES (?, ?, ?)
+		ON CONFLICT (variant_id) DO UPDATE SET spike_counts = excluded.spike_counts, summary_values = excluded.summary_values`,
+		key, s.SpikeCounts, s.Values)
+	if err != nil {
+		return fmt.Errorf("summary of variant %d: %w", s.VariantID, err)
+	}
+	return nil
+}
+
+// VariantSummary returns the summary stored with a variant's last
+// completion; a variant without one (not done, or done by a version before
+// summaries were stored) gives an error wrapping ErrNotFound.
+func (d *DB) VariantSummary(id uint64) (Summary, error) {
+	key, err := variantKey(id)
+	if err != nil {
+		return Summary{}, err
+	}
+	s := Summary{VariantID: id}
+	err = d.db.QueryRow(`SELECT spike_counts, summary_values FROM variant_summary WHERE variant_id = ?`, key).Scan(&s.SpikeCounts, &s.Values)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Summary{}, fmt.Errorf("%w: summary of variant %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return Summary{}, fmt.Errorf("provenance: summary of variant %d: %w", id, err)
+	}
+	return s, nil
+}
+
+// mergeSummaries takes a shard's summaries of the variants whose row the
+// merge took from the shard (same update time), after mergeSQL. A shard
+// written before summaries were stored has none.
+func mergeSummaries(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM shard.sqlite_master WHERE type = 'table' AND name = 'variant_summary'`).Scan(&n); err != nil || n == 0 {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO main.variant_summary (variant_id, spike_counts, summary_values)
+		SELECT s.variant_id, s.spike_counts, s.summary_values FROM shard.variant_summary s
+		JOIN shard.variant v ON v.id = s.variant_id JOIN main.variant m ON m.id = v.id AND m.updated = v.updated
+		WHERE true
+		ON CONFLICT (variant_id) DO UPDATE SET spike_counts = excluded.spike_counts, summary_values = excluded.summary_values`)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
