@@ -396,9 +396,10 @@ func sweepFiles(t *testing.T) (string, []fileX) {
 		for k, val := range want {
 			assert.Equal(t, val, meta[k], "spike file metadata %s", k)
 		}
-		pops := make([]string, len(v.Net.Populations))
+		net := plan.Groups[v.Group].Net
+		pops := make([]string, len(net.Populations))
 		counts := map[string]int{}
-		for i, p := range v.Net.Populations {
+		for i, p := range net.Populations {
 			pops[i] = p.Name
 			if c := byName["spikes_"+p.Name].Int64[row[v.ID()]]; c > 0 {
 				counts[p.Name] = int(c)
@@ -416,7 +417,9 @@ func sweepFiles(t *testing.T) (string, []fileX) {
 
 	// One state file per variant (testdata/tiny.yaml records E.V and EE.inSyn). Row counts per
 	// population and var come from the config, not from what the Go reader sees.
-	for _, v := range plan.Variants {
+	for vi, v := range plan.Variants {
+		net, err := plan.Network(vi)
+		require.NoError(t, err)
 		path := filepath.Join(sum.Dir, results.StateFile(v.ID()))
 		st, meta, err := results.ReadState(path)
 		require.NoError(t, err)
@@ -425,8 +428,8 @@ func sweepFiles(t *testing.T) (string, []fileX) {
 		owners, vars := []string{}, []string{}
 		seenO, seenV := map[string]bool{}, map[string]bool{}
 		perOwner, perVar := map[string]int{}, map[string]int{}
-		steps := int(v.Net.Sim.Steps())
-		for _, r := range v.Net.RecordedVars() {
+		steps := int(net.Sim.Steps())
+		for _, r := range net.RecordedVars() {
 			if !seenO[r.Owner] {
 				seenO[r.Owner] = true
 				owners = append(owners, r.Owner)
@@ -445,10 +448,10 @@ func sweepFiles(t *testing.T) (string, []fileX) {
 		}
 		require.NotEmpty(t, owners, "tiny.yaml records state")
 		// Float precision: values are stored as float32 (exact), double as float64.
-		valueType := map[string]string{"float": "Float32", "double": "Float64"}[v.Net.Sim.Precision]
+		valueType := map[string]string{"float": "Float32", "double": "Float64"}[net.Sim.Precision]
 		fx := stateExpectation(path, st, owners, vars, meta, "", valueType)
 		fx.Counts = map[string]map[string]int{"population": perOwner, "var": perVar}
-		fx.Rows = sweep.StateRows(v.Net)
+		fx.Rows = sweep.StateRows(net)
 		fx.Constant = map[string]string{"variant_id": strconv.FormatUint(v.ID(), 10)}
 		fx.MultipleOf = map[string]float64{"time": 0.1}
 		fx.Below = map[string]float64{"time": 100.05, "neuron": 80}

@@ -244,8 +244,9 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 	}
 	writers := make([]*results.SpikeWriter, len(b.Variants))
 	counts := make([][]int64, len(b.Variants))
-	// Every variant of a batch records the same variables (Plan.Batches).
-	rec := recordingOf(plan.Variants[b.Variants[0]].Net)
+	// Every variant of a batch has the same profile (Plan.Batches).
+	prof := plan.Profiles[plan.Variants[b.Variants[0]].Profile]
+	rec := prof.rec
 	var states []*results.StateWriter // nil when nothing is recorded
 	if len(rec.specs) > 0 {
 		states = make([]*results.StateWriter, len(b.Variants))
@@ -306,7 +307,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 		counts[k] = make([]int64, len(pops))
 		if states != nil {
 			opts := r.writeOpts()
-			if v.Net.Sim.Precision == "float" {
+			if g.Net.Sim.Precision == "float" {
 				opts = append(opts, results.WithFloat32Values()) // exact: the state is float
 			}
 			sw, err := results.NewStateWriter(filepath.Join(r.dir, results.StateFile(v.ID())), rec.owners, rec.vars, stateMeta(meta, rec), opts...)
@@ -326,7 +327,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 		}
 		if synapses != nil {
 			opts := r.writeOpts()
-			if v.Net.Sim.Precision == "float" {
+			if g.Net.Sim.Precision == "float" {
 				opts = append(opts, results.WithFloat32Values())
 			}
 			sm := map[string]string{}
@@ -343,7 +344,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 		}
 	}
 	dt := g.Net.Sim.DT
-	job := gpu.Job{ID: batchID, ModulePath: module, Seeds: seeds, Runtime: runtime, Steps: g.Net.Sim.Steps(), NoFiniteCheck: r.opts.NoFiniteCheck,
+	job := gpu.Job{ID: batchID, ModulePath: module, Seeds: seeds, Runtime: runtime, Steps: prof.Steps(g), NoFiniteCheck: r.opts.NoFiniteCheck,
 		Record: rec.specs, RecordSynapses: rec.syn}
 	windows := make([]recordingWindows, len(b.Variants))
 	for k, vi := range b.Variants {
@@ -351,13 +352,13 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 		for _, e := range v.EGPs {
 			job.EGPs = append(job.EGPs, gpu.EGPSet{Variant: k, Path: e.Path, Values: e.Values})
 		}
-		actions, err := protocolActions(v, k)
-		if err != nil {
-			abort()
-			return false, nil, err
+		if pr := v.protocol; pr != nil {
+			for _, a := range pr.actions {
+				a.Variant = k
+				job.Protocol = append(job.Protocol, a)
+			}
+			windows[k] = pr.windows
 		}
-		job.Protocol = append(job.Protocol, actions...)
-		windows[k] = windowsOf(v.Net)
 	}
 	variantIDs := make([]uint64, len(b.Variants))
 	for k, vi := range b.Variants {
@@ -659,7 +660,7 @@ func exitStatus(err error) int {
 }
 
 func (r *runner) fileMeta(v *Variant) map[string]string {
-	net := v.Net
+	net := r.plan.Groups[v.Group].Net
 	sizes := map[string]int{}
 	for _, p := range net.Populations {
 		sizes[p.Name] = p.Size
@@ -671,7 +672,7 @@ func (r *runner) fileMeta(v *Variant) map[string]string {
 		results.MetaVariantID:       strconv.FormatUint(v.ID(), 10),
 		results.MetaSeed:            strconv.FormatUint(v.Point.Seed, 10),
 		results.MetaDT:              strconv.FormatFloat(net.Sim.DT, 'g', -1, 64),
-		results.MetaDuration:        strconv.FormatFloat(net.Sim.Duration, 'g', -1, 64),
+		results.MetaDuration:        strconv.FormatFloat(r.plan.Profiles[v.Profile].Duration, 'g', -1, 64),
 		results.MetaTimeUnit:        "ms",
 		results.MetaPopulationSizes: results.FormatPopulationSizes(sizes),
 	}

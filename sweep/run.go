@@ -419,7 +419,7 @@ func (r *runner) variantDefs() []provenance.Variant {
 	forEach(len(vs), func(i int) {
 		v := r.plan.Variants[r.mine[i]]
 		vs[i] = provenance.Variant{ID: v.ID(), Point: PointJSON(v.Point), Repeat: v.Point.Repeat, Seed: v.Point.Seed,
-			StructureKey: r.plan.Groups[v.Group].Key, ValueDigest: v.Net.ValueDigest()}
+			StructureKey: r.plan.Groups[v.Group].Key, ValueDigest: v.ValueDigest()}
 	})
 	return vs
 }
@@ -511,7 +511,7 @@ func (r *runner) outputsVerify(id uint64) bool {
 // config continued with --force-config may record other variables than the
 // run that completed the variant.
 func (r *runner) stateCurrent(v *Variant) bool {
-	rec := recordingOf(v.Net)
+	rec := r.plan.Profiles[v.Profile].rec
 	id := v.ID()
 	for _, f := range []struct{ kind, want string }{{"state", rec.meta}, {"synapses", rec.synMeta}} {
 		if f.want == "" {

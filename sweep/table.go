@@ -22,11 +22,12 @@ func (r *runner) spikeCounts(v *Variant) ([]int64, bool) {
 	if err != nil {
 		return nil, false
 	}
+	net := r.plan.Groups[v.Group].Net
 	idx := map[string]int{}
-	for i, p := range v.Net.Populations {
+	for i, p := range net.Populations {
 		idx[p.Name] = i
 	}
-	c := make([]int64, len(v.Net.Populations))
+	c := make([]int64, len(net.Populations))
 	for _, p := range sp.Population {
 		c[idx[p]]++
 	}
@@ -68,8 +69,8 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 		}
 	}
 	popNames := map[string]bool{}
-	for _, v := range plan.Variants {
-		for _, p := range v.Net.Populations {
+	for _, g := range plan.Groups {
+		for _, p := range g.Net.Populations {
 			popNames[p.Name] = true
 		}
 	}
@@ -109,12 +110,13 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 			}
 		}
 		counts, ok := r.spikeCounts(v)
-		for pi, p := range v.Net.Populations {
+		duration := plan.Profiles[v.Profile].Duration
+		for pi, p := range plan.Groups[v.Group].Net.Populations {
 			if !ok || rec.Status != "done" {
 				continue
 			}
 			spikes[p.Name][i] = counts[pi]
-			rates[p.Name][i] = float64(counts[pi]) / float64(p.Size) / (v.Net.Sim.Duration / 1000) // a sweep has a duration
+			rates[p.Name][i] = float64(counts[pi]) / float64(p.Size) / (duration / 1000) // a sweep has a duration
 		}
 	}
 	cols := []results.Column{{Name: "variant_id", Uint64: ids}, {Name: "repeat", Int64: repeats}, {Name: "seed", Uint64: seeds},
@@ -129,9 +131,9 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 	meta := map[string]string{results.MetaGennctlVersion: r.opts.Version, results.MetaConfigDigest: plan.ConfigDigest,
 		results.MetaName: plan.Name, results.MetaAxes: strings.Join(plan.Axes, "\n"), results.MetaTimeUnit: "ms"}
 	if len(plan.Variants) > 0 {
-		sim := plan.Variants[0].Net.Sim
-		meta[results.MetaDT] = strconv.FormatFloat(sim.DT, 'g', -1, 64)
-		meta[results.MetaDuration] = strconv.FormatFloat(sim.Duration, 'g', -1, 64)
+		v := plan.Variants[0]
+		meta[results.MetaDT] = strconv.FormatFloat(plan.Groups[v.Group].Net.Sim.DT, 'g', -1, 64)
+		meta[results.MetaDuration] = strconv.FormatFloat(plan.Profiles[v.Profile].Duration, 'g', -1, 64)
 	}
 	path := VariantsPath(r.opts.Shard)
 	info, err := results.WriteTable(filepath.Join(r.dir, path), cols, meta, r.writeOpts()...)
