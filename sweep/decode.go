@@ -102,10 +102,10 @@ type groupBinder struct {
 }
 
 // boundPoint is a decoded parameter point of a group: the values in which
-// it differs from the group's first, and its variants (its repeats).
+// it differs from the group's first, and the values its variants share.
 type boundPoint struct {
 	diffs  []valueDiff
-	lo, hi int // its variants: Plan.Variants[lo:hi]
+	values *PointValues
 }
 
 type valueDiff struct {
@@ -249,12 +249,12 @@ func (pl *planner) add(d *decodedPoint, pts []Point) error {
 		p.Profiles = append(p.Profiles, &Profile{Group: gi, Duration: d.net.Sim.Duration, rec: recordingOf(d.net), recKey: d.recKey,
 			stateRows: StateRows(d.net)})
 	}
-	lo := len(p.Variants)
+	vals := &PointValues{EGPs: egps, protocol: d.protocol, valueDigest: d.valueDigest}
 	for _, pt := range pts {
 		g.Variants = append(g.Variants, len(p.Variants))
-		p.Variants = append(p.Variants, &Variant{Point: pt, Group: gi, EGPs: egps, Profile: pi, protocol: d.protocol, valueDigest: d.valueDigest})
+		p.Variants = append(p.Variants, &Variant{Point: pt, Group: gi, Profile: pi, PointValues: vals})
 	}
-	b.points = append(b.points, boundPoint{diffs: diffs, lo: lo, hi: len(p.Variants)})
+	b.points = append(b.points, boundPoint{diffs: diffs, values: vals})
 	return nil
 }
 
@@ -287,9 +287,7 @@ func (b *groupBinder) bind(g *Group, variants []*Variant) {
 		for _, d := range bp.diffs {
 			rt[slot[d.j]] = d.v
 		}
-		for _, v := range variants[bp.lo:bp.hi] {
-			v.Runtime = rt
-		}
+		bp.values.Runtime = rt
 	}
 	b.points = nil
 	g.SharedConn = sharedConnectivity(g, variants)

@@ -21,19 +21,27 @@ import (
 // plan of a million variants holds a few numbers per variant, not a
 // million networks. Plan.Network rebuilds one variant's network.
 type Variant struct {
-	Point   Point
-	Group   int       // index into Plan.Groups
-	Runtime []float64 // values of the group's runtime slots (shared by the repeats of a point: read-only)
-	// EGPs are the variant's extra global parameter values that differ
-	// from those the group's module was generated with (Group.Net's); the
-	// worker sets them with gn_set_egp before gn_init.
-	EGPs []modelspec.EGPValue
+	Point Point
+	Group int // index into Plan.Groups
 	// Profile indexes Plan.Profiles: what the variant records and for how
 	// long it runs, which variants of one structure group may differ in.
 	Profile int
-	// protocol is the variant's protocol at run time (nil: it has none).
+	// The values of the variant's parameter point, shared with the
+	// point's other repeats.
+	*PointValues
+}
+
+// PointValues are the values of a parameter point that its variants (its
+// repeats) share: read-only.
+type PointValues struct {
+	Runtime []float64 // values of the group's runtime slots
+	// EGPs are the extra global parameter values that differ from those
+	// the group's module was generated with (Group.Net's); the worker sets
+	// them with gn_set_egp before gn_init.
+	EGPs []modelspec.EGPValue
+	// protocol is the point's protocol at run time (nil: it has none).
 	protocol *variantProtocol
-	// valueDigest is modelspec.Network.ValueDigest of the variant's
+	// valueDigest is modelspec.Network.ValueDigest of the point's
 	// network, kept as bytes.
 	valueDigest [sha256.Size]byte
 }
