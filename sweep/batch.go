@@ -221,22 +221,23 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 	// One start for the batch's runs: they are one attempt of one worker
 	// (status counts worker time per batch attempt).
 	started := time.Now()
-	runIDs := map[uint64]int64{}
 	seeds := make([]uint64, len(b.Variants))
 	var runtime []float64
+	runs := make([]provenance.Run, len(b.Variants))
 	for k, vi := range b.Variants {
 		v := plan.Variants[vi]
 		seeds[k] = v.Point.Seed
 		runtime = append(runtime, v.Runtime...)
-		if err := r.db.SetVariantStatus(v.ID(), "running", ""); err != nil {
-			return false, nil, err
-		}
-		id, err := r.db.BeginRun(provenance.Run{VariantID: v.ID(), BuildID: buildID, BatchID: batchID, WorkerPID: worker.Pid(),
-			Host: host, Device: device, Started: started, SweepID: r.sweepID})
-		if err != nil {
-			return false, nil, err
-		}
-		runIDs[v.ID()] = id
+		runs[k] = provenance.Run{VariantID: v.ID(), BuildID: buildID, BatchID: batchID, WorkerPID: worker.Pid(),
+			Host: host, Device: device, Started: started, SweepID: r.sweepID}
+	}
+	ids, err := r.db.BeginRuns(runs)
+	if err != nil {
+		return false, nil, err
+	}
+	runIDs := make(map[uint64]int64, len(ids))
+	for k, id := range ids {
+		runIDs[runs[k].VariantID] = id
 	}
 	pops := make([]string, len(g.Net.Populations))
 	for i, p := range g.Net.Populations {
@@ -470,10 +471,12 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 			}
 		}
 		if done.PeakRSS > 0 {
-			for _, id := range ids {
-				if err := r.db.SetRunPeakRSS(runIDs[id], done.PeakRSS); err != nil {
-					return err
-				}
+			runs := make([]int64, len(ids))
+			for i, id := range ids {
+				runs[i] = runIDs[id]
+			}
+			if err := r.db.SetRunsPeakRSS(runs, done.PeakRSS); err != nil {
+				return err
 			}
 		}
 		if len(ids) > 0 {
@@ -498,6 +501,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 		}
 		r.sum.Ran += len(ids)
 		r.sum.Failed += len(failed)
+		r.sum.WorkerTime += done.Wall
 		done2, failedN := r.sum.Ran+r.sum.Skipped, r.sum.Failed
 		r.mu.Unlock()
 		r.emit(Event{Kind: "batch", Variants: len(ids), Structure: g.Key[:12], Done: done2, Failed: failedN, Total: len(r.mine)})

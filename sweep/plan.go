@@ -234,9 +234,24 @@ type Batch struct {
 	Variants []int // indices into Plan.Variants
 }
 
-// DefaultMaxBatch bounds automatic batch sizes: beyond it a batch gains
-// little and a failure costs more.
+// DefaultMaxBatch bounds automatic batch sizes of variants that take at
+// least BatchSeconds / DefaultMaxBatch each: beyond it a batch gains little
+// and a failure costs more.
 const DefaultMaxBatch = 64
+
+// BatchSeconds is the work (forecast on one CPU core, see
+// cpuVariantSeconds) that an automatic batch of cheap variants holds: the
+// fixed costs of a batch (its job's round trip to a worker, a module
+// instance, its provenance transactions, its files) are then a small part
+// of its time. 10^6 variants of 3 µs run in batches of MaxAutoBatch instead
+// of 64.
+const BatchSeconds = 0.25
+
+// MaxAutoBatch bounds automatic batches of cheap variants: a batch holds a
+// result file per variant open, and a worker's two batches (the one
+// running, the one being recorded) must stay well inside the open-file
+// limit.
+const MaxAutoBatch = 1024
 
 // CPUBatchBytes is the state a CPU batch should fit in: the CPU backend
 // steps the variants of a batch one after another, so a batch larger than
@@ -246,7 +261,8 @@ const CPUBatchBytes = 4 << 20
 
 // Batches splits the given variants (indices into p.Variants) into batches of at most size variants of one group each. size 0 chooses
 // automatically: enough batches to keep every worker busy, at most
-// DefaultMaxBatch variants and memBudget bytes of state per batch.
+// DefaultMaxBatch variants (more for cheap variants: BatchSeconds of work,
+// up to MaxAutoBatch) and memBudget bytes of state per batch.
 //
 // Variants of one group with different profiles (they record different
 // variables or run for different durations, which are not part of the
@@ -303,9 +319,11 @@ func autoBatch(n, workers int, g *Group, memBudget int64) int {
 		workers = 1
 	}
 	b := (n + workers - 1) / workers
-	if b > DefaultMaxBatch {
-		b = DefaultMaxBatch
+	maxB := DefaultMaxBatch
+	if secs := cpuVariantSeconds(g); secs > 0 {
+		maxB = min(max(maxB, int(BatchSeconds/secs)), MaxAutoBatch)
 	}
+	b = min(b, maxB)
 	per, shared := StateBytes(g), SharedStateBytes(g)
 	if per > 0 && memBudget > 0 && int64(b)*per+shared > memBudget {
 		b = int((memBudget - shared) / per)

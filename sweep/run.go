@@ -77,6 +77,10 @@ type Event struct {
 	Pending   int     `json:"pending,omitempty"`
 	Backend   string  `json:"backend,omitempty"` // plan: cpu or cuda
 	Reason    string  `json:"reason,omitempty"`  // plan: why that backend
+	// done: the workers' time in completed batches, summed (Summary.WorkerTime), and how many
+	// workers ran
+	WorkerSeconds float64 `json:"worker_seconds,omitempty"`
+	Workers       int     `json:"workers,omitempty"`
 	// config: what changed in a config continued with --force-config
 	// (Variants rerun, Skipped kept of Total; Error says which rerun).
 	Changes []string `json:"changes,omitempty"`
@@ -94,6 +98,10 @@ type Summary struct {
 	Builds    int // modules compiled now
 	CacheHits int // modules found in the cache
 	Wall      time.Duration
+	// WorkerTime is the time workers spent in the batches that completed
+	// (from loading the module to the last step; gpu.Done.Wall), summed:
+	// Wall less WorkerTime / Workers is what orchestration cost.
+	WorkerTime time.Duration
 }
 
 // Layout of a sweep directory besides the result files (results.SpikesDir,
@@ -320,9 +328,18 @@ func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error
 	if runErr != nil && ctx.Err() == nil {
 		return &r.sum, runErr
 	}
-	// Written after an interrupt too, so that the table shows what is done.
-	if err := r.writeVariantsTable(sweepID); err != nil {
-		return &r.sum, err
+	// Written after an interrupt too, so that the table shows what is done;
+	// a run that ran nothing keeps a table that is current.
+	current := false
+	if len(todo) == 0 {
+		if current, err = r.tableCurrent(); err != nil {
+			return &r.sum, err
+		}
+	}
+	if !current {
+		if err := r.writeVariantsTable(sweepID); err != nil {
+			return &r.sum, err
+		}
 	}
 	r.sum.Wall = time.Since(start)
 	if ctx.Err() != nil {
@@ -332,7 +349,8 @@ func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error
 		return &r.sum, fmt.Errorf("sweep %s interrupted: %d of %d variants done, %d failed, %d not run (%d abandoned in flight): %w",
 			r.dir, r.sum.Ran+r.sum.Skipped, len(r.mine), r.sum.Failed, pending, r.sum.Abandoned, context.Canceled)
 	}
-	r.emit(Event{Kind: "done", Done: r.sum.Ran + r.sum.Skipped, Failed: r.sum.Failed, Total: len(r.mine), Seconds: r.sum.Wall.Seconds(), Dir: r.dir})
+	r.emit(Event{Kind: "done", Done: r.sum.Ran + r.sum.Skipped, Failed: r.sum.Failed, Total: len(r.mine), Seconds: r.sum.Wall.Seconds(), Dir: r.dir,
+		WorkerSeconds: r.sum.WorkerTime.Seconds(), Workers: r.opts.Workers})
 	if r.sum.Failed > 0 {
 		return &r.sum, fmt.Errorf("%d of %d variants failed (see gennctl status %s)", r.sum.Failed, len(r.mine), r.dir)
 	}
@@ -475,16 +493,47 @@ func PointJSON(p Point) string {
 }
 
 // pending lists the variants that must run: those not recorded done, or
-// whose recorded spike file is missing or does not match its checksum.
+// whose recorded outputs are missing or do not match their checksums, or
+// that lack the state and synapse files their profile records. It reads
+// the statuses and outputs in two queries, and verifies each file once
+// however many variants' records name it.
 func (r *runner) pending() ([]int, error) {
+	status, err := r.db.Statuses()
+	if err != nil {
+		return nil, err
+	}
+	checks := map[uint64]*outputCheck{}
+	for _, i := range r.mine {
+		if id := r.plan.Variants[i].ID(); status[id] == provenance.StatusDone {
+			checks[id] = &outputCheck{}
+		}
+	}
+	files := map[string]fileCheck{}
+	err = r.db.EachVariantOutput(func(o provenance.Output) error {
+		c := checks[*o.VariantID]
+		if c == nil {
+			return nil
+		}
+		f, ok := files[o.Path]
+		if !ok {
+			f.sha256, f.bytes, f.err = results.FileSHA256(filepath.Join(r.dir, o.Path))
+			files[o.Path] = f
+		}
+		c.outputs++
+		if f.err != nil || f.sha256 != o.SHA256 || f.bytes != o.Bytes {
+			c.bad = true
+		}
+		c.byKind(o.Kind).add(o.Path)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	meta := map[string]string{} // recorded items (results.MetaRecorded) by path
 	var todo []int
 	for _, i := range r.mine {
 		v := r.plan.Variants[i]
-		rec, err := r.db.Variant(v.ID())
-		if err != nil {
-			return nil, err
-		}
-		if rec.Status == "done" && r.outputsVerify(v.ID()) && r.stateCurrent(v) {
+		if c := checks[v.ID()]; c != nil && c.outputs > 0 && !c.bad && r.stateCurrent(v, c, meta) {
 			continue
 		}
 		todo = append(todo, i)
@@ -492,37 +541,64 @@ func (r *runner) pending() ([]int, error) {
 	return todo, nil
 }
 
-func (r *runner) outputsVerify(id uint64) bool {
-	outs, err := r.db.Outputs(&id, "")
-	if err != nil || len(outs) == 0 {
-		return false
+// outputCheck is what pending found of a done variant's recorded outputs.
+type outputCheck struct {
+	outputs         int
+	bad             bool // a file is missing or does not match its record
+	state, synapses kindPaths
+}
+
+// kindPaths are the recorded files of one kind: the path when there is
+// exactly one.
+type kindPaths struct {
+	n    int
+	path string
+}
+
+func (k *kindPaths) add(path string) { k.n, k.path = k.n+1, path }
+
+func (c *outputCheck) byKind(kind string) *kindPaths {
+	switch kind {
+	case "state":
+		return &c.state
+	case "synapses":
+		return &c.synapses
 	}
-	for _, o := range outs {
-		sum, size, err := results.FileSHA256(filepath.Join(r.dir, o.Path))
-		if err != nil || sum != o.SHA256 || size != o.Bytes {
-			return false
-		}
-	}
-	return true
+	return &kindPaths{}
+}
+
+// fileCheck is a result file as found on disk.
+type fileCheck struct {
+	sha256 string
+	bytes  int64
+	err    error
 }
 
 // stateCurrent reports whether a done variant has the state and synapse
-// files its network asks for: recording is not part of the structure, so a
+// files its profile asks for: recording is not part of the structure, so a
 // config continued with --force-config may record other variables than the
-// run that completed the variant.
-func (r *runner) stateCurrent(v *Variant) bool {
+// run that completed the variant. meta caches the files' recorded items.
+func (r *runner) stateCurrent(v *Variant, c *outputCheck, meta map[string]string) bool {
 	rec := r.plan.Profiles[v.Profile].rec
-	id := v.ID()
-	for _, f := range []struct{ kind, want string }{{"state", rec.meta}, {"synapses", rec.synMeta}} {
+	for _, f := range []struct {
+		paths *kindPaths
+		want  string
+	}{{&c.state, rec.meta}, {&c.synapses, rec.synMeta}} {
 		if f.want == "" {
 			continue
 		}
-		outs, err := r.db.Outputs(&id, f.kind)
-		if err != nil || len(outs) != 1 {
+		if f.paths.n != 1 {
 			return false
 		}
-		meta, err := results.FileMetadata(filepath.Join(r.dir, outs[0].Path))
-		if err != nil || meta[results.MetaRecorded] != f.want {
+		got, ok := meta[f.paths.path]
+		if !ok {
+			m, err := results.FileMetadata(filepath.Join(r.dir, f.paths.path))
+			if err == nil {
+				got = m[results.MetaRecorded]
+			}
+			meta[f.paths.path] = got
+		}
+		if got != f.want {
 			return false
 		}
 	}

@@ -1,7 +1,6 @@
 package sweep
 
 import (
-	"errors"
 	"math"
 	"path/filepath"
 	"sort"
@@ -32,6 +31,30 @@ func (r *runner) spikeCounts(v *Variant) ([]int64, bool) {
 		c[idx[p]]++
 	}
 	return c, true
+}
+
+// tableCurrent reports whether the variants table recorded by this sweep
+// (config) verifies and was written after the last change of any variant:
+// a run that ran nothing need not read every variant's results again to
+// write the same table.
+func (r *runner) tableCurrent() (bool, error) {
+	outs, err := r.db.Outputs(nil, "variants")
+	if err != nil {
+		return false, err
+	}
+	last, err := r.db.LastVariantUpdate()
+	if err != nil {
+		return false, err
+	}
+	path := filepath.ToSlash(VariantsPath(r.opts.Shard))
+	for _, o := range outs {
+		if o.Path != path || o.SweepID != r.sweepID || !o.Created.After(last) {
+			continue
+		}
+		sum, size, err := results.FileSHA256(filepath.Join(r.dir, o.Path))
+		return err == nil && sum == o.SHA256 && size == o.Bytes, nil
+	}
+	return false, nil
 }
 
 // writeVariantsTable writes variants.arrow: one row per variant with its
@@ -90,17 +113,18 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 			spikes[p][i], rates[p][i] = -1, math.NaN()
 		}
 	}
+	statuses, err := r.db.Statuses()
+	if err != nil {
+		return err
+	}
 	for i, v := range plan.Variants {
 		ids[i], seeds[i], repeats[i] = v.ID(), v.Point.Seed, int64(v.Point.Repeat)
 		keys[i] = plan.Groups[v.Group].Key
-		rec, err := r.db.Variant(v.ID())
-		switch {
-		case errors.Is(err, provenance.ErrNotFound):
-			rec.Status = "pending" // a merge of shards that have not started
-		case err != nil:
-			return err
+		st, ok := statuses[v.ID()]
+		if !ok {
+			st = provenance.StatusPending // a merge of shards that have not started
 		}
-		status[i] = rec.Status
+		status[i] = st
 		for _, as := range v.Point.Assign {
 			c := axes[as.Path]
 			if c.Float64 != nil {
@@ -109,10 +133,13 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 				c.String[i] = CanonicalValue(as.Value)
 			}
 		}
+		if st != provenance.StatusDone {
+			continue
+		}
 		counts, ok := r.spikeCounts(v)
 		duration := plan.Profiles[v.Profile].Duration
 		for pi, p := range plan.Groups[v.Group].Net.Populations {
-			if !ok || rec.Status != "done" {
+			if !ok {
 				continue
 			}
 			spikes[p.Name][i] = counts[pi]
