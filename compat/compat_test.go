@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/ipc"
 	"github.com/gennctl/gennctl/gpu"
+	"github.com/gennctl/gennctl/modelspec"
 	"github.com/gennctl/gennctl/results"
 	"github.com/gennctl/gennctl/sweep"
 	"github.com/stretchr/testify/assert"
@@ -381,6 +382,10 @@ func sweepFiles(t *testing.T) (string, []fileX) {
 	for i, id := range byName["variant_id"].Uint64 {
 		row[id] = i
 	}
+	index := map[uint64]int{}
+	for i, v := range plan.Variants {
+		index[v.ID()] = i
+	}
 	filesOf := func(kind string) (map[string][]*sweep.Variant, []string) {
 		by := map[string][]*sweep.Variant{}
 		var order []string
@@ -415,10 +420,11 @@ func sweepFiles(t *testing.T) (string, []fileX) {
 		for k, val := range wantMeta(vs[0]) {
 			assert.Equal(t, val, meta[k], "spike file metadata %s", k)
 		}
-		pops := make([]string, len(vs[0].Net.Populations))
+		net := plan.Groups[vs[0].Group].Net
+		pops := make([]string, len(net.Populations))
 		counts, perVariant := map[string]int{}, map[string]int{}
 		for _, v := range vs {
-			for i, p := range v.Net.Populations {
+			for i, p := range net.Populations {
 				pops[i] = p.Name
 				if c := byName["spikes_"+p.Name].Int64[row[v.ID()]]; c > 0 {
 					counts[p.Name] += int(c)
@@ -451,9 +457,12 @@ func sweepFiles(t *testing.T) (string, []fileX) {
 		seenO, seenV := map[string]bool{}, map[string]bool{}
 		perOwner, perVar, perVariant := map[string]int{}, map[string]int{}, map[string]int{}
 		var rows int64
+		var net *modelspec.Network
 		for _, v := range vs {
-			steps := int(v.Net.Sim.Steps())
-			for _, r := range v.Net.RecordedVars() {
+			net, err = plan.Network(index[v.ID()])
+			require.NoError(t, err)
+			steps := int(net.Sim.Steps())
+			for _, r := range net.RecordedVars() {
 				if !seenO[r.Owner] {
 					seenO[r.Owner] = true
 					owners = append(owners, r.Owner)
@@ -471,11 +480,11 @@ func sweepFiles(t *testing.T) (string, []fileX) {
 				perVar[r.Var] += rows
 				perVariant[strconv.FormatUint(v.ID(), 10)] += rows
 			}
-			rows += sweep.StateRows(v.Net)
+			rows += sweep.StateRows(net)
 		}
 		require.NotEmpty(t, owners, "tiny.yaml records state")
 		// Float precision: values are stored as float32 (exact), double as float64.
-		valueType := map[string]string{"float": "Float32", "double": "Float64"}[vs[0].Net.Sim.Precision]
+		valueType := map[string]string{"float": "Float32", "double": "Float64"}[net.Sim.Precision]
 		fx := stateExpectation(path, st, owners, vars, meta, "", valueType)
 		fx.Counts = map[string]map[string]int{"population": perOwner, "var": perVar, "variant_id": perVariant}
 		fx.Rows = rows

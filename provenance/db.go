@@ -30,6 +30,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	// Also registers the "sqlite3" database/sql driver.
@@ -48,6 +49,11 @@ var ErrNotFound = errors.New("provenance: not found")
 type DB struct {
 	db   *sql.DB
 	path string
+	// write is held by every write of this process: its writers (the
+	// workers' batches) queue here, in order, rather than in SQLite's busy
+	// handler, which polls with sleeps of up to 100 ms while another
+	// connection of the pool holds the write lock.
+	write sync.Mutex
 }
 
 // Open opens (creating if needed) the database at path and brings its schema up to date.
@@ -178,6 +184,8 @@ func (d *DB) migrateOne(ctx context.Context) (done bool, err error) {
 
 // inTx runs f in one transaction and commits it, or rolls back if f or the commit fails.
 func (d *DB) inTx(f func(tx *sql.Tx) error) error {
+	d.write.Lock()
+	defer d.write.Unlock()
 	tx, err := d.db.Begin()
 	if err != nil {
 		return fmt.Errorf("provenance: begin: %w", d.damaged(err))
@@ -195,6 +203,13 @@ func (d *DB) inTx(f func(tx *sql.Tx) error) error {
 // timeLayout is RFC 3339 with a fixed-width fraction: time.RFC3339Nano trims trailing zeros,
 // which breaks lexical ordering ("05Z" sorts after "05.5Z").
 const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// exec runs one write statement outside a transaction.
+func (d *DB) exec(query string, args ...any) (sql.Result, error) {
+	d.write.Lock()
+	defer d.write.Unlock()
+	return d.db.Exec(query, args...)
+}
 
 // dbTime converts t to its stored form; the zero time is stored as NULL.
 func dbTime(t time.Time) any {

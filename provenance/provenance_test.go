@@ -546,3 +546,81 @@ func TestJSONKeysSnakeCase(t *testing.T) {
 		}
 	}
 }
+
+// A batch's runs begin in one transaction: every variant becomes running
+// with one more attempt and gets its run, or (an unknown variant) none does.
+func TestBeginRunsIsOneTransaction(t *testing.T) {
+	d, _ := openTemp(t)
+	sid := newSweep(t, d)
+	require.NoError(t, d.UpsertVariants(sid, []Variant{{ID: 1, Seed: 1}, {ID: 2, Seed: 2}, {ID: 3, Seed: 3}}))
+	started := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	ids, err := d.BeginRuns([]Run{{VariantID: 1, BatchID: "b", Started: started, SweepID: sid}, {VariantID: 2, BatchID: "b", Started: started, SweepID: sid}})
+	require.NoError(t, err)
+	require.Len(t, ids, 2)
+	assert.NotEqual(t, ids[0], ids[1])
+	for k, vid := range []uint64{1, 2} {
+		v, err := d.Variant(vid)
+		require.NoError(t, err)
+		assert.Equal(t, StatusRunning, v.Status)
+		assert.Equal(t, 1, v.Attempts)
+		runs, err := d.Runs(vid)
+		require.NoError(t, err)
+		require.Len(t, runs, 1)
+		assert.Equal(t, ids[k], runs[0].ID)
+		assert.Equal(t, Run{ID: ids[k], VariantID: vid, BatchID: "b", Started: started, Status: StatusRunning, SweepID: sid}, runs[0])
+	}
+
+	_, err = d.BeginRuns([]Run{{VariantID: 3}, {VariantID: 99}})
+	assert.True(t, errors.Is(err, ErrNotFound), "%v", err)
+	v, err := d.Variant(3)
+	require.NoError(t, err)
+	assert.Equal(t, StatusPending, v.Status, "rolled back")
+	assert.Zero(t, v.Attempts)
+	runs, err := d.Runs(3)
+	require.NoError(t, err)
+	assert.Empty(t, runs)
+
+	require.NoError(t, d.SetRunsPeakRSS(ids, 1<<30))
+	for _, vid := range []uint64{1, 2} {
+		runs, err := d.Runs(vid)
+		require.NoError(t, err)
+		assert.EqualValues(t, 1<<30, runs[0].PeakRSSBytes)
+	}
+	assert.True(t, errors.Is(d.SetRunsPeakRSS([]int64{ids[0], 999}, 1), ErrNotFound))
+	runs, err = d.Runs(1)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1<<30, runs[0].PeakRSSBytes, "rolled back")
+}
+
+// The bulk reads a rerun of 10^6 variants makes: every status in one
+// query, every variant's outputs streamed, the time of the last change.
+func TestBulkReads(t *testing.T) {
+	d, _ := openTemp(t)
+	last, err := d.LastVariantUpdate()
+	require.NoError(t, err)
+	assert.True(t, last.IsZero(), "no variants")
+	sid := newSweep(t, d)
+	require.NoError(t, d.UpsertVariants(sid, []Variant{{ID: 1}, {ID: 2}, {ID: 3}}))
+	ids, err := d.BeginRuns([]Run{{VariantID: 1}, {VariantID: 2}})
+	require.NoError(t, err)
+	before, err := d.LastVariantUpdate()
+	require.NoError(t, err)
+	ended := before.Add(time.Second)
+	require.NoError(t, d.CompleteVariants([]uint64{1}, map[uint64]int64{1: ids[0]},
+		[]Output{{SweepID: sid, VariantID: u64(1), Kind: "spikes", Path: "spikes/1.arrow", Rows: 3, Bytes: 10, SHA256: sha}}, ended))
+	require.NoError(t, d.RecordOutputs([]Output{{SweepID: sid, Kind: "variants", Path: "variants.arrow", SHA256: sha}}))
+
+	st, err := d.Statuses()
+	require.NoError(t, err)
+	assert.Equal(t, map[uint64]string{1: StatusDone, 2: StatusRunning, 3: StatusPending}, st)
+	var paths []string
+	require.NoError(t, d.EachVariantOutput(func(o Output) error {
+		paths = append(paths, o.Path)
+		assert.Equal(t, uint64(1), *o.VariantID)
+		return nil
+	}))
+	assert.Equal(t, []string{"spikes/1.arrow"}, paths, "sweep-level files are left out")
+	last, err = d.LastVariantUpdate()
+	require.NoError(t, err)
+	assert.True(t, last.Equal(ended), "%v, want %v", last, ended)
+}

@@ -123,6 +123,73 @@ func (d *DB) Variant(id uint64) (Variant, error) {
 	return v, nil
 }
 
+// Statuses returns every variant's status by id, in one query: what a run over 10^6 variants
+// reads instead of 10^6 Variant lookups.
+func (d *DB) Statuses() (map[uint64]string, error) {
+	rows, err := d.db.Query(`SELECT id, status FROM variant`)
+	if err != nil {
+		return nil, fmt.Errorf("provenance: query: %w", d.damaged(err))
+	}
+	defer rows.Close()
+	out := map[uint64]string{}
+	var id int64
+	var status []byte
+	for rows.Next() {
+		if err := rows.Scan(&id, &status); err != nil {
+			return nil, fmt.Errorf("provenance: scan: %w", err)
+		}
+		out[uint64(id)] = internStatus(status)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("provenance: query: %w", d.damaged(err))
+	}
+	return out, nil
+}
+
+// LastVariantUpdate is the latest time a variant's status or definition changed (zero when
+// there are no variants).
+func (d *DB) LastVariantUpdate() (time.Time, error) {
+	var last sql.NullString
+	if err := d.db.QueryRow(`SELECT max(updated) FROM variant`).Scan(&last); err != nil {
+		return time.Time{}, fmt.Errorf("provenance: query: %w", d.damaged(err))
+	}
+	return parseTime(last)
+}
+
+// internStatus returns the constant of a known status, so that a map of 10^6 statuses holds
+// four strings.
+func internStatus(b []byte) string {
+	for _, s := range []string{StatusPending, StatusRunning, StatusDone, StatusFailed} {
+		if string(b) == s {
+			return s
+		}
+	}
+	return string(b)
+}
+
+// EachVariantOutput calls f with every recorded output of a variant (sweep-level files are
+// left out), in the order recorded, without holding them all.
+func (d *DB) EachVariantOutput(f func(Output) error) error {
+	rows, err := d.db.Query(`SELECT ` + outputCols + ` FROM output WHERE variant_id IS NOT NULL ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("provenance: query: %w", d.damaged(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		o, err := scanOutput(rows)
+		if err != nil {
+			return fmt.Errorf("provenance: scan: %w", err)
+		}
+		if err := f(o); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("provenance: query: %w", d.damaged(err))
+	}
+	return nil
+}
+
 // CountsByStatus returns how many variants have each status (statuses with none are absent).
 func (d *DB) CountsByStatus() (map[string]int, error) {
 	type pair struct {

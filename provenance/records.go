@@ -180,7 +180,7 @@ func (d *DB) RecordEnvironment(sweepID int64, e Environment) error {
 	if gpus == "" {
 		gpus = "[]"
 	}
-	_, err := d.db.Exec(`INSERT INTO environment (sweep_id, recorded, os, kernel, cpu_model, cores, memory_bytes,
+	_, err := d.exec(`INSERT INTO environment (sweep_id, recorded, os, kernel, cpu_model, cores, memory_bytes,
 			go_version, hostname, gpus, driver, cuda_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sweepID, dbTime(rec), e.OS, e.Kernel, e.CPUModel, e.Cores, e.MemoryBytes,
 		e.GoVersion, e.Hostname, gpus, e.Driver, e.CUDAVersion)
@@ -272,7 +272,7 @@ func (d *DB) SetVariantStatus(id uint64, status, errText string) error {
 	if err != nil {
 		return err
 	}
-	res, err := d.db.Exec(`UPDATE variant SET status = ?, error = ?, updated = ?,
+	res, err := d.exec(`UPDATE variant SET status = ?, error = ?, updated = ?,
 			attempts = attempts + (CASE WHEN ? = 'running' THEN 1 ELSE 0 END) WHERE id = ?`,
 		status, errText, dbTime(now()), status, key)
 	if err != nil {
@@ -299,7 +299,7 @@ func (d *DB) RecordBuild(b Build) (int64, error) {
 	if started.IsZero() {
 		started = now()
 	}
-	res, err := d.db.Exec(`INSERT INTO build (structure_key, source_digest, module_key, module_path, backend, compiler,
+	res, err := d.exec(`INSERT INTO build (structure_key, source_digest, module_key, module_path, backend, compiler,
 			compiler_version, flags, target_arch, started, duration_s, cache_hit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		b.StructureKey, b.SourceDigest, b.ModuleKey, b.ModulePath, b.Backend, b.Compiler,
 		b.CompilerVersion, b.Flags, b.TargetArch, dbTime(started), b.Duration.Seconds(), boolInt(b.CacheHit))
@@ -316,6 +316,19 @@ func (d *DB) BeginRun(r Run) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	res, err := d.exec(insertRun, runArgs(key, r)...)
+	if err != nil {
+		return 0, fmt.Errorf("provenance: begin run of variant %d: %w", r.VariantID, err)
+	}
+	return res.LastInsertId()
+}
+
+const insertRun = `INSERT INTO run (variant_id, build_id, batch_id, worker_pid, host, device, started, status, error,
+		peak_rss_bytes, sweep_id, failure)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// runArgs are insertRun's arguments for r (of variant key).
+func runArgs(key int64, r Run) []any {
 	started := r.Started
 	if started.IsZero() {
 		started = now()
@@ -332,14 +345,52 @@ func (d *DB) BeginRun(r Run) (int64, error) {
 	if r.SweepID != 0 {
 		sweep = r.SweepID
 	}
-	res, err := d.db.Exec(`INSERT INTO run (variant_id, build_id, batch_id, worker_pid, host, device, started, status, error,
-			peak_rss_bytes, sweep_id, failure)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		key, build, r.BatchID, r.WorkerPID, r.Host, r.Device, dbTime(started), status, r.Error, r.PeakRSSBytes, sweep, r.Failure)
+	return []any{key, build, r.BatchID, r.WorkerPID, r.Host, r.Device, dbTime(started), status, r.Error, r.PeakRSSBytes, sweep, r.Failure}
+}
+
+// BeginRuns starts a batch's attempts in one transaction: each run's variant becomes running
+// (counting an attempt and clearing its error, as SetVariantStatus does) and the run is
+// recorded as BeginRun does. It returns the run ids in the order of runs; an unknown variant
+// fails the whole call.
+func (d *DB) BeginRuns(runs []Run) ([]int64, error) {
+	ids := make([]int64, len(runs))
+	t := dbTime(now())
+	err := d.inTx(func(tx *sql.Tx) error {
+		setRunning, err := tx.Prepare(`UPDATE variant SET status = 'running', error = '', updated = ?, attempts = attempts + 1 WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer setRunning.Close()
+		insert, err := tx.Prepare(insertRun)
+		if err != nil {
+			return err
+		}
+		defer insert.Close()
+		for i, r := range runs {
+			key, err := variantKey(r.VariantID)
+			if err != nil {
+				return err
+			}
+			res, err := setRunning.Exec(t, key)
+			if err != nil {
+				return fmt.Errorf("variant %d: %w", r.VariantID, err)
+			}
+			if err := mustAffect(res, fmt.Sprintf("variant %d", r.VariantID)); err != nil {
+				return err
+			}
+			if res, err = insert.Exec(runArgs(key, r)...); err != nil {
+				return fmt.Errorf("run of variant %d: %w", r.VariantID, err)
+			}
+			if ids[i], err = res.LastInsertId(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return 0, fmt.Errorf("provenance: begin run of variant %d: %w", r.VariantID, err)
+		return nil, fmt.Errorf("provenance: begin runs: %w", err)
 	}
-	return res.LastInsertId()
+	return ids, nil
 }
 
 // FinishRun records the end of an attempt. ended zero means now.
@@ -347,7 +398,7 @@ func (d *DB) FinishRun(runID int64, status string, exitStatus int, errText strin
 	if ended.IsZero() {
 		ended = now()
 	}
-	res, err := d.db.Exec(`UPDATE run SET status = ?, exit_status = ?, error = ?, ended = ? WHERE id = ?`,
+	res, err := d.exec(`UPDATE run SET status = ?, exit_status = ?, error = ?, ended = ? WHERE id = ?`,
 		status, exitStatus, errText, dbTime(ended), runID)
 	if err != nil {
 		return fmt.Errorf("provenance: finish run %d: %w", runID, err)
@@ -361,7 +412,7 @@ func (d *DB) EndRun(runID int64, e RunEnd) error {
 	if ended.IsZero() {
 		ended = now()
 	}
-	res, err := d.db.Exec(`UPDATE run SET status = ?, exit_status = ?, failure = ?, error = ?, ended = ?,
+	res, err := d.exec(`UPDATE run SET status = ?, exit_status = ?, failure = ?, error = ?, ended = ?,
 			peak_rss_bytes = CASE WHEN ? > 0 THEN ? ELSE peak_rss_bytes END WHERE id = ?`,
 		e.Status, e.ExitStatus, e.Failure, e.Error, dbTime(ended), e.PeakRSSBytes, e.PeakRSSBytes, runID)
 	if err != nil {
@@ -379,13 +430,23 @@ func (d *DB) FailVariants(status string, ends map[uint64]VariantEnd) error {
 	}
 	t := now()
 	err := d.inTx(func(tx *sql.Tx) error {
+		setStatus, err := tx.Prepare(`UPDATE variant SET status = ?, error = ?, updated = ? WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer setStatus.Close()
+		endRun, err := tx.Prepare(`UPDATE run SET status = ?, exit_status = ?, failure = ?, error = ?, ended = ?,
+				peak_rss_bytes = CASE WHEN ? > 0 THEN ? ELSE peak_rss_bytes END WHERE id = ? AND variant_id = ?`)
+		if err != nil {
+			return err
+		}
+		defer endRun.Close()
 		for vid, e := range ends {
 			key, err := variantKey(vid)
 			if err != nil {
 				return err
 			}
-			if _, err := tx.Exec(`UPDATE variant SET status = ?, error = ?, updated = ? WHERE id = ?`,
-				status, e.Error, dbTime(t), key); err != nil {
+			if _, err := setStatus.Exec(status, e.Error, dbTime(t), key); err != nil {
 				return fmt.Errorf("variant %d: %w", vid, err)
 			}
 			if e.RunID == 0 {
@@ -395,9 +456,7 @@ func (d *DB) FailVariants(status string, ends map[uint64]VariantEnd) error {
 			if ended.IsZero() {
 				ended = t
 			}
-			if _, err := tx.Exec(`UPDATE run SET status = ?, exit_status = ?, failure = ?, error = ?, ended = ?,
-					peak_rss_bytes = CASE WHEN ? > 0 THEN ? ELSE peak_rss_bytes END WHERE id = ? AND variant_id = ?`,
-				e.Status, e.ExitStatus, e.Failure, e.Error, dbTime(ended), e.PeakRSSBytes, e.PeakRSSBytes, e.RunID, key); err != nil {
+			if _, err := endRun.Exec(e.Status, e.ExitStatus, e.Failure, e.Error, dbTime(ended), e.PeakRSSBytes, e.PeakRSSBytes, e.RunID, key); err != nil {
 				return fmt.Errorf("run %d: %w", e.RunID, err)
 			}
 		}
@@ -441,11 +500,37 @@ func (d *DB) AbandonRunning(errText string) (int, error) {
 
 // SetRunPeakRSS records the peak resident memory of a run's worker (known only at its end).
 func (d *DB) SetRunPeakRSS(runID, bytes int64) error {
-	res, err := d.db.Exec(`UPDATE run SET peak_rss_bytes = ? WHERE id = ?`, bytes, runID)
+	res, err := d.exec(`UPDATE run SET peak_rss_bytes = ? WHERE id = ?`, bytes, runID)
 	if err != nil {
 		return fmt.Errorf("provenance: set run %d peak RSS: %w", runID, err)
 	}
 	return mustAffect(res, fmt.Sprintf("run %d", runID))
+}
+
+// SetRunsPeakRSS records, in one transaction, the peak resident memory of the worker that ran
+// the runs of one batch.
+func (d *DB) SetRunsPeakRSS(runIDs []int64, bytes int64) error {
+	err := d.inTx(func(tx *sql.Tx) error {
+		st, err := tx.Prepare(`UPDATE run SET peak_rss_bytes = ? WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, id := range runIDs {
+			res, err := st.Exec(bytes, id)
+			if err != nil {
+				return err
+			}
+			if err := mustAffect(res, fmt.Sprintf("run %d", id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("provenance: set runs' peak RSS: %w", err)
+	}
+	return nil
 }
 
 // CompleteVariants records a finished batch in ONE transaction: it inserts the outputs, marks
@@ -465,17 +550,27 @@ func (d *DB) CompleteVariants(variantIDs []uint64, runIDs map[uint64]int64, outp
 	}
 	t := dbTime(ended)
 	err := d.inTx(func(tx *sql.Tx) error {
+		ow, err := newOutputWriter(tx)
+		if err != nil {
+			return err
+		}
+		defer ow.close()
 		for _, o := range outputs {
-			if err := insertOutput(tx, o); err != nil {
+			if err := ow.insert(o); err != nil {
 				return err
 			}
 		}
+		setDone, err := tx.Prepare(`UPDATE variant SET status = 'done', error = '', updated = ? WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer setDone.Close()
 		for _, id := range variantIDs {
 			key, err := variantKey(id)
 			if err != nil {
 				return err
 			}
-			res, err := tx.Exec(`UPDATE variant SET status = 'done', error = '', updated = ? WHERE id = ?`, t, key)
+			res, err := setDone.Exec(t, key)
 			if err != nil {
 				return fmt.Errorf("variant %d: %w", id, err)
 			}
@@ -488,13 +583,17 @@ func (d *DB) CompleteVariants(variantIDs []uint64, runIDs map[uint64]int64, outp
 				return err
 			}
 		}
+		endRun, err := tx.Prepare(`UPDATE run SET status = 'done', exit_status = 0, error = '', ended = ? WHERE id = ? AND variant_id = ?`)
+		if err != nil {
+			return err
+		}
+		defer endRun.Close()
 		for vid, rid := range runIDs {
 			key, err := variantKey(vid)
 			if err != nil {
 				return err
 			}
-			res, err := tx.Exec(`UPDATE run SET status = 'done', exit_status = 0, error = '', ended = ?
-					WHERE id = ? AND variant_id = ?`, t, rid, key)
+			res, err := endRun.Exec(t, rid, key)
 			if err != nil {
 				return fmt.Errorf("run %d: %w", rid, err)
 			}
@@ -514,8 +613,13 @@ func (d *DB) CompleteVariants(variantIDs []uint64, runIDs map[uint64]int64, outp
 // table, with the same replacement rule as CompleteVariants.
 func (d *DB) RecordOutputs(outputs []Output) error {
 	err := d.inTx(func(tx *sql.Tx) error {
+		ow, err := newOutputWriter(tx)
+		if err != nil {
+			return err
+		}
+		defer ow.close()
 		for _, o := range outputs {
-			if err := insertOutput(tx, o); err != nil {
+			if err := ow.insert(o); err != nil {
 				return err
 			}
 		}
@@ -527,7 +631,29 @@ func (d *DB) RecordOutputs(outputs []Output) error {
 	return nil
 }
 
-func insertOutput(tx *sql.Tx, o Output) error {
+// outputWriter inserts output records in a transaction with prepared statements.
+type outputWriter struct{ del, ins *sql.Stmt }
+
+func newOutputWriter(tx *sql.Tx) (*outputWriter, error) {
+	del, err := tx.Prepare(`DELETE FROM output WHERE path = ? AND variant_id IS ?`)
+	if err != nil {
+		return nil, err
+	}
+	ins, err := tx.Prepare(`INSERT INTO output (sweep_id, variant_id, kind, path, rows, bytes, sha256, created)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		del.Close()
+		return nil, err
+	}
+	return &outputWriter{del, ins}, nil
+}
+
+func (w *outputWriter) close() {
+	w.del.Close()
+	w.ins.Close()
+}
+
+func (w *outputWriter) insert(o Output) error {
 	// Recorded paths are relative to the sweep directory so the directory can be moved or
 	// copied (from a cluster scratch disk to a laptop) and still verify.
 	path := filepath.ToSlash(filepath.Clean(o.Path))
@@ -549,13 +675,10 @@ func insertOutput(tx *sql.Tx, o Output) error {
 	// The record of a file is its latest, whichever sweep (config) wrote it: a variant run
 	// again after a --force-config change rewrote the file, and the earlier record's
 	// checksum no longer describes it.
-	if _, err := tx.Exec(`DELETE FROM output WHERE path = ? AND variant_id IS ?`, path, vid); err != nil {
+	if _, err := w.del.Exec(path, vid); err != nil {
 		return fmt.Errorf("output %s: %w", o.Path, err)
 	}
-	_, err := tx.Exec(`INSERT INTO output (sweep_id, variant_id, kind, path, rows, bytes, sha256, created)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.SweepID, vid, o.Kind, path, o.Rows, o.Bytes, o.SHA256, dbTime(created))
-	if err != nil {
+	if _, err := w.ins.Exec(o.SweepID, vid, o.Kind, path, o.Rows, o.Bytes, o.SHA256, dbTime(created)); err != nil {
 		return fmt.Errorf("output %s: %w", o.Path, err)
 	}
 	return nil

@@ -220,22 +220,23 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 	// One start for the batch's runs: they are one attempt of one worker
 	// (status counts worker time per batch attempt).
 	started := time.Now()
-	runIDs := map[uint64]int64{}
 	seeds := make([]uint64, len(b.Variants))
 	var runtime []float64
+	runs := make([]provenance.Run, len(b.Variants))
 	for k, vi := range b.Variants {
 		v := plan.Variants[vi]
 		seeds[k] = v.Point.Seed
 		runtime = append(runtime, v.Runtime...)
-		if err := r.db.SetVariantStatus(v.ID(), "running", ""); err != nil {
-			return false, nil, err
-		}
-		id, err := r.db.BeginRun(provenance.Run{VariantID: v.ID(), BuildID: buildID, BatchID: batchID, WorkerPID: worker.Pid(),
-			Host: host, Device: device, Started: started, SweepID: r.sweepID})
-		if err != nil {
-			return false, nil, err
-		}
-		runIDs[v.ID()] = id
+		runs[k] = provenance.Run{VariantID: v.ID(), BuildID: buildID, BatchID: batchID, WorkerPID: worker.Pid(),
+			Host: host, Device: device, Started: started, SweepID: r.sweepID}
+	}
+	ids, err := r.db.BeginRuns(runs)
+	if err != nil {
+		return false, nil, err
+	}
+	runIDs := make(map[uint64]int64, len(ids))
+	for k, id := range ids {
+		runIDs[runs[k].VariantID] = id
 	}
 	pops := make([]string, len(g.Net.Populations))
 	for i, p := range g.Net.Populations {
@@ -245,19 +246,20 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 	for k := range counts {
 		counts[k] = make([]int64, len(pops))
 	}
-	// Every variant of a batch records the same variables (Plan.Batches).
-	rec := recordingOf(plan.Variants[b.Variants[0]].Net)
+	// Every variant of a batch has the same profile (Plan.Batches).
+	prof := plan.Profiles[plan.Variants[b.Variants[0]].Profile]
+	rec := prof.rec
 	summaries := make([]*variantSummary, len(b.Variants)) // nil: no summaries
-	for k, vi := range b.Variants {
-		summaries[k] = newVariantSummary(plan.Variants[vi].Net, rec)
+	for k := range b.Variants {
+		summaries[k] = newVariantSummary(g.Net, rec)
 	}
 	events := false
 	for _, p := range g.Net.Populations {
 		events = events || p.RecordSpikeEvents
 	}
-	out := newBatchOutput(len(b.Variants), writesSpikeFile(plan.Variants[b.Variants[0]].Net), events, rec)
+	out := newBatchOutput(len(b.Variants), writesSpikeFile(g.Net), events, rec)
 	dt := g.Net.Sim.DT
-	job := gpu.Job{ID: batchID, ModulePath: module, Seeds: seeds, Runtime: runtime, Steps: g.Net.Sim.Steps(), NoFiniteCheck: r.opts.NoFiniteCheck,
+	job := gpu.Job{ID: batchID, ModulePath: module, Seeds: seeds, Runtime: runtime, Steps: prof.Steps(g), NoFiniteCheck: r.opts.NoFiniteCheck,
 		Record: rec.specs, RecordSynapses: rec.syn}
 	windows := make([]recordingWindows, len(b.Variants))
 	for k, vi := range b.Variants {
@@ -265,12 +267,13 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 		for _, e := range v.EGPs {
 			job.EGPs = append(job.EGPs, gpu.EGPSet{Variant: k, Path: e.Path, Values: e.Values})
 		}
-		actions, err := protocolActions(v, k)
-		if err != nil {
-			return false, nil, err
+		if pr := v.protocol; pr != nil {
+			for _, a := range pr.actions {
+				a.Variant = k
+				job.Protocol = append(job.Protocol, a)
+			}
+			windows[k] = pr.windows
 		}
-		job.Protocol = append(job.Protocol, actions...)
-		windows[k] = windowsOf(v.Net)
 	}
 	variantIDs := make([]uint64, len(b.Variants))
 	for k, vi := range b.Variants {
@@ -330,7 +333,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 			ids = append(ids, id)
 			keep = append(keep, k)
 			okRuns[id] = runIDs[id]
-			sums = append(sums, summaryRecord(id, plan.Variants[vi].Net, counts[k], summaries[k]))
+			sums = append(sums, summaryRecord(id, g.Net, counts[k], summaries[k]))
 		}
 		var outputs []provenance.Output
 		if len(keep) > 0 {
@@ -341,10 +344,12 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 			}
 		}
 		if done.PeakRSS > 0 {
-			for _, id := range ids {
-				if err := r.db.SetRunPeakRSS(runIDs[id], done.PeakRSS); err != nil {
-					return err
-				}
+			runs := make([]int64, len(ids))
+			for i, id := range ids {
+				runs[i] = runIDs[id]
+			}
+			if err := r.db.SetRunsPeakRSS(runs, done.PeakRSS); err != nil {
+				return err
 			}
 		}
 		if len(ids) > 0 {
@@ -364,6 +369,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 		r.mu.Lock()
 		r.sum.Ran += len(ids)
 		r.sum.Failed += len(failed)
+		r.sum.WorkerTime += done.Wall
 		done2, failedN := r.sum.Ran+r.sum.Skipped, r.sum.Failed
 		r.mu.Unlock()
 		r.emit(Event{Kind: "batch", Variants: len(ids), Structure: g.Key[:12], Done: done2, Failed: failedN, Total: len(r.mine)})

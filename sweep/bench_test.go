@@ -1,6 +1,7 @@
 package sweep_test
 
 import (
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -40,9 +41,10 @@ func BenchmarkCUBASimulate(b *testing.B) {
 	mod, err := gpu.Load(res.ModulePath)
 	require.NoError(b, err)
 	v := plan.Variants[0]
-	steps := uint32(v.Net.Sim.Steps())
+	net := plan.Groups[v.Group].Net
+	steps := uint32(net.Sim.Steps())
 	neurons := 0
-	for _, p := range v.Net.Populations {
+	for _, p := range net.Populations {
 		neurons += p.Size
 	}
 	var buf gpu.SpikeBuffer
@@ -69,7 +71,7 @@ func BenchmarkCUBASimulate(b *testing.B) {
 		b.StartTimer()
 	}
 	perRun := sim.Seconds() / float64(b.N)
-	b.ReportMetric(v.Net.Sim.Duration/1000/perRun, "sim_s/wall_s")
+	b.ReportMetric(net.Sim.Duration/1000/perRun, "sim_s/wall_s")
 	b.ReportMetric(perRun*1e9/float64(steps)/float64(neurons), "ns/neuron-step")
 	b.ReportMetric(setup.Seconds()*1e3/float64(b.N), "setup_ms")
 }
@@ -90,4 +92,48 @@ func BenchmarkPlan1000(b *testing.B) {
 		require.Len(b, plan.Groups, 1)
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "µs/variant")
+}
+
+// tinySweep is a 10-neuron, 10 ms network with a random sweep of samples
+// weights, each run repeats times (the scale benchmark's network,
+// scripts/bench/scale.sh).
+func tinySweep(samples, repeats int) []byte {
+	return []byte(fmt.Sprintf(`name: tiny
+simulation: {dt: 0.1, duration: 10, precision: float, seed: 1, backend: cpu}
+populations:
+  N:
+    size: 10
+    model: LIF
+    params: {C: 1.0, TauM: 20.0, Vrest: -49.0, Vreset: -60.0, Vthresh: -50.0, Ioffset: 0.0, TauRefrac: 5.0}
+    vars: {V: {init: Uniform, params: {min: -60.0, max: -50.0}}, RefracTime: 0.0}
+    record: {spikes: true}
+synapses:
+  NN:
+    source: N
+    target: N
+    connectivity: {init: FixedProbability, params: {prob: 0.5}}
+    weight_update: {model: StaticPulse, vars: {g: 0.05}}
+    postsynaptic: {model: ExpCurr, params: {tau: 5.0}}
+sweep:
+  repeats: %d
+  random:
+    seed: 3
+    samples: %d
+    params:
+      synapses.NN.weight_update.vars.g: {uniform: [0.0, 0.5]}
+`, repeats, samples))
+}
+
+// BenchmarkPlanTiny measures planning 10^4 variants of the tiny network
+// (1000 random weights × 10 repeats): what `gennctl plan` costs per variant
+// at scale, and (with -benchmem) what the plan keeps.
+func BenchmarkPlanTiny(b *testing.B) {
+	data := tinySweep(1000, 10)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		plan, err := sweep.NewPlan("tiny.yaml", data)
+		require.NoError(b, err)
+		require.Len(b, plan.Variants, 10000)
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/10000, "µs/variant")
 }

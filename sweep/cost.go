@@ -117,6 +117,18 @@ func workOf(g *Group) groupWork {
 	return w
 }
 
+// cpuRunSeconds forecasts simulating one variant on one CPU core.
+func (w groupWork) cpuRunSeconds() float64 {
+	return w.steps * (w.neurons*cpuNeuronStep + w.rng*cpuRNGStep + w.events*cpuEvent)
+}
+
+// cpuVariantSeconds forecasts one variant of a group in a batch on one CPU
+// core: its set-up and simulation.
+func cpuVariantSeconds(g *Group) float64 {
+	w := workOf(g)
+	return w.initS + w.cpuRunSeconds()
+}
+
 // EstimateCPU forecasts a group of n variants on the CPU backend: a
 // variant per core, set-up and simulation in parallel.
 func EstimateCPU(g *Group, n int, m Machine, cached bool) Estimate {
@@ -129,7 +141,7 @@ func EstimateCPU(g *Group, n int, m Machine, cached bool) Estimate {
 	waves := math.Ceil(float64(n) / float64(slots))
 	e.Batches = n
 	e.Setup = waves * (w.initS + w.sharedInitS) // an instance of one variant builds its own copy
-	e.Run = waves * w.steps * (w.neurons*cpuNeuronStep + w.rng*cpuRNGStep + w.events*cpuEvent)
+	e.Run = waves * w.cpuRunSeconds()
 	e.Seconds = e.Compile + e.Setup + e.Run
 	return e
 }

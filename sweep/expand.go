@@ -221,9 +221,15 @@ func (s *Spec) Expand() ([]Point, error) {
 		return nil, modelspec.Diagnostics{{Pos: s.pos, Path: "sweep",
 			Msg: fmt.Sprintf("expands to %s points, more than the limit of %d", total, MaxPoints)}}
 	}
-	var out []Point
-	seen := map[string]bool{}
-	ids := map[uint64]string{}
+	out := make([]Point, 0, total.Int64())
+	// A point's id is a hash of its key (assignments and repeat): the key
+	// of an earlier point with the same id is computed again only to tell
+	// a point produced twice from a collision, so that 10^6 keys are not
+	// kept.
+	at := make(map[uint64]int, total.Int64()) // id -> index into out
+	pointKey := func(assign []Assignment, r int) string {
+		return expCanonPoint(assign) + "repeat=" + strconv.Itoa(r) + "\n"
+	}
 	var diags modelspec.Diagnostics
 	for _, b := range s.blocks {
 		b.each(func(assign []Assignment) {
@@ -231,17 +237,15 @@ func (s *Spec) Expand() ([]Point, error) {
 			canon := expCanonPoint(assign)
 			for r := 0; r < b.repeats; r++ {
 				key := canon + "repeat=" + strconv.Itoa(r) + "\n"
-				if seen[key] {
-					continue
-				}
-				seen[key] = true
 				id := expHash(expIDDomain+key) >> 11
-				if other, ok := ids[id]; ok {
-					diags = append(diags, modelspec.Diagnostic{Pos: b.pos, Path: b.prefix,
-						Msg: fmt.Sprintf("two different points have the same id %d:\n%s\n%s", id, other, key)})
+				if i, ok := at[id]; ok {
+					if other := pointKey(out[i].Assign, out[i].Repeat); other != key {
+						diags = append(diags, modelspec.Diagnostic{Pos: b.pos, Path: b.prefix,
+							Msg: fmt.Sprintf("two different points have the same id %d:\n%s\n%s", id, other, key)})
+					}
 					continue
 				}
-				ids[id] = key
+				at[id] = len(out)
 				seed := expHash(expSeedDomain + strconv.FormatUint(b.seed, 10) + "\n" + key)
 				out = append(out, Point{ID: id, Seed: seed, Repeat: r, Assign: assign})
 			}

@@ -6,36 +6,82 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
-	"strings"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/gpu"
 	"github.com/gennctl/gennctl/modelspec"
 )
 
-// Variant is one point of the sweep: a validated network and its place in
-// a structure group.
+// Variant is one point of the sweep: its place in a structure group and
+// what it does not share with the group's network (Group.Net), so that a
+// plan of a million variants holds a few numbers per variant, not a
+// million networks. Plan.Network rebuilds one variant's network.
 type Variant struct {
-	Point   Point
-	Net     *modelspec.Network
-	Group   int       // index into Plan.Groups
+	Point Point
+	Group int // index into Plan.Groups
+	// Profile indexes Plan.Profiles: what the variant records and for how
+	// long it runs, which variants of one structure group may differ in.
+	Profile int
+	// The values of the variant's parameter point, shared with the
+	// point's other repeats.
+	*PointValues
+}
+
+// PointValues are the values of a parameter point that its variants (its
+// repeats) share: read-only.
+type PointValues struct {
 	Runtime []float64 // values of the group's runtime slots
-	// EGPs are the variant's extra global parameter values that differ
-	// from those the group's module was generated with (Group.Net's); the
-	// worker sets them with gn_set_egp before gn_init.
+	// EGPs are the extra global parameter values that differ from those
+	// the group's module was generated with (Group.Net's); the worker sets
+	// them with gn_set_egp before gn_init.
 	EGPs []modelspec.EGPValue
+	// protocol is the point's protocol at run time (nil: it has none).
+	protocol *variantProtocol
+	// valueDigest is modelspec.Network.ValueDigest of the point's
+	// network, kept as bytes.
+	valueDigest [sha256.Size]byte
 }
 
 // ID is the variant's stable id.
 func (v *Variant) ID() uint64 { return v.Point.ID }
 
+// ValueDigest is the variant network's modelspec.Network.ValueDigest.
+func (v *Variant) ValueDigest() string { return hex.EncodeToString(v.valueDigest[:]) }
+
+// Profile is what variants of one structure group may differ in besides
+// values: what they record (record.vars is not part of the structure) and
+// the duration. Variants with equal profiles share one.
+type Profile struct {
+	Group    int
+	Duration float64 // ms
+	rec      recording
+	recKey   string // recordingKey
+	// stateRows is StateRows of the variants' networks.
+	stateRows int64
+}
+
+// Steps is the number of time steps the profile's variants simulate.
+func (p *Profile) Steps(g *Group) uint64 {
+	sim := g.Net.Sim
+	sim.Duration = p.Duration
+	return sim.Steps()
+}
+
+// variantProtocol is a variant's protocol at run time: its worker actions
+// (for variant 0 of a batch) and recording windows.
+type variantProtocol struct {
+	actions []gpu.Action
+	windows recordingWindows
+}
+
 // Group is a set of variants with one structure: they share one module.
 type Group struct {
 	Key      string             // structure key (hex sha256)
-	Net      *modelspec.Network // literal values come from this variant
+	Net      *modelspec.Network // the network of the group's first variant; literal values come from it
 	Options  codegen.Options
 	Variants []int // indices into Plan.Variants
 	// SharedConn names the synapse groups whose connectivity every variant
@@ -44,6 +90,7 @@ type Group struct {
 	// extra global parameters) differs between the variants, so a module
 	// instance stores one realisation for its whole batch.
 	SharedConn map[string]bool
+	digest     string // Net.StructureDigest()
 }
 
 // Plan is an expanded, validated, grouped sweep: everything needed to run
@@ -60,11 +107,17 @@ type Plan struct {
 	Axes          []string      // swept config paths
 	Variants      []*Variant
 	Groups        []*Group
+	Profiles      []*Profile
+	root          *yaml.Node // the parsed document, for Network
 }
 
 // StructureKey is the key of a network's structure for a backend.
 func StructureKey(net *modelspec.Network, backend string) string {
-	sum := sha256.Sum256([]byte(net.StructureDigest() + "|" + codegen.Version + "|" + backend))
+	return structureKey(net.StructureDigest(), backend)
+}
+
+func structureKey(digest, backend string) string {
+	sum := sha256.Sum256([]byte(digest + "|" + codegen.Version + "|" + backend))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -76,14 +129,25 @@ const maxPlanErrors = 20
 // Python package build such a network and step it themselves); running a
 // sweep and validating for one do not.
 func (p *Plan) CheckSteps() error {
-	for _, v := range p.Variants {
-		if v.Net.Sim.Steps() > 0 {
+	for _, pr := range p.Profiles {
+		g := p.Groups[pr.Group]
+		if pr.Steps(g) > 0 {
 			continue
 		}
 		return modelspec.Diagnostics{{Pos: p.durationPos, Path: "simulation.duration",
-			Msg: fmt.Sprintf("a sweep simulates at least one time step; the duration is %g ms (dt = %g ms)", v.Net.Sim.Duration, v.Net.Sim.DT)}}
+			Msg: fmt.Sprintf("a sweep simulates at least one time step; the duration is %g ms (dt = %g ms)", pr.Duration, g.Net.Sim.DT)}}
 	}
 	return nil
+}
+
+// Network decodes the network of variant vi (an index into p.Variants)
+// again: the plan keeps only its group's, and its values.
+func (p *Plan) Network(vi int) (*modelspec.Network, error) {
+	doc, err := ApplyPoint(p.root, p.Variants[vi].Point)
+	if err != nil {
+		return nil, err
+	}
+	return modelspec.Decode(p.File, p.Config, doc)
 }
 
 // Load reads an experiment file and plans it.
@@ -96,8 +160,8 @@ func Load(file string) (*Plan, error) {
 }
 
 // NewPlan expands and validates every variant of an experiment document
-// and groups them by structure. Backend "auto" resolves here (see
-// ResolveBackend); UseBackend changes it.
+// and groups them by structure (see planner). Backend "auto" resolves here
+// (see ResolveBackend); UseBackend changes it.
 func NewPlan(file string, data []byte) (*Plan, error) {
 	root, err := modelspec.Parse(file, data)
 	if err != nil {
@@ -112,53 +176,21 @@ func NewPlan(file string, data []byte) (*Plan, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)
-	plan := &Plan{File: file, Config: data, ConfigDigest: hex.EncodeToString(sum[:]), Axes: spec.Axes()}
-	var diags modelspec.Diagnostics
-	seen := map[string]bool{}
-	failed := 0
-	nets := make([]*modelspec.Network, len(points))
-	errs := make([]error, len(points))
-	forEach(len(points), func(i int) {
-		doc, err := ApplyPoint(root, points[i])
-		if err == nil {
-			nets[i], err = modelspec.Decode(file, data, doc)
-		}
-		errs[i] = err
-	})
-	for i, pt := range points {
-		net, err := nets[i], errs[i]
-		if err != nil {
-			failed++
-			if ds, ok := err.(modelspec.Diagnostics); ok {
-				for _, d := range ds {
-					if k := d.Error(); !seen[k] && failed <= maxPlanErrors {
-						seen[k] = true
-						diags = append(diags, d)
-					}
-				}
-				continue
-			}
-			return nil, err
-		}
-		plan.Variants = append(plan.Variants, &Variant{Point: pt, Net: net})
+	plan := &Plan{File: file, Config: data, ConfigDigest: hex.EncodeToString(sum[:]), Axes: spec.Axes(), root: root}
+	if err := plan.decode(points); err != nil {
+		return nil, err
 	}
-	if len(diags) > 0 {
-		if failed > 1 {
-			diags = append(diags, modelspec.Diagnostic{Pos: modelspec.Pos{File: file}, Path: "sweep",
-				Msg: fmt.Sprintf("%d of %d variants are invalid", failed, len(points))})
-		}
-		return nil, diags
-	}
-	plan.Name = plan.Variants[0].Net.Name
+	first := plan.Groups[0].Net
+	plan.Name = first.Name
 	plan.durationPos = modelspec.Pos{File: file, Line: 1, Col: 1}
 	if n, err := LookupPath(root, "simulation.duration"); err == nil {
 		plan.durationPos.Line, plan.durationPos.Col = n.Line, n.Column
 	}
-	if plan.Backend, plan.BackendReason, err = ResolveBackend(plan.Variants[0].Net.Sim.Backend); err != nil {
+	if plan.Backend, plan.BackendReason, err = ResolveBackend(first.Sim.Backend); err != nil {
 		return nil, err
 	}
-	if err := plan.group(); err != nil {
-		return nil, err
+	for _, g := range plan.Groups {
+		g.Key = structureKey(g.digest, plan.Backend)
 	}
 	if plan.Backend == "auto" { // the cost model chooses, from the groups
 		if err := plan.setBackend("auto", ""); err != nil {
@@ -173,177 +205,6 @@ func NewPlan(file string, data []byte) (*Plan, error) {
 		}
 	}
 	return plan, nil
-}
-
-// group splits the variants by structure key and decides, per group, which
-// values are runtime slots: those that differ between its variants.
-func (p *Plan) group() error {
-	keys := make([]string, len(p.Variants))
-	forEach(len(keys), func(i int) { keys[i] = StructureKey(p.Variants[i].Net, p.Backend) })
-	byKey := map[string]int{}
-	for i, v := range p.Variants {
-		key := keys[i]
-		gi, ok := byKey[key]
-		if !ok {
-			gi = len(p.Groups)
-			byKey[key] = gi
-			p.Groups = append(p.Groups, &Group{Key: key, Net: v.Net})
-		}
-		v.Group = gi
-		p.Groups[gi].Variants = append(p.Groups[gi].Variants, i)
-	}
-	for _, g := range p.Groups {
-		if err := p.bind(g); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (p *Plan) bind(g *Group) error {
-	first := g.Net.Values()
-	values := make([][]modelspec.Value, len(g.Variants))
-	forEach(len(values), func(k int) { values[k] = p.Variants[g.Variants[k]].Net.Values() })
-	runtime := make([]bool, len(first))
-	for k := range g.Variants {
-		if len(values[k]) != len(first) {
-			return fmt.Errorf("sweep: internal error: variants of structure %s list %d and %d values", g.Key[:12], len(first), len(values[k]))
-		}
-		for j, v := range values[k] {
-			if v.Path != first[j].Path {
-				return fmt.Errorf("sweep: internal error: value %d of structure %s is %s and %s", j, g.Key[:12], first[j].Path, v.Path)
-			}
-			if math.Float64bits(v.V) != math.Float64bits(first[j].V) {
-				runtime[j] = true
-			}
-		}
-	}
-	// Extra global parameters are per-variant data of the module (not in
-	// the structure key): a variant passes the values that differ from the
-	// module's initial ones.
-	firstEGPs := g.Net.EGPValues()
-	for _, vi := range g.Variants {
-		v := p.Variants[vi]
-		v.EGPs = nil
-		egps := v.Net.EGPValues()
-		if len(egps) != len(firstEGPs) {
-			return fmt.Errorf("sweep: internal error: variants of structure %s list %d and %d extra global parameters", g.Key[:12], len(firstEGPs), len(egps))
-		}
-		for j, e := range egps {
-			if e.Path != firstEGPs[j].Path {
-				return fmt.Errorf("sweep: internal error: extra global parameter %d of structure %s is %s and %s", j, g.Key[:12], firstEGPs[j].Path, e.Path)
-			}
-			if !sameFloats(e.Values, firstEGPs[j].Values) {
-				v.EGPs = append(v.EGPs, e)
-			}
-		}
-	}
-	// What the protocol sets at run time is a runtime slot even when equal
-	// in every variant (see protocolRuntime).
-	setAtRunTime := map[string]bool{}
-	for _, vi := range g.Variants {
-		for path := range protocolRuntime(p.Variants[vi].Net) {
-			setAtRunTime[path] = true
-		}
-	}
-	for j, v := range first {
-		if setAtRunTime[v.Path] {
-			runtime[j] = true
-			g.Options.SetAtRunTime = append(g.Options.SetAtRunTime, v.Path)
-		}
-	}
-	var slots []int
-	for j, rt := range runtime {
-		if rt {
-			g.Options.Runtime = append(g.Options.Runtime, first[j].Path)
-			slots = append(slots, j)
-		}
-	}
-	for k, vi := range g.Variants {
-		v := p.Variants[vi]
-		v.Runtime = make([]float64, len(slots))
-		for s, j := range slots {
-			v.Runtime[s] = values[k][j].V
-		}
-	}
-	g.SharedConn = sharedConnectivity(g, p.Variants)
-	// A sparse group whose connectivity parameters vary needs row and
-	// column strides that fit every variant.
-	for si, s := range g.Net.Synapses {
-		if s.Matrix != modelspec.MatrixSparse {
-			continue
-		}
-		maxRow, maxCol := 0, 0
-		for _, vi := range g.Variants {
-			v := p.Variants[vi].Net.Synapses[si]
-			row, err := codegen.MaxRowLength(v)
-			if err != nil {
-				return err
-			}
-			col, err := codegen.MaxColLength(v)
-			if err != nil {
-				return err
-			}
-			maxRow, maxCol = max(maxRow, row), max(maxCol, col)
-		}
-		if g.Options.MaxRowLength == nil {
-			g.Options.MaxRowLength, g.Options.MaxColLength = map[string]int{}, map[string]int{}
-		}
-		g.Options.MaxRowLength[s.Name], g.Options.MaxColLength[s.Name] = maxRow, maxCol
-	}
-	return nil
-}
-
-// sharedConnectivity lists the synapse groups of g whose connectivity
-// inputs are equal in every variant (see Group.SharedConn).
-func sharedConnectivity(g *Group, variants []*Variant) map[string]bool {
-	cs := g.Net.Sim.ConnectivitySeed
-	if cs == nil {
-		return nil
-	}
-	rt := g.Options.RuntimeIndex()
-	if _, ok := rt[cs.Path]; ok {
-		return nil
-	}
-	out := map[string]bool{}
-	for _, s := range g.Net.Synapses {
-		c := s.Connectivity
-		if c == nil {
-			continue
-		}
-		shared := true
-		for _, ps := range []modelspec.Params{c.Params, c.Derived} {
-			for _, v := range ps {
-				if _, ok := rt[v.Path]; ok {
-					shared = false
-				}
-			}
-		}
-		prefix := "synapses." + s.Name + ".connectivity.extra_global_params."
-		for _, vi := range g.Variants {
-			for _, e := range variants[vi].EGPs {
-				if strings.HasPrefix(e.Path, prefix) {
-					shared = false
-				}
-			}
-		}
-		if shared {
-			out[s.Name] = true
-		}
-	}
-	return out
-}
-
-func sameFloats(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // Subset is the plan restricted to the given variants (indices into
@@ -373,9 +234,24 @@ type Batch struct {
 	Variants []int // indices into Plan.Variants
 }
 
-// DefaultMaxBatch bounds automatic batch sizes: beyond it a batch gains
-// little and a failure costs more.
+// DefaultMaxBatch bounds automatic batch sizes of variants that take at
+// least BatchSeconds / DefaultMaxBatch each: beyond it a batch gains little
+// and a failure costs more.
 const DefaultMaxBatch = 64
+
+// BatchSeconds is the work (forecast on one CPU core, see
+// cpuVariantSeconds) that an automatic batch of cheap variants holds: the
+// fixed costs of a batch (its job's round trip to a worker, a module
+// instance, its provenance transactions, its files) are then a small part
+// of its time. 10^6 variants of 3 µs run in batches of MaxAutoBatch instead
+// of 64.
+const BatchSeconds = 0.25
+
+// MaxAutoBatch bounds automatic batches of cheap variants: a batch holds a
+// result file per variant open, and a worker's two batches (the one
+// running, the one being recorded) must stay well inside the open-file
+// limit.
+const MaxAutoBatch = 1024
 
 // CPUBatchBytes is the state a CPU batch should fit in: the CPU backend
 // steps the variants of a batch one after another, so a batch larger than
@@ -385,11 +261,13 @@ const CPUBatchBytes = 4 << 20
 
 // Batches splits the given variants (indices into p.Variants) into batches of at most size variants of one group each. size 0 chooses
 // automatically: enough batches to keep every worker busy, at most
-// DefaultMaxBatch variants and memBudget bytes of state per batch.
+// DefaultMaxBatch variants (more for cheap variants: BatchSeconds of work,
+// up to MaxAutoBatch) and memBudget bytes of state per batch.
 //
-// Variants of one group that record different variables (record.vars is
-// not part of the structure) go to different batches, so that every
-// variant of a batch records the same things.
+// Variants of one group with different profiles (they record different
+// variables or run for different durations, which are not part of the
+// structure) go to different batches, so that every variant of a batch
+// records the same things for the same number of steps.
 //
 // The batches come largest first (estimated work: variants times
 // VariantCost), in plan order among equals. Workers take them in this
@@ -397,21 +275,12 @@ const CPUBatchBytes = 4 << 20
 // finish close together when a sweep's structures differ in size (longest
 // processing time first).
 func (p *Plan) Batches(todo []int, size, workers int, memBudget int64) []Batch {
-	type key struct {
-		group int
-		rec   string
-	}
+	type key struct{ group, profile int }
 	byKey := map[key][]int{}
 	var order []key
-	recKeys := map[*modelspec.Network]string{}
 	for _, vi := range todo {
 		v := p.Variants[vi]
-		rk, ok := recKeys[v.Net]
-		if !ok {
-			rk = recordingKey(v.Net)
-			recKeys[v.Net] = rk
-		}
-		k := key{v.Group, rk}
+		k := key{v.Group, v.Profile}
 		if _, ok := byKey[k]; !ok {
 			order = append(order, k)
 		}
@@ -426,7 +295,7 @@ func (p *Plan) Batches(todo []int, size, workers int, memBudget int64) []Batch {
 		if b <= 0 {
 			b = autoBatch(len(vs), workers, p.Groups[g], memBudget)
 			// A batch's recorded samples are held until it ends (batchOutput).
-			if rows := StateRows(p.Variants[vs[0]].Net) * stateRowBytes; memBudget > 0 && rows > 0 {
+			if rows := p.Profiles[k.profile].stateRows * stateRowBytes; memBudget > 0 && rows > 0 {
 				b = max(1, min(b, int(memBudget/rows)))
 			}
 		}
@@ -454,9 +323,11 @@ func autoBatch(n, workers int, g *Group, memBudget int64) int {
 		workers = 1
 	}
 	b := (n + workers - 1) / workers
-	if b > DefaultMaxBatch {
-		b = DefaultMaxBatch
+	maxB := DefaultMaxBatch
+	if secs := cpuVariantSeconds(g); secs > 0 {
+		maxB = min(max(maxB, int(BatchSeconds/secs)), MaxAutoBatch)
 	}
+	b = min(b, maxB)
 	per, shared := StateBytes(g), SharedStateBytes(g)
 	if per > 0 && memBudget > 0 && int64(b)*per+shared > memBudget {
 		b = int((memBudget - shared) / per)

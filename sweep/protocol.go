@@ -84,10 +84,9 @@ func protocolRuntime(net *modelspec.Network) map[string]bool {
 	return out
 }
 
-// protocolActions are the worker actions of variant v, the k-th of its
-// batch, in time order (document order within a step).
-func protocolActions(v *Variant, k int) ([]gpu.Action, error) {
-	net := v.Net
+// protocolActions are the worker actions of a variant's network, the k-th
+// variant of its batch, in time order (document order within a step).
+func protocolActions(net *modelspec.Network, k int) ([]gpu.Action, error) {
 	steps := net.Sim.Steps()
 	// the parameter values of each instance as the protocol changes them
 	current := map[string]map[string]float64{}

@@ -96,8 +96,8 @@ sweep: {grid: {protocol.0.every: [100.0, 200.0]}}
 func checkCustomUpdate(t *testing.T, doc, backend string) {
 	plan, sum := sweepTextOn(t, doc, backend)
 	require.Len(t, plan.Groups, 1, "protocol values are not structure")
-	for _, v := range plan.Variants {
-		every := v.Net.Protocol[0].Every
+	for i, v := range plan.Variants {
+		every := network(t, plan, i).Protocol[0].Every
 		got := samples(t, sum.Dir, v.ID(), 1.0)
 		// the last update at or before step s (the protocol runs before
 		// the samples of its step)
@@ -336,8 +336,8 @@ func checkSetParameters(t *testing.T, doc, backend string) {
 	require.Len(t, plan.Groups, 1)
 	assert.Contains(t, plan.Groups[0].Options.Runtime, "current_sources.stim.params.amp")
 	assert.Contains(t, plan.Groups[0].Options.Runtime, "populations.E.derived.ExpTC")
-	for _, v := range plan.Variants {
-		onset := int(v.Net.Protocol[0].First)
+	for i, v := range plan.Variants {
+		onset := int(network(t, plan, i).Protocol[0].First)
 		got := samples(t, sum.Dir, v.ID(), 0.1)
 		vm, tau := 0.0, 20.0
 		for step := 0; step <= 200; step++ {

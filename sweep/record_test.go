@@ -68,12 +68,13 @@ func TestRecordedStateMatchesInProcessRun(t *testing.T) {
 	require.NoError(t, err)
 
 	const dt, steps, n = 0.1, 200, 12
-	for _, v := range plan.Variants {
+	for i, v := range plan.Variants {
+		net := network(t, plan, i)
 		got, st, meta := stateOf(t, sum.Dir, v.ID(), dt)
 		// Rows: V of 12 neurons at 201 times, RefracTime of 3 at 21, inSyn of 3 (1, 5, 9) at
 		// 41, current of 12 at 11.
 		assert.Equal(t, 12*201+3*21+3*41+12*11, st.Len())
-		assert.EqualValues(t, st.Len(), sweep.StateRows(v.Net))
+		assert.EqualValues(t, st.Len(), sweep.StateRows(net))
 		assert.Equal(t, "ms", meta[results.MetaTimeUnit])
 		assert.Equal(t, plan.Groups[v.Group].Key, meta[results.MetaStructureKey])
 		var recorded []map[string]any
@@ -132,7 +133,7 @@ func TestRecordedStateMatchesInProcessRun(t *testing.T) {
 
 		// LIF under constant current, before its first spike: V(t) = α + (V0 − α)·exp(−t/τ)
 		// with α = Vrest + Ioffset·τ/C (no synaptic input before a spike reaches it).
-		ioff := v.Net.Population("E").Params["Ioffset"].V
+		ioff := net.Population("E").Params["Ioffset"].V
 		alpha := -60.0 + ioff*20.0
 		spikes := spikesOf(t, sum.Dir, v.ID())
 		first := math.Inf(1) // the first spike of any neuron: then inSyn can be non-zero
@@ -155,13 +156,13 @@ func TestRecordedStateMatchesInProcessRun(t *testing.T) {
 	// Provenance records the state files like the spike files; a rerun skips.
 	db, err := provenance.Open(filepath.Join(sum.Dir, sweep.DBFile))
 	require.NoError(t, err)
-	for _, v := range plan.Variants {
+	for i, v := range plan.Variants {
 		id := v.ID()
 		outs, err := db.Outputs(&id, "state")
 		require.NoError(t, err)
 		require.Len(t, outs, 1)
 		assert.Equal(t, variantFile(t, sum.Dir, id, "state"), filepath.Join(sum.Dir, outs[0].Path), "variants.arrow names the recorded file")
-		assert.EqualValues(t, sweep.StateRows(v.Net), outs[0].Rows)
+		assert.EqualValues(t, sweep.StateRows(network(t, plan, i)), outs[0].Rows)
 		digest, size, err := results.FileSHA256(filepath.Join(sum.Dir, outs[0].Path))
 		require.NoError(t, err)
 		assert.Equal(t, outs[0].SHA256, digest)
@@ -199,17 +200,17 @@ func TestRecordingSplitsBatches(t *testing.T) {
 	require.Len(t, batches, 2)
 	for _, b := range batches {
 		require.Len(t, b.Variants, 2)
-		e0 := plan.Variants[b.Variants[0]].Net.Population("E").RecordVars[0].Every
-		e1 := plan.Variants[b.Variants[1]].Net.Population("E").RecordVars[0].Every
+		e0 := network(t, plan, b.Variants[0]).Population("E").RecordVars[0].Every
+		e1 := network(t, plan, b.Variants[1]).Population("E").RecordVars[0].Every
 		assert.Equal(t, e0, e1)
 	}
 	o := opts(t, t.TempDir())
 	o.BatchSize = 4
 	sum := run(t, plan, o)
 	require.Equal(t, 4, sum.Ran)
-	for _, v := range plan.Variants {
+	for i, v := range plan.Variants {
 		_, st, _ := stateOf(t, sum.Dir, v.ID(), 0.1)
-		every := v.Net.Population("E").RecordVars[0].EverySteps
+		every := network(t, plan, i).Population("E").RecordVars[0].EverySteps
 		assert.EqualValues(t, 12*(200/int(every)+1)+3*21+3*41+12*11, st.Len())
 	}
 }

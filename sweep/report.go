@@ -108,15 +108,19 @@ func Describe(plan *Plan, cacheDir string, batchSize, workers int, memBudget int
 		}
 		rep.StructureGroups = append(rep.StructureGroups, gr)
 	}
+	perProfile := make([]int64, len(plan.Profiles))
 	for _, v := range plan.Variants {
+		perProfile[v.Profile]++
+	}
+	for pi, pr := range plan.Profiles {
 		neurons := 0
-		for _, p := range v.Net.Populations {
+		for _, p := range plan.Groups[pr.Group].Net.Populations {
 			if p.RecordSpikes {
 				neurons += p.Size
 			}
 		}
-		rep.OutputBytes += int64(float64(neurons)*AssumedRateHz*v.Net.Sim.Duration/1000) * spikeRowBytes
-		rep.OutputBytes += StateRows(v.Net) * stateRowBytes
+		perVariant := int64(float64(neurons)*AssumedRateHz*pr.Duration/1000)*spikeRowBytes + pr.stateRows*stateRowBytes
+		rep.OutputBytes += perVariant * perProfile[pi]
 	}
 	// Peak memory: the largest batches running on every worker at once.
 	for k := 0; k < rep.Workers && len(largest) > 0; k++ {

@@ -79,6 +79,10 @@ type Event struct {
 	Pending   int     `json:"pending,omitempty"`
 	Backend   string  `json:"backend,omitempty"` // plan: cpu or cuda
 	Reason    string  `json:"reason,omitempty"`  // plan: why that backend
+	// done: the workers' time in completed batches, summed (Summary.WorkerTime), and how many
+	// workers ran
+	WorkerSeconds float64 `json:"worker_seconds,omitempty"`
+	Workers       int     `json:"workers,omitempty"`
 	// config: what changed in a config continued with --force-config
 	// (Variants rerun, Skipped kept of Total; Error says which rerun).
 	Changes []string `json:"changes,omitempty"`
@@ -96,6 +100,10 @@ type Summary struct {
 	Builds    int // modules compiled now
 	CacheHits int // modules found in the cache
 	Wall      time.Duration
+	// WorkerTime is the time workers spent in the batches that completed
+	// (from loading the module to the last step; gpu.Done.Wall), summed:
+	// Wall less WorkerTime / Workers is what orchestration cost.
+	WorkerTime time.Duration
 }
 
 // Layout of a sweep directory besides the result files (results.SpikesDir,
@@ -321,9 +329,18 @@ func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error
 	if runErr != nil && ctx.Err() == nil {
 		return &r.sum, runErr
 	}
-	// Written after an interrupt too, so that the table shows what is done.
-	if err := r.writeVariantsTable(sweepID); err != nil {
-		return &r.sum, err
+	// Written after an interrupt too, so that the table shows what is done;
+	// a run that ran nothing keeps a table that is current.
+	current := false
+	if len(todo) == 0 {
+		if current, err = r.tableCurrent(); err != nil {
+			return &r.sum, err
+		}
+	}
+	if !current {
+		if err := r.writeVariantsTable(sweepID); err != nil {
+			return &r.sum, err
+		}
 	}
 	r.sum.Wall = time.Since(start)
 	if ctx.Err() != nil {
@@ -333,7 +350,8 @@ func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error
 		return &r.sum, fmt.Errorf("sweep %s interrupted: %d of %d variants done, %d failed, %d not run (%d abandoned in flight): %w",
 			r.dir, r.sum.Ran+r.sum.Skipped, len(r.mine), r.sum.Failed, pending, r.sum.Abandoned, context.Canceled)
 	}
-	r.emit(Event{Kind: "done", Done: r.sum.Ran + r.sum.Skipped, Failed: r.sum.Failed, Total: len(r.mine), Seconds: r.sum.Wall.Seconds(), Dir: r.dir})
+	r.emit(Event{Kind: "done", Done: r.sum.Ran + r.sum.Skipped, Failed: r.sum.Failed, Total: len(r.mine), Seconds: r.sum.Wall.Seconds(), Dir: r.dir,
+		WorkerSeconds: r.sum.WorkerTime.Seconds(), Workers: r.opts.Workers})
 	if r.sum.Failed > 0 {
 		return &r.sum, fmt.Errorf("%d of %d variants failed (see gennctl status %s)", r.sum.Failed, len(r.mine), r.dir)
 	}
@@ -420,7 +438,7 @@ func (r *runner) variantDefs() []provenance.Variant {
 	forEach(len(vs), func(i int) {
 		v := r.plan.Variants[r.mine[i]]
 		vs[i] = provenance.Variant{ID: v.ID(), Point: PointJSON(v.Point), Repeat: v.Point.Repeat, Seed: v.Point.Seed,
-			StructureKey: r.plan.Groups[v.Group].Key, ValueDigest: v.Net.ValueDigest()}
+			StructureKey: r.plan.Groups[v.Group].Key, ValueDigest: v.ValueDigest()}
 	})
 	return vs
 }
@@ -482,13 +500,9 @@ func PointJSON(p Point) string {
 // variant's rows are ever held by two files. Files no record names (left by a run killed
 // between writing and recording) are removed first.
 func (r *runner) pending() ([]int, error) {
-	vars, err := r.db.Variants("")
+	status, err := r.db.Statuses()
 	if err != nil {
 		return nil, err
-	}
-	status := make(map[uint64]string, len(vars))
-	for _, v := range vars {
-		status[v.ID] = v.Status
 	}
 	outs, err := r.db.Outputs(nil, "")
 	if err != nil {
@@ -525,7 +539,7 @@ func (r *runner) pending() ([]int, error) {
 	}
 	for _, i := range r.mine {
 		v := r.plan.Variants[i]
-		if status[v.ID()] != "done" || !files.current(byVariant[v.ID()], recordingOf(v.Net)) && !r.summaryOnly(v, byVariant[v.ID()]) {
+		if status[v.ID()] != "done" || !files.current(byVariant[v.ID()], r.plan.Profiles[v.Profile].rec) && !r.summaryOnly(v, byVariant[v.ID()]) {
 			replace(v.ID())
 		}
 	}
@@ -556,7 +570,7 @@ func (r *runner) pending() ([]int, error) {
 // summaryOnly reports whether a done variant without result files (outs) keeps only its
 // summaries, and they are recorded.
 func (r *runner) summaryOnly(v *Variant, outs []provenance.Output) bool {
-	if len(outs) > 0 || !writesNoFiles(v.Net) {
+	if len(outs) > 0 || !writesNoFiles(r.plan.Groups[v.Group].Net, r.plan.Profiles[v.Profile].rec) {
 		return false
 	}
 	_, err := r.db.VariantSummary(v.ID())

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/gpu"
+	"github.com/gennctl/gennctl/modelspec"
 	"github.com/gennctl/gennctl/provenance"
 	"github.com/gennctl/gennctl/results"
 	"github.com/gennctl/gennctl/sweep"
@@ -52,6 +53,15 @@ func planText(t *testing.T, file, base, sweepSection string) *sweep.Plan {
 	plan, err := sweep.NewPlan(file, []byte(text))
 	require.NoError(t, err)
 	return plan
+}
+
+// network decodes variant vi's network again (the plan keeps only its
+// group's).
+func network(t *testing.T, plan *sweep.Plan, vi int) *modelspec.Network {
+	t.Helper()
+	net, err := plan.Network(vi)
+	require.NoError(t, err)
+	return net
 }
 
 func run(t *testing.T, plan *sweep.Plan, o sweep.Options) *sweep.Summary {
@@ -242,7 +252,7 @@ func TestBatchesLargestFirst(t *testing.T) {
 	var want []int
 	for _, size := range []int{400, 200, 100} {
 		for i, v := range plan.Variants { // plan order within a structure
-			if v.Net.Population("E").Size == size {
+			if plan.Groups[v.Group].Net.Population("E").Size == size {
 				want = append(want, i)
 			}
 		}
@@ -385,8 +395,8 @@ func TestSweptConnectivityWidensStrides(t *testing.T) {
 	g := plan.Groups[0]
 	assert.Contains(t, g.Options.Runtime, "synapses.EE.connectivity.params.prob")
 	rows, cols := map[float64]int{}, map[float64]int{}
-	for _, v := range plan.Variants {
-		s := v.Net.Synapses[0]
+	for i := range plan.Variants {
+		s := network(t, plan, i).Synapses[0]
 		require.Equal(t, "EE", s.Name)
 		var err error
 		rows[s.Connectivity.Params["prob"].V], err = codegen.MaxRowLength(s)

@@ -239,8 +239,7 @@ func writesSpikeFile(net *modelspec.Network) bool {
 
 // writesNoFiles reports whether a variant of net has no result files: its
 // summaries are all it keeps (in provenance.db and variants.arrow).
-func writesNoFiles(net *modelspec.Network) bool {
-	rec := recordingOf(net)
+func writesNoFiles(net *modelspec.Network, rec recording) bool {
 	return !writesSpikeFile(net) && len(rec.specs) == 0 && len(rec.syn) == 0 &&
 		!slices.ContainsFunc(net.Populations, func(p *modelspec.Population) bool { return p.RecordSpikeEvents })
 }

@@ -1,7 +1,6 @@
 package sweep
 
 import (
-	"errors"
 	"math"
 	"path/filepath"
 	"sort"
@@ -22,8 +21,9 @@ func (r *runner) variantFigures(v *Variant, spikeFile string) ([]int64, map[stri
 		if err != nil {
 			return nil, nil, false
 		}
-		c := make([]int64, len(v.Net.Populations))
-		for i, p := range v.Net.Populations {
+		pops := r.plan.Groups[v.Group].Net.Populations
+		c := make([]int64, len(pops))
+		for i, p := range pops {
 			c[i] = byPop[p.Name]
 		}
 		return c, vals, true
@@ -35,15 +35,40 @@ func (r *runner) variantFigures(v *Variant, spikeFile string) ([]int64, map[stri
 	if err != nil {
 		return nil, nil, false
 	}
+	net := r.plan.Groups[v.Group].Net
 	idx := map[string]int{}
-	for i, p := range v.Net.Populations {
+	for i, p := range net.Populations {
 		idx[p.Name] = i
 	}
-	c := make([]int64, len(v.Net.Populations))
+	c := make([]int64, len(net.Populations))
 	for _, p := range sp.Population {
 		c[idx[p]]++
 	}
 	return c, nil, true
+}
+
+// tableCurrent reports whether the variants table recorded by this sweep
+// (config) verifies and was written after the last change of any variant:
+// a run that ran nothing need not read every variant's results again to
+// write the same table.
+func (r *runner) tableCurrent() (bool, error) {
+	outs, err := r.db.Outputs(nil, "variants")
+	if err != nil {
+		return false, err
+	}
+	last, err := r.db.LastVariantUpdate()
+	if err != nil {
+		return false, err
+	}
+	path := filepath.ToSlash(VariantsPath(r.opts.Shard))
+	for _, o := range outs {
+		if o.Path != path || o.SweepID != r.sweepID || !o.Created.After(last) {
+			continue
+		}
+		sum, size, err := results.FileSHA256(filepath.Join(r.dir, o.Path))
+		return err == nil && sum == o.SHA256 && size == o.Bytes, nil
+	}
+	return false, nil
 }
 
 // writeVariantsTable writes variants.arrow: one row per variant with its
@@ -81,8 +106,8 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 		}
 	}
 	popNames := map[string]bool{}
-	for _, v := range plan.Variants {
-		for _, p := range v.Net.Populations {
+	for _, g := range plan.Groups {
+		for _, p := range g.Net.Populations {
 			popNames[p.Name] = true
 		}
 	}
@@ -101,6 +126,10 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 		for i := range spikes[p] {
 			spikes[p][i], rates[p][i] = -1, math.NaN()
 		}
+	}
+	statuses, err := r.db.Statuses()
+	if err != nil {
+		return err
 	}
 	outs, err := r.db.Outputs(nil, "")
 	if err != nil {
@@ -140,14 +169,11 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 	for i, v := range plan.Variants {
 		ids[i], seeds[i], repeats[i] = v.ID(), v.Point.Seed, int64(v.Point.Repeat)
 		keys[i] = plan.Groups[v.Group].Key
-		rec, err := r.db.Variant(v.ID())
-		switch {
-		case errors.Is(err, provenance.ErrNotFound):
-			rec.Status = "pending" // a merge of shards that have not started
-		case err != nil:
-			return err
+		st, ok := statuses[v.ID()]
+		if !ok {
+			st = provenance.StatusPending // a merge of shards that have not started
 		}
-		status[i] = rec.Status
+		status[i] = st
 		for _, as := range v.Point.Assign {
 			c := axes[as.Path]
 			if c.Float64 != nil {
@@ -156,7 +182,7 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 				c.String[i] = CanonicalValue(as.Value)
 			}
 		}
-		if rec.Status != "done" {
+		if st != provenance.StatusDone {
 			continue
 		}
 		for kind, path := range filesOf[v.ID()] {
@@ -166,9 +192,10 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 		if !ok {
 			continue
 		}
-		for pi, p := range v.Net.Populations {
+		duration := plan.Profiles[v.Profile].Duration
+		for pi, p := range plan.Groups[v.Group].Net.Populations {
 			spikes[p.Name][i] = counts[pi]
-			rates[p.Name][i] = float64(counts[pi]) / float64(p.Size) / (v.Net.Sim.Duration / 1000) // a sweep has a duration
+			rates[p.Name][i] = float64(counts[pi]) / float64(p.Size) / (duration / 1000) // a sweep has a duration
 		}
 		for name, x := range vals {
 			if c, ok := sumCols[name]; ok {
@@ -196,9 +223,9 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 	meta := map[string]string{results.MetaLayout: strconv.Itoa(results.LayoutVersion), results.MetaGennctlVersion: r.opts.Version, results.MetaConfigDigest: plan.ConfigDigest,
 		results.MetaName: plan.Name, results.MetaAxes: strings.Join(plan.Axes, "\n"), results.MetaTimeUnit: "ms"}
 	if len(plan.Variants) > 0 {
-		sim := plan.Variants[0].Net.Sim
-		meta[results.MetaDT] = strconv.FormatFloat(sim.DT, 'g', -1, 64)
-		meta[results.MetaDuration] = strconv.FormatFloat(sim.Duration, 'g', -1, 64)
+		v := plan.Variants[0]
+		meta[results.MetaDT] = strconv.FormatFloat(plan.Groups[v.Group].Net.Sim.DT, 'g', -1, 64)
+		meta[results.MetaDuration] = strconv.FormatFloat(plan.Profiles[v.Profile].Duration, 'g', -1, 64)
 	}
 	path := VariantsPath(r.opts.Shard)
 	info, err := results.WriteTable(filepath.Join(r.dir, path), cols, meta, r.writeOpts()...)

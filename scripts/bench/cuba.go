@@ -91,12 +91,12 @@ func buildConfig(name, config, cache, dir string) (*gennModule, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := plan.Variants[0]
+	net := plan.Groups[0].Net
 	neurons := 0
-	for _, p := range v.Net.Populations {
+	for _, p := range net.Populations {
 		neurons += p.Size
 	}
-	return &gennModule{n: neurons, plan: plan, res: res[0], mod: mod, buildS: buildS, neurons: neurons, steps: uint32(v.Net.Sim.Steps())}, nil
+	return &gennModule{n: neurons, plan: plan, res: res[0], mod: mod, buildS: buildS, neurons: neurons, steps: uint32(net.Sim.Steps())}, nil
 }
 
 // runResult is one timed simulation.
@@ -115,6 +115,7 @@ type runResult struct {
 func (g *gennModule) run() (runResult, error) {
 	var r runResult
 	v := g.plan.Variants[0]
+	net := g.plan.Groups[v.Group].Net
 	inst, err := g.mod.Create(1, []uint64{v.Point.Seed}, v.Runtime)
 	if err != nil {
 		return r, err
@@ -126,8 +127,8 @@ func (g *gennModule) run() (runResult, error) {
 	}
 	r.SetupS = time.Since(start).Seconds()
 	var buf gpu.SpikeBuffer
-	counts := make([][]int, len(v.Net.Populations))
-	for i, p := range v.Net.Populations {
+	counts := make([][]int, len(net.Populations))
+	for i, p := range net.Populations {
 		counts[i] = make([]int, p.Size)
 	}
 	var sim time.Duration
@@ -161,7 +162,7 @@ func (g *gennModule) run() (runResult, error) {
 	// Synaptic events: each spike of neuron i reaches rowLength[i] targets
 	// in every group it projects through.
 	popIndex := map[string]int{}
-	for i, p := range v.Net.Populations {
+	for i, p := range net.Populations {
 		popIndex[p.Name] = i
 	}
 	for _, c := range counts {
@@ -169,7 +170,7 @@ func (g *gennModule) run() (runResult, error) {
 			r.Spikes += k
 		}
 	}
-	for _, s := range v.Net.Synapses {
+	for _, s := range net.Synapses {
 		vi := g.mod.VarIndex(s.Name, "rowLength")
 		if vi < 0 {
 			continue

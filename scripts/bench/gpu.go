@@ -132,7 +132,7 @@ func (b *batchModule) runBatch(n, batch, threads int) (batchRun, error) {
 	for i := range r.digests {
 		r.digests[i] = 14695981039346656037
 	}
-	steps := uint32(vars[0].Net.Sim.Steps())
+	steps := uint32(b.plan.Groups[vars[0].Group].Net.Sim.Steps())
 	var mu sync.Mutex
 	work := make(chan inst, len(insts))
 	for _, in := range insts {
@@ -359,7 +359,7 @@ func benchGPU(o options, w io.Writer) error {
 		return "MISSED"
 	}
 	c1, how := best("cuda", 1)
-	rows = append(rows, gpuRow{"CUBA 4000, 1 variant: s per bio s", fmt.Sprintf("%.4f (%s, %.1f us/step)", c1/bio, how, c1/float64(mods["cuda"].plan.Variants[0].Net.Sim.Steps())*1e6),
+	rows = append(rows, gpuRow{"CUBA 4000, 1 variant: s per bio s", fmt.Sprintf("%.4f (%s, %.1f us/step)", c1/bio, how, c1/float64(mods["cuda"].plan.Groups[0].Net.Sim.Steps())*1e6),
 		"<= 0.08", fmt.Sprintf("1 CPU core %.4f", med(keys[0])/bio), verdict(c1/bio <= 0.08)})
 	c64, how := best("cuda", 64)
 	cpu64 := med(key{"cpu", 64, perCore(64), min(cores, 64), ""})
@@ -367,7 +367,7 @@ func benchGPU(o options, w io.Writer) error {
 		"<= 0.12 and >= 3x CPU", fmt.Sprintf("%d CPU cores %.4f (%.1fx)", cores, cpu64/bio, cpu64/c64), verdict(c64/bio <= 0.12 && cpu64/c64 >= 3)})
 	c1024, how := best("cuda", 1024)
 	cpu1024 := med(key{"cpu", 1024, perCore(1024), min(cores, 1024), ""})
-	steps := float64(mods["cuda"].plan.Variants[0].Net.Sim.Steps())
+	steps := float64(mods["cuda"].plan.Groups[0].Net.Sim.Steps())
 	floor := 2 * float64(stateBytes(mods["cuda"].desc)) * 1024 * steps / bw
 	rows = append(rows, gpuRow{"CUBA 4000, 1024 variants: s per bio s", fmt.Sprintf("%.4f (%s)", c1024/bio, how),
 		">= 15x CPU, <= 2x floor", fmt.Sprintf("%d CPU cores %.3f (%.1fx); floor %.4f (%.1fx)", cores, cpu1024/bio, cpu1024/c1024, floor/bio, c1024/floor),
