@@ -1,8 +1,13 @@
 package sweep_test
 
 import (
+	"context"
+	"fmt"
+	"math"
 	"os"
+
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -102,4 +107,158 @@ func TestSummariesWithoutSpikeFiles(t *testing.T) {
 	assert.Equal(t, 0, again.Ran)
 	assert.Equal(t, 2, again.Skipped)
 	assert.Equal(t, cols, tableColumns(t, sum.Dir))
+}
+
+// numpy-style statistics for the cross-check, written independently of
+// results.SpikeStats: mean and population variance.
+func meanVar(xs []float64) (float64, float64) {
+	var m, v float64
+	for _, x := range xs {
+		m += x
+	}
+	m /= float64(len(xs))
+	for _, x := range xs {
+		v += (x - m) * (x - m)
+	}
+	return m, v / float64(len(xs))
+}
+
+// The summaries equal the statistics computed from the spike and state
+// files of the same run, per neuron too; a variant that fails has NaN.
+func TestSummariesMatchResultFiles(t *testing.T) {
+	plan := summaryPlan(t, "2000", "{spikes: true}", "{spikes: true, vars: {V: {every: 1.0, neurons: [7, 0, 3]}}}", `summaries:
+  P: {stats: [count, rate, cv_isi, fano, synchrony], bin: 100, from: 100, to: 1900, per_neuron: true}
+  E: {stats: [count, cv_isi], vars: [V], from: 100, per_neuron: true}
+`, "sweep: {grid: {populations.E.params.Ioffset: [0.0, 1e308]}}\n")
+	sum, err := sweep.Run(context.Background(), plan, opts(t, t.TempDir()))
+	require.ErrorContains(t, err, "1 of 2 variants failed")
+	require.NotNil(t, sum)
+	assert.Equal(t, 1, sum.Ran)
+	assert.Equal(t, 1, sum.Failed, "Ioffset 1e308 makes V infinite")
+	cols := tableColumns(t, sum.Dir)
+	done, failed := 0, 1
+	if cols["status"].String[0] != "done" {
+		done, failed = 1, 0
+	}
+	require.Equal(t, "failed", cols["status"].String[failed])
+	for name, c := range cols {
+		if strings.HasPrefix(name, "summaries.") {
+			assert.True(t, math.IsNaN(c.Float64[failed]), "%s of the failed variant is NaN", name)
+		}
+	}
+	id := cols["variant_id"].Uint64[done]
+	sp, _, err := results.ReadSpikes(filepath.Join(sum.Dir, results.SpikeFile(id)))
+	require.NoError(t, err)
+	const dt = 0.1
+	// Spike times per population and neuron within [from, to) ms.
+	times := func(pop string, n int, from, to float64) [][]float64 {
+		out := make([][]float64, n)
+		for i := range sp.Time {
+			if step := math.Round(sp.Time[i] / dt); sp.Population[i] == pop && step >= from/dt && step < to/dt {
+				out[sp.Neuron[i]] = append(out[sp.Neuron[i]], sp.Time[i])
+			}
+		}
+		for _, ts := range out {
+			sort.Float64s(ts)
+		}
+		return out
+	}
+	const tol = 1e-9
+	near := func(want, got float64, what string) {
+		t.Helper()
+		if math.IsNaN(want) {
+			assert.True(t, math.IsNaN(got), "%s: want NaN, got %v", what, got)
+			return
+		}
+		assert.InDelta(t, want, got, tol*math.Max(1, math.Abs(want)), what)
+	}
+	cv := func(ts []float64) float64 {
+		if len(ts) < 2 {
+			return math.NaN()
+		}
+		isi := make([]float64, len(ts)-1)
+		for i := range isi {
+			isi[i] = ts[i+1] - ts[i]
+		}
+		m, v := meanVar(isi)
+		return math.Sqrt(v) / m
+	}
+	meanOf := func(xs []float64) float64 {
+		var s float64
+		n := 0
+		for _, x := range xs {
+			if !math.IsNaN(x) {
+				s += x
+				n++
+			}
+		}
+		return s / float64(n)
+	}
+
+	// P: 18 bins of 100 ms in [100, 1900).
+	pt := times("P", 100, 100, 1900)
+	var total float64
+	cvs, fanos := make([]float64, 100), make([]float64, 100)
+	bins := make([][]float64, 100)
+	pop := make([]float64, 18)
+	for n, ts := range pt {
+		total += float64(len(ts))
+		near(float64(len(ts)), cols[fmt.Sprintf("summaries.P.count[%d]", n)].Float64[done], "count")
+		near(float64(len(ts))/1.8, cols[fmt.Sprintf("summaries.P.rate[%d]", n)].Float64[done], "rate")
+		cvs[n] = cv(ts)
+		near(cvs[n], cols[fmt.Sprintf("summaries.P.cv_isi[%d]", n)].Float64[done], "cv")
+		bins[n] = make([]float64, 18)
+		for _, x := range ts {
+			b := int(math.Round(x/dt)-1000) / 1000
+			bins[n][b]++
+			pop[b] += 0.01
+		}
+		m, v := meanVar(bins[n])
+		fanos[n] = math.NaN()
+		if m > 0 {
+			fanos[n] = v / m
+		}
+		near(fanos[n], cols[fmt.Sprintf("summaries.P.fano[%d]", n)].Float64[done], "fano")
+	}
+	near(total, cols["summaries.P.count"].Float64[done], "count")
+	near(total/100/1.8, cols["summaries.P.rate"].Float64[done], "rate")
+	near(meanOf(cvs), cols["summaries.P.cv_isi"].Float64[done], "cv")
+	near(meanOf(fanos), cols["summaries.P.fano"].Float64[done], "fano")
+	_, vpop := meanVar(pop)
+	var vmean float64
+	for _, b := range bins {
+		_, v := meanVar(b)
+		vmean += v / 100
+	}
+	near(math.Sqrt(vpop/vmean), cols["summaries.P.synchrony"].Float64[done], "synchrony")
+	_, hasPerNeuronChi := cols["summaries.P.synchrony[0]"]
+	assert.False(t, hasPerNeuronChi)
+
+	// E: spikes in [100, 2000); V of neurons 7, 0, 3 sampled at 100 ms..2000 ms.
+	et := times("E", 10, 100, 2000)
+	assert.Positive(t, len(et[0])+len(et[3])+len(et[7]), "E should fire")
+	for n, ts := range et {
+		near(cv(ts), cols[fmt.Sprintf("summaries.E.cv_isi[%d]", n)].Float64[done], "E cv")
+	}
+	st, _, err := results.ReadState(filepath.Join(sum.Dir, results.StateFile(id)))
+	require.NoError(t, err)
+	byNeuron := map[uint32][]float64{}
+	var all []float64
+	for i := range st.Value {
+		if st.Population[i] == "E" && st.Var[i] == "V" && math.Round(st.Time[i]/dt) >= 1000 {
+			byNeuron[st.Neuron[i]] = append(byNeuron[st.Neuron[i]], st.Value[i])
+			all = append(all, st.Value[i])
+		}
+	}
+	require.Len(t, byNeuron[7], 1901)
+	for _, n := range []uint32{7, 0, 3} {
+		m, v := meanVar(byNeuron[n])
+		near(m, cols[fmt.Sprintf("summaries.E.V.mean[%d]", n)].Float64[done], "V mean")
+		near(math.Sqrt(v), cols[fmt.Sprintf("summaries.E.V.sd[%d]", n)].Float64[done], "V sd")
+	}
+	m, v := meanVar(all)
+	near(m, cols["summaries.E.V.mean"].Float64[done], "V mean")
+	near(math.Sqrt(v), cols["summaries.E.V.sd"].Float64[done], "V sd")
+	_, unsampled := cols["summaries.E.V.mean[1]"]
+	assert.False(t, unsampled, "only sampled neurons have columns")
 }
