@@ -111,7 +111,7 @@ func Describe(plan *Plan, cacheDir string, batchSize, workers int, memBudget int
 	for _, v := range plan.Variants {
 		neurons := 0
 		for _, p := range v.Net.Populations {
-			if p.RecordSpikes {
+			if p.RecordSpikes && !p.SpikesUnwritten {
 				neurons += p.Size
 			}
 		}
