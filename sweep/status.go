@@ -264,6 +264,15 @@ type ReproduceResult struct {
 	ConfigDigest   string // of the recorded config used
 	Differences    []string
 	State          []FileMatch // the variant's recorded state files, if any
+	// Summary compares the spike counts and summaries stored with the
+	// variant's completion (nil for a variant done before they were stored).
+	Summary *SummaryMatch
+}
+
+// SummaryMatch compares a variant's stored figures with a reproduction's.
+type SummaryMatch struct {
+	Recorded, Reproduced provenance.Summary
+	Match                bool
 }
 
 // FileMatch compares one recorded output file with its reproduction.
@@ -277,7 +286,9 @@ type FileMatch struct {
 // Reproduce reruns one variant of a sweep directory alone, from the config
 // text and seed recorded in its provenance (not any file on disk), into a
 // directory under tmpDir, and compares the spike file's sha256 with the
-// recorded one. opts supplies the module cache, workers and version.
+// recorded one, and the stored spike counts and summaries (all there is
+// to compare for a variant that keeps only summaries). opts supplies the
+// module cache, workers and version.
 func Reproduce(ctx context.Context, dir string, db *provenance.DB, id uint64, tmpDir string, opts Options) (*ReproduceResult, error) {
 	v, err := db.Variant(id)
 	if err != nil {
@@ -290,10 +301,14 @@ func Reproduce(ctx context.Context, dir string, db *provenance.DB, id uint64, tm
 	if err != nil {
 		return nil, err
 	}
-	if len(outs) == 0 {
-		return nil, fmt.Errorf("variant %d has no recorded spike file", id)
+	recSummary, sumErr := db.VariantSummary(id)
+	if len(outs) == 0 && sumErr != nil {
+		return nil, fmt.Errorf("variant %d has no recorded spike file or summary", id)
 	}
-	rec := outs[len(outs)-1]
+	var rec provenance.Output // none for a variant that keeps only summaries
+	if len(outs) > 0 {
+		rec = outs[len(outs)-1]
+	}
 	runs, err := db.Runs(id)
 	if err != nil {
 		return nil, err
@@ -338,15 +353,24 @@ func Reproduce(ctx context.Context, dir string, db *provenance.DB, id uint64, tm
 	if _, err := Run(ctx, sub, opts); err != nil {
 		return nil, err
 	}
-	res := &ReproduceResult{VariantID: id, Recorded: rec.SHA256, RecordedPath: filepath.Join(dir, rec.Path), ConfigDigest: sw.ConfigDigest,
-		ReproducedPath: filepath.Join(tmpDir, sub.Name, results.SpikeFile(id))}
-	res.Reproduced, _, err = results.FileSHA256(res.ReproducedPath)
-	if err != nil {
-		return nil, err
+	res := &ReproduceResult{VariantID: id, ConfigDigest: sw.ConfigDigest, Match: true}
+	if rec.Path != "" {
+		res.Recorded, res.RecordedPath = rec.SHA256, filepath.Join(dir, rec.Path)
+		res.ReproducedPath = filepath.Join(tmpDir, sub.Name, results.SpikeFile(id))
+		res.Reproduced, _, err = results.FileSHA256(res.ReproducedPath)
+		if err != nil {
+			return nil, err
+		}
+		res.Match = res.Reproduced == res.Recorded
+		if !res.Match {
+			res.Differences = explainDifference(res.RecordedPath, res.ReproducedPath)
+		}
 	}
-	res.Match = res.Reproduced == res.Recorded
-	if !res.Match {
-		res.Differences = explainDifference(res.RecordedPath, res.ReproducedPath)
+	if sumErr == nil {
+		if res.Summary, err = reproducedSummary(filepath.Join(tmpDir, sub.Name, DBFile), recSummary); err != nil {
+			return nil, err
+		}
+		res.Match = res.Match && res.Summary.Match
 	}
 	states, err := db.Outputs(&id, "state")
 	if err != nil {
@@ -360,6 +384,22 @@ func Reproduce(ctx context.Context, dir string, db *provenance.DB, id uint64, tm
 		res.State = append(res.State, fm)
 	}
 	return res, nil
+}
+
+// reproducedSummary compares a recorded summary with the one a
+// reproduction stored in its provenance.db.
+func reproducedSummary(dbPath string, recorded provenance.Summary) (*SummaryMatch, error) {
+	db, err := provenance.Open(dbPath)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	got, err := db.VariantSummary(recorded.VariantID)
+	if err != nil {
+		return nil, err
+	}
+	return &SummaryMatch{Recorded: recorded, Reproduced: got,
+		Match: got.SpikeCounts == recorded.SpikeCounts && got.Values == recorded.Values}, nil
 }
 
 // explainDifference says how two spike files differ: metadata keys, spike

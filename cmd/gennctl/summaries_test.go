@@ -57,6 +57,11 @@ func TestSummariesCLI(t *testing.T) {
 	assert.Contains(t, r.stdout, "16 done")
 	r = gennctl(t, cache, "show", dir, itoa(byName["variant_id"].Uint64[0]))
 	require.Equal(t, 0, r.code, r.stderr)
+	// reproduce reruns a variant that has no spike file and compares its
+	// summaries.
+	r = gennctl(t, cache, "reproduce", dir, itoa(byName["variant_id"].Uint64[3]))
+	require.Equal(t, 0, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, "summaries:  spike counts and summary values identical")
 	// A rerun finds every variant complete.
 	r = gennctl(t, cache, "sweep", "--out", out, cfg)
 	require.Equal(t, 0, r.code, r.stderr)
