@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"math"
 	"os"
 	"path/filepath"
@@ -81,4 +82,47 @@ func TestSummariesBadInput(t *testing.T) {
 		_, err := os.Stat(out)
 		assert.True(t, os.IsNotExist(err), "nothing written for %s", file)
 	}
+}
+
+// Killed (SIGKILL, by the orchestrator itself) before a rename, after one
+// and after a commit, then resumed: the summaries of the finished sweep
+// equal those of an uninterrupted run, bit for bit, with every variant done
+// once.
+func TestSummariesSIGKILLResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("several gennctl processes: skipped with -short")
+	}
+	cache := t.TempDir()
+	cfg := "../../configs/poisson_summaries.yaml"
+	table := func(out string) map[string]results.Column {
+		cols, _, err := results.ReadTable(filepath.Join(out, "poisson_summaries", results.VariantsFile))
+		require.NoError(t, err)
+		m := map[string]results.Column{}
+		for _, c := range cols {
+			m[c.Name] = c
+		}
+		return m
+	}
+	clean := t.TempDir()
+	r := gennctl(t, cache, "sweep", "--out", clean, cfg)
+	require.Equal(t, 0, r.code, r.stderr)
+	out := t.TempDir()
+	args := []string{"sweep", "--json", "--out", out, "--batch-size", "2", "--workers", "2", cfg}
+	for _, point := range []string{"before-rename:2", "after-rename:3", "after-commit:2"} {
+		s := startGennctl(t, cache, []string{"GENNCTL_TEST_CRASH_AT=" + point}, args...)
+		assert.Equal(t, 137, s.wait(t), "%s: killed by SIGKILL\n%s", point, s.stderr)
+	}
+	r = gennctl(t, cache, args...)
+	require.Equal(t, 0, r.code, r.stderr)
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(out, "poisson_summaries", "provenance.db")+"?mode=ro")
+	require.NoError(t, err)
+	defer db.Close()
+	var done, doneRuns, running, summaries, outputs int
+	require.NoError(t, db.QueryRow(`SELECT (SELECT count(*) FROM variant WHERE status = 'done'),
+		(SELECT count(*) FROM run WHERE status = 'done'), (SELECT count(*) FROM run WHERE status = 'running'),
+		(SELECT count(*) FROM variant_summary), (SELECT count(*) FROM output WHERE variant_id IS NOT NULL)`).Scan(&done, &doneRuns, &running, &summaries, &outputs))
+	assert.Equal(t, []int{16, 16, 0, 16, 0}, []int{done, doneRuns, running, summaries, outputs},
+		"done variants, done runs (one each), running runs, stored summaries, result files")
+	want, got := table(clean), table(out)
+	assert.Equal(t, want, got, "the same table as an uninterrupted run")
 }
