@@ -194,11 +194,9 @@ func summaryRecord(id uint64, net *modelspec.Network, counts []int64, vs *varian
 	vals := map[string]*float64{}
 	if vs != nil {
 		for k, v := range vs.values() {
+			vals[k] = nil // JSON has no NaN
 			if !math.IsNaN(v) && !math.IsInf(v, 0) {
-				v := v
 				vals[k] = &v
-			} else {
-				vals[k] = nil
 			}
 		}
 	}
