@@ -170,6 +170,11 @@ type VariantReport struct {
 	Outputs      []OutputReport     `json:"outputs"`
 	SeedDecimal  string             `json:"seed_decimal"`
 	StructureKey string             `json:"structure_key"`
+	// SpikeCounts and Summaries are the figures stored with the variant's
+	// completion (JSON objects: population -> count, column -> value or
+	// null); absent for variants done before they were stored.
+	SpikeCounts json.RawMessage `json:"spike_counts,omitempty"`
+	Summaries   json.RawMessage `json:"summaries,omitempty"`
 }
 
 // SweepInfo names a recorded config.
@@ -221,6 +226,9 @@ func ShowVariant(dir string, db *provenance.DB, id uint64) (*VariantReport, erro
 			return nil, err
 		}
 		rep.Builds = append(rep.Builds, b)
+	}
+	if sm, err := db.VariantSummary(id); err == nil {
+		rep.SpikeCounts, rep.Summaries = json.RawMessage(sm.SpikeCounts), json.RawMessage(sm.Values)
 	}
 	outs, err := db.Outputs(&id, "")
 	if err != nil {

@@ -58,6 +58,8 @@ func TestSummariesCLI(t *testing.T) {
 	assert.Contains(t, r.stdout, "16 done")
 	r = gennctl(t, cache, "show", dir, itoa(byName["variant_id"].Uint64[0]))
 	require.Equal(t, 0, r.code, r.stderr)
+	assert.Regexp(t, `spikes:     \{"E":\d+,"P":\d+\}`, r.stdout)
+	assert.Contains(t, r.stdout, `summaries:  {"summaries.E.count":`)
 	// reproduce reruns a variant that has no spike file and compares its
 	// summaries.
 	r = gennctl(t, cache, "reproduce", dir, itoa(byName["variant_id"].Uint64[3]))
