@@ -56,6 +56,8 @@ func TestSummariesCLI(t *testing.T) {
 	r = gennctl(t, cache, "status", dir)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "16 done")
+	r = gennctl(t, cache, "status", "--verify", dir)
+	require.Equal(t, 0, r.code, r.stdout+r.stderr)
 	r = gennctl(t, cache, "show", dir, itoa(byName["variant_id"].Uint64[0]))
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Regexp(t, `spikes:     \{"E":\d+,"P":\d+\}`, r.stdout)
