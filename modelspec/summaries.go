@@ -17,6 +17,11 @@ const (
 	StatSynchrony = "synchrony" // Golomb–Rinzel chi of spike counts in bins
 )
 
+// MaxPerNeuron bounds the neurons of a per_neuron summary: it makes a
+// column of the variants table per neuron and statistic, each as long as
+// the sweep.
+const MaxPerNeuron = 1024
+
 // SummaryStats lists the spike statistics in the order of the variants
 // table's columns.
 var SummaryStats = []string{StatCount, StatRate, StatCVISI, StatFano, StatSynchrony}
@@ -83,6 +88,10 @@ func (d *decoder) summaries(n *yaml.Node, net *Network) []Summary {
 			var good bool
 			s.PerNeuron, good = d.boolean(pn.Value, path+".per_neuron")
 			ok = ok && good
+			if n := perNeuronCount(s, p); s.PerNeuron && n > MaxPerNeuron {
+				d.errorf(pn.Value, path+".per_neuron", "per_neuron makes a column per neuron: at most %d neurons, got %d (record the spikes or fewer neurons' variables instead)", MaxPerNeuron, n)
+				ok = false
+			}
 		}
 		window := true
 		for _, w := range []struct {
@@ -135,6 +144,26 @@ func (d *decoder) summaries(n *yaml.Node, net *Network) []Summary {
 		out = append(out, s)
 	}
 	return out
+}
+
+// perNeuronCount is the number of neurons of s with per-neuron columns:
+// the population's for spike statistics, else the most recorded of its
+// variables.
+func perNeuronCount(s Summary, p *Population) int {
+	if len(s.Stats) > 0 {
+		return p.Size
+	}
+	n := 0
+	for _, r := range p.RecordVars {
+		if slices.Contains(s.Vars, r.Var) {
+			k := r.Size
+			if r.Neurons != nil {
+				k = len(r.Neurons)
+			}
+			n = max(n, k)
+		}
+	}
+	return n
 }
 
 // summaryNames decodes a list of names with their nodes; ok is false

@@ -100,6 +100,12 @@ func TestSummariesErrors(t *testing.T) {
 		`t.yaml:13:41: summaries.E.to: to must be a multiple of dt (0.1 ms) between 0 and the duration (100 ms), got 100.05`,
 		`t.yaml:14:3: summaries.S: nothing to summarise: give stats (count, rate, cv_isi, fano, synchrony) or vars`,
 	})
+	_, err = decodeString("t.yaml", strings.Replace(summaryDoc("false", `summaries:
+  E: {stats: [rate], per_neuron: true}
+`), "size: 20", "size: 2000", 1))
+	requireDiags(t, err, "t.yaml", []string{
+		`t.yaml:13:34: summaries.E.per_neuron: per_neuron makes a column per neuron: at most 1024 neurons, got 2000 (record the spikes or fewer neurons' variables instead)`,
+	})
 	_, err = decodeString("t.yaml", summaryDoc("false", `summaries:
   E: {stats: [synchrony], bin: 3.0}
 `))

@@ -15,7 +15,7 @@ import (
 // bin variances 0.25 and 0; population bins [3, 2] / 2 = [1.5, 1], variance
 // 0.0625, over the mean neuron variance 0.125: chi^2 = 0.5.
 func TestSpikeStatsByHand(t *testing.T) {
-	s := NewSpikeStats(SpikeWindow{Neurons: 2, From: 2, To: 12, Bin: 5, DT: 1})
+	s := NewSpikeStats(SpikeWindow{Neurons: 2, From: 2, To: 12, Bin: 5, ISI: true, DT: 1})
 	for _, sp := range []struct {
 		n    uint32
 		step uint64
@@ -35,12 +35,20 @@ func TestSpikeStatsByHand(t *testing.T) {
 
 	// Undefined values are NaN: a neuron without two spikes has no CV, one
 	// without spikes no Fano factor; without bins there is no synchrony.
-	q := NewSpikeStats(SpikeWindow{Neurons: 3, From: 0, To: 10, DT: 0.5})
+	q := NewSpikeStats(SpikeWindow{Neurons: 3, From: 0, To: 10, ISI: true, DT: 0.5})
 	require.NoError(t, q.Add(1, 4))
 	assert.True(t, math.IsNaN(q.CV()))
 	assert.True(t, math.IsNaN(q.Fano()))
 	assert.True(t, math.IsNaN(q.Synchrony()))
 	assert.InDelta(t, 1/3.0/0.005, q.Rate(), tol)
+
+	// Counts alone keep no intervals or bins (and need no time order).
+	c := NewSpikeStats(SpikeWindow{Neurons: 2, From: 0, To: 10, DT: 1})
+	require.NoError(t, c.Add(0, 5))
+	require.NoError(t, c.Add(0, 3))
+	assert.Equal(t, int64(2), c.Count())
+	assert.True(t, math.IsNaN(c.CV()))
+	assert.Nil(t, c.last)
 
 	// Bad input is an error.
 	assert.EqualError(t, q.Add(3, 5), "summary: spike of neuron 3 in a population of 3")
@@ -60,7 +68,7 @@ func TestSpikeStatsPoisson(t *testing.T) {
 	)
 	p := rate * dt / 1000
 	rng := rand.New(rand.NewPCG(1, 2))
-	s := NewSpikeStats(SpikeWindow{Neurons: n, From: 0, To: steps, Bin: 1000, DT: dt})
+	s := NewSpikeStats(SpikeWindow{Neurons: n, From: 0, To: steps, Bin: 1000, ISI: true, DT: dt})
 	sync := NewSpikeStats(SpikeWindow{Neurons: n, From: 0, To: steps, Bin: 1000, DT: dt})
 	for step := uint64(0); step < steps; step++ {
 		for i := uint32(0); i < n; i++ {

@@ -232,6 +232,10 @@ func TestDesignErrors(t *testing.T) {
     params:
       populations.E.params.C: {normal: [1, 0.1]}
 `, []string{`exp.yaml:20:32: sweep.sobol.params.populations.E.params.C.normal: normal needs scramble: true (the unscrambled sequence starts at 0, whose normal quantile is -inf)`}},
+		{"summaries swept", `sweep:
+  grid:
+    summaries.E.bin: [5, 10]
+`, []string{`exp.yaml:17:5: sweep.grid.summaries.E.bin: cannot sweep the summaries section (it makes the columns of variants.arrow, the same for every variant)`}},
 		{"bad distribution", `sweep:
   latin_hypercube:
     samples: 4

@@ -15,8 +15,8 @@ import (
 
 // crashAt is the test hook GENNCTL_TEST_CRASH_AT=<point>:<n>: the process
 // kills itself with SIGKILL the n-th time it reaches the named point
-// (before-rename, after-rename: of a spike file; after-commit: of a batch's
-// provenance), so tests can kill the orchestrator at exact moments.
+// (before-rename, after-rename: of a batch's result files, even when it writes
+// none; after-commit: of a batch's provenance), so tests can kill the orchestrator at exact moments.
 var crashAt = struct {
 	sync.Mutex
 	point string

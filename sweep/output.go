@@ -180,14 +180,10 @@ func (o *batchOutput) write(r *runner, ids []uint64, keep []int, meta map[string
 		}
 	}
 	var outputs []provenance.Output
+	crashPoint("before-rename")
+	defer crashPoint("after-rename")
 	for i, f := range files {
-		if f.kind == "spikes" {
-			crashPoint("before-rename")
-		}
 		info, err := f.close()
-		if f.kind == "spikes" {
-			crashPoint("after-rename")
-		}
 		if err != nil {
 			for _, g := range files[i+1:] {
 				g.abort()

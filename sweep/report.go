@@ -115,7 +115,7 @@ func Describe(plan *Plan, cacheDir string, batchSize, workers int, memBudget int
 	for pi, pr := range plan.Profiles {
 		neurons := 0
 		for _, p := range plan.Groups[pr.Group].Net.Populations {
-			if p.RecordSpikes {
+			if p.RecordSpikes && !p.SpikesUnwritten {
 				neurons += p.Size
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -265,8 +266,10 @@ func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error
 			return nil, err
 		}
 	}
-	if err := os.MkdirAll(filepath.Join(r.dir, results.SpikesDir), 0o755); err != nil {
-		return nil, err
+	if slices.ContainsFunc(plan.Groups, func(g *Group) bool { return writesSpikeFile(g.Net) }) {
+		if err := os.MkdirAll(filepath.Join(r.dir, results.SpikesDir), 0o755); err != nil {
+			return nil, err
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(dbPath), 0o755); err != nil {
 		return nil, err

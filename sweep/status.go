@@ -170,6 +170,11 @@ type VariantReport struct {
 	Outputs      []OutputReport     `json:"outputs"`
 	SeedDecimal  string             `json:"seed_decimal"`
 	StructureKey string             `json:"structure_key"`
+	// SpikeCounts and Summaries are the figures stored with the variant's
+	// completion (JSON objects: population -> count, column -> value or
+	// null); absent for variants done before they were stored.
+	SpikeCounts json.RawMessage `json:"spike_counts,omitempty"`
+	Summaries   json.RawMessage `json:"summaries,omitempty"`
 }
 
 // SweepInfo names a recorded config.
@@ -222,6 +227,9 @@ func ShowVariant(dir string, db *provenance.DB, id uint64) (*VariantReport, erro
 		}
 		rep.Builds = append(rep.Builds, b)
 	}
+	if sm, err := db.VariantSummary(id); err == nil {
+		rep.SpikeCounts, rep.Summaries = json.RawMessage(sm.SpikeCounts), json.RawMessage(sm.Values)
+	}
 	outs, err := db.Outputs(&id, "")
 	if err != nil {
 		return nil, err
@@ -264,6 +272,15 @@ type ReproduceResult struct {
 	ConfigDigest   string // of the recorded config used
 	Differences    []string
 	State          []FileMatch // the variant's recorded state files, if any
+	// Summary compares the spike counts and summaries stored with the
+	// variant's completion (nil for a variant done before they were stored).
+	Summary *SummaryMatch
+}
+
+// SummaryMatch compares a variant's stored figures with a reproduction's.
+type SummaryMatch struct {
+	Recorded, Reproduced provenance.Summary
+	Match                bool
 }
 
 // FileMatch compares one recorded output file with its reproduction.
@@ -277,7 +294,9 @@ type FileMatch struct {
 // Reproduce reruns one variant of a sweep directory alone, from the config
 // text and seed recorded in its provenance (not any file on disk), into a
 // directory under tmpDir, and compares the variant's rows in the spike
-// (and state) files with the recorded ones. opts supplies the module cache, workers and version.
+// (and state) files with the recorded ones, and the stored spike counts and
+// summaries (all there is to compare for a variant that keeps only
+// summaries). opts supplies the module cache, workers and version.
 func Reproduce(ctx context.Context, dir string, db *provenance.DB, id uint64, tmpDir string, opts Options) (*ReproduceResult, error) {
 	v, err := db.Variant(id)
 	if err != nil {
@@ -290,10 +309,14 @@ func Reproduce(ctx context.Context, dir string, db *provenance.DB, id uint64, tm
 	if err != nil {
 		return nil, err
 	}
-	if len(outs) == 0 {
-		return nil, fmt.Errorf("variant %d has no recorded spike file", id)
+	recSummary, sumErr := db.VariantSummary(id)
+	if len(outs) == 0 && sumErr != nil {
+		return nil, fmt.Errorf("variant %d has no recorded spike file or summary", id)
 	}
-	rec := outs[len(outs)-1]
+	var rec provenance.Output // none for a variant that keeps only summaries
+	if len(outs) > 0 {
+		rec = outs[len(outs)-1]
+	}
 	runs, err := db.Runs(id)
 	if err != nil {
 		return nil, err
@@ -338,31 +361,39 @@ func Reproduce(ctx context.Context, dir string, db *provenance.DB, id uint64, tm
 	if _, err := Run(ctx, sub, opts); err != nil {
 		return nil, err
 	}
-	// The recorded file is verified first: its rows are only the recorded result while
-	// the file is the one provenance describes.
-	recPath := filepath.Join(dir, rec.Path)
-	res := &ReproduceResult{VariantID: id, RecordedPath: recPath, ConfigDigest: sw.ConfigDigest}
-	verified := false
-	if sum, size, err := results.FileSHA256(recPath); err == nil && sum == rec.SHA256 && size == rec.Bytes {
-		verified = true
-		if res.Recorded, _, err = results.VariantDigest(recPath, id); err != nil {
-			return nil, err
-		}
-	}
+	res := &ReproduceResult{VariantID: id, ConfigDigest: sw.ConfigDigest, Match: true}
 	reproduced, err := results.VariantFiles(filepath.Join(tmpDir, sub.Name), id)
 	if err != nil {
 		return nil, err
 	}
-	res.ReproducedPath = filepath.Join(tmpDir, sub.Name, reproduced["spikes"])
-	if res.Reproduced, _, err = results.VariantDigest(res.ReproducedPath, id); err != nil {
-		return nil, err
+	if rec.Path != "" {
+		// The recorded file is verified first: its rows are only the recorded result
+		// while the file is the one provenance describes.
+		res.RecordedPath = filepath.Join(dir, rec.Path)
+		verified := false
+		if sum, size, err := results.FileSHA256(res.RecordedPath); err == nil && sum == rec.SHA256 && size == rec.Bytes {
+			verified = true
+			if res.Recorded, _, err = results.VariantDigest(res.RecordedPath, id); err != nil {
+				return nil, err
+			}
+		}
+		res.ReproducedPath = filepath.Join(tmpDir, sub.Name, reproduced["spikes"])
+		if res.Reproduced, _, err = results.VariantDigest(res.ReproducedPath, id); err != nil {
+			return nil, err
+		}
+		res.Match = verified && res.Reproduced == res.Recorded
+		switch {
+		case !verified:
+			res.Differences = append(res.Differences, "the recorded spike file "+rec.Path+" does not verify against provenance (damaged or replaced; gennctl sweep reruns its variants)")
+		case !res.Match:
+			res.Differences = explainDifference(res.RecordedPath, res.ReproducedPath, id)
+		}
 	}
-	res.Match = verified && res.Reproduced == res.Recorded
-	switch {
-	case !verified:
-		res.Differences = append(res.Differences, "the recorded spike file "+rec.Path+" does not verify against provenance (damaged or replaced; gennctl sweep reruns its variants)")
-	case !res.Match:
-		res.Differences = explainDifference(res.RecordedPath, res.ReproducedPath, id)
+	if sumErr == nil {
+		if res.Summary, err = reproducedSummary(filepath.Join(tmpDir, sub.Name, DBFile), recSummary); err != nil {
+			return nil, err
+		}
+		res.Match = res.Match && res.Summary.Match
 	}
 	states, err := db.Outputs(&id, "state")
 	if err != nil {
@@ -383,6 +414,22 @@ func Reproduce(ctx context.Context, dir string, db *provenance.DB, id uint64, tm
 		res.State = append(res.State, fm)
 	}
 	return res, nil
+}
+
+// reproducedSummary compares a recorded summary with the one a
+// reproduction stored in its provenance.db.
+func reproducedSummary(dbPath string, recorded provenance.Summary) (*SummaryMatch, error) {
+	db, err := provenance.Open(dbPath)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	got, err := db.VariantSummary(recorded.VariantID)
+	if err != nil {
+		return nil, err
+	}
+	return &SummaryMatch{Recorded: recorded, Reproduced: got,
+		Match: got.SpikeCounts == recorded.SpikeCounts && got.Values == recorded.Values}, nil
 }
 
 // explainDifference says how a variant's spikes differ between two spike files: metadata
@@ -502,7 +549,7 @@ type VerifyReport struct {
 // Verify checks a sweep directory as a rerun would: SQLite's full
 // integrity check of the database, every recorded output file against its
 // recorded size and sha256, and that every done variant has its spike file
-// recorded. It reads every file and writes nothing.
+// (or, keeping only summaries, its summary) recorded. It reads every file and writes nothing.
 func Verify(dir string, db *provenance.DB) (*VerifyReport, error) {
 	rep := &VerifyReport{Problems: []string{}}
 	if err := db.Check(false); err != nil {
@@ -563,8 +610,14 @@ func Verify(dir string, db *provenance.DB) (*VerifyReport, error) {
 		return nil, err
 	}
 	for _, v := range done {
-		if !spikes[v.ID] {
-			rep.Problems = append(rep.Problems, fmt.Sprintf("variant %d is done but has no spike file recorded", v.ID))
+		if spikes[v.ID] {
+			continue
+		}
+		// A variant that keeps only summaries has them instead.
+		if _, err := db.VariantSummary(v.ID); errors.Is(err, provenance.ErrNotFound) {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("variant %d is done but has no spike file or summary recorded", v.ID))
+		} else if err != nil {
+			return nil, err
 		}
 	}
 	return rep, nil

@@ -42,7 +42,8 @@ func newVariantSummary(net *modelspec.Network, rec recording) *variantSummary {
 		pi := slices.IndexFunc(net.Populations, func(p *modelspec.Population) bool { return p.Name == s.Population })
 		p := net.Populations[pi]
 		if len(s.Stats) > 0 {
-			vs.spikes[pi] = results.NewSpikeStats(results.SpikeWindow{Neurons: p.Size, From: s.FromStep, To: s.ToStep, Bin: s.BinSteps, DT: net.Sim.DT})
+			vs.spikes[pi] = results.NewSpikeStats(results.SpikeWindow{Neurons: p.Size, From: s.FromStep, To: s.ToStep, Bin: s.BinSteps,
+				ISI: slices.Contains(s.Stats, modelspec.StatCVISI), DT: net.Sim.DT})
 		}
 		for si, spec := range rec.specs {
 			if spec.Owner == p.Name && spec.Kind == modelspec.VarKindNeuron && slices.Contains(s.Vars, spec.Name) {
@@ -194,11 +195,9 @@ func summaryRecord(id uint64, net *modelspec.Network, counts []int64, vs *varian
 	vals := map[string]*float64{}
 	if vs != nil {
 		for k, v := range vs.values() {
+			vals[k] = nil // JSON has no NaN
 			if !math.IsNaN(v) && !math.IsInf(v, 0) {
-				v := v
 				vals[k] = &v
-			} else {
-				vals[k] = nil
 			}
 		}
 	}

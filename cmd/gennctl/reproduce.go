@@ -25,9 +25,10 @@ func newReproduceCmd(v *viper.Viper, stdout io.Writer) *cobra.Command {
 		Long: `reproduce takes the config text recorded in DIR/provenance.db (not the file
 on disk) that produced VARIANT's output, re-runs that variant alone with its
 recorded seed into a temporary directory, and compares the sha256 of the new
-spike file with the recorded one. It prints both digests; exit status 0 if
-they are identical, 1 if not (with what differs), 2 if the variant is
-unknown or has no output.`,
+spike file with the recorded one, and the stored spike counts and summaries
+(a variant that keeps only summaries has no spike file). It prints both
+digests; exit status 0 if they are identical, 1 if not (with what differs),
+2 if the variant is unknown or has no output.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
 			dir, db, id, err := openVariant(args[0], args[1])
@@ -55,8 +56,18 @@ unknown or has no output.`,
 				return badInput{err}
 			}
 			fmt.Fprintf(stdout, "variant %d (config %.12s)\n", res.VariantID, res.ConfigDigest)
-			fmt.Fprintf(stdout, "recorded:   %s  %s\n", res.Recorded, res.RecordedPath)
-			fmt.Fprintf(stdout, "reproduced: %s  %s\n", res.Reproduced, res.ReproducedPath)
+			if res.RecordedPath != "" {
+				fmt.Fprintf(stdout, "recorded:   %s  %s\n", res.Recorded, res.RecordedPath)
+				fmt.Fprintf(stdout, "reproduced: %s  %s\n", res.Reproduced, res.ReproducedPath)
+			}
+			if sm := res.Summary; sm != nil {
+				same := "identical"
+				if !sm.Match {
+					same = fmt.Sprintf("DIFFERS: recorded %s %s, reproduced %s %s", sm.Recorded.SpikeCounts, sm.Recorded.Values,
+						sm.Reproduced.SpikeCounts, sm.Reproduced.Values)
+				}
+				fmt.Fprintf(stdout, "summaries:  spike counts and summary values %s\n", same)
+			}
 			for _, st := range res.State {
 				same := "identical"
 				if !st.Match {

@@ -21,8 +21,9 @@ func newShowCmd(v *viper.Viper, stdout io.Writer) *cobra.Command {
 parameter point, repeat, seed and structure key, its status, attempts and
 error, the config that ran it, each run attempt (batch, worker pid, host,
 device, start, end, status, exit status, failure kind, error, peak memory),
-its output files with their checksums (verified against the files now), and
-the builds of its module.`,
+its output files with their checksums (verified against the files now), its
+spike counts and summaries as stored with its completion, and the builds of
+its module.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return runShow(showOptions{dir: args[0], variant: args[1], json: v.GetBool("json")}, stdout)
@@ -82,6 +83,10 @@ func runShow(o showOptions, stdout io.Writer) error {
 			ok = "NOT VERIFIED: " + o.Problem
 		}
 		fmt.Fprintf(w, "output:     %s (%s): %d rows, %d bytes, sha256 %s, %s\n", o.Path, o.Kind, o.Rows, o.Bytes, o.SHA256, ok)
+	}
+	if rep.SpikeCounts != nil {
+		fmt.Fprintf(w, "spikes:     %s\n", rep.SpikeCounts)
+		fmt.Fprintf(w, "summaries:  %s\n", rep.Summaries)
 	}
 	for _, b := range rep.Builds {
 		how := "compiled"

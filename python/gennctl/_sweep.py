@@ -120,8 +120,11 @@ class SweepResult:
     @property
     def variants(self):
         """One row per variant: variant_id, repeat, seed, structure_key,
-        status, the swept values (one column per config path) and per
-        population spikes_<pop> and rate_<pop> (Hz)."""
+        status, the swept values (one column per config path), per
+        population spikes_<pop> and rate_<pop> (Hz), and the config's
+        summaries (summaries.<pop>.rate, summaries.<pop>.V.mean, ...;
+        per-neuron columns summaries.<pop>.rate[<i>]), NaN where a variant
+        is not done."""
         if self._variants is None:
             self._variants = pd.read_feather(os.path.join(self.dir, "variants.arrow"))
         return self._variants
