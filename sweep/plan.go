@@ -267,8 +267,19 @@ func (p *Plan) bind(g *Group) error {
 		}
 	}
 	g.SharedConn = sharedConnectivity(g, p.Variants)
-	// A sparse group whose connectivity parameters vary needs row and
-	// column strides that fit every variant.
+	// Row and column strides are fixed before anything runs, so they are
+	// bounds that every row and column of every variant of the sweep fits
+	// but with negligible probability (codegen.BoundTailScale; a variant
+	// that overflows runs again with its exact lengths, see widen.go); a
+	// sparse group whose connectivity parameters vary needs strides that
+	// fit every variant.
+	sparse := 0
+	for _, s := range g.Net.Synapses {
+		if s.Matrix == modelspec.MatrixSparse {
+			sparse++
+		}
+	}
+	tailScale := codegen.BoundTailScale(len(p.Variants), 2*sparse)
 	for si, s := range g.Net.Synapses {
 		if s.Matrix != modelspec.MatrixSparse {
 			continue
@@ -276,11 +287,11 @@ func (p *Plan) bind(g *Group) error {
 		maxRow, maxCol := 0, 0
 		for _, vi := range g.Variants {
 			v := p.Variants[vi].Net.Synapses[si]
-			row, err := codegen.MaxRowLength(v)
+			row, err := codegen.MaxRowLength(v, tailScale)
 			if err != nil {
 				return err
 			}
-			col, err := codegen.MaxColLength(v)
+			col, err := codegen.MaxColLength(v, tailScale)
 			if err != nil {
 				return err
 			}
