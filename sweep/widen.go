@@ -3,6 +3,7 @@ package sweep
 import (
 	"fmt"
 	"maps"
+	"math/bits"
 	"sync"
 	"time"
 
@@ -14,8 +15,11 @@ import (
 // row or column longer than its group's bound. Its module then fails
 // gn_init and reports the longest such row or column of the batch
 // (codegen.ParseBoundOverflow); the batch runs again, not counted as a
-// retry, in a module of the same structure built with that length as the
-// bound. The modules of such widened groups live here, beside the plan's.
+// retry, in a module of the same structure whose bound is that length
+// rounded up to a power of two, so that however many batches overflow
+// (a max_row_length set far too short overflows in every batch), a group
+// needs a few modules at most. The modules of such widened groups live
+// here, beside the plan's.
 
 // widened holds the groups built with wider bounds during a run, indexed
 // after the plan's groups.
@@ -49,7 +53,8 @@ func (r *runner) moduleOf(gi int, modules map[int]string, buildIDs map[int]int64
 }
 
 // widen returns batch b in a group whose bound fits the row or column that
-// msg (a failed job's message) reports as too long, building its module;
+// msg (a failed job's message) reports as too long, building its module
+// unless an earlier batch needed the same;
 // false when msg reports none, or a length the bound already fits. A
 // failed build is an error, which leaves the batch failed with msg.
 func (r *runner) widen(b Batch, msg string) (Batch, bool, error) {
@@ -67,7 +72,7 @@ func (r *runner) widen(b Batch, msg string) (Batch, bool, error) {
 	if bounds == nil || over.Length <= bounds[over.Group] {
 		return Batch{}, false, nil
 	}
-	bounds[over.Group] = over.Length
+	bounds[over.Group] = 1 << bits.Len(uint(over.Length-1))
 	r.wide.mu.Lock()
 	defer r.wide.mu.Unlock()
 	key := fmt.Sprint(b.Group, opts.MaxRowLength, opts.MaxColLength) // fmt sorts map keys

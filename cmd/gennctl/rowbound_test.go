@@ -47,3 +47,20 @@ func TestStockWeightGridLosesNoVariant(t *testing.T) {
 	assert.Contains(t, text, "2 run, 0 already complete")
 	assert.NotContains(t, text, "max_row_length")
 }
+
+// A max_row_length set on a built-in snippet is accepted; one that a row
+// exceeds (EE's rows have about 40 synapses) costs a rebuild with the
+// longest row's length, which the user is told, and no variant.
+func TestRowBoundExceededRunsAgain(t *testing.T) {
+	cache, out, cfgDir := t.TempDir(), t.TempDir(), t.TempDir()
+	cfg := smallConfig(t, cfgDir, "params: {prob: 0.1}}", "params: {prob: 0.1}, max_row_length: 5}",
+		"sweep: {grid: {synapses.EE.weight_update.vars.g: [0.04, 0.05]}}\n")
+	text, err := sweepIn(t, cache, out, cfg, false)
+	require.NoError(t, err, text)
+	assert.Contains(t, text, "retry: a batch of")
+	assert.Regexp(t, `\(bound: .*synapse group EE: a row has \d+ synapses, more than the row bound 5 \(max_row_length\)\)`, text)
+	assert.Contains(t, text, "2 run, 0 already complete; 2 module(s) compiled")
+	status, err := statusIn(t, filepath.Join(out, "small"), false, false)
+	require.NoError(t, err, status)
+	assert.Contains(t, status, "2 done, 0 failed")
+}
