@@ -39,6 +39,8 @@ func TestConnectivityBoundsDecode(t *testing.T) {
 
 	_, err := decodeString("t.yaml", boundDoc("{init: FixedProbability, params: {prob: 0.1}, max_row_length: 0}"))
 	requireDiags(t, err, "t.yaml", []string{"t.yaml:9:81: synapses.PP.connectivity.max_row_length: must be between 1 and 2147483647, got 0"})
+	_, err = decodeString("t.yaml", strings.Replace(boundDoc("{init: FixedProbability, params: {prob: 0.1}, max_row_length: 4}"), "sparse", "procedural", 1))
+	requireDiags(t, err, "t.yaml", []string{"t.yaml:9:65: synapses.PP.connectivity.max_row_length: bounds the stored rows and columns of a sparse matrix; a procedural matrix stores none"})
 	_, err = decodeString("t.yaml", boundDoc("{init: FixedProbability, params: {prob: 0.1}, max_col_length: 2.5}"))
 	requireDiags(t, err, "t.yaml", []string{"t.yaml:9:81: synapses.PP.connectivity.max_col_length: expected an integer, got \"2.5\""})
 }

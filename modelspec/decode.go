@@ -659,7 +659,7 @@ func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup 
 	case hasConn && s.Matrix == MatrixToeplitz:
 		s.Toeplitz = d.toeplitz(c.Value, path+".connectivity", lk, net.Sim.DT)
 	case hasConn:
-		s.Connectivity = d.connectivity(c.Value, path+".connectivity", lk, net.Sim.DT)
+		s.Connectivity = d.connectivity(c.Value, path+".connectivity", lk, net.Sim.DT, s.Matrix)
 	}
 	switch {
 	case s.Matrix == MatrixToeplitz && s.Weights == "":
@@ -794,7 +794,7 @@ func (d *decoder) toeplitz(n *yaml.Node, path string, lk *lookup, dt float64) *T
 	return ti
 }
 
-func (d *decoder) connectivity(n *yaml.Node, path string, lk *lookup, dt float64) *ConnectivityInit {
+func (d *decoder) connectivity(n *yaml.Node, path string, lk *lookup, dt float64, matrix string) *ConnectivityInit {
 	f := d.fields(n, path, "init", "params", "extra_global_params", "max_row_length", "max_col_length")
 	e, ok := f["init"]
 	if !ok {
@@ -819,7 +819,12 @@ func (d *decoder) connectivity(n *yaml.Node, path string, lk *lookup, dt float64
 		key string
 		to  *int
 	}{{"max_row_length", &ci.MaxRowLength}, {"max_col_length", &ci.MaxColLength}} {
-		if e, ok := f[b.key]; ok {
+		e, ok := f[b.key]
+		switch {
+		case !ok:
+		case matrix != MatrixSparse:
+			d.errorf(e.KeyN, path+"."+b.key, "bounds the stored rows and columns of a sparse matrix; a %s matrix stores none", matrix)
+		default:
 			if v, ok := d.integer(e.Value, path+"."+b.key, 1, math.MaxInt32); ok {
 				*b.to = int(v)
 			}
