@@ -359,17 +359,22 @@ func (w *Writer) String() string {
 	return strings.Join(lines, "\n")
 }
 
-// MaxColLength evaluates a sparse group's maximum column length from its
-// connectivity snippet (num_pre when the snippet does not say).
-func MaxColLength(s *modelspec.SynapseGroup) (int, error) {
+// MaxColLength evaluates a sparse group's maximum column length: the
+// config's max_col_length, else its connectivity snippet's, with the
+// snippet's quantiles' tails scaled by tailScale (see BoundTailScale; 1 is
+// GeNN's bound), else num_pre.
+func MaxColLength(s *modelspec.SynapseGroup, tailScale float64) (int, error) {
 	expr := ""
 	if c := s.Connectivity; c != nil {
+		if c.MaxColLength > 0 {
+			return c.MaxColLength, nil
+		}
 		if f := c.Snippet.MaxColLengthFunc; f != nil {
 			return lengthFunc(s, f), nil
 		}
 		expr = c.Snippet.MaxColLength
 	}
-	return maxLength(s, expr, "column", s.Source.Size)
+	return maxLength(s, expr, "column", s.Source.Size, tailScale)
 }
 
 // lengthFunc calls a Go function computing a maximum row or column length
@@ -383,30 +388,60 @@ func lengthFunc(s *modelspec.SynapseGroup, f func(numPre, numPost int, params ma
 	return max(f(s.Source.Size, s.Target.Size, params), 1)
 }
 
-// MaxRowLength evaluates a sparse group's maximum row length from its
-// connectivity snippet (num_post when the snippet does not say).
-func MaxRowLength(s *modelspec.SynapseGroup) (int, error) {
+// MaxRowLength evaluates a sparse group's maximum row length: the config's
+// max_row_length, else its connectivity snippet's, with the snippet's
+// quantiles' tails scaled by tailScale (see BoundTailScale; 1 is GeNN's
+// bound), else num_post.
+func MaxRowLength(s *modelspec.SynapseGroup, tailScale float64) (int, error) {
 	expr := ""
 	if c := s.Connectivity; c != nil {
+		if c.MaxRowLength > 0 {
+			return c.MaxRowLength, nil
+		}
 		if f := c.Snippet.MaxRowLengthFunc; f != nil {
 			return lengthFunc(s, f), nil
 		}
 		expr = c.Snippet.MaxRowLength
 	}
-	return maxLength(s, expr, "row", s.Target.Size)
+	return maxLength(s, expr, "row", s.Target.Size, tailScale)
 }
 
-// evalLength evaluates a length expression, memoised by the expression and
-// its variables: the built-in snippets' lengths are quantiles of binomial
-// distributions, costly to compute, and a sweep asks for the same ones for
-// every variant.
-func evalLength(expr string, vars map[string]float64) (float64, error) {
+// OverflowBudget is the probability, over a whole sweep, that some row or
+// column of some variant is longer than the bound the planner fixed in
+// advance (such a variant runs again with the exact bound, see
+// ParseBoundOverflow; the budget keeps that rare).
+const OverflowBudget = 1e-9
+
+// genNNOverflow is the probability that GeNN's built-in bounds are
+// exceeded somewhere in one network: their quantiles are taken at
+// pow(0.9999, 1 / rows).
+const genNNOverflow = 1e-4
+
+// BoundTailScale is the factor by which the planner scales the upper
+// tails of the quantiles in length expressions (modelspec.EvalBound) so
+// that, by the union bound over variants and bounds, the chance that any
+// row or column of any variant overflows its bound is at most
+// OverflowBudget: each of the bounds bounds (rows and columns of the
+// groups) of each of variants variants gets OverflowBudget / (variants ×
+// bounds), where GeNN's expressions allow genNNOverflow. The number of
+// variants is rounded up to a power of ten, so that a sweep extended by a
+// few points keeps its bounds and modules.
+func BoundTailScale(variants, bounds int) float64 {
+	v := math.Pow(10, math.Ceil(math.Log10(float64(max(variants, 1)))))
+	return OverflowBudget / (genNNOverflow * v * float64(max(bounds, 1)))
+}
+
+// evalLength evaluates a length expression (modelspec.EvalBound),
+// memoised by the expression, its variables and the tail scale: the
+// built-in snippets' lengths are quantiles of binomial distributions,
+// costly to compute, and a sweep asks for the same ones for every variant.
+func evalLength(expr string, vars map[string]float64, tailScale float64) (float64, error) {
 	names := make([]string, 0, len(vars))
 	for k := range vars {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	key := []byte(expr)
+	key := strconv.AppendUint([]byte(expr), math.Float64bits(tailScale), 16)
 	for _, k := range names {
 		key = append(append(append(key, 0), k...), '=')
 		key = strconv.AppendUint(key, math.Float64bits(vars[k]), 16)
@@ -415,7 +450,7 @@ func evalLength(expr string, vars map[string]float64) (float64, error) {
 		r := r.(length)
 		return r.v, r.err
 	}
-	v, err := modelspec.EvalExpr(expr, vars)
+	v, err := modelspec.EvalBound(expr, vars, tailScale)
 	lengths.Store(string(key), length{v, err})
 	return v, err
 }
@@ -429,7 +464,7 @@ type length struct {
 
 // maxLength evaluates a row or column length expression of s's snippet with
 // num_pre, num_post and the snippet's (derived) parameters; "" means def.
-func maxLength(s *modelspec.SynapseGroup, expr, what string, def int) (int, error) {
+func maxLength(s *modelspec.SynapseGroup, expr, what string, def int, tailScale float64) (int, error) {
 	c := s.Connectivity
 	if c == nil || expr == "" {
 		return def, nil
@@ -441,7 +476,7 @@ func maxLength(s *modelspec.SynapseGroup, expr, what string, def int) (int, erro
 	for k, v := range c.Derived {
 		vars[k] = v.V
 	}
-	v, err := evalLength(expr, vars)
+	v, err := evalLength(expr, vars, tailScale)
 	if err != nil {
 		return 0, fmt.Errorf("%s: synapses.%s.connectivity: max %s length of %s: %v", c.Pos, s.Name, what, c.Snippet.Name, err)
 	}

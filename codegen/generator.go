@@ -411,7 +411,7 @@ func (g *Generator) prepare() error {
 			n, ok := g.Opts.MaxColLength[s.Name]
 			if !ok {
 				var err error
-				if n, err = MaxColLength(s); err != nil {
+				if n, err = MaxColLength(s, 1); err != nil {
 					return err
 				}
 			}
@@ -565,7 +565,7 @@ func (g *Generator) rowLength(s *modelspec.SynapseGroup) (int, error) {
 	if n, ok := g.Opts.MaxRowLength[s.Name]; ok {
 		return n, nil
 	}
-	return MaxRowLength(s)
+	return MaxRowLength(s, 1)
 }
 
 // ---- names and values ----

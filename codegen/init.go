@@ -2,6 +2,8 @@ package codegen
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/gennctl/gennctl/modelspec"
@@ -328,6 +330,9 @@ func (g *Generator) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 	}
 	w.Line("static int init_connectivity_%s(gn_ctx *ctx)", s.Name)
 	w.Open("{")
+	if s.Matrix != modelspec.MatrixBitmask {
+		w.Line("uint32_t gn_longest = 0; /* the longest row beyond the bound, in any variant */")
+	}
 	g.connVariantLoop(s)
 	g.VariantPrologue()
 	for _, v := range g.hostArrays(s) {
@@ -361,13 +366,14 @@ func (g *Generator) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 	} else {
 		g.connPtr("", s.Name, "connectivity", "rowLength", "rowLength")
 		g.connPtr("", s.Name, "connectivity", "ind", "ind")
-		errMsg := fmt.Sprintf("synapse group %s: a row has more than %d synapses (the maximum row length of %s); set the snippet's max_row_length", s.Name, maxRow, snip.Name)
+		// A row longer than the bound is counted to its end, not stored
+		// beyond it, so that the failure says how long the longest row is.
 		if colBuild {
 			w.Line("memset(rowLength, 0, %d * sizeof *rowLength);", npre)
 			w.Open("for (uint32_t id_post = 0; id_post < %d; id_post++) {", npost)
 			add = func(a []string) string {
-				return fmt.Sprintf("do { const uint32_t i_ = (uint32_t)(%s); if (rowLength[i_] == %d) return gn_fail(ctx, %s); ind[(size_t)i_ * %d + rowLength[i_]++] = (%s)id_post; } while (0)",
-					a[0], maxRow, quoteC(errMsg), maxRow, g.IndType(s))
+				return fmt.Sprintf("do { const uint32_t i_ = (uint32_t)(%s); if (rowLength[i_] < %d) ind[(size_t)i_ * %d + rowLength[i_]] = (%s)id_post; rowLength[i_]++; } while (0)",
+					a[0], maxRow, maxRow, g.IndType(s))
 			}
 		} else {
 			w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", npre)
@@ -378,7 +384,7 @@ func (g *Generator) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 				if kernelField != "" {
 					kernel = fmt.Sprintf("%s[(size_t)id_pre * %d + n] = (uint32_t)(%s); ", kernelField, maxRow, kernelIndex(a))
 				}
-				return fmt.Sprintf("do { if (n == %d) return gn_fail(ctx, %s); %srow[n++] = (%s)(%s); } while (0)", maxRow, quoteC(errMsg), kernel, g.IndType(s), a[0])
+				return fmt.Sprintf("do { if (n < %d) { %srow[n] = (%s)(%s); } n++; } while (0)", maxRow, kernel, g.IndType(s), a[0])
 			}
 		}
 	}
@@ -391,15 +397,69 @@ func (g *Generator) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 	if err != nil {
 		return err
 	}
-	if s.Matrix != modelspec.MatrixBitmask && !colBuild {
-		w.Line("rowLength[id_pre] = n;")
+	if s.Matrix == modelspec.MatrixBitmask {
+		w.Close("}")
+		w.Close("}")
+	} else {
+		if !colBuild {
+			w.Line("if (n > %d) { if (n > gn_longest) gn_longest = n; n = %d; }", maxRow, maxRow)
+			w.Line("rowLength[id_pre] = n;")
+			w.Close("}")
+		} else {
+			w.Close("}")
+			w.Line("for (uint32_t i = 0; i < %d; i++) if (rowLength[i] > %d) { if (rowLength[i] > gn_longest) gn_longest = rowLength[i]; rowLength[i] = %d; }", npre, maxRow, maxRow)
+		}
+		w.Close("}")
+		g.boundFail(s, "row", maxRow)
 	}
-	w.Close("}")
-	w.Close("}")
 	w.Line("return 0;")
 	w.Close("}")
 	w.Line("")
 	return nil
+}
+
+// boundFail writes the failure of a connectivity builder that found a row
+// or column (what) of up to gn_longest synapses beyond its bound, in the
+// form ParseBoundOverflow reads.
+func (g *Generator) boundFail(s *modelspec.SynapseGroup, what string, bound int) {
+	key := "max_row_length"
+	if what == "column" {
+		key = "max_col_length"
+	}
+	format := fmt.Sprintf(boundOverflowFormat, s.Name, what, "%u", what, bound, key)
+	g.W.Line("if (gn_longest) { if (!ctx->failed) snprintf(ctx->err, sizeof ctx->err, %s, gn_longest); ctx->failed = 1; return 1; }", quoteC(format))
+}
+
+// boundOverflowFormat is the message of a row or column longer than its
+// bound: group, row or column, its length, row or column, the bound and
+// the config key that sets it.
+const boundOverflowFormat = "synapse group %s: a %s has %s synapses, more than the %s bound %d (%s)"
+
+// boundOverflowRE reads boundOverflowFormat.
+var boundOverflowRE = regexp.MustCompile(`synapse group (\w+): a (row|column) has (\d+) synapses, more than the (?:row|column) bound (\d+)`)
+
+// BoundOverflow is a row or column of a sparse group's connectivity that
+// was longer than the module's bound.
+type BoundOverflow struct {
+	Group  string // synapse group
+	Column bool   // a column (else a row)
+	Length int    // the longest row or column of the batch
+	Bound  int    // the module's bound
+}
+
+// ParseBoundOverflow finds a module's report of a row or column longer
+// than its bound in an error message.
+func ParseBoundOverflow(msg string) (BoundOverflow, bool) {
+	m := boundOverflowRE.FindStringSubmatch(msg)
+	if m == nil {
+		return BoundOverflow{}, false
+	}
+	n, err1 := strconv.Atoi(m[3])
+	b, err2 := strconv.Atoi(m[4])
+	if err1 != nil || err2 != nil {
+		return BoundOverflow{}, false
+	}
+	return BoundOverflow{Group: m[1], Column: m[2] == "column", Length: n, Bound: b}, true
 }
 
 // isColBuild reports whether a snippet builds columns (no row-build code).
@@ -712,10 +772,10 @@ func (g *Generator) buildLoop(si int, s *modelspec.SynapseGroup, add func(a []st
 func (g *Generator) emitColumns(s *modelspec.SynapseGroup) {
 	w := g.W
 	npre, npost, maxRow, maxCol := s.Source.Size, s.Target.Size, g.MaxRow[s], g.MaxCol[s]
-	errMsg := fmt.Sprintf("synapse group %s: a column has more than %d synapses (the maximum column length of %s); set the snippet's max_col_length", s.Name, maxCol, s.Connectivity.Snippet.Name)
 	w.Line("/* synapse group %s: column index for learn_post_code, at most %d synapses per column */", s.Name, maxCol)
 	w.Line("static int init_columns_%s(gn_ctx *ctx)", s.Name)
 	w.Open("{")
+	w.Line("uint32_t gn_longest = 0; /* the longest column beyond the bound, in any variant */")
 	g.connVariantLoop(s)
 	g.connPtr("const ", s.Name, "connectivity", "rowLength", "rowLength")
 	g.connPtr("const ", s.Name, "connectivity", "ind", "ind")
@@ -725,11 +785,13 @@ func (g *Generator) emitColumns(s *modelspec.SynapseGroup) {
 	w.Open("for (uint32_t i = 0; i < %d; i++) {", npre)
 	w.Open("for (uint32_t k = 0; k < rowLength[i]; k++) {")
 	w.Line("const uint32_t syn = i * %d + k, j = ind[syn];", maxRow)
-	w.Line("if (colLength[j] == %d) return gn_fail(ctx, %s);", maxCol, quoteC(errMsg))
+	w.Line("if (colLength[j] >= %d) { colLength[j]++; continue; } /* counted, not stored */", maxCol)
 	w.Line("remap[%s] = syn;", g.B.RemapIndex(s, "j", "colLength[j]++"))
 	w.Close("}")
 	w.Close("}")
+	w.Line("for (uint32_t j = 0; j < %d; j++) if (colLength[j] > %d) { if (colLength[j] > gn_longest) gn_longest = colLength[j]; colLength[j] = %d; }", npost, maxCol, maxCol)
 	w.Close("}")
+	g.boundFail(s, "column", maxCol)
 	w.Line("return 0;")
 	w.Close("}")
 	w.Line("")

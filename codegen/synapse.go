@@ -241,7 +241,7 @@ func (g *Generator) ToeplitzRows(s *modelspec.SynapseGroup) (int, error) {
 	for k, v := range t.Derived {
 		vars[k] = v.V
 	}
-	v, err := evalLength(t.Snippet.MaxRowLength, vars)
+	v, err := evalLength(t.Snippet.MaxRowLength, vars, 1)
 	if err != nil {
 		return 0, fmt.Errorf("%s: synapses.%s.connectivity: number of diagonals of %s: %v", t.Pos, s.Name, t.Snippet.Name, err)
 	}

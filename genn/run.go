@@ -267,7 +267,7 @@ func (m *Model) variantModule(batch int, pv PerVariant) (*gpu.Module, []float64,
 		}
 		max := 0
 		for _, net := range nets {
-			n, err := codegen.MaxRowLength(net.Synapses[si])
+			n, err := codegen.MaxRowLength(net.Synapses[si], 1)
 			if err != nil {
 				return nil, nil, err
 			}

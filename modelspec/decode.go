@@ -660,7 +660,7 @@ func (d *decoder) synapseGroup(e entry, lk *lookup, net *Network) *SynapseGroup 
 	case hasConn && s.Matrix == MatrixToeplitz:
 		s.Toeplitz = d.toeplitz(c.Value, path+".connectivity", lk, net.Sim.DT)
 	case hasConn:
-		s.Connectivity = d.connectivity(c.Value, path+".connectivity", lk, net.Sim.DT)
+		s.Connectivity = d.connectivity(c.Value, path+".connectivity", lk, net.Sim.DT, s.Matrix)
 	}
 	switch {
 	case s.Matrix == MatrixToeplitz && s.Weights == "":
@@ -773,7 +773,7 @@ func paramVals(ps ...Params) map[string]float64 {
 }
 
 func (d *decoder) toeplitz(n *yaml.Node, path string, lk *lookup, dt float64) *ToeplitzInit {
-	f := d.fields(n, path, "init", "params", "extra_global_params")
+	f := d.fields(n, path, "init", "params", "extra_global_params", "max_row_length", "max_col_length")
 	e, ok := f["init"]
 	if !ok {
 		d.errorf(n, path+".init", "missing: name of the Toeplitz connectivity snippet (e.g. Conv2D)")
@@ -795,8 +795,8 @@ func (d *decoder) toeplitz(n *yaml.Node, path string, lk *lookup, dt float64) *T
 	return ti
 }
 
-func (d *decoder) connectivity(n *yaml.Node, path string, lk *lookup, dt float64) *ConnectivityInit {
-	f := d.fields(n, path, "init", "params", "extra_global_params")
+func (d *decoder) connectivity(n *yaml.Node, path string, lk *lookup, dt float64, matrix string) *ConnectivityInit {
+	f := d.fields(n, path, "init", "params", "extra_global_params", "max_row_length", "max_col_length")
 	e, ok := f["init"]
 	if !ok {
 		d.errorf(n, path+".init", "missing: name of the connectivity snippet (e.g. FixedProbability)")
@@ -815,6 +815,22 @@ func (d *decoder) connectivity(n *yaml.Node, path string, lk *lookup, dt float64
 	ci.Params = d.params(f["params"], n, path+".params", "snippet "+name, snip.Params)
 	ci.Derived = d.derived(snip.DerivedParams, ci.Params, dt, path, f["params"].Value)
 	ci.EGPs = d.egpValues(f["extra_global_params"], path+".extra_global_params", "snippet "+name, userEGPs(snip))
+	// Bounds of the rows and columns of any snippet, built-in included.
+	for _, b := range []struct {
+		key string
+		to  *int
+	}{{"max_row_length", &ci.MaxRowLength}, {"max_col_length", &ci.MaxColLength}} {
+		e, ok := f[b.key]
+		switch {
+		case !ok:
+		case matrix != MatrixSparse:
+			d.errorf(e.KeyN, path+"."+b.key, "bounds the stored rows and columns of a sparse matrix; a %s matrix stores none", matrix)
+		default:
+			if v, ok := d.integer(e.Value, path+"."+b.key, 1, math.MaxInt32); ok {
+				*b.to = int(v)
+			}
+		}
+	}
 	return ci
 }
 

@@ -155,6 +155,24 @@ func EvalExpr(expr string, vars map[string]float64) (float64, error) {
 	return e.Eval(vars)
 }
 
+// EvalBound evaluates a maximum row or column length expression as
+// EvalExpr does, except that every upper quantile binomialInverseCDF(cdf,
+// n, p) (cdf at least 0.5) is taken at tailScale times its upper tail: the
+// smallest k with P(X > k) at most (1 - cdf) * tailScale, found from the
+// tail itself (1 - (1 - tail) would lose the digits of a tail near the
+// double precision's). GeNN's expressions are quantiles at which every row
+// of one network fits with probability 0.9999; a sweep scales their tails
+// so that every row of every variant fits with the probability it needs
+// (codegen.BoundTailScale). tailScale 1 is EvalExpr.
+func EvalBound(expr string, vars map[string]float64, tailScale float64) (float64, error) {
+	e, err := ParseExpr(expr)
+	if err != nil {
+		return 0, err
+	}
+	ev := &exprEval{src: e.src, vars: vars, tailScale: tailScale}
+	return ev.eval(e.root)
+}
+
 // ExprIdents returns the identifiers used by expr (function names excluded),
 // deduplicated, in order of first appearance. It fails on a syntax error.
 func ExprIdents(expr string) ([]string, error) {
@@ -705,6 +723,9 @@ func exprFuncNames() []string {
 type exprEval struct {
 	src  string
 	vars map[string]float64
+	// tailScale, when neither 0 nor 1, scales the upper tails of
+	// binomialInverseCDF (see EvalBound).
+	tailScale float64
 }
 
 func (ev *exprEval) errAt(pos int, format string, args ...any) error {
@@ -826,6 +847,15 @@ func (ev *exprEval) eval(n exprNode) (float64, error) {
 		}
 		fn := exprFuncs[n.name]
 		switch {
+		case n.name == "binomialInverseCDF" && ev.tailScale != 0 && ev.tailScale != 1 && args[0] >= 0.5 && args[0] < 1:
+			if math.IsNaN(args[1]) || args[1] < 0 || args[1] >= 4294967296 {
+				return 0, ev.errAt(n.pos, "binomialInverseCDF: n = %v is not a valid unsigned int", args[1])
+			}
+			k, err := BinomialUpperQuantile((1-args[0])*ev.tailScale, uint32(args[1]), args[2])
+			if err != nil {
+				return 0, ev.errAt(n.pos, "%v", err)
+			}
+			return float64(k), nil
 		case fn.fe != nil:
 			v, err := fn.fe(args)
 			if err != nil {
@@ -939,40 +969,75 @@ func BinomialInverseCDF(cdf float64, n uint32, p float64) (uint32, error) {
 		// GeNN falls off the end here (see the function comment): every k
 		// below n has been rejected, so the quantile is n.
 		return n, nil
-	} else {
-		cdf = 1.0 - cdf
-		kMin := uint32(float64(n) * p)
-		kMax := n
-		for kMax-kMin > 100 {
-			mid := (kMax + kMin) / 2
-			if logPMFBinomial(n, mid, logP, logOneMinusP) > logMin {
-				kMin = mid
-			} else {
-				kMax = mid
-			}
-		}
-		logPMF := logPMFBinomial(n, kMax, logP, logOneMinusP)
-		cdfTotal := math.Exp(logPMF)
-		if kMax >= 1 {
-			for k := kMax - 1; ; k-- {
-				if cdfTotal > cdf {
-					return k + 1, nil
-				}
-				logPMF += math.Log(float64(k+1)/float64(n-k)) - logProbRatio
-				if logPMF > logMin {
-					cdfTotal += math.Exp(logPMF)
-				}
-				if k == 0 {
-					break
-				}
-			}
-			// GeNN falls off the end here (see the function comment): every
-			// k above 0 has been rejected, so the quantile is 0.
-			return 0, nil
-		}
+	}
+	if k, ok := binomialUpper(1.0-cdf, n, p); ok {
+		return k, nil
 	}
 	// Only reachable with kMax == 0, which n > 0 and p > 0 rule out.
 	return 0, fmt.Errorf("binomialInverseCDF(%v, %d, %v) failed to converge", origCDF, n, p)
+}
+
+// BinomialUpperQuantile returns the smallest k such that P(X > k) is at
+// most tail for X ~ B(n, p), by GeNN's upper-tail search
+// (BinomialInverseCDF at cdf = 1 - tail) given the tail itself, so that a
+// tail of 1e-18 is not lost to rounding 1 - 1e-18 to 1.
+func BinomialUpperQuantile(tail float64, n uint32, p float64) (uint32, error) {
+	switch {
+	case !(tail >= 0 && tail <= 1):
+		return 0, fmt.Errorf("binomial upper quantile: tail %v is not in [0, 1]", tail)
+	case !(p >= 0 && p <= 1):
+		return 0, fmt.Errorf("binomial upper quantile: p %v is not in [0, 1]", p)
+	case p == 0 || n == 0:
+		return 0, nil
+	case p == 1 || tail == 0:
+		return n, nil
+	case tail > 0.5:
+		return BinomialInverseCDF(1-tail, n, p)
+	}
+	if k, ok := binomialUpper(tail, n, p); ok {
+		return k, nil
+	}
+	return 0, fmt.Errorf("binomial upper quantile (%v, %d, %v) failed to converge", tail, n, p)
+}
+
+// binomialUpper is GeNN's upper-tail search of binomialInverseCDF (for
+// 0 < p < 1, n > 0): from the last non-negligible term down, the first k
+// whose upper tail P(X >= k+1) exceeds tail gives k + 1.
+func binomialUpper(tail float64, n uint32, p float64) (uint32, bool) {
+	logP := math.Log(p)
+	logOneMinusP := math.Log(1.0 - p)
+	logProbRatio := logP - logOneMinusP
+	logMin := math.Log(0x1p-1022) // log(DBL_MIN)
+	kMin := uint32(float64(n) * p)
+	kMax := n
+	for kMax-kMin > 100 {
+		mid := (kMax + kMin) / 2
+		if logPMFBinomial(n, mid, logP, logOneMinusP) > logMin {
+			kMin = mid
+		} else {
+			kMax = mid
+		}
+	}
+	logPMF := logPMFBinomial(n, kMax, logP, logOneMinusP)
+	cdfTotal := math.Exp(logPMF)
+	if kMax < 1 {
+		return 0, false
+	}
+	for k := kMax - 1; ; k-- {
+		if cdfTotal > tail {
+			return k + 1, true
+		}
+		logPMF += math.Log(float64(k+1)/float64(n-k)) - logProbRatio
+		if logPMF > logMin {
+			cdfTotal += math.Exp(logPMF)
+		}
+		if k == 0 {
+			break
+		}
+	}
+	// GeNN falls off the end here (see BinomialInverseCDF): every k above
+	// 0 has been rejected, so the quantile is 0.
+	return 0, true
 }
 
 func exprLgamma(x float64) float64 {

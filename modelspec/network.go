@@ -165,7 +165,11 @@ type ConnectivityInit struct {
 	Params  Params
 	Derived Params
 	EGPs    map[string][]float64 // the snippet's extra global parameter values
-	Pos     Pos
+	// MaxRowLength and MaxColLength, when not 0, are the row and column
+	// bounds the config gives (max_row_length, max_col_length), in place
+	// of the snippet's expressions.
+	MaxRowLength, MaxColLength int
+	Pos                        Pos
 }
 
 // WeightUpdate is a weight-update model instance on a synapse group.

@@ -127,6 +127,8 @@ func (n *Network) StructureDigest() string {
 		if c := s.Connectivity; c != nil {
 			encodeModel(e, at+"connectivity.", c.Snippet, connectivityFields)
 			e.field(at+"connectivity.egps", sortedKeys(c.EGPs))
+			e.field(at+"connectivity.max_row_length", c.MaxRowLength)
+			e.field(at+"connectivity.max_col_length", c.MaxColLength)
 		}
 		if c := s.Toeplitz; c != nil {
 			encodeModel(e, at+"toeplitz.", c.Snippet, toeplitzFields)

@@ -142,7 +142,8 @@ func (r *runner) runBatches(ctx context.Context, batches []Batch, modules map[in
 						continue
 					}
 				}
-				died, finish, err := r.runBatch(ctx, worker, r.device(w), t, modules[t.b.Group], buildIDs[t.b.Group], q)
+				module, buildID := r.moduleOf(t.b.Group, modules, buildIDs)
+				died, finish, err := r.runBatch(ctx, worker, r.device(w), t, module, buildID, q)
 				if died {
 					worker.Close()
 					worker = nil
@@ -180,11 +181,17 @@ type batchFailure struct {
 	kind, msg string
 	exit      int
 	peakRSS   int64
+	wider     *Batch // the batch in a module with a wider bound (widen.go)
 }
 
 // classify turns a worker.Run error into a failure.
 func (r *runner) classify(err error, timedOut bool, limit time.Duration, b Batch) batchFailure {
 	f := batchFailure{kind: "job", msg: err.Error(), exit: exitStatus(err)}
+	if wider, ok, werr := r.widen(b, f.msg); ok {
+		f.kind, f.wider = "bound", &wider
+	} else if werr != nil {
+		f.msg += "\n" + werr.Error()
+	}
 	var died *gpu.WorkerDiedError
 	if errors.As(err, &died) {
 		f.peakRSS = died.PeakRSS
@@ -214,7 +221,7 @@ func (r *runner) classify(err error, timedOut bool, limit time.Duration, b Batch
 func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string, t task, module string, buildID int64, q *taskQueue) (died bool, finish func() error, err error) {
 	plan := r.plan
 	b := t.b
-	g := plan.Groups[b.Group]
+	g := r.groupOf(b.Group)
 	batchID := fmt.Sprintf("%.12s-%d-%d", g.Key, plan.Variants[b.Variants[0]].ID(), len(b.Variants))
 	host, _ := os.Hostname()
 	// One start for the batch's runs: they are one attempt of one worker
@@ -400,6 +407,8 @@ func (r *runner) batchFailed(t task, runIDs map[uint64]int64, f batchFailure, q 
 	b := t.b
 	var again []task
 	switch {
+	case f.wider != nil:
+		again = []task{{*f.wider, t.tries}}
 	case r.opts.Retries <= 0:
 	case len(b.Variants) > 1:
 		// The failure is the first of these variants at most; bisect.

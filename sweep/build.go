@@ -37,15 +37,7 @@ func (r *runner) compile(need map[int]bool) (map[int]built, error) {
 	if len(need) == 0 {
 		return out, nil
 	}
-	cacheDir := r.opts.CacheDir
-	if cacheDir == "" {
-		cacheDir = gpu.DefaultCacheDir()
-	}
-	cache, err := openCache(cacheDir)
-	if err != nil {
-		return nil, err
-	}
-	tc, err := Toolchain(r.plan.Backend, r.opts.CUDAArchs)
+	cache, tc, err := r.builder()
 	if err != nil {
 		return nil, err
 	}
@@ -61,6 +53,20 @@ func (r *runner) compile(need map[int]bool) (map[int]built, error) {
 		out[gi] = built{res, started}
 	}
 	return out, nil
+}
+
+// builder opens the module cache and the toolchain of the run's backend.
+func (r *runner) builder() (*gpu.Cache, gpu.Toolchain, error) {
+	cacheDir := r.opts.CacheDir
+	if cacheDir == "" {
+		cacheDir = gpu.DefaultCacheDir()
+	}
+	cache, err := openCache(cacheDir)
+	if err != nil {
+		return nil, gpu.Toolchain{}, err
+	}
+	tc, err := Toolchain(r.plan.Backend, r.opts.CUDAArchs)
+	return cache, tc, err
 }
 
 // staleBuildAge is how old a private build directory in the module cache
@@ -90,22 +96,34 @@ func (r *runner) recordBuilds(mods map[int]built) (map[int]string, map[int]int64
 		if !ok {
 			continue
 		}
-		res := b.res
-		if res.Hit {
-			r.sum.CacheHits++
-		} else {
-			r.sum.Builds++
-		}
-		id, err := r.db.RecordBuild(provenance.Build{StructureKey: g.Key, SourceDigest: res.SourceDigest, ModuleKey: res.Key,
-			ModulePath: res.ModulePath, Backend: r.plan.Backend, Compiler: res.Compiler, CompilerVersion: res.CompilerVersion,
-			Flags: strings.Join(res.Flags, " "), TargetArch: res.Arch, Started: b.started, Duration: res.Duration, CacheHit: res.Hit})
+		id, err := r.recordBuild(g, b)
 		if err != nil {
 			return nil, nil, err
 		}
-		paths[gi], ids[gi] = res.ModulePath, id
-		r.emit(Event{Kind: "build", Structure: g.Key[:12], CacheHit: res.Hit, Seconds: res.Duration.Seconds()})
+		paths[gi], ids[gi] = b.res.ModulePath, id
 	}
 	return paths, ids, nil
+}
+
+// recordBuild records the module of group g in provenance and the
+// summary, and returns its build id.
+func (r *runner) recordBuild(g *Group, b built) (int64, error) {
+	res := b.res
+	r.mu.Lock()
+	if res.Hit {
+		r.sum.CacheHits++
+	} else {
+		r.sum.Builds++
+	}
+	r.mu.Unlock()
+	id, err := r.db.RecordBuild(provenance.Build{StructureKey: g.Key, SourceDigest: res.SourceDigest, ModuleKey: res.Key,
+		ModulePath: res.ModulePath, Backend: r.plan.Backend, Compiler: res.Compiler, CompilerVersion: res.CompilerVersion,
+		Flags: strings.Join(res.Flags, " "), TargetArch: res.Arch, Started: b.started, Duration: res.Duration, CacheHit: res.Hit})
+	if err != nil {
+		return 0, err
+	}
+	r.emit(Event{Kind: "build", Structure: g.Key[:12], CacheHit: res.Hit, Seconds: res.Duration.Seconds()})
+	return id, nil
 }
 
 // buildGroup generates a group's module and compiles it into the cache.

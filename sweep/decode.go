@@ -39,7 +39,7 @@ type decodedPoint struct {
 	valueDigest  [32]byte
 }
 
-func (p *Plan) decodePoint(pt Point) (d decodedPoint) {
+func (p *Plan) decodePoint(pt Point, variants int) (d decodedPoint) {
 	doc, err := ApplyPoint(p.root, pt)
 	if err == nil {
 		d.net, err = modelspec.Decode(p.File, p.Config, doc)
@@ -58,16 +58,29 @@ func (p *Plan) decodePoint(pt Point) (d decodedPoint) {
 		d.err = fmt.Errorf("sweep: internal error: value digest: %w", err)
 		return d
 	}
+	// Row and column strides are fixed before anything runs, so they are
+	// bounds that every row and column of every variant of the sweep fits
+	// but with negligible probability (codegen.BoundTailScale; a variant
+	// that overflows runs again with its exact lengths, see widen.go); a
+	// sparse group whose connectivity parameters vary needs strides that
+	// fit every variant (groupBinder keeps the largest).
+	sparse := 0
+	for _, s := range net.Synapses {
+		if s.Matrix == modelspec.MatrixSparse {
+			sparse++
+		}
+	}
+	tailScale := codegen.BoundTailScale(variants, 2*sparse)
 	for _, s := range net.Synapses {
 		if s.Matrix != modelspec.MatrixSparse {
 			continue
 		}
-		row, err := codegen.MaxRowLength(s)
+		row, err := codegen.MaxRowLength(s, tailScale)
 		if err != nil {
 			d.err = err
 			return d
 		}
-		col, err := codegen.MaxColLength(s)
+		col, err := codegen.MaxColLength(s, tailScale)
 		if err != nil {
 			d.err = err
 			return d
@@ -147,7 +160,7 @@ func (p *Plan) decode(points []Point) error {
 	decoded := make([]decodedPoint, chunk)
 	for lo := 0; lo+1 < len(starts); lo += chunk {
 		n := min(chunk, len(starts)-1-lo)
-		forEach(n, func(i int) { decoded[i] = p.decodePoint(points[starts[lo+i]]) })
+		forEach(n, func(i int) { decoded[i] = p.decodePoint(points[starts[lo+i]], len(points)) })
 		for i := range n {
 			d := &decoded[i]
 			first, end := starts[lo+i], starts[lo+i+1]

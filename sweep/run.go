@@ -203,6 +203,7 @@ type runner struct {
 	sum     Summary
 	mine    []int     // the variants of this run's shard (indices into plan.Variants)
 	gpus    []gpu.GPU // the GPUs of a CUDA run, one per worker (round robin)
+	wide    widened   // groups built with wider bounds (widen.go)
 }
 
 // Run executes the plan: builds one module per structure group, runs the

@@ -399,9 +399,9 @@ func TestSweptConnectivityWidensStrides(t *testing.T) {
 		s := network(t, plan, i).Synapses[0]
 		require.Equal(t, "EE", s.Name)
 		var err error
-		rows[s.Connectivity.Params["prob"].V], err = codegen.MaxRowLength(s)
+		rows[s.Connectivity.Params["prob"].V], err = codegen.MaxRowLength(s, codegen.BoundTailScale(len(plan.Variants), 8))
 		require.NoError(t, err)
-		cols[s.Connectivity.Params["prob"].V], err = codegen.MaxColLength(s)
+		cols[s.Connectivity.Params["prob"].V], err = codegen.MaxColLength(s, codegen.BoundTailScale(len(plan.Variants), 8))
 		require.NoError(t, err)
 	}
 	assert.Less(t, rows[0.02], rows[0.05])

@@ -99,6 +99,7 @@ static uint32_t gn_compact_spikes(const uint8_t *flag, uint32_t n, uint32_t *spk
 /* synapse group EE: FixedProbability connectivity, at most 111 synapses per row */
 static int init_connectivity_EE(gn_ctx *ctx)
 {
+    uint32_t gn_longest = 0; /* the longest row beyond the bound, in any variant */
     for (uint32_t b = 0; b < ctx->batch; b++) {
         uint32_t *const rowLength = ctx->EE_rowLength + (size_t)b * 3200;
         uint16_t *const ind = ctx->EE_ind + (size_t)b * 355200;
@@ -113,22 +114,25 @@ static int init_connectivity_EE(gn_ctx *ctx)
                     const scalar u = ((scalar)gn_uniform_f(&rng));
                     prevJ += (1 + (int)(log(u) * (-49.498318f)));
                     if(prevJ < 3200) {
-                       do { if (n == 111) return gn_fail(ctx, "synapse group EE: a row has more than 111 synapses (the maximum row length of FixedProbability); set the snippet's max_row_length"); row[n++] = (uint16_t)(prevJ + 0); } while (0);
+                       do { if (n < 111) { row[n] = (uint16_t)(prevJ + 0); } n++; } while (0);
                     }
                     else {
                        break;
                     }
                 }
             }
+            if (n > 111) { if (n > gn_longest) gn_longest = n; n = 111; }
             rowLength[id_pre] = n;
         }
     }
+    if (gn_longest) { if (!ctx->failed) snprintf(ctx->err, sizeof ctx->err, "synapse group EE: a row has %u synapses, more than the row bound 111 (max_row_length)", gn_longest); ctx->failed = 1; return 1; }
     return 0;
 }
 
 /* synapse group EI: FixedProbability connectivity, at most 41 synapses per row */
 static int init_connectivity_EI(gn_ctx *ctx)
 {
+    uint32_t gn_longest = 0; /* the longest row beyond the bound, in any variant */
     for (uint32_t b = 0; b < ctx->batch; b++) {
         uint32_t *const rowLength = ctx->EI_rowLength + (size_t)b * 3200;
         uint16_t *const ind = ctx->EI_ind + (size_t)b * 131200;
@@ -143,22 +147,25 @@ static int init_connectivity_EI(gn_ctx *ctx)
                     const scalar u = ((scalar)gn_uniform_f(&rng));
                     prevJ += (1 + (int)(log(u) * (-49.498318f)));
                     if(prevJ < 800) {
-                       do { if (n == 41) return gn_fail(ctx, "synapse group EI: a row has more than 41 synapses (the maximum row length of FixedProbability); set the snippet's max_row_length"); row[n++] = (uint16_t)(prevJ + 0); } while (0);
+                       do { if (n < 41) { row[n] = (uint16_t)(prevJ + 0); } n++; } while (0);
                     }
                     else {
                        break;
                     }
                 }
             }
+            if (n > 41) { if (n > gn_longest) gn_longest = n; n = 41; }
             rowLength[id_pre] = n;
         }
     }
+    if (gn_longest) { if (!ctx->failed) snprintf(ctx->err, sizeof ctx->err, "synapse group EI: a row has %u synapses, more than the row bound 41 (max_row_length)", gn_longest); ctx->failed = 1; return 1; }
     return 0;
 }
 
 /* synapse group IE: FixedProbability connectivity, at most 109 synapses per row */
 static int init_connectivity_IE(gn_ctx *ctx)
 {
+    uint32_t gn_longest = 0; /* the longest row beyond the bound, in any variant */
     for (uint32_t b = 0; b < ctx->batch; b++) {
         uint32_t *const rowLength = ctx->IE_rowLength + (size_t)b * 800;
         uint16_t *const ind = ctx->IE_ind + (size_t)b * 87200;
@@ -173,22 +180,25 @@ static int init_connectivity_IE(gn_ctx *ctx)
                     const scalar u = ((scalar)gn_uniform_f(&rng));
                     prevJ += (1 + (int)(log(u) * (-49.498318f)));
                     if(prevJ < 3200) {
-                       do { if (n == 109) return gn_fail(ctx, "synapse group IE: a row has more than 109 synapses (the maximum row length of FixedProbability); set the snippet's max_row_length"); row[n++] = (uint16_t)(prevJ + 0); } while (0);
+                       do { if (n < 109) { row[n] = (uint16_t)(prevJ + 0); } n++; } while (0);
                     }
                     else {
                        break;
                     }
                 }
             }
+            if (n > 109) { if (n > gn_longest) gn_longest = n; n = 109; }
             rowLength[id_pre] = n;
         }
     }
+    if (gn_longest) { if (!ctx->failed) snprintf(ctx->err, sizeof ctx->err, "synapse group IE: a row has %u synapses, more than the row bound 109 (max_row_length)", gn_longest); ctx->failed = 1; return 1; }
     return 0;
 }
 
 /* synapse group II: FixedProbability connectivity, at most 40 synapses per row */
 static int init_connectivity_II(gn_ctx *ctx)
 {
+    uint32_t gn_longest = 0; /* the longest row beyond the bound, in any variant */
     for (uint32_t b = 0; b < ctx->batch; b++) {
         uint32_t *const rowLength = ctx->II_rowLength + (size_t)b * 800;
         uint16_t *const ind = ctx->II_ind + (size_t)b * 32000;
@@ -203,16 +213,18 @@ static int init_connectivity_II(gn_ctx *ctx)
                     const scalar u = ((scalar)gn_uniform_f(&rng));
                     prevJ += (1 + (int)(log(u) * (-49.498318f)));
                     if(prevJ < 800) {
-                       do { if (n == 40) return gn_fail(ctx, "synapse group II: a row has more than 40 synapses (the maximum row length of FixedProbability); set the snippet's max_row_length"); row[n++] = (uint16_t)(prevJ + 0); } while (0);
+                       do { if (n < 40) { row[n] = (uint16_t)(prevJ + 0); } n++; } while (0);
                     }
                     else {
                        break;
                     }
                 }
             }
+            if (n > 40) { if (n > gn_longest) gn_longest = n; n = 40; }
             rowLength[id_pre] = n;
         }
     }
+    if (gn_longest) { if (!ctx->failed) snprintf(ctx->err, sizeof ctx->err, "synapse group II: a row has %u synapses, more than the row bound 40 (max_row_length)", gn_longest); ctx->failed = 1; return 1; }
     return 0;
 }
 
