@@ -73,12 +73,12 @@ func (s *SpikeStats) Add(neuron uint32, step uint64) error {
 		return nil
 	}
 	i, t := int(neuron), int64(step)
+	if s.last != nil && t < s.last[i] {
+		return fmt.Errorf("summary: spikes of neuron %d out of time order (step %d after %d)", neuron, t, s.last[i])
+	}
 	s.count[i]++
 	if s.last == nil {
 		return nil
-	}
-	if t < s.last[i] {
-		return fmt.Errorf("summary: spikes of neuron %d out of time order (step %d after %d)", neuron, t, s.last[i])
 	}
 	if s.w.ISI && s.last[i] >= 0 {
 		d := float64(t - s.last[i])

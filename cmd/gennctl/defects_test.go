@@ -491,14 +491,15 @@ func TestVariantsListing(t *testing.T) {
 }
 
 // assertSnakeKeys checks every key of a decoded JSON value, but those of
-// points (config paths) and of counts.
+// points (config paths), of counts and of a variant's spike counts
+// (population names) and summaries (column names).
 func assertSnakeKeys(t *testing.T, v any) {
 	t.Helper()
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
 			assert.Regexp(t, `^[a-z0-9]+(_[a-z0-9]+)*$`, k)
-			if k != "point" && k != "counts" {
+			if k != "point" && k != "counts" && k != "spike_counts" && k != "summaries" {
 				assertSnakeKeys(t, e)
 			}
 		}
