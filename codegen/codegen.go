@@ -408,7 +408,7 @@ func MaxRowLength(s *modelspec.SynapseGroup, tailScale float64) (int, error) {
 
 // OverflowBudget is the probability, over a whole sweep, that some row or
 // column of some variant is longer than the bound the planner fixed in
-// advance (such a variant runs again with the exact bound, see
+// advance (a sweep then runs such a variant again with a wider bound, see
 // ParseBoundOverflow; the budget keeps that rare).
 const OverflowBudget = 1e-9
 

@@ -187,11 +187,6 @@ type batchFailure struct {
 // classify turns a worker.Run error into a failure.
 func (r *runner) classify(err error, timedOut bool, limit time.Duration, b Batch) batchFailure {
 	f := batchFailure{kind: "job", msg: err.Error(), exit: exitStatus(err)}
-	if wider, ok, werr := r.widen(b, f.msg); ok {
-		f.kind, f.wider = "bound", &wider
-	} else if werr != nil {
-		f.msg += "\n" + werr.Error()
-	}
 	var died *gpu.WorkerDiedError
 	if errors.As(err, &died) {
 		f.peakRSS = died.PeakRSS
@@ -206,6 +201,13 @@ func (r *runner) classify(err error, timedOut bool, limit time.Duration, b Batch
 			f.kind = "crash"
 		default:
 			f.kind = "exit"
+		}
+	}
+	if f.kind == "job" { // the module reported the error
+		if wider, ok, werr := r.widen(b, f.msg); ok {
+			f.kind, f.wider = "bound", &wider
+		} else if werr != nil {
+			f.msg += "\n" + werr.Error()
 		}
 	}
 	return f

@@ -54,9 +54,9 @@ func (r *runner) moduleOf(gi int, modules map[int]string, buildIDs map[int]int64
 
 // widen returns batch b in a group whose bound fits the row or column that
 // msg (a failed job's message) reports as too long, building its module
-// unless an earlier batch needed the same;
-// false when msg reports none, or a length the bound already fits. A
-// failed build is an error, which leaves the batch failed with msg.
+// unless an earlier batch needed the same; false when msg reports none, or
+// a length the bound already fits. A failed build is an error, which
+// leaves the batch failed with msg.
 func (r *runner) widen(b Batch, msg string) (Batch, bool, error) {
 	over, ok := codegen.ParseBoundOverflow(msg)
 	if !ok {
