@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -508,24 +509,37 @@ func (r *runner) pending() ([]int, error) {
 			checks[id] = &outputCheck{}
 		}
 	}
-	files := map[string]fileCheck{}
+	// Files are hashed in parallel, each once; the rows stream from the
+	// database meanwhile.
+	files := &fileChecks{dir: r.dir, files: map[string]*fileCheck{}}
+	outs := make(chan provenance.Output, 256)
+	var mu sync.Mutex // guards the checks
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for o := range outs {
+				f := files.get(o.Path)
+				mu.Lock()
+				c := checks[*o.VariantID]
+				c.outputs++
+				if f.err != nil || f.sha256 != o.SHA256 || f.bytes != o.Bytes {
+					c.bad = true
+				}
+				c.byKind(o.Kind).add(o.Path)
+				mu.Unlock()
+			}
+		}()
+	}
 	err = r.db.EachVariantOutput(func(o provenance.Output) error {
-		c := checks[*o.VariantID]
-		if c == nil {
-			return nil
+		if checks[*o.VariantID] != nil {
+			outs <- o
 		}
-		f, ok := files[o.Path]
-		if !ok {
-			f.sha256, f.bytes, f.err = results.FileSHA256(filepath.Join(r.dir, o.Path))
-			files[o.Path] = f
-		}
-		c.outputs++
-		if f.err != nil || f.sha256 != o.SHA256 || f.bytes != o.Bytes {
-			c.bad = true
-		}
-		c.byKind(o.Kind).add(o.Path)
 		return nil
 	})
+	close(outs)
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
@@ -567,11 +581,31 @@ func (c *outputCheck) byKind(kind string) *kindPaths {
 	return &kindPaths{}
 }
 
+// fileChecks hashes result files, each once, for several goroutines.
+type fileChecks struct {
+	dir   string
+	mu    sync.Mutex
+	files map[string]*fileCheck
+}
+
 // fileCheck is a result file as found on disk.
 type fileCheck struct {
+	once   sync.Once
 	sha256 string
 	bytes  int64
 	err    error
+}
+
+func (fc *fileChecks) get(path string) *fileCheck {
+	fc.mu.Lock()
+	f, ok := fc.files[path]
+	if !ok {
+		f = &fileCheck{}
+		fc.files[path] = f
+	}
+	fc.mu.Unlock()
+	f.once.Do(func() { f.sha256, f.bytes, f.err = results.FileSHA256(filepath.Join(fc.dir, path)) })
+	return f
 }
 
 // stateCurrent reports whether a done variant has the state and synapse
