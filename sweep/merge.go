@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gennctl/gennctl/provenance"
+	"github.com/gennctl/gennctl/results"
 )
 
 // MergeSummary is what Merge found.
@@ -72,21 +73,25 @@ func Merge(dir string) (*MergeSummary, error) {
 		return nil, fmt.Errorf("re-planning the recorded config: %w", err)
 	}
 	sum.Variants = len(plan.Variants)
+	statuses, err := db.Statuses()
+	if err != nil {
+		return nil, err
+	}
 	missing := map[int]bool{} // indices into plan.Variants
 	for i, v := range plan.Variants {
-		rec, err := db.Variant(v.ID())
-		switch {
-		case err != nil || rec.Status == "pending" || rec.Status == "running":
+		switch st, ok := statuses[v.ID()]; {
+		case !ok || st == provenance.StatusPending || st == provenance.StatusRunning:
 			sum.Missing = append(sum.Missing, v.ID())
 			missing[i] = true
-		case rec.Status == "done":
+		case st == provenance.StatusDone:
 			sum.Done++
 		default:
 			sum.Failed++
 		}
 	}
 	sum.ShardsMissing, sum.ShardsIncomplete = shardGaps(plan, shards, missing)
-	r := &runner{plan: plan, opts: Options{Shard: Whole, Version: sw.GennctlVersion}, dir: dir, db: db, stats: map[uint64][]int64{}}
+	r := &runner{plan: plan, opts: Options{Shard: Whole, Version: sw.GennctlVersion}, dir: dir, db: db,
+		stats: shardSpikeCounts(dir, plan, sw.ConfigDigest)}
 	if err := r.writeVariantsTable(sw.ID); err != nil {
 		return nil, err
 	}
@@ -129,4 +134,52 @@ func shardGaps(plan *Plan, found []string, missing map[int]bool) (absent, incomp
 		}
 	}
 	return absent, incomplete
+}
+
+// shardSpikeCounts reads the spike counts of the done variants from the
+// shards' variants tables that this config wrote, so that the merged table
+// need not read every variant's spike file again. A variant missing from
+// them (a shard killed before it wrote its table) is read from its file.
+func shardSpikeCounts(dir string, plan *Plan, configDigest string) map[uint64][]int64 {
+	stats := map[uint64][]int64{}
+	tables, _ := filepath.Glob(filepath.Join(dir, ShardsDir, "variants-*.arrow"))
+	if len(tables) == 0 {
+		return stats
+	}
+	byID := make(map[uint64]*Variant, len(plan.Variants))
+	for _, v := range plan.Variants {
+		byID[v.ID()] = v
+	}
+	for _, path := range tables {
+		cols, meta, err := results.ReadTable(path)
+		if err != nil || meta[results.MetaConfigDigest] != configDigest {
+			continue
+		}
+		byName := map[string]results.Column{}
+		for _, c := range cols {
+			byName[c.Name] = c
+		}
+		ids, status := byName["variant_id"].Uint64, byName["status"].String
+		if len(status) != len(ids) {
+			continue
+		}
+	rows:
+		for row, id := range ids {
+			v := byID[id]
+			if v == nil || status[row] != provenance.StatusDone {
+				continue
+			}
+			pops := plan.Groups[v.Group].Net.Populations
+			counts := make([]int64, len(pops))
+			for pi, p := range pops {
+				c := byName["spikes_"+p.Name].Int64
+				if len(c) != len(ids) || c[row] < 0 {
+					continue rows
+				}
+				counts[pi] = c[row]
+			}
+			stats[id] = counts
+		}
+	}
+	return stats
 }
