@@ -418,7 +418,7 @@ func (r *runner) reruns(db *provenance.DB) (Reruns, error) {
 		byID[v.ID] = v
 	}
 	res := Reruns{Variants: len(r.mine)}
-	for i, def := range r.variantDefs() {
+	for i, def := range r.variantDefs(0, len(r.mine)) {
 		if rec, ok := byID[def.ID]; ok && rec.Status == provenance.StatusDone && rec.SameDefinition(def) {
 			res.Kept++
 			continue
@@ -432,16 +432,32 @@ func (r *runner) reruns(db *provenance.DB) (Reruns, error) {
 	return res, nil
 }
 
-// variantDefs are the definitions of this run's variants, as recorded.
-func (r *runner) variantDefs() []provenance.Variant {
-	vs := make([]provenance.Variant, len(r.mine))
+// variantDefs are the definitions of this run's variants lo..hi-1 (indices
+// into r.mine), as recorded. A point's repeats share its point JSON and
+// value digest, computed once.
+func (r *runner) variantDefs(lo, hi int) []provenance.Variant {
+	vs := make([]provenance.Variant, hi-lo)
+	variant := func(i int) *Variant { return r.plan.Variants[r.mine[lo+i]] }
+	repeat := func(i int) bool { return i > 0 && variant(i-1).PointValues == variant(i).PointValues }
 	forEach(len(vs), func(i int) {
-		v := r.plan.Variants[r.mine[i]]
-		vs[i] = provenance.Variant{ID: v.ID(), Point: PointJSON(v.Point), Repeat: v.Point.Repeat, Seed: v.Point.Seed,
-			StructureKey: r.plan.Groups[v.Group].Key, ValueDigest: v.ValueDigest()}
+		if !repeat(i) {
+			v := variant(i)
+			vs[i].Point, vs[i].ValueDigest = PointJSON(v.Point), v.ValueDigest()
+		}
 	})
+	for i := range vs {
+		v := variant(i)
+		if repeat(i) {
+			vs[i].Point, vs[i].ValueDigest = vs[i-1].Point, vs[i-1].ValueDigest
+		}
+		vs[i].ID, vs[i].Repeat, vs[i].Seed, vs[i].StructureKey = v.ID(), v.Point.Repeat, v.Point.Seed, r.plan.Groups[v.Group].Key
+	}
 	return vs
 }
+
+// upsertChunk is how many variants recordSweep upserts per transaction, so
+// that their definitions are not all held at once.
+const upsertChunk = 1 << 14
 
 // LastSweep is the sweep (config) most recently run in a directory: the
 // sweep of the latest recorded environment (one is recorded per run).
@@ -476,7 +492,14 @@ func (r *runner) recordSweep() (int64, error) {
 	// A shard records only its own variants, so that merging shards never
 	// overwrites one shard's results with another's pending rows. A variant
 	// whose definition changed (a --force-config run) is pending again.
-	return id, r.db.UpsertVariants(id, r.variantDefs())
+	// (A run killed between chunks leaves some variants recorded: the
+	// next run upserts them all again.)
+	for lo := 0; lo < len(r.mine); lo += upsertChunk {
+		if err := r.db.UpsertVariants(id, r.variantDefs(lo, min(lo+upsertChunk, len(r.mine)))); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
 }
 
 // PointJSON encodes a point's assignments as a JSON object.
