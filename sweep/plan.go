@@ -240,18 +240,19 @@ type Batch struct {
 const DefaultMaxBatch = 64
 
 // BatchSeconds is the work (forecast on one CPU core, see
-// cpuVariantSeconds) that an automatic batch of cheap variants holds: the
-// fixed costs of a batch (its job's round trip to a worker, a module
-// instance, its provenance transactions, its files) are then a small part
-// of its time. 10^6 variants of 3 µs run in batches of MaxAutoBatch instead
-// of 64.
+// cpuVariantSeconds) that an automatic batch of cheap variants holds, up to
+// MaxAutoBatch: the fixed costs of a batch (its job's round trip to a
+// worker, a module instance, its provenance transactions) are then a small
+// part of its time.
 const BatchSeconds = 0.25
 
 // MaxAutoBatch bounds automatic batches of cheap variants: a batch holds a
-// result file per variant open, and a worker's two batches (the one
-// running, the one being recorded) must stay well inside the open-file
-// limit.
-const MaxAutoBatch = 1024
+// result file per variant and kind of output open until it is recorded,
+// each with a 1 MiB write buffer (results), and a worker has two batches in
+// hand, so 128 variants cost ~256 MiB of buffers per worker (measured: at
+// 1024, 10^5 tiny variants took the orchestrator to 2.2 GB). Raise it when
+// a batch writes one file per kind.
+const MaxAutoBatch = 128
 
 // CPUBatchBytes is the state a CPU batch should fit in: the CPU backend
 // steps the variants of a batch one after another, so a batch larger than
