@@ -17,9 +17,9 @@
 #
 #   scripts/bench/scale.sh [MAX] [WORKERS]   (default 1000000 nproc)
 #
-# MAX 10000 runs in a few seconds. GENNCTL=path/to/gennctl times that binary
-# instead of building one from this tree; SCALE_KEEP=DIR keeps the sweep
-# directories in DIR.
+# MAX 10000 runs in a minute. GENNCTL=path/to/gennctl times that binary
+# instead of building one from this tree; SCALE_SIZES="N ..." runs those
+# sizes instead; SCALE_KEEP=DIR keeps the sweep directories in DIR.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 max=${1:-1000000}
@@ -76,7 +76,7 @@ json_field() {
 
 echo "# scale: 10 neurons, 10 ms, N/10 weights x 10 repeats; $workers worker(s) on $(nproc) CPU(s); load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-8s %-18s %-44s %-16s %-8s %-24s\n' variants "plan s/MB" "sweep s/MB, files, us/variant sim+overhead" "rerun s/MB" "status s" "4 shards s, merge s/MB"
-for n in 10000 100000 1000000; do
+for n in ${SCALE_SIZES:-10000 100000 1000000}; do
   [ "$n" -le "$max" ] || break
   cfg=$work/tiny-$n.yaml
   tiny_config "$n" "$cfg"
