@@ -7,7 +7,7 @@
 #   sweep     wall time, peak RSS, files written, the workers' time in
 #             their batches per variant (simulation, gpu.Done.Wall) and the
 #             orchestration overhead per variant: (wall - worker time /
-#             workers) / N, which includes compiling the module (~1 s)
+#             workers) / N, with the module already in the cache
 #   rerun     a no-op rerun (everything done): wall time and peak RSS
 #   status    `gennctl status` of the finished directory
 #   shards    the same sweep as 4 shards (`--shard i/4`, one after another)
@@ -75,31 +75,43 @@ json_field() {
 }
 
 echo "# scale: 10 neurons, 10 ms, N/10 weights x 10 repeats; $workers worker(s) on $(nproc) CPU(s); load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-8s %-18s %-44s %-16s %-8s %-24s\n' variants "plan s/MB" "sweep s/MB, files, us/variant sim+overhead" "rerun s/MB" "status s" "4 shards s, merge s/MB"
+# One line per step as it ends (a long run keeps what it measured), then a
+# summary line per size.
+step() { printf '%-8s %-7s %s  (load %s)\n' "$n" "$1" "$2" "$(cut -d' ' -f1 /proc/loadavg)"; }
+summary=()
 for n in ${SCALE_SIZES:-10000 100000 1000000}; do
   [ "$n" -le "$max" ] || break
   cfg=$work/tiny-$n.yaml
   tiny_config "$n" "$cfg"
   timed plan "$g" plan "$cfg"
   plan="$wall/$rss"
+  step plan "$wall s, $rss MB"
   dir=$out/sweep-$n
+  "$g" build "$cfg" >/dev/null # warm the module cache: the sweep's time is not the compiler's
   timed sweep "$g" sweep "$cfg" --out "$dir" --workers "$workers" --json
   secs=$(json_field done seconds "$work/sweep.out")
   wsecs=$(json_field done worker_seconds "$work/sweep.out")
   files=$(find "$dir/tiny" -type f | wc -l)
   sweep=$(awk -v w="$wall" -v r="$rss" -v f="$files" -v s="$secs" -v ws="${wsecs:-0}" -v k="$workers" -v n="$n" \
     'BEGIN { printf "%s/%s, %d files, %.1f+%.1f", w, r, f, ws / n * 1e6, (s - ws / k) / n * 1e6 }')
+  step sweep "$sweep (s/MB, files, us/variant in workers + orchestration)"
   timed rerun "$g" sweep "$cfg" --out "$dir" --workers "$workers" --json
   rerun="$wall/$rss"
+  step rerun "$wall s, $rss MB"
   timed status "$g" status "$dir/tiny"
   status=$wall
+  step status "$wall s, $rss MB"
   sdir=$out/shards-$n
   shards=0
   for i in 0 1 2 3; do
     timed shard "$g" sweep "$cfg" --out "$sdir" --workers "$workers" --shard "$i/4" --quiet
     shards=$(awk -v a="$shards" -v b="$wall" 'BEGIN { print a + b }')
+    step "shard$i" "$wall s, $rss MB"
   done
   timed merge "$g" merge "$sdir/tiny"
-  printf '%-8s %-18s %-44s %-16s %-8s %-24s\n' "$n" "$plan" "$sweep" "$rerun" "$status" "$shards, $wall/$rss"
+  step merge "$wall s, $rss MB"
+  summary+=("$(printf '%-8s %-18s %-44s %-16s %-8s %-24s' "$n" "$plan" "$sweep" "$rerun" "$status" "$shards, $wall/$rss")")
   [ -n "${SCALE_KEEP:-}" ] || rm -rf "$dir" "$sdir"
 done
+printf '%-8s %-18s %-44s %-16s %-8s %-24s\n' variants "plan s/MB" "sweep s/MB, files, us/variant sim+overhead" "rerun s/MB" "status s" "4 shards s, merge s/MB"
+printf '%s\n' "${summary[@]}"
