@@ -7,7 +7,6 @@ import (
 	"hash"
 	"math"
 	"strconv"
-	"strings"
 )
 
 // The explicit encodings behind StructureDigest and ValueDigest. Each is a
@@ -47,53 +46,57 @@ func (e *digester) line(s string) {
 
 func (e *digester) sum() string { return hex.EncodeToString(e.h.Sum(nil)) }
 
-// field writes path=value unless value is the zero value of its type.
+// field writes path=value unless value is the zero value of its type. The
+// line is built in e.buf without intermediate strings (a plan digests every
+// variant's network).
 func (e *digester) field(path string, value any) {
-	var text string
+	b := append(e.buf[:0], path...)
+	b = append(b, '=')
 	switch v := value.(type) {
 	case string:
 		if v == "" {
 			return
 		}
-		text = strconv.Quote(v)
+		b = strconv.AppendQuote(b, v)
 	case int:
 		if v == 0 {
 			return
 		}
-		text = strconv.Itoa(v)
+		b = strconv.AppendInt(b, int64(v), 10)
 	case bool:
 		if !v {
 			return
 		}
-		text = "true"
+		b = append(b, "true"...)
 	case float64:
 		if math.Float64bits(v) == 0 {
 			return
 		}
-		text = formatFloat(v)
+		b = appendFloat(b, v)
 	case []string:
 		if len(v) == 0 {
 			return
 		}
-		q := make([]string, len(v))
+		b = append(b, '[')
 		for i, s := range v {
-			q[i] = strconv.Quote(s)
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendQuote(b, s)
 		}
-		text = "[" + strings.Join(q, ",") + "]"
+		b = append(b, ']')
 	case []float64:
 		if len(v) == 0 {
 			return
 		}
-		var b strings.Builder
-		b.WriteByte('[')
+		b = append(b, '[')
 		for i, x := range v {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			b.WriteString(formatFloat(x))
+			b = appendFloat(b, x)
 		}
-		b.WriteByte(']')
-		text = b.String()
+		b = append(b, ']')
 	case []Var:
 		encodeList(e, path, v, varFields)
 		return
@@ -117,12 +120,14 @@ func (e *digester) field(path string, value any) {
 		// programming error that the field-coverage test catches.
 		panic(fmt.Sprintf("modelspec: digest of %s: no encoding for %T", path, value))
 	}
-	e.line(path + "=" + text)
+	b = append(b, '\n')
+	e.h.Write(b)
+	e.buf = b
 }
 
-// formatFloat writes a float exactly: the shortest decimal that reads back
+// appendFloat writes a float exactly: the shortest decimal that reads back
 // as the same float64 ('g', -1), "-0" for negative zero.
-func formatFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+func appendFloat(b []byte, x float64) []byte { return strconv.AppendFloat(b, x, 'g', -1, 64) }
 
 // fieldEnc is one field of a model definition in its encoding: the Go
 // field's name (the field-coverage test compares these with the struct's

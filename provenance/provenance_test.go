@@ -624,3 +624,46 @@ func TestBulkReads(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, last.Equal(ended), "%v, want %v", last, ended)
 }
+
+// status's aggregates: counts by status of the last sweep and of earlier
+// ones, failed variants with their latest run's failure, and run totals
+// with each batch attempt's duration counted once.
+func TestStatusAggregates(t *testing.T) {
+	d, _ := openTemp(t)
+	old := newSweep(t, d)
+	cur, err := d.UpsertSweep(Sweep{Name: "s", ConfigText: "name: s\n# edited\n", ConfigDigest: "sha256:2"})
+	require.NoError(t, err)
+	require.NoError(t, d.UpsertVariants(old, []Variant{{ID: 9}}))
+	require.NoError(t, d.UpsertVariants(cur, []Variant{{ID: 1}, {ID: 2}, {ID: 3}, {ID: 4}}))
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	ids, err := d.BeginRuns([]Run{{VariantID: 1, BatchID: "a", WorkerPID: 1, Started: t0}, {VariantID: 2, BatchID: "a", WorkerPID: 1, Started: t0},
+		{VariantID: 3, BatchID: "b", WorkerPID: 2, Started: t0}})
+	require.NoError(t, err)
+	require.NoError(t, d.CompleteVariants([]uint64{1, 2}, map[uint64]int64{1: ids[0], 2: ids[1]}, nil, t0.Add(2*time.Second)))
+	require.NoError(t, d.FailVariants(StatusFailed, map[uint64]VariantEnd{3: {RunID: ids[2],
+		RunEnd: RunEnd{Status: "failed", Failure: "crash", Error: "segfault", PeakRSSBytes: 5 << 20, Ended: t0.Add(3 * time.Second)}}}))
+
+	counts, others, err := d.StatusCounts(cur)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{StatusDone: 2, StatusFailed: 1, StatusPending: 1}, counts)
+	assert.Equal(t, 1, others)
+	all, others, err := d.StatusCounts(0)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{StatusDone: 2, StatusFailed: 1, StatusPending: 2}, all)
+	assert.Zero(t, others)
+
+	failed, err := d.FailedVariants(cur)
+	require.NoError(t, err)
+	require.Len(t, failed, 1)
+	assert.Equal(t, uint64(3), failed[0].ID)
+	assert.Equal(t, "crash", failed[0].Failure)
+	assert.Equal(t, "segfault", failed[0].Error)
+
+	tot, err := d.RunTotals()
+	require.NoError(t, err)
+	assert.Equal(t, 3, tot.Runs)
+	assert.EqualValues(t, 5<<20, tot.PeakRSSBytes)
+	assert.True(t, tot.FirstStart.Equal(t0))
+	assert.True(t, tot.LastEnd.Equal(t0.Add(3*time.Second)))
+	assert.InDelta(t, 2+3, tot.WorkerSeconds, 1e-9, "batch a (two runs) once, batch b once")
+}

@@ -324,3 +324,96 @@ func (d *DB) Outputs(variantID *uint64, kind string) ([]Output, error) {
 	}
 	return collect(d, scanOutput, q+` ORDER BY id`, args...)
 }
+
+// RunTotals summarises every recorded run, as gennctl status shows it.
+type RunTotals struct {
+	Runs          int
+	PeakRSSBytes  int64 // largest of any run
+	FirstStart    time.Time
+	LastEnd       time.Time
+	WorkerSeconds float64 // sum over batch attempts of their duration
+}
+
+// RunTotals sums the runs in SQL, so that a status of 10^6 variants reads a few rows. A batch
+// attempt is the runs of one batch id and worker started in the same millisecond (a batch's
+// runs share one start); its duration runs to its last end.
+func (d *DB) RunTotals() (RunTotals, error) {
+	var t RunTotals
+	var first, last sql.NullString
+	err := d.db.QueryRow(`SELECT count(*), coalesce(max(peak_rss_bytes), 0), min(started), max(ended) FROM run`).
+		Scan(&t.Runs, &t.PeakRSSBytes, &first, &last)
+	if err != nil {
+		return t, fmt.Errorf("provenance: query: %w", d.damaged(err))
+	}
+	if err := times(first, &t.FirstStart, last, &t.LastEnd); err != nil {
+		return t, err
+	}
+	type attempt struct{ start, end time.Time }
+	attempts, err := collect(d, func(r scanner) (attempt, error) {
+		var a attempt
+		var s, e sql.NullString
+		if err := r.Scan(&s, &e); err != nil {
+			return a, err
+		}
+		return a, times(s, &a.start, e, &a.end)
+	}, `SELECT min(started), max(ended) FROM run WHERE ended IS NOT NULL GROUP BY batch_id, worker_pid, substr(started, 1, 23)`)
+	if err != nil {
+		return t, err
+	}
+	for _, a := range attempts {
+		t.WorkerSeconds += a.end.Sub(a.start).Seconds()
+	}
+	return t, nil
+}
+
+// StatusCounts counts the variants of sweep sweepID by status, and how many variants belong to
+// other sweeps (earlier configs); sweepID 0 counts every variant as the sweep's.
+func (d *DB) StatusCounts(sweepID int64) (counts map[string]int, others int, err error) {
+	type row struct {
+		mine   bool
+		status string
+		n      int
+	}
+	rows, err := collect(d, func(r scanner) (row, error) {
+		var x row
+		return x, r.Scan(&x.mine, &x.status, &x.n)
+	}, `SELECT ? = 0 OR sweep_id = ?, status, count(*) FROM variant GROUP BY 1, 2`, sweepID, sweepID)
+	if err != nil {
+		return nil, 0, err
+	}
+	counts = map[string]int{}
+	for _, x := range rows {
+		if x.mine {
+			counts[x.status] += x.n
+		} else {
+			others += x.n
+		}
+	}
+	return counts, others, nil
+}
+
+// FailedVariant is a failed variant with the failure kind of its latest run.
+type FailedVariant struct {
+	Variant
+	Failure string
+}
+
+// FailedVariants lists the failed variants of sweep sweepID (0: of any sweep), by id.
+func (d *DB) FailedVariants(sweepID int64) ([]FailedVariant, error) {
+	return collect(d, func(r scanner) (FailedVariant, error) {
+		var f FailedVariant
+		var id int64
+		var seed string
+		var updated sql.NullString
+		err := r.Scan(&id, &f.SweepID, &f.Point, &f.Repeat, &seed, &f.StructureKey, &f.Status, &f.Attempts, &f.Error, &updated, &f.ValueDigest, &f.Failure)
+		if err != nil {
+			return f, err
+		}
+		f.ID = uint64(id)
+		if f.Seed, err = strconv.ParseUint(seed, 10, 64); err != nil {
+			return f, fmt.Errorf("variant %d: bad seed %q: %w", id, seed, err)
+		}
+		return f, times(updated, &f.Updated)
+	}, `SELECT `+variantCols+`, coalesce((SELECT failure FROM run WHERE run.variant_id = variant.id ORDER BY run.id DESC LIMIT 1), '')
+		FROM variant WHERE status = 'failed' AND (? = 0 OR sweep_id = ?) ORDER BY id`, sweepID, sweepID)
+}

@@ -17,7 +17,9 @@ cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
 
 status=0
-go test -json "$@" ./... | go run ./scripts/testsummary || status=1
+# codegen/cpu runs its feature tests once per backend (cpu, cuda-emu, cuda-build) in one
+# test binary, which can outlast go test's default 10-minute limit on a small machine.
+go test -json -timeout 60m "$@" ./... | go run ./scripts/testsummary || status=1
 
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv || { echo "scripts/test.sh: cannot make .venv (install python3 and python3-venv)" >&2; exit 1; }

@@ -89,7 +89,7 @@ func (r *runner) owns(rel string) bool {
 // removeUnrecorded removes the result files this run owns that no output record names
 // (recorded: by path): a run killed after renaming a file into place and before recording
 // it leaves one, and its rows must not stand beside those of the variants' rerun.
-func (r *runner) removeUnrecorded(recorded map[string][]uint64) error {
+func (r *runner) removeUnrecorded(recorded map[string]int32) error {
 	for _, d := range kindDirs() {
 		ents, err := os.ReadDir(filepath.Join(r.dir, d))
 		if err != nil {

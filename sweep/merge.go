@@ -72,14 +72,17 @@ func Merge(dir string) (*MergeSummary, error) {
 		return nil, fmt.Errorf("re-planning the recorded config: %w", err)
 	}
 	sum.Variants = len(plan.Variants)
+	statuses, err := db.Statuses()
+	if err != nil {
+		return nil, err
+	}
 	missing := map[int]bool{} // indices into plan.Variants
 	for i, v := range plan.Variants {
-		rec, err := db.Variant(v.ID())
-		switch {
-		case err != nil || rec.Status == "pending" || rec.Status == "running":
+		switch st, ok := statuses[v.ID()]; {
+		case !ok || st == provenance.StatusPending || st == provenance.StatusRunning:
 			sum.Missing = append(sum.Missing, v.ID())
 			missing[i] = true
-		case rec.Status == "done":
+		case st == provenance.StatusDone:
 			sum.Done++
 		default:
 			sum.Failed++

@@ -240,17 +240,16 @@ type Batch struct {
 const DefaultMaxBatch = 64
 
 // BatchSeconds is the work (forecast on one CPU core, see
-// cpuVariantSeconds) that an automatic batch of cheap variants holds: the
-// fixed costs of a batch (its job's round trip to a worker, a module
-// instance, its provenance transactions, its files) are then a small part
-// of its time. 10^6 variants of 3 µs run in batches of MaxAutoBatch instead
-// of 64.
+// cpuVariantSeconds) that an automatic batch of cheap variants holds, up to
+// MaxAutoBatch: the fixed costs of a batch (its job's round trip to a
+// worker, a module instance, its provenance transactions) are then a small
+// part of its time.
 const BatchSeconds = 0.25
 
-// MaxAutoBatch bounds automatic batches of cheap variants: a batch holds a
-// result file per variant open, and a worker's two batches (the one
-// running, the one being recorded) must stay well inside the open-file
-// limit.
+// MaxAutoBatch bounds automatic batches of cheap variants. A batch writes one
+// file per kind of output (dataset layout 2) and holds its rows until it ends,
+// so a large batch costs little memory and makes a sweep of 10^6 tiny variants
+// about a thousand files; beyond it, a failure would cost too much work.
 const MaxAutoBatch = 1024
 
 // CPUBatchBytes is the state a CPU batch should fit in: the CPU backend

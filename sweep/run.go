@@ -422,7 +422,7 @@ func (r *runner) reruns(db *provenance.DB) (Reruns, error) {
 		byID[v.ID] = v
 	}
 	res := Reruns{Variants: len(r.mine)}
-	for i, def := range r.variantDefs() {
+	for i, def := range r.variantDefs(0, len(r.mine)) {
 		if rec, ok := byID[def.ID]; ok && rec.Status == provenance.StatusDone && rec.SameDefinition(def) {
 			res.Kept++
 			continue
@@ -436,16 +436,32 @@ func (r *runner) reruns(db *provenance.DB) (Reruns, error) {
 	return res, nil
 }
 
-// variantDefs are the definitions of this run's variants, as recorded.
-func (r *runner) variantDefs() []provenance.Variant {
-	vs := make([]provenance.Variant, len(r.mine))
+// variantDefs are the definitions of this run's variants lo..hi-1 (indices
+// into r.mine), as recorded. A point's repeats share its point JSON and
+// value digest, computed once.
+func (r *runner) variantDefs(lo, hi int) []provenance.Variant {
+	vs := make([]provenance.Variant, hi-lo)
+	variant := func(i int) *Variant { return r.plan.Variants[r.mine[lo+i]] }
+	repeat := func(i int) bool { return i > 0 && variant(i-1).PointValues == variant(i).PointValues }
 	forEach(len(vs), func(i int) {
-		v := r.plan.Variants[r.mine[i]]
-		vs[i] = provenance.Variant{ID: v.ID(), Point: PointJSON(v.Point), Repeat: v.Point.Repeat, Seed: v.Point.Seed,
-			StructureKey: r.plan.Groups[v.Group].Key, ValueDigest: v.ValueDigest()}
+		if !repeat(i) {
+			v := variant(i)
+			vs[i].Point, vs[i].ValueDigest = PointJSON(v.Point), v.ValueDigest()
+		}
 	})
+	for i := range vs {
+		v := variant(i)
+		if repeat(i) {
+			vs[i].Point, vs[i].ValueDigest = vs[i-1].Point, vs[i-1].ValueDigest
+		}
+		vs[i].ID, vs[i].Repeat, vs[i].Seed, vs[i].StructureKey = v.ID(), v.Point.Repeat, v.Point.Seed, r.plan.Groups[v.Group].Key
+	}
 	return vs
 }
+
+// upsertChunk is how many variants recordSweep upserts per transaction, so
+// that their definitions are not all held at once.
+const upsertChunk = 1 << 14
 
 // LastSweep is the sweep (config) most recently run in a directory: the
 // sweep of the latest recorded environment (one is recorded per run).
@@ -480,7 +496,14 @@ func (r *runner) recordSweep() (int64, error) {
 	// A shard records only its own variants, so that merging shards never
 	// overwrites one shard's results with another's pending rows. A variant
 	// whose definition changed (a --force-config run) is pending again.
-	return id, r.db.UpsertVariants(id, r.variantDefs())
+	// (A run killed between chunks leaves some variants recorded: the
+	// next run upserts them all again.)
+	for lo := 0; lo < len(r.mine); lo += upsertChunk {
+		if err := r.db.UpsertVariants(id, r.variantDefs(lo, min(lo+upsertChunk, len(r.mine)))); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
 }
 
 // PointJSON encodes a point's assignments as a JSON object.
@@ -508,34 +531,26 @@ func (r *runner) pending() ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	outs, err := r.db.Outputs(nil, "")
+	idx, err := indexFiles(r.db)
 	if err != nil {
 		return nil, err
 	}
-	byVariant := map[uint64][]provenance.Output{}
-	byPath := map[string][]uint64{}
-	for _, o := range outs {
-		if o.VariantID != nil {
-			byVariant[*o.VariantID] = append(byVariant[*o.VariantID], o)
-			byPath[o.Path] = append(byPath[o.Path], *o.VariantID)
-		}
-	}
-	if err := r.removeUnrecorded(byPath); err != nil {
+	if err := r.removeUnrecorded(idx.index); err != nil {
 		return nil, err
 	}
-	files := fileChecks{dir: r.dir, verified: map[string]bool{}, recorded: map[string]string{}}
+	idx.verify(r.dir)
 	rerun := map[uint64]bool{}
-	stale := map[string]bool{}
+	stale := map[int32]bool{}
 	var replace func(id uint64)
 	replace = func(id uint64) { // id reruns: its files are replaced, with their other variants
 		if rerun[id] {
 			return
 		}
 		rerun[id] = true
-		for _, o := range byVariant[id] {
-			if !stale[o.Path] {
-				stale[o.Path] = true
-				for _, other := range byPath[o.Path] {
+		for _, f := range idx.of[id] {
+			if !stale[f.path] {
+				stale[f.path] = true
+				for _, other := range idx.holders[f.path] {
 					replace(other)
 				}
 			}
@@ -543,14 +558,15 @@ func (r *runner) pending() ([]int, error) {
 	}
 	for _, i := range r.mine {
 		v := r.plan.Variants[i]
-		if status[v.ID()] != "done" || !files.current(byVariant[v.ID()], r.plan.Profiles[v.Profile].rec) && !r.summaryOnly(v, byVariant[v.ID()]) {
+		files := idx.of[v.ID()]
+		if status[v.ID()] != provenance.StatusDone || !idx.current(r.dir, files, r.plan.Profiles[v.Profile].rec) && !r.summaryOnly(v, len(files)) {
 			replace(v.ID())
 		}
 	}
 	if len(stale) > 0 {
 		paths := make([]string, 0, len(stale))
 		for p := range stale {
-			paths = append(paths, p)
+			paths = append(paths, idx.paths[p])
 		}
 		sort.Strings(paths)
 		if err := r.db.ForgetOutputs(paths); err != nil {
@@ -571,65 +587,111 @@ func (r *runner) pending() ([]int, error) {
 	return todo, nil
 }
 
-// summaryOnly reports whether a done variant without result files (outs) keeps only its
+// summaryOnly reports whether a done variant without result files keeps only its
 // summaries, and they are recorded.
-func (r *runner) summaryOnly(v *Variant, outs []provenance.Output) bool {
-	if len(outs) > 0 || !writesNoFiles(r.plan.Groups[v.Group].Net, r.plan.Profiles[v.Profile].rec) {
+func (r *runner) summaryOnly(v *Variant, files int) bool {
+	if files > 0 || !writesNoFiles(r.plan.Groups[v.Group].Net, r.plan.Profiles[v.Profile].rec) {
 		return false
 	}
 	_, err := r.db.VariantSummary(v.ID())
 	return err == nil
 }
 
-// fileChecks verifies each result file once, however many variants it holds.
-type fileChecks struct {
-	dir      string
-	verified map[string]bool   // path: size and sha256 match the record
-	recorded map[string]string // path: its MetaRecorded
+// fileIndex is a compact index of the result files that the records of a sweep directory
+// name: at 10^6 variants it holds a few numbers per variant, not every output row.
+type fileIndex struct {
+	paths   []string         // by file number
+	index   map[string]int32 // path: file number
+	want    []fileCheck      // per file: the size and sha256 recorded
+	ok      []bool           // per file: it verifies (verify)
+	meta    map[int32]string // per file read so far: its MetaRecorded
+	holders [][]uint64       // per file: the variants it holds
+	of      map[uint64][]variantFile
 }
 
-// current reports whether a done variant's outputs verify and hold the state and synapse
-// samples its network asks for: recording is not part of the structure, so a config
+// variantFile is one of a variant's recorded files.
+type variantFile struct {
+	path int32
+	kind string // shared: the record's kind
+}
+
+// fileCheck is a file's recorded size and sha256; bad marks a file whose records disagree.
+type fileCheck struct {
+	sha256 string
+	bytes  int64
+	bad    bool
+}
+
+func indexFiles(db *provenance.DB) (*fileIndex, error) {
+	idx := &fileIndex{index: map[string]int32{}, meta: map[int32]string{}, of: map[uint64][]variantFile{}}
+	kinds := map[string]string{}
+	err := db.EachVariantOutput(func(o provenance.Output) error {
+		p, ok := idx.index[o.Path]
+		if !ok {
+			p = int32(len(idx.paths))
+			idx.index[o.Path] = p
+			idx.paths = append(idx.paths, o.Path)
+			idx.want = append(idx.want, fileCheck{sha256: o.SHA256, bytes: o.Bytes})
+			idx.holders = append(idx.holders, nil)
+		} else if w := &idx.want[p]; w.sha256 != o.SHA256 || w.bytes != o.Bytes {
+			w.bad = true
+		}
+		kind, ok := kinds[o.Kind]
+		if !ok {
+			kind, kinds[o.Kind] = o.Kind, o.Kind
+		}
+		id := *o.VariantID
+		idx.of[id] = append(idx.of[id], variantFile{path: p, kind: kind})
+		idx.holders[p] = append(idx.holders[p], id)
+		return nil
+	})
+	return idx, err
+}
+
+// verify checks every file against its record, each once, in parallel.
+func (idx *fileIndex) verify(dir string) {
+	idx.ok = make([]bool, len(idx.paths))
+	forEach(len(idx.paths), func(i int) {
+		sum, size, err := results.FileSHA256(filepath.Join(dir, idx.paths[i]))
+		w := idx.want[i]
+		idx.ok[i] = err == nil && !w.bad && sum == w.sha256 && size == w.bytes
+	})
+}
+
+// current reports whether a done variant's files verify and hold the state and synapse
+// samples its profile asks for: recording is not part of the structure, so a config
 // continued with --force-config may record other variables than the run that completed it.
-func (f *fileChecks) current(outs []provenance.Output, rec recording) bool {
-	if len(outs) == 0 {
+func (idx *fileIndex) current(dir string, files []variantFile, rec recording) bool {
+	if len(files) == 0 {
 		return false
 	}
-	byKind := map[string]int{}
-	for _, o := range outs {
-		ok, seen := f.verified[o.Path]
-		if !seen {
-			sum, size, err := results.FileSHA256(filepath.Join(f.dir, o.Path))
-			ok = err == nil && sum == o.SHA256 && size == o.Bytes
-			f.verified[o.Path] = ok
-		}
-		if !ok {
+	byKind := map[string]int32{}
+	for _, f := range files {
+		if !idx.ok[f.path] {
 			return false
 		}
-		byKind[o.Kind]++
+		if _, dup := byKind[f.kind]; dup && (f.kind == "state" || f.kind == "synapses") {
+			return false
+		}
+		byKind[f.kind] = f.path
 	}
 	for _, want := range []struct{ kind, meta string }{{"state", rec.meta}, {"synapses", rec.synMeta}} {
 		if want.meta == "" {
 			continue
 		}
-		if byKind[want.kind] != 1 {
+		p, has := byKind[want.kind]
+		if !has {
 			return false
 		}
-		for _, o := range outs {
-			if o.Kind != want.kind {
-				continue
+		got, seen := idx.meta[p]
+		if !seen {
+			if m, err := results.FileMetadata(filepath.Join(dir, idx.paths[p])); err == nil {
+				got = m[results.MetaRecorded]
 			}
-			got, seen := f.recorded[o.Path]
-			if !seen {
-				meta, err := results.FileMetadata(filepath.Join(f.dir, o.Path))
-				if err == nil {
-					got = meta[results.MetaRecorded]
-				}
-				f.recorded[o.Path] = got
-			}
-			if got != want.meta {
-				return false
-			}
+			idx.meta[p] = got
+		}
+		if got != want.meta {
+			return false
 		}
 	}
 	return true

@@ -2,6 +2,7 @@ package sweep_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -157,4 +158,42 @@ func TestMergeReportsMissing(t *testing.T) {
 	assert.Equal(t, 4, sum.Variants)
 	assert.Equal(t, len(plan.ShardVariants(o.Shard)), sum.Done)
 	assert.Len(t, sum.Missing, 4-sum.Done)
+}
+
+// The merged variants table takes the spike counts of done variants from
+// the provenance the shards recorded (a merge of 10^6 variants does not read
+// the spike files again): with the spike files gone, it still has the counts
+// the unsharded run wrote.
+func TestMergeCountsFromShardTables(t *testing.T) {
+	cache := t.TempDir()
+	plan := planText(t, "small.yaml", "testdata/small.yaml", "sweep: {grid: {synapses.EE.weight_update.vars.g: [0.04, 0.05, 0.06, 0.07]}}\n")
+	whole := run(t, plan, opts(t, cache))
+	o := opts(t, cache)
+	for i := 0; i < 2; i++ {
+		o.Shard = sweep.Shard{Index: i, Count: 2}
+		run(t, plan, o)
+	}
+	dir := filepath.Join(o.OutDir, plan.Name)
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, results.SpikesDir)))
+	_, err := sweep.Merge(dir)
+	require.NoError(t, err)
+	column := func(path, name string) []int64 {
+		t.Helper()
+		cols, _, err := results.ReadTable(path)
+		require.NoError(t, err)
+		for _, c := range cols {
+			if c.Name == name {
+				return c.Int64
+			}
+		}
+		t.Fatalf("%s has no column %s", path, name)
+		return nil
+	}
+	for _, pop := range []string{"spikes_E", "spikes_I"} {
+		want := column(filepath.Join(whole.Dir, results.VariantsFile), pop)
+		assert.Equal(t, want, column(filepath.Join(dir, results.VariantsFile), pop), pop)
+		for _, n := range want {
+			assert.Positive(t, n, "the network spikes")
+		}
+	}
 }

@@ -93,55 +93,37 @@ func Status(dir string, db *provenance.DB, s Shard) (*StatusReport, error) {
 	if ok {
 		rep.Name, rep.ConfigDigest, rep.Created = last.Name, last.ConfigDigest, last.Created
 	}
-	vs, err := db.Variants("")
+	// Aggregates in SQL: a sweep of 10^6 variants has as many variant and
+	// run rows.
+	totals, err := db.RunTotals()
 	if err != nil {
 		return nil, err
 	}
-	runs, err := db.AllRuns()
+	rep.Runs, rep.PeakRSSBytes, rep.FirstStart, rep.LastEnd, rep.WorkerSeconds =
+		totals.Runs, totals.PeakRSSBytes, totals.FirstStart, totals.LastEnd, totals.WorkerSeconds
+	var sweepID int64 // 0: no sweep recorded, every variant counts
+	if ok {
+		sweepID = last.ID
+	}
+	counts, others, err := db.StatusCounts(sweepID)
 	if err != nil {
 		return nil, err
 	}
-	lastRun := map[uint64]provenance.Run{}
-	type attempt struct {
-		batch string
-		pid   int
-		start time.Time
-	}
-	batches := map[attempt]time.Duration{}
-	for _, r := range runs {
-		lastRun[r.VariantID] = r
-		if r.PeakRSSBytes > rep.PeakRSSBytes {
-			rep.PeakRSSBytes = r.PeakRSSBytes
-		}
-		if rep.FirstStart.IsZero() || r.Started.Before(rep.FirstStart) {
-			rep.FirstStart = r.Started
-		}
-		if r.Ended.After(rep.LastEnd) {
-			rep.LastEnd = r.Ended
-		}
-		if !r.Ended.IsZero() {
-			batches[attempt{r.BatchID, r.WorkerPID, r.Started.Truncate(time.Millisecond)}] = r.Ended.Sub(r.Started)
-		}
-	}
-	rep.Runs = len(runs)
-	for _, d := range batches {
-		rep.WorkerSeconds += d.Seconds()
-	}
-	for _, v := range vs {
-		if ok && v.SweepID != last.ID {
-			rep.EarlierConfigs++
-			continue
-		}
-		rep.Variants++
-		status := v.Status
+	rep.EarlierConfigs = others
+	for status, n := range counts {
+		rep.Variants += n
 		if status == provenance.StatusRunning && !rep.Orchestrator {
 			status = StatusAbandoned
 		}
-		rep.Counts[status]++
-		if v.Status == provenance.StatusFailed {
-			rep.Failures = append(rep.Failures, FailureInfo{VariantID: v.ID, Point: v.Point, Repeat: v.Repeat, Attempts: v.Attempts,
-				Failure: lastRun[v.ID].Failure, Error: v.Error})
-		}
+		rep.Counts[status] += n
+	}
+	failed, err := db.FailedVariants(sweepID)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range failed {
+		rep.Failures = append(rep.Failures, FailureInfo{VariantID: v.ID, Point: v.Point, Repeat: v.Repeat, Attempts: v.Attempts,
+			Failure: v.Failure, Error: v.Error})
 	}
 	builds, err := db.Builds()
 	if err != nil {
