@@ -20,13 +20,15 @@ func (g *gen) Supports(f codegen.Feature) bool { return supported[f] }
 // supported lists them. Host initialisation code runs in module.c and the
 // arrays it fills are uploaded with the other extra global parameters;
 // run-time parameters are copied to the device when set; Toeplitz groups
-// and kernel weights run in rowPerSpike sections.
+// and kernel weights run in rowPerSpike sections; presynaptic output is an
+// atomic sum (weightUpdateCode).
 var supported = map[codegen.Feature]bool{
 	codegen.FeatureHostInitCode:      true,
 	codegen.FeatureRuntimeParameters: true,
 	codegen.FeatureToeplitz:          true,
 	codegen.FeatureKernelWeights:     true,
 	codegen.FeatureCustomUpdates:     true,
+	codegen.FeaturePresynapticOutput: true,
 }
 
 // CustomUpdateBegin: custom updates run in module.c on the host's copy of

@@ -173,7 +173,7 @@ func (g *gen) synapsesFrom(s *modelspec.SynapseGroup, body func() error) error {
 
 // simCode writes group s's sim_code for one synapse in scope sc.
 func (g *gen) simCode(s *modelspec.SynapseGroup, sc *codegen.Scope) error {
-	m, st, _, err := g.WeightUpdateCode(s)
+	m, st, _, err := g.weightUpdateCode(s)
 	if err != nil {
 		return err
 	}
