@@ -29,6 +29,7 @@ var supported = map[codegen.Feature]bool{
 	codegen.FeatureKernelWeights:     true,
 	codegen.FeatureCustomUpdates:     true,
 	codegen.FeaturePresynapticOutput: true,
+	codegen.FeatureSpikeEventTimes:   true,
 }
 
 // CustomUpdateBegin: custom updates run in module.c on the host's copy of
@@ -68,9 +69,14 @@ func (g *gen) ColumnIndex(s *modelspec.SynapseGroup) bool {
 }
 
 // PopulationArrays: the spike bitmask ring (see bitSlots), on the device
-// only, instead of spike lists.
+// only, instead of spike lists; where $(prev_seT_pre) needs the neurons
+// with any spike-like event of the previous step, a ring of their bits too
+// (see spikeBits.PopulationEvent).
 func (g *gen) PopulationArrays(p *modelspec.Population) {
 	g.DeviceArray(p.Name, "spkBits", "uint32_t", p.Name+"_spkBits", words(p), g.bitSlots(p))
+	if g.PrevEventTime[p] {
+		g.DeviceArray(p.Name, "evAnyBits", "uint32_t", p.Name+"_evAnyBits", words(p), g.bitSlots(p))
+	}
 }
 
 // EventArrays: a bitmask ring of spike-like events, like the spikes'.

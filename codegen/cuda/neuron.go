@@ -36,6 +36,10 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 			w.Line("/* previous spike times: the neuron spiked in the previous step */")
 			w.Line("if (%s) %s_prevST[(size_t)%s * %d + id] = t - DT;", bitRef(p.Name+"_spkBits", p, g.bitSlot(p, 0), "id"), p.Name, last, p.Size)
 		}
+		if g.PrevEventTime[p] {
+			w.Line("/* previous spike-like event times, as GeNN 4.9: the neuron had one in the previous step */")
+			w.Line("if (%s) %s_prevSET[(size_t)%s * %d + id] = t - DT;", bitRef(p.Name+"_evAnyBits", p, g.bitSlot(p, 0), "id"), p.Name, last, p.Size)
+		}
 		if err := g.NeuronBody(u, spikeBits{g}); err != nil {
 			return err
 		}
@@ -44,6 +48,9 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 			if g.Events[s] {
 				g.clearNextBits(s.Name+"_evBits", p)
 			}
+		}
+		if g.PrevEventTime[p] {
+			g.clearNextBits(p.Name+"_evAnyBits", p)
 		}
 		if p.RecordSpikes {
 			w.Line("if (gn_spike) atomicOr(&ctx->drec_bits[(size_t)(timestep - ctx->rec_base) * ctx->rec_words + (size_t)ctx->batch * %d + (size_t)b * %d + id / 32], 1u << (id %% 32));",
@@ -114,6 +121,14 @@ func (spikeBits) Spike() string { return "gn_spike = 1;" }
 
 func (e spikeBits) Event(s *modelspec.SynapseGroup, cond string) string {
 	return fmt.Sprintf("if (%s) atomicOr(&%s_evBits[(size_t)%s * %d + id / 32], 1u << (id %% 32));", cond, s.Name, e.g.bitSlot(s.Source, -1), words(s.Source))
+}
+
+// PopulationEvent (codegen.PopulationEventEmitter): a neuron with a
+// spike-like event of any group sets its bit in this step's slot of the
+// population's ring, which the next step's update reads for
+// $(prev_seT_pre).
+func (e spikeBits) PopulationEvent(p *modelspec.Population) string {
+	return fmt.Sprintf("atomicOr(&%s_evAnyBits[(size_t)%s * %d + id / 32], 1u << (id %% 32));", p.Name, e.g.bitSlot(p, -1), words(p))
 }
 
 // spikeColumnLoop writes code for the synapses onto neuron id_post from
