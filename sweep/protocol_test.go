@@ -364,26 +364,37 @@ func checkSetParameters(t *testing.T, doc, backend string) {
 	}
 }
 
-// Spike-like events go to spike_events/ with the spike files' columns.
+// Spike-like events go to spike_events/ with the spike files' columns,
+// on either backend, apart from the spikes recorded with them (on CUDA both
+// are bits of one recording buffer, drained in one stream).
 func TestProtocolSpikeEventFile(t *testing.T) {
 	doc := `
 name: events
 simulation: {dt: 1.0, duration: 10.0}
 models:
   neurons:
-    Clock: {var_name_types: [[x, scalar]], sim_code: "$(x) = $(t);"}
+    Clock: {var_name_types: [[x, scalar]], sim_code: "$(x) = $(t);", threshold_condition_code: "$(id) == 0", is_auto_refractory_required: false}
   weight_updates:
     Every3: {event_threshold_condition_code: "fmod($(x_pre), 3.0) < 0.5 && $(id) == 1"}
 populations:
-  Pre: {size: 2, model: Clock, vars: {x: 0.0}, record: {spike_events: true}}
+  Pre: {size: 2, model: Clock, vars: {x: 0.0}, record: {spikes: true, spike_events: true}}
   Post: {size: 1, model: Clock, vars: {x: 0.0}}
 synapses:
   S: {source: Pre, target: Post, matrix: dense, weight_update: {model: Every3}, postsynaptic: {model: DeltaCurr}}
 `
-	plan, sum := sweepText(t, doc)
-	ev, _, err := results.ReadVariantSpikes(variantFile(t, sum.Dir, plan.Variants[0].ID(), "spike_events"), plan.Variants[0].ID())
-	require.NoError(t, err)
-	assert.Equal(t, []float64{0, 3, 6, 9}, ev.Time)
-	assert.Equal(t, []uint32{1, 1, 1, 1}, ev.Neuron)
-	assert.Equal(t, []string{"Pre", "Pre", "Pre", "Pre"}, ev.Population)
+	for _, backend := range []string{"cpu", "cuda-emu"} {
+		t.Run(backend, func(t *testing.T) {
+			plan, sum := sweepTextOn(t, doc, backend)
+			id := plan.Variants[0].ID()
+			ev, _, err := results.ReadVariantSpikes(variantFile(t, sum.Dir, id, "spike_events"), id)
+			require.NoError(t, err)
+			assert.Equal(t, []float64{0, 3, 6, 9}, ev.Time)
+			assert.Equal(t, []uint32{1, 1, 1, 1}, ev.Neuron)
+			assert.Equal(t, []string{"Pre", "Pre", "Pre", "Pre"}, ev.Population)
+			sp, _, err := results.ReadVariantSpikes(variantFile(t, sum.Dir, id, "spikes"), id)
+			require.NoError(t, err)
+			assert.Equal(t, []float64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, sp.Time, "neuron 0 spikes every step")
+			assert.Equal(t, make([]uint32, 10), sp.Neuron)
+		})
+	}
 }

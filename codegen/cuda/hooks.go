@@ -30,6 +30,7 @@ var supported = map[codegen.Feature]bool{
 	codegen.FeatureCustomUpdates:     true,
 	codegen.FeaturePresynapticOutput: true,
 	codegen.FeatureSpikeEventTimes:   true,
+	codegen.FeatureSpikeEventRecord:  true,
 }
 
 // CustomUpdateBegin: custom updates run in module.c on the host's copy of
