@@ -162,6 +162,7 @@ func (g *gen) emit(files codegen.Files) error {
 	w.Line("int gn_dev_egp(gn_ctx *ctx, uint32_t egp, uint32_t variant);")
 	w.Line("int gn_dev_step(gn_ctx *ctx, uint32_t n);")
 	w.Line("int gn_dev_fetch_spikes(gn_ctx *ctx);            /* recorded spikes into the host queue */")
+	w.Line("int gn_dev_spike_words(gn_ctx *ctx, uint32_t pop, size_t first, size_t n, uint32_t *words, int put); /* part of a spike bit ring */")
 	w.Line("int gn_dev_find_nonfinite(gn_ctx *ctx, uint32_t *first);")
 	w.Line("#ifdef __cplusplus")
 	w.Line("}")

@@ -31,6 +31,7 @@ var supported = map[codegen.Feature]bool{
 	codegen.FeaturePresynapticOutput: true,
 	codegen.FeatureSpikeEventTimes:   true,
 	codegen.FeatureSpikeEventRecord:  true,
+	codegen.FeatureCurrentSpikes:     true,
 }
 
 // CustomUpdateBegin: custom updates run in module.c on the host's copy of
@@ -57,6 +58,28 @@ func (g *gen) mirrorState(copy string) {
 	g.W.Line("static const uint32_t gn_mirrored[] = {%s};", strings.Join(ks, ", "))
 	g.W.Line("for (size_t k = 0; k < sizeof gn_mirrored / sizeof *gn_mirrored; k++) if (%s(ctx, gn_mirrored[k])) return 1;", copy)
 	g.W.Close("}")
+}
+
+// CurrentSpikes (codegen.CurrentSpikesWriter): the spikes of the last step
+// are its slot of the population's spike bit ring on the device
+// (gn_dev_spike_words): read and listed in increasing order, or replaced
+// by the bits of the given neurons, which the next step then propagates.
+func (g *gen) CurrentSpikes(pi int, p *modelspec.Population, set bool) {
+	w, nw, slots := g.W, words(p), g.bitSlots(p)
+	w.Line("const size_t first = ((size_t)variant * %d + (size_t)((ctx->timestep + %d) %% %d)) * %d; /* the last step's slot */", slots, slots-1, slots, nw)
+	w.Line("uint32_t *const bits = calloc(%d, sizeof *bits);", nw)
+	w.Line("if (!bits) { snprintf(ctx->err, sizeof ctx->err, \"out of memory\"); return 1; }")
+	if set {
+		w.Line("for (size_t k = 0; k < n; k++) bits[in[k] / 32] |= 1u << (in[k] %% 32);")
+		w.Line("const int e = gn_dev_spike_words(ctx, %d, first, %d, bits, 1);", pi, nw)
+	} else {
+		w.Line("const int e = gn_dev_spike_words(ctx, %d, first, %d, bits, 0);", pi, nw)
+		w.Line("size_t k = 0;")
+		w.Line("for (uint32_t i = 0; i < %d; i++) for (uint32_t j = 0; j < 32; j++) if (bits[i] >> j & 1u) { if (k < cap) out[k] = i * 32 + j; k++; }", nw)
+		w.Line("*n = k;")
+	}
+	w.Line("free(bits);")
+	w.Line("return e;")
 }
 
 // ColumnIndex: kernels walk columns for synapse dynamics, and the
