@@ -161,7 +161,7 @@ func (e spikeBits) PopulationEvent(p *modelspec.Population) string {
 	if p.RecordSpikeEvents {
 		out = append(out, e.g.recordBit(p, true))
 	}
-	return strings.Join(out, " ")
+	return strings.Join(out, "\n")
 }
 
 // spikeColumnLoop writes code for the synapses onto neuron id_post from
