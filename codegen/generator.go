@@ -57,7 +57,9 @@ type Backend interface {
 	// array of entry c of the column of postsynaptic neuron post.
 	RemapIndex(s *modelspec.SynapseGroup, post, c string) string
 	// PopulationArrays declares (Generator.Internal) the backend's internal
-	// arrays of population p, before its spike times.
+	// arrays of population p, before its spike times: its spikes (where
+	// the core's host lists are not used) and, where AnyEvents, the
+	// neurons with any spike-like event per step.
 	PopulationArrays(p *modelspec.Population)
 	// EventArrays declares the arrays that hold the spike-like events of
 	// group s's source for s.

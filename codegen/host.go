@@ -1,6 +1,10 @@
 package codegen
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/gennctl/gennctl/modelspec"
+)
 
 // EmitABI writes the exported functions of the module ABI, with the
 // backend's parts (Backend's Destroy, Allocate, Created, CreatedShare,
@@ -159,9 +163,21 @@ func (g *Generator) EmitABI() error {
 	return nil
 }
 
+// CurrentSpikesWriter is implemented by backends whose spikes are not the
+// core's host lists (FeatureCurrentSpikes).
+type CurrentSpikesWriter interface {
+	// CurrentSpikes writes the case of population p (index pi) of
+	// gn_current_spikes (set false: fill out up to cap, and *n) or
+	// gn_set_current_spikes (set true: in and n, already checked), for
+	// the spikes of the last step, up to its return.
+	CurrentSpikes(pi int, p *modelspec.Population, set bool)
+}
+
 // emitCurrentSpikes writes gn_current_spikes and gn_set_current_spikes: the
-// spike list of the delay slot written in the last step (where the backend
-// keeps spike lists on the host; they fail otherwise).
+// spikes of the last step, the spike list of the delay slot it wrote
+// (where the backend keeps the core's spike lists on the host; a
+// CurrentSpikesWriter writes its own; they fail where the backend does
+// not support FeatureCurrentSpikes).
 func (g *Generator) emitCurrentSpikes() {
 	w := g.W
 	err := g.Require(FeatureCurrentSpikes, "gn_current_spikes")
@@ -189,11 +205,18 @@ func (g *Generator) emitCurrentSpikes() {
 		for i, p := range g.Net.Populations {
 			slots := g.Slots[p]
 			w.Open("case %d: { /* %s */", i, p.Name)
+			if cw, ok := g.B.(CurrentSpikesWriter); ok {
+				if set {
+					g.checkSpikes(p)
+				}
+				cw.CurrentSpikes(i, p, set)
+				w.Close("}")
+				continue
+			}
 			w.Line("const size_t slot = (size_t)variant * %d + (size_t)((ctx->timestep + %d) %% %d);", slots, slots-1, slots)
 			w.Line("uint32_t *const spk = ctx->%s_spk + slot * %d;", p.Name, p.Size)
 			if set {
-				w.Line("if (n > %d) { snprintf(ctx->err, sizeof ctx->err, \"%s has %d neurons, not %%zu spikes\", n); return 1; }", p.Size, p.Name, p.Size)
-				w.Line("for (size_t k = 0; k < n; k++) if (in[k] >= %d) { snprintf(ctx->err, sizeof ctx->err, \"neuron %%u out of range (%s has %d)\", in[k]); return 1; }", p.Size, p.Name, p.Size)
+				g.checkSpikes(p)
 				w.Line("memcpy(spk, in, n * sizeof *spk);")
 				w.Line("ctx->%s_spkCnt[slot] = (uint32_t)n;", p.Name)
 			} else {
@@ -209,6 +232,13 @@ func (g *Generator) emitCurrentSpikes() {
 		w.Close("}")
 		w.Line("")
 	}
+}
+
+// checkSpikes writes gn_set_current_spikes's check of the n spikes in of
+// population p.
+func (g *Generator) checkSpikes(p *modelspec.Population) {
+	g.W.Line("if (n > %d) { snprintf(ctx->err, sizeof ctx->err, \"%s has %d neurons, not %%zu spikes\", n); return 1; }", p.Size, p.Name, p.Size)
+	g.W.Line("for (size_t k = 0; k < n; k++) if (in[k] >= %d) { snprintf(ctx->err, sizeof ctx->err, \"neuron %%u out of range (%s has %d)\", in[k]); return 1; }", p.Size, p.Name, p.Size)
 }
 
 // emitSetRuntime writes gn_set_runtime: the runtime slots are read from

@@ -151,12 +151,6 @@ func (g *Generator) collectVars() {
 		if g.PrevEventTime[p] {
 			internal(p.Name, "prevSET", "scalar", p.Name+"_prevSET", p.Size, g.Slots[p])
 		}
-		if g.AnyEvents[p] {
-			// the neurons with a spike-like event of any outgoing group,
-			// per delay slot (GeNN's spkEvnt)
-			g.Internal(p.Name, "spkEvntCnt", "uint32_t", p.Name+"_spkEvntCnt", 1, g.Slots[p], true)
-			internal(p.Name, "spkEvnt", "uint32_t", p.Name+"_spkEvnt", p.Size, g.Slots[p])
-		}
 	}
 	g.poissonArrays()
 	for _, s := range g.Net.Synapses {

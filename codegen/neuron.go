@@ -382,7 +382,9 @@ func (g *Generator) events(u *NeuronUpdate, sc *Scope, e NeuronEmitter) error {
 		if !ok {
 			return fmt.Errorf("%s: populations.%s: %s is not supported by the %s backend yet", p.Pos, p.Name, FeatureSpikeEventRecord, g.B.Name())
 		}
-		w.Line("%s", pe.PopulationEvent(p))
+		for _, l := range strings.Split(pe.PopulationEvent(p), "\n") {
+			w.Line("%s", l)
+		}
 	}
 	if g.Slots[p] > 1 && (g.EventTime[p] || g.PrevEventTime[p]) {
 		w.Close("}")
@@ -402,8 +404,8 @@ func (g *Generator) events(u *NeuronUpdate, sc *Scope, e NeuronEmitter) error {
 // population, the neurons with any spike-like event in a step (the list
 // prev_seT and spike-like event recording read).
 type PopulationEventEmitter interface {
-	// PopulationEvent is the statement that adds neuron id of p to the
-	// list of the step's delay slot.
+	// PopulationEvent is the statement (or lines of statements) that adds
+	// neuron id of p to the list of the step's delay slot.
 	PopulationEvent(p *modelspec.Population) string
 }
 

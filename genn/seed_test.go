@@ -42,8 +42,10 @@ func TestCreateDPFClass(t *testing.T) {
 
 // A connectivity snippet with a Go maximum row length (CreateCMLFClass)
 // and a custom_body field; pull and push of connectivity, state and
-// extra global parameters through the host views.
-func TestSeedSnippetsAndViews(t *testing.T) {
+// extra global parameters through the host views, on either backend.
+func TestSeedSnippetsAndViews(t *testing.T) { onBackends(t, seedSnippetsAndViews) }
+
+func seedSnippetsAndViews(t *testing.T, backend string) {
 	needCC(t)
 	ring := genn.CreateCustomSparseConnectInitSnippetClass("Ring", genn.SparseConnectInitSnippetClass{
 		ParamNames:        []string{"width"},
@@ -60,6 +62,7 @@ func TestSeedSnippetsAndViews(t *testing.T) {
 		SimCode:      "$(x) = $(Isyn);",
 	})
 	m := genn.NewModel("views", genn.Double)
+	m.Backend = backend
 	m.DT = 1
 	pre := m.AddNeuronPopulation("Pre", 5, "SpikeSource", nil, nil)
 	post := m.AddNeuronPopulation("Post", 5, acc, nil, map[string]genn.VarInit{"x": genn.Const(0)})

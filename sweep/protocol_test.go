@@ -364,26 +364,59 @@ func checkSetParameters(t *testing.T, doc, backend string) {
 	}
 }
 
-// Spike-like events go to spike_events/ with the spike files' columns.
+// Spike-like events go to spike_events/ with the spike files' columns,
+// apart from the spikes recorded with them, on either backend (on CUDA both
+// are bits of one recording buffer, drained in one stream): Pre's neuron 1
+// has an event every third step; Q's neuron i when i + t is a multiple of
+// m, which the sweep varies across a batch of two; neuron 0 of both
+// spikes every step.
 func TestProtocolSpikeEventFile(t *testing.T) {
 	doc := `
 name: events
 simulation: {dt: 1.0, duration: 10.0}
 models:
   neurons:
-    Clock: {var_name_types: [[x, scalar]], sim_code: "$(x) = $(t);"}
+    Clock: {var_name_types: [[x, scalar]], sim_code: "$(x) = $(t);", threshold_condition_code: "$(id) == 0", is_auto_refractory_required: false}
   weight_updates:
     Every3: {event_threshold_condition_code: "fmod($(x_pre), 3.0) < 0.5 && $(id) == 1"}
+    EveryM: {param_names: [m], event_threshold_condition_code: "fmod($(x_pre) + $(id), $(m)) < 0.5"}
 populations:
-  Pre: {size: 2, model: Clock, vars: {x: 0.0}, record: {spike_events: true}}
+  Pre: {size: 2, model: Clock, vars: {x: 0.0}, record: {spikes: true, spike_events: true}}
+  Q: {size: 40, model: Clock, vars: {x: 0.0}, record: {spikes: true, spike_events: true}}
   Post: {size: 1, model: Clock, vars: {x: 0.0}}
 synapses:
   S: {source: Pre, target: Post, matrix: dense, weight_update: {model: Every3}, postsynaptic: {model: DeltaCurr}}
+  SQ: {source: Q, target: Post, matrix: dense, weight_update: {model: EveryM, params: {m: 5.0}}, postsynaptic: {model: DeltaCurr}}
+sweep: {grid: {synapses.SQ.weight_update.params.m: [5.0, 7.0]}}
 `
-	plan, sum := sweepText(t, doc)
-	ev, _, err := results.ReadVariantSpikes(variantFile(t, sum.Dir, plan.Variants[0].ID(), "spike_events"), plan.Variants[0].ID())
-	require.NoError(t, err)
-	assert.Equal(t, []float64{0, 3, 6, 9}, ev.Time)
-	assert.Equal(t, []uint32{1, 1, 1, 1}, ev.Neuron)
-	assert.Equal(t, []string{"Pre", "Pre", "Pre", "Pre"}, ev.Population)
+	for _, backend := range []string{"cpu", "cuda-emu"} {
+		t.Run(backend, func(t *testing.T) {
+			plan, sum := sweepTextOn(t, doc, backend)
+			require.Len(t, plan.Variants, 2)
+			for _, v := range plan.Variants {
+				m := int(v.Net.Synapses[1].WeightUpdate.Params["m"].V)
+				var want, wantSpikes results.Spikes
+				for step := 0; step < 10; step++ {
+					if step%3 == 0 {
+						want.Population, want.Neuron, want.Time = append(want.Population, "Pre"), append(want.Neuron, 1), append(want.Time, float64(step))
+					}
+					for i := 0; i < 40; i++ {
+						if (step+i)%m == 0 {
+							want.Population, want.Neuron, want.Time = append(want.Population, "Q"), append(want.Neuron, uint32(i)), append(want.Time, float64(step))
+						}
+					}
+					for _, pop := range []string{"Pre", "Q"} {
+						wantSpikes.Population, wantSpikes.Neuron, wantSpikes.Time = append(wantSpikes.Population, pop), append(wantSpikes.Neuron, 0), append(wantSpikes.Time, float64(step))
+					}
+				}
+				for kind, w := range map[string]results.Spikes{"spike_events": want, "spikes": wantSpikes} {
+					got, _, err := results.ReadVariantSpikes(variantFile(t, sum.Dir, v.ID(), kind), v.ID())
+					require.NoError(t, err)
+					assert.Equal(t, w.Population, got.Population, "%s, m = %d", kind, m)
+					assert.Equal(t, w.Neuron, got.Neuron, "%s, m = %d", kind, m)
+					assert.Equal(t, w.Time, got.Time, "%s, m = %d", kind, m)
+				}
+			}
+		})
+	}
 }

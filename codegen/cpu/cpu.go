@@ -184,7 +184,15 @@ func (g *gen) RemapIndex(s *modelspec.SynapseGroup, post, c string) string {
 	return fmt.Sprintf("(size_t)%s * %d + %s", post, g.MaxCol[s], c)
 }
 
-func (g *gen) PopulationArrays(*modelspec.Population) {}
+// PopulationArrays: where a population lists the neurons with a
+// spike-like event of any outgoing group (AnyEvents), the list is per
+// delay slot, as GeNN's spkEvnt.
+func (g *gen) PopulationArrays(p *modelspec.Population) {
+	if g.AnyEvents[p] {
+		g.Internal(p.Name, "spkEvntCnt", "uint32_t", p.Name+"_spkEvntCnt", 1, g.Slots[p], true)
+		g.Internal(p.Name, "spkEvnt", "uint32_t", p.Name+"_spkEvnt", p.Size, g.Slots[p], false)
+	}
+}
 
 // EventArrays: the spike-like events of a step are a list per delay slot.
 func (g *gen) EventArrays(s *modelspec.SynapseGroup) {

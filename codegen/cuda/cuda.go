@@ -50,10 +50,18 @@
 //     regenerates) its row if it spiked and adds with atomicAdd; these sums
 //     depend on thread order in the last bits.
 //
-// Nothing in the step loop waits for the device: recorded spikes are set as
-// bits in a device buffer of a window of steps, which a drain compacts on
-// the device into the CPU's order (step, population, variant, neuron) and
-// copies out; the NaN/inf check is a kernel whose result is read when the
+// Presynaptic output ($(addToPre, x)) is an atomicAdd into the source's
+// revInSyn in every strategy and kernel, as in GeNN, so its float sums
+// depend on thread order in the last bits too. Spike-like events are a
+// bitmask ring per group like the spikes'; a population whose events of
+// the previous step $(prev_seT_pre) needs keeps the neurons with any of
+// them in one more ring (evAnyBits). gn_current_spikes and
+// gn_set_current_spikes copy the last step's slot of a spike ring.
+//
+// Nothing in the step loop waits for the device: recorded spikes (and
+// spike-like events) are set as bits in a device buffer of a window of
+// steps, which a drain compacts on the device into the CPU's order (step,
+// population, variant, neuron) and copies out; the NaN/inf check is a kernel whose result is read when the
 // worker asks (gn_find_nonfinite).
 //
 // Three step modes (GENNCTL_CUDA_STEP; by default persistent when the
@@ -162,6 +170,7 @@ func (g *gen) emit(files codegen.Files) error {
 	w.Line("int gn_dev_egp(gn_ctx *ctx, uint32_t egp, uint32_t variant);")
 	w.Line("int gn_dev_step(gn_ctx *ctx, uint32_t n);")
 	w.Line("int gn_dev_fetch_spikes(gn_ctx *ctx);            /* recorded spikes into the host queue */")
+	w.Line("int gn_dev_spike_words(gn_ctx *ctx, uint32_t pop, size_t first, size_t n, uint32_t *words, int put); /* part of a spike bit ring */")
 	w.Line("int gn_dev_find_nonfinite(gn_ctx *ctx, uint32_t *first);")
 	w.Line("#ifdef __cplusplus")
 	w.Line("}")

@@ -262,10 +262,36 @@ func (g *gen) emitDeviceGlue() {
 	w.Line("return 0;")
 	w.Close("}")
 	w.Line("")
+	g.emitSpikeWords()
 	g.emitEGPGlue()
 	g.emitCreate()
 	g.emitUploadDestroy()
 	g.emitStepLoop()
+}
+
+// emitSpikeWords writes gn_dev_spike_words, the copy of words [first,
+// first+n) of a population's spike bit ring from (put 0) or to (put 1) the
+// device, for gn_current_spikes; before gn_init there are no spikes.
+func (g *gen) emitSpikeWords() {
+	w := g.W
+	w.Line("extern \"C\" int gn_dev_spike_words(gn_ctx *ctx, uint32_t pop, size_t first, size_t n, uint32_t *words, int put)")
+	w.Open("{")
+	w.Open("if (!ctx->dev_ready) {")
+	w.Line("if (!put) memset(words, 0, n * sizeof *words);")
+	w.Line("return 0;")
+	w.Close("}")
+	w.Line("uint32_t *d = NULL;")
+	w.Open("switch (pop) {")
+	for i, p := range g.Net.Populations {
+		w.Line("case %d: d = ctx->dview->%s_spkBits; break;", i, p.Name)
+	}
+	w.Close("}")
+	w.Line("if (!d) return 0;")
+	w.Line("if (put) GN_CUDA(cudaMemcpy(d + first, words, n * sizeof *words, cudaMemcpyHostToDevice));")
+	w.Line("else GN_CUDA(cudaMemcpy(words, d + first, n * sizeof *words, cudaMemcpyDeviceToHost));")
+	w.Line("return 0;")
+	w.Close("}")
+	w.Line("")
 }
 
 // emitEGPGlue writes the copies of extra global parameters to the device.

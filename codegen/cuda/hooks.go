@@ -20,13 +20,18 @@ func (g *gen) Supports(f codegen.Feature) bool { return supported[f] }
 // supported lists them. Host initialisation code runs in module.c and the
 // arrays it fills are uploaded with the other extra global parameters;
 // run-time parameters are copied to the device when set; Toeplitz groups
-// and kernel weights run in rowPerSpike sections.
+// and kernel weights run in rowPerSpike sections; presynaptic output is an
+// atomic sum (weightUpdateCode).
 var supported = map[codegen.Feature]bool{
 	codegen.FeatureHostInitCode:      true,
 	codegen.FeatureRuntimeParameters: true,
 	codegen.FeatureToeplitz:          true,
 	codegen.FeatureKernelWeights:     true,
 	codegen.FeatureCustomUpdates:     true,
+	codegen.FeaturePresynapticOutput: true,
+	codegen.FeatureSpikeEventTimes:   true,
+	codegen.FeatureSpikeEventRecord:  true,
+	codegen.FeatureCurrentSpikes:     true,
 }
 
 // CustomUpdateBegin: custom updates run in module.c on the host's copy of
@@ -55,6 +60,28 @@ func (g *gen) mirrorState(copy string) {
 	g.W.Close("}")
 }
 
+// CurrentSpikes (codegen.CurrentSpikesWriter): the spikes of the last step
+// are its slot of the population's spike bit ring on the device
+// (gn_dev_spike_words): read and listed in increasing order, or replaced
+// by the bits of the given neurons, which the next step then propagates.
+func (g *gen) CurrentSpikes(pi int, p *modelspec.Population, set bool) {
+	w, nw, slots := g.W, words(p), g.bitSlots(p)
+	w.Line("const size_t first = ((size_t)variant * %d + (size_t)((ctx->timestep + %d) %% %d)) * %d; /* the last step's slot */", slots, slots-1, slots, nw)
+	w.Line("uint32_t *const bits = calloc(%d, sizeof *bits);", nw)
+	w.Line("if (!bits) { snprintf(ctx->err, sizeof ctx->err, \"out of memory\"); return 1; }")
+	if set {
+		w.Line("for (size_t k = 0; k < n; k++) bits[in[k] / 32] |= 1u << (in[k] %% 32);")
+		w.Line("const int e = gn_dev_spike_words(ctx, %d, first, %d, bits, 1);", pi, nw)
+	} else {
+		w.Line("const int e = gn_dev_spike_words(ctx, %d, first, %d, bits, 0);", pi, nw)
+		w.Line("size_t k = 0;")
+		w.Line("for (uint32_t i = 0; i < %d; i++) for (uint32_t j = 0; j < 32; j++) if (bits[i] >> j & 1u) { if (k < cap) out[k] = i * 32 + j; k++; }", nw)
+		w.Line("*n = k;")
+	}
+	w.Line("free(bits);")
+	w.Line("return e;")
+}
+
 // ColumnIndex: kernels walk columns for synapse dynamics, and the
 // presynaptic strategies targetPull (sparse) and rowScatter use them.
 func (g *gen) ColumnIndex(s *modelspec.SynapseGroup) bool {
@@ -66,9 +93,14 @@ func (g *gen) ColumnIndex(s *modelspec.SynapseGroup) bool {
 }
 
 // PopulationArrays: the spike bitmask ring (see bitSlots), on the device
-// only, instead of spike lists.
+// only, instead of spike lists; where $(prev_seT_pre) needs the neurons
+// with any spike-like event of the previous step, a ring of their bits too
+// (see spikeBits.PopulationEvent).
 func (g *gen) PopulationArrays(p *modelspec.Population) {
 	g.DeviceArray(p.Name, "spkBits", "uint32_t", p.Name+"_spkBits", words(p), g.bitSlots(p))
+	if g.PrevEventTime[p] {
+		g.DeviceArray(p.Name, "evAnyBits", "uint32_t", p.Name+"_evAnyBits", words(p), g.bitSlots(p))
+	}
 }
 
 // EventArrays: a bitmask ring of spike-like events, like the spikes'.

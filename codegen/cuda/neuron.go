@@ -2,6 +2,7 @@ package cuda
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/modelspec"
@@ -36,6 +37,10 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 			w.Line("/* previous spike times: the neuron spiked in the previous step */")
 			w.Line("if (%s) %s_prevST[(size_t)%s * %d + id] = t - DT;", bitRef(p.Name+"_spkBits", p, g.bitSlot(p, 0), "id"), p.Name, last, p.Size)
 		}
+		if g.PrevEventTime[p] {
+			w.Line("/* previous spike-like event times, as GeNN 4.9: the neuron had one in the previous step */")
+			w.Line("if (%s) %s_prevSET[(size_t)%s * %d + id] = t - DT;", bitRef(p.Name+"_evAnyBits", p, g.bitSlot(p, 0), "id"), p.Name, last, p.Size)
+		}
 		if err := g.NeuronBody(u, spikeBits{g}); err != nil {
 			return err
 		}
@@ -45,9 +50,11 @@ func (g *gen) emitNeuronUpdate(pi int, p *modelspec.Population) error {
 				g.clearNextBits(s.Name+"_evBits", p)
 			}
 		}
+		if g.PrevEventTime[p] {
+			g.clearNextBits(p.Name+"_evAnyBits", p)
+		}
 		if p.RecordSpikes {
-			w.Line("if (gn_spike) atomicOr(&ctx->drec_bits[(size_t)(timestep - ctx->rec_base) * ctx->rec_words + (size_t)ctx->batch * %d + (size_t)b * %d + id / 32], 1u << (id %% 32));",
-				g.recordOffset(p), words(p))
+			w.Line("if (gn_spike) %s", g.recordBit(p, false))
 		}
 		w.Close("}")
 		return nil
@@ -77,32 +84,58 @@ func (g *gen) clearNextBits(bits string, p *modelspec.Population) {
 	g.W.Line("if (id %% 32 == 0) %s[(size_t)%s * %d + id / 32] = 0;", bits, g.bitSlot(p, -2), words(p))
 }
 
-// recordOffset is the word offset, per variant, of population p's part of
-// a step of the recording buffer: the words of the recorded populations
-// before it.
-func (g *gen) recordOffset(p *modelspec.Population) int {
+// recordedMask is a bitmask of a step of the recording buffer: the spikes
+// of a population, or its spike-like events.
+type recordedMask struct {
+	p      *modelspec.Population
+	events bool
+	pop    int // the population index of its quads: p's, or len(populations) + p's for events (the CPU's)
+	offset int // its first word, per variant, in a step: the words of the masks before it
+}
+
+// recordedMasks are the masks of a step of the recording buffer in the
+// order of their population indices (so a drain's quads are sorted by
+// step, population index, variant and neuron): the spikes of the
+// populations that record them, then the spike-like events.
+func (g *gen) recordedMasks() []recordedMask {
+	var out []recordedMask
 	off := 0
-	for _, q := range g.Net.Populations {
-		if q == p {
-			break
-		}
-		if q.RecordSpikes {
-			off += words(q)
+	for _, events := range []bool{false, true} {
+		for pi, p := range g.Net.Populations {
+			if events && p.RecordSpikeEvents || !events && p.RecordSpikes {
+				pop := pi
+				if events {
+					pop += len(g.Net.Populations)
+				}
+				out = append(out, recordedMask{p, events, pop, off})
+				off += words(p)
+			}
 		}
 	}
-	return off
+	return out
 }
 
 // recordWords is the number of words per variant of a step of the
 // recording buffer.
 func (g *gen) recordWords() int {
 	n := 0
-	for _, p := range g.Net.Populations {
-		if p.RecordSpikes {
-			n += words(p)
-		}
+	for _, m := range g.recordedMasks() {
+		n += words(m.p)
 	}
 	return n
+}
+
+// recordBit is the statement that sets neuron id's bit of variant b in
+// this step's row of the recording buffer: a spike of p, or a spike-like
+// event.
+func (g *gen) recordBit(p *modelspec.Population, events bool) string {
+	for _, m := range g.recordedMasks() {
+		if m.p == p && m.events == events {
+			return fmt.Sprintf("atomicOr(&ctx->drec_bits[(size_t)(timestep - ctx->rec_base) * ctx->rec_words + (size_t)ctx->batch * %d + (size_t)b * %d + id / 32], 1u << (id %% 32));",
+				m.offset, words(p))
+		}
+	}
+	panic("cuda: " + p.Name + " records no such bits")
 }
 
 // spikeBits is the codegen.NeuronEmitter of neuron kernels: a spike sets
@@ -114,6 +147,21 @@ func (spikeBits) Spike() string { return "gn_spike = 1;" }
 
 func (e spikeBits) Event(s *modelspec.SynapseGroup, cond string) string {
 	return fmt.Sprintf("if (%s) atomicOr(&%s_evBits[(size_t)%s * %d + id / 32], 1u << (id %% 32));", cond, s.Name, e.g.bitSlot(s.Source, -1), words(s.Source))
+}
+
+// PopulationEvent (codegen.PopulationEventEmitter): a neuron with a
+// spike-like event of any group sets its bit in this step's slot of the
+// population's ring, which the next step's update reads for
+// $(prev_seT_pre), and in the recording buffer where p records them.
+func (e spikeBits) PopulationEvent(p *modelspec.Population) string {
+	var out []string
+	if e.g.PrevEventTime[p] {
+		out = append(out, fmt.Sprintf("atomicOr(&%s_evAnyBits[(size_t)%s * %d + id / 32], 1u << (id %% 32));", p.Name, e.g.bitSlot(p, -1), words(p)))
+	}
+	if p.RecordSpikeEvents {
+		out = append(out, e.g.recordBit(p, true))
+	}
+	return strings.Join(out, "\n")
 }
 
 // spikeColumnLoop writes code for the synapses onto neuron id_post from
@@ -173,7 +221,7 @@ func (g *gen) synapsesFrom(s *modelspec.SynapseGroup, body func() error) error {
 
 // simCode writes group s's sim_code for one synapse in scope sc.
 func (g *gen) simCode(s *modelspec.SynapseGroup, sc *codegen.Scope) error {
-	m, st, _, err := g.WeightUpdateCode(s)
+	m, st, _, err := g.weightUpdateCode(s)
 	if err != nil {
 		return err
 	}

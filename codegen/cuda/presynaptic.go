@@ -167,7 +167,7 @@ func (targetPull) blocks(g *gen, s *modelspec.SynapseGroup) string { return perT
 func (targetPull) columns(s *modelspec.SynapseGroup) bool { return s.Matrix == modelspec.MatrixSparse }
 
 func (targetPull) emit(g *gen, s *modelspec.SynapseGroup) error {
-	_, st, sc, err := g.WeightUpdateCode(s)
+	_, st, sc, err := g.weightUpdateCode(s)
 	if err != nil {
 		return err
 	}
@@ -225,7 +225,7 @@ func (rowScatter) columns(*modelspec.SynapseGroup) bool { return true }
 func binSize(g *gen, s *modelspec.SynapseGroup) int { return min(g.MaxCol[s], maxBin) }
 
 func (rowScatter) emit(g *gen, s *modelspec.SynapseGroup) error {
-	m, st, sc, err := g.WeightUpdateCode(s)
+	m, st, sc, err := g.weightUpdateCode(s)
 	if err != nil {
 		return err
 	}
@@ -318,7 +318,7 @@ func (rowScatter) gather(g *gen, s *modelspec.SynapseGroup) error {
 	w.Line("for (uint32_t i = 0; i < gn_n; i++) %s += gn_val[i];", target("gn_del[i]"))
 	w.Close("}")
 	w.Open("else { /* more events than the bin holds: the CPU's loop, from the columns */")
-	m, st, sc, err := g.WeightUpdateCode(s)
+	m, st, sc, err := g.weightUpdateCode(s)
 	if err != nil {
 		return err
 	}
@@ -354,7 +354,7 @@ func (rowPerSpike) blocks(g *gen, s *modelspec.SynapseGroup) string { return per
 func (rowPerSpike) columns(*modelspec.SynapseGroup) bool { return false }
 
 func (rowPerSpike) emit(g *gen, s *modelspec.SynapseGroup) error {
-	_, st, sc, err := g.WeightUpdateCode(s)
+	_, st, sc, err := g.weightUpdateCode(s)
 	if err != nil {
 		return err
 	}

@@ -1,13 +1,16 @@
 package cuda
 
 // Spike recording: the neuron kernel sets a bit per recorded neuron and
-// spike in a buffer of rec_window steps ([step][population][variant][word],
-// rec_words words a step). A drain (gn_dev_fetch_spikes: when the window
-// is full, or when the host asks for spikes) compacts the filled rows on
-// the device into (population, variant, neuron, step) quads in that
-// order, the CPU backend's, clears them, and copies the quads out: three
-// small kernels (counts per block, their prefix sums, the writes) and two
-// copies, instead of a copy per step or a host-side sort.
+// spike (or spike-like event) in a buffer of rec_window steps
+// ([step][recordedMask][variant][word], rec_words words a step). A drain
+// (gn_dev_fetch_spikes: when the window is full, or when the host asks for
+// spikes) compacts the filled rows on the device into (population,
+// variant, neuron, step) quads, sorted by step, population index, variant
+// and neuron (the CPU backend's order of spikes; it sends a variant's
+// spike-like events of a step before its spikes, which the demultiplexer
+// of a batch separates anyway), clears them, and copies the quads out:
+// three small kernels (counts per block, their prefix sums, the writes)
+// and two copies, instead of a copy per step or a host-side sort.
 
 // emitRecordingKernels writes the compaction kernels (for modules that
 // record spikes) and gn_dev_fetch_spikes.
@@ -77,19 +80,17 @@ func (g *gen) emitRecordingKernels() {
 	w.Line("const uint32_t step = (uint32_t)(ctx->rec_base + wi / ctx->rec_words);")
 	w.Line("const uint32_t r = (uint32_t)(wi %% ctx->rec_words);")
 	w.Line("uint32_t pop, variant, word;")
-	first := true
-	for pi, p := range g.Net.Populations {
-		if !p.RecordSpikes {
-			continue
-		}
-		off, n := g.recordOffset(p), words(p)
-		cond := "else if"
-		if first {
+	for i, m := range g.recordedMasks() {
+		off, n := m.offset, words(m.p)
+		cond, what := "else if", "spikes"
+		if i == 0 {
 			cond = "if"
 		}
-		first = false
-		w.Line("%s (r < ctx->batch * %du) { pop = %d; variant = (r - ctx->batch * %du) / %d; word = (r - ctx->batch * %du) %% %d; } /* %s */",
-			cond, off+n, pi, off, n, off, n, p.Name)
+		if m.events {
+			what = "spike-like events"
+		}
+		w.Line("%s (r < ctx->batch * %du) { pop = %d; variant = (r - ctx->batch * %du) / %d; word = (r - ctx->batch * %du) %% %d; } /* %s of %s */",
+			cond, off+n, m.pop, off, n, off, n, what, m.p.Name)
 	}
 	w.Line("else return; /* unreachable: r < rec_words */")
 	w.Open("for (; x != 0; x &= x - 1) {")

@@ -11,7 +11,7 @@ import (
 // one thread per postsynaptic neuron runs synapse_dynamics_code for every
 // synapse onto it, in increasing id_pre (the CPU's order of its input).
 func (g *gen) emitDynamics(s *modelspec.SynapseGroup) error {
-	m, st, sc, err := g.WeightUpdateCode(s)
+	m, st, sc, err := g.weightUpdateCode(s)
 	if err != nil {
 		return err
 	}
@@ -31,7 +31,7 @@ func (g *gen) emitDynamics(s *modelspec.SynapseGroup) error {
 // back_prop_delay_steps+1 steps ago runs learn_post_code for every synapse
 // onto it.
 func (g *gen) emitLearnPost(s *modelspec.SynapseGroup) error {
-	m, st, sc, err := g.WeightUpdateCode(s)
+	m, st, sc, err := g.weightUpdateCode(s)
 	if err != nil {
 		return err
 	}
@@ -72,4 +72,20 @@ func (g *gen) columnLoop(s *modelspec.SynapseGroup, stream uint32, code string, 
 	}
 	w.Close("}")
 	return nil
+}
+
+// weightUpdateCode is the core's WeightUpdateCode with $(addToPre, x) an
+// atomic addition: the threads of a section walk the synapses onto their
+// own target neurons (or, in rowPerSpike, from their own source), so
+// several of them may add to one presynaptic neuron's input at once. The
+// sum's order then depends on the threads' (the last bits of a float sum,
+// as rowPerSpike's input); GeNN's CUDA backend adds revInSyn atomically too.
+func (g *gen) weightUpdateCode(s *modelspec.SynapseGroup) (*modelspec.WeightUpdateModel, func(string) codegen.Site, *codegen.Scope, error) {
+	m, st, sc, err := g.WeightUpdateCode(s)
+	if err == nil && g.PreOutput[s] {
+		sc.Funcs["addToPre"] = codegen.Func{Arity: 1, Expand: func(a []string) string {
+			return fmt.Sprintf("atomicAdd(&%s_revInSyn[id_pre], (scalar)(%s))", s.Name, a[0])
+		}}
+	}
+	return m, st, sc, err
 }
