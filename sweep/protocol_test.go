@@ -393,8 +393,8 @@ sweep: {grid: {synapses.SQ.weight_update.params.m: [5.0, 7.0]}}
 		t.Run(backend, func(t *testing.T) {
 			plan, sum := sweepTextOn(t, doc, backend)
 			require.Len(t, plan.Variants, 2)
-			for _, v := range plan.Variants {
-				m := int(v.Net.Synapses[1].WeightUpdate.Params["m"].V)
+			for vi, v := range plan.Variants {
+				m := int(network(t, plan, vi).Synapses[1].WeightUpdate.Params["m"].V)
 				var want, wantSpikes results.Spikes
 				for step := 0; step < 10; step++ {
 					if step%3 == 0 {
