@@ -39,9 +39,9 @@ type options struct {
 	script     string
 	work       string
 	cache      string
-	cpu        int    // the CPU the microcircuit's runs are pinned to (-1: none)
-	genn       string // a GeNN 4.9 source tree to compare the microcircuit with ("": none)
-	gennFlags  string // GeNN's userCxxFlagsGNU
+	cpu        int      // the CPU the microcircuit's runs are pinned to (-1: none)
+	genn       string   // a GeNN 4.9 source tree to compare the microcircuit with ("": none)
+	gennFlags  []string // GeNN's userCxxFlagsGNU, one build each ("": none)
 }
 
 type row struct {
@@ -180,8 +180,8 @@ func main() {
 	cache := flag.String("cache", "", "module cache (default: WORK/cache, cold)")
 	pd := flag.String("pd", "", "instead of CUBA, run the Potjans-Diesmann microcircuit at these neuron scales, comma-separated (e.g. 0.1,1)")
 	cpu := flag.Int("cpu", -1, "microcircuit: pin every run to this CPU (taskset)")
-	gennSrc := flag.String("genn", "", "microcircuit: also build and run GeNN 4.9's userproject PotjansMicrocircuit from this GeNN source tree")
-	gennFlags := flag.String("genn-flags", "-march=native", "microcircuit: GeNN's userCxxFlagsGNU")
+	gennSrc := flag.String("genn", os.Getenv("GENN_PATH"), "microcircuit: also build and run GeNN 4.9's userproject PotjansMicrocircuit from this GeNN source tree (default $GENN_PATH)")
+	gennFlags := flag.String("genn-flags", "-march=native,none", "microcircuit: GeNN's userCxxFlagsGNU, comma-separated, one GeNN build each (none: no flags)")
 	runModule := flag.String("run-module", "", "(internal) run a module in this process and print the result as JSON")
 	runSteps := flag.Uint("run-steps", 0, "(internal) time steps of -run-module")
 	runSeed := flag.Uint64("run-seed", 0, "(internal) seed of -run-module")
@@ -195,7 +195,7 @@ func main() {
 		}
 		return
 	}
-	o := options{durationMS: *dur, repeats: *repeats, brian2: *brian, cpu: *cpu, genn: *gennSrc, gennFlags: *gennFlags}
+	o := options{durationMS: *dur, repeats: *repeats, brian2: *brian, cpu: *cpu, genn: *gennSrc, gennFlags: parseGeNNFlags(*gennFlags)}
 	var err error
 	if o.sizes, err = parseSizes(*sizes); err != nil {
 		fmt.Fprintln(os.Stderr, err)
