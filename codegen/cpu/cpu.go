@@ -1,15 +1,17 @@
-// Package cpu is the CPU backend's code generator: single-threaded C for a
-// network, one module simulating a batch of variants, exporting the gennctl
-// ABI. The shared parts (layout, per-element code, initialisation, the
+// Package cpu is the CPU backend's code generator: C for a network, one
+// module simulating a batch of variants, exporting the gennctl ABI. The shared parts (layout, per-element code, initialisation, the
 // ABI's host functions) come from the generator core, package codegen; this
 // package writes the loops around them: per population a loop over the
 // variants and neurons that lists the spikes, per synapse group loops over
 // those spike lists and the rows they address, and gn_step calling them in
-// GeNN 4's order.
+// GeNN 4's order. gn_step may run on several threads (gn_set_threads,
+// OpenMP) with the same results bit for bit as on one: see Step.
 package cpu
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/modelspec"
@@ -31,7 +33,12 @@ type gen struct {
 	blockStride int
 	// calls of the synapse update functions, in step order
 	dynCalls, preCalls, postCalls []string
-	updates                       []*codegen.NeuronUpdate // of each population
+	// lanes are the presynaptic update calls grouped by target
+	// population (in step order within a lane, the largest lanes first),
+	// when threads may run different lanes at once (see synapseLanes);
+	// nil when the synapse updates run on one thread.
+	lanes   [][]string
+	updates []*codegen.NeuronUpdate // of each population
 }
 
 // Generate returns the C source of the module. It is pure and
@@ -102,6 +109,7 @@ func (g *gen) emit() error {
 	if err := g.EmitInit(); err != nil {
 		return err
 	}
+	preOf := map[*modelspec.SynapseGroup][]string{}
 	for _, s := range g.Net.Synapses {
 		dyn, pre, post, err := g.emitSynapseUpdates(s)
 		if err != nil {
@@ -110,7 +118,9 @@ func (g *gen) emit() error {
 		g.dynCalls = append(g.dynCalls, dyn...)
 		g.preCalls = append(g.preCalls, pre...)
 		g.postCalls = append(g.postCalls, post...)
+		preOf[s] = pre
 	}
+	g.lanes = g.synapseLanes(preOf)
 	for _, u := range g.updates {
 		if err := g.emitNeuronUpdate(u); err != nil {
 			return err
@@ -231,21 +241,103 @@ func (g *gen) Allocate() {
 func (g *gen) Created()                             {}
 func (g *gen) CreatedShare(*modelspec.SynapseGroup) {}
 
+// synapseLanes groups the presynaptic update calls by target population
+// when that is all the synapse updates of a step do: no synapse dynamics,
+// no learn_post_code, no spike-like events, and sim code that only adds
+// input to the target (codegen.OnlyAddsInput; merged postsynaptic models
+// share a target population too). Each target's inputs then come from one
+// thread, in step order, so the sums are the same bits as on one thread
+// whichever thread runs a lane. Lanes are ordered by their synapses, the
+// largest first, which balances their dynamic scheduling. Otherwise nil.
+func (g *gen) synapseLanes(preOf map[*modelspec.SynapseGroup][]string) [][]string {
+	if len(g.dynCalls) > 0 || len(g.postCalls) > 0 || len(g.preCalls) == 0 {
+		return nil
+	}
+	type lane struct {
+		calls    []string
+		synapses int
+	}
+	var lanes []*lane
+	of := map[*modelspec.Population]*lane{}
+	for _, s := range g.Net.Synapses {
+		if len(preOf[s]) == 0 {
+			continue
+		}
+		if g.Events[s] || !codegen.OnlyAddsInput(s) {
+			return nil
+		}
+		l := of[s.Target]
+		if l == nil {
+			l = &lane{}
+			of[s.Target] = l
+			lanes = append(lanes, l)
+		}
+		l.calls = append(l.calls, preOf[s]...)
+		row := s.Target.Size
+		if s.Matrix == modelspec.MatrixSparse {
+			row = g.MaxRow[s]
+		}
+		l.synapses += s.Source.Size * row
+	}
+	slices.SortStableFunc(lanes, func(a, b *lane) int { return cmp.Compare(b.synapses, a.synapses) })
+	out := make([][]string, len(lanes))
+	for i, l := range lanes {
+		out[i] = l.calls
+	}
+	return out
+}
+
 // Step calls the updates in GeNN 4's order: synapse dynamics, presynaptic
-// updates, postsynaptic learning, neuron updates.
+// updates, postsynaptic learning, neuron updates. With ctx->threads > 1 the
+// whole call is one OpenMP parallel region (no fork per step): the lanes of
+// the synapse updates are shared among the threads, a split population's
+// neurons are divided into contiguous ranges (each neuron's update depends
+// on nothing but its own state and streams), and everything whose order
+// matters (spike lists, recording, updates that are not split) runs on one
+// thread at a time between barriers. Every thread leaves the loop at the
+// same step: gn_stop is written only between two barriers.
 func (g *gen) Step() {
 	w := g.W
-	w.Open("for (uint32_t k = 0; k < n && !ctx->failed; k++) {")
+	w.Line("int gn_stop = ctx->failed;")
+	w.Line("#pragma omp parallel num_threads(ctx->threads) if (ctx->threads > 1)")
+	w.Open("{")
+	w.Open("for (uint32_t k = 0; k < n && !gn_stop; k++) {")
 	w.Line("const uint64_t timestep = ctx->timestep;")
-	for _, calls := range [][]string{g.dynCalls, g.preCalls, g.postCalls} {
-		for _, c := range calls {
-			w.Line("%s(ctx, timestep);", c)
+	if g.lanes != nil {
+		w.Line("#pragma omp for schedule(dynamic, 1)")
+		w.Open("for (uint32_t lane = 0; lane < %d; lane++) {", len(g.lanes))
+		w.Open("switch (lane) {")
+		for i, calls := range g.lanes {
+			w.Line("case %d:", i)
+			for _, c := range calls {
+				w.Line("    %s(ctx, timestep);", c)
+			}
+			w.Line("    break;")
 		}
+		w.Close("}")
+		w.Close("}")
+	} else if len(g.dynCalls)+len(g.preCalls)+len(g.postCalls) > 0 {
+		w.Line("#pragma omp single")
+		w.Open("{")
+		for _, calls := range [][]string{g.dynCalls, g.preCalls, g.postCalls} {
+			for _, c := range calls {
+				w.Line("%s(ctx, timestep);", c)
+			}
+		}
+		w.Close("}")
 	}
-	for _, p := range g.Net.Populations {
+	for i, p := range g.Net.Populations {
+		if !g.updates[i].Split {
+			w.Line("#pragma omp single")
+		}
 		w.Line("neuron_update_%s(ctx, timestep);", p.Name)
 	}
+	w.Line("#pragma omp single")
+	w.Open("{")
 	w.Line("ctx->timestep++;")
+	w.Line("gn_stop = ctx->failed;")
+	w.Close("}")
+	w.Close("}")
 	w.Close("}")
 	w.Line("return ctx->failed;")
 }

@@ -38,12 +38,15 @@ func (g *gen) emitNeuronUpdate(u *codegen.NeuronUpdate) error {
 		w.Close("}")
 	}
 	w.Line("uint32_t *const spk = ctx->%s_spk + ((size_t)b * %d + slot) * %d;", p.Name, slots, p.Size)
-	w.Line("uint32_t nspk = 0;")
 	if u.Split {
 		// Two passes: the state update writes a spike flag per neuron and
 		// has no loop-carried dependence (the compiler vectorises it);
 		// then the flags are compacted into the spike list, in order.
+		// The threads of gn_step share the first pass by chunks of
+		// neurons; one of them compacts and records.
 		w.Line("uint8_t *restrict const spkFlag = ctx->spkFlag;")
+	} else {
+		w.Line("uint32_t nspk = 0;")
 	}
 	text, err := g.Body(func() error {
 		w := g.W
@@ -57,19 +60,41 @@ func (g *gen) emitNeuronUpdate(u *codegen.NeuronUpdate) error {
 		}
 		if u.FirstBlocks != "" {
 			w.Line("uint32_t *const %s = ctx->%s;", u.FirstBlocks, u.FirstBlocks)
-			blk, n := u.FirstBlocks, u.BlockStride
-			w.Line("gn_philox_first(%s, %s + %d, %s + %d, %s + %d, 0, %d, ctx->seed[b], 0x%08xu, timestep);", blk, blk, n, blk, 2*n, blk, 3*n, p.Size, u.Stream())
 		}
-		w.Open("for (uint32_t id = 0; id < %d; id++) {", p.Size)
+		// first blocks of the streams of neurons lo to lo + n - 1
+		firstBlocks := func(lo, n string) {
+			if blk, s := u.FirstBlocks, u.BlockStride; blk != "" {
+				w.Line("gn_philox_first(%s + %s, %s + %d + %s, %s + %d + %s, %s + %d + %s, %s, %s, ctx->seed[b], 0x%08xu, timestep);",
+					blk, lo, blk, s, lo, blk, 2*s, lo, blk, 3*s, lo, lo, n, u.Stream())
+			}
+		}
+		if u.Split {
+			w.Line("#pragma omp for schedule(static)")
+			w.Open("for (uint32_t c0 = 0; c0 < %d; c0 += %d) {", p.Size, neuronChunk)
+			w.Line("const uint32_t c1 = c0 + %d < %d ? c0 + %d : %d;", neuronChunk, p.Size, neuronChunk, p.Size)
+			firstBlocks("c0", "c1 - c0")
+			w.Open("for (uint32_t id = c0; id < c1; id++) {")
+		} else {
+			firstBlocks("0", fmt.Sprint(p.Size))
+			w.Open("for (uint32_t id = 0; id < %d; id++) {", p.Size)
+		}
 		if err := g.NeuronBody(u, spikeLists{}); err != nil {
 			return err
 		}
 		if u.Split {
 			w.Line("spkFlag[id] = (uint8_t)gn_spike;")
+			w.Close("}")
 		}
 		w.Close("}")
 		if u.Split {
-			w.Line("nspk = gn_compact_spikes(spkFlag, %d, spk);", p.Size)
+			w.Line("#pragma omp single")
+			w.Open("{")
+			w.Line("const uint32_t nspk = gn_compact_spikes(spkFlag, %d, spk);", p.Size)
+			w.Line("ctx->%s_spkCnt[(size_t)b * %d + slot] = nspk;", p.Name, slots)
+			if p.RecordSpikes {
+				w.Line("gn_record(ctx, %d, b, spk, nspk, timestep);", pi)
+			}
+			w.Close("}")
 		}
 		for _, s := range u.Outgoing {
 			if g.Events[s] {
@@ -90,15 +115,22 @@ func (g *gen) emitNeuronUpdate(u *codegen.NeuronUpdate) error {
 	g.Restrict = true
 	g.DeclareUsed(g.NeuronArrays(u), text)
 	g.Restrict = false
-	w.Line("ctx->%s_spkCnt[(size_t)b * %d + slot] = nspk;", p.Name, slots)
-	if p.RecordSpikes {
-		w.Line("gn_record(ctx, %d, b, spk, nspk, timestep);", pi)
+	if !u.Split {
+		w.Line("ctx->%s_spkCnt[(size_t)b * %d + slot] = nspk;", p.Name, slots)
+		if p.RecordSpikes {
+			w.Line("gn_record(ctx, %d, b, spk, nspk, timestep);", pi)
+		}
 	}
 	w.Close("}")
 	w.Close("}")
 	w.Line("")
 	return nil
 }
+
+// neuronChunk is how many neurons of a split population update one thread
+// takes at a time: their first Philox blocks are computed together, then
+// used while still in the cache.
+const neuronChunk = 256
 
 // spikeLists is the CPU's codegen.NeuronEmitter: spikes and spike-like
 // events are appended to the lists of the step's delay slot.
