@@ -23,14 +23,14 @@ const ModuleFile = codegen.ModuleFile
 // gen is the CPU backend of one generation.
 type gen struct {
 	*codegen.Generator
-	// maxSplit is the size of the largest population whose update is a
-	// state pass then a spike compaction pass (see splitSpikes).
-	maxSplit int
-	// blockStride is the stride of the rngBlk scratch array: the largest
-	// population whose update draws random numbers, padded to 16 words
-	// (0: none draws). Its update first computes the first Philox block
-	// of each neuron's stream, in a loop the compiler vectorises.
-	blockStride int
+	// flagAt is where the spike flags of each population whose update is
+	// a state pass then a spike compaction pass (see splitSpikes) start
+	// in a variant's flagLen flags of the spkFlag array, each padded for
+	// gn_compact_spikes; every split population has its own, so that the
+	// threads of gn_step go from one state pass to the next without
+	// waiting.
+	flagAt  map[*modelspec.Population]int
+	flagLen int
 	// calls of the synapse update functions, in step order
 	dynCalls, preCalls, postCalls []string
 	// lanes are the presynaptic update calls grouped by target
@@ -44,7 +44,7 @@ type gen struct {
 // Generate returns the C source of the module. It is pure and
 // deterministic: the same network and options give the same files.
 func Generate(net *modelspec.Network, opts codegen.Options) (codegen.Files, error) {
-	c := &gen{}
+	c := &gen{flagAt: map[*modelspec.Population]int{}}
 	g, err := codegen.New(net, opts, func(g *codegen.Generator) codegen.Backend {
 		c.Generator = g
 		return c
@@ -59,17 +59,16 @@ func Generate(net *modelspec.Network, opts codegen.Options) (codegen.Files, erro
 		}
 		if c.splitSpikes(u) {
 			u.Split = true
-			c.maxSplit = max(c.maxSplit, p.Size)
+			c.flagAt[p] = c.flagLen
+			c.flagLen += (p.Size + 31) / 32 * 32
 		}
 		if u.UsesRNG {
-			c.blockStride = max(c.blockStride, (p.Size+15)/16*16)
+			// Each chunk of neurons first computes the first Philox
+			// block of each neuron's stream, in a loop the compiler
+			// vectorises.
+			u.FirstBlocks, u.BlockStride, u.BlockIndex = "rngBlk", neuronChunk, "id - c0"
 		}
 		c.updates = append(c.updates, u)
-	}
-	for _, u := range c.updates {
-		if u.UsesRNG {
-			u.FirstBlocks, u.BlockStride = "rngBlk", c.blockStride
-		}
 	}
 	if err := c.emit(); err != nil {
 		return nil, err
@@ -151,7 +150,7 @@ func (g *gen) emitRecording() {
 	w.Line("ctx->rec_len += 4 * (size_t)n;")
 	w.Close("}")
 	w.Line("")
-	if g.maxSplit == 0 {
+	if g.flagLen == 0 {
 		return
 	}
 	w.Line("/* Write the indices of the set flags (0 or 1 each) into spk in increasing")
@@ -174,10 +173,6 @@ func (g *gen) emitRecording() {
 	w.Close("}")
 	w.Line("")
 }
-
-// flagLen is the length of the spike flag scratch array: the largest split
-// population, padded for gn_compact_spikes.
-func (g *gen) flagLen() int { return (g.maxSplit + 31) / 32 * 32 }
 
 // ---- codegen.Backend ----
 
@@ -205,11 +200,8 @@ func (g *gen) EventArrays(s *modelspec.SynapseGroup) {
 func (g *gen) SynapseArrays(*modelspec.SynapseGroup) {}
 
 func (g *gen) ContextFields() {
-	if g.maxSplit > 0 {
-		g.W.Line("uint8_t *spkFlag;   /* [%d]: scratch spike flags of one population update */", g.flagLen())
-	}
-	if g.blockStride > 0 {
-		g.W.Line("uint32_t *rngBlk;   /* [4][%d]: scratch first Philox blocks of the neurons' streams in one population update */", g.blockStride)
+	if g.flagLen > 0 {
+		g.W.Line("uint8_t *spkFlag;   /* [batch][%d]: spike flags of the split population updates */", g.flagLen)
 	}
 }
 
@@ -221,20 +213,14 @@ func (g *gen) CustomUpdateBegin()                     {}
 func (g *gen) CustomUpdateEnd()                       {}
 
 func (g *gen) Destroy() {
-	if g.maxSplit > 0 {
+	if g.flagLen > 0 {
 		g.W.Line("free(ctx->spkFlag);")
-	}
-	if g.blockStride > 0 {
-		g.W.Line("free(ctx->rngBlk);")
 	}
 }
 
 func (g *gen) Allocate() {
-	if g.maxSplit > 0 {
-		g.W.Line("GN_ALLOC(spkFlag, %d);", g.flagLen())
-	}
-	if g.blockStride > 0 {
-		g.W.Line("GN_ALLOC(rngBlk, 4 * %d);", g.blockStride)
+	if g.flagLen > 0 {
+		g.W.Line("GN_ALLOC(spkFlag, (size_t)batch * %d);", g.flagLen)
 	}
 }
 
@@ -289,13 +275,16 @@ func (g *gen) synapseLanes(preOf map[*modelspec.SynapseGroup][]string) [][]strin
 
 // Step calls the updates in GeNN 4's order: synapse dynamics, presynaptic
 // updates, postsynaptic learning, neuron updates. With ctx->threads > 1 the
-// whole call is one OpenMP parallel region (no fork per step): the lanes of
-// the synapse updates are shared among the threads, a split population's
-// neurons are divided into contiguous ranges (each neuron's update depends
-// on nothing but its own state and streams), and everything whose order
-// matters (spike lists, recording, updates that are not split) runs on one
-// thread at a time between barriers. Every thread leaves the loop at the
-// same step: gn_stop is written only between two barriers.
+// whole call is one OpenMP parallel region (no fork per step) with three
+// barriers per step: the lanes of the synapse updates are shared among the
+// threads; then the state passes of the split populations, whose chunks of
+// neurons the threads divide into contiguous ranges (a neuron's update
+// depends on nothing but its own state and streams, and the populations'
+// updates on nothing of each other's), one after the other without
+// waiting; then one thread does, population by population in order, what
+// order matters for: spike lists, recording, updates that are not split.
+// Every thread leaves the loop at the same step: gn_stop is written only
+// between two barriers.
 func (g *gen) Step() {
 	w := g.W
 	w.Line("int gn_stop = ctx->failed;")
@@ -326,14 +315,25 @@ func (g *gen) Step() {
 		}
 		w.Close("}")
 	}
-	for i, p := range g.Net.Populations {
-		if !g.updates[i].Split {
-			w.Line("#pragma omp single")
+	split := false
+	for _, u := range g.updates {
+		if u.Split {
+			w.Line("neuron_state_%s(ctx, timestep);", u.P.Name)
+			split = true
 		}
-		w.Line("neuron_update_%s(ctx, timestep);", p.Name)
+	}
+	if split {
+		w.Line("#pragma omp barrier")
 	}
 	w.Line("#pragma omp single")
 	w.Open("{")
+	for _, u := range g.updates {
+		if u.Split {
+			w.Line("neuron_spikes_%s(ctx, timestep);", u.P.Name)
+		} else {
+			w.Line("neuron_update_%s(ctx, timestep);", u.P.Name)
+		}
+	}
 	w.Line("ctx->timestep++;")
 	w.Line("gn_stop = ctx->failed;")
 	w.Close("}")

@@ -68,7 +68,7 @@ func TestThreadsSameBits(t *testing.T) {
 			_, files := generate(t, threadsDoc(extra), codegen.Options{})
 			if src := files[codegen.ModuleFile]; testBackend == "cpu" { // other backends take and ignore the threads
 				assert.Equal(t, !extra, strings.Contains(src, "lane < 2; lane++"), "the synapse updates form 2 lanes (E, I) only without the extra groups")
-				assert.Equal(t, 2, strings.Count(src, "c0 += 256"), "E's and I's updates are split among the threads; P's is not")
+				assert.Equal(t, 2, strings.Count(src, "#pragma omp for schedule(static) nowait"), "E's and I's updates are split among the threads; P's is not")
 			}
 			mod := loadFiles(t, files)
 			run := func(threads int) ([]spike, [][]float64) {

@@ -145,7 +145,7 @@ func parseGeNNRun(out string) (gennRun, error) {
 
 // run runs the built binary once on cpu and counts the spikes it wrote.
 func (g *gennModel) run(cpu int) (childResult, error) {
-	c := pinned(cpu, "./PotjansMicrocircuit", "bench")
+	c := pinned(cpuList(cpu, 1), "./PotjansMicrocircuit", "bench")
 	c.Dir = g.dir
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, &out

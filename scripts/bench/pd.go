@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,9 +186,10 @@ type childResult struct {
 }
 
 // runModuleChild is the child mode: create a batch of one with seed,
-// gn_init (set-up), then steps in chunks of 1000 with the recorded spikes
-// drained after each (simulation), and print the result as JSON.
-func runModuleChild(path string, steps uint32, seed uint64, w io.Writer) error {
+// gn_init (set-up), then steps in chunks of 1000 on threads threads with
+// the recorded spikes drained after each (simulation), and print the
+// result as JSON.
+func runModuleChild(path string, steps uint32, seed uint64, threads int, w io.Writer) error {
 	mod, err := gpu.Load(path)
 	if err != nil {
 		return err
@@ -202,6 +204,9 @@ func runModuleChild(path string, steps uint32, seed uint64, w io.Writer) error {
 		return err
 	}
 	defer inst.Close()
+	if err := inst.SetThreads(threads); err != nil {
+		return err
+	}
 	start := time.Now()
 	if err := inst.Init(); err != nil {
 		return err
@@ -234,12 +239,25 @@ func runModuleChild(path string, steps uint32, seed uint64, w io.Writer) error {
 	return json.NewEncoder(w).Encode(r)
 }
 
-// pinned is cmd run through taskset on cpu (cpu < 0: not pinned).
-func pinned(cpu int, name string, args ...string) *exec.Cmd {
-	if cpu < 0 {
+// pinned is cmd run through taskset on cpus (""": not pinned).
+func pinned(cpus string, name string, args ...string) *exec.Cmd {
+	if cpus == "" {
 		return exec.Command(name, args...)
 	}
-	return exec.Command("taskset", append([]string{"-c", strconv.Itoa(cpu), name}, args...)...)
+	return exec.Command("taskset", append([]string{"-c", cpus, name}, args...)...)
+}
+
+// cpuList is the taskset list of threads CPUs from first (first < 0: ""),
+// wrapping around the machine's CPUs.
+func cpuList(first, threads int) string {
+	if first < 0 {
+		return ""
+	}
+	var l []string
+	for i := 0; i < threads; i++ {
+		l = append(l, strconv.Itoa((first+i)%runtime.NumCPU()))
+	}
+	return strings.Join(l, ",")
 }
 
 // maxRSS is the peak resident memory of a finished child, in KiB.
@@ -250,13 +268,15 @@ func maxRSS(c *exec.Cmd) int64 {
 	return 0
 }
 
-// runChild runs a module in a child process of this benchmark.
-func runChild(cpu int, module string, steps uint32, seed uint64) (childResult, error) {
+// runChild runs a module in a child process of this benchmark, on threads
+// threads pinned to as many CPUs from cpu.
+func runChild(cpu int, module string, steps uint32, seed uint64, threads int) (childResult, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return childResult{}, err
 	}
-	c := pinned(cpu, self, "-run-module", module, "-run-steps", strconv.FormatUint(uint64(steps), 10), "-run-seed", strconv.FormatUint(seed, 10))
+	c := pinned(cpuList(cpu, threads), self, "-run-module", module, "-run-steps", strconv.FormatUint(uint64(steps), 10),
+		"-run-seed", strconv.FormatUint(seed, 10), "-run-threads", strconv.Itoa(threads))
 	c.Stderr = os.Stderr
 	out, err := c.Output()
 	if err != nil {
@@ -272,10 +292,11 @@ func runChild(cpu int, module string, steps uint32, seed uint64) (childResult, e
 
 // pdTool is one simulator in the comparison: a gennctl backend or GeNN.
 type pdTool struct {
-	name   string
-	buildS float64
-	run    func() (childResult, error)
-	runs   []childResult
+	name    string
+	threads int // gennctl: threads inside a step
+	buildS  float64
+	run     func() (childResult, error)
+	runs    []childResult
 }
 
 // spread is the median of xs with its range.
@@ -319,9 +340,18 @@ func benchPD(o options, scales []float64, w io.Writer) error {
 			path := m.mod.Path()
 			seed := m.plan.Variants[0].Point.Seed
 			m.mod.Close()
-			tools = append(tools, &pdTool{name: "gennctl " + b, buildS: buildS, run: func() (childResult, error) {
-				return runChild(o.cpu, path, steps, seed)
-			}})
+			for _, threads := range o.pdThreads {
+				name := "gennctl " + b
+				if threads > 1 {
+					if b != "cpu" {
+						continue // threads inside a step are the CPU backend's
+					}
+					name = fmt.Sprintf("gennctl cpu, %d threads", threads)
+				}
+				tools = append(tools, &pdTool{name: name, threads: threads, buildS: buildS, run: func() (childResult, error) {
+					return runChild(o.cpu, path, steps, seed, threads)
+				}})
+			}
 		}
 		gennTools, err := buildGeNNTools(o, scale, w)
 		if err != nil {
@@ -357,6 +387,16 @@ func benchPD(o options, scales []float64, w io.Writer) error {
 			fmt.Fprintf(w, "%-*s %8.1f %24s %26s %10.0f\n", pdNameWidth, t.name, t.buildS, spread(setup), spread(sim), float64(rss)/1024)
 		}
 		if c := tools[0]; c.name == "gennctl cpu" {
+			for _, t := range tools[1:] {
+				if t.threads < 2 {
+					continue
+				}
+				var r []float64
+				for i := range t.runs {
+					r = append(r, c.runs[i].SimS/t.runs[i].SimS)
+				}
+				fmt.Fprintf(w, "%s: simulation %sx faster than on 1 thread, per round\n", t.name, spread(r))
+			}
 			for _, g := range gennTools {
 				var simR, setupR []float64
 				for r := range g.runs {

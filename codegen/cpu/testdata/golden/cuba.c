@@ -50,7 +50,7 @@ struct gn_ctx {
     float *II_inSyn; /* [batch][800] postsynaptic II.inSyn */
     uint32_t *II_rowLength; /* [batch][800] connectivity II.rowLength */
     uint16_t *II_ind; /* [batch][32000] connectivity II.ind */
-    uint8_t *spkFlag;   /* [3200]: scratch spike flags of one population update */
+    uint8_t *spkFlag;   /* [batch][4000]: spike flags of the split population updates */
 };
 
 static int gn_fail(gn_ctx *ctx, const char *msg)
@@ -417,19 +417,18 @@ static void synapse_update_II(gn_ctx *ctx, uint64_t timestep)
 }
 
 /* population E: LIF, 3200 neurons */
-static void neuron_update_E(gn_ctx *ctx, uint64_t timestep)
+static void neuron_state_E(gn_ctx *ctx, uint64_t timestep)
 {
     const scalar t = (scalar)(timestep * DT);
     (void)t;
     const uint32_t slot = (uint32_t)(timestep % 1);
     for (uint32_t b = 0; b < ctx->batch; b++) {
-        uint32_t *const spk = ctx->E_spk + ((size_t)b * 1 + slot) * 3200;
-        uint8_t *restrict const spkFlag = ctx->spkFlag;
+        uint8_t *restrict const spkFlag = ctx->spkFlag + (size_t)b * 4000 + 0;
         float *restrict const E_V = ctx->E_V + (size_t)b * 3200;
         float *restrict const E_RefracTime = ctx->E_RefracTime + (size_t)b * 3200;
         float *restrict const EE_inSyn = ctx->EE_inSyn + (size_t)b * 3200;
         float *restrict const IE_inSyn = ctx->IE_inSyn + (size_t)b * 3200;
-        #pragma omp for schedule(static)
+        #pragma omp for schedule(static) nowait
         for (uint32_t c0 = 0; c0 < 3200; c0 += 256) {
             const uint32_t c1 = c0 + 256 < 3200 ? c0 + 256 : 3200;
             for (uint32_t id = c0; id < c1; id++) {
@@ -465,29 +464,33 @@ static void neuron_update_E(gn_ctx *ctx, uint64_t timestep)
                 spkFlag[id] = (uint8_t)gn_spike;
             }
         }
-        #pragma omp single
-        {
-            const uint32_t nspk = gn_compact_spikes(spkFlag, 3200, spk);
-            ctx->E_spkCnt[(size_t)b * 1 + slot] = nspk;
-            gn_record(ctx, 0, b, spk, nspk, timestep);
-        }
+    }
+}
+
+static void neuron_spikes_E(gn_ctx *ctx, uint64_t timestep)
+{
+    const uint32_t slot = (uint32_t)(timestep % 1);
+    for (uint32_t b = 0; b < ctx->batch; b++) {
+        uint32_t *const spk = ctx->E_spk + ((size_t)b * 1 + slot) * 3200;
+        const uint32_t nspk = gn_compact_spikes(ctx->spkFlag + (size_t)b * 4000 + 0, 3200, spk);
+        ctx->E_spkCnt[(size_t)b * 1 + slot] = nspk;
+        gn_record(ctx, 0, b, spk, nspk, timestep);
     }
 }
 
 /* population I: LIF, 800 neurons */
-static void neuron_update_I(gn_ctx *ctx, uint64_t timestep)
+static void neuron_state_I(gn_ctx *ctx, uint64_t timestep)
 {
     const scalar t = (scalar)(timestep * DT);
     (void)t;
     const uint32_t slot = (uint32_t)(timestep % 1);
     for (uint32_t b = 0; b < ctx->batch; b++) {
-        uint32_t *const spk = ctx->I_spk + ((size_t)b * 1 + slot) * 800;
-        uint8_t *restrict const spkFlag = ctx->spkFlag;
+        uint8_t *restrict const spkFlag = ctx->spkFlag + (size_t)b * 4000 + 3200;
         float *restrict const I_V = ctx->I_V + (size_t)b * 800;
         float *restrict const I_RefracTime = ctx->I_RefracTime + (size_t)b * 800;
         float *restrict const EI_inSyn = ctx->EI_inSyn + (size_t)b * 800;
         float *restrict const II_inSyn = ctx->II_inSyn + (size_t)b * 800;
-        #pragma omp for schedule(static)
+        #pragma omp for schedule(static) nowait
         for (uint32_t c0 = 0; c0 < 800; c0 += 256) {
             const uint32_t c1 = c0 + 256 < 800 ? c0 + 256 : 800;
             for (uint32_t id = c0; id < c1; id++) {
@@ -523,12 +526,17 @@ static void neuron_update_I(gn_ctx *ctx, uint64_t timestep)
                 spkFlag[id] = (uint8_t)gn_spike;
             }
         }
-        #pragma omp single
-        {
-            const uint32_t nspk = gn_compact_spikes(spkFlag, 800, spk);
-            ctx->I_spkCnt[(size_t)b * 1 + slot] = nspk;
-            gn_record(ctx, 1, b, spk, nspk, timestep);
-        }
+    }
+}
+
+static void neuron_spikes_I(gn_ctx *ctx, uint64_t timestep)
+{
+    const uint32_t slot = (uint32_t)(timestep % 1);
+    for (uint32_t b = 0; b < ctx->batch; b++) {
+        uint32_t *const spk = ctx->I_spk + ((size_t)b * 1 + slot) * 800;
+        const uint32_t nspk = gn_compact_spikes(ctx->spkFlag + (size_t)b * 4000 + 3200, 800, spk);
+        ctx->I_spkCnt[(size_t)b * 1 + slot] = nspk;
+        gn_record(ctx, 1, b, spk, nspk, timestep);
     }
 }
 
@@ -601,7 +609,7 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
     GN_ALLOC(II_inSyn, (size_t)batch * 800);
     GN_ALLOC(II_rowLength, (size_t)batch * 800);
     GN_ALLOC(II_ind, (size_t)batch * 32000);
-    GN_ALLOC(spkFlag, 3200);
+    GN_ALLOC(spkFlag, (size_t)batch * 4000);
     #undef GN_ALLOC
     return ctx;
     oom:
@@ -630,10 +638,13 @@ int gn_step(gn_ctx *ctx, uint32_t n)
                         break;
                 }
             }
-            neuron_update_E(ctx, timestep);
-            neuron_update_I(ctx, timestep);
+            neuron_state_E(ctx, timestep);
+            neuron_state_I(ctx, timestep);
+            #pragma omp barrier
             #pragma omp single
             {
+                neuron_spikes_E(ctx, timestep);
+                neuron_spikes_I(ctx, timestep);
                 ctx->timestep++;
                 gn_stop = ctx->failed;
             }
