@@ -24,8 +24,9 @@ type Options struct {
 	BatchSize int    // variants per module instance (0 = automatic)
 	Workers   int    // worker processes (0 = one per CPU slot)
 	// Threads is the number of threads inside a time step of each batch
-	// (gn_set_threads; the CPU backend's, same bits on any number);
-	// 0 = StepThreads.
+	// (gn_set_threads; the CPU backend's, same bits on any number): 0 or 1
+	// one, AutoThreads StepThreads. One by default: on the shared 2-vCPU
+	// development VM two threads ran slower than one (BENCHMARKS.md).
 	Threads    int
 	WorkerArgv []string // command starting a worker ([os.Executable(), "worker"] when nil)
 	WorkerEnv  []string // worker environment (nil = inherit)
@@ -60,6 +61,9 @@ type Options struct {
 	// NoFiniteCheck turns off the check for NaN/inf in neuron state.
 	NoFiniteCheck bool
 }
+
+// AutoThreads as Options.Threads asks for StepThreads.
+const AutoThreads = -1
 
 // StepThreads is the automatic number of threads inside a step of each of
 // batches batches run by workers workers: the CPU slots of workers that no
@@ -331,7 +335,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error
 		return nil, err
 	}
 	batches := plan.Batches(todo, opts.BatchSize, opts.Workers, opts.MemBudget)
-	if r.opts.Threads == 0 {
+	if r.opts.Threads == AutoThreads {
 		r.opts.Threads = StepThreads(opts.Workers, len(batches))
 	}
 	runErr := r.runBatches(ctx, batches, modules, buildIDs)
