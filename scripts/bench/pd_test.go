@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -64,4 +66,13 @@ func TestSetGeNNFlags(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), "userCxxFlagsGNU")
 	assert.Equal(t, []string{"-march=native", ""}, parseGeNNFlags("-march=native, none"))
+}
+
+// The CPUs a run is pinned to: none without -cpu, else threads CPUs from
+// it, wrapping around the machine's.
+func TestCPUList(t *testing.T) {
+	assert.Equal(t, "", cpuList(-1, 2))
+	assert.Equal(t, "0", cpuList(0, 1))
+	n := runtime.NumCPU()
+	assert.Equal(t, fmt.Sprintf("%d,0", n-1), cpuList(n-1, 2))
 }
