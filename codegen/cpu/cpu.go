@@ -1,10 +1,11 @@
 // Package cpu is the CPU backend's code generator: C for a network, one
-// module simulating a batch of variants, exporting the gennctl ABI. The shared parts (layout, per-element code, initialisation, the
-// ABI's host functions) come from the generator core, package codegen; this
-// package writes the loops around them: per population a loop over the
-// variants and neurons that lists the spikes, per synapse group loops over
-// those spike lists and the rows they address, and gn_step calling them in
-// GeNN 4's order. gn_step may run on several threads (gn_set_threads,
+// module simulating a batch of variants, exporting the gennctl ABI. The
+// shared parts (layout, per-element code, initialisation, the ABI's host
+// functions) come from the generator core, package codegen; this package
+// writes the loops around them: per population a loop over the variants
+// and neurons that lists the spikes, per synapse group loops over those
+// spike lists and the rows they address, and gn_step calling them in GeNN
+// 4's order. gn_step may run on several threads (gn_set_threads,
 // OpenMP) with the same results bit for bit as on one: see Step.
 package cpu
 
