@@ -12,11 +12,11 @@ import "strings"
 // failure, with a message available from gn_error(ctx).
 
 // ABIVersion changes whenever the exported symbols or their meaning change.
-const ABIVersion = 4
+const ABIVersion = 5
 
 // ABIHeader is the C declaration of the module ABI. Generated modules include
 // it verbatim; the loader in package gpu declares the same prototypes.
-const ABIHeader = `/* gennctl module ABI v4 */
+const ABIHeader = `/* gennctl module ABI v5 */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +32,10 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
 int gn_init(gn_ctx *ctx);
 /* Advance n time steps. */
 int gn_step(gn_ctx *ctx, uint32_t n);
+/* Threads gn_step may use (0 or 1: one, the default). The results are the
+   same bits for every n; a backend without threads inside a step accepts n
+   and runs as before. */
+int gn_set_threads(gn_ctx *ctx, uint32_t n);
 /* Number of time steps simulated so far. */
 uint64_t gn_timestep(gn_ctx *ctx);
 /* Recorded spikes not yet drained. */

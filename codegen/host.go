@@ -49,6 +49,7 @@ func (g *Generator) EmitABI() error {
 	w.Line("gn_ctx *ctx = calloc(1, sizeof *ctx);")
 	w.Line("if (!ctx) goto oom;")
 	w.Line("ctx->batch = batch;")
+	w.Line("ctx->threads = 1;")
 	w.Line("#define GN_ALLOC(field, n) do { ctx->field = calloc((size_t)(n) > 0 ? (size_t)(n) : 1, sizeof *ctx->field); if (!ctx->field) goto oom; } while (0)")
 	w.Line("GN_ALLOC(seed, batch);")
 	w.Line("memcpy(ctx->seed, seeds, batch * sizeof *seeds);")
@@ -93,6 +94,7 @@ func (g *Generator) EmitABI() error {
 	w.Close("}")
 	w.Line("")
 
+	w.Line("int gn_set_threads(gn_ctx *ctx, uint32_t n) { ctx->threads = n ? n : 1; return 0; }")
 	w.Line("uint64_t gn_timestep(gn_ctx *ctx) { return ctx->timestep; }")
 	w.Line("")
 	g.B.SpikesPending()

@@ -288,6 +288,7 @@ func (g *Generator) EmitContext() {
 	w := g.W
 	w.Open("struct gn_ctx {")
 	w.Line("uint32_t batch;")
+	w.Line("uint32_t threads;   /* gn_set_threads */")
 	w.Line("uint64_t timestep;")
 	w.Line("uint64_t *seed;     /* [batch] */")
 	w.Line("double *rt;         /* [batch][GN_NUM_RUNTIME] */")

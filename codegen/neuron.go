@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -20,11 +21,15 @@ type NeuronUpdate struct {
 	// UsesRNG: some code of the update draws random numbers.
 	UsesRNG bool
 	// FirstBlocks, when not "", is the C array that holds the first block
-	// of every neuron's stream of the step (word j of neuron id at
-	// [j * BlockStride + id], see gn_philox_first), filled by the backend
-	// before the update: the stream continues from it (gn_rng_resume).
+	// of the neurons' streams of the step (word j of neuron id at
+	// [j * BlockStride + BlockIndex], see gn_philox_first), filled by the
+	// backend before their updates: the stream continues from it
+	// (gn_rng_resume).
 	FirstBlocks string
 	BlockStride int
+	// BlockIndex is where neuron id's first block is in FirstBlocks
+	// ("": id).
+	BlockIndex string
 	// Split: the threshold's result goes into a local gn_spike and a
 	// spiking neuron only resets (see the CPU backend's two-pass update;
 	// only when nothing else happens for a spiking neuron).
@@ -170,8 +175,9 @@ func (g *Generator) NeuronBody(u *NeuronUpdate, e NeuronEmitter) error {
 	if usesRNG {
 		w.Line("gn_rng rng;")
 		if blk, n := u.FirstBlocks, u.BlockStride; blk != "" {
-			w.Line("gn_rng_resume(&rng, ctx->seed[b], 0x%08xu, id, timestep, %s[id], %s[%d + id], %s[%d + id], %s[%d + id]);",
-				u.Stream(), blk, blk, n, blk, 2*n, blk, 3*n)
+			i := cmp.Or(u.BlockIndex, "id")
+			w.Line("gn_rng_resume(&rng, ctx->seed[b], 0x%08xu, id, timestep, %s[%s], %s[%d + %s], %s[%d + %s], %s[%d + %s]);",
+				u.Stream(), blk, i, blk, n, i, blk, 2*n, i, blk, 3*n, i)
 		} else {
 			w.Line("gn_rng_init(&rng, ctx->seed[b], 0x%08xu, id, timestep);", u.Stream())
 		}

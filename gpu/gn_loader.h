@@ -15,6 +15,7 @@ typedef const char *(*gn_describe_fn)(void);
 typedef gn_ctx *(*gn_create_fn)(uint32_t batch, const uint64_t *seeds, const double *runtime, char *err, size_t errlen);
 typedef int (*gn_init_fn)(gn_ctx *ctx);
 typedef int (*gn_step_fn)(gn_ctx *ctx, uint32_t n);
+typedef int (*gn_set_threads_fn)(gn_ctx *ctx, uint32_t n);
 typedef uint64_t (*gn_timestep_fn)(gn_ctx *ctx);
 typedef size_t (*gn_spikes_pending_fn)(gn_ctx *ctx);
 typedef size_t (*gn_drain_spikes_fn)(gn_ctx *ctx, uint32_t *pop, uint32_t *variant, uint32_t *neuron, uint32_t *step, size_t cap);

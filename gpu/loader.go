@@ -53,6 +53,7 @@ static int call_get_egp(void *f, gn_ctx *c, uint32_t egp, uint32_t variant, doub
 }
 static int call_find_nonfinite(void *f, gn_ctx *c, uint32_t *first) { return ((gn_find_nonfinite_fn)f)(c, first); }
 static int call_custom_update(void *f, gn_ctx *c, uint32_t group, uint32_t variant) { return ((gn_custom_update_fn)f)(c, group, variant); }
+static int call_set_threads(void *f, gn_ctx *c, uint32_t n) { return ((gn_set_threads_fn)f)(c, n); }
 static int call_set_runtime(void *f, gn_ctx *c, uint32_t slot, uint32_t variant, double value) { return ((gn_set_runtime_fn)f)(c, slot, variant, value); }
 static int call_current_spikes(void *f, gn_ctx *c, uint32_t pop, uint32_t variant, uint32_t *out, size_t cap, size_t *n) {
 	return ((gn_current_spikes_fn)f)(c, pop, variant, out, cap, n);
@@ -79,19 +80,19 @@ import (
 
 // ABISymbols are the C symbols every module exports (codegen.ABIHeader).
 var ABISymbols = []string{
-	"gn_describe", "gn_create", "gn_init", "gn_step", "gn_timestep",
+	"gn_describe", "gn_create", "gn_init", "gn_step", "gn_set_threads", "gn_timestep",
 	"gn_spikes_pending", "gn_drain_spikes", "gn_get_var", "gn_set_var",
 	"gn_set_egp", "gn_get_egp", "gn_find_nonfinite", "gn_custom_update", "gn_set_runtime", "gn_current_spikes",
 	"gn_set_current_spikes", "gn_error", "gn_destroy",
 }
 
 type symbols struct {
-	describe, create, init, step, timestep, pending, drain, getVar, setVar, setEGP, getEGP, findNonFinite,
+	describe, create, init, step, setThreads, timestep, pending, drain, getVar, setVar, setEGP, getEGP, findNonFinite,
 	customUpdate, setRuntime, currentSpikes, setCurrentSpikes, errorMsg, destroy unsafe.Pointer
 }
 
 func (s *symbols) slots() []*unsafe.Pointer {
-	return []*unsafe.Pointer{&s.describe, &s.create, &s.init, &s.step, &s.timestep,
+	return []*unsafe.Pointer{&s.describe, &s.create, &s.init, &s.step, &s.setThreads, &s.timestep,
 		&s.pending, &s.drain, &s.getVar, &s.setVar, &s.setEGP, &s.getEGP, &s.findNonFinite, &s.customUpdate, &s.setRuntime,
 		&s.currentSpikes, &s.setCurrentSpikes, &s.errorMsg, &s.destroy}
 }
@@ -476,6 +477,18 @@ func (in *Instance) CustomUpdate(group, variant int) error {
 	}
 	if C.call_custom_update(in.m.sym.customUpdate, in.ctx, C.uint32_t(group), v) != 0 {
 		return in.fail("custom update " + in.m.desc.CustomUpdateGroups[group])
+	}
+	return nil
+}
+
+// SetThreads sets the threads Step may use (n < 1: one). The results are
+// the same bits for every n; only the CPU backend uses them.
+func (in *Instance) SetThreads(n int) error {
+	if in.ctx == nil {
+		return ErrClosed
+	}
+	if C.call_set_threads(in.m.sym.setThreads, in.ctx, C.uint32_t(max(n, 1))) != 0 {
+		return in.fail("set threads")
 	}
 	return nil
 }

@@ -43,8 +43,11 @@ import (
 // value-preserving relaxations stay: -fno-trapping-math lets the compiler
 // if-convert and vectorise branches in neuron code (it assumes no program
 // inspects floating-point exception traps) and -fno-math-errno lets it
-// inline sqrt and friends; neither changes a computed value.
-var DefaultCFlags = []string{"-O3", "-march=native", "-fno-trapping-math", "-fno-math-errno", "-fPIC", "-shared", "-std=c11", "-ffp-contract=off"}
+// inline sqrt and friends; neither changes a computed value. -fopenmp: the
+// CPU backend's threads inside a step (gn_set_threads), whose results are
+// the same bits as on one thread; a compiler without OpenMP ignores the
+// pragmas once the flag is dropped.
+var DefaultCFlags = []string{"-O3", "-march=native", "-fno-trapping-math", "-fno-math-errno", "-fPIC", "-shared", "-std=c11", "-ffp-contract=off", "-fopenmp"}
 
 // DefaultCLibs are the libraries linked into every C module (after the
 // sources on the command line).

@@ -92,6 +92,7 @@ type Job struct {
 	Runtime    []float64 // len(Seeds)*len(Description.Runtime), row-major by variant
 	Steps      uint64    // time steps to simulate
 	DrainEvery uint32    // steps between spike drains (0: DefaultDrainEvery)
+	Threads    int       // threads inside a step (Instance.SetThreads; < 2: one)
 	// NoFiniteCheck turns off the check for NaN and infinite state values
 	// that otherwise runs after every drain (see NonFinite).
 	NoFiniteCheck bool
@@ -556,6 +557,9 @@ func runJob(job Job, modules map[string]*Module, buf *SpikeBuffer, out emitter) 
 		return Done{}, err
 	}
 	defer inst.Close()
+	if err := inst.SetThreads(job.Threads); err != nil {
+		return Done{}, err
+	}
 	for _, e := range job.EGPs {
 		i := m.EGPIndex(e.Path)
 		if i < 0 {

@@ -269,7 +269,8 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 	out := newBatchOutput(len(b.Variants), writesSpikeFile(g.Net), events, rec)
 	dt := g.Net.Sim.DT
 	job := gpu.Job{ID: batchID, ModulePath: module, Seeds: seeds, Runtime: runtime, Steps: prof.Steps(g), NoFiniteCheck: r.opts.NoFiniteCheck,
-		Record: rec.specs, RecordSynapses: rec.syn}
+		Threads: r.opts.Threads,
+		Record:  rec.specs, RecordSynapses: rec.syn}
 	windows := make([]recordingWindows, len(b.Variants))
 	for k, vi := range b.Variants {
 		v := plan.Variants[vi]

@@ -22,10 +22,15 @@ import (
 
 // Options control how a plan runs.
 type Options struct {
-	OutDir     string   // results go to OutDir/<plan name>
-	CacheDir   string   // module cache ("" = gpu.DefaultCacheDir())
-	BatchSize  int      // variants per module instance (0 = automatic)
-	Workers    int      // worker processes (0 = one per CPU slot)
+	OutDir    string // results go to OutDir/<plan name>
+	CacheDir  string // module cache ("" = gpu.DefaultCacheDir())
+	BatchSize int    // variants per module instance (0 = automatic)
+	Workers   int    // worker processes (0 = one per CPU slot)
+	// Threads is the number of threads inside a time step of each batch
+	// (gn_set_threads; the CPU backend's, same bits on any number): 0 or 1
+	// one, AutoThreads StepThreads. One by default: on the shared 2-vCPU
+	// development VM two threads ran slower than one (BENCHMARKS.md).
+	Threads    int
 	WorkerArgv []string // command starting a worker ([os.Executable(), "worker"] when nil)
 	WorkerEnv  []string // worker environment (nil = inherit)
 	CUDAArchs  []string // nvcc architectures, e.g. "80" (nil = the visible GPUs')
@@ -58,6 +63,20 @@ type Options struct {
 	ForceConfig bool
 	// NoFiniteCheck turns off the check for NaN/inf in neuron state.
 	NoFiniteCheck bool
+}
+
+// AutoThreads as Options.Threads asks for StepThreads.
+const AutoThreads = -1
+
+// StepThreads is the automatic number of threads inside a step of each of
+// batches batches run by workers workers: the CPU slots of workers that no
+// batch would keep busy, shared among the batches (a sweep of one large
+// network gets every slot), else one.
+func StepThreads(workers, batches int) int {
+	if batches <= 0 || workers <= batches {
+		return 1
+	}
+	return workers / batches
 }
 
 // Event reports progress; Kind says which fields are set.
@@ -329,6 +348,9 @@ func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error
 		return nil, err
 	}
 	batches := plan.Batches(todo, opts.BatchSize, opts.Workers, opts.MemBudget)
+	if r.opts.Threads == AutoThreads {
+		r.opts.Threads = StepThreads(opts.Workers, len(batches))
+	}
 	runErr := r.runBatches(ctx, batches, modules, buildIDs)
 	if runErr != nil && ctx.Err() == nil {
 		return &r.sum, runErr

@@ -410,3 +410,28 @@ func TestSweptConnectivityWidensStrides(t *testing.T) {
 	assert.Equal(t, rows[0.2], g.Options.MaxRowLength["EE"])
 	assert.Equal(t, cols[0.2], g.Options.MaxColLength["EE"])
 }
+
+// A sweep's threads inside a step reach the module and change no result:
+// the same spikes on 1 and on 3 threads. StepThreads gives the CPU slots
+// of workers without a batch to the batches.
+func TestThreadsBitIdentical(t *testing.T) {
+	cache := t.TempDir()
+	plan := planText(t, "small.yaml", "testdata/small.yaml", "")
+	require.Len(t, plan.Variants, 1)
+	var want results.Spikes
+	for _, threads := range []int{1, 3} {
+		o := opts(t, cache)
+		o.Workers, o.Threads = 1, threads
+		sum := run(t, plan, o)
+		got := spikesOf(t, sum.Dir, plan.Variants[0].ID())
+		require.Positive(t, got.Len())
+		if threads == 1 {
+			want = got
+			continue
+		}
+		assert.Equal(t, want, got, "%d threads", threads)
+	}
+	for _, c := range []struct{ workers, batches, want int }{{2, 1, 2}, {16, 3, 5}, {2, 2, 1}, {2, 64, 1}, {4, 0, 1}} {
+		assert.Equal(t, c.want, sweep.StepThreads(c.workers, c.batches), "%d workers, %d batches", c.workers, c.batches)
+	}
+}

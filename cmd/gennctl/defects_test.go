@@ -320,7 +320,7 @@ func TestValidateChecksCSyntax(t *testing.T) {
 	err := runValidate(validateOptions{config: "testdata/bad/code_c_syntax.yaml"}, &stdout)
 	require.Error(t, err)
 	assert.Equal(t, exitBadInput, exitCode(err))
-	assert.Contains(t, err.Error(), "testdata/bad/code_c_syntax.yaml:8:18: error: expected expression")
+	assert.Contains(t, err.Error(), "testdata/bad/code_c_syntax.yaml:8:22: error: expected expression")
 
 	cfg := filepath.Join(t.TempDir(), "bare.yaml")
 	require.NoError(t, os.WriteFile(cfg, []byte(`simulation: {dt: 0.1, duration: 10}

@@ -67,6 +67,13 @@ Exit status: 0 success, 1 failure (some variant failed), 2 bad input,
 				return err
 			}
 			ver, rev, dirty := buildInfo()
+			threads := v.GetInt("threads")
+			switch {
+			case threads < 0:
+				return badInput{fmt.Errorf("--threads must not be negative")}
+			case threads == 0:
+				threads = sweep.AutoThreads
+			}
 			o := sweepOptions{
 				config:  args[0],
 				backend: v.GetString("backend"),
@@ -77,6 +84,7 @@ Exit status: 0 success, 1 failure (some variant failed), 2 bad input,
 					CacheDir:  v.GetString("cache"),
 					BatchSize: v.GetInt("batch-size"),
 					Workers:   v.GetInt("workers"),
+					Threads:   threads,
 					CUDAArchs: archs,
 					Version:   ver, Commit: rev, Dirty: dirty,
 					Retries:        v.GetInt("retries"),
@@ -95,6 +103,7 @@ Exit status: 0 success, 1 failure (some variant failed), 2 bad input,
 	f.String("cache", gpu.DefaultCacheDir(), "module cache directory (env GENNCTL_CACHE)")
 	f.Int("batch-size", 0, "variants per module instance (0: automatic)")
 	f.Int("workers", 0, "worker processes (0: one per CPU slot, or per GPU with the cuda backend)")
+	f.Int("threads", 1, "threads inside a time step of each CPU batch (0: the CPU slots of workers that have no batch, shared among the batches; results are the same bits)")
 	backendFlags(f, true)
 	f.Bool("json", false, "print progress as one JSON event per line on stdout")
 	f.Bool("quiet", false, "print nothing but errors")

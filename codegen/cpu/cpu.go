@@ -1,15 +1,18 @@
-// Package cpu is the CPU backend's code generator: single-threaded C for a
-// network, one module simulating a batch of variants, exporting the gennctl
-// ABI. The shared parts (layout, per-element code, initialisation, the
-// ABI's host functions) come from the generator core, package codegen; this
-// package writes the loops around them: per population a loop over the
-// variants and neurons that lists the spikes, per synapse group loops over
-// those spike lists and the rows they address, and gn_step calling them in
-// GeNN 4's order.
+// Package cpu is the CPU backend's code generator: C for a network, one
+// module simulating a batch of variants, exporting the gennctl ABI. The
+// shared parts (layout, per-element code, initialisation, the ABI's host
+// functions) come from the generator core, package codegen; this package
+// writes the loops around them: per population a loop over the variants
+// and neurons that lists the spikes, per synapse group loops over those
+// spike lists and the rows they address, and gn_step calling them in GeNN
+// 4's order. gn_step may run on several threads (gn_set_threads,
+// OpenMP) with the same results bit for bit as on one: see Step.
 package cpu
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/modelspec"
@@ -21,23 +24,28 @@ const ModuleFile = codegen.ModuleFile
 // gen is the CPU backend of one generation.
 type gen struct {
 	*codegen.Generator
-	// maxSplit is the size of the largest population whose update is a
-	// state pass then a spike compaction pass (see splitSpikes).
-	maxSplit int
-	// blockStride is the stride of the rngBlk scratch array: the largest
-	// population whose update draws random numbers, padded to 16 words
-	// (0: none draws). Its update first computes the first Philox block
-	// of each neuron's stream, in a loop the compiler vectorises.
-	blockStride int
+	// flagAt is where the spike flags of each population whose update is
+	// a state pass then a spike compaction pass (see splitSpikes) start
+	// in a variant's flagLen flags of the spkFlag array, each padded for
+	// gn_compact_spikes; every split population has its own, so that the
+	// threads of gn_step go from one state pass to the next without
+	// waiting.
+	flagAt  map[*modelspec.Population]int
+	flagLen int
 	// calls of the synapse update functions, in step order
 	dynCalls, preCalls, postCalls []string
-	updates                       []*codegen.NeuronUpdate // of each population
+	// lanes are the presynaptic update calls grouped by target
+	// population (in step order within a lane, the largest lanes first),
+	// when threads may run different lanes at once (see synapseLanes);
+	// nil when the synapse updates run on one thread.
+	lanes   [][]string
+	updates []*codegen.NeuronUpdate // of each population
 }
 
 // Generate returns the C source of the module. It is pure and
 // deterministic: the same network and options give the same files.
 func Generate(net *modelspec.Network, opts codegen.Options) (codegen.Files, error) {
-	c := &gen{}
+	c := &gen{flagAt: map[*modelspec.Population]int{}}
 	g, err := codegen.New(net, opts, func(g *codegen.Generator) codegen.Backend {
 		c.Generator = g
 		return c
@@ -52,17 +60,16 @@ func Generate(net *modelspec.Network, opts codegen.Options) (codegen.Files, erro
 		}
 		if c.splitSpikes(u) {
 			u.Split = true
-			c.maxSplit = max(c.maxSplit, p.Size)
+			c.flagAt[p] = c.flagLen
+			c.flagLen += (p.Size + 31) / 32 * 32
 		}
 		if u.UsesRNG {
-			c.blockStride = max(c.blockStride, (p.Size+15)/16*16)
+			// Each chunk of neurons first computes the first Philox
+			// block of each neuron's stream, in a loop the compiler
+			// vectorises.
+			u.FirstBlocks, u.BlockStride, u.BlockIndex = "rngBlk", neuronChunk, "id - c0"
 		}
 		c.updates = append(c.updates, u)
-	}
-	for _, u := range c.updates {
-		if u.UsesRNG {
-			u.FirstBlocks, u.BlockStride = "rngBlk", c.blockStride
-		}
 	}
 	if err := c.emit(); err != nil {
 		return nil, err
@@ -102,6 +109,7 @@ func (g *gen) emit() error {
 	if err := g.EmitInit(); err != nil {
 		return err
 	}
+	preOf := map[*modelspec.SynapseGroup][]string{}
 	for _, s := range g.Net.Synapses {
 		dyn, pre, post, err := g.emitSynapseUpdates(s)
 		if err != nil {
@@ -110,7 +118,9 @@ func (g *gen) emit() error {
 		g.dynCalls = append(g.dynCalls, dyn...)
 		g.preCalls = append(g.preCalls, pre...)
 		g.postCalls = append(g.postCalls, post...)
+		preOf[s] = pre
 	}
+	g.lanes = g.synapseLanes(preOf)
 	for _, u := range g.updates {
 		if err := g.emitNeuronUpdate(u); err != nil {
 			return err
@@ -141,7 +151,7 @@ func (g *gen) emitRecording() {
 	w.Line("ctx->rec_len += 4 * (size_t)n;")
 	w.Close("}")
 	w.Line("")
-	if g.maxSplit == 0 {
+	if g.flagLen == 0 {
 		return
 	}
 	w.Line("/* Write the indices of the set flags (0 or 1 each) into spk in increasing")
@@ -164,10 +174,6 @@ func (g *gen) emitRecording() {
 	w.Close("}")
 	w.Line("")
 }
-
-// flagLen is the length of the spike flag scratch array: the largest split
-// population, padded for gn_compact_spikes.
-func (g *gen) flagLen() int { return (g.maxSplit + 31) / 32 * 32 }
 
 // ---- codegen.Backend ----
 
@@ -203,11 +209,8 @@ func (g *gen) EventArrays(s *modelspec.SynapseGroup) {
 func (g *gen) SynapseArrays(*modelspec.SynapseGroup) {}
 
 func (g *gen) ContextFields() {
-	if g.maxSplit > 0 {
-		g.W.Line("uint8_t *spkFlag;   /* [%d]: scratch spike flags of one population update */", g.flagLen())
-	}
-	if g.blockStride > 0 {
-		g.W.Line("uint32_t *rngBlk;   /* [4][%d]: scratch first Philox blocks of the neurons' streams in one population update */", g.blockStride)
+	if g.flagLen > 0 {
+		g.W.Line("uint8_t *spkFlag;   /* [batch][%d]: spike flags of the split population updates */", g.flagLen)
 	}
 }
 
@@ -219,41 +222,131 @@ func (g *gen) CustomUpdateBegin()                     {}
 func (g *gen) CustomUpdateEnd()                       {}
 
 func (g *gen) Destroy() {
-	if g.maxSplit > 0 {
+	if g.flagLen > 0 {
 		g.W.Line("free(ctx->spkFlag);")
-	}
-	if g.blockStride > 0 {
-		g.W.Line("free(ctx->rngBlk);")
 	}
 }
 
 func (g *gen) Allocate() {
-	if g.maxSplit > 0 {
-		g.W.Line("GN_ALLOC(spkFlag, %d);", g.flagLen())
-	}
-	if g.blockStride > 0 {
-		g.W.Line("GN_ALLOC(rngBlk, 4 * %d);", g.blockStride)
+	if g.flagLen > 0 {
+		g.W.Line("GN_ALLOC(spkFlag, (size_t)batch * %d);", g.flagLen)
 	}
 }
 
 func (g *gen) Created()                             {}
 func (g *gen) CreatedShare(*modelspec.SynapseGroup) {}
 
+// synapseLanes groups the presynaptic update calls by target population
+// when that is all the synapse updates of a step do: no synapse dynamics,
+// no learn_post_code, no spike-like events, and sim code that only adds
+// input to the target (codegen.OnlyAddsInput; merged postsynaptic models
+// share a target population too). Each target's inputs then come from one
+// thread, in step order, so the sums are the same bits as on one thread
+// whichever thread runs a lane. Lanes are ordered by their synapses, the
+// largest first, which balances their dynamic scheduling. Otherwise nil.
+func (g *gen) synapseLanes(preOf map[*modelspec.SynapseGroup][]string) [][]string {
+	if len(g.dynCalls) > 0 || len(g.postCalls) > 0 || len(g.preCalls) == 0 {
+		return nil
+	}
+	type lane struct {
+		calls    []string
+		synapses int
+	}
+	var lanes []*lane
+	of := map[*modelspec.Population]*lane{}
+	for _, s := range g.Net.Synapses {
+		if len(preOf[s]) == 0 {
+			continue
+		}
+		if g.Events[s] || !codegen.OnlyAddsInput(s) {
+			return nil
+		}
+		l := of[s.Target]
+		if l == nil {
+			l = &lane{}
+			of[s.Target] = l
+			lanes = append(lanes, l)
+		}
+		l.calls = append(l.calls, preOf[s]...)
+		row := s.Target.Size
+		if s.Matrix == modelspec.MatrixSparse {
+			row = g.MaxRow[s]
+		}
+		l.synapses += s.Source.Size * row
+	}
+	slices.SortStableFunc(lanes, func(a, b *lane) int { return cmp.Compare(b.synapses, a.synapses) })
+	out := make([][]string, len(lanes))
+	for i, l := range lanes {
+		out[i] = l.calls
+	}
+	return out
+}
+
 // Step calls the updates in GeNN 4's order: synapse dynamics, presynaptic
-// updates, postsynaptic learning, neuron updates.
+// updates, postsynaptic learning, neuron updates. With ctx->threads > 1 the
+// whole call is one OpenMP parallel region (no fork per step) with three
+// barriers per step: the lanes of the synapse updates are shared among the
+// threads; then the state passes of the split populations, whose chunks of
+// neurons the threads divide into contiguous ranges (a neuron's update
+// depends on nothing but its own state and streams, and the populations'
+// updates on nothing of each other's), one after the other without
+// waiting; then one thread does, population by population in order, what
+// order matters for: spike lists, recording, updates that are not split.
+// Every thread leaves the loop at the same step: gn_stop is written only
+// between two barriers.
 func (g *gen) Step() {
 	w := g.W
-	w.Open("for (uint32_t k = 0; k < n && !ctx->failed; k++) {")
+	w.Line("int gn_stop = ctx->failed;")
+	w.Line("#pragma omp parallel num_threads(ctx->threads) if (ctx->threads > 1)")
+	w.Open("{")
+	w.Open("for (uint32_t k = 0; k < n && !gn_stop; k++) {")
 	w.Line("const uint64_t timestep = ctx->timestep;")
-	for _, calls := range [][]string{g.dynCalls, g.preCalls, g.postCalls} {
-		for _, c := range calls {
-			w.Line("%s(ctx, timestep);", c)
+	if g.lanes != nil {
+		w.Line("#pragma omp for schedule(dynamic, 1)")
+		w.Open("for (uint32_t lane = 0; lane < %d; lane++) {", len(g.lanes))
+		w.Open("switch (lane) {")
+		for i, calls := range g.lanes {
+			w.Line("case %d:", i)
+			for _, c := range calls {
+				w.Line("    %s(ctx, timestep);", c)
+			}
+			w.Line("    break;")
+		}
+		w.Close("}")
+		w.Close("}")
+	} else if len(g.dynCalls)+len(g.preCalls)+len(g.postCalls) > 0 {
+		w.Line("#pragma omp single")
+		w.Open("{")
+		for _, calls := range [][]string{g.dynCalls, g.preCalls, g.postCalls} {
+			for _, c := range calls {
+				w.Line("%s(ctx, timestep);", c)
+			}
+		}
+		w.Close("}")
+	}
+	split := false
+	for _, u := range g.updates {
+		if u.Split {
+			w.Line("neuron_state_%s(ctx, timestep);", u.P.Name)
+			split = true
 		}
 	}
-	for _, p := range g.Net.Populations {
-		w.Line("neuron_update_%s(ctx, timestep);", p.Name)
+	if split {
+		w.Line("#pragma omp barrier")
+	}
+	w.Line("#pragma omp single")
+	w.Open("{")
+	for _, u := range g.updates {
+		if u.Split {
+			w.Line("neuron_spikes_%s(ctx, timestep);", u.P.Name)
+		} else {
+			w.Line("neuron_update_%s(ctx, timestep);", u.P.Name)
+		}
 	}
 	w.Line("ctx->timestep++;")
+	w.Line("gn_stop = ctx->failed;")
+	w.Close("}")
+	w.Close("}")
 	w.Close("}")
 	w.Line("return ctx->failed;")
 }

@@ -7,14 +7,24 @@ import (
 	"github.com/gennctl/gennctl/modelspec"
 )
 
-// emitNeuronUpdate writes neuron_update_<P>: for every variant, the
-// population's neurons in order (codegen.NeuronBody), listing the spikes
-// of the step in the delay slot's spike list, then recording them.
+// emitNeuronUpdate writes the update of a population: for every variant,
+// the population's neurons in order (codegen.NeuronBody), listing the
+// spikes of the step in the delay slot's spike list, then recording them.
+// A split update (see splitSpikes) is two functions: neuron_state_<P>, the
+// state pass, which writes a spike flag per neuron and has no loop-carried
+// dependence (the compiler vectorises it; the threads of gn_step share its
+// chunks of neurons), and neuron_spikes_<P>, which compacts the flags into
+// the spike list, in order, and records them. Otherwise neuron_update_<P>
+// does both in one pass.
 func (g *gen) emitNeuronUpdate(u *codegen.NeuronUpdate) error {
 	p, pi := u.P, u.Index
 	w, slots := g.W, g.Slots[p]
+	name := "neuron_update_"
+	if u.Split {
+		name = "neuron_state_"
+	}
 	w.Line("/* population %s: %s, %d neurons */", p.Name, p.Model.Name, p.Size)
-	w.Line("static void neuron_update_%s(gn_ctx *ctx, uint64_t timestep)", p.Name)
+	w.Line("static void %s%s(gn_ctx *ctx, uint64_t timestep)", name, p.Name)
 	w.Open("{")
 	// GeNN: neurons that spiked in the previous step get prev_sT = t - DT in
 	// that step's slot (last), before anything is overwritten.
@@ -37,13 +47,11 @@ func (g *gen) emitNeuronUpdate(u *codegen.NeuronUpdate) error {
 		w.Line("for (uint32_t i = 0; i < n; i++) prevSET[le[i]] = t - DT;")
 		w.Close("}")
 	}
-	w.Line("uint32_t *const spk = ctx->%s_spk + ((size_t)b * %d + slot) * %d;", p.Name, slots, p.Size)
-	w.Line("uint32_t nspk = 0;")
 	if u.Split {
-		// Two passes: the state update writes a spike flag per neuron and
-		// has no loop-carried dependence (the compiler vectorises it);
-		// then the flags are compacted into the spike list, in order.
-		w.Line("uint8_t *restrict const spkFlag = ctx->spkFlag;")
+		w.Line("uint8_t *restrict const spkFlag = %s;", g.spikeFlags(p))
+	} else {
+		w.Line("uint32_t *const spk = ctx->%s_spk + ((size_t)b * %d + slot) * %d;", p.Name, slots, p.Size)
+		w.Line("uint32_t nspk = 0;")
 	}
 	text, err := g.Body(func() error {
 		w := g.W
@@ -55,12 +63,16 @@ func (g *gen) emitNeuronUpdate(u *codegen.NeuronUpdate) error {
 		if g.AnyEvents[p] {
 			w.Line("uint32_t nev_any = 0;")
 		}
-		if u.FirstBlocks != "" {
-			w.Line("uint32_t *const %s = ctx->%s;", u.FirstBlocks, u.FirstBlocks)
-			blk, n := u.FirstBlocks, u.BlockStride
-			w.Line("gn_philox_first(%s, %s + %d, %s + %d, %s + %d, 0, %d, ctx->seed[b], 0x%08xu, timestep);", blk, blk, n, blk, 2*n, blk, 3*n, p.Size, u.Stream())
+		if u.Split {
+			w.Line("#pragma omp for schedule(static) nowait")
 		}
-		w.Open("for (uint32_t id = 0; id < %d; id++) {", p.Size)
+		w.Open("for (uint32_t c0 = 0; c0 < %d; c0 += %d) {", p.Size, neuronChunk)
+		w.Line("const uint32_t c1 = c0 + %d < %d ? c0 + %d : %d;", neuronChunk, p.Size, neuronChunk, p.Size)
+		if blk, n := u.FirstBlocks, u.BlockStride; blk != "" {
+			w.Line("uint32_t %s[4 * %d];", blk, n)
+			w.Line("gn_philox_first(%s, %s + %d, %s + %d, %s + %d, c0, c1 - c0, ctx->seed[b], 0x%08xu, timestep);", blk, blk, n, blk, 2*n, blk, 3*n, u.Stream())
+		}
+		w.Open("for (uint32_t id = c0; id < c1; id++) {")
 		if err := g.NeuronBody(u, spikeLists{}); err != nil {
 			return err
 		}
@@ -68,9 +80,7 @@ func (g *gen) emitNeuronUpdate(u *codegen.NeuronUpdate) error {
 			w.Line("spkFlag[id] = (uint8_t)gn_spike;")
 		}
 		w.Close("}")
-		if u.Split {
-			w.Line("nspk = gn_compact_spikes(spkFlag, %d, spk);", p.Size)
-		}
+		w.Close("}")
 		for _, s := range u.Outgoing {
 			if g.Events[s] {
 				w.Line("%s_evCnt[slot] = nev_%s;", s.Name, s.Name)
@@ -90,15 +100,48 @@ func (g *gen) emitNeuronUpdate(u *codegen.NeuronUpdate) error {
 	g.Restrict = true
 	g.DeclareUsed(g.NeuronArrays(u), text)
 	g.Restrict = false
-	w.Line("ctx->%s_spkCnt[(size_t)b * %d + slot] = nspk;", p.Name, slots)
-	if p.RecordSpikes {
-		w.Line("gn_record(ctx, %d, b, spk, nspk, timestep);", pi)
+	if !u.Split {
+		g.spikeCount(p, pi)
 	}
+	w.Close("}")
+	w.Close("}")
+	w.Line("")
+	if !u.Split {
+		return nil
+	}
+	w.Line("static void neuron_spikes_%s(gn_ctx *ctx, uint64_t timestep)", p.Name)
+	w.Open("{")
+	w.Line("const uint32_t slot = (uint32_t)(timestep %% %d);", slots)
+	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
+	w.Line("uint32_t *const spk = ctx->%s_spk + ((size_t)b * %d + slot) * %d;", p.Name, slots, p.Size)
+	w.Line("const uint32_t nspk = gn_compact_spikes(%s, %d, spk);", g.spikeFlags(p), p.Size)
+	g.spikeCount(p, pi)
 	w.Close("}")
 	w.Close("}")
 	w.Line("")
 	return nil
 }
+
+// spikeCount writes the store of variant b's spike count nspk of
+// population p (index pi) and its recording.
+func (g *gen) spikeCount(p *modelspec.Population, pi int) {
+	g.W.Line("ctx->%s_spkCnt[(size_t)b * %d + slot] = nspk;", p.Name, g.Slots[p])
+	if p.RecordSpikes {
+		g.W.Line("gn_record(ctx, %d, b, spk, nspk, timestep);", pi)
+	}
+}
+
+// spikeFlags is variant b's spike flags of split population p in the
+// context's spkFlag array.
+func (g *gen) spikeFlags(p *modelspec.Population) string {
+	return fmt.Sprintf("ctx->spkFlag + (size_t)b * %d + %d", g.flagLen, g.flagAt[p])
+}
+
+// neuronChunk is how many neurons of an update are taken at a time (by one
+// thread, in a split update): their first Philox blocks are computed
+// together into a scratch array on the stack, then used while still in the
+// cache.
+const neuronChunk = 256
 
 // spikeLists is the CPU's codegen.NeuronEmitter: spikes and spike-like
 // events are appended to the lists of the step's delay slot.

@@ -29,7 +29,7 @@ struct gn_ctx {
 };
 
 static const char desc[] =
-    "{\"abi\":4,\"name\":\"toy\",\"backend\":\"cuda\",\"precision\":\"double\",\"dt\":0.1,"
+    "{\"abi\":5,\"name\":\"toy\",\"backend\":\"cuda\",\"precision\":\"double\",\"dt\":0.1,"
     "\"populations\":[{\"name\":\"P\",\"size\":10,\"record_spikes\":true}],"
     "\"vars\":[{\"owner\":\"P\",\"kind\":\"neuron\",\"name\":\"count\",\"type\":\"scalar\",\"count\":10}],"
     "\"runtime\":[\"P.offset\",\"sleep_us\",\"fault\",\"unused\"],"
@@ -99,6 +99,8 @@ extern "C" int gn_step(gn_ctx *ctx, uint32_t n) {
     return 0;
 }
 
+/* The toy steps on one thread whatever it is given. */
+extern "C" int gn_set_threads(gn_ctx *ctx, uint32_t n) { (void)ctx; (void)n; return 0; }
 extern "C" uint64_t gn_timestep(gn_ctx *ctx) { return ctx->t; }
 
 extern "C" size_t gn_spikes_pending(gn_ctx *ctx) { return (ctx->qlen - ctx->qhead) / 4; }

@@ -13,7 +13,7 @@ import numpy as np
 
 from ._cli import GeNNError
 
-ABI_VERSION = 4
+ABI_VERSION = 5
 
 _f64 = np.ctypeslib.ndpointer(np.float64, flags="C_CONTIGUOUS")
 _u32 = np.ctypeslib.ndpointer(np.uint32, flags="C_CONTIGUOUS")
@@ -25,6 +25,7 @@ _SIGNATURES = {
     "gn_create": (_ctx, [ctypes.c_uint32, _u64, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]),
     "gn_init": (ctypes.c_int, [_ctx]),
     "gn_step": (ctypes.c_int, [_ctx, ctypes.c_uint32]),
+    "gn_set_threads": (ctypes.c_int, [_ctx, ctypes.c_uint32]),
     "gn_timestep": (ctypes.c_uint64, [_ctx]),
     "gn_spikes_pending": (ctypes.c_size_t, [_ctx]),
     "gn_drain_spikes": (ctypes.c_size_t, [_ctx, _u32, _u32, _u32, _u32, ctypes.c_size_t]),

@@ -34,6 +34,10 @@ var gennPops = []string{"23E", "23I", "4E", "4I", "5E", "5I", "6E", "6I"}
 // builds and runs it once with generate_run. GeNN's genn-buildmodel.sh
 // comes from src/bin.
 func buildGeNN(src, dir string, scale, durationMS float64, cxxFlags string) (*gennModel, error) {
+	src, err := filepath.Abs(src)
+	if err != nil {
+		return nil, err
+	}
 	proj := filepath.Join(src, "userproject", "PotjansMicrocircuit_project")
 	if _, err := os.Stat(filepath.Join(proj, "generate_run.cc")); err != nil {
 		return nil, fmt.Errorf("%s: %w", src, errNoGeNN)
@@ -49,6 +53,10 @@ func buildGeNN(src, dir string, scale, durationMS float64, cxxFlags string) (*ge
 		if out, err := exec.Command("cp", "-r", filepath.Join(src, "userproject", d), up).CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("copying %s: %v: %s", d, err, out)
 		}
+	}
+	// userproject/include includes ../../include/genn/third_party headers.
+	if err := os.Symlink(filepath.Join(src, "include"), filepath.Join(dir, "include")); err != nil {
+		return nil, err
 	}
 	proj = filepath.Join(up, "PotjansMicrocircuit_project")
 	if err := setGeNNFlags(filepath.Join(proj, "model", "PotjansMicrocircuit.cc"), cxxFlags); err != nil {
@@ -137,7 +145,7 @@ func parseGeNNRun(out string) (gennRun, error) {
 
 // run runs the built binary once on cpu and counts the spikes it wrote.
 func (g *gennModel) run(cpu int) (childResult, error) {
-	c := pinned(cpu, "./PotjansMicrocircuit", "bench")
+	c := pinned(cpuList(cpu, 1), "./PotjansMicrocircuit", "bench")
 	c.Dir = g.dir
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, &out

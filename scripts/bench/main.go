@@ -9,7 +9,10 @@
 //	go run ./scripts/bench -threads 2 -n 4000 -duration 1000   # core scaling, in process
 //	go run ./scripts/bench -pd 0.1,1 -duration 1000 -repeats 3 -cpu 1 -genn /work/genn-4.9
 //	                        # the Potjans-Diesmann microcircuit at 10 % and full scale on every backend
-//	                        # that runs here and GeNN 4.9's CPU backend, alternating, pinned to CPU 1
+//	                        # that runs here and GeNN 4.9's CPU backend (-march=native and without,
+//	                        # -genn-flags), alternating, pinned to CPU 1 (without -genn or $GENN_PATH:
+//	                        # gennctl only)
+//	go run ./scripts/bench -pd 1 -pd-threads 1,2 -cpu 0   # full scale on 1 and 2 threads inside a step
 //	go run ./scripts/bench -gpu -duration 1000 -repeats 2      # CUDA against the CPU cores, one table
 //
 // Simulation time excludes building and set-up (connectivity and state
@@ -39,9 +42,10 @@ type options struct {
 	script     string
 	work       string
 	cache      string
-	cpu        int    // the CPU the microcircuit's runs are pinned to (-1: none)
-	genn       string // a GeNN 4.9 source tree to compare the microcircuit with ("": none)
-	gennFlags  string // GeNN's userCxxFlagsGNU
+	cpu        int      // the CPU the microcircuit's runs are pinned to (-1: none)
+	genn       string   // a GeNN 4.9 source tree to compare the microcircuit with ("": none)
+	gennFlags  []string // GeNN's userCxxFlagsGNU, one build each ("": none)
+	pdThreads  []int    // the microcircuit on the CPU backend on these numbers of threads
 }
 
 type row struct {
@@ -180,26 +184,36 @@ func main() {
 	cache := flag.String("cache", "", "module cache (default: WORK/cache, cold)")
 	pd := flag.String("pd", "", "instead of CUBA, run the Potjans-Diesmann microcircuit at these neuron scales, comma-separated (e.g. 0.1,1)")
 	cpu := flag.Int("cpu", -1, "microcircuit: pin every run to this CPU (taskset)")
-	gennSrc := flag.String("genn", "", "microcircuit: also build and run GeNN 4.9's userproject PotjansMicrocircuit from this GeNN source tree")
-	gennFlags := flag.String("genn-flags", "-march=native", "microcircuit: GeNN's userCxxFlagsGNU")
+	gennSrc := flag.String("genn", os.Getenv("GENN_PATH"), "microcircuit: also build and run GeNN 4.9's userproject PotjansMicrocircuit from this GeNN source tree (default $GENN_PATH)")
+	gennFlags := flag.String("genn-flags", "-march=native,none", "microcircuit: GeNN's userCxxFlagsGNU, comma-separated, one GeNN build each (none: no flags)")
 	runModule := flag.String("run-module", "", "(internal) run a module in this process and print the result as JSON")
 	runSteps := flag.Uint("run-steps", 0, "(internal) time steps of -run-module")
 	runSeed := flag.Uint64("run-seed", 0, "(internal) seed of -run-module")
+	runThreads := flag.Int("run-threads", 1, "(internal) threads of -run-module")
+	pdThreads := flag.String("pd-threads", "1", "microcircuit: run the CPU backend on these numbers of threads inside a step, comma-separated (N > 1 pinned to N CPUs from -cpu)")
 	threads := flag.Int("threads", 0, "instead, run 4 x THREADS CUBA variants (first size) on 1 thread and on THREADS threads")
 	gpuTable := flag.Bool("gpu", false, "instead, the CUDA backend against this machine's CPU cores: CUBA (1, 64, 1024 variants), PD 10 %, one table (scripts/bench/gpu.go)")
 	flag.Parse()
 	if *runModule != "" {
-		if err := runModuleChild(*runModule, uint32(*runSteps), *runSeed, os.Stdout); err != nil {
+		if err := runModuleChild(*runModule, uint32(*runSteps), *runSeed, *runThreads, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
 		return
 	}
-	o := options{durationMS: *dur, repeats: *repeats, brian2: *brian, cpu: *cpu, genn: *gennSrc, gennFlags: *gennFlags}
+	o := options{durationMS: *dur, repeats: *repeats, brian2: *brian, cpu: *cpu, genn: *gennSrc, gennFlags: parseGeNNFlags(*gennFlags)}
 	var err error
 	if o.sizes, err = parseSizes(*sizes); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
+	}
+	for _, f := range strings.Split(*pdThreads, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "bench: bad -pd-threads %q\n", f)
+			os.Exit(2)
+		}
+		o.pdThreads = append(o.pdThreads, n)
 	}
 	if *smoke {
 		o.sizes, o.durationMS, o.repeats, o.brian2 = []int{400}, 100, 1, "off"

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,9 +186,10 @@ type childResult struct {
 }
 
 // runModuleChild is the child mode: create a batch of one with seed,
-// gn_init (set-up), then steps in chunks of 1000 with the recorded spikes
-// drained after each (simulation), and print the result as JSON.
-func runModuleChild(path string, steps uint32, seed uint64, w io.Writer) error {
+// gn_init (set-up), then steps in chunks of 1000 on threads threads with
+// the recorded spikes drained after each (simulation), and print the
+// result as JSON.
+func runModuleChild(path string, steps uint32, seed uint64, threads int, w io.Writer) error {
 	mod, err := gpu.Load(path)
 	if err != nil {
 		return err
@@ -202,6 +204,9 @@ func runModuleChild(path string, steps uint32, seed uint64, w io.Writer) error {
 		return err
 	}
 	defer inst.Close()
+	if err := inst.SetThreads(threads); err != nil {
+		return err
+	}
 	start := time.Now()
 	if err := inst.Init(); err != nil {
 		return err
@@ -234,12 +239,25 @@ func runModuleChild(path string, steps uint32, seed uint64, w io.Writer) error {
 	return json.NewEncoder(w).Encode(r)
 }
 
-// pinned is cmd run through taskset on cpu (cpu < 0: not pinned).
-func pinned(cpu int, name string, args ...string) *exec.Cmd {
-	if cpu < 0 {
+// pinned is cmd run through taskset on cpus (""": not pinned).
+func pinned(cpus string, name string, args ...string) *exec.Cmd {
+	if cpus == "" {
 		return exec.Command(name, args...)
 	}
-	return exec.Command("taskset", append([]string{"-c", strconv.Itoa(cpu), name}, args...)...)
+	return exec.Command("taskset", append([]string{"-c", cpus, name}, args...)...)
+}
+
+// cpuList is the taskset list of threads CPUs from first (first < 0: ""),
+// wrapping around the machine's CPUs.
+func cpuList(first, threads int) string {
+	if first < 0 {
+		return ""
+	}
+	var l []string
+	for i := 0; i < threads; i++ {
+		l = append(l, strconv.Itoa((first+i)%runtime.NumCPU()))
+	}
+	return strings.Join(l, ",")
 }
 
 // maxRSS is the peak resident memory of a finished child, in KiB.
@@ -250,13 +268,15 @@ func maxRSS(c *exec.Cmd) int64 {
 	return 0
 }
 
-// runChild runs a module in a child process of this benchmark.
-func runChild(cpu int, module string, steps uint32, seed uint64) (childResult, error) {
+// runChild runs a module in a child process of this benchmark, on threads
+// threads pinned to as many CPUs from cpu.
+func runChild(cpu int, module string, steps uint32, seed uint64, threads int) (childResult, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return childResult{}, err
 	}
-	c := pinned(cpu, self, "-run-module", module, "-run-steps", strconv.FormatUint(uint64(steps), 10), "-run-seed", strconv.FormatUint(seed, 10))
+	c := pinned(cpuList(cpu, threads), self, "-run-module", module, "-run-steps", strconv.FormatUint(uint64(steps), 10),
+		"-run-seed", strconv.FormatUint(seed, 10), "-run-threads", strconv.Itoa(threads))
 	c.Stderr = os.Stderr
 	out, err := c.Output()
 	if err != nil {
@@ -272,10 +292,11 @@ func runChild(cpu int, module string, steps uint32, seed uint64) (childResult, e
 
 // pdTool is one simulator in the comparison: a gennctl backend or GeNN.
 type pdTool struct {
-	name   string
-	buildS float64
-	run    func() (childResult, error)
-	runs   []childResult
+	name    string
+	threads int // gennctl: threads inside a step
+	buildS  float64
+	run     func() (childResult, error)
+	runs    []childResult
 }
 
 // spread is the median of xs with its range.
@@ -319,17 +340,24 @@ func benchPD(o options, scales []float64, w io.Writer) error {
 			path := m.mod.Path()
 			seed := m.plan.Variants[0].Point.Seed
 			m.mod.Close()
-			tools = append(tools, &pdTool{name: "gennctl " + b, buildS: buildS, run: func() (childResult, error) {
-				return runChild(o.cpu, path, steps, seed)
-			}})
-		}
-		if o.genn != "" {
-			g, err := buildGeNN(o.genn, filepath.Join(o.work, fmt.Sprintf("genn_%g", scale)), scale, o.durationMS, o.gennFlags)
-			if err != nil {
-				return fmt.Errorf("GeNN at scale %g: %w", scale, err)
+			for _, threads := range o.pdThreads {
+				name := "gennctl " + b
+				if threads > 1 {
+					if b != "cpu" {
+						continue // threads inside a step are the CPU backend's
+					}
+					name = fmt.Sprintf("gennctl cpu, %d threads", threads)
+				}
+				tools = append(tools, &pdTool{name: name, threads: threads, buildS: buildS, run: func() (childResult, error) {
+					return runChild(o.cpu, path, steps, seed, threads)
+				}})
 			}
-			tools = append(tools, &pdTool{name: "GeNN 4.9 cpu", buildS: g.buildS, run: func() (childResult, error) { return g.run(o.cpu) }})
 		}
+		gennTools, err := buildGeNNTools(o, scale, w)
+		if err != nil {
+			return err
+		}
+		tools = append(tools, gennTools...)
 		fmt.Fprintf(w, "\nPotjans-Diesmann microcircuit at neuron scale %g (in-degrees kept): %d neurons, %d synapses, %g ms; %d round(s), tools alternating",
 			scale, neurons, total, o.durationMS, o.repeats)
 		if o.cpu >= 0 {
@@ -344,11 +372,11 @@ func benchPD(o options, scales []float64, w io.Writer) error {
 					return err
 				}
 				t.runs = append(t.runs, res)
-				fmt.Fprintf(w, "  round %d %-13s set-up %7.3f s, simulation %8.3f s, peak RSS %6.0f MiB, %d spikes\n",
-					r+1, t.name, res.SetupS, res.SimS, float64(res.RSSKB)/1024, sum(res.Counts))
+				fmt.Fprintf(w, "  round %d %-*s set-up %7.3f s, simulation %8.3f s, peak RSS %6.0f MiB, %d spikes\n",
+					r+1, pdNameWidth, t.name, res.SetupS, res.SimS, float64(res.RSSKB)/1024, sum(res.Counts))
 			}
 		}
-		fmt.Fprintf(w, "%-13s %8s %24s %26s %10s\n", "tool", "build_s", "set-up s (median, range)", "s per biological s", "peak MiB")
+		fmt.Fprintf(w, "%-*s %8s %24s %26s %10s\n", pdNameWidth, "tool", "build_s", "set-up s (median, range)", "s per biological s", "peak MiB")
 		for _, t := range tools {
 			var setup, sim []float64
 			var rss int64
@@ -356,22 +384,33 @@ func benchPD(o options, scales []float64, w io.Writer) error {
 				setup, sim = append(setup, r.SetupS), append(sim, r.SimS/bio)
 				rss = max(rss, r.RSSKB)
 			}
-			fmt.Fprintf(w, "%-13s %8.1f %24s %26s %10.0f\n", t.name, t.buildS, spread(setup), spread(sim), float64(rss)/1024)
+			fmt.Fprintf(w, "%-*s %8.1f %24s %26s %10.0f\n", pdNameWidth, t.name, t.buildS, spread(setup), spread(sim), float64(rss)/1024)
 		}
-		if g := tools[len(tools)-1]; o.genn != "" && tools[0].name == "gennctl cpu" {
-			c := tools[0]
-			var simR, setupR []float64
-			for r := range g.runs {
-				simR = append(simR, g.runs[r].SimS/c.runs[r].SimS)
-				setupR = append(setupR, g.runs[r].SetupS/c.runs[r].SetupS)
+		if c := tools[0]; c.name == "gennctl cpu" {
+			for _, t := range tools[1:] {
+				if t.threads < 2 {
+					continue
+				}
+				var r []float64
+				for i := range t.runs {
+					r = append(r, c.runs[i].SimS/t.runs[i].SimS)
+				}
+				fmt.Fprintf(w, "%s: simulation %sx faster than on 1 thread, per round\n", t.name, spread(r))
 			}
-			fmt.Fprintf(w, "GeNN / gennctl cpu, per round: simulation %sx, set-up %sx\n", spread(simR), spread(setupR))
+			for _, g := range gennTools {
+				var simR, setupR []float64
+				for r := range g.runs {
+					simR = append(simR, c.runs[r].SimS/g.runs[r].SimS)
+					setupR = append(setupR, c.runs[r].SetupS/g.runs[r].SetupS)
+				}
+				fmt.Fprintf(w, "gennctl cpu / %s, per round: simulation %s, set-up %s (below 1: gennctl faster)\n", g.name, spread(simR), spread(setupR))
+			}
 		}
 		fmt.Fprintf(w, "rates (Hz, mean over the rounds):\n%-6s", "pop")
 		for _, t := range tools {
-			fmt.Fprintf(w, " %13s", t.name)
+			fmt.Fprintf(w, " %*s", pdNameWidth, t.name)
 		}
-		fmt.Fprintf(w, " %13s\n", "NEST (full)")
+		fmt.Fprintf(w, " %*s\n", pdNameWidth, "NEST (full)")
 		for p, name := range pdPopNames {
 			fmt.Fprintf(w, "%-6s", name)
 			for _, t := range tools {
@@ -379,9 +418,9 @@ func benchPD(o options, scales []float64, w io.Writer) error {
 				for _, r := range t.runs {
 					n += r.Counts[p]
 				}
-				fmt.Fprintf(w, " %13.3f", float64(n)/float64(len(t.runs))/float64(pdSize(scale, p))/bio)
+				fmt.Fprintf(w, " %*.3f", pdNameWidth, float64(n)/float64(len(t.runs))/float64(pdSize(scale, p))/bio)
 			}
-			fmt.Fprintf(w, " %13.3f\n", pdNESTRates[p])
+			fmt.Fprintf(w, " %*.3f\n", pdNameWidth, pdNESTRates[p])
 		}
 	}
 	return nil
@@ -393,6 +432,51 @@ func sum(xs []int) int {
 		n += x
 	}
 	return n
+}
+
+// pdNameWidth is the width of the tools' names in the tables.
+const pdNameWidth = 24
+
+// buildGeNNTools builds GeNN's userproject at scale once per flag set of
+// o.gennFlags. Without a GeNN tree (o.genn empty, or not GeNN 4.9's) it
+// says so on w and returns none, and the benchmark runs gennctl alone.
+func buildGeNNTools(o options, scale float64, w io.Writer) ([]*pdTool, error) {
+	if o.genn == "" {
+		fmt.Fprintln(w, "GeNN: not run (no -genn or $GENN_PATH: a GeNN 4.9.0 source tree)")
+		return nil, nil
+	}
+	var tools []*pdTool
+	for i, flags := range o.gennFlags {
+		dir := filepath.Join(o.work, fmt.Sprintf("genn_%g_%d", scale, i))
+		g, err := buildGeNN(o.genn, dir, scale, o.durationMS, flags)
+		if errors.Is(err, errNoGeNN) {
+			fmt.Fprintf(w, "GeNN: not run (%v)\n", err)
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("GeNN at scale %g, flags %q: %w", scale, flags, err)
+		}
+		name := "GeNN 4.9 " + flags
+		if flags == "" {
+			name = "GeNN 4.9, no flags"
+		}
+		tools = append(tools, &pdTool{name: name, buildS: g.buildS, run: func() (childResult, error) { return g.run(o.cpu) }})
+	}
+	return tools, nil
+}
+
+// parseGeNNFlags splits -genn-flags: comma-separated flag sets, "none"
+// for GeNN's defaults.
+func parseGeNNFlags(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "none" {
+			f = ""
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // errNoGeNN: the GeNN directory lacks the userproject.

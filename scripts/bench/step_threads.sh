@@ -1,14 +1,11 @@
 #!/usr/bin/env bash
-# Experiment: do threads inside one time step pay for a single large network?
-# For each CUBA size N (configs/cuba.yaml scaled, p = 80/N), it generates the
-# module with gennctl, adds an OpenMP `parallel for` to each neuron update
-# loop (the loops without loop-carried dependences: state pass, then spike
-# compaction), and times STEPS time steps in process, after set-up:
-#   serial    the module as gennctl builds it (its flags, from build.json);
-#   omp T     the same source with the pragmas and -fopenmp, on T threads.
+# Threads inside one time step of a single network: for each CUBA size N
+# (configs/cuba.yaml scaled, p = 80/N), it builds the module with gennctl and
+# times STEPS time steps in process, after set-up, on each number of threads
+# (gn_set_threads; the CPU backend's OpenMP step, see docs/architecture.md).
 # Each line also prints the sum of the excitatory membrane potentials at the
-# end, which must be equal on every line (the loops are split by neuron, and
-# no sum crosses a thread).
+# end, which must be equal on every line (the results are the same bits on
+# any number of threads).
 #
 #   scripts/bench/step_threads.sh [SIZES] [THREADS] [STEPS] [REPEATS]
 #   (default "4000 16000 64000" "1 2 ... nproc" 100000 2)
@@ -31,14 +28,15 @@ typedef struct gn_ctx gn_ctx;
 gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, char *err, size_t errlen);
 int gn_init(gn_ctx *ctx);
 int gn_step(gn_ctx *ctx, uint32_t n);
+int gn_set_threads(gn_ctx *ctx, uint32_t n);
 int gn_get_var(gn_ctx *ctx, uint32_t var, uint32_t variant, double *out);
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
-int main(int argc, char **argv) { /* driver N_NEURONS N_EXCITATORY STEPS */
+int main(int argc, char **argv) { /* driver N_NEURONS N_EXCITATORY STEPS THREADS */
   const long n = atol(argv[1]), ne = atol(argv[2]), steps = atol(argv[3]);
   uint64_t seed = 1234; char err[256];
   gn_ctx *c = gn_create(1, &seed, NULL, err, sizeof err);
   if (!c) { fprintf(stderr, "%s\n", err); return 1; }
-  if (gn_init(c)) return 1;
+  if (gn_init(c) || gn_set_threads(c, (uint32_t)atol(argv[4]))) return 1;
   const double t0 = now();
   for (long k = 0; k < steps; k += 1000) if (gn_step(c, 1000)) return 1;
   const double t1 = now();
@@ -62,17 +60,10 @@ for n in $sizes; do
   mod=$(dirname "$so")
   # The module's own flags, less those that make a shared object.
   read -r -a flags <<<"$(python3 -c 'import json, sys; print(" ".join(f for f in json.load(open(sys.argv[1]))["flags"] if f not in ("-shared", "-fPIC", "-lm")))' "$mod/build.json")"
-  # The pragma goes before the per-neuron loop of each neuron_update_* function.
-  awk '/^static void neuron_update_/ { inside = 1 } /^}/ { inside = 0 }
-       inside && /^ +for \(uint32_t id = 0; id < [0-9]+; id\+\+\) \{$/ { print "        _Pragma(\"omp parallel for schedule(static)\")" }
-       { print }' "$mod/module.c" >"$dir/module_omp.c"
-  [ "$(grep -c '_Pragma' "$dir/module_omp.c")" -ge 2 ] || { echo "step_threads: no neuron loop found in $mod/module.c" >&2; exit 1; }
-  cc "${flags[@]}" -I"$mod" -o "$dir/serial" "$mod/module.c" "$work/driver.c" -lm
-  cc "${flags[@]}" -fopenmp -I"$mod" -o "$dir/omp" "$dir/module_omp.c" "$work/driver.c" -lm
+  cc "${flags[@]}" -I"$mod" -o "$dir/driver" "$mod/module.c" "$work/driver.c" -lm
   for r in $(seq "$repeats"); do
-    printf 'N=%-6d serial   %s\n' "$n" "$("$dir/serial" "$n" "$ne" "$steps")"
     for t in $threads; do
-      printf 'N=%-6d omp %-3d  %s\n' "$n" "$t" "$(OMP_NUM_THREADS=$t OMP_PROC_BIND=close "$dir/omp" "$n" "$ne" "$steps")"
+      printf 'N=%-6d threads %-3d  %s\n' "$n" "$t" "$(OMP_PROC_BIND=close "$dir/driver" "$n" "$ne" "$steps" "$t")"
     done
   done
 done

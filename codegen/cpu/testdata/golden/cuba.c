@@ -20,6 +20,7 @@ typedef float scalar;
 
 struct gn_ctx {
     uint32_t batch;
+    uint32_t threads;   /* gn_set_threads */
     uint64_t timestep;
     uint64_t *seed;     /* [batch] */
     double *rt;         /* [batch][GN_NUM_RUNTIME] */
@@ -49,7 +50,7 @@ struct gn_ctx {
     float *II_inSyn; /* [batch][800] postsynaptic II.inSyn */
     uint32_t *II_rowLength; /* [batch][800] connectivity II.rowLength */
     uint16_t *II_ind; /* [batch][32000] connectivity II.ind */
-    uint8_t *spkFlag;   /* [3200]: scratch spike flags of one population update */
+    uint8_t *spkFlag;   /* [batch][4000]: spike flags of the split population updates */
 };
 
 static int gn_fail(gn_ctx *ctx, const char *msg)
@@ -428,110 +429,130 @@ static void synapse_update_II(gn_ctx *ctx, uint64_t timestep)
 }
 
 /* population E: LIF, 3200 neurons */
-static void neuron_update_E(gn_ctx *ctx, uint64_t timestep)
+static void neuron_state_E(gn_ctx *ctx, uint64_t timestep)
 {
     const scalar t = (scalar)(timestep * DT);
     (void)t;
     const uint32_t slot = (uint32_t)(timestep % 1);
     for (uint32_t b = 0; b < ctx->batch; b++) {
-        uint32_t *const spk = ctx->E_spk + ((size_t)b * 1 + slot) * 3200;
-        uint32_t nspk = 0;
-        uint8_t *restrict const spkFlag = ctx->spkFlag;
+        uint8_t *restrict const spkFlag = ctx->spkFlag + (size_t)b * 4000 + 0;
         float *restrict const E_V = ctx->E_V + (size_t)b * 3200;
         float *restrict const E_RefracTime = ctx->E_RefracTime + (size_t)b * 3200;
         float *restrict const EE_inSyn = ctx->EE_inSyn + (size_t)b * 3200;
         float *restrict const IE_inSyn = ctx->IE_inSyn + (size_t)b * 3200;
-        for (uint32_t id = 0; id < 3200; id++) {
-            float lV = E_V[id];
-            float lRefracTime = E_RefracTime[id];
-            scalar Isyn = 0;
-            { /* input from EE: ExpCurr */
-                scalar linSyn = EE_inSyn[id];
-                Isyn += 0.99006635f * linSyn;
-                linSyn *= 0.9801987f;
-                EE_inSyn[id] = linSyn;
+        #pragma omp for schedule(static) nowait
+        for (uint32_t c0 = 0; c0 < 3200; c0 += 256) {
+            const uint32_t c1 = c0 + 256 < 3200 ? c0 + 256 : 3200;
+            for (uint32_t id = c0; id < c1; id++) {
+                float lV = E_V[id];
+                float lRefracTime = E_RefracTime[id];
+                scalar Isyn = 0;
+                { /* input from EE: ExpCurr */
+                    scalar linSyn = EE_inSyn[id];
+                    Isyn += 0.99006635f * linSyn;
+                    linSyn *= 0.9801987f;
+                    EE_inSyn[id] = linSyn;
+                }
+                { /* input from IE: ExpCurr */
+                    scalar linSyn = IE_inSyn[id];
+                    Isyn += 0.99501663f * linSyn;
+                    linSyn *= 0.99004984f;
+                    IE_inSyn[id] = linSyn;
+                }
+                if (lRefracTime <= 0.0f) {
+                  scalar alpha = ((Isyn + 0.0f) * 20.0f) + (-49.0f);
+                  lV = alpha - (0.99501246f * (alpha - lV));
+                }
+                else {
+                  lRefracTime -= DT;
+                }
+                const int gn_spike = (lRefracTime <= 0.0f && lV >= (-50.0f));
+                if (gn_spike) {
+                    lV = (-60.0f);
+                    lRefracTime = 5.0f;
+                }
+                E_V[id] = lV;
+                E_RefracTime[id] = lRefracTime;
+                spkFlag[id] = (uint8_t)gn_spike;
             }
-            { /* input from IE: ExpCurr */
-                scalar linSyn = IE_inSyn[id];
-                Isyn += 0.99501663f * linSyn;
-                linSyn *= 0.99004984f;
-                IE_inSyn[id] = linSyn;
-            }
-            if (lRefracTime <= 0.0f) {
-              scalar alpha = ((Isyn + 0.0f) * 20.0f) + (-49.0f);
-              lV = alpha - (0.99501246f * (alpha - lV));
-            }
-            else {
-              lRefracTime -= DT;
-            }
-            const int gn_spike = (lRefracTime <= 0.0f && lV >= (-50.0f));
-            if (gn_spike) {
-                lV = (-60.0f);
-                lRefracTime = 5.0f;
-            }
-            E_V[id] = lV;
-            E_RefracTime[id] = lRefracTime;
-            spkFlag[id] = (uint8_t)gn_spike;
         }
-        nspk = gn_compact_spikes(spkFlag, 3200, spk);
+    }
+}
+
+static void neuron_spikes_E(gn_ctx *ctx, uint64_t timestep)
+{
+    const uint32_t slot = (uint32_t)(timestep % 1);
+    for (uint32_t b = 0; b < ctx->batch; b++) {
+        uint32_t *const spk = ctx->E_spk + ((size_t)b * 1 + slot) * 3200;
+        const uint32_t nspk = gn_compact_spikes(ctx->spkFlag + (size_t)b * 4000 + 0, 3200, spk);
         ctx->E_spkCnt[(size_t)b * 1 + slot] = nspk;
         gn_record(ctx, 0, b, spk, nspk, timestep);
     }
 }
 
 /* population I: LIF, 800 neurons */
-static void neuron_update_I(gn_ctx *ctx, uint64_t timestep)
+static void neuron_state_I(gn_ctx *ctx, uint64_t timestep)
 {
     const scalar t = (scalar)(timestep * DT);
     (void)t;
     const uint32_t slot = (uint32_t)(timestep % 1);
     for (uint32_t b = 0; b < ctx->batch; b++) {
-        uint32_t *const spk = ctx->I_spk + ((size_t)b * 1 + slot) * 800;
-        uint32_t nspk = 0;
-        uint8_t *restrict const spkFlag = ctx->spkFlag;
+        uint8_t *restrict const spkFlag = ctx->spkFlag + (size_t)b * 4000 + 3200;
         float *restrict const I_V = ctx->I_V + (size_t)b * 800;
         float *restrict const I_RefracTime = ctx->I_RefracTime + (size_t)b * 800;
         float *restrict const EI_inSyn = ctx->EI_inSyn + (size_t)b * 800;
         float *restrict const II_inSyn = ctx->II_inSyn + (size_t)b * 800;
-        for (uint32_t id = 0; id < 800; id++) {
-            float lV = I_V[id];
-            float lRefracTime = I_RefracTime[id];
-            scalar Isyn = 0;
-            { /* input from EI: ExpCurr */
-                scalar linSyn = EI_inSyn[id];
-                Isyn += 0.99006635f * linSyn;
-                linSyn *= 0.9801987f;
-                EI_inSyn[id] = linSyn;
+        #pragma omp for schedule(static) nowait
+        for (uint32_t c0 = 0; c0 < 800; c0 += 256) {
+            const uint32_t c1 = c0 + 256 < 800 ? c0 + 256 : 800;
+            for (uint32_t id = c0; id < c1; id++) {
+                float lV = I_V[id];
+                float lRefracTime = I_RefracTime[id];
+                scalar Isyn = 0;
+                { /* input from EI: ExpCurr */
+                    scalar linSyn = EI_inSyn[id];
+                    Isyn += 0.99006635f * linSyn;
+                    linSyn *= 0.9801987f;
+                    EI_inSyn[id] = linSyn;
+                }
+                { /* input from II: ExpCurr */
+                    scalar linSyn = II_inSyn[id];
+                    Isyn += 0.99501663f * linSyn;
+                    linSyn *= 0.99004984f;
+                    II_inSyn[id] = linSyn;
+                }
+                if (lRefracTime <= 0.0f) {
+                  scalar alpha = ((Isyn + 0.0f) * 20.0f) + (-49.0f);
+                  lV = alpha - (0.99501246f * (alpha - lV));
+                }
+                else {
+                  lRefracTime -= DT;
+                }
+                const int gn_spike = (lRefracTime <= 0.0f && lV >= (-50.0f));
+                if (gn_spike) {
+                    lV = (-60.0f);
+                    lRefracTime = 5.0f;
+                }
+                I_V[id] = lV;
+                I_RefracTime[id] = lRefracTime;
+                spkFlag[id] = (uint8_t)gn_spike;
             }
-            { /* input from II: ExpCurr */
-                scalar linSyn = II_inSyn[id];
-                Isyn += 0.99501663f * linSyn;
-                linSyn *= 0.99004984f;
-                II_inSyn[id] = linSyn;
-            }
-            if (lRefracTime <= 0.0f) {
-              scalar alpha = ((Isyn + 0.0f) * 20.0f) + (-49.0f);
-              lV = alpha - (0.99501246f * (alpha - lV));
-            }
-            else {
-              lRefracTime -= DT;
-            }
-            const int gn_spike = (lRefracTime <= 0.0f && lV >= (-50.0f));
-            if (gn_spike) {
-                lV = (-60.0f);
-                lRefracTime = 5.0f;
-            }
-            I_V[id] = lV;
-            I_RefracTime[id] = lRefracTime;
-            spkFlag[id] = (uint8_t)gn_spike;
         }
-        nspk = gn_compact_spikes(spkFlag, 800, spk);
+    }
+}
+
+static void neuron_spikes_I(gn_ctx *ctx, uint64_t timestep)
+{
+    const uint32_t slot = (uint32_t)(timestep % 1);
+    for (uint32_t b = 0; b < ctx->batch; b++) {
+        uint32_t *const spk = ctx->I_spk + ((size_t)b * 1 + slot) * 800;
+        const uint32_t nspk = gn_compact_spikes(ctx->spkFlag + (size_t)b * 4000 + 3200, 800, spk);
         ctx->I_spkCnt[(size_t)b * 1 + slot] = nspk;
         gn_record(ctx, 1, b, spk, nspk, timestep);
     }
 }
 
-static const char gn_description[] = "{\"abi\":4,\"backend\":\"cpu\",\"precision\":\"float\",\"dt\":0.1,\"populations\":[{\"name\":\"E\",\"size\":3200,\"record_spikes\":true},{\"name\":\"I\",\"size\":800,\"record_spikes\":true}],\"vars\":[{\"owner\":\"E\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":3200},{\"owner\":\"E\",\"kind\":\"neuron\",\"name\":\"RefracTime\",\"type\":\"float\",\"count\":3200},{\"owner\":\"I\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":800},{\"owner\":\"I\",\"kind\":\"neuron\",\"name\":\"RefracTime\",\"type\":\"float\",\"count\":800},{\"owner\":\"EE\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":3200},{\"owner\":\"EE\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":3200},{\"owner\":\"EE\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":355200},{\"owner\":\"EI\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":800},{\"owner\":\"EI\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":3200},{\"owner\":\"EI\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":131200},{\"owner\":\"IE\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":3200},{\"owner\":\"IE\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":800},{\"owner\":\"IE\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":87200},{\"owner\":\"II\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":800},{\"owner\":\"II\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":800},{\"owner\":\"II\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":32000}],\"runtime\":[],\"synapses\":[{\"name\":\"EE\",\"source\":\"E\",\"target\":\"E\",\"matrix\":\"sparse\",\"max_row_length\":111},{\"name\":\"EI\",\"source\":\"E\",\"target\":\"I\",\"matrix\":\"sparse\",\"max_row_length\":41},{\"name\":\"IE\",\"source\":\"I\",\"target\":\"E\",\"matrix\":\"sparse\",\"max_row_length\":109},{\"name\":\"II\",\"source\":\"I\",\"target\":\"I\",\"matrix\":\"sparse\",\"max_row_length\":40}],\"egps\":[],\"set_runtime\":true,\"current_spikes\":true}";
+static const char gn_description[] = "{\"abi\":5,\"backend\":\"cpu\",\"precision\":\"float\",\"dt\":0.1,\"populations\":[{\"name\":\"E\",\"size\":3200,\"record_spikes\":true},{\"name\":\"I\",\"size\":800,\"record_spikes\":true}],\"vars\":[{\"owner\":\"E\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":3200},{\"owner\":\"E\",\"kind\":\"neuron\",\"name\":\"RefracTime\",\"type\":\"float\",\"count\":3200},{\"owner\":\"I\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":800},{\"owner\":\"I\",\"kind\":\"neuron\",\"name\":\"RefracTime\",\"type\":\"float\",\"count\":800},{\"owner\":\"EE\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":3200},{\"owner\":\"EE\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":3200},{\"owner\":\"EE\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":355200},{\"owner\":\"EI\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":800},{\"owner\":\"EI\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":3200},{\"owner\":\"EI\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":131200},{\"owner\":\"IE\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":3200},{\"owner\":\"IE\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":800},{\"owner\":\"IE\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":87200},{\"owner\":\"II\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":800},{\"owner\":\"II\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":800},{\"owner\":\"II\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":32000}],\"runtime\":[],\"synapses\":[{\"name\":\"EE\",\"source\":\"E\",\"target\":\"E\",\"matrix\":\"sparse\",\"max_row_length\":111},{\"name\":\"EI\",\"source\":\"E\",\"target\":\"I\",\"matrix\":\"sparse\",\"max_row_length\":41},{\"name\":\"IE\",\"source\":\"I\",\"target\":\"E\",\"matrix\":\"sparse\",\"max_row_length\":109},{\"name\":\"II\",\"source\":\"I\",\"target\":\"I\",\"matrix\":\"sparse\",\"max_row_length\":40}],\"egps\":[],\"set_runtime\":true,\"current_spikes\":true}";
 
 const char *gn_describe(void) { return gn_description; }
 
@@ -574,6 +595,7 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
     gn_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) goto oom;
     ctx->batch = batch;
+    ctx->threads = 1;
     #define GN_ALLOC(field, n) do { ctx->field = calloc((size_t)(n) > 0 ? (size_t)(n) : 1, sizeof *ctx->field); if (!ctx->field) goto oom; } while (0)
     GN_ALLOC(seed, batch);
     memcpy(ctx->seed, seeds, batch * sizeof *seeds);
@@ -599,7 +621,7 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
     GN_ALLOC(II_inSyn, (size_t)batch * 800);
     GN_ALLOC(II_rowLength, (size_t)batch * 800);
     GN_ALLOC(II_ind, (size_t)batch * 32000);
-    GN_ALLOC(spkFlag, 3200);
+    GN_ALLOC(spkFlag, (size_t)batch * 4000);
     #undef GN_ALLOC
     return ctx;
     oom:
@@ -610,19 +632,40 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
 
 int gn_step(gn_ctx *ctx, uint32_t n)
 {
-    for (uint32_t k = 0; k < n && !ctx->failed; k++) {
-        const uint64_t timestep = ctx->timestep;
-        synapse_update_EE(ctx, timestep);
-        synapse_update_EI(ctx, timestep);
-        synapse_update_IE(ctx, timestep);
-        synapse_update_II(ctx, timestep);
-        neuron_update_E(ctx, timestep);
-        neuron_update_I(ctx, timestep);
-        ctx->timestep++;
+    int gn_stop = ctx->failed;
+    #pragma omp parallel num_threads(ctx->threads) if (ctx->threads > 1)
+    {
+        for (uint32_t k = 0; k < n && !gn_stop; k++) {
+            const uint64_t timestep = ctx->timestep;
+            #pragma omp for schedule(dynamic, 1)
+            for (uint32_t lane = 0; lane < 2; lane++) {
+                switch (lane) {
+                    case 0:
+                        synapse_update_EE(ctx, timestep);
+                        synapse_update_IE(ctx, timestep);
+                        break;
+                    case 1:
+                        synapse_update_EI(ctx, timestep);
+                        synapse_update_II(ctx, timestep);
+                        break;
+                }
+            }
+            neuron_state_E(ctx, timestep);
+            neuron_state_I(ctx, timestep);
+            #pragma omp barrier
+            #pragma omp single
+            {
+                neuron_spikes_E(ctx, timestep);
+                neuron_spikes_I(ctx, timestep);
+                ctx->timestep++;
+                gn_stop = ctx->failed;
+            }
+        }
     }
     return ctx->failed;
 }
 
+int gn_set_threads(gn_ctx *ctx, uint32_t n) { ctx->threads = n ? n : 1; return 0; }
 uint64_t gn_timestep(gn_ctx *ctx) { return ctx->timestep; }
 
 size_t gn_spikes_pending(gn_ctx *ctx) { return (ctx->rec_len - ctx->rec_head) / 4; }

@@ -20,6 +20,7 @@ typedef float scalar;
 
 struct gn_ctx {
     uint32_t batch;
+    uint32_t threads;   /* gn_set_threads */
     uint64_t timestep;
     uint64_t *seed;     /* [batch] */
     double *rt;         /* [batch][GN_NUM_RUNTIME] */
@@ -39,8 +40,7 @@ struct gn_ctx {
     float *InOut_inSyn; /* [batch][10] postsynaptic InOut.inSyn */
     uint32_t *InOut_rowLength; /* [batch][20] connectivity InOut.rowLength */
     uint16_t *InOut_ind; /* [batch][200] connectivity InOut.ind */
-    uint8_t *spkFlag;   /* [32]: scratch spike flags of one population update */
-    uint32_t *rngBlk;   /* [4][32]: scratch first Philox blocks of the neurons' streams in one population update */
+    uint8_t *spkFlag;   /* [batch][64]: spike flags of the split population updates */
 };
 
 static int gn_fail(gn_ctx *ctx, const char *msg)
@@ -198,7 +198,7 @@ static void synapse_update_InOut(gn_ctx *ctx, uint64_t timestep)
 }
 
 /* population In: PoissonNew, 20 neurons */
-static void neuron_update_In(gn_ctx *ctx, uint64_t timestep)
+static void neuron_state_In(gn_ctx *ctx, uint64_t timestep)
 {
     const scalar t = (scalar)(timestep * DT);
     (void)t;
@@ -206,92 +206,112 @@ static void neuron_update_In(gn_ctx *ctx, uint64_t timestep)
     const uint32_t rslot = (uint32_t)((timestep + 5) % 6); /* the previous step's slot */
     (void)rslot;
     for (uint32_t b = 0; b < ctx->batch; b++) {
-        uint32_t *const spk = ctx->In_spk + ((size_t)b * 6 + slot) * 20;
-        uint32_t nspk = 0;
-        uint8_t *restrict const spkFlag = ctx->spkFlag;
+        uint8_t *restrict const spkFlag = ctx->spkFlag + (size_t)b * 64 + 0;
         float *restrict const In_timeStepToSpike = ctx->In_timeStepToSpike + (size_t)b * 20;
-        uint32_t *const rngBlk = ctx->rngBlk;
-        gn_philox_first(rngBlk, rngBlk + 32, rngBlk + 64, rngBlk + 96, 0, 20, ctx->seed[b], 0x01000000u, timestep);
-        for (uint32_t id = 0; id < 20; id++) {
-            float ltimeStepToSpike = In_timeStepToSpike[id];
-            scalar Isyn = 0;
-            gn_rng rng;
-            gn_rng_resume(&rng, ctx->seed[b], 0x01000000u, id, timestep, rngBlk[id], rngBlk[32 + id], rngBlk[64 + id], rngBlk[96 + id]);
-            if(ltimeStepToSpike <= 0.0f) {
-                ltimeStepToSpike += 200.0f * ((scalar)gn_exponential_f(&rng));
+        #pragma omp for schedule(static) nowait
+        for (uint32_t c0 = 0; c0 < 20; c0 += 256) {
+            const uint32_t c1 = c0 + 256 < 20 ? c0 + 256 : 20;
+            uint32_t rngBlk[4 * 256];
+            gn_philox_first(rngBlk, rngBlk + 256, rngBlk + 512, rngBlk + 768, c0, c1 - c0, ctx->seed[b], 0x01000000u, timestep);
+            for (uint32_t id = c0; id < c1; id++) {
+                float ltimeStepToSpike = In_timeStepToSpike[id];
+                scalar Isyn = 0;
+                gn_rng rng;
+                gn_rng_resume(&rng, ctx->seed[b], 0x01000000u, id, timestep, rngBlk[id - c0], rngBlk[256 + id - c0], rngBlk[512 + id - c0], rngBlk[768 + id - c0]);
+                if(ltimeStepToSpike <= 0.0f) {
+                    ltimeStepToSpike += 200.0f * ((scalar)gn_exponential_f(&rng));
+                }
+                ltimeStepToSpike -= 1.0f;
+                const int gn_spike = (ltimeStepToSpike <= 0.0f);
+                if (gn_spike) {
+                }
+                In_timeStepToSpike[id] = ltimeStepToSpike;
+                spkFlag[id] = (uint8_t)gn_spike;
             }
-            ltimeStepToSpike -= 1.0f;
-            const int gn_spike = (ltimeStepToSpike <= 0.0f);
-            if (gn_spike) {
-            }
-            In_timeStepToSpike[id] = ltimeStepToSpike;
-            spkFlag[id] = (uint8_t)gn_spike;
         }
-        nspk = gn_compact_spikes(spkFlag, 20, spk);
+    }
+}
+
+static void neuron_spikes_In(gn_ctx *ctx, uint64_t timestep)
+{
+    const uint32_t slot = (uint32_t)(timestep % 6);
+    for (uint32_t b = 0; b < ctx->batch; b++) {
+        uint32_t *const spk = ctx->In_spk + ((size_t)b * 6 + slot) * 20;
+        const uint32_t nspk = gn_compact_spikes(ctx->spkFlag + (size_t)b * 64 + 0, 20, spk);
         ctx->In_spkCnt[(size_t)b * 6 + slot] = nspk;
         gn_record(ctx, 0, b, spk, nspk, timestep);
     }
 }
 
 /* population Out: Leaky, 10 neurons */
-static void neuron_update_Out(gn_ctx *ctx, uint64_t timestep)
+static void neuron_state_Out(gn_ctx *ctx, uint64_t timestep)
 {
     const scalar t = (scalar)(timestep * DT);
     (void)t;
     const uint32_t slot = (uint32_t)(timestep % 1);
     for (uint32_t b = 0; b < ctx->batch; b++) {
-        uint32_t *const spk = ctx->Out_spk + ((size_t)b * 1 + slot) * 10;
-        uint32_t nspk = 0;
-        uint8_t *restrict const spkFlag = ctx->spkFlag;
+        uint8_t *restrict const spkFlag = ctx->spkFlag + (size_t)b * 64 + 32;
         float *restrict const Out_V = ctx->Out_V + (size_t)b * 10;
         unsigned int *restrict const Out_Count = ctx->Out_Count + (size_t)b * 10;
         float *restrict const InOut_inSyn = ctx->InOut_inSyn + (size_t)b * 10;
-        uint32_t *const rngBlk = ctx->rngBlk;
-        gn_philox_first(rngBlk, rngBlk + 32, rngBlk + 64, rngBlk + 96, 0, 10, ctx->seed[b], 0x01000001u, timestep);
-        for (uint32_t id = 0; id < 10; id++) {
-            float lV = Out_V[id];
-            unsigned int lCount = Out_Count[id];
-            scalar Isyn = 0;
-            gn_rng rng;
-            gn_rng_resume(&rng, ctx->seed[b], 0x01000001u, id, timestep, rngBlk[id], rngBlk[32 + id], rngBlk[64 + id], rngBlk[96 + id]);
-            { /* input from InOut: ExpCurr */
-                scalar linSyn = InOut_inSyn[id];
-                Isyn += 0.97541153f * linSyn;
-                linSyn *= 0.95122945f;
-                InOut_inSyn[id] = linSyn;
-            }
-            { /* current source bias: DC */
-                Isyn += (0.05f);
-            }
-            { /* current source noise: GaussianNoise */
-                Isyn += (0.0f + ((scalar)gn_normal_f(&rng)) * 0.01f);
-            }
+        #pragma omp for schedule(static) nowait
+        for (uint32_t c0 = 0; c0 < 10; c0 += 256) {
+            const uint32_t c1 = c0 + 256 < 10 ? c0 + 256 : 10;
+            uint32_t rngBlk[4 * 256];
+            gn_philox_first(rngBlk, rngBlk + 256, rngBlk + 512, rngBlk + 768, c0, c1 - c0, ctx->seed[b], 0x01000001u, timestep);
+            for (uint32_t id = c0; id < c1; id++) {
+                float lV = Out_V[id];
+                unsigned int lCount = Out_Count[id];
+                scalar Isyn = 0;
+                gn_rng rng;
+                gn_rng_resume(&rng, ctx->seed[b], 0x01000001u, id, timestep, rngBlk[id - c0], rngBlk[256 + id - c0], rngBlk[512 + id - c0], rngBlk[768 + id - c0]);
+                { /* input from InOut: ExpCurr */
+                    scalar linSyn = InOut_inSyn[id];
+                    Isyn += 0.97541153f * linSyn;
+                    linSyn *= 0.95122945f;
+                    InOut_inSyn[id] = linSyn;
+                }
+                { /* current source bias: DC */
+                    Isyn += (0.05f);
+                }
+                { /* current source noise: GaussianNoise */
+                    Isyn += (0.0f + ((scalar)gn_normal_f(&rng)) * 0.01f);
+                }
 #line 14 "testdata/small.yaml"
-            const int oldSpike = (lV >= 1.0f);
-#line 272 "module.c"
-#line 13 "testdata/small.yaml"
-            lV = 0.99004984f * lV + Isyn * 0.5f;
-#line 275 "module.c"
-#line 14 "testdata/small.yaml"
-            const int gn_spike = (lV >= 1.0f) && !oldSpike;
-#line 278 "module.c"
-            if (gn_spike) {
-#line 16 "testdata/small.yaml"
-                lV = 0.0f;
-                lCount++;
+                const int oldSpike = (lV >= 1.0f);
 #line 283 "module.c"
+#line 13 "testdata/small.yaml"
+                lV = 0.99004984f * lV + Isyn * 0.5f;
+#line 286 "module.c"
+#line 14 "testdata/small.yaml"
+                const int gn_spike = (lV >= 1.0f) && !oldSpike;
+#line 289 "module.c"
+                if (gn_spike) {
+#line 16 "testdata/small.yaml"
+                    lV = 0.0f;
+                    lCount++;
+#line 294 "module.c"
+                }
+                Out_V[id] = lV;
+                Out_Count[id] = lCount;
+                spkFlag[id] = (uint8_t)gn_spike;
             }
-            Out_V[id] = lV;
-            Out_Count[id] = lCount;
-            spkFlag[id] = (uint8_t)gn_spike;
         }
-        nspk = gn_compact_spikes(spkFlag, 10, spk);
+    }
+}
+
+static void neuron_spikes_Out(gn_ctx *ctx, uint64_t timestep)
+{
+    const uint32_t slot = (uint32_t)(timestep % 1);
+    for (uint32_t b = 0; b < ctx->batch; b++) {
+        uint32_t *const spk = ctx->Out_spk + ((size_t)b * 1 + slot) * 10;
+        const uint32_t nspk = gn_compact_spikes(ctx->spkFlag + (size_t)b * 64 + 32, 10, spk);
         ctx->Out_spkCnt[(size_t)b * 1 + slot] = nspk;
         gn_record(ctx, 1, b, spk, nspk, timestep);
     }
 }
 
-static const char gn_description[] = "{\"abi\":4,\"backend\":\"cpu\",\"precision\":\"float\",\"dt\":0.1,\"populations\":[{\"name\":\"In\",\"size\":20,\"record_spikes\":true},{\"name\":\"Out\",\"size\":10,\"record_spikes\":true}],\"vars\":[{\"owner\":\"In\",\"kind\":\"neuron\",\"name\":\"timeStepToSpike\",\"type\":\"float\",\"count\":20},{\"owner\":\"Out\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":10},{\"owner\":\"Out\",\"kind\":\"neuron\",\"name\":\"Count\",\"type\":\"unsigned int\",\"count\":10},{\"owner\":\"InOut\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":10},{\"owner\":\"InOut\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":20},{\"owner\":\"InOut\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":200}],\"runtime\":[],\"synapses\":[{\"name\":\"InOut\",\"source\":\"In\",\"target\":\"Out\",\"matrix\":\"sparse\",\"max_row_length\":10}],\"egps\":[],\"set_runtime\":true,\"current_spikes\":true}";
+static const char gn_description[] = "{\"abi\":5,\"backend\":\"cpu\",\"precision\":\"float\",\"dt\":0.1,\"populations\":[{\"name\":\"In\",\"size\":20,\"record_spikes\":true},{\"name\":\"Out\",\"size\":10,\"record_spikes\":true}],\"vars\":[{\"owner\":\"In\",\"kind\":\"neuron\",\"name\":\"timeStepToSpike\",\"type\":\"float\",\"count\":20},{\"owner\":\"Out\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":10},{\"owner\":\"Out\",\"kind\":\"neuron\",\"name\":\"Count\",\"type\":\"unsigned int\",\"count\":10},{\"owner\":\"InOut\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":10},{\"owner\":\"InOut\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":20},{\"owner\":\"InOut\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":200}],\"runtime\":[],\"synapses\":[{\"name\":\"InOut\",\"source\":\"In\",\"target\":\"Out\",\"matrix\":\"sparse\",\"max_row_length\":10}],\"egps\":[],\"set_runtime\":true,\"current_spikes\":true}";
 
 const char *gn_describe(void) { return gn_description; }
 
@@ -299,7 +319,6 @@ void gn_destroy(gn_ctx *ctx)
 {
     if (!ctx) return;
     free(ctx->spkFlag);
-    free(ctx->rngBlk);
     free(ctx->seed);
     free(ctx->rt);
     free(ctx->rec);
@@ -325,6 +344,7 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
     gn_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) goto oom;
     ctx->batch = batch;
+    ctx->threads = 1;
     #define GN_ALLOC(field, n) do { ctx->field = calloc((size_t)(n) > 0 ? (size_t)(n) : 1, sizeof *ctx->field); if (!ctx->field) goto oom; } while (0)
     GN_ALLOC(seed, batch);
     memcpy(ctx->seed, seeds, batch * sizeof *seeds);
@@ -340,8 +360,7 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
     GN_ALLOC(InOut_inSyn, (size_t)batch * 10);
     GN_ALLOC(InOut_rowLength, (size_t)batch * 20);
     GN_ALLOC(InOut_ind, (size_t)batch * 200);
-    GN_ALLOC(spkFlag, 32);
-    GN_ALLOC(rngBlk, 4 * 32);
+    GN_ALLOC(spkFlag, (size_t)batch * 64);
     #undef GN_ALLOC
     return ctx;
     oom:
@@ -352,16 +371,35 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
 
 int gn_step(gn_ctx *ctx, uint32_t n)
 {
-    for (uint32_t k = 0; k < n && !ctx->failed; k++) {
-        const uint64_t timestep = ctx->timestep;
-        synapse_update_InOut(ctx, timestep);
-        neuron_update_In(ctx, timestep);
-        neuron_update_Out(ctx, timestep);
-        ctx->timestep++;
+    int gn_stop = ctx->failed;
+    #pragma omp parallel num_threads(ctx->threads) if (ctx->threads > 1)
+    {
+        for (uint32_t k = 0; k < n && !gn_stop; k++) {
+            const uint64_t timestep = ctx->timestep;
+            #pragma omp for schedule(dynamic, 1)
+            for (uint32_t lane = 0; lane < 1; lane++) {
+                switch (lane) {
+                    case 0:
+                        synapse_update_InOut(ctx, timestep);
+                        break;
+                }
+            }
+            neuron_state_In(ctx, timestep);
+            neuron_state_Out(ctx, timestep);
+            #pragma omp barrier
+            #pragma omp single
+            {
+                neuron_spikes_In(ctx, timestep);
+                neuron_spikes_Out(ctx, timestep);
+                ctx->timestep++;
+                gn_stop = ctx->failed;
+            }
+        }
     }
     return ctx->failed;
 }
 
+int gn_set_threads(gn_ctx *ctx, uint32_t n) { ctx->threads = n ? n : 1; return 0; }
 uint64_t gn_timestep(gn_ctx *ctx) { return ctx->timestep; }
 
 size_t gn_spikes_pending(gn_ctx *ctx) { return (ctx->rec_len - ctx->rec_head) / 4; }
