@@ -1,15 +1,27 @@
 package gpu
 
 /*
-#cgo LDFLAGS: -ldl
+#cgo LDFLAGS: -ldl -lpthread
+#define _GNU_SOURCE
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gn_loader.h"
 
 // dlopen and dlerror in one call: dlerror is per thread and a goroutine may
 // move between threads between two cgo calls.
+//
+// C modules use OpenMP (threads inside a step), so libgomp comes in with the
+// first module and would leave with the last one's dlclose while its pool
+// threads still run its code: the process then dies with SIGSEGV. It is
+// pinned first (RTLD_NODELETE) so that it stays; without libgomp (a module
+// built without -fopenmp) nothing is pinned.
+static void gn_pin_libgomp(void) { dlopen("libgomp.so.1", RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE); }
+
 static void *gn_dlopen(const char *path, char *err, size_t errlen) {
+	static pthread_once_t pinned = PTHREAD_ONCE_INIT;
+	pthread_once(&pinned, gn_pin_libgomp);
 	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		const char *e = dlerror();
