@@ -604,12 +604,18 @@ func (c *outputCheck) byKind(kind string) *kindPaths {
 	return &kindPaths{}
 }
 
-// fileChecks hashes result files, each once, for several goroutines.
+// fileChecks hashes result files for several goroutines, each once while
+// it is among the last maxCachedFiles seen: the outputs of a file holding
+// many variants are recorded together (one transaction per batch), so they
+// stream one after another, and a sweep of 10^6 files does not keep 10^6
+// entries.
 type fileChecks struct {
 	dir   string
 	mu    sync.Mutex
 	files map[string]*fileCheck
 }
+
+const maxCachedFiles = 1 << 12
 
 // fileCheck is a result file as found on disk.
 type fileCheck struct {
@@ -623,6 +629,9 @@ func (fc *fileChecks) get(path string) *fileCheck {
 	fc.mu.Lock()
 	f, ok := fc.files[path]
 	if !ok {
+		if len(fc.files) >= maxCachedFiles {
+			clear(fc.files)
+		}
 		f = &fileCheck{}
 		fc.files[path] = f
 	}
