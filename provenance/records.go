@@ -632,25 +632,37 @@ func (d *DB) RecordOutputs(outputs []Output) error {
 }
 
 // outputWriter inserts output records in a transaction with prepared statements.
-type outputWriter struct{ del, ins *sql.Stmt }
+// outputWriter replaces output records in a transaction. A variant's earlier record of a
+// path is found through the variant's index: a file holds a batch of up to a thousand
+// variants, so the path's index would make each replacement scan all of its records.
+type outputWriter struct{ delVariant, delSweep, ins *sql.Stmt }
 
 func newOutputWriter(tx *sql.Tx) (*outputWriter, error) {
-	del, err := tx.Prepare(`DELETE FROM output WHERE path = ? AND variant_id IS ?`)
-	if err != nil {
-		return nil, err
+	w := &outputWriter{}
+	var err error
+	for _, s := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&w.delVariant, `DELETE FROM output INDEXED BY output_variant WHERE variant_id = ? AND path = ?`},
+		{&w.delSweep, `DELETE FROM output WHERE path = ? AND variant_id IS NULL`},
+		{&w.ins, `INSERT INTO output (sweep_id, variant_id, kind, path, rows, bytes, sha256, created)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
+	} {
+		if *s.stmt, err = tx.Prepare(s.sql); err != nil {
+			w.close()
+			return nil, err
+		}
 	}
-	ins, err := tx.Prepare(`INSERT INTO output (sweep_id, variant_id, kind, path, rows, bytes, sha256, created)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		del.Close()
-		return nil, err
-	}
-	return &outputWriter{del, ins}, nil
+	return w, nil
 }
 
 func (w *outputWriter) close() {
-	w.del.Close()
-	w.ins.Close()
+	for _, s := range []*sql.Stmt{w.delVariant, w.delSweep, w.ins} {
+		if s != nil {
+			s.Close()
+		}
+	}
 }
 
 func (w *outputWriter) insert(o Output) error {
@@ -675,7 +687,13 @@ func (w *outputWriter) insert(o Output) error {
 	// The record of a file is its latest, whichever sweep (config) wrote it: a variant run
 	// again after a --force-config change rewrote the file, and the earlier record's
 	// checksum no longer describes it.
-	if _, err := w.del.Exec(path, vid); err != nil {
+	var err error
+	if vid == nil {
+		_, err = w.delSweep.Exec(path)
+	} else {
+		_, err = w.delVariant.Exec(vid, path)
+	}
+	if err != nil {
 		return fmt.Errorf("output %s: %w", o.Path, err)
 	}
 	if _, err := w.ins.Exec(o.SweepID, vid, o.Kind, path, o.Rows, o.Bytes, o.SHA256, dbTime(created)); err != nil {
