@@ -301,15 +301,32 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 		})
 		defer timer.Stop()
 	}
+	// A batch of one variant streams its rows into its files as they come (the files
+	// are sorted by variant whatever the order), so that one large recording needs
+	// bounded memory; a batch of many holds them until it ends (batchOutput).
+	streaming := len(b.Variants) == 1
+	if streaming {
+		if err := out.open(r, variantIDs, []int{0}, r.batchMeta(g), rec, pops, g.Net.Sim.Precision == "float"); err != nil {
+			return false, nil, err
+		}
+	}
+	spilling := func(write func() error) error {
+		if err := write(); err != nil {
+			return err
+		}
+		return out.spill()
+	}
+	spikes := newDemuxer(out, counts, windows, g.Net.Populations, dt, summaries)
 	done, err := worker.RunJob(job, gpu.Handlers{
-		Spikes:   newDemuxer(out, counts, windows, g.Net.Populations, dt, summaries).write,
-		State:    sd.write,
-		Synapses: yd.write,
+		Spikes:   func(c gpu.SpikeChunk) error { return spilling(func() error { return spikes.write(c) }) },
+		State:    func(c gpu.StateChunk) error { return spilling(func() error { return sd.write(c) }) },
+		Synapses: func(c gpu.SynapseChunk) error { return spilling(func() error { return yd.write(c) }) },
 	})
 	// The attempt ends when the worker is done with it; recording it
 	// happens while the worker runs its next batch.
 	ended := time.Now()
 	if err != nil {
+		out.abort()
 		var jobFailed *gpu.JobFailedError
 		died := !errors.As(err, &jobFailed)
 		if ctx.Err() != nil {
@@ -346,12 +363,17 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 			sums = append(sums, summaryRecord(id, g.Net, counts[k], summaries[k]))
 		}
 		var outputs []provenance.Output
-		if len(keep) > 0 {
-			var err error
+		var err error
+		switch {
+		case streaming && len(keep) == 0: // its one variant failed
+			out.abort()
+		case streaming:
+			outputs, err = out.close(r)
+		case len(keep) > 0:
 			outputs, err = out.write(r, variantIDs, keep, r.batchMeta(g), rec, pops, g.Net.Sim.Precision == "float")
-			if err != nil {
-				return err
-			}
+		}
+		if err != nil {
+			return err
 		}
 		if done.PeakRSS > 0 {
 			runs := make([]int64, len(ids))

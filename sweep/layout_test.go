@@ -1,12 +1,15 @@
 package sweep_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/gennctl/gennctl/results"
+	"github.com/gennctl/gennctl/sweep"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -88,4 +91,36 @@ func TestBatchFilesHoldManyVariants(t *testing.T) {
 	ents, err = os.ReadDir(filepath.Join(first.Dir, results.SpikesDir))
 	require.NoError(t, err)
 	assert.Len(t, ents, 2, "no variant's rows stand in two files")
+}
+
+// TestSingleVariantBatchStreams: a batch of one variant streams its rows into its files as
+// they come (here 800,400 state samples, beyond streamRows), and gives exactly the rows of
+// the same variants run in one batch of two, which holds them until it ends.
+func TestSingleVariantBatchStreams(t *testing.T) {
+	data, err := os.ReadFile("testdata/small.yaml")
+	require.NoError(t, err)
+	text := strings.Replace(string(data), "record: {spikes: true}", "record: {spikes: true, vars: {V: {every: 0.1}}}", 1) +
+		"sweep: {repeats: 2}\n"
+	plan, err := sweep.NewPlan("small.yaml", []byte(text))
+	require.NoError(t, err)
+	cache := t.TempDir()
+	digests := func(batch int) map[string]string {
+		o := opts(t, cache)
+		o.BatchSize, o.Workers = batch, 1
+		sum := run(t, plan, o)
+		out := map[string]string{}
+		for _, v := range plan.Variants {
+			for _, kind := range []string{"spikes", "state"} {
+				d, rows, err := results.VariantDigest(variantFile(t, sum.Dir, v.ID(), kind), v.ID())
+				require.NoError(t, err)
+				require.Positive(t, rows)
+				if kind == "state" {
+					require.EqualValues(t, 400*2001, rows, "E.V of 400 neurons at 2001 times")
+				}
+				out[fmt.Sprint(v.ID(), kind)] = d
+			}
+		}
+		return out
+	}
+	assert.Equal(t, digests(2), digests(1), "streamed and held rows are the same")
 }

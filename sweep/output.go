@@ -14,15 +14,20 @@ import (
 // batchOutput holds a batch's recorded rows by variant while its worker runs; when the
 // batch is done, write stores each kind as one file holding all of its variants, sorted by
 // variant (dataset layout 2, see results.LayoutVersion), so that a sweep of many small
-// variants writes few large files. The rows of a batch are held in memory until it ends:
-// the batch sizer bounds a batch by its state's size (autoBatch), and recorded rows are
-// at most about as large as the state they sample.
+// variants writes few large files. A batch of many variants holds its rows until it ends
+// (the batch sizer bounds a batch's sampled state by the memory budget); a batch of one
+// opens its files first and streams into them (spill), so that one large recording needs
+// bounded memory.
 type batchOutput struct {
 	spikeFile bool          // whether the batch writes a spike file (writesSpikeFile)
 	spikes    []spikeRows   // per variant of the batch
 	events    []spikeRows   // nil when no population records spike-like events
 	state     []stateRows   // nil when nothing is recorded
 	synapses  []synapseRows // nil when no per-synapse variable is recorded
+
+	files []outputFile // open (open), for the variants keep of the batch ids
+	ids   []uint64
+	keep  []int
 }
 
 type spikeRows struct {
@@ -66,19 +71,32 @@ func (r *runner) filePrefix() string {
 // outputFile is one kind's file of a batch being written.
 type outputFile struct {
 	kind, path string
-	write      func(k int, ids []uint64) error // rows of batch variant k, with its id column
-	rows       func(k int) int
+	write      func(k int, ids []uint64) error // held rows of batch variant k, with its id column
+	held       func(k int) int                 // rows of batch variant k held
+	written    map[int]int64                   // rows of batch variant k written
 	close      func() (results.FileInfo, error)
 	abort      func()
 }
 
+// streamRows is how many rows a single-variant batch holds before it writes them: its
+// file is sorted by variant whatever the order, so it streams in bounded memory.
+const streamRows = 1 << 16
+
 // write stores the rows of the batch variants keep (indices into the batch) in order of
-// variant id and returns their output records. Nothing is recorded on
-// an error; files already renamed into place are unrecorded and removed by the next run
-// (removeUnrecorded).
+// variant id and returns their output records (open, then close).
 func (o *batchOutput) write(r *runner, ids []uint64, keep []int, meta map[string]string, rec recording, pops []string, float bool) ([]provenance.Output, error) {
+	if err := o.open(r, ids, keep, meta, rec, pops, float); err != nil {
+		return nil, err
+	}
+	return o.close(r)
+}
+
+// open creates the batch's files for the variants keep (indices into the batch), which
+// then receive the rows held so far and those that flush and close write.
+func (o *batchOutput) open(r *runner, ids []uint64, keep []int, meta map[string]string, rec recording, pops []string, float bool) error {
 	keep = slices.Clone(keep)
 	slices.SortFunc(keep, func(a, b int) int { return cmp.Compare(ids[a], ids[b]) })
+	o.ids, o.keep = ids, keep
 	kept := make([]uint64, len(keep))
 	for i, k := range keep {
 		kept[i] = ids[k]
@@ -87,16 +105,15 @@ func (o *batchOutput) write(r *runner, ids []uint64, keep []int, meta map[string
 	if float {
 		valueOpts = append(valueOpts, results.WithFloat32Values()) // exact: the state is float
 	}
-	var files []outputFile
-	abortAll := func() {
-		for _, f := range files {
-			f.abort()
-		}
+	fail := func(err error) error {
+		o.abort()
+		return err
 	}
 	// path names the batch's file in kind directory dir, creating the directory.
 	path := func(dir string) (string, error) {
 		return results.BatchFile(dir, r.filePrefix(), kept), os.MkdirAll(filepath.Join(r.dir, dir), 0o755)
 	}
+	add := func(f outputFile) { f.written = map[int]int64{}; o.files = append(o.files, f) }
 	spikeFile := func(kind, dir string, rows []spikeRows) error {
 		p, err := path(dir)
 		if err != nil {
@@ -106,8 +123,8 @@ func (o *batchOutput) write(r *runner, ids []uint64, keep []int, meta map[string
 		if err != nil {
 			return err
 		}
-		files = append(files, outputFile{kind: kind, path: p, close: w.Close, abort: w.Abort,
-			rows: func(k int) int { return len(rows[k].pop) },
+		add(outputFile{kind: kind, path: p, close: w.Close, abort: w.Abort,
+			held: func(k int) int { return len(rows[k].pop) },
 			write: func(k int, v []uint64) error {
 				return w.Write(v, rows[k].pop, rows[k].neuron, rows[k].time)
 			}})
@@ -115,29 +132,26 @@ func (o *batchOutput) write(r *runner, ids []uint64, keep []int, meta map[string
 	}
 	if o.spikeFile {
 		if err := spikeFile("spikes", results.SpikesDir, o.spikes); err != nil {
-			return nil, err
+			return fail(err)
 		}
 	}
 	if o.events != nil {
 		if err := spikeFile("spike_events", results.SpikeEventsDir, o.events); err != nil {
-			abortAll()
-			return nil, err
+			return fail(err)
 		}
 	}
 	if o.state != nil {
 		p, err := path(results.StateDir)
 		if err != nil {
-			abortAll()
-			return nil, err
+			return fail(err)
 		}
 		w, err := results.NewStateWriter(filepath.Join(r.dir, p), rec.owners, rec.vars, withMeta(meta, results.MetaRecorded, rec.meta), valueOpts...)
 		if err != nil {
-			abortAll()
-			return nil, err
+			return fail(err)
 		}
 		rows := o.state
-		files = append(files, outputFile{kind: "state", path: p, close: w.Close, abort: w.Abort,
-			rows: func(k int) int { return len(rows[k].owner) },
+		add(outputFile{kind: "state", path: p, close: w.Close, abort: w.Abort,
+			held: func(k int) int { return len(rows[k].owner) },
 			write: func(k int, v []uint64) error {
 				s := rows[k]
 				return w.Write(v, s.owner, s.v, s.neuron, s.time, s.value)
@@ -146,57 +160,111 @@ func (o *batchOutput) write(r *runner, ids []uint64, keep []int, meta map[string
 	if o.synapses != nil {
 		p, err := path(results.SynapsesDir)
 		if err != nil {
-			abortAll()
-			return nil, err
+			return fail(err)
 		}
 		w, err := results.NewSynapseWriter(filepath.Join(r.dir, p), rec.synGroups, rec.synVars, withMeta(meta, results.MetaRecorded, rec.synMeta), valueOpts...)
 		if err != nil {
-			abortAll()
-			return nil, err
+			return fail(err)
 		}
 		rows := o.synapses
-		files = append(files, outputFile{kind: "synapses", path: p, close: w.Close, abort: w.Abort,
-			rows: func(k int) int { return len(rows[k].group) },
+		add(outputFile{kind: "synapses", path: p, close: w.Close, abort: w.Abort,
+			held: func(k int) int { return len(rows[k].group) },
 			write: func(k int, v []uint64) error {
 				s := rows[k]
 				return w.Write(v, s.group, s.v, s.pre, s.post, s.synapse, s.time, s.value)
 			}})
 	}
+	return nil
+}
+
+// flush writes the held rows of the open files' variants and drops them.
+func (o *batchOutput) flush() error {
 	var idCol []uint64
-	for _, f := range files {
-		for _, k := range keep {
-			n := f.rows(k)
+	for _, f := range o.files {
+		for _, k := range o.keep {
+			n := f.held(k)
 			if cap(idCol) < n {
 				idCol = make([]uint64, n)
 			}
 			idCol = idCol[:n]
 			for i := range idCol {
-				idCol[i] = ids[k]
+				idCol[i] = o.ids[k]
 			}
 			if err := f.write(k, idCol); err != nil {
-				abortAll()
-				return nil, err
+				o.abort()
+				return err
 			}
+			f.written[k] += int64(n)
 		}
+	}
+	for _, k := range o.keep {
+		o.spikes[k] = spikeRows{}
+		if o.events != nil {
+			o.events[k] = spikeRows{}
+		}
+		if o.state != nil {
+			o.state[k] = stateRows{}
+		}
+		if o.synapses != nil {
+			o.synapses[k] = synapseRows{}
+		}
+	}
+	return nil
+}
+
+// spill writes the held rows of a batch whose files are open (a single-variant batch,
+// see runBatch) once they exceed streamRows.
+func (o *batchOutput) spill() error {
+	if len(o.files) == 0 {
+		return nil
+	}
+	held := 0
+	for _, f := range o.files {
+		for _, k := range o.keep {
+			held += f.held(k)
+		}
+	}
+	if held < streamRows {
+		return nil
+	}
+	return o.flush()
+}
+
+// close writes the rest, renames the files into place and returns the variants' output
+// records. Nothing is recorded on an error; files already renamed into place are
+// unrecorded and removed by the next run (removeUnrecorded).
+func (o *batchOutput) close(r *runner) ([]provenance.Output, error) {
+	if err := o.flush(); err != nil {
+		return nil, err
 	}
 	var outputs []provenance.Output
 	crashPoint("before-rename")
 	defer crashPoint("after-rename")
-	for i, f := range files {
+	for i, f := range o.files {
 		info, err := f.close()
 		if err != nil {
-			for _, g := range files[i+1:] {
+			for _, g := range o.files[i+1:] {
 				g.abort()
 			}
+			o.files = nil
 			return nil, err
 		}
-		for _, k := range keep {
-			id := ids[k]
+		for _, k := range o.keep {
+			id := o.ids[k]
 			outputs = append(outputs, provenance.Output{SweepID: r.sweepID, VariantID: &id, Kind: f.kind, Path: f.path,
-				Rows: int64(f.rows(k)), Bytes: info.Bytes, SHA256: info.SHA256})
+				Rows: f.written[k], Bytes: info.Bytes, SHA256: info.SHA256})
 		}
 	}
+	o.files = nil
 	return outputs, nil
+}
+
+// abort removes the open files' temporary files.
+func (o *batchOutput) abort() {
+	for _, f := range o.files {
+		f.abort()
+	}
+	o.files = nil
 }
 
 // withMeta is base plus one key.
