@@ -69,3 +69,49 @@ func mergeSummaries(ctx context.Context, tx *sql.Tx) (int64, error) {
 	}
 	return res.RowsAffected()
 }
+
+// EachSummary calls f with every stored summary, without holding them all (the variants
+// table of 10^6 variants is written from them).
+func (d *DB) EachSummary(f func(Summary) error) error {
+	rows, err := d.db.Query(`SELECT variant_id, spike_counts, summary_values FROM variant_summary`)
+	if err != nil {
+		return fmt.Errorf("provenance: query: %w", d.damaged(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key int64
+		var s Summary
+		if err := rows.Scan(&key, &s.SpikeCounts, &s.Values); err != nil {
+			return fmt.Errorf("provenance: scan: %w", err)
+		}
+		s.VariantID = uint64(key)
+		if err := f(s); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("provenance: query: %w", d.damaged(err))
+	}
+	return nil
+}
+
+// SummaryIDs returns the variants that have a stored summary.
+func (d *DB) SummaryIDs() (map[uint64]bool, error) {
+	ids := map[uint64]bool{}
+	rows, err := d.db.Query(`SELECT variant_id FROM variant_summary`)
+	if err != nil {
+		return nil, fmt.Errorf("provenance: query: %w", d.damaged(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key int64
+		if err := rows.Scan(&key); err != nil {
+			return nil, fmt.Errorf("provenance: scan: %w", err)
+		}
+		ids[uint64(key)] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("provenance: query: %w", d.damaged(err))
+	}
+	return ids, nil
+}

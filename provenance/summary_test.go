@@ -37,6 +37,14 @@ func TestVariantSummary(t *testing.T) {
 	got, err = d.VariantSummary(1)
 	require.NoError(t, err)
 	assert.Equal(t, `{"E":4}`, got.SpikeCounts)
+
+	// The bulk readers see the same: variant 1's summary, none of variant 2.
+	ids, err := d.SummaryIDs()
+	require.NoError(t, err)
+	assert.Equal(t, map[uint64]bool{1: true}, ids)
+	var all []Summary
+	require.NoError(t, d.EachSummary(func(s Summary) error { all = append(all, s); return nil }))
+	assert.Equal(t, []Summary{got}, all)
 }
 
 // A merge takes a shard's summaries with the variant rows it takes.

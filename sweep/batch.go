@@ -258,9 +258,13 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 	// Every variant of a batch has the same profile (Plan.Batches).
 	prof := plan.Profiles[plan.Variants[b.Variants[0]].Profile]
 	rec := prof.rec
+	// The profile's summaries: a window's default end is the profile's duration, not the
+	// group network's.
+	sumNet := *g.Net
+	sumNet.Summaries = prof.summaries
 	summaries := make([]*variantSummary, len(b.Variants)) // nil: no summaries
 	for k := range b.Variants {
-		summaries[k] = newVariantSummary(g.Net, rec)
+		summaries[k] = newVariantSummary(&sumNet, rec)
 	}
 	events := false
 	for _, p := range g.Net.Populations {
@@ -306,7 +310,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 	// bounded memory; a batch of many holds them until it ends (batchOutput).
 	streaming := len(b.Variants) == 1
 	if streaming {
-		if err := out.open(r, variantIDs, []int{0}, r.batchMeta(g), rec, pops, g.Net.Sim.Precision == "float"); err != nil {
+		if err := out.open(r, variantIDs, []int{0}, r.batchMeta(g, prof), rec, pops, g.Net.Sim.Precision == "float"); err != nil {
 			return false, nil, err
 		}
 	}
@@ -370,7 +374,7 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 		case streaming:
 			outputs, err = out.close(r)
 		case len(keep) > 0:
-			outputs, err = out.write(r, variantIDs, keep, r.batchMeta(g), rec, pops, g.Net.Sim.Precision == "float")
+			outputs, err = out.write(r, variantIDs, keep, r.batchMeta(g, prof), rec, pops, g.Net.Sim.Precision == "float")
 		}
 		if err != nil {
 			return err

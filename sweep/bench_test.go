@@ -94,34 +94,21 @@ func BenchmarkPlan1000(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "µs/variant")
 }
 
-// tinySweep is a 10-neuron, 10 ms network with a random sweep of samples
-// weights, each run repeats times (the scale benchmark's network,
-// scripts/bench/scale.sh).
+// tinySweep is the scale benchmark's network (scripts/bench/tiny.yaml) with a random sweep
+// of samples weights, each run repeats times.
 func tinySweep(samples, repeats int) []byte {
-	return []byte(fmt.Sprintf(`name: tiny
-simulation: {dt: 0.1, duration: 10, precision: float, seed: 1, backend: cpu}
-populations:
-  N:
-    size: 10
-    model: LIF
-    params: {C: 1.0, TauM: 20.0, Vrest: -49.0, Vreset: -60.0, Vthresh: -50.0, Ioffset: 0.0, TauRefrac: 5.0}
-    vars: {V: {init: Uniform, params: {min: -60.0, max: -50.0}}, RefracTime: 0.0}
-    record: {spikes: true}
-synapses:
-  NN:
-    source: N
-    target: N
-    connectivity: {init: FixedProbability, params: {prob: 0.5}}
-    weight_update: {model: StaticPulse, vars: {g: 0.05}}
-    postsynaptic: {model: ExpCurr, params: {tau: 5.0}}
-sweep:
+	net, err := os.ReadFile("../scripts/bench/tiny.yaml")
+	if err != nil {
+		panic(err) // the repository's own file
+	}
+	return append(net, fmt.Sprintf(`sweep:
   repeats: %d
   random:
     seed: 3
     samples: %d
     params:
       synapses.NN.weight_update.vars.g: {uniform: [0.0, 0.5]}
-`, repeats, samples))
+`, repeats, samples)...)
 }
 
 // BenchmarkPlanTiny measures planning 10^4 variants of the tiny network

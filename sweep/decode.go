@@ -260,7 +260,7 @@ func (pl *planner) add(d *decodedPoint, pts []Point) error {
 		pi = len(p.Profiles)
 		pl.profiles[pk] = pi
 		p.Profiles = append(p.Profiles, &Profile{Group: gi, Duration: d.net.Sim.Duration, rec: recordingOf(d.net), recKey: d.recKey,
-			stateRows: StateRows(d.net)})
+			stateRows: StateRows(d.net), summaries: d.net.Summaries})
 	}
 	vals := &PointValues{EGPs: egps, protocol: d.protocol, valueDigest: d.valueDigest}
 	for _, pt := range pts {

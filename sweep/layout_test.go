@@ -124,3 +124,32 @@ func TestSingleVariantBatchStreams(t *testing.T) {
 	}
 	assert.Equal(t, digests(2), digests(1), "streamed and held rows are the same")
 }
+
+// TestDurationSweepProfiles: variants of one structure that run for different durations are
+// batched by profile; each batch's files carry its own duration, and a summary window that
+// ends at the duration by default ends at the variant's (the count of the whole run equals
+// its spike count, the rate is that count over its duration).
+func TestDurationSweepProfiles(t *testing.T) {
+	data, err := os.ReadFile("testdata/small.yaml")
+	require.NoError(t, err)
+	text := string(data) + "summaries:\n  E: {stats: [count, rate]}\nsweep: {grid: {simulation.duration: [100, 200]}}\n"
+	plan, err := sweep.NewPlan("small.yaml", []byte(text))
+	require.NoError(t, err)
+	require.Len(t, plan.Groups, 1, "the duration is not part of the structure")
+	sum := run(t, plan, opts(t, t.TempDir()))
+	cols, _, err := results.ReadTable(filepath.Join(sum.Dir, results.VariantsFile))
+	require.NoError(t, err)
+	byName := map[string]results.Column{}
+	for _, c := range cols {
+		byName[c.Name] = c
+	}
+	for row, id := range byName["variant_id"].Uint64 {
+		duration := byName["simulation.duration"].Float64[row]
+		_, meta, err := results.ReadVariantSpikes(variantFile(t, sum.Dir, id, "spikes"), id)
+		require.NoError(t, err)
+		assert.Equal(t, fmt.Sprint(duration), meta[results.MetaDuration], "variant %d's file says its duration", id)
+		count := byName["summaries.E.count"].Float64[row]
+		assert.Equal(t, float64(byName["spikes_E"].Int64[row]), count, "the default window is the whole run of %g ms", duration)
+		assert.InDelta(t, count/400/(duration/1000), byName["summaries.E.rate"].Float64[row], 1e-9, "rate over %g ms", duration)
+	}
+}

@@ -277,8 +277,9 @@ func withMeta(base map[string]string, key, value string) map[string]string {
 	return m
 }
 
-// batchMeta is the schema metadata of a batch's result files.
-func (r *runner) batchMeta(g *Group) map[string]string {
+// batchMeta is the schema metadata of a batch's result files: of its group, and of its
+// profile, whose duration may differ from the group network's.
+func (r *runner) batchMeta(g *Group, prof *Profile) map[string]string {
 	net := g.Net
 	sizes := map[string]int{}
 	for _, p := range net.Populations {
@@ -290,7 +291,7 @@ func (r *runner) batchMeta(g *Group) map[string]string {
 		results.MetaStructureKey:    g.Key,
 		results.MetaLayout:          strconv.Itoa(results.LayoutVersion),
 		results.MetaDT:              strconv.FormatFloat(net.Sim.DT, 'g', -1, 64),
-		results.MetaDuration:        strconv.FormatFloat(net.Sim.Duration, 'g', -1, 64),
+		results.MetaDuration:        strconv.FormatFloat(prof.Duration, 'g', -1, 64),
 		results.MetaTimeUnit:        "ms",
 		results.MetaPopulationSizes: results.FormatPopulationSizes(sizes),
 	}

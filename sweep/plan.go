@@ -62,6 +62,8 @@ type Profile struct {
 	recKey   string // recordingKey
 	// stateRows is StateRows of the variants' networks.
 	stateRows int64
+	// summaries are the variants' summaries: their windows end at the duration by default.
+	summaries []modelspec.Summary
 }
 
 // Steps is the number of time steps the profile's variants simulate.

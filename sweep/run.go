@@ -578,10 +578,11 @@ func (r *runner) pending() ([]int, error) {
 			}
 		}
 	}
+	var summarised map[uint64]bool
 	for _, i := range r.mine {
 		v := r.plan.Variants[i]
 		files := idx.of[v.ID()]
-		if status[v.ID()] != provenance.StatusDone || !idx.current(r.dir, files, r.plan.Profiles[v.Profile].rec) && !r.summaryOnly(v, len(files)) {
+		if status[v.ID()] != provenance.StatusDone || !idx.current(r.dir, files, r.plan.Profiles[v.Profile].rec) && !r.summaryOnly(v, len(files), &summarised) {
 			replace(v.ID())
 		}
 	}
@@ -610,13 +611,20 @@ func (r *runner) pending() ([]int, error) {
 }
 
 // summaryOnly reports whether a done variant without result files keeps only its
-// summaries, and they are recorded.
-func (r *runner) summaryOnly(v *Variant, files int) bool {
+// summaries, and they are recorded (summarised: the variants with a stored summary,
+// read once when first needed).
+func (r *runner) summaryOnly(v *Variant, files int, summarised *map[uint64]bool) bool {
 	if files > 0 || !writesNoFiles(r.plan.Groups[v.Group].Net, r.plan.Profiles[v.Profile].rec) {
 		return false
 	}
-	_, err := r.db.VariantSummary(v.ID())
-	return err == nil
+	if *summarised == nil {
+		ids, err := r.db.SummaryIDs()
+		if err != nil {
+			return false // the variant runs again
+		}
+		*summarised = ids
+	}
+	return (*summarised)[v.ID()]
 }
 
 // fileIndex is a compact index of the result files that the records of a sweep directory

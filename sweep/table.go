@@ -11,29 +11,15 @@ import (
 	"github.com/gennctl/gennctl/results"
 )
 
-// variantFigures returns a done variant's spike counts per population and
-// summary values from provenance.db; for a variant completed by a version
-// that did not store them, the counts come from its rows of spikeFile.
-func (r *runner) variantFigures(v *Variant, spikeFile string) ([]int64, map[string]float64, bool) {
-	s, err := r.db.VariantSummary(v.ID())
-	if err == nil {
-		byPop, vals, err := parseSummary(s)
-		if err != nil {
-			return nil, nil, false
-		}
-		pops := r.plan.Groups[v.Group].Net.Populations
-		c := make([]int64, len(pops))
-		for i, p := range pops {
-			c[i] = byPop[p.Name]
-		}
-		return c, vals, true
-	}
+// fileSpikeCounts counts a done variant's spikes per population from its rows of
+// spikeFile: for a variant completed by a version that did not store its summary.
+func (r *runner) fileSpikeCounts(v *Variant, spikeFile string) ([]int64, bool) {
 	if spikeFile == "" {
-		return nil, nil, false
+		return nil, false
 	}
 	sp, _, err := results.ReadVariantSpikes(filepath.Join(r.dir, spikeFile), v.ID())
 	if err != nil {
-		return nil, nil, false
+		return nil, false
 	}
 	net := r.plan.Groups[v.Group].Net
 	idx := map[string]int{}
@@ -44,7 +30,7 @@ func (r *runner) variantFigures(v *Variant, spikeFile string) ([]int64, map[stri
 	for _, p := range sp.Population {
 		c[idx[p]]++
 	}
-	return c, nil, true
+	return c, true
 }
 
 // tableCurrent reports whether the variants table recorded by this sweep
@@ -131,28 +117,6 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 	if err != nil {
 		return err
 	}
-	outs, err := r.db.Outputs(nil, "")
-	if err != nil {
-		return err
-	}
-	filesOf := map[uint64]map[string]string{} // variant: kind: path
-	for _, o := range outs {
-		if o.VariantID != nil {
-			if filesOf[*o.VariantID] == nil {
-				filesOf[*o.VariantID] = map[string]string{}
-			}
-			filesOf[*o.VariantID][o.Kind] = o.Path
-		}
-	}
-	// the variant's file of each kind that any variant has ("" where it has none)
-	fileCols := map[string][]string{}
-	for _, fs := range filesOf {
-		for kind := range fs {
-			if fileCols[kind] == nil {
-				fileCols[kind] = make([]string, n)
-			}
-		}
-	}
 	var sumNames []string
 	sumCols := map[string][]float64{}
 	for _, g := range plan.Groups {
@@ -182,25 +146,77 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 				c.String[i] = CanonicalValue(as.Value)
 			}
 		}
-		if st != provenance.StatusDone {
-			continue
+	}
+	// The done variants' files and figures stream from provenance into their rows.
+	rowOf := make(map[uint64]int, n)
+	for i, v := range plan.Variants {
+		if status[i] == provenance.StatusDone {
+			rowOf[v.ID()] = i
 		}
-		for kind, path := range filesOf[v.ID()] {
-			fileCols[kind][i] = path
-		}
-		counts, vals, ok := r.variantFigures(v, filesOf[v.ID()]["spikes"])
+	}
+	fileCols := map[string][]string{} // kind: the file of each row ("" where none)
+	paths := map[string]string{}      // one string per path
+	err = r.db.EachVariantOutput(func(o provenance.Output) error {
+		i, ok := rowOf[*o.VariantID]
 		if !ok {
-			continue
+			return nil
 		}
+		c := fileCols[o.Kind]
+		if c == nil {
+			c = make([]string, n)
+			fileCols[o.Kind] = c
+		}
+		p, ok := paths[o.Path]
+		if !ok {
+			p, paths[o.Path] = o.Path, o.Path
+		}
+		c[i] = p
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	setCounts := func(i int, count func(pi int, name string) int64) {
+		v := plan.Variants[i]
 		duration := plan.Profiles[v.Profile].Duration
 		for pi, p := range plan.Groups[v.Group].Net.Populations {
-			spikes[p.Name][i] = counts[pi]
-			rates[p.Name][i] = float64(counts[pi]) / float64(p.Size) / (duration / 1000) // a sweep has a duration
+			c := count(pi, p.Name)
+			spikes[p.Name][i] = c
+			rates[p.Name][i] = float64(c) / float64(p.Size) / (duration / 1000) // a sweep has a duration
 		}
+	}
+	figured := make([]bool, n)
+	err = r.db.EachSummary(func(sm provenance.Summary) error {
+		i, ok := rowOf[sm.VariantID]
+		if !ok {
+			return nil
+		}
+		byPop, vals, err := parseSummary(sm)
+		if err != nil {
+			return nil // an unreadable summary leaves the row's figures missing
+		}
+		figured[i] = true
+		setCounts(i, func(_ int, name string) int64 { return byPop[name] })
 		for name, x := range vals {
 			if c, ok := sumCols[name]; ok {
 				c[i] = x
 			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, i := range rowOf {
+		if figured[i] {
+			continue
+		}
+		var spikeFile string
+		if c := fileCols["spikes"]; c != nil {
+			spikeFile = c[i]
+		}
+		if counts, ok := r.fileSpikeCounts(plan.Variants[i], spikeFile); ok {
+			setCounts(i, func(pi int, _ string) int64 { return counts[pi] })
 		}
 	}
 	cols := []results.Column{{Name: "variant_id", Uint64: ids}, {Name: "repeat", Int64: repeats}, {Name: "seed", Uint64: seeds},

@@ -31,23 +31,7 @@ out=${SCALE_KEEP:-$work}
 
 # tiny_config N FILE writes the sweep of N variants.
 tiny_config() {
-  cat >"$2" <<EOF
-name: tiny
-simulation: {dt: 0.1, duration: 10, precision: float, seed: 1, backend: cpu}
-populations:
-  N:
-    size: 10
-    model: LIF
-    params: {C: 1.0, TauM: 20.0, Vrest: -49.0, Vreset: -60.0, Vthresh: -50.0, Ioffset: 0.0, TauRefrac: 5.0}
-    vars: {V: {init: Uniform, params: {min: -60.0, max: -50.0}}, RefracTime: 0.0}
-    record: {spikes: true}
-synapses:
-  NN:
-    source: N
-    target: N
-    connectivity: {init: FixedProbability, params: {prob: 0.5}}
-    weight_update: {model: StaticPulse, vars: {g: 0.05}}
-    postsynaptic: {model: ExpCurr, params: {tau: 5.0}}
+  cat scripts/bench/tiny.yaml - >"$2" <<EOF
 sweep:
   repeats: 10
   random:
