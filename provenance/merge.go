@@ -20,6 +20,9 @@ type MergeStats struct {
 // newer. Sweep-level outputs of shards (their own variants tables) are not
 // copied: the merge writes its own.
 var mergeSQL = []string{
+	// The shard's definitions join main's: main's recorded sets no longer describe it.
+	`DELETE FROM main.variant_set`,
+
 	`INSERT INTO main.sweep (name, config_text, config_digest, created, gennctl_version, vcs_commit, vcs_dirty, config_path)
 	 SELECT name, config_text, config_digest, created, gennctl_version, vcs_commit, vcs_dirty, config_path FROM shard.sweep s
 	 WHERE NOT EXISTS (SELECT 1 FROM main.sweep m WHERE m.name = s.name AND m.config_digest = s.config_digest)`,
@@ -92,7 +95,7 @@ func (d *DB) MergeFrom(path string) (MergeStats, error) {
 		return st, err
 	}
 	defer tx.Rollback()
-	counts := map[int]*int64{5: &st.Variants, 7: &st.Runs, 8: &st.Runs, 10: &st.Outputs}
+	counts := map[int]*int64{6: &st.Variants, 8: &st.Runs, 9: &st.Runs, 11: &st.Outputs}
 	for i, q := range mergeSQL {
 		res, err := tx.ExecContext(ctx, q)
 		if err != nil {

@@ -310,7 +310,7 @@ func TestCompleteVariants(t *testing.T) {
 		{"run of another variant", outs, []uint64{1, 2}, map[uint64]int64{1: runs[2]}},
 	}
 	for _, f := range failing {
-		err := d.CompleteVariants(f.ids, f.runs, f.outs, time.Time{})
+		err := d.CompleteVariants(Completion{Variants: f.ids, Runs: f.runs, Outputs: f.outs})
 		require.Error(t, err, f.name)
 		c, n, r := state()
 		assert.Equal(t, map[string]int{StatusRunning: 2, StatusPending: 1}, c, f.name)
@@ -319,7 +319,7 @@ func TestCompleteVariants(t *testing.T) {
 	}
 
 	ended := time.Date(2024, 3, 3, 3, 3, 4, 0, time.UTC)
-	require.NoError(t, d.CompleteVariants([]uint64{1, 2}, runs, outs, ended))
+	require.NoError(t, d.CompleteVariants(Completion{Variants: []uint64{1, 2}, Runs: runs, Outputs: outs, Ended: ended}))
 	c, n, r := state()
 	assert.Equal(t, map[string]int{StatusDone: 2, StatusPending: 1}, c)
 	assert.Equal(t, 2, n)
@@ -423,7 +423,7 @@ func TestConcurrentAccess(t *testing.T) {
 		rid, err := w.BeginRun(Run{VariantID: id})
 		require.NoError(t, err)
 		out := Output{SweepID: sid, VariantID: &id, Kind: "spikes", Path: fmt.Sprintf("spikes/%d.arrow", i), SHA256: sha}
-		require.NoError(t, w.CompleteVariants([]uint64{id}, map[uint64]int64{id: rid}, []Output{out}, time.Time{}))
+		require.NoError(t, w.CompleteVariants(Completion{Variants: []uint64{id}, Runs: map[uint64]int64{id: rid}, Outputs: []Output{out}}))
 	}
 	close(stop)
 	wg.Wait()
@@ -476,7 +476,7 @@ func TestChangedNetworkResetsVariant(t *testing.T) {
 	sid := newSweep(t, d)
 	v := Variant{ID: 1, Point: `{}`, StructureKey: "k", ValueDigest: "v1"}
 	require.NoError(t, d.UpsertVariants(sid, []Variant{v}))
-	require.NoError(t, d.CompleteVariants([]uint64{1}, nil, nil, time.Time{}))
+	require.NoError(t, d.CompleteVariants(Completion{Variants: []uint64{1}}))
 	require.NoError(t, d.UpsertVariants(sid, []Variant{v}))
 	got, err := d.Variant(1)
 	require.NoError(t, err)
@@ -580,16 +580,20 @@ func TestBeginRunsIsOneTransaction(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, runs)
 
-	require.NoError(t, d.SetRunsPeakRSS(ids, 1<<30))
+	// The worker's peak memory ends the batch's runs with them; an unknown run fails it all.
+	err = d.CompleteVariants(Completion{Variants: []uint64{1, 2}, Runs: map[uint64]int64{1: ids[0], 2: 999}, PeakRSSBytes: 1})
+	assert.True(t, errors.Is(err, ErrNotFound), "%v", err)
+	runs, err = d.Runs(1)
+	require.NoError(t, err)
+	assert.Zero(t, runs[0].PeakRSSBytes, "rolled back")
+	assert.Equal(t, StatusRunning, runs[0].Status, "rolled back")
+	require.NoError(t, d.CompleteVariants(Completion{Variants: []uint64{1, 2}, Runs: map[uint64]int64{1: ids[0], 2: ids[1]}, PeakRSSBytes: 1 << 30}))
 	for _, vid := range []uint64{1, 2} {
 		runs, err := d.Runs(vid)
 		require.NoError(t, err)
 		assert.EqualValues(t, 1<<30, runs[0].PeakRSSBytes)
+		assert.Equal(t, StatusDone, runs[0].Status)
 	}
-	assert.True(t, errors.Is(d.SetRunsPeakRSS([]int64{ids[0], 999}, 1), ErrNotFound))
-	runs, err = d.Runs(1)
-	require.NoError(t, err)
-	assert.EqualValues(t, 1<<30, runs[0].PeakRSSBytes, "rolled back")
 }
 
 // The bulk reads a rerun of 10^6 variants makes: every status in one
@@ -606,17 +610,17 @@ func TestBulkReads(t *testing.T) {
 	before, err := d.LastVariantUpdate()
 	require.NoError(t, err)
 	ended := before.Add(time.Second)
-	require.NoError(t, d.CompleteVariants([]uint64{1}, map[uint64]int64{1: ids[0]},
-		[]Output{{SweepID: sid, VariantID: u64(1), Kind: "spikes", Path: "spikes/1.arrow", Rows: 3, Bytes: 10, SHA256: sha}}, ended))
+	require.NoError(t, d.CompleteVariants(Completion{Variants: []uint64{1}, Runs: map[uint64]int64{1: ids[0]},
+		Outputs: []Output{{SweepID: sid, VariantID: u64(1), Kind: "spikes", Path: "spikes/1.arrow", Rows: 3, Bytes: 10, SHA256: sha}}, Ended: ended}))
 	require.NoError(t, d.RecordOutputs([]Output{{SweepID: sid, Kind: "variants", Path: "variants.arrow", SHA256: sha}}))
 
 	st, err := d.Statuses()
 	require.NoError(t, err)
 	assert.Equal(t, map[uint64]string{1: StatusDone, 2: StatusRunning, 3: StatusPending}, st)
 	var paths []string
-	require.NoError(t, d.EachVariantOutput(func(o Output) error {
-		paths = append(paths, o.Path)
-		assert.Equal(t, uint64(1), *o.VariantID)
+	require.NoError(t, d.EachVariantFile(func(f VariantFile) error {
+		paths = append(paths, f.Path)
+		assert.Equal(t, VariantFile{VariantID: 1, Kind: "spikes", Path: "spikes/1.arrow", SHA256: sha, Bytes: 10}, f)
 		return nil
 	}))
 	assert.Equal(t, []string{"spikes/1.arrow"}, paths, "sweep-level files are left out")
@@ -639,7 +643,7 @@ func TestStatusAggregates(t *testing.T) {
 	ids, err := d.BeginRuns([]Run{{VariantID: 1, BatchID: "a", WorkerPID: 1, Started: t0}, {VariantID: 2, BatchID: "a", WorkerPID: 1, Started: t0},
 		{VariantID: 3, BatchID: "b", WorkerPID: 2, Started: t0}})
 	require.NoError(t, err)
-	require.NoError(t, d.CompleteVariants([]uint64{1, 2}, map[uint64]int64{1: ids[0], 2: ids[1]}, nil, t0.Add(2*time.Second)))
+	require.NoError(t, d.CompleteVariants(Completion{Variants: []uint64{1, 2}, Runs: map[uint64]int64{1: ids[0], 2: ids[1]}, Ended: t0.Add(2 * time.Second)}))
 	require.NoError(t, d.FailVariants(StatusFailed, map[uint64]VariantEnd{3: {RunID: ids[2],
 		RunEnd: RunEnd{Status: "failed", Failure: "crash", Error: "segfault", PeakRSSBytes: 5 << 20, Ended: t0.Add(3 * time.Second)}}}))
 
@@ -666,4 +670,49 @@ func TestStatusAggregates(t *testing.T) {
 	assert.True(t, tot.FirstStart.Equal(t0))
 	assert.True(t, tot.LastEnd.Equal(t0.Add(3*time.Second)))
 	assert.InDelta(t, 2+3, tot.WorkerSeconds, 1e-9, "batch a (two runs) once, batch b once")
+}
+
+func TestVariantSets(t *testing.T) {
+	d, _ := openTemp(t)
+	sid := newSweep(t, d)
+	vs := []Variant{{ID: 1, Point: `{"a":1}`, Seed: 7, StructureKey: "k", ValueDigest: "v"}, {ID: 2, Point: `{"a":2}`, Seed: 8, StructureKey: "k", ValueDigest: "v"}}
+	digest := func(sweepID int64, vs []Variant) *VariantSetDigest {
+		set := NewVariantSetDigest(sweepID)
+		set.Add(vs)
+		return set
+	}
+	set := digest(sid, vs)
+	has, err := d.HasVariantSet(set.Sum())
+	require.NoError(t, err)
+	assert.False(t, has, "nothing recorded yet")
+	require.NoError(t, d.UpsertVariants(sid, vs))
+	require.NoError(t, d.RecordVariantSet(set))
+	has, err = d.HasVariantSet(set.Sum())
+	require.NoError(t, err)
+	assert.True(t, has)
+	assert.Equal(t, 2, set.Len())
+
+	// Any change of a definition, or of the sweep the variants belong to, digests differently.
+	changed := append([]Variant(nil), vs...)
+	changed[1].Seed = 9
+	assert.NotEqual(t, set.Sum(), digest(sid, changed).Sum())
+	assert.NotEqual(t, set.Sum(), digest(sid+1, vs).Sum())
+	assert.NotEqual(t, set.Sum(), digest(sid, vs[:1]).Sum())
+
+	// Another upsert forgets every recorded set, even of the same definitions.
+	require.NoError(t, d.UpsertVariants(sid, changed))
+	has, err = d.HasVariantSet(set.Sum())
+	require.NoError(t, err)
+	assert.False(t, has)
+
+	// So does a merge.
+	require.NoError(t, d.UpsertVariants(sid, vs))
+	require.NoError(t, d.RecordVariantSet(set))
+	shard, shardPath := openTemp(t)
+	require.NoError(t, shard.UpsertVariants(newSweep(t, shard), []Variant{{ID: 3, Point: `{}`, StructureKey: "k"}}))
+	_, err = d.MergeFrom(shardPath)
+	require.NoError(t, err)
+	has, err = d.HasVariantSet(set.Sum())
+	require.NoError(t, err)
+	assert.False(t, has)
 }

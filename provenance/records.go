@@ -1,10 +1,13 @@
 package provenance
 
 import (
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -208,24 +211,12 @@ func variantKey(id uint64) (int64, error) {
 func (d *DB) UpsertVariants(sweepID int64, vs []Variant) error {
 	t := dbTime(now())
 	err := d.inTx(func(tx *sql.Tx) error {
-		st, err := tx.Prepare(`INSERT INTO variant (id, sweep_id, point, repeat, seed, structure_key, value_digest, status, attempts, error, updated)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, '', ?)
-			ON CONFLICT (id) DO UPDATE SET
-				sweep_id = excluded.sweep_id,
-				point = excluded.point,
-				repeat = excluded.repeat,
-				seed = excluded.seed,
-				structure_key = excluded.structure_key,
-				value_digest = excluded.value_digest,
-				status   = CASE WHEN ` + variantChanged + ` THEN 'pending' ELSE status END,
-				attempts = CASE WHEN ` + variantChanged + ` THEN 0 ELSE attempts END,
-				error    = CASE WHEN ` + variantChanged + ` THEN '' ELSE error END,
-				updated  = CASE WHEN ` + variantChanged + ` THEN excluded.updated ELSE updated END`)
-		if err != nil {
+		// Recorded sets of definitions no longer describe the table.
+		if _, err := tx.Exec(`DELETE FROM variant_set`); err != nil {
 			return err
 		}
-		defer st.Close()
-		for _, v := range vs {
+		rows := make([][]any, len(vs))
+		for i, v := range vs {
 			id, err := variantKey(v.ID)
 			if err != nil {
 				return err
@@ -237,14 +228,90 @@ func (d *DB) UpsertVariants(sweepID int64, vs []Variant) error {
 			if !json.Valid([]byte(point)) {
 				return fmt.Errorf("provenance: variant %d: point is not valid JSON: %q", v.ID, point)
 			}
-			if _, err := st.Exec(id, sweepID, point, v.Repeat, strconv.FormatUint(v.Seed, 10), v.StructureKey, v.ValueDigest, t); err != nil {
-				return fmt.Errorf("provenance: variant %d: %w", v.ID, err)
-			}
+			rows[i] = []any{id, point, v.Repeat, strconv.FormatUint(v.Seed, 10), v.StructureKey, v.ValueDigest}
 		}
-		return nil
+		arg, err := jsonRows(rows)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(`INSERT INTO variant (id, sweep_id, point, repeat, seed, structure_key, value_digest, status, attempts, error, updated)
+			SELECT value ->> 0, ?, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, 'pending', 0, '', ?
+			FROM json_each(?) WHERE true
+			ON CONFLICT (id) DO UPDATE SET
+				sweep_id = excluded.sweep_id,
+				point = excluded.point,
+				repeat = excluded.repeat,
+				seed = excluded.seed,
+				structure_key = excluded.structure_key,
+				value_digest = excluded.value_digest,
+				status   = CASE WHEN `+variantChanged+` THEN 'pending' ELSE status END,
+				attempts = CASE WHEN `+variantChanged+` THEN 0 ELSE attempts END,
+				error    = CASE WHEN `+variantChanged+` THEN '' ELSE error END,
+				updated  = CASE WHEN `+variantChanged+` THEN excluded.updated ELSE updated END`, sweepID, t, arg)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("provenance: upsert variants: %w", err)
+	}
+	return nil
+}
+
+// VariantSetDigest digests the definitions of variants as UpsertVariants records them in
+// sweep sweepID (in their order): RecordVariantSet stores it after the last upsert, and
+// HasVariantSet finds it while no other definitions were recorded since.
+type VariantSetDigest struct {
+	h   hash.Hash
+	n   int
+	buf []byte
+}
+
+// NewVariantSetDigest starts the digest of variants recorded in sweep sweepID.
+func NewVariantSetDigest(sweepID int64) *VariantSetDigest {
+	d := &VariantSetDigest{h: sha256.New()}
+	fmt.Fprintf(d.h, "gennctl/variant-set/v1\n%d\n", sweepID)
+	return d
+}
+
+// Add digests the definitions of vs (Variant.SameDefinition's fields and the id).
+func (d *VariantSetDigest) Add(vs []Variant) {
+	b := d.buf[:0]
+	for _, v := range vs {
+		b = strconv.AppendUint(b, v.ID, 10)
+		b = strconv.AppendInt(append(b, ' '), int64(v.Repeat), 10)
+		b = strconv.AppendUint(append(b, ' '), v.Seed, 10)
+		for _, f := range []string{v.Point, v.StructureKey, v.ValueDigest} { // length-prefixed
+			b = append(strconv.AppendInt(append(b, ' '), int64(len(f)), 10), ':')
+			b = append(b, f...)
+		}
+		b = append(b, '\n')
+	}
+	d.h.Write(b)
+	d.buf = b
+	d.n += len(vs)
+}
+
+// Sum is the digest of the variants added so far.
+func (d *VariantSetDigest) Sum() string { return hex.EncodeToString(d.h.Sum(nil)) }
+
+// Len is how many variants were added.
+func (d *VariantSetDigest) Len() int { return d.n }
+
+// HasVariantSet reports whether the definitions digested by digest are recorded as they are:
+// UpsertVariants recorded them, and no definition was recorded since.
+func (d *DB) HasVariantSet(digest string) (bool, error) {
+	var n int
+	if err := d.db.QueryRow(`SELECT count(*) FROM variant_set WHERE digest = ?`, digest).Scan(&n); err != nil {
+		return false, fmt.Errorf("provenance: variant set: %w", err)
+	}
+	return n > 0, nil
+}
+
+// RecordVariantSet records that the variants digested by digest (n of them) were upserted,
+// after the last UpsertVariants of them.
+func (d *DB) RecordVariantSet(digest *VariantSetDigest) error {
+	if _, err := d.exec(`INSERT OR REPLACE INTO variant_set (digest, variants, recorded) VALUES (?, ?, ?)`,
+		digest.Sum(), digest.Len(), dbTime(now())); err != nil {
+		return fmt.Errorf("provenance: record variant set: %w", err)
 	}
 	return nil
 }
@@ -293,6 +360,54 @@ func mustAffect(res sql.Result, what string) error {
 	return nil
 }
 
+// jsonRows encodes the rows of a set-based statement, which reads them with json_each
+// (value ->> k is the row's k-th value): a batch is written by a few statements instead of
+// several per variant, each a cgo call and a database/sql round trip.
+func jsonRows(rows any) (string, error) {
+	b, err := json.Marshal(rows)
+	return string(b), err
+}
+
+// rowGroup is rows that agree in every value but the first: first holds their first values.
+type rowGroup struct {
+	first []any
+	rest  []any
+}
+
+// groupRows groups rows (of equal length) by their values after the first, in the order
+// their groups first appear: the rows of one batch (its runs, its file's records) differ in
+// the variant alone, so that a statement per group binds the shared values once and reads
+// only the variant ids through json_each.
+func groupRows(rows [][]any) []rowGroup {
+	var groups []rowGroup
+	at := map[string]int{}
+	for _, r := range rows {
+		key := fmt.Sprintf("%#v", r[1:])
+		i, ok := at[key]
+		if !ok {
+			i = len(groups)
+			at[key] = i
+			groups = append(groups, rowGroup{rest: r[1:]})
+		}
+		groups[i].first = append(groups[i].first, r[0])
+	}
+	return groups
+}
+
+// affectsAll turns "fewer rows matched than given" into ErrNotFound naming the first key
+// of keys (a json_each array) for which lookup (a query of one ? that is the key) finds no row.
+func affectsAll(tx *sql.Tx, res sql.Result, want int, keys, lookup, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil || n == int64(want) {
+		return err
+	}
+	var missing int64
+	if err := tx.QueryRow(`SELECT value FROM json_each(?) WHERE NOT EXISTS (`+lookup+`) LIMIT 1`, keys).Scan(&missing); err != nil {
+		return fmt.Errorf("%w: %d of %d %ss", ErrNotFound, int64(want)-n, want, what)
+	}
+	return fmt.Errorf("%w: %s %d", ErrNotFound, what, missing)
+}
+
 // RecordBuild records a build (or a cache hit) and returns its id.
 func (d *DB) RecordBuild(b Build) (int64, error) {
 	started := b.Started
@@ -316,22 +431,23 @@ func (d *DB) BeginRun(r Run) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	res, err := d.exec(insertRun, runArgs(key, r)...)
+	res, err := d.exec(insertRun, runArgs(key, r, now())...)
 	if err != nil {
 		return 0, fmt.Errorf("provenance: begin run of variant %d: %w", r.VariantID, err)
 	}
 	return res.LastInsertId()
 }
 
-const insertRun = `INSERT INTO run (variant_id, build_id, batch_id, worker_pid, host, device, started, status, error,
-		peak_rss_bytes, sweep_id, failure)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+// runColumns are the columns of a new run, in the order of runArgs.
+const runColumns = `variant_id, build_id, batch_id, worker_pid, host, device, started, status, error, peak_rss_bytes, sweep_id, failure`
 
-// runArgs are insertRun's arguments for r (of variant key).
-func runArgs(key int64, r Run) []any {
-	started := r.Started
-	if started.IsZero() {
-		started = now()
+const insertRun = `INSERT INTO run (` + runColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// runArgs are the values of runColumns for r (of variant key), started at r.Started or else
+// at started.
+func runArgs(key int64, r Run, started time.Time) []any {
+	if !r.Started.IsZero() {
+		started = r.Started
 	}
 	status := r.Status
 	if status == "" {
@@ -354,34 +470,55 @@ func runArgs(key int64, r Run) []any {
 // fails the whole call.
 func (d *DB) BeginRuns(runs []Run) ([]int64, error) {
 	ids := make([]int64, len(runs))
-	t := dbTime(now())
+	started := now()
+	t := dbTime(started)
 	err := d.inTx(func(tx *sql.Tx) error {
-		setRunning, err := tx.Prepare(`UPDATE variant SET status = 'running', error = '', updated = ?, attempts = attempts + 1 WHERE id = ?`)
-		if err != nil {
-			return err
-		}
-		defer setRunning.Close()
-		insert, err := tx.Prepare(insertRun)
-		if err != nil {
-			return err
-		}
-		defer insert.Close()
+		at := make(map[int64]int, len(runs)) // variant key: index in runs
+		keys := make([]int64, len(runs))
+		rows := make([][]any, len(runs))
 		for i, r := range runs {
 			key, err := variantKey(r.VariantID)
 			if err != nil {
 				return err
 			}
-			res, err := setRunning.Exec(t, key)
-			if err != nil {
-				return fmt.Errorf("variant %d: %w", r.VariantID, err)
+			if _, dup := at[key]; dup {
+				return fmt.Errorf("variant %d twice in one batch", r.VariantID)
 			}
-			if err := mustAffect(res, fmt.Sprintf("variant %d", r.VariantID)); err != nil {
+			at[key], keys[i], rows[i] = i, key, runArgs(key, r, started)
+		}
+		keyArg, err := jsonRows(keys)
+		if err != nil {
+			return err
+		}
+		res, err := tx.Exec(`UPDATE variant SET status = 'running', error = '', updated = ?, attempts = attempts + 1
+			WHERE id IN (SELECT value FROM json_each(?))`, t, keyArg)
+		if err != nil {
+			return err
+		}
+		if err := affectsAll(tx, res, len(keys), keyArg, `SELECT 1 FROM variant WHERE id = value`, "variant"); err != nil {
+			return err
+		}
+		// The runs of a batch differ only in their variant: one statement inserts them.
+		for _, g := range groupRows(rows) {
+			arg, err := jsonRows(g.first)
+			if err != nil {
 				return err
 			}
-			if res, err = insert.Exec(runArgs(key, r)...); err != nil {
-				return fmt.Errorf("run of variant %d: %w", r.VariantID, err)
+			inserted, err := tx.Query(`INSERT INTO run (`+runColumns+`)
+				SELECT value, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM json_each(?) RETURNING id, variant_id`, append(g.rest, arg)...)
+			if err != nil {
+				return err
 			}
-			if ids[i], err = res.LastInsertId(); err != nil {
+			for inserted.Next() {
+				var id, key int64
+				if err := inserted.Scan(&id, &key); err != nil {
+					inserted.Close()
+					return err
+				}
+				ids[at[key]] = id
+			}
+			inserted.Close()
+			if err := inserted.Err(); err != nil {
 				return err
 			}
 		}
@@ -507,101 +644,78 @@ func (d *DB) SetRunPeakRSS(runID, bytes int64) error {
 	return mustAffect(res, fmt.Sprintf("run %d", runID))
 }
 
-// SetRunsPeakRSS records, in one transaction, the peak resident memory of the worker that ran
-// the runs of one batch.
-func (d *DB) SetRunsPeakRSS(runIDs []int64, bytes int64) error {
-	err := d.inTx(func(tx *sql.Tx) error {
-		st, err := tx.Prepare(`UPDATE run SET peak_rss_bytes = ? WHERE id = ?`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, id := range runIDs {
-			res, err := st.Exec(bytes, id)
-			if err != nil {
-				return err
-			}
-			if err := mustAffect(res, fmt.Sprintf("run %d", id)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("provenance: set runs' peak RSS: %w", err)
-	}
-	return nil
+// Completion is a finished batch, for CompleteVariants.
+type Completion struct {
+	Variants     []uint64         // the variants done
+	Runs         map[uint64]int64 // variant id: its run, which ends done
+	Outputs      []Output
+	Ended        time.Time // zero: now
+	PeakRSSBytes int64     // of the batch's worker, for its runs; 0: leave as recorded
+	Summaries    []Summary // one per variant done, optional
 }
 
 // CompleteVariants records a finished batch in ONE transaction: it inserts the outputs, marks
-// every variant in variantIDs done (clearing its error) and finishes the runs in runIDs
-// (variant id → run id) as done with exit status 0 at ended (zero: now). Either all of it is
-// recorded or none: a process killed at any point never leaves a variant marked done without
-// its outputs, or outputs without the variant. Any unknown variant or run, or an invalid
-// output, fails the whole call.
+// every variant of c.Variants done (clearing its error) and finishes the runs of c.Runs as
+// done with exit status 0 at c.Ended (zero: now) and the worker's peak memory. Either all of
+// it is recorded or none: a process killed at any point never leaves a variant marked done
+// without its outputs, or outputs without the variant. Any unknown variant or run, or an
+// invalid output, fails the whole call.
 //
-// An output replaces an earlier record of the same path for the same variant (or the same
-// sweep-level path), whichever sweep (config) recorded it, so rewriting a file on a rerun
-// does not leave a stale digest behind. summaries (one per completed variant, optional) are
-// stored, replacing the variant's earlier one, in the same transaction.
-func (d *DB) CompleteVariants(variantIDs []uint64, runIDs map[uint64]int64, outputs []Output, ended time.Time, summaries ...Summary) error {
+// A recorded file replaces every earlier record of its path (replaceOutputs). The summaries
+// are stored, each replacing its variant's earlier one, in the same transaction.
+func (d *DB) CompleteVariants(c Completion) error {
+	ended := c.Ended
 	if ended.IsZero() {
 		ended = now()
 	}
 	t := dbTime(ended)
+	variantIDs, runIDs, outputs, summaries := c.Variants, c.Runs, c.Outputs, c.Summaries
 	err := d.inTx(func(tx *sql.Tx) error {
-		ow, err := newOutputWriter(tx)
-		if err != nil {
+		if err := replaceOutputs(tx, outputs); err != nil {
 			return err
 		}
-		defer ow.close()
-		for _, o := range outputs {
-			if err := ow.insert(o); err != nil {
-				return err
-			}
-		}
-		setDone, err := tx.Prepare(`UPDATE variant SET status = 'done', error = '', updated = ? WHERE id = ?`)
-		if err != nil {
-			return err
-		}
-		defer setDone.Close()
-		for _, id := range variantIDs {
+		keys := make([]int64, len(variantIDs))
+		for i, id := range variantIDs {
 			key, err := variantKey(id)
 			if err != nil {
 				return err
 			}
-			res, err := setDone.Exec(t, key)
-			if err != nil {
-				return fmt.Errorf("variant %d: %w", id, err)
-			}
-			if err := mustAffect(res, fmt.Sprintf("variant %d", id)); err != nil {
-				return err
-			}
+			keys[i] = key
 		}
-		for _, sm := range summaries {
-			if err := upsertSummary(tx, sm); err != nil {
-				return err
-			}
-		}
-		endRun, err := tx.Prepare(`UPDATE run SET status = 'done', exit_status = 0, error = '', ended = ? WHERE id = ? AND variant_id = ?`)
+		keyArg, err := jsonRows(keys)
 		if err != nil {
 			return err
 		}
-		defer endRun.Close()
+		res, err := tx.Exec(`UPDATE variant SET status = 'done', error = '', updated = ? WHERE id IN (SELECT value FROM json_each(?))`, t, keyArg)
+		if err != nil {
+			return err
+		}
+		if err := affectsAll(tx, res, len(keys), keyArg, `SELECT 1 FROM variant WHERE id = value`, "variant"); err != nil {
+			return err
+		}
+		if err := upsertSummaries(tx, summaries); err != nil {
+			return err
+		}
+		ends := make([][2]int64, 0, len(runIDs))
 		for vid, rid := range runIDs {
 			key, err := variantKey(vid)
 			if err != nil {
 				return err
 			}
-			res, err := endRun.Exec(t, rid, key)
-			if err != nil {
-				return fmt.Errorf("run %d: %w", rid, err)
-			}
-			if err := mustAffect(res, fmt.Sprintf("run %d of variant %d", rid, vid)); err != nil {
-				return err
-			}
+			ends = append(ends, [2]int64{rid, key})
 		}
-		return nil
+		endArg, err := jsonRows(ends)
+		if err != nil {
+			return err
+		}
+		res, err = tx.Exec(`UPDATE run SET status = 'done', exit_status = 0, error = '', ended = ?,
+				peak_rss_bytes = CASE WHEN ? > 0 THEN ? ELSE peak_rss_bytes END
+			FROM (SELECT value ->> 0 AS rid, value ->> 1 AS vid FROM json_each(?)) AS e WHERE run.id = e.rid AND run.variant_id = e.vid`,
+			t, c.PeakRSSBytes, c.PeakRSSBytes, endArg)
+		if err != nil {
+			return err
+		}
+		return affectsAll(tx, res, len(ends), endArg, `SELECT 1 FROM run WHERE id = value ->> 0 AND variant_id = value ->> 1`, "run of variant")
 	})
 	if err != nil {
 		return fmt.Errorf("provenance: complete variants: %w", err)
@@ -612,92 +726,67 @@ func (d *DB) CompleteVariants(variantIDs []uint64, runIDs map[uint64]int64, outp
 // RecordOutputs records outputs outside a variant completion, e.g. the sweep-level variants
 // table, with the same replacement rule as CompleteVariants.
 func (d *DB) RecordOutputs(outputs []Output) error {
-	err := d.inTx(func(tx *sql.Tx) error {
-		ow, err := newOutputWriter(tx)
-		if err != nil {
-			return err
-		}
-		defer ow.close()
-		for _, o := range outputs {
-			if err := ow.insert(o); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := d.inTx(func(tx *sql.Tx) error { return replaceOutputs(tx, outputs) })
 	if err != nil {
 		return fmt.Errorf("provenance: record outputs: %w", err)
 	}
 	return nil
 }
 
-// outputWriter inserts output records in a transaction with prepared statements.
-// outputWriter replaces output records in a transaction. A variant's earlier record of a
-// path is found through the variant's index: a file holds a batch of up to a thousand
-// variants, so the path's index would make each replacement scan all of its records.
-type outputWriter struct{ delVariant, delSweep, ins *sql.Stmt }
-
-func newOutputWriter(tx *sql.Tx) (*outputWriter, error) {
-	w := &outputWriter{}
-	var err error
-	for _, s := range []struct {
-		stmt **sql.Stmt
-		sql  string
-	}{
-		{&w.delVariant, `DELETE FROM output INDEXED BY output_variant WHERE variant_id = ? AND path = ?`},
-		{&w.delSweep, `DELETE FROM output WHERE path = ? AND variant_id IS NULL`},
-		{&w.ins, `INSERT INTO output (sweep_id, variant_id, kind, path, rows, bytes, sha256, created)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
-	} {
-		if *s.stmt, err = tx.Prepare(s.sql); err != nil {
-			w.close()
-			return nil, err
+// replaceOutputs records outputs in a transaction. A recorded file is its latest version,
+// whichever sweep (config) wrote it: the earlier records of its path, for whichever
+// variants, no longer describe it (a variant run again after a --force-config change
+// rewrote the file) and are deleted first.
+func replaceOutputs(tx *sql.Tx, outputs []Output) error {
+	if len(outputs) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(outputs))
+	var paths []string
+	seen := map[string]bool{}
+	t := now()
+	for i, o := range outputs {
+		// Recorded paths are relative to the sweep directory so the directory can be moved or
+		// copied (from a cluster scratch disk to a laptop) and still verify.
+		path := filepath.ToSlash(filepath.Clean(o.Path))
+		if o.Path == "" || filepath.IsAbs(o.Path) || path == "." || path == ".." || strings.HasPrefix(path, "../") {
+			return fmt.Errorf("output path %q must be a file path relative to the sweep directory", o.Path)
 		}
-	}
-	return w, nil
-}
-
-func (w *outputWriter) close() {
-	for _, s := range []*sql.Stmt{w.delVariant, w.delSweep, w.ins} {
-		if s != nil {
-			s.Close()
+		var vid any
+		if o.VariantID != nil {
+			key, err := variantKey(*o.VariantID)
+			if err != nil {
+				return err
+			}
+			vid = key
 		}
+		created := o.Created
+		if created.IsZero() {
+			created = t
+		}
+		if !seen[path] {
+			seen[path] = true
+			paths = append(paths, path)
+		}
+		rows[i] = []any{[]any{vid, o.Rows}, o.SweepID, o.Kind, path, o.Bytes, o.SHA256, dbTime(created)}
 	}
-}
-
-func (w *outputWriter) insert(o Output) error {
-	// Recorded paths are relative to the sweep directory so the directory can be moved or
-	// copied (from a cluster scratch disk to a laptop) and still verify.
-	path := filepath.ToSlash(filepath.Clean(o.Path))
-	if o.Path == "" || filepath.IsAbs(o.Path) || path == "." || path == ".." || strings.HasPrefix(path, "../") {
-		return fmt.Errorf("output path %q must be a file path relative to the sweep directory", o.Path)
+	pathArg, err := jsonRows(paths)
+	if err != nil {
+		return err
 	}
-	var vid any
-	if o.VariantID != nil {
-		key, err := variantKey(*o.VariantID)
+	if _, err := tx.Exec(`DELETE FROM output WHERE path IN (SELECT value FROM json_each(?))`, pathArg); err != nil {
+		return fmt.Errorf("outputs: %w", err)
+	}
+	// A file's records differ in their variant and its row count alone.
+	for _, g := range groupRows(rows) {
+		arg, err := jsonRows(g.first)
 		if err != nil {
 			return err
 		}
-		vid = key
-	}
-	created := o.Created
-	if created.IsZero() {
-		created = now()
-	}
-	// The record of a file is its latest, whichever sweep (config) wrote it: a variant run
-	// again after a --force-config change rewrote the file, and the earlier record's
-	// checksum no longer describes it.
-	var err error
-	if vid == nil {
-		_, err = w.delSweep.Exec(path)
-	} else {
-		_, err = w.delVariant.Exec(vid, path)
-	}
-	if err != nil {
-		return fmt.Errorf("output %s: %w", o.Path, err)
-	}
-	if _, err := w.ins.Exec(o.SweepID, vid, o.Kind, path, o.Rows, o.Bytes, o.SHA256, dbTime(created)); err != nil {
-		return fmt.Errorf("output %s: %w", o.Path, err)
+		if _, err := tx.Exec(`INSERT INTO output (variant_id, rows, sweep_id, kind, path, bytes, sha256, created)
+			SELECT value ->> 0, value ->> 1, ?, ?, ?, ?, ?, ? FROM json_each(?)`, append(g.rest, arg)...); err != nil {
+			return fmt.Errorf("outputs: %w", err)
+		}
 	}
 	return nil
 }

@@ -18,16 +18,28 @@ type Summary struct {
 	Values      string `json:"values"`       // column -> number, null where undefined
 }
 
-func upsertSummary(tx *sql.Tx, s Summary) error {
-	key, err := variantKey(s.VariantID)
+// upsertSummaries stores summaries in a transaction, each replacing its variant's earlier one.
+func upsertSummaries(tx *sql.Tx, summaries []Summary) error {
+	if len(summaries) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(summaries))
+	for i, s := range summaries {
+		key, err := variantKey(s.VariantID)
+		if err != nil {
+			return err
+		}
+		rows[i] = []any{key, s.SpikeCounts, s.Values}
+	}
+	arg, err := jsonRows(rows)
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(`INSERT INTO variant_summary (variant_id, spike_counts, summary_values) VALUES (?, ?, ?)
-		ON CONFLICT (variant_id) DO UPDATE SET spike_counts = excluded.spike_counts, summary_values = excluded.summary_values`,
-		key, s.SpikeCounts, s.Values)
+	_, err = tx.Exec(`INSERT INTO variant_summary (variant_id, spike_counts, summary_values)
+		SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
+		ON CONFLICT (variant_id) DO UPDATE SET spike_counts = excluded.spike_counts, summary_values = excluded.summary_values`, arg)
 	if err != nil {
-		return fmt.Errorf("summary of variant %d: %w", s.VariantID, err)
+		return fmt.Errorf("summaries: %w", err)
 	}
 	return nil
 }

@@ -19,7 +19,7 @@ func TestVariantSummary(t *testing.T) {
 
 	// Stored in the completing transaction; a failing completion stores none.
 	bad := Summary{VariantID: 1, SpikeCounts: `{"E":3}`, Values: `not json`}
-	require.Error(t, d.CompleteVariants([]uint64{1}, nil, nil, time.Time{}, bad))
+	require.Error(t, d.CompleteVariants(Completion{Variants: []uint64{1}, Summaries: []Summary{bad}}))
 	_, err = d.VariantSummary(1)
 	require.True(t, errors.Is(err, ErrNotFound))
 	c, err := d.CountsByStatus()
@@ -27,13 +27,13 @@ func TestVariantSummary(t *testing.T) {
 	assert.Equal(t, map[string]int{StatusPending: 2}, c, "nothing of the failed completion is left")
 
 	s := Summary{VariantID: 1, SpikeCounts: `{"E":3}`, Values: `{"summaries.E.cv_isi":null,"summaries.E.rate":2.5}`}
-	require.NoError(t, d.CompleteVariants([]uint64{1}, nil, nil, time.Time{}, s))
+	require.NoError(t, d.CompleteVariants(Completion{Variants: []uint64{1}, Summaries: []Summary{s}}))
 	got, err := d.VariantSummary(1)
 	require.NoError(t, err)
 	assert.Equal(t, s, got)
 	// A rerun replaces it.
 	s.SpikeCounts = `{"E":4}`
-	require.NoError(t, d.CompleteVariants([]uint64{1}, nil, nil, time.Time{}, s))
+	require.NoError(t, d.CompleteVariants(Completion{Variants: []uint64{1}, Summaries: []Summary{s}}))
 	got, err = d.VariantSummary(1)
 	require.NoError(t, err)
 	assert.Equal(t, `{"E":4}`, got.SpikeCounts)
@@ -57,7 +57,7 @@ func TestMergeSummaries(t *testing.T) {
 		require.NoError(t, d.UpsertVariants(newSweep(t, d), []Variant{{ID: 1}, {ID: 2}}))
 	}
 	s := Summary{VariantID: 2, SpikeCounts: `{"E":7}`, Values: `{"summaries.E.rate":1}`}
-	require.NoError(t, shard.CompleteVariants([]uint64{2}, nil, nil, time.Now().Add(time.Second), s))
+	require.NoError(t, shard.CompleteVariants(Completion{Variants: []uint64{2}, Ended: time.Now().Add(time.Second), Summaries: []Summary{s}}))
 	for i := 0; i < 2; i++ { // idempotent
 		_, err = main.MergeFrom(shard.Path())
 		require.NoError(t, err)

@@ -379,17 +379,9 @@ func (r *runner) runBatch(ctx context.Context, worker *gpu.Worker, device string
 		if err != nil {
 			return err
 		}
-		if done.PeakRSS > 0 {
-			runs := make([]int64, len(ids))
-			for i, id := range ids {
-				runs[i] = runIDs[id]
-			}
-			if err := r.db.SetRunsPeakRSS(runs, done.PeakRSS); err != nil {
-				return err
-			}
-		}
 		if len(ids) > 0 {
-			if err := r.db.CompleteVariants(ids, okRuns, outputs, ended, sums...); err != nil {
+			if err := r.db.CompleteVariants(provenance.Completion{Variants: ids, Runs: okRuns, Outputs: outputs, Ended: ended,
+				PeakRSSBytes: done.PeakRSS, Summaries: sums}); err != nil {
 				return err
 			}
 			crashPoint("after-commit")

@@ -270,6 +270,12 @@ const CPUBatchBytes = 4 << 20
 // structure) go to different batches, so that every variant of a batch
 // records the same things for the same number of steps.
 //
+// A batch holds a run of ascending variant ids of its group and profile:
+// ids are hashes, so variants in plan order would land on pages all over
+// every table and index of the provenance database that is keyed by
+// variant, and recording a batch would rewrite a page per variant
+// (BenchmarkSweepRecords).
+//
 // The batches come largest first (estimated work: variants times
 // VariantCost), in plan order among equals. Workers take them in this
 // order, so the small batches are left to fill the end and the workers
@@ -292,6 +298,7 @@ func (p *Plan) Batches(todo []int, size, workers int, memBudget int64) []Batch {
 	for _, k := range order {
 		g := k.group
 		vs := byKey[k]
+		slices.SortFunc(vs, func(a, b int) int { return cmp.Compare(p.Variants[a].ID(), p.Variants[b].ID()) })
 		b := size
 		if b <= 0 {
 			b = autoBatch(len(vs), workers, p.Groups[g], memBudget)

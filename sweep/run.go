@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -444,7 +445,7 @@ func (r *runner) reruns(db *provenance.DB) (Reruns, error) {
 		byID[v.ID] = v
 	}
 	res := Reruns{Variants: len(r.mine)}
-	for i, def := range r.variantDefs(0, len(r.mine)) {
+	for i, def := range r.variantDefs(r.mine) {
 		if rec, ok := byID[def.ID]; ok && rec.Status == provenance.StatusDone && rec.SameDefinition(def) {
 			res.Kept++
 			continue
@@ -458,12 +459,12 @@ func (r *runner) reruns(db *provenance.DB) (Reruns, error) {
 	return res, nil
 }
 
-// variantDefs are the definitions of this run's variants lo..hi-1 (indices
-// into r.mine), as recorded. A point's repeats share its point JSON and
-// value digest, computed once.
-func (r *runner) variantDefs(lo, hi int) []provenance.Variant {
-	vs := make([]provenance.Variant, hi-lo)
-	variant := func(i int) *Variant { return r.plan.Variants[r.mine[lo+i]] }
+// variantDefs are the definitions of the variants at indices (into
+// plan.Variants), as recorded. A point's repeats next to each other share
+// its point JSON and value digest, computed once.
+func (r *runner) variantDefs(indices []int) []provenance.Variant {
+	vs := make([]provenance.Variant, len(indices))
+	variant := func(i int) *Variant { return r.plan.Variants[indices[i]] }
 	repeat := func(i int) bool { return i > 0 && variant(i-1).PointValues == variant(i).PointValues }
 	forEach(len(vs), func(i int) {
 		if !repeat(i) {
@@ -519,13 +520,25 @@ func (r *runner) recordSweep() (int64, error) {
 	// overwrites one shard's results with another's pending rows. A variant
 	// whose definition changed (a --force-config run) is pending again.
 	// (A run killed between chunks leaves some variants recorded: the
-	// next run upserts them all again.)
+	// next run upserts them all again.) A rerun of the same variants finds
+	// their definitions recorded as a set and upserts nothing.
+	set := provenance.NewVariantSetDigest(id)
 	for lo := 0; lo < len(r.mine); lo += upsertChunk {
-		if err := r.db.UpsertVariants(id, r.variantDefs(lo, min(lo+upsertChunk, len(r.mine)))); err != nil {
+		set.Add(r.variantDefs(r.mine[lo:min(lo+upsertChunk, len(r.mine))]))
+	}
+	if recorded, err := r.db.HasVariantSet(set.Sum()); err != nil || recorded {
+		return id, err
+	}
+	// In the order of their ids, the variants' rows fill the table's pages
+	// one after another instead of each landing on a page of its own.
+	byID := slices.Clone(r.mine)
+	slices.SortFunc(byID, func(a, b int) int { return cmp.Compare(r.plan.Variants[a].ID(), r.plan.Variants[b].ID()) })
+	for lo := 0; lo < len(byID); lo += upsertChunk {
+		if err := r.db.UpsertVariants(id, r.variantDefs(byID[lo:min(lo+upsertChunk, len(byID))])); err != nil {
 			return 0, err
 		}
 	}
-	return id, nil
+	return id, r.db.RecordVariantSet(set)
 }
 
 // PointJSON encodes a point's assignments as a JSON object.
@@ -642,7 +655,7 @@ type fileIndex struct {
 // variantFile is one of a variant's recorded files.
 type variantFile struct {
 	path int32
-	kind string // shared: the record's kind
+	kind string // shared with the file's other records
 }
 
 // fileCheck is a file's recorded size and sha256; bad marks a file whose records disagree.
@@ -654,8 +667,7 @@ type fileCheck struct {
 
 func indexFiles(db *provenance.DB) (*fileIndex, error) {
 	idx := &fileIndex{index: map[string]int32{}, meta: map[int32]string{}, of: map[uint64][]variantFile{}}
-	kinds := map[string]string{}
-	err := db.EachVariantOutput(func(o provenance.Output) error {
+	err := db.EachVariantFile(func(o provenance.VariantFile) error {
 		p, ok := idx.index[o.Path]
 		if !ok {
 			p = int32(len(idx.paths))
@@ -666,12 +678,8 @@ func indexFiles(db *provenance.DB) (*fileIndex, error) {
 		} else if w := &idx.want[p]; w.sha256 != o.SHA256 || w.bytes != o.Bytes {
 			w.bad = true
 		}
-		kind, ok := kinds[o.Kind]
-		if !ok {
-			kind, kinds[o.Kind] = o.Kind, o.Kind
-		}
-		id := *o.VariantID
-		idx.of[id] = append(idx.of[id], variantFile{path: p, kind: kind})
+		id := o.VariantID
+		idx.of[id] = append(idx.of[id], variantFile{path: p, kind: o.Kind})
 		idx.holders[p] = append(idx.holders[p], id)
 		return nil
 	})

@@ -1,10 +1,12 @@
 package sweep_test
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -231,8 +233,9 @@ func spikesOf(t *testing.T, dir string, id uint64) results.Spikes {
 }
 
 // TestBatchesLargestFirst: batches come in decreasing order of estimated work
-// (the largest structure first), in plan order among equals, and every variant
-// is in exactly one batch.
+// (the largest structure first), a structure's variants in the order of their
+// ids (neighbouring rows of the provenance database), and every variant is in
+// exactly one batch.
 func TestBatchesLargestFirst(t *testing.T) {
 	plan := planText(t, "small.yaml", "testdata/small.yaml",
 		"sweep: {zip: {populations.E.size: [100, 400, 200]}, grid: {synapses.EE.weight_update.vars.g: [0.04, 0.05]}}\n")
@@ -251,11 +254,14 @@ func TestBatchesLargestFirst(t *testing.T) {
 	assert.Equal(t, []int{400, 400, 200, 200, 100, 100}, sizes, "largest structure first")
 	var want []int
 	for _, size := range []int{400, 200, 100} {
-		for i, v := range plan.Variants { // plan order within a structure
+		var of []int
+		for i, v := range plan.Variants {
 			if plan.Groups[v.Group].Net.Population("E").Size == size {
-				want = append(want, i)
+				of = append(of, i)
 			}
 		}
+		slices.SortFunc(of, func(a, b int) int { return cmp.Compare(plan.Variants[a].ID(), plan.Variants[b].ID()) })
+		want = append(want, of...)
 	}
 	assert.Equal(t, want, order)
 }

@@ -156,8 +156,8 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 	}
 	fileCols := map[string][]string{} // kind: the file of each row ("" where none)
 	paths := map[string]string{}      // one string per path
-	err = r.db.EachVariantOutput(func(o provenance.Output) error {
-		i, ok := rowOf[*o.VariantID]
+	err = r.db.EachVariantFile(func(o provenance.VariantFile) error {
+		i, ok := rowOf[o.VariantID]
 		if !ok {
 			return nil
 		}
