@@ -221,9 +221,10 @@ type runner struct {
 	sweepID int64
 	mu      sync.Mutex // serialises Progress and the counters below
 	sum     Summary
-	mine    []int     // the variants of this run's shard (indices into plan.Variants)
-	gpus    []gpu.GPU // the GPUs of a CUDA run, one per worker (round robin)
-	wide    widened   // groups built with wider bounds (widen.go)
+	mine    []int        // the variants of this run's shard (indices into plan.Variants)
+	gpus    []gpu.GPU    // the GPUs of a CUDA run, one per worker (round robin)
+	wide    widened      // groups built with wider bounds (widen.go)
+	checked func() error // waits for the database's integrity check (Run)
 }
 
 // Run executes the plan: builds one module per structure group, runs the
@@ -308,18 +309,27 @@ func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error
 		return nil, err
 	}
 	defer db.Close()
-	// A damaged database is found now, not after the first batches ran.
-	if err := db.Check(true); err != nil {
-		return nil, err
-	}
 	r.db = db
 	// A run that stops early (a full disk, a database error) leaves no
 	// variant "running": what it did not finish is pending again. (A killed
 	// run cannot do this; the next run and gennctl status see that no
 	// orchestrator holds the lock.)
+	var damaged *provenance.DamagedError
 	defer func() {
-		if err != nil && !errors.Is(err, context.Canceled) {
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.As(err, &damaged) {
 			_, _ = db.AbandonRunning("abandoned: the run stopped before this batch finished: " + FirstLine(err.Error()))
+		}
+	}()
+	// A damaged database is found before any file is removed or any batch
+	// runs. The check reads the whole file (seconds at 10^6 variants), so it
+	// runs beside the reads that decide what to run (pending waits for it),
+	// and a run that fails before then reports the damage if there is any.
+	checked := make(chan error, 1)
+	go func() { checked <- db.Check(true) }()
+	r.checked = sync.OnceValue(func() error { return <-checked })
+	defer func() {
+		if cerr := r.checked(); cerr != nil {
+			sum, err = nil, cerr
 		}
 	}()
 	sweepID, err := r.recordSweep()
@@ -568,6 +578,9 @@ func (r *runner) pending() ([]int, error) {
 	}
 	idx, err := indexFiles(r.db)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.checked(); err != nil {
 		return nil, err
 	}
 	if err := r.removeUnrecorded(idx.index); err != nil {
