@@ -46,11 +46,15 @@ func (e *digester) line(s string) {
 
 func (e *digester) sum() string { return hex.EncodeToString(e.h.Sum(nil)) }
 
-// field writes path=value unless value is the zero value of its type. The
-// line is built in e.buf without intermediate strings (a plan digests every
+// field writes path=value unless value is the zero value of its type.
+func (e *digester) field(path string, value any) { e.fieldAt(path, "", value) }
+
+// fieldAt writes at+name=value, as field does. The line is built in e.buf
+// without intermediate strings, the path's included (a plan digests every
 // variant's network).
-func (e *digester) field(path string, value any) {
-	b := append(e.buf[:0], path...)
+func (e *digester) fieldAt(at, name string, value any) {
+	b := append(e.buf[:0], at...)
+	b = append(b, name...)
 	b = append(b, '=')
 	switch v := value.(type) {
 	case string:
@@ -98,27 +102,27 @@ func (e *digester) field(path string, value any) {
 		}
 		b = append(b, ']')
 	case []Var:
-		encodeList(e, path, v, varFields)
+		encodeList(e, at+name, v, varFields)
 		return
 	case []DerivedParam:
-		encodeList(e, path, v, derivedParamFields)
+		encodeList(e, at+name, v, derivedParamFields)
 		return
 	case []EGP:
-		encodeList(e, path, v, egpFields)
+		encodeList(e, at+name, v, egpFields)
 		return
 	case []AdditionalInput:
-		encodeList(e, path, v, additionalInputFields)
+		encodeList(e, at+name, v, additionalInputFields)
 		return
 	case []StateVar:
-		encodeList(e, path, v, stateVarFields)
+		encodeList(e, at+name, v, stateVarFields)
 		return
 	case []VarRef:
-		encodeList(e, path, v, varRefFields)
+		encodeList(e, at+name, v, varRefFields)
 		return
 	default:
 		// A field table names a type this encoder does not know: a
 		// programming error that the field-coverage test catches.
-		panic(fmt.Sprintf("modelspec: digest of %s: no encoding for %T", path, value))
+		panic(fmt.Sprintf("modelspec: digest of %s: no encoding for %T", at+name, value))
 	}
 	b = append(b, '\n')
 	e.h.Write(b)
@@ -143,7 +147,7 @@ func encodeModel[T any](e *digester, at string, m *T, fields []fieldEnc[T]) {
 		return
 	}
 	for _, f := range fields {
-		e.field(at+f.name, f.get(m))
+		e.fieldAt(at, f.name, f.get(m))
 	}
 }
 

@@ -105,62 +105,62 @@ func (n *Network) StructureDigest() string {
 	e.field("merge_postsynaptic_models", n.Sim.MergePostsynaptic)
 	for i, p := range n.Populations {
 		at := fmt.Sprintf("populations[%d].", i)
-		e.field(at+"name", p.Name)
-		e.field(at+"size", p.Size)
+		e.fieldAt(at, "name", p.Name)
+		e.fieldAt(at, "size", p.Size)
 		encodeModel(e, at+"model.", p.Model, neuronFields)
 		e.varShapes(at+"vars", p.Vars)
-		e.field(at+"egps", sortedKeys(p.EGPs))
-		e.field(at+"record_spikes", p.RecordSpikes)
-		e.field(at+"record_spike_events", p.RecordSpikeEvents)
+		e.fieldAt(at, "egps", sortedKeys(p.EGPs))
+		e.fieldAt(at, "record_spikes", p.RecordSpikes)
+		e.fieldAt(at, "record_spike_events", p.RecordSpikeEvents)
 	}
 	for i, s := range n.Synapses {
 		at := fmt.Sprintf("synapses[%d].", i)
-		e.field(at+"name", s.Name)
-		e.field(at+"source", s.Source.Name)
-		e.field(at+"target", s.Target.Name)
-		e.field(at+"matrix", s.Matrix)
-		e.field(at+"delay_steps", s.DelaySteps)
-		e.field(at+"back_prop_delay_steps", s.BackPropDelaySteps)
-		e.field(at+"max_dendritic_delay", s.MaxDendriticDelay)
-		e.field(at+"weights", s.Weights)
-		e.field(at+"presynaptic_span", s.Span == SpanPresynaptic)
+		e.fieldAt(at, "name", s.Name)
+		e.fieldAt(at, "source", s.Source.Name)
+		e.fieldAt(at, "target", s.Target.Name)
+		e.fieldAt(at, "matrix", s.Matrix)
+		e.fieldAt(at, "delay_steps", s.DelaySteps)
+		e.fieldAt(at, "back_prop_delay_steps", s.BackPropDelaySteps)
+		e.fieldAt(at, "max_dendritic_delay", s.MaxDendriticDelay)
+		e.fieldAt(at, "weights", s.Weights)
+		e.fieldAt(at, "presynaptic_span", s.Span == SpanPresynaptic)
 		if c := s.Connectivity; c != nil {
 			encodeModel(e, at+"connectivity.", c.Snippet, connectivityFields)
-			e.field(at+"connectivity.egps", sortedKeys(c.EGPs))
-			e.field(at+"connectivity.max_row_length", c.MaxRowLength)
-			e.field(at+"connectivity.max_col_length", c.MaxColLength)
+			e.fieldAt(at, "connectivity.egps", sortedKeys(c.EGPs))
+			e.fieldAt(at, "connectivity.max_row_length", c.MaxRowLength)
+			e.fieldAt(at, "connectivity.max_col_length", c.MaxColLength)
 		}
 		if c := s.Toeplitz; c != nil {
 			encodeModel(e, at+"toeplitz.", c.Snippet, toeplitzFields)
-			e.field(at+"toeplitz.egps", sortedKeys(c.EGPs))
+			e.fieldAt(at, "toeplitz.egps", sortedKeys(c.EGPs))
 		}
 		wu := s.WeightUpdate
 		encodeModel(e, at+"weight_update.", wu.Model, weightUpdateFields)
 		e.varShapes(at+"weight_update.vars", wu.Vars)
 		e.varShapes(at+"weight_update.pre_vars", wu.PreVars)
 		e.varShapes(at+"weight_update.post_vars", wu.PostVars)
-		e.field(at+"weight_update.egps", sortedKeys(wu.EGPs))
+		e.fieldAt(at, "weight_update.egps", sortedKeys(wu.EGPs))
 		encodeModel(e, at+"postsynaptic.", s.Postsynaptic.Model, postsynapticFields)
 		e.varShapes(at+"postsynaptic.vars", s.Postsynaptic.Vars)
-		e.field(at+"postsynaptic.egps", sortedKeys(s.Postsynaptic.EGPs))
-		e.field(at+"ps_target_var", s.PSTargetVar)
-		e.field(at+"pre_target_var", s.PreTargetVar)
+		e.fieldAt(at, "postsynaptic.egps", sortedKeys(s.Postsynaptic.EGPs))
+		e.fieldAt(at, "ps_target_var", s.PSTargetVar)
+		e.fieldAt(at, "pre_target_var", s.PreTargetVar)
 	}
 	for i, c := range n.CurrentSources {
 		at := fmt.Sprintf("current_sources[%d].", i)
-		e.field(at+"name", c.Name)
-		e.field(at+"target", c.Target.Name)
+		e.fieldAt(at, "name", c.Name)
+		e.fieldAt(at, "target", c.Target.Name)
 		encodeModel(e, at+"model.", c.Model, currentSourceFields)
 		e.varShapes(at+"vars", c.Vars)
-		e.field(at+"egps", sortedKeys(c.EGPs))
+		e.fieldAt(at, "egps", sortedKeys(c.EGPs))
 	}
 	for i, c := range n.CustomUpdates {
 		at := fmt.Sprintf("custom_updates[%d].", i)
-		e.field(at+"name", c.Name)
-		e.field(at+"group", c.Group)
+		e.fieldAt(at, "name", c.Name)
+		e.fieldAt(at, "group", c.Group)
 		encodeModel(e, at+"model.", c.Model, customUpdateFields)
 		e.varShapes(at+"vars", c.Vars)
-		e.field(at+"egps", sortedKeys(c.EGPs))
+		e.fieldAt(at, "egps", sortedKeys(c.EGPs))
 		for _, r := range sortedKeys(c.VarRefs) {
 			e.varTarget(at+"var_refs."+r+".", c.VarRefs[r])
 		}
@@ -168,20 +168,20 @@ func (n *Network) StructureDigest() string {
 			e.field(at+"egp_refs."+r, c.EGPRefs[r])
 		}
 		if c.Synapses != nil {
-			e.field(at+"synapses", c.Synapses.Name)
+			e.fieldAt(at, "synapses", c.Synapses.Name)
 		}
-		e.field(at+"size", c.Size)
+		e.fieldAt(at, "size", c.Size)
 	}
 	return e.sum()
 }
 
 // varTarget encodes the variable a custom update references.
 func (e *digester) varTarget(at string, t VarTarget) {
-	e.field(at+"kind", t.Kind)
-	e.field(at+"owner", t.Owner)
-	e.field(at+"var", t.Var)
-	e.field(at+"type", t.Type)
-	e.field(at+"access", t.Access)
+	e.fieldAt(at, "kind", t.Kind)
+	e.fieldAt(at, "owner", t.Owner)
+	e.fieldAt(at, "var", t.Var)
+	e.fieldAt(at, "type", t.Type)
+	e.fieldAt(at, "access", t.Access)
 	if t.Transpose != nil {
 		e.varTarget(at+"transpose.", *t.Transpose)
 	}
@@ -194,12 +194,12 @@ func (e *digester) varShapes(at string, vis map[string]*VarInit) {
 	for _, name := range sortedKeys(vis) {
 		vi := vis[name]
 		p := at + "." + name + "."
-		e.field(p+"kind", int(vi.Kind))
+		e.fieldAt(p, "kind", int(vi.Kind))
 		if vi.Snippet != nil {
 			encodeModel(e, p+"snippet.", vi.Snippet, varInitFields)
 		}
-		e.field(p+"values", vi.Values)
-		e.field(p+"egps", sortedKeys(vi.EGPs))
+		e.fieldAt(p, "values", vi.Values)
+		e.fieldAt(p, "egps", sortedKeys(vi.EGPs))
 	}
 }
 

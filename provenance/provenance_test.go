@@ -716,3 +716,23 @@ func TestVariantSets(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, has)
 }
+
+// The set-based statements' rows encode as encoding/json encodes them.
+func TestJSONRows(t *testing.T) {
+	for _, rows := range []any{
+		[]int64{1, -2, 1 << 52},
+		[][]any{{int64(7), "p\"q\\\n\u2028<>&é", 3, nil}, {int64(8), "", 0, nil}},
+		[]any{[]any{int64(1), int64(40)}, []any{nil, int64(0)}},
+		[]string{"a/b.arrow", "c"},
+		[][2]int64{{1, 2}, {3, 4}},
+		[]int64{},
+	} {
+		want, err := json.Marshal(rows)
+		require.NoError(t, err)
+		got, err := jsonRows(rows)
+		require.NoError(t, err)
+		assert.JSONEq(t, string(want), got, "%#v", rows)
+	}
+	_, err := jsonRows([]any{1.5})
+	assert.Error(t, err, "a type rows never hold")
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -362,10 +363,67 @@ func mustAffect(res sql.Result, what string) error {
 
 // jsonRows encodes the rows of a set-based statement, which reads them with json_each
 // (value ->> k is the row's k-th value): a batch is written by a few statements instead of
-// several per variant, each a cgo call and a database/sql round trip.
+// several per variant, each a cgo call and a database/sql round trip. Rows hold integers,
+// strings, nil and arrays of them (appendJSON); the integers of a batch's ids are most of it.
 func jsonRows(rows any) (string, error) {
-	b, err := json.Marshal(rows)
+	b, err := appendJSON(nil, rows)
 	return string(b), err
+}
+
+// appendJSON appends v as JSON: the few types that rows hold, without encoding/json's
+// reflection per value.
+func appendJSON(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case string:
+		s, err := json.Marshal(x)
+		return append(b, s...), err
+	case []int64:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, e, 10)
+		}
+		return append(b, ']'), nil
+	case []any, [][]any, []string, [][2]int64:
+		var err error
+		b = append(b, '[')
+		each := func(i int, e any) {
+			if err == nil {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b, err = appendJSON(b, e)
+			}
+		}
+		switch x := x.(type) {
+		case []any:
+			for i, e := range x {
+				each(i, e)
+			}
+		case [][]any:
+			for i, e := range x {
+				each(i, e)
+			}
+		case []string:
+			for i, e := range x {
+				each(i, e)
+			}
+		case [][2]int64:
+			for i, e := range x {
+				each(i, e[:])
+			}
+		}
+		return append(b, ']'), err
+	}
+	return nil, fmt.Errorf("provenance: internal error: no JSON for %T", v)
 }
 
 // rowGroup is rows that agree in every value but the first: first holds their first values.
@@ -380,13 +438,11 @@ type rowGroup struct {
 // only the variant ids through json_each.
 func groupRows(rows [][]any) []rowGroup {
 	var groups []rowGroup
-	at := map[string]int{}
 	for _, r := range rows {
-		key := fmt.Sprintf("%#v", r[1:])
-		i, ok := at[key]
-		if !ok {
+		// Linear: the rows of a batch form one group, or a few.
+		i := slices.IndexFunc(groups, func(g rowGroup) bool { return slices.Equal(g.rest, r[1:]) })
+		if i < 0 {
 			i = len(groups)
-			at[key] = i
 			groups = append(groups, rowGroup{rest: r[1:]})
 		}
 		groups[i].first = append(groups[i].first, r[0])

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/modelspec"
+	"gopkg.in/yaml.v3"
 )
 
 // Planning decodes every variant's network, to validate it and to find its
@@ -39,8 +40,8 @@ type decodedPoint struct {
 	valueDigest  [32]byte
 }
 
-func (p *Plan) decodePoint(pt Point, variants int) (d decodedPoint) {
-	doc, err := ApplyPoint(p.root, pt)
+func (p *Plan) decodePoint(base *yaml.Node, pt Point, variants int) (d decodedPoint) {
+	doc, err := applyPoint(base, pt)
 	if err == nil {
 		d.net, err = modelspec.Decode(p.File, p.Config, doc)
 	}
@@ -156,11 +157,15 @@ func (p *Plan) decode(points []Point) error {
 	var diags modelspec.Diagnostics
 	seen := map[string]bool{}
 	failed, failedPoints := 0, 0
+	base, err := pointBase(p.root)
+	if err != nil {
+		return err
+	}
 	chunk := decodeChunk * runtime.GOMAXPROCS(0)
 	decoded := make([]decodedPoint, chunk)
 	for lo := 0; lo+1 < len(starts); lo += chunk {
 		n := min(chunk, len(starts)-1-lo)
-		forEach(n, func(i int) { decoded[i] = p.decodePoint(points[starts[lo+i]], len(points)) })
+		forEach(n, func(i int) { decoded[i] = p.decodePoint(base, points[starts[lo+i]], len(points)) })
 		for i := range n {
 			d := &decoded[i]
 			first, end := starts[lo+i], starts[lo+i+1]

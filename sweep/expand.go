@@ -70,6 +70,7 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -344,11 +345,23 @@ func (b *expBlock) each(f func([]Assignment)) {
 	}
 }
 
-// ApplyPoint returns a deep copy of the document root with every assignment of
-// p substituted and the top-level `sweep` key removed; root is not modified.
+// ApplyPoint returns a copy of the document root with every assignment of p
+// substituted and the top-level `sweep` key removed; root is not modified.
 // Aliases or merge keys on an assigned path are materialised in the copy so
 // that only that path changes.
 func ApplyPoint(root *yaml.Node, p Point) (*yaml.Node, error) {
+	doc, err := pointBase(root)
+	if err != nil {
+		return nil, err
+	}
+	return applyPoint(doc, p)
+}
+
+// pointBase is the document that points are applied to: a deep copy of root
+// with its aliases materialised and without the `sweep` key. A plan makes it
+// once and applies every point to it (applyPoint copies only the nodes on the
+// assigned paths).
+func pointBase(root *yaml.Node) (*yaml.Node, error) {
 	if root == nil {
 		return nil, modelspec.Diagnostics{{Msg: "no document"}}
 	}
@@ -378,6 +391,19 @@ func ApplyPoint(root *yaml.Node, p Point) (*yaml.Node, error) {
 		content = append(content, top.Content[i], top.Content[i+1])
 	}
 	top.Content = content
+	return cp, nil
+}
+
+// applyPoint substitutes p's assignments in a copy of base (from pointBase)
+// that shares every node off the assigned paths with it: base is not
+// modified, and the copies of one base may be decoded side by side.
+func applyPoint(base *yaml.Node, p Point) (*yaml.Node, error) {
+	doc := expShallow(base)
+	top := doc
+	if top.Kind == yaml.DocumentNode {
+		top = expShallow(top.Content[0])
+		doc.Content[0] = top
+	}
 	var diags modelspec.Diagnostics
 	for _, a := range p.Assign {
 		pos := modelspec.Pos{}
@@ -398,7 +424,14 @@ func ApplyPoint(root *yaml.Node, p Point) (*yaml.Node, error) {
 	if len(diags) > 0 {
 		return nil, diags
 	}
-	return cp, nil
+	return doc, nil
+}
+
+// expShallow copies n and its list of children, not the children.
+func expShallow(n *yaml.Node) *yaml.Node {
+	c := *n
+	c.Content = slices.Clone(n.Content)
+	return &c
 }
 
 // LookupPath returns the node at a dotted path in the document (following
@@ -1200,9 +1233,11 @@ func expMapLookup(m *yaml.Node, key string, depth int) *yaml.Node {
 	return nil
 }
 
-// expSlot finds the node at path in a (copied) document for replacement,
-// materialising aliases and merged keys on the way so that only this path
-// changes. It returns the parent container and the child's index.
+// expSlot finds the node at path for replacement in a document whose top
+// node the caller owns, copying each node it descends into (expShallow: the
+// nodes off the path stay shared) and materialising aliases and merged keys
+// on the way so that only this path changes. It returns the parent container
+// and the child's index.
 func expSlot(top *yaml.Node, path string) (*yaml.Node, int, string) {
 	segs := strings.Split(path, ".")
 	cur := top
@@ -1240,6 +1275,8 @@ func expSlot(top *yaml.Node, path string) (*yaml.Node, int, string) {
 		if i == len(segs)-1 {
 			return cur, idx, ""
 		}
+		// cur is the caller's own copy; the child may be shared (applyPoint).
+		cur.Content[idx] = expShallow(cur.Content[idx])
 		cur = cur.Content[idx]
 	}
 	return nil, 0, "invalid path"

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -716,4 +717,54 @@ sweep:
 	assert.Equal(t, 2.0, got.Synapses["EE"].WeightUpdate.Vars["g"])
 	assert.Equal(t, 1.0, got.Synapses["EI"].WeightUpdate.Vars["g"])
 	assert.Equal(t, 1.0, got.Synapses["EX"].WeightUpdate.Vars["g"])
+}
+
+// A plan applies every point to one base document (pointBase), side by side:
+// each result is ApplyPoint's, and the base, whose nodes off the assigned
+// paths the results share, stays as it was (run with -race).
+func TestApplyPointSharedBase(t *testing.T) {
+	doc := expDocOf(t, `base: &lif {C: 1.0, TauM: 20.0}
+populations:
+  E: {params: *lif}
+  I: {params: {<<: *lif, C: 2.0}}
+  L: [{x: 1}, {x: 2}]
+sweep:
+  grid:
+    populations.E.params.TauM: [10, 11, 12]
+    populations.I.params.TauM: [15, 16]
+    populations.L.1.x: [5, 6]
+`)
+	spec, err := ParseSpec("a.yaml", doc)
+	require.NoError(t, err)
+	pts, err := spec.Expand()
+	require.NoError(t, err)
+	require.Len(t, pts, 12)
+	base, err := pointBase(doc)
+	require.NoError(t, err)
+	before, err := yaml.Marshal(base)
+	require.NoError(t, err)
+	got := make([][]byte, len(pts))
+	var wg sync.WaitGroup
+	for i := range pts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := applyPoint(base, pts[i])
+			if err == nil {
+				got[i], err = yaml.Marshal(out)
+			}
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	for i, p := range pts {
+		want, err := ApplyPoint(doc, p)
+		require.NoError(t, err)
+		wantText, err := yaml.Marshal(want)
+		require.NoError(t, err)
+		assert.Equal(t, string(wantText), string(got[i]), "point %d", i)
+	}
+	after, err := yaml.Marshal(base)
+	require.NoError(t, err)
+	assert.Equal(t, string(before), string(after), "the base is untouched")
 }
