@@ -232,23 +232,30 @@ func (s *Spec) Expand() ([]Point, error) {
 		return expCanonPoint(assign) + "repeat=" + strconv.Itoa(r) + "\n"
 	}
 	var diags modelspec.Diagnostics
+	// The hashed texts are built in two buffers, a domain followed by the
+	// key (and for seeds the block's seed before it): 10^6 variants hash
+	// without two strings each.
+	var idText, seedText []byte
 	for _, b := range s.blocks {
+		seedDomain := expSeedDomain + strconv.FormatUint(b.seed, 10) + "\n"
 		b.each(func(assign []Assignment) {
 			sort.Slice(assign, func(i, j int) bool { return assign[i].Path < assign[j].Path })
 			canon := expCanonPoint(assign)
 			for r := 0; r < b.repeats; r++ {
-				key := canon + "repeat=" + strconv.Itoa(r) + "\n"
-				id := expHash(expIDDomain+key) >> 11
+				idText = append(append(append(append(idText[:0], expIDDomain...), canon...), "repeat="...), strconv.Itoa(r)...)
+				idText = append(idText, '\n')
+				key := idText[len(expIDDomain):]
+				id := expHashBytes(idText) >> 11
 				if i, ok := at[id]; ok {
-					if other := pointKey(out[i].Assign, out[i].Repeat); other != key {
+					if other := pointKey(out[i].Assign, out[i].Repeat); other != string(key) {
 						diags = append(diags, modelspec.Diagnostic{Pos: b.pos, Path: b.prefix,
 							Msg: fmt.Sprintf("two different points have the same id %d:\n%s\n%s", id, other, key)})
 					}
 					continue
 				}
 				at[id] = len(out)
-				seed := expHash(expSeedDomain + strconv.FormatUint(b.seed, 10) + "\n" + key)
-				out = append(out, Point{ID: id, Seed: seed, Repeat: r, Assign: assign})
+				seedText = append(append(seedText[:0], seedDomain...), key...)
+				out = append(out, Point{ID: id, Seed: expHashBytes(seedText), Repeat: r, Assign: assign})
 			}
 		})
 	}
@@ -264,8 +271,10 @@ const (
 	expRandomDomain = "gennctl/sweep/random/v1\n"
 )
 
-func expHash(s string) uint64 {
-	sum := sha256.Sum256([]byte(s))
+func expHash(s string) uint64 { return expHashBytes([]byte(s)) }
+
+func expHashBytes(b []byte) uint64 {
+	sum := sha256.Sum256(b)
 	return binary.BigEndian.Uint64(sum[:8])
 }
 
