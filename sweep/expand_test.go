@@ -653,14 +653,18 @@ func TestApplyPoint(t *testing.T) {
 	assert.Equal(t, "0.2", n2.Value)
 }
 
-func TestApplyPointAliasesAndMerges(t *testing.T) {
-	doc := expDocOf(t, `base: &lif {C: 1.0, TauM: 20.0}
+// aliasesAndMerges is a document with an alias, a merge key and a list, up
+// to its sweep's grid (the axes follow).
+const aliasesAndMerges = `base: &lif {C: 1.0, TauM: 20.0}
 populations:
   E: {params: *lif}
   I: {params: {<<: *lif, C: 2.0}}
   L: [{x: 1}, {x: 2}]
 sweep:
-  grid:
+  grid:`
+
+func TestApplyPointAliasesAndMerges(t *testing.T) {
+	doc := expDocOf(t, aliasesAndMerges+`
     populations.E.params.TauM: [10]
     populations.I.params.TauM: [15]
     populations.L.1.x: [5]
@@ -723,13 +727,7 @@ sweep:
 // each result is ApplyPoint's, and the base, whose nodes off the assigned
 // paths the results share, stays as it was (run with -race).
 func TestApplyPointSharedBase(t *testing.T) {
-	doc := expDocOf(t, `base: &lif {C: 1.0, TauM: 20.0}
-populations:
-  E: {params: *lif}
-  I: {params: {<<: *lif, C: 2.0}}
-  L: [{x: 1}, {x: 2}]
-sweep:
-  grid:
+	doc := expDocOf(t, aliasesAndMerges+`
     populations.E.params.TauM: [10, 11, 12]
     populations.I.params.TauM: [15, 16]
     populations.L.1.x: [5, 6]

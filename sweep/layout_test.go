@@ -137,12 +137,7 @@ func TestDurationSweepProfiles(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, plan.Groups, 1, "the duration is not part of the structure")
 	sum := run(t, plan, opts(t, t.TempDir()))
-	cols, _, err := results.ReadTable(filepath.Join(sum.Dir, results.VariantsFile))
-	require.NoError(t, err)
-	byName := map[string]results.Column{}
-	for _, c := range cols {
-		byName[c.Name] = c
-	}
+	byName := tableColumns(t, sum.Dir)
 	for row, id := range byName["variant_id"].Uint64 {
 		duration := byName["simulation.duration"].Float64[row]
 		_, meta, err := results.ReadVariantSpikes(variantFile(t, sum.Dir, id, "spikes"), id)
