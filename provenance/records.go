@@ -392,38 +392,31 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 			b = strconv.AppendInt(b, e, 10)
 		}
 		return append(b, ']'), nil
-	case []any, [][]any, []string, [][2]int64:
-		var err error
-		b = append(b, '[')
-		each := func(i int, e any) {
-			if err == nil {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b, err = appendJSON(b, e)
-			}
-		}
-		switch x := x.(type) {
-		case []any:
-			for i, e := range x {
-				each(i, e)
-			}
-		case [][]any:
-			for i, e := range x {
-				each(i, e)
-			}
-		case []string:
-			for i, e := range x {
-				each(i, e)
-			}
-		case [][2]int64:
-			for i, e := range x {
-				each(i, e[:])
-			}
-		}
-		return append(b, ']'), err
+	case []any:
+		return appendList(b, len(x), func(i int) any { return x[i] })
+	case [][]any:
+		return appendList(b, len(x), func(i int) any { return x[i] })
+	case []string:
+		return appendList(b, len(x), func(i int) any { return x[i] })
+	case [][2]int64:
+		return appendList(b, len(x), func(i int) any { return x[i][:] })
 	}
 	return nil, fmt.Errorf("provenance: internal error: no JSON for %T", v)
+}
+
+// appendList appends the JSON array of the n values at(0), ..., at(n-1).
+func appendList(b []byte, n int, at func(int) any) ([]byte, error) {
+	b = append(b, '[')
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendJSON(b, at(i)); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
 }
 
 // rowGroup is rows that agree in every value but the first: first holds their first values.
