@@ -685,12 +685,18 @@ func TestVariantSets(t *testing.T) {
 	has, err := d.HasVariantSet(set.Sum())
 	require.NoError(t, err)
 	assert.False(t, has, "nothing recorded yet")
+	anySet, err := d.AnyVariantSet()
+	require.NoError(t, err)
+	assert.False(t, anySet)
 	require.NoError(t, d.UpsertVariants(sid, vs))
 	require.NoError(t, d.RecordVariantSet(set))
 	has, err = d.HasVariantSet(set.Sum())
 	require.NoError(t, err)
 	assert.True(t, has)
 	assert.Equal(t, 2, set.Len())
+	anySet, err = d.AnyVariantSet()
+	require.NoError(t, err)
+	assert.True(t, anySet)
 
 	// Any change of a definition, or of the sweep the variants belong to, digests differently.
 	changed := append([]Variant(nil), vs...)
@@ -698,6 +704,11 @@ func TestVariantSets(t *testing.T) {
 	assert.NotEqual(t, set.Sum(), digest(sid, changed).Sum())
 	assert.NotEqual(t, set.Sum(), digest(sid+1, vs).Sum())
 	assert.NotEqual(t, set.Sum(), digest(sid, vs[:1]).Sum())
+	assert.Equal(t, set.Sum(), digest(sid, []Variant{vs[1], vs[0]}).Sum(), "in any order")
+	one := NewVariantSetDigest(sid)
+	one.Add(vs[:1])
+	one.Add(vs[1:])
+	assert.Equal(t, set.Sum(), one.Sum(), "in any chunks")
 
 	// Another upsert forgets every recorded set, even of the same definitions.
 	require.NoError(t, d.UpsertVariants(sid, changed))

@@ -3,11 +3,12 @@ package provenance
 import (
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
+	"math/bits"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -258,44 +259,64 @@ func (d *DB) UpsertVariants(sweepID int64, vs []Variant) error {
 }
 
 // VariantSetDigest digests the definitions of variants as UpsertVariants records them in
-// sweep sweepID (in their order): RecordVariantSet stores it after the last upsert, and
-// HasVariantSet finds it while no other definitions were recorded since.
+// sweep sweepID, in any order (the sum of the variants' own digests): RecordVariantSet
+// stores it after the last upsert, and HasVariantSet finds it while no other definitions
+// were recorded since. A rerun digests its variants in plan order, where a point's repeats
+// share their encoding, and a first run while it upserts them in id order.
 type VariantSetDigest struct {
-	h   hash.Hash
-	n   int
-	buf []byte
+	sweepID int64
+	sum     [4]uint64 // of the variants' sha256, as 256-bit integers, mod 2^256
+	n       int
+	buf     []byte
 }
 
 // NewVariantSetDigest starts the digest of variants recorded in sweep sweepID.
 func NewVariantSetDigest(sweepID int64) *VariantSetDigest {
-	d := &VariantSetDigest{h: sha256.New()}
-	fmt.Fprintf(d.h, "gennctl/variant-set/v1\n%d\n", sweepID)
-	return d
+	return &VariantSetDigest{sweepID: sweepID}
 }
 
 // Add digests the definitions of vs (Variant.SameDefinition's fields and the id).
 func (d *VariantSetDigest) Add(vs []Variant) {
-	b := d.buf[:0]
 	for _, v := range vs {
-		b = strconv.AppendUint(b, v.ID, 10)
+		b := strconv.AppendUint(d.buf[:0], v.ID, 10)
 		b = strconv.AppendInt(append(b, ' '), int64(v.Repeat), 10)
 		b = strconv.AppendUint(append(b, ' '), v.Seed, 10)
 		for _, f := range []string{v.Point, v.StructureKey, v.ValueDigest} { // length-prefixed
 			b = append(strconv.AppendInt(append(b, ' '), int64(len(f)), 10), ':')
 			b = append(b, f...)
 		}
-		b = append(b, '\n')
+		d.buf = b
+		h := sha256.Sum256(b)
+		var carry uint64
+		for k := range d.sum {
+			d.sum[k], carry = bits.Add64(d.sum[k], binary.LittleEndian.Uint64(h[8*k:]), carry)
+		}
 	}
-	d.h.Write(b)
-	d.buf = b
 	d.n += len(vs)
 }
 
 // Sum is the digest of the variants added so far.
-func (d *VariantSetDigest) Sum() string { return hex.EncodeToString(d.h.Sum(nil)) }
+func (d *VariantSetDigest) Sum() string {
+	b := fmt.Appendf(nil, "gennctl/variant-set/v1\n%d\n%d\n", d.sweepID, d.n)
+	for _, w := range d.sum {
+		b = binary.LittleEndian.AppendUint64(b, w)
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
 
 // Len is how many variants were added.
 func (d *VariantSetDigest) Len() int { return d.n }
+
+// AnyVariantSet reports whether any set of definitions is recorded (none in a new database,
+// or after an upsert or a merge that has not recorded its set).
+func (d *DB) AnyVariantSet() (bool, error) {
+	var n int
+	if err := d.db.QueryRow(`SELECT count(*) FROM (SELECT 1 FROM variant_set LIMIT 1)`).Scan(&n); err != nil {
+		return false, fmt.Errorf("provenance: variant set: %w", err)
+	}
+	return n > 0, nil
+}
 
 // HasVariantSet reports whether the definitions digested by digest are recorded as they are:
 // UpsertVariants recorded them, and no definition was recorded since.

@@ -533,18 +533,28 @@ func (r *runner) recordSweep() (int64, error) {
 	// next run upserts them all again.) A rerun of the same variants finds
 	// their definitions recorded as a set and upserts nothing.
 	set := provenance.NewVariantSetDigest(id)
-	for lo := 0; lo < len(r.mine); lo += upsertChunk {
-		set.Add(r.variantDefs(r.mine[lo:min(lo+upsertChunk, len(r.mine))]))
+	digested, err := r.db.AnyVariantSet() // else no set can match: digest while upserting
+	if err != nil {
+		return 0, err
 	}
-	if recorded, err := r.db.HasVariantSet(set.Sum()); err != nil || recorded {
-		return id, err
+	if digested {
+		for lo := 0; lo < len(r.mine); lo += upsertChunk {
+			set.Add(r.variantDefs(r.mine[lo:min(lo+upsertChunk, len(r.mine))]))
+		}
+		if recorded, err := r.db.HasVariantSet(set.Sum()); err != nil || recorded {
+			return id, err
+		}
 	}
 	// In the order of their ids, the variants' rows fill the table's pages
 	// one after another instead of each landing on a page of its own.
 	byID := slices.Clone(r.mine)
 	slices.SortFunc(byID, func(a, b int) int { return cmp.Compare(r.plan.Variants[a].ID(), r.plan.Variants[b].ID()) })
 	for lo := 0; lo < len(byID); lo += upsertChunk {
-		if err := r.db.UpsertVariants(id, r.variantDefs(byID[lo:min(lo+upsertChunk, len(byID))])); err != nil {
+		defs := r.variantDefs(byID[lo:min(lo+upsertChunk, len(byID))])
+		if !digested {
+			set.Add(defs)
+		}
+		if err := r.db.UpsertVariants(id, defs); err != nil {
 			return 0, err
 		}
 	}

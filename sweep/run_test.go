@@ -180,15 +180,35 @@ func TestOutputsCrossChecked(t *testing.T) {
 }
 
 // TestRerunSkipsCompleteVariants reruns into the same directory: nothing is
-// simulated again; a deleted output is rerun.
+// simulated again, and the definitions are not recorded again (the first run
+// digests them in id order while it upserts them, the rerun in plan order);
+// a deleted output is rerun.
 func TestRerunSkipsCompleteVariants(t *testing.T) {
 	plan := planText(t, "small.yaml", "testdata/small.yaml", "sweep: {repeats: 2}\n")
 	o := opts(t, t.TempDir())
 	first := run(t, plan, o)
 	assert.Equal(t, 2, first.Ran)
+	variantSets := func() []string {
+		db, err := provenance.Open(filepath.Join(first.Dir, sweep.DBFile))
+		require.NoError(t, err)
+		defer db.Close()
+		var sets []string
+		rows, err := db.SQL().Query(`SELECT digest || ' ' || variants || ' ' || recorded FROM variant_set`)
+		require.NoError(t, err)
+		defer rows.Close()
+		for rows.Next() {
+			var s string
+			require.NoError(t, rows.Scan(&s))
+			sets = append(sets, s)
+		}
+		return sets
+	}
+	recorded := variantSets()
+	require.Len(t, recorded, 1)
 	second := run(t, plan, o)
 	assert.Equal(t, 0, second.Ran)
 	assert.Equal(t, 2, second.Skipped)
+	assert.Equal(t, recorded, variantSets(), "the rerun found the set and upserted nothing")
 
 	// Losing a file reruns exactly the variants it holds.
 	lost := variantFile(t, first.Dir, plan.Variants[0].ID(), "spikes")
