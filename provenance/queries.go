@@ -159,6 +159,13 @@ func (d *DB) LastVariantUpdate() (time.Time, error) {
 	return parseTime(last)
 }
 
+// reuse sets *s to b's text unless *s holds it already (then nothing is allocated).
+func reuse(s *string, b []byte) {
+	if string(b) != *s {
+		*s = string(b)
+	}
+}
+
 // VariantFile is a variant's record of a result file, as EachVariantFile reads it.
 type VariantFile struct {
 	VariantID uint64
@@ -186,14 +193,9 @@ func (d *DB) EachVariantFile(f func(VariantFile) error) error {
 			return fmt.Errorf("provenance: scan: %w", err)
 		}
 		rec.VariantID = uint64(id)
-		for _, s := range []struct {
-			dst *string
-			b   sql.RawBytes
-		}{{&rec.Kind, kind}, {&rec.Path, path}, {&rec.SHA256, sha}} {
-			if string(s.b) != *s.dst {
-				*s.dst = string(s.b)
-			}
-		}
+		reuse(&rec.Kind, kind)
+		reuse(&rec.Path, path)
+		reuse(&rec.SHA256, sha)
 		if err := f(rec); err != nil {
 			return err
 		}
