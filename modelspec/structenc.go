@@ -7,6 +7,7 @@ import (
 	"hash"
 	"math"
 	"strconv"
+	"sync"
 )
 
 // The explicit encodings behind StructureDigest and ValueDigest. Each is a
@@ -146,10 +147,69 @@ func encodeModel[T any](e *digester, at string, m *T, fields []fieldEnc[T]) {
 	if m == nil {
 		return
 	}
+	if !builtinModels()[m] {
+		encodeFields(e, at, m, fields)
+		return
+	}
+	lines, ok := builtinLines.Load(m)
+	if !ok {
+		r := &lineRecorder{}
+		encodeFields(&digester{h: r}, "", m, fields)
+		lines, _ = builtinLines.LoadOrStore(m, r.lines)
+	}
+	for _, l := range lines.([][]byte) {
+		b := append(append(e.buf[:0], at...), l...)
+		e.h.Write(b)
+		e.buf = b
+	}
+}
+
+func encodeFields[T any](e *digester, at string, m *T, fields []fieldEnc[T]) {
 	for _, f := range fields {
 		e.fieldAt(at, f.name, f.get(m))
 	}
 }
+
+// builtinLines holds the encoding of each built-in model used so far, as
+// the lines encodeModel writes after its path prefix: a plan digests every
+// variant's network, and quoting the same built-in code strings again for
+// each was a sixth of its time. Custom models, decoded afresh from each
+// document, are encoded each time.
+var builtinLines sync.Map // *model -> [][]byte
+
+// builtinModels is the set of the shared built-in catalogue's models.
+var builtinModels = sync.OnceValue(func() map[any]bool {
+	c := builtinCatalogue()
+	set := map[any]bool{}
+	addModels(set, c.Neurons)
+	addModels(set, c.Postsynaptic)
+	addModels(set, c.WeightUpdates)
+	addModels(set, c.CurrentSources)
+	addModels(set, c.VarInits)
+	addModels(set, c.Connectivity)
+	addModels(set, c.Toeplitz)
+	addModels(set, c.CustomUpdates)
+	return set
+})
+
+func addModels[M any](set map[any]bool, models map[string]*M) {
+	for _, m := range models {
+		set[m] = true
+	}
+}
+
+// lineRecorder is a hash.Hash that keeps what is written, one Write per
+// line (as a digester writes), instead of hashing it.
+type lineRecorder struct{ lines [][]byte }
+
+func (r *lineRecorder) Write(p []byte) (int, error) {
+	r.lines = append(r.lines, append([]byte(nil), p...))
+	return len(p), nil
+}
+func (r *lineRecorder) Sum(b []byte) []byte { return b }
+func (r *lineRecorder) Reset()              { r.lines = nil }
+func (r *lineRecorder) Size() int           { return 0 }
+func (r *lineRecorder) BlockSize() int      { return 1 }
 
 func encodeList[T any](e *digester, at string, xs []T, fields []fieldEnc[T]) {
 	for i := range xs {

@@ -62,6 +62,10 @@ func resolve(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// setFrom is the number of a mapping's keys from which mapping checks
+// duplicates through a set.
+const setFrom = 16
+
 // mapping returns the entries of a mapping node; a null node is an empty
 // mapping. Duplicate keys are reported.
 func (d *decoder) mapping(n *yaml.Node, path string) ([]entry, bool) {
@@ -73,8 +77,27 @@ func (d *decoder) mapping(n *yaml.Node, path string) ([]entry, bool) {
 		d.errorf(n, path, "expected a mapping, got %s", kindName(n))
 		return nil, false
 	}
-	seen := map[string]bool{}
-	var out []entry
+	// Duplicate keys are found by a scan of the entries so far while they
+	// are few (a plan decodes every point's document, and a set per mapping
+	// was a tenth of its time), through a set beyond.
+	out := make([]entry, 0, len(n.Content)/2)
+	var seen map[string]bool
+	add := func(e entry) bool {
+		if seen == nil && len(out) == setFrom {
+			seen = make(map[string]bool, len(n.Content)/2)
+			for _, o := range out {
+				seen[o.Key] = true
+			}
+		}
+		if seen != nil && seen[e.Key] || seen == nil && hasKey(out, e.Key) {
+			return false
+		}
+		if seen != nil {
+			seen[e.Key] = true
+		}
+		out = append(out, e)
+		return true
+	}
 	var merged []entry // from `<<: *anchor`; explicit keys take precedence
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], resolve(n.Content[i+1])
@@ -95,18 +118,12 @@ func (d *decoder) mapping(n *yaml.Node, path string) ([]entry, bool) {
 			d.errorf(k, path, "expected a name as key, got %s", kindName(k))
 			continue
 		}
-		if seen[k.Value] {
+		if !add(entry{Key: k.Value, KeyN: k, Value: v}) {
 			d.errorf(k, path, "duplicate key %q", k.Value)
-			continue
 		}
-		seen[k.Value] = true
-		out = append(out, entry{Key: k.Value, KeyN: k, Value: v})
 	}
 	for _, e := range merged {
-		if !seen[e.Key] {
-			seen[e.Key] = true
-			out = append(out, e)
-		}
+		add(e)
 	}
 	return out, true
 }
@@ -115,7 +132,7 @@ func (d *decoder) mapping(n *yaml.Node, path string) ([]entry, bool) {
 // reported with the allowed set.
 func (d *decoder) fields(n *yaml.Node, path string, allowed ...string) map[string]entry {
 	entries, _ := d.mapping(n, path)
-	out := map[string]entry{}
+	out := make(map[string]entry, len(entries))
 	for _, e := range entries {
 		if !contains(allowed, e.Key) {
 			d.errorf(e.KeyN, path, "unknown key %q (allowed: %s)", e.Key, strings.Join(allowed, ", "))
