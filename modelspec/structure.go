@@ -209,14 +209,18 @@ func (e *digester) varShapes(at string, vis map[string]*VarInit) {
 // simulated network as another exactly when both digests are equal, so a
 // recorded result stands for a variant only while they are unchanged (with
 // its seed).
-func (n *Network) ValueDigest() string {
+func (n *Network) ValueDigest() string { return n.ValueDigestOf(n.Values(), n.EGPValues()) }
+
+// ValueDigestOf is ValueDigest from the network's Values and EGPValues, for
+// a caller that holds them already (a plan, for each point).
+func (n *Network) ValueDigestOf(values []Value, egps []EGPValue) string {
 	e := newDigester(valueEncoding)
 	e.field("duration", n.Sim.Duration)
-	for _, v := range n.Values() {
-		e.field("value."+v.Path, v.V)
+	for _, v := range values {
+		e.fieldAt("value.", v.Path, v.V)
 	}
-	for _, g := range n.EGPValues() {
-		e.field("egp."+g.Path, g.Values)
+	for _, g := range egps {
+		e.fieldAt("egp.", g.Path, g.Values)
 	}
 	return e.sum()
 }

@@ -55,7 +55,7 @@ func (p *Plan) decodePoint(base *yaml.Node, pt Point, variants int) (d decodedPo
 	d.egps = net.EGPValues()
 	d.setAtRunTime = protocolRuntime(net)
 	d.recKey = recordingKey(net)
-	if _, err := hex.Decode(d.valueDigest[:], []byte(net.ValueDigest())); err != nil {
+	if _, err := hex.Decode(d.valueDigest[:], []byte(net.ValueDigestOf(d.values, d.egps))); err != nil {
 		d.err = fmt.Errorf("sweep: internal error: value digest: %w", err)
 		return d
 	}
