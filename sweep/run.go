@@ -561,20 +561,6 @@ func (r *runner) recordSweep() (int64, error) {
 	return id, r.db.RecordVariantSet(set)
 }
 
-// PointJSON encodes a point's assignments as a JSON object.
-func PointJSON(p Point) string {
-	m := map[string]any{}
-	for _, a := range p.Assign {
-		var v any
-		if err := a.Value.Decode(&v); err != nil {
-			v = a.Value.Value
-		}
-		m[a.Path] = v
-	}
-	b, _ := json.Marshal(m)
-	return string(b)
-}
-
 // pending lists this run's variants that must run: those not done, and those done whose
 // files do not verify or do not hold what the network now records. A result file holds
 // many variants, so a file that must be replaced takes all of its variants with it: they
