@@ -277,6 +277,27 @@ func (d *DB) damaged(err error) error {
 	return err
 }
 
+// QuickCheckFile runs Check(true) on the database file at path through a read-only
+// connection, which neither creates the file nor brings its schema up to date, so that a
+// caller may check a sweep's database before it holds the sweep directory's lock (and must
+// then make sure the file did not change in between). Damage is a *DamagedError naming path;
+// any other error (the file cannot be opened read-only) is returned as is.
+func QuickCheckFile(path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("provenance: %w", err)
+	}
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
+	sdb, err := sql.Open("sqlite3", "file:"+(&url.URL{Path: abs}).EscapedPath()+"?"+q.Encode())
+	if err != nil {
+		return fmt.Errorf("provenance: open %s: %w", path, err)
+	}
+	defer sdb.Close()
+	return (&DB{db: sdb, path: path}).Check(true)
+}
+
 // Check runs SQLite's integrity check over the whole database (quick: PRAGMA quick_check,
 // which skips the comparison of indexes with their tables and is much faster) and returns a
 // *DamagedError listing what it found, or nil when the database is sound.

@@ -617,16 +617,44 @@ func TestBulkReads(t *testing.T) {
 	st, err := d.Statuses()
 	require.NoError(t, err)
 	assert.Equal(t, map[uint64]string{1: StatusDone, 2: StatusRunning, 3: StatusPending}, st)
-	var paths []string
-	require.NoError(t, d.EachVariantFile(func(f VariantFile) error {
-		paths = append(paths, f.Path)
-		assert.Equal(t, VariantFile{VariantID: 1, Kind: "spikes", Path: "spikes/1.arrow", SHA256: sha, Bytes: 10}, f)
+	var files []FileRecord
+	require.NoError(t, d.EachFile(func(f FileRecord) error {
+		files = append(files, f)
 		return nil
 	}))
-	assert.Equal(t, []string{"spikes/1.arrow"}, paths, "sweep-level files are left out")
+	assert.Equal(t, []FileRecord{{Path: "spikes/1.arrow", Kind: "spikes", SHA256: sha, Bytes: 10, Variants: []uint64{1}, Agree: true}}, files,
+		"sweep-level files are left out")
 	last, err = d.LastVariantUpdate()
 	require.NoError(t, err)
 	assert.True(t, last.Equal(ended), "%v, want %v", last, ended)
+}
+
+// EachFile reads the records of a file as one: its variants ascending
+// whatever order they were recorded in, and whether the records agree on
+// the file's size, sha256 and kind.
+func TestEachFileGroupsRecords(t *testing.T) {
+	d, _ := openTemp(t)
+	sid := newSweep(t, d)
+	require.NoError(t, d.UpsertVariants(sid, []Variant{{ID: 1}, {ID: 2}, {ID: 3}, {ID: 4}}))
+	ids, err := d.BeginRuns([]Run{{VariantID: 1}, {VariantID: 2}, {VariantID: 3}, {VariantID: 4}})
+	require.NoError(t, err)
+	sha := strings.Repeat("ab", 32)
+	out := func(vid uint64, path string) Output {
+		return Output{SweepID: sid, VariantID: u64(vid), Kind: "spikes", Path: path, Rows: 1, Bytes: 10, SHA256: sha}
+	}
+	require.NoError(t, d.CompleteVariants(Completion{Variants: []uint64{3, 1, 2, 4}, Runs: map[uint64]int64{1: ids[0], 2: ids[1], 3: ids[2], 4: ids[3]},
+		Outputs: []Output{out(3, "spikes/a.arrow"), out(1, "spikes/a.arrow"), out(2, "spikes/b.arrow"), out(4, "spikes/b.arrow")}}))
+	_, err = d.SQL().Exec(`UPDATE output SET bytes = 11 WHERE variant_id = 4`)
+	require.NoError(t, err)
+	var files []FileRecord
+	require.NoError(t, d.EachFile(func(f FileRecord) error {
+		files = append(files, f)
+		return nil
+	}))
+	assert.Equal(t, []FileRecord{
+		{Path: "spikes/a.arrow", Kind: "spikes", SHA256: sha, Bytes: 10, Variants: []uint64{1, 3}, Agree: true},
+		{Path: "spikes/b.arrow", Kind: "spikes", SHA256: sha, Bytes: 10, Variants: []uint64{2, 4}, Agree: false},
+	}, files)
 }
 
 // status's aggregates: counts by status of the last sweep and of earlier

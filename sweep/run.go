@@ -44,6 +44,9 @@ type Options struct {
 	// and variants table go under shards/ so that no two shards write one
 	// file. `gennctl merge` folds them together.
 	Shard Shard
+	// Precheck, if not nil, is the integrity check of the database begun
+	// before the plan was made (StartPrecheck); Run waits for it.
+	Precheck *Precheck
 	// Compression of the result files (results.CompressNone by default,
 	// which every Arrow reader handles).
 	Compression results.Compression
@@ -324,9 +327,16 @@ func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error
 	// runs. The check reads the whole file (seconds at 10^6 variants), so it
 	// runs beside the reads that decide what to run (pending waits for it),
 	// and a run that fails before then reports the damage if there is any.
-	checked := make(chan error, 1)
-	go func() { checked <- db.Check(true) }()
-	r.checked = sync.OnceValue(func() error { return <-checked })
+	// The check a precheck began before the plan was made stands if the
+	// file is as it was then (see Precheck).
+	if pre := opts.Precheck; pre.stands(dbPath) {
+		r.checked = sync.OnceValue(func() error { return pre.verdict(func() error { return db.Check(true) }) })
+	} else {
+		pre.Wait()
+		checked := make(chan error, 1)
+		go func() { checked <- db.Check(true) }()
+		r.checked = sync.OnceValue(func() error { return <-checked })
+	}
 	defer func() {
 		if cerr := r.checked(); cerr != nil {
 			sum, err = nil, cerr
@@ -568,11 +578,19 @@ func (r *runner) recordSweep() (int64, error) {
 // variant's rows are ever held by two files. Files no record names (left by a run killed
 // between writing and recording) are removed first.
 func (r *runner) pending() ([]int, error) {
-	status, err := r.db.Statuses()
-	if err != nil {
-		return nil, err
-	}
+	// The two scans read separate tables on separate connections: side by
+	// side they take the time of the longer (seconds each at 10^6 variants).
+	var status map[uint64]string
+	statusRead := make(chan error, 1)
+	go func() {
+		var err error
+		status, err = r.db.Statuses()
+		statusRead <- err
+	}()
 	idx, err := indexFiles(r.db)
+	if serr := <-statusRead; err == nil {
+		err = serr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -676,20 +694,15 @@ type fileCheck struct {
 
 func indexFiles(db *provenance.DB) (*fileIndex, error) {
 	idx := &fileIndex{index: map[string]int32{}, meta: map[int32]string{}, of: map[uint64][]variantFile{}}
-	err := db.EachVariantFile(func(o provenance.VariantFile) error {
-		p, ok := idx.index[o.Path]
-		if !ok {
-			p = int32(len(idx.paths))
-			idx.index[o.Path] = p
-			idx.paths = append(idx.paths, o.Path)
-			idx.want = append(idx.want, fileCheck{sha256: o.SHA256, bytes: o.Bytes})
-			idx.holders = append(idx.holders, nil)
-		} else if w := &idx.want[p]; w.sha256 != o.SHA256 || w.bytes != o.Bytes {
-			w.bad = true
+	err := db.EachFile(func(f provenance.FileRecord) error {
+		p := int32(len(idx.paths))
+		idx.index[f.Path] = p
+		idx.paths = append(idx.paths, f.Path)
+		idx.want = append(idx.want, fileCheck{sha256: f.SHA256, bytes: f.Bytes, bad: !f.Agree})
+		idx.holders = append(idx.holders, f.Variants)
+		for _, id := range f.Variants {
+			idx.of[id] = append(idx.of[id], variantFile{path: p, kind: f.Kind})
 		}
-		id := o.VariantID
-		idx.of[id] = append(idx.of[id], variantFile{path: p, kind: o.Kind})
-		idx.holders[p] = append(idx.holders[p], id)
 		return nil
 	})
 	return idx, err

@@ -155,22 +155,19 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 		}
 	}
 	fileCols := map[string][]string{} // kind: the file of each row ("" where none)
-	paths := map[string]string{}      // one string per path
-	err = r.db.EachVariantFile(func(o provenance.VariantFile) error {
-		i, ok := rowOf[o.VariantID]
-		if !ok {
-			return nil
+	err = r.db.EachFile(func(f provenance.FileRecord) error {
+		for _, id := range f.Variants {
+			i, ok := rowOf[id]
+			if !ok {
+				continue
+			}
+			c := fileCols[f.Kind]
+			if c == nil {
+				c = make([]string, n)
+				fileCols[f.Kind] = c
+			}
+			c[i] = f.Path
 		}
-		c := fileCols[o.Kind]
-		if c == nil {
-			c = make([]string, n)
-			fileCols[o.Kind] = c
-		}
-		p, ok := paths[o.Path]
-		if !ok {
-			p, paths[o.Path] = o.Path, o.Path
-		}
-		c[i] = p
 		return nil
 	})
 	if err != nil {

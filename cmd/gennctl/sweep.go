@@ -129,17 +129,22 @@ type sweepOptions struct {
 // runSweep plans the config and runs it; cancelling ctx (Ctrl-C) stops it
 // with exit status 130.
 func runSweep(ctx context.Context, o sweepOptions, stdout, stderr io.Writer) error {
+	opts := o.run
+	shard, err := shardOf(o.shard)
+	if err != nil {
+		return badInput{err}
+	}
+	// The database of a sweep run before is checked while the plan is made.
+	opts.Precheck = sweep.StartPrecheck(o.config, opts.OutDir, shard)
+	defer opts.Precheck.Wait()
 	plan, err := loadPlanFor(o.backend, o.config)
 	if err != nil {
 		return err
 	}
-	opts := o.run
+	opts.Shard = shard
 	opts.Progress = progressPrinter(stdout, stderr, o.json, o.quiet)
 	if opts.Retries < 0 || opts.VariantTimeout < 0 {
 		return badInput{fmt.Errorf("--retries and --variant-timeout must not be negative")}
-	}
-	if opts.Shard, err = shardOf(o.shard); err != nil {
-		return badInput{err}
 	}
 	if opts.Compression, err = results.ParseCompression(o.compress); err != nil {
 		return badInput{err}
