@@ -91,7 +91,9 @@ func (p *Precheck) verdict(check func() error) error {
 }
 
 // fileStamp identifies the content of a database: SQLite writes the main
-// file or its write-ahead log for every change.
+// file or its write-ahead log for every change. (On a file system whose
+// times are coarser than the writes, another process's write in the same
+// tick could go unseen; the check of the next run would then find damage.)
 type fileStamp struct {
 	size, walSize int64
 	mtime         int64
