@@ -19,6 +19,12 @@ func PointJSON(p Point) string {
 	if b, ok := numericPointJSON(p); ok {
 		return string(b)
 	}
+	return decodedPointJSON(p)
+}
+
+// decodedPointJSON is PointJSON of any point: encoding/json's text of the map
+// of paths to YAML-decoded values.
+func decodedPointJSON(p Point) string {
 	m := map[string]any{}
 	for _, a := range p.Assign {
 		var v any
