@@ -124,6 +124,12 @@ func countText(c int64) string {
 	return strconv.FormatInt(c, 10)
 }
 
+// DefaultName is the name of a network whose document gives none: its file's
+// base name without the extension.
+func DefaultName(file string) string {
+	return strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+}
+
 // Load reads, decodes and validates an experiment file.
 func Load(file string) (*Network, error) {
 	data, err := ReadDocument(file)
@@ -172,7 +178,7 @@ func DecodeWith(file string, src []byte, root *yaml.Node, extra *Catalogue) (*Ne
 	top := d.fields(doc, "", topLevelKeys...)
 	net := &Network{File: file}
 
-	net.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	net.Name = DefaultName(file)
 	if e, ok := top["name"]; ok {
 		net.Name, _ = d.str(e.Value, "name")
 	}

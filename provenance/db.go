@@ -277,11 +277,13 @@ func (d *DB) damaged(err error) error {
 	return err
 }
 
-// QuickCheckFile runs Check(true) on the database file at path through a read-only
-// connection, which neither creates the file nor brings its schema up to date, so that a
-// caller may check a sweep's database before it holds the sweep directory's lock (and must
-// then make sure the file did not change in between). Damage is a *DamagedError naming path;
-// any other error (the file cannot be opened read-only) is returned as is.
+// QuickCheckFile runs Check(true) on the database file at path, opened read-only as an
+// immutable file: SQLite then takes no locks and creates no files beside it (no -wal, no
+// -shm), so that a caller may check a sweep's database before it holds the sweep
+// directory's lock, and a command that then stops on bad input has written nothing. The
+// caller must make sure that the file has no write-ahead log to read (its content would be
+// left out) and that it did not change during the check. Damage is a *DamagedError naming
+// path; any other error (the file cannot be opened) is returned as is.
 func QuickCheckFile(path string) error {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -289,7 +291,7 @@ func QuickCheckFile(path string) error {
 	}
 	q := url.Values{}
 	q.Set("mode", "ro")
-	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
+	q.Set("immutable", "1")
 	sdb, err := sql.Open("sqlite3", "file:"+(&url.URL{Path: abs}).EscapedPath()+"?"+q.Encode())
 	if err != nil {
 		return fmt.Errorf("provenance: open %s: %w", path, err)

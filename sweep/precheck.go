@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -28,7 +27,8 @@ type Precheck struct {
 
 // StartPrecheck starts the check of the database that Run will open for
 // the config in file with results under outDir, for shard, if that database
-// exists (nil: nothing to check). The sweep's name is read as Decode reads
+// exists and its write-ahead log is empty (nil: Run checks). The check
+// writes nothing (provenance.QuickCheckFile). The sweep's name is read as Decode reads
 // it; a config whose name this does not find is checked by Run instead.
 func StartPrecheck(file, outDir string, shard Shard) *Precheck {
 	data, err := os.ReadFile(file)
@@ -37,7 +37,9 @@ func StartPrecheck(file, outDir string, shard Shard) *Precheck {
 	}
 	path := filepath.Join(outDir, configName(file, data), DBPath(shard))
 	stamp, ok := stampOf(path)
-	if !ok {
+	if !ok || stamp.walSize > 0 {
+		// No database, or commits still in its write-ahead log (a killed
+		// run's), which the read-only check would not see: Run checks.
 		return nil
 	}
 	p := &Precheck{path: path, stamp: stamp, done: make(chan error, 1)}
@@ -48,7 +50,7 @@ func StartPrecheck(file, outDir string, shard Shard) *Precheck {
 // configName is the name of the sweep in a config: its top-level name, else
 // the file's base name without extension (as modelspec's Decode).
 func configName(file string, data []byte) string {
-	name := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	name := modelspec.DefaultName(file)
 	root, err := modelspec.Parse(file, data)
 	if err != nil {
 		return name

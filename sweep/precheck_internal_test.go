@@ -10,11 +10,12 @@ import (
 	"github.com/gennctl/gennctl/provenance"
 )
 
-// TestPrecheckStandsForUnchangedFile: a precheck's verdict stands for the
-// database Run opens when the file is as it was when the check began, an
-// open and close in between (Run's config comparison) included; a write in
-// between, another path or another shard's database make Run check again;
-// damage found by the precheck is reported.
+// TestPrecheckStandsForUnchangedFile: a precheck writes nothing, and its
+// verdict stands for the database Run opens when the file is as it was when
+// the check began, an open and close in between (Run's config comparison)
+// included; a write in between, another path, another shard's database or
+// commits in the write-ahead log make Run check; damage found by the
+// precheck is reported.
 func TestPrecheckStandsForUnchangedFile(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "c.yaml")
@@ -29,6 +30,10 @@ func TestPrecheckStandsForUnchangedFile(t *testing.T) {
 
 	pre := StartPrecheck(cfg, out, Whole)
 	require.NotNil(t, pre)
+	pre.Wait()
+	for _, side := range []string{"-wal", "-shm"} {
+		require.NoFileExists(t, path+side, "the precheck writes nothing")
+	}
 	db, err = provenance.Open(path)
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
@@ -45,6 +50,12 @@ func TestPrecheckStandsForUnchangedFile(t *testing.T) {
 	require.False(t, pre.stands(path), "written after the check began")
 	pre.Wait()
 	require.Nil(t, StartPrecheck(cfg, out, Shard{Index: 1, Count: 2}), "the shard has no database")
+	db, err = provenance.Open(path)
+	require.NoError(t, err)
+	_, err = db.SQL().Exec(`CREATE TABLE in_the_log (x)`)
+	require.NoError(t, err)
+	require.Nil(t, StartPrecheck(cfg, out, Whole), "commits in the write-ahead log: Run checks")
+	require.NoError(t, db.Close())
 
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
