@@ -83,14 +83,14 @@ func (d *DB) Environments(sweepID int64) ([]Environment, error) {
 	return collect(d, scanEnvironment, `SELECT `+envCols+` FROM environment WHERE sweep_id = ? ORDER BY id`, sweepID)
 }
 
-const variantCols = `id, sweep_id, point, repeat, seed, structure_key, status, attempts, error, updated, value_digest`
+const variantCols = `id, sweep_id, point, repeat, seed, structure_key, status, attempts, error, updated, value_digest, failure`
 
 func scanVariant(r scanner) (Variant, error) {
 	var v Variant
 	var id int64
 	var seed string
 	var updated sql.NullString
-	err := r.Scan(&id, &v.SweepID, &v.Point, &v.Repeat, &seed, &v.StructureKey, &v.Status, &v.Attempts, &v.Error, &updated, &v.ValueDigest)
+	err := r.Scan(&id, &v.SweepID, &v.Point, &v.Repeat, &seed, &v.StructureKey, &v.Status, &v.Attempts, &v.Error, &updated, &v.ValueDigest, &v.Failure)
 	if err != nil {
 		return v, err
 	}
@@ -171,55 +171,77 @@ type FileRecord struct {
 }
 
 // EachFile calls f with every result file that variants' records name (sweep-level files are
-// left out), in path order. SQLite groups the records by file (one row per file, the
-// variants' ids concatenated), so that 10^6 records reach Go as a few thousand rows.
+// left out), in path order: one row per file (and per recording of it, after a merge), so that
+// 10^6 variants' records reach Go as a few thousand rows.
 func (d *DB) EachFile(f func(FileRecord) error) error {
-	rows, err := d.db.Query(`SELECT path, min(kind), max(kind), min(sha256), max(sha256), min(bytes), max(bytes),
-			group_concat(variant_id)
-		FROM output INDEXED BY output_path WHERE variant_id IS NOT NULL GROUP BY path ORDER BY path`)
+	rows, err := d.db.Query(`SELECT path, kind, sha256, bytes, variants FROM result_file INDEXED BY result_file_path
+		WHERE variants IS NOT NULL ORDER BY path, id`)
 	if err != nil {
 		return fmt.Errorf("provenance: query: %w", d.damaged(err))
 	}
 	defer rows.Close()
+	var rec FileRecord
+	flush := func() error {
+		if rec.Path == "" {
+			return nil
+		}
+		slices.Sort(rec.Variants)
+		return f(rec)
+	}
 	for rows.Next() {
-		var rec FileRecord
-		var kind2, sha2 string
-		var bytes2 int64
-		var ids sql.RawBytes
-		if err := rows.Scan(&rec.Path, &rec.Kind, &kind2, &rec.SHA256, &sha2, &rec.Bytes, &bytes2, &ids); err != nil {
+		var path, kind, sha string
+		var size int64
+		var list sql.RawBytes
+		if err := rows.Scan(&path, &kind, &sha, &size, &list); err != nil {
 			return fmt.Errorf("provenance: scan: %w", err)
 		}
-		rec.Agree = rec.Kind == kind2 && rec.SHA256 == sha2 && rec.Bytes == bytes2
-		if rec.Variants, err = parseIDList(ids); err != nil {
-			return fmt.Errorf("provenance: variants of %s: %w", rec.Path, err)
+		ids, err := parseIDArray(list)
+		if err != nil {
+			return fmt.Errorf("provenance: variants of %s: %w", path, err)
 		}
-		if err := f(rec); err != nil {
+		if path == rec.Path {
+			rec.Agree = rec.Agree && rec.Kind == kind && rec.SHA256 == sha && rec.Bytes == size
+			for _, id := range ids {
+				rec.Variants = append(rec.Variants, uint64(id))
+			}
+			continue
+		}
+		if err := flush(); err != nil {
 			return err
+		}
+		rec = FileRecord{Path: path, Kind: kind, SHA256: sha, Bytes: size, Agree: true, Variants: make([]uint64, len(ids))}
+		for k, id := range ids {
+			rec.Variants[k] = uint64(id)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("provenance: query: %w", d.damaged(err))
 	}
-	return nil
+	return flush()
 }
 
-// parseIDList reads group_concat's comma-separated variant ids, ascending.
-func parseIDList(b []byte) ([]uint64, error) {
-	ids := make([]uint64, 0, bytes.Count(b, []byte{','})+1)
-	for len(b) > 0 {
+// parseIDArray reads a JSON array of variant ids as the attempt and result_file rows hold
+// them ("[1,2,3]"), without encoding/json's reflection per element.
+func parseIDArray(b []byte) ([]int64, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return nil, fmt.Errorf("not a JSON array: %.40q", b)
+	}
+	b = b[1 : len(b)-1]
+	ids := make([]int64, 0, bytes.Count(b, []byte{','})+1)
+	for len(bytes.TrimSpace(b)) > 0 {
 		field := b
 		if i := bytes.IndexByte(b, ','); i >= 0 {
 			field, b = b[:i], b[i+1:]
 		} else {
 			b = nil
 		}
-		id, err := strconv.ParseUint(string(field), 10, 64)
+		id, err := strconv.ParseInt(string(bytes.TrimSpace(field)), 10, 64)
 		if err != nil {
 			return nil, err
 		}
 		ids = append(ids, id)
 	}
-	slices.Sort(ids)
 	return ids, nil
 }
 
@@ -292,12 +314,14 @@ func (d *DB) Runs(variantID uint64) ([]Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	return collect(d, scanRun, `SELECT `+runCols+` FROM run WHERE variant_id = ? ORDER BY id`, key)
+	return collect(d, scanRun, `SELECT id, ?1, build_id, batch_id, worker_pid, host, device, started, ended, status, exit_status,
+			error, peak_rss_bytes, sweep_id, failure
+		FROM attempt WHERE EXISTS (SELECT 1 FROM json_each(variants) WHERE value = ?1) ORDER BY id`, key)
 }
 
 // AllRuns returns every run of every variant, oldest first.
 func (d *DB) AllRuns() ([]Run, error) {
-	return collect(d, scanRun, `SELECT `+runCols+` FROM run ORDER BY id`)
+	return collect(d, scanRun, `SELECT `+runCols+` FROM run ORDER BY id, variant_id`)
 }
 
 // Sweep returns one sweep by id; a missing one gives an error wrapping ErrNotFound.
@@ -355,7 +379,7 @@ func (d *DB) Outputs(variantID *uint64, kind string) ([]Output, error) {
 		q += ` AND variant_id = ?`
 		args = append(args, key)
 	}
-	return collect(d, scanOutput, q+` ORDER BY id`, args...)
+	return collect(d, scanOutput, q+` ORDER BY id, variant_id`, args...)
 }
 
 // RunTotals summarises every recorded run, as gennctl status shows it.
@@ -367,13 +391,12 @@ type RunTotals struct {
 	WorkerSeconds float64 // sum over batch attempts of their duration
 }
 
-// RunTotals sums the runs in SQL, so that a status of 10^6 variants reads a few rows. A batch
-// attempt is the runs of one batch id with one start (a batch's runs share it, to the
-// nanosecond); its duration runs to its last end. One pass over the run_attempt index, in its
-// order, finds every attempt with its runs, last end and peak memory.
+// RunTotals sums the attempts in SQL. A batch attempt is the attempt rows of one batch id with
+// one start (one, or several when its variants ended differently); its duration runs to its
+// last end.
 func (d *DB) RunTotals() (RunTotals, error) {
 	var t RunTotals
-	rows, err := d.db.Query(`SELECT started, max(ended), max(peak_rss_bytes), count(*) FROM run INDEXED BY run_attempt
+	rows, err := d.db.Query(`SELECT started, max(ended), max(peak_rss_bytes), sum(json_array_length(variants)) FROM attempt
 		GROUP BY started, batch_id`)
 	if err != nil {
 		return t, fmt.Errorf("provenance: query: %w", d.damaged(err))
@@ -445,28 +468,8 @@ func (d *DB) StatusCounts(sweepID int64) (counts map[string]int, others int, err
 	return counts, others, nil
 }
 
-// FailedVariant is a failed variant with the failure kind of its latest run.
-type FailedVariant struct {
-	Variant
-	Failure string
-}
-
 // FailedVariants lists the failed variants of sweep sweepID (0: of any sweep), by id.
-func (d *DB) FailedVariants(sweepID int64) ([]FailedVariant, error) {
-	return collect(d, func(r scanner) (FailedVariant, error) {
-		var f FailedVariant
-		var id int64
-		var seed string
-		var updated sql.NullString
-		err := r.Scan(&id, &f.SweepID, &f.Point, &f.Repeat, &seed, &f.StructureKey, &f.Status, &f.Attempts, &f.Error, &updated, &f.ValueDigest, &f.Failure)
-		if err != nil {
-			return f, err
-		}
-		f.ID = uint64(id)
-		if f.Seed, err = strconv.ParseUint(seed, 10, 64); err != nil {
-			return f, fmt.Errorf("variant %d: bad seed %q: %w", id, seed, err)
-		}
-		return f, times(updated, &f.Updated)
-	}, `SELECT `+variantCols+`, coalesce((SELECT failure FROM run WHERE run.variant_id = variant.id ORDER BY run.id DESC LIMIT 1), '')
-		FROM variant WHERE status = 'failed' AND (? = 0 OR sweep_id = ?) ORDER BY id`, sweepID, sweepID)
+func (d *DB) FailedVariants(sweepID int64) ([]Variant, error) {
+	return collect(d, scanVariant, `SELECT `+variantCols+` FROM variant WHERE status = 'failed' AND (? = 0 OR sweep_id = ?) ORDER BY id`,
+		sweepID, sweepID)
 }

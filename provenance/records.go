@@ -1,6 +1,7 @@
 package provenance
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/bits"
 	"path/filepath"
 	"slices"
@@ -73,6 +75,7 @@ type Variant struct {
 	Status      string    `json:"status"`
 	Attempts    int       `json:"attempts"` // incremented each time the status is set to running
 	Error       string    `json:"error"`
+	Failure     string    `json:"failure"` // failure kind of a failed variant's last run: crash, timeout, nonfinite, ...
 	Updated     time.Time `json:"updated"`
 }
 
@@ -249,6 +252,7 @@ func (d *DB) UpsertVariants(sweepID int64, vs []Variant) error {
 				status   = CASE WHEN `+variantChanged+` THEN 'pending' ELSE status END,
 				attempts = CASE WHEN `+variantChanged+` THEN 0 ELSE attempts END,
 				error    = CASE WHEN `+variantChanged+` THEN '' ELSE error END,
+				failure  = CASE WHEN `+variantChanged+` THEN '' ELSE failure END,
 				updated  = CASE WHEN `+variantChanged+` THEN excluded.updated ELSE updated END`, sweepID, t, arg)
 		return err
 	})
@@ -361,7 +365,7 @@ func (d *DB) SetVariantStatus(id uint64, status, errText string) error {
 	if err != nil {
 		return err
 	}
-	res, err := d.exec(`UPDATE variant SET status = ?, error = ?, updated = ?,
+	res, err := d.exec(`UPDATE variant SET status = ?, error = ?, failure = '', updated = ?,
 			attempts = attempts + (CASE WHEN ? = 'running' THEN 1 ELSE 0 END) WHERE id = ?`,
 		status, errText, dbTime(now()), status, key)
 	if err != nil {
@@ -494,28 +498,16 @@ func (d *DB) RecordBuild(b Build) (int64, error) {
 	return res.LastInsertId()
 }
 
-// BeginRun records the start of an attempt (status "running" unless r.Status is set) and
-// returns the run id.
-func (d *DB) BeginRun(r Run) (int64, error) {
-	key, err := variantKey(r.VariantID)
-	if err != nil {
-		return 0, err
-	}
-	res, err := d.exec(insertRun, runArgs(key, r, now())...)
-	if err != nil {
-		return 0, fmt.Errorf("provenance: begin run of variant %d: %w", r.VariantID, err)
-	}
-	return res.LastInsertId()
-}
+// A batch attempt is one row of table attempt that holds its variants' ids (migration 6);
+// a run, as Run reads it, is one variant of an attempt, and its id is the attempt's.
 
-// runColumns are the columns of a new run, in the order of runArgs.
-const runColumns = `variant_id, build_id, batch_id, worker_pid, host, device, started, status, error, peak_rss_bytes, sweep_id, failure`
+// attemptColumns are the columns of a new attempt, in the order of attemptArgs after its
+// variants.
+const attemptColumns = `variants, build_id, batch_id, worker_pid, host, device, started, status, error, peak_rss_bytes, sweep_id, failure`
 
-const insertRun = `INSERT INTO run (` + runColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-
-// runArgs are the values of runColumns for r (of variant key), started at r.Started or else
-// at started.
-func runArgs(key int64, r Run, started time.Time) []any {
+// attemptArgs are the values of attemptColumns after variants for a run r started at
+// r.Started, or else at started.
+func attemptArgs(r Run, started time.Time) []any {
 	if !r.Started.IsZero() {
 		started = r.Started
 	}
@@ -531,68 +523,107 @@ func runArgs(key int64, r Run, started time.Time) []any {
 	if r.SweepID != 0 {
 		sweep = r.SweepID
 	}
-	return []any{key, build, r.BatchID, r.WorkerPID, r.Host, r.Device, dbTime(started), status, r.Error, r.PeakRSSBytes, sweep, r.Failure}
+	return []any{build, r.BatchID, r.WorkerPID, r.Host, r.Device, dbTime(started), status, r.Error, r.PeakRSSBytes, sweep, r.Failure}
+}
+
+// runKeys are the variant keys of runs; a variant twice fails.
+func runKeys(runs []Run) ([]int64, error) {
+	keys := make([]int64, len(runs))
+	seen := make(map[int64]bool, len(runs))
+	for i, r := range runs {
+		key, err := variantKey(r.VariantID)
+		if err != nil {
+			return nil, err
+		}
+		if seen[key] {
+			return nil, fmt.Errorf("variant %d twice in one batch", r.VariantID)
+		}
+		seen[key], keys[i] = true, key
+	}
+	return keys, nil
+}
+
+// insertAttempts records runs (of variant keys keys) started at started: runs that differ
+// in their variant alone, a batch's, are one attempt. It returns each run's attempt id.
+func insertAttempts(tx *sql.Tx, runs []Run, keys []int64, started time.Time) ([]int64, error) {
+	ids := make([]int64, len(runs))
+	rows := make([][]any, len(runs))
+	for i, r := range runs {
+		rows[i] = append([]any{i}, attemptArgs(r, started)...)
+	}
+	for _, g := range groupRows(rows) {
+		members := make([]int64, len(g.first))
+		for k, i := range g.first {
+			members[k] = keys[i.(int)]
+		}
+		slices.Sort(members)
+		arg, err := jsonRows(members)
+		if err != nil {
+			return nil, err
+		}
+		var id int64
+		if err := tx.QueryRow(`INSERT INTO attempt (`+attemptColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			append([]any{arg}, g.rest...)...).Scan(&id); err != nil {
+			return nil, err
+		}
+		for _, i := range g.first {
+			ids[i.(int)] = id
+		}
+	}
+	return ids, nil
+}
+
+// BeginRun records the start of an attempt of one variant (status "running" unless r.Status
+// is set), leaving the variant's status as it is, and returns the run id.
+func (d *DB) BeginRun(r Run) (int64, error) {
+	var ids []int64
+	err := d.inTx(func(tx *sql.Tx) error {
+		keys, err := runKeys([]Run{r})
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRow(`SELECT count(*) FROM variant WHERE id = ?`, keys[0]).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("%w: variant %d", ErrNotFound, r.VariantID)
+		}
+		ids, err = insertAttempts(tx, []Run{r}, keys, now())
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("provenance: begin run of variant %d: %w", r.VariantID, err)
+	}
+	return ids[0], nil
 }
 
 // BeginRuns starts a batch's attempts in one transaction: each run's variant becomes running
-// (counting an attempt and clearing its error, as SetVariantStatus does) and the run is
-// recorded as BeginRun does. It returns the run ids in the order of runs; an unknown variant
-// fails the whole call.
+// (counting an attempt and clearing its error, as SetVariantStatus does) and the runs are
+// recorded as one attempt (those that differ in their variant alone). It returns the run ids
+// in the order of runs; an unknown variant fails the whole call.
 func (d *DB) BeginRuns(runs []Run) ([]int64, error) {
-	ids := make([]int64, len(runs))
+	var ids []int64
 	started := now()
-	t := dbTime(started)
 	err := d.inTx(func(tx *sql.Tx) error {
-		at := make(map[int64]int, len(runs)) // variant key: index in runs
-		keys := make([]int64, len(runs))
-		rows := make([][]any, len(runs))
-		for i, r := range runs {
-			key, err := variantKey(r.VariantID)
-			if err != nil {
-				return err
-			}
-			if _, dup := at[key]; dup {
-				return fmt.Errorf("variant %d twice in one batch", r.VariantID)
-			}
-			at[key], keys[i], rows[i] = i, key, runArgs(key, r, started)
+		keys, err := runKeys(runs)
+		if err != nil {
+			return err
 		}
 		keyArg, err := jsonRows(keys)
 		if err != nil {
 			return err
 		}
-		res, err := tx.Exec(`UPDATE variant SET status = 'running', error = '', updated = ?, attempts = attempts + 1
-			WHERE id IN (SELECT value FROM json_each(?))`, t, keyArg)
+		res, err := tx.Exec(`UPDATE variant SET status = 'running', error = '', failure = '', updated = ?, attempts = attempts + 1
+			WHERE id IN (SELECT value FROM json_each(?))`, dbTime(started), keyArg)
 		if err != nil {
 			return err
 		}
 		if err := affectsAll(tx, res, len(keys), keyArg, `SELECT 1 FROM variant WHERE id = value`, "variant"); err != nil {
 			return err
 		}
-		// The runs of a batch differ only in their variant: one statement inserts them.
-		for _, g := range groupRows(rows) {
-			arg, err := jsonRows(g.first)
-			if err != nil {
-				return err
-			}
-			inserted, err := tx.Query(`INSERT INTO run (`+runColumns+`)
-				SELECT value, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM json_each(?) RETURNING id, variant_id`, append(g.rest, arg)...)
-			if err != nil {
-				return err
-			}
-			for inserted.Next() {
-				var id, key int64
-				if err := inserted.Scan(&id, &key); err != nil {
-					inserted.Close()
-					return err
-				}
-				ids[at[key]] = id
-			}
-			inserted.Close()
-			if err := inserted.Err(); err != nil {
-				return err
-			}
-		}
-		return nil
+		ids, err = insertAttempts(tx, runs, keys, started)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("provenance: begin runs: %w", err)
@@ -600,12 +631,12 @@ func (d *DB) BeginRuns(runs []Run) ([]int64, error) {
 	return ids, nil
 }
 
-// FinishRun records the end of an attempt. ended zero means now.
+// FinishRun records the end of an attempt, for every variant of it. ended zero means now.
 func (d *DB) FinishRun(runID int64, status string, exitStatus int, errText string, ended time.Time) error {
 	if ended.IsZero() {
 		ended = now()
 	}
-	res, err := d.exec(`UPDATE run SET status = ?, exit_status = ?, error = ?, ended = ? WHERE id = ?`,
+	res, err := d.exec(`UPDATE attempt SET status = ?, exit_status = ?, error = ?, ended = ? WHERE id = ?`,
 		status, exitStatus, errText, dbTime(ended), runID)
 	if err != nil {
 		return fmt.Errorf("provenance: finish run %d: %w", runID, err)
@@ -613,13 +644,115 @@ func (d *DB) FinishRun(runID int64, status string, exitStatus int, errText strin
 	return mustAffect(res, fmt.Sprintf("run %d", runID))
 }
 
-// EndRun records the end of an attempt with its failure kind and peak memory.
+// SetRunPeakRSS records the peak resident memory of a run's worker (known only at its end).
+func (d *DB) SetRunPeakRSS(runID, bytes int64) error {
+	res, err := d.exec(`UPDATE attempt SET peak_rss_bytes = ? WHERE id = ?`, bytes, runID)
+	if err != nil {
+		return fmt.Errorf("provenance: set run %d peak RSS: %w", runID, err)
+	}
+	return mustAffect(res, fmt.Sprintf("run %d", runID))
+}
+
+// runEnd is how the run of one variant (key) in attempt ended; Ended is set.
+type runEnd struct {
+	attempt, variant int64
+	RunEnd
+}
+
+// endRuns records how runs ended. An attempt whose variants all end alike is updated in
+// place; otherwise the variants of each end split off into an attempt of their own (the
+// attempt's start, batch, worker and build, with that end), leaving the attempt's row to
+// the rest. A run that is not of its attempt, or given twice, fails the call.
+func endRuns(tx *sql.Tx, ends []runEnd) error {
+	var order []int64
+	byAttempt := map[int64][]runEnd{}
+	for _, e := range ends {
+		if _, ok := byAttempt[e.attempt]; !ok {
+			order = append(order, e.attempt)
+		}
+		byAttempt[e.attempt] = append(byAttempt[e.attempt], e)
+	}
+	for _, a := range order {
+		var list []byte
+		if err := tx.QueryRow(`SELECT variants FROM attempt WHERE id = ?`, a).Scan(&list); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("%w: run %d", ErrNotFound, a)
+			}
+			return err
+		}
+		members, err := parseIDArray(list)
+		if err != nil {
+			return fmt.Errorf("run %d: variants: %w", a, err)
+		}
+		ended := make(map[int64]bool, len(members))
+		type endGroup struct {
+			end  RunEnd
+			keys []int64
+		}
+		var groups []endGroup
+		for _, e := range byAttempt[a] {
+			if _, in := slices.BinarySearch(members, e.variant); !in || ended[e.variant] {
+				return fmt.Errorf("%w: run %d of variant %d", ErrNotFound, a, e.variant)
+			}
+			ended[e.variant] = true
+			i := slices.IndexFunc(groups, func(g endGroup) bool { return g.end == e.RunEnd })
+			if i < 0 {
+				i = len(groups)
+				groups = append(groups, endGroup{end: e.RunEnd})
+			}
+			groups[i].keys = append(groups[i].keys, e.variant)
+		}
+		rest := slices.DeleteFunc(members, func(k int64) bool { return ended[k] })
+		for i, g := range groups {
+			slices.Sort(g.keys)
+			arg, err := jsonRows(g.keys)
+			if err != nil {
+				return err
+			}
+			e := g.end
+			args := []any{e.Status, e.ExitStatus, e.Failure, e.Error, dbTime(e.Ended), e.PeakRSSBytes, e.PeakRSSBytes}
+			if len(rest) == 0 && i == len(groups)-1 {
+				// The last end keeps the attempt's row; its variants are those left.
+				q := `UPDATE attempt SET status = ?, exit_status = ?, failure = ?, error = ?, ended = ?,
+					peak_rss_bytes = CASE WHEN ? > 0 THEN ? ELSE peak_rss_bytes END`
+				if len(groups) > 1 {
+					q += `, variants = ?`
+					args = append(args, arg)
+				}
+				if _, err := tx.Exec(q+` WHERE id = ?`, append(args, a)...); err != nil {
+					return err
+				}
+				continue
+			}
+			if _, err := tx.Exec(`INSERT INTO attempt (variants, build_id, sweep_id, batch_id, worker_pid, host, device, started,
+					status, exit_status, failure, error, ended, peak_rss_bytes)
+				SELECT ?, build_id, sweep_id, batch_id, worker_pid, host, device, started, ?, ?, ?, ?, ?,
+					CASE WHEN ? > 0 THEN ? ELSE peak_rss_bytes END
+				FROM attempt WHERE id = ?`, append(append([]any{arg}, args...), a)...); err != nil {
+				return err
+			}
+		}
+		if len(rest) > 0 {
+			arg, err := jsonRows(rest)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`UPDATE attempt SET variants = ? WHERE id = ?`, arg, a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// EndRun records the end of an attempt, for every variant of it, with its failure kind and
+// peak memory.
 func (d *DB) EndRun(runID int64, e RunEnd) error {
 	ended := e.Ended
 	if ended.IsZero() {
 		ended = now()
 	}
-	res, err := d.exec(`UPDATE run SET status = ?, exit_status = ?, failure = ?, error = ?, ended = ?,
+	res, err := d.exec(`UPDATE attempt SET status = ?, exit_status = ?, failure = ?, error = ?, ended = ?,
 			peak_rss_bytes = CASE WHEN ? > 0 THEN ? ELSE peak_rss_bytes END WHERE id = ?`,
 		e.Status, e.ExitStatus, e.Failure, e.Error, dbTime(ended), e.PeakRSSBytes, e.PeakRSSBytes, runID)
 	if err != nil {
@@ -630,44 +763,42 @@ func (d *DB) EndRun(runID int64, e RunEnd) error {
 
 // FailVariants records, in one transaction, that variants failed: each variant's status
 // becomes status (failed, or pending when it will be retried or was abandoned) with its error
-// text, and its run ends as given. errs maps variant id to (run id, how the run ended).
+// text and failure kind, and its run ends as given. ends maps variant id to (run id, how the
+// run ended); a run id of 0 leaves the variant's runs as they are.
 func (d *DB) FailVariants(status string, ends map[uint64]VariantEnd) error {
 	if !validStatus(status) {
 		return fmt.Errorf("provenance: invalid variant status %q", status)
 	}
 	t := now()
 	err := d.inTx(func(tx *sql.Tx) error {
-		setStatus, err := tx.Prepare(`UPDATE variant SET status = ?, error = ?, updated = ? WHERE id = ?`)
+		setStatus, err := tx.Prepare(`UPDATE variant SET status = ?, error = ?, failure = ?, updated = ? WHERE id = ?`)
 		if err != nil {
 			return err
 		}
 		defer setStatus.Close()
-		endRun, err := tx.Prepare(`UPDATE run SET status = ?, exit_status = ?, failure = ?, error = ?, ended = ?,
-				peak_rss_bytes = CASE WHEN ? > 0 THEN ? ELSE peak_rss_bytes END WHERE id = ? AND variant_id = ?`)
-		if err != nil {
-			return err
-		}
-		defer endRun.Close()
-		for vid, e := range ends {
+		var runs []runEnd
+		for _, vid := range slices.Sorted(maps.Keys(ends)) {
+			e := ends[vid]
 			key, err := variantKey(vid)
 			if err != nil {
 				return err
 			}
-			if _, err := setStatus.Exec(status, e.Error, dbTime(t), key); err != nil {
+			res, err := setStatus.Exec(status, e.Error, e.Failure, dbTime(t), key)
+			if err != nil {
 				return fmt.Errorf("variant %d: %w", vid, err)
+			}
+			if err := mustAffect(res, fmt.Sprintf("variant %d", vid)); err != nil {
+				return err
 			}
 			if e.RunID == 0 {
 				continue
 			}
-			ended := e.Ended
-			if ended.IsZero() {
-				ended = t
+			if e.Ended.IsZero() {
+				e.Ended = t
 			}
-			if _, err := endRun.Exec(e.Status, e.ExitStatus, e.Failure, e.Error, dbTime(ended), e.PeakRSSBytes, e.PeakRSSBytes, e.RunID, key); err != nil {
-				return fmt.Errorf("run %d: %w", e.RunID, err)
-			}
+			runs = append(runs, runEnd{attempt: e.RunID, variant: key, RunEnd: e.RunEnd})
 		}
-		return nil
+		return endRuns(tx, runs)
 	})
 	if err != nil {
 		return fmt.Errorf("provenance: fail variants: %w", err)
@@ -688,11 +819,12 @@ func (d *DB) AbandonRunning(errText string) (int, error) {
 	var n int64
 	t := dbTime(now())
 	err := d.inTx(func(tx *sql.Tx) error {
-		if _, err := tx.Exec(`UPDATE run SET status = ?, failure = 'abandoned', error = ?, ended = ? WHERE status = 'running'`,
+		if _, err := tx.Exec(`UPDATE attempt SET status = ?, failure = 'abandoned', error = ?, ended = ? WHERE status = 'running'`,
 			RunAbandoned, errText, t); err != nil {
 			return err
 		}
-		res, err := tx.Exec(`UPDATE variant SET status = 'pending', error = ?, updated = ? WHERE status = 'running'`, errText, t)
+		res, err := tx.Exec(`UPDATE variant SET status = 'pending', error = ?, failure = 'abandoned', updated = ? WHERE status = 'running'`,
+			errText, t)
 		if err != nil {
 			return err
 		}
@@ -705,31 +837,22 @@ func (d *DB) AbandonRunning(errText string) (int, error) {
 	return int(n), nil
 }
 
-// SetRunPeakRSS records the peak resident memory of a run's worker (known only at its end).
-func (d *DB) SetRunPeakRSS(runID, bytes int64) error {
-	res, err := d.exec(`UPDATE run SET peak_rss_bytes = ? WHERE id = ?`, bytes, runID)
-	if err != nil {
-		return fmt.Errorf("provenance: set run %d peak RSS: %w", runID, err)
-	}
-	return mustAffect(res, fmt.Sprintf("run %d", runID))
-}
-
 // Completion is a finished batch, for CompleteVariants.
 type Completion struct {
 	Variants     []uint64         // the variants done
 	Runs         map[uint64]int64 // variant id: its run, which ends done
-	Outputs      []Output
-	Ended        time.Time // zero: now
-	PeakRSSBytes int64     // of the batch's worker, for its runs; 0: leave as recorded
-	Summaries    []Summary // one per variant done, optional
+	Outputs      []Output         // of variants of Variants
+	Ended        time.Time        // zero: now
+	PeakRSSBytes int64            // of the batch's worker, for its runs; 0: leave as recorded
+	Summaries    []Summary        // one per variant done, optional
 }
 
 // CompleteVariants records a finished batch in ONE transaction: it inserts the outputs, marks
 // every variant of c.Variants done (clearing its error) and finishes the runs of c.Runs as
 // done with exit status 0 at c.Ended (zero: now) and the worker's peak memory. Either all of
 // it is recorded or none: a process killed at any point never leaves a variant marked done
-// without its outputs, or outputs without the variant. Any unknown variant or run, or an
-// invalid output, fails the whole call.
+// without its outputs, or outputs without the variant. Any unknown variant or run, an output
+// of a variant not in c.Variants, or an invalid output, fails the whole call.
 //
 // A recorded file replaces every earlier record of its path (replaceOutputs). The summaries
 // are stored, each replacing its variant's earlier one, in the same transaction.
@@ -739,53 +862,49 @@ func (d *DB) CompleteVariants(c Completion) error {
 		ended = now()
 	}
 	t := dbTime(ended)
-	variantIDs, runIDs, outputs, summaries := c.Variants, c.Runs, c.Outputs, c.Summaries
 	err := d.inTx(func(tx *sql.Tx) error {
-		if err := replaceOutputs(tx, outputs); err != nil {
-			return err
-		}
-		keys := make([]int64, len(variantIDs))
-		for i, id := range variantIDs {
+		keys := make([]int64, len(c.Variants))
+		done := make(map[uint64]bool, len(c.Variants))
+		for i, id := range c.Variants {
 			key, err := variantKey(id)
 			if err != nil {
 				return err
 			}
-			keys[i] = key
+			keys[i], done[id] = key, true
+		}
+		for _, o := range c.Outputs {
+			if o.VariantID == nil || !done[*o.VariantID] {
+				return fmt.Errorf("output %s: not of a variant of the completion", o.Path)
+			}
+		}
+		if err := replaceOutputs(tx, c.Outputs); err != nil {
+			return err
 		}
 		keyArg, err := jsonRows(keys)
 		if err != nil {
 			return err
 		}
-		res, err := tx.Exec(`UPDATE variant SET status = 'done', error = '', updated = ? WHERE id IN (SELECT value FROM json_each(?))`, t, keyArg)
+		res, err := tx.Exec(`UPDATE variant SET status = 'done', error = '', failure = '', updated = ? WHERE id IN (SELECT value FROM json_each(?))`,
+			t, keyArg)
 		if err != nil {
 			return err
 		}
 		if err := affectsAll(tx, res, len(keys), keyArg, `SELECT 1 FROM variant WHERE id = value`, "variant"); err != nil {
 			return err
 		}
-		if err := upsertSummaries(tx, summaries); err != nil {
+		if err := upsertSummaries(tx, c.Summaries); err != nil {
 			return err
 		}
-		ends := make([][2]int64, 0, len(runIDs))
-		for vid, rid := range runIDs {
+		runs := make([]runEnd, 0, len(c.Runs))
+		for _, vid := range slices.Sorted(maps.Keys(c.Runs)) {
 			key, err := variantKey(vid)
 			if err != nil {
 				return err
 			}
-			ends = append(ends, [2]int64{rid, key})
+			runs = append(runs, runEnd{attempt: c.Runs[vid], variant: key,
+				RunEnd: RunEnd{Status: StatusDone, Ended: ended, PeakRSSBytes: c.PeakRSSBytes}})
 		}
-		endArg, err := jsonRows(ends)
-		if err != nil {
-			return err
-		}
-		res, err = tx.Exec(`UPDATE run SET status = 'done', exit_status = 0, error = '', ended = ?,
-				peak_rss_bytes = CASE WHEN ? > 0 THEN ? ELSE peak_rss_bytes END
-			FROM (SELECT value ->> 0 AS rid, value ->> 1 AS vid FROM json_each(?)) AS e WHERE run.id = e.rid AND run.variant_id = e.vid`,
-			t, c.PeakRSSBytes, c.PeakRSSBytes, endArg)
-		if err != nil {
-			return err
-		}
-		return affectsAll(tx, res, len(ends), endArg, `SELECT 1 FROM run WHERE id = value ->> 0 AND variant_id = value ->> 1`, "run of variant")
+		return endRuns(tx, runs)
 	})
 	if err != nil {
 		return fmt.Errorf("provenance: complete variants: %w", err)
@@ -794,7 +913,8 @@ func (d *DB) CompleteVariants(c Completion) error {
 }
 
 // RecordOutputs records outputs outside a variant completion, e.g. the sweep-level variants
-// table, with the same replacement rule as CompleteVariants.
+// table, with the same replacement rule as CompleteVariants. An output of an unknown
+// variant fails the call.
 func (d *DB) RecordOutputs(outputs []Output) error {
 	err := d.inTx(func(tx *sql.Tx) error { return replaceOutputs(tx, outputs) })
 	if err != nil {
@@ -803,7 +923,8 @@ func (d *DB) RecordOutputs(outputs []Output) error {
 	return nil
 }
 
-// replaceOutputs records outputs in a transaction. A recorded file is its latest version,
+// replaceOutputs records outputs in a transaction, one row per file (a batch file's records
+// differ in their variant and its row count alone). A recorded file is its latest version,
 // whichever sweep (config) wrote it: the earlier records of its path, for whichever
 // variants, no longer describe it (a variant run again after a --force-config change
 // rewrote the file) and are deleted first.
@@ -811,50 +932,83 @@ func replaceOutputs(tx *sql.Tx, outputs []Output) error {
 	if len(outputs) == 0 {
 		return nil
 	}
-	rows := make([][]any, len(outputs))
-	var paths []string
-	seen := map[string]bool{}
+	type member struct{ key, rows int64 }
+	type file struct {
+		Output  // the file's shared values
+		members []member
+	}
+	var files []file
 	t := now()
-	for i, o := range outputs {
+	for _, o := range outputs {
 		// Recorded paths are relative to the sweep directory so the directory can be moved or
 		// copied (from a cluster scratch disk to a laptop) and still verify.
 		path := filepath.ToSlash(filepath.Clean(o.Path))
 		if o.Path == "" || filepath.IsAbs(o.Path) || path == "." || path == ".." || strings.HasPrefix(path, "../") {
 			return fmt.Errorf("output path %q must be a file path relative to the sweep directory", o.Path)
 		}
-		var vid any
-		if o.VariantID != nil {
-			key, err := variantKey(*o.VariantID)
-			if err != nil {
-				return err
-			}
-			vid = key
+		if o.Created.IsZero() {
+			o.Created = t
 		}
-		created := o.Created
-		if created.IsZero() {
-			created = t
+		o.Created = o.Created.UTC().Round(0) // comparable as a value
+		o.Path, o.ID = path, 0
+		if o.VariantID == nil { // a sweep-level file: a row of its own
+			files = append(files, file{Output: o})
+			continue
 		}
-		if !seen[path] {
-			seen[path] = true
-			paths = append(paths, path)
+		key, err := variantKey(*o.VariantID)
+		if err != nil {
+			return err
 		}
-		rows[i] = []any{[]any{vid, o.Rows}, o.SweepID, o.Kind, path, o.Bytes, o.SHA256, dbTime(created)}
+		m := member{key, o.Rows}
+		o.VariantID, o.Rows = nil, 0
+		i := slices.IndexFunc(files, func(f file) bool { return f.members != nil && f.Output == o })
+		if i < 0 {
+			i = len(files)
+			files = append(files, file{Output: o})
+		}
+		files[i].members = append(files[i].members, m)
+	}
+	paths := make([]string, 0, len(files))
+	for _, f := range files {
+		if !slices.Contains(paths, f.Path) {
+			paths = append(paths, f.Path)
+		}
 	}
 	pathArg, err := jsonRows(paths)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(`DELETE FROM output WHERE path IN (SELECT value FROM json_each(?))`, pathArg); err != nil {
+	if _, err := tx.Exec(`DELETE FROM result_file WHERE path IN (SELECT value FROM json_each(?))`, pathArg); err != nil {
 		return fmt.Errorf("outputs: %w", err)
 	}
-	// A file's records differ in their variant and its row count alone.
-	for _, g := range groupRows(rows) {
-		arg, err := jsonRows(g.first)
-		if err != nil {
-			return err
+	for _, f := range files {
+		var variants, rows any // NULL for a sweep-level file
+		total := f.Rows
+		if f.members != nil {
+			slices.SortFunc(f.members, func(a, b member) int { return cmp.Compare(a.key, b.key) })
+			keys, counts := make([]int64, len(f.members)), make([]int64, len(f.members))
+			total = 0
+			for k, m := range f.members {
+				keys[k], counts[k] = m.key, m.rows
+				total += m.rows
+			}
+			if variants, err = jsonRows(keys); err != nil {
+				return err
+			}
+			if rows, err = jsonRows(counts); err != nil {
+				return err
+			}
+			var missing int64
+			switch err := tx.QueryRow(`SELECT value FROM json_each(?) WHERE NOT EXISTS (SELECT 1 FROM variant WHERE id = value) LIMIT 1`,
+				variants).Scan(&missing); {
+			case err == nil:
+				return fmt.Errorf("output %s: %w: variant %d", f.Path, ErrNotFound, missing)
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
 		}
-		if _, err := tx.Exec(`INSERT INTO output (variant_id, rows, sweep_id, kind, path, bytes, sha256, created)
-			SELECT value ->> 0, value ->> 1, ?, ?, ?, ?, ?, ? FROM json_each(?)`, append(g.rest, arg)...); err != nil {
+		if _, err := tx.Exec(`INSERT INTO result_file (sweep_id, kind, path, variants, variant_rows, rows, bytes, sha256, created)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, f.SweepID, f.Kind, f.Path, variants, rows, total, f.Bytes, f.SHA256, dbTime(f.Created)); err != nil {
 			return fmt.Errorf("outputs: %w", err)
 		}
 	}
@@ -866,7 +1020,7 @@ func replaceOutputs(tx *sql.Tx, outputs []Output) error {
 // no longer vouches for any variant, so those variants are no longer complete.
 func (d *DB) ForgetOutputs(paths []string) error {
 	err := d.inTx(func(tx *sql.Tx) error {
-		stmt, err := tx.Prepare(`DELETE FROM output WHERE path = ?`)
+		stmt, err := tx.Prepare(`DELETE FROM result_file WHERE path = ?`)
 		if err != nil {
 			return err
 		}

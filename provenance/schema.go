@@ -151,4 +151,79 @@ CREATE TABLE variant_set (
 CREATE INDEX run_attempt ON run (started, batch_id, ended, peak_rss_bytes);
 DROP INDEX variant_structure;
 `,
+	// 6: rows per batch, not per variant. A batch's runs share everything but their variant,
+	// and a batch file's records everything but the variant and its row count, so each is
+	// one row holding its variants' ids as a JSON array (ascending): at 10^6 tiny variants
+	// in batches of 1000, the thousands of rows that recording, merging and checking a sweep
+	// read and write instead of millions. A batch attempt whose variants end differently (one
+	// became NaN) is split: the variants of each end are an attempt row of their own, with the
+	// batch's start, batch id and worker. The views run and output give the tables of
+	// before, one row per variant, for queries written against them. A failed variant's
+	// failure kind moves to its row (it was its latest run's).
+	`
+ALTER TABLE variant ADD COLUMN failure TEXT NOT NULL DEFAULT '';
+UPDATE variant SET failure = coalesce((SELECT r.failure FROM run r WHERE r.variant_id = variant.id ORDER BY r.id DESC LIMIT 1), '')
+	WHERE status = 'failed';
+
+CREATE TABLE attempt (
+	id             INTEGER PRIMARY KEY,
+	variants       TEXT    NOT NULL CHECK (json_valid(variants)), -- JSON array of variant ids, ascending
+	build_id       INTEGER REFERENCES build (id),
+	sweep_id       INTEGER REFERENCES sweep (id),
+	batch_id       TEXT    NOT NULL DEFAULT '',
+	worker_pid     INTEGER NOT NULL DEFAULT 0,
+	host           TEXT    NOT NULL DEFAULT '',
+	device         TEXT    NOT NULL DEFAULT '',
+	started        TEXT    NOT NULL,
+	ended          TEXT,
+	status         TEXT    NOT NULL DEFAULT 'running',
+	exit_status    INTEGER,
+	failure        TEXT    NOT NULL DEFAULT '',
+	error          TEXT    NOT NULL DEFAULT '',
+	peak_rss_bytes INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO attempt (variants, build_id, sweep_id, batch_id, worker_pid, host, device, started, ended, status, exit_status,
+	failure, error, peak_rss_bytes)
+SELECT json_group_array(variant_id ORDER BY variant_id), build_id, sweep_id, batch_id, worker_pid, host, device, started, ended,
+	status, exit_status, failure, error, peak_rss_bytes
+FROM run GROUP BY build_id, sweep_id, batch_id, worker_pid, host, device, started, ended, status, exit_status, failure, error,
+	peak_rss_bytes
+ORDER BY min(id);
+CREATE INDEX attempt_key ON attempt (started, batch_id, worker_pid);
+CREATE INDEX attempt_status ON attempt (status);
+DROP TABLE run;
+CREATE VIEW run AS
+SELECT a.id AS id, j.value AS variant_id, a.build_id, a.batch_id, a.worker_pid, a.host, a.device, a.started, a.ended,
+	a.status, a.exit_status, a.error, a.peak_rss_bytes, a.sweep_id, a.failure
+FROM attempt a, json_each(a.variants) j;
+
+-- variants NULL: a sweep-level file (the variants table), of rows rows. Otherwise
+-- variant_rows holds each variant's rows, in the order of variants, and rows their sum.
+CREATE TABLE result_file (
+	id           INTEGER PRIMARY KEY,
+	sweep_id     INTEGER NOT NULL REFERENCES sweep (id),
+	kind         TEXT    NOT NULL CHECK (kind <> ''),
+	path         TEXT    NOT NULL CHECK (path <> ''),
+	variants     TEXT    CHECK (json_valid(variants)),
+	variant_rows TEXT    CHECK (json_valid(variant_rows)),
+	rows         INTEGER NOT NULL DEFAULT 0,
+	bytes        INTEGER NOT NULL DEFAULT 0,
+	sha256       TEXT    NOT NULL CHECK (length(sha256) = 64),
+	created      TEXT    NOT NULL
+);
+INSERT INTO result_file (sweep_id, kind, path, variants, variant_rows, rows, bytes, sha256, created)
+SELECT sweep_id, kind, path, json_group_array(variant_id ORDER BY variant_id), json_group_array(rows ORDER BY variant_id),
+	sum(rows), bytes, sha256, created
+FROM output WHERE variant_id IS NOT NULL GROUP BY sweep_id, kind, path, bytes, sha256, created
+ORDER BY min(id);
+INSERT INTO result_file (sweep_id, kind, path, rows, bytes, sha256, created)
+SELECT sweep_id, kind, path, rows, bytes, sha256, created FROM output WHERE variant_id IS NULL ORDER BY id;
+CREATE INDEX result_file_path ON result_file (path);
+DROP TABLE output;
+CREATE VIEW output AS
+SELECT f.id AS id, f.sweep_id, j.value AS variant_id, f.kind, f.path, f.variant_rows ->> j.key AS rows, f.bytes, f.sha256, f.created
+FROM result_file f, json_each(f.variants) j
+UNION ALL
+SELECT id, sweep_id, NULL, kind, path, rows, bytes, sha256, created FROM result_file WHERE variants IS NULL;
+`,
 }

@@ -90,7 +90,7 @@ func Merge(dir string) (*MergeSummary, error) {
 	}
 	sum.ShardsMissing, sum.ShardsIncomplete = shardGaps(plan, shards, missing)
 	r := &runner{plan: plan, opts: Options{Shard: Whole, Version: sw.GennctlVersion}, dir: dir, db: db}
-	if err := r.writeVariantsTable(sw.ID); err != nil {
+	if err := r.writeVariantsTable(sw.ID, statuses); err != nil {
 		return nil, err
 	}
 	return sum, nil

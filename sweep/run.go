@@ -385,7 +385,11 @@ func Run(ctx context.Context, plan *Plan, opts Options) (sum *Summary, err error
 		}
 	}
 	if !current {
-		if err := r.writeVariantsTable(sweepID); err != nil {
+		statuses, err := r.db.Statuses()
+		if err != nil {
+			return &r.sum, err
+		}
+		if err := r.writeVariantsTable(sweepID, statuses); err != nil {
 			return &r.sum, err
 		}
 	}

@@ -388,7 +388,8 @@ func TestReproduceChecksStateFiles(t *testing.T) {
 	assert.True(t, res.State[0].Match)
 
 	// Tamper with the recorded digest of the state file: reproduce must notice.
-	_, err = db.SQL().Exec(`UPDATE output SET sha256 = ? WHERE variant_id = ? AND kind = 'state'`, strings.Repeat("0", 64), int64(id))
+	_, err = db.SQL().Exec(`UPDATE result_file SET sha256 = ? WHERE kind = 'state' AND EXISTS (SELECT 1 FROM json_each(variants) WHERE value = ?)`,
+		strings.Repeat("0", 64), int64(id))
 	require.NoError(t, err)
 	res, err = sweep.Reproduce(context.Background(), sum.Dir, db, id, t.TempDir(), o)
 	require.NoError(t, err)

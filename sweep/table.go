@@ -59,8 +59,9 @@ func (r *runner) tableCurrent() (bool, error) {
 
 // writeVariantsTable writes variants.arrow: one row per variant with its
 // swept values, repeat, seed, structure, status, per-population spike
-// counts and mean rates, and its summaries (NaN where not done).
-func (r *runner) writeVariantsTable(sweepID int64) error {
+// counts and mean rates, and its summaries (NaN where not done). statuses
+// are the variants' statuses as recorded (provenance.DB.Statuses).
+func (r *runner) writeVariantsTable(sweepID int64, statuses map[uint64]string) error {
 	plan := r.plan
 	n := len(plan.Variants)
 	ids := make([]uint64, n)
@@ -113,10 +114,6 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 			spikes[p][i], rates[p][i] = -1, math.NaN()
 		}
 	}
-	statuses, err := r.db.Statuses()
-	if err != nil {
-		return err
-	}
 	var sumNames []string
 	sumCols := map[string][]float64{}
 	for _, g := range plan.Groups {
@@ -155,7 +152,7 @@ func (r *runner) writeVariantsTable(sweepID int64) error {
 		}
 	}
 	fileCols := map[string][]string{} // kind: the file of each row ("" where none)
-	err = r.db.EachFile(func(f provenance.FileRecord) error {
+	err := r.db.EachFile(func(f provenance.FileRecord) error {
 		for _, id := range f.Variants {
 			i, ok := rowOf[id]
 			if !ok {

@@ -43,14 +43,6 @@ func Variants(dir string, db *provenance.DB, status string) (rows []VariantRow, 
 	if err != nil {
 		return nil, nil, err
 	}
-	runs, err := db.AllRuns()
-	if err != nil {
-		return nil, nil, err
-	}
-	failure := map[uint64]string{}
-	for _, r := range runs {
-		failure[r.VariantID] = r.Failure
-	}
 	live := Running(dir, Whole)
 	seen := map[string]bool{}
 	rows = []VariantRow{}
@@ -69,7 +61,7 @@ func Variants(dir string, db *provenance.DB, status string) (rows []VariantRow, 
 			return nil, nil, fmt.Errorf("variant %d: point %q: %w", v.ID, v.Point, err)
 		}
 		if v.Status == provenance.StatusFailed {
-			row.Failure, row.Error = failure[v.ID], v.Error
+			row.Failure, row.Error = v.Failure, v.Error
 		}
 		for k := range row.Point {
 			if !seen[k] {

@@ -378,7 +378,7 @@ func TestStatusShowReproduce(t *testing.T) {
 	// A recorded file that does not verify: exit 1, saying so.
 	rw, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "provenance.db"))
 	require.NoError(t, err)
-	_, err = rw.Exec(`UPDATE output SET sha256 = ? WHERE variant_id = ?`, strings.Repeat("0", 64), id)
+	_, err = rw.Exec(`UPDATE result_file SET sha256 = ? WHERE EXISTS (SELECT 1 FROM json_each(variants) WHERE value = ?)`, strings.Repeat("0", 64), id)
 	require.NoError(t, err)
 	rw.Close()
 	r = gennctl(t, cache, "reproduce", dir, fmt.Sprint(id))
