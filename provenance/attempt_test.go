@@ -228,3 +228,38 @@ func TestMergeTakesAttemptsAsTheShardEndsThem(t *testing.T) {
 	assert.Equal(t, MergeStats{}, st, "nothing new")
 	assert.Equal(t, 2, attemptRows(t, main))
 }
+
+// A variant's runs and files are those whose arrays hold its id, not one whose digits are
+// part of another id in the array's text.
+func TestLookupsMatchWholeIDs(t *testing.T) {
+	d, _ := openTemp(t)
+	sid := newSweep(t, d)
+	require.NoError(t, d.UpsertVariants(sid, []Variant{{ID: 1}, {ID: 12}, {ID: 21}, {ID: 2}}))
+	a, err := d.BeginRuns([]Run{{VariantID: 12, BatchID: "a"}})
+	require.NoError(t, err)
+	b, err := d.BeginRuns([]Run{{VariantID: 1, BatchID: "b"}, {VariantID: 21, BatchID: "b"}})
+	require.NoError(t, err)
+	out := func(vid uint64, path string) Output {
+		return Output{SweepID: sid, VariantID: u64(vid), Kind: "spikes", Path: path, Rows: int64(vid), Bytes: 1, SHA256: sha}
+	}
+	require.NoError(t, d.CompleteVariants(Completion{Variants: []uint64{12}, Runs: map[uint64]int64{12: a[0]}, Outputs: []Output{out(12, "a.arrow")}}))
+	require.NoError(t, d.CompleteVariants(Completion{Variants: []uint64{1, 21}, Runs: map[uint64]int64{1: b[0], 21: b[1]},
+		Outputs: []Output{out(21, "b.arrow"), out(1, "b.arrow")}}))
+	for vid, want := range map[uint64]string{1: "b", 12: "a", 21: "b"} {
+		runs, err := d.Runs(vid)
+		require.NoError(t, err)
+		require.Len(t, runs, 1, "variant %d", vid)
+		assert.Equal(t, want, runs[0].BatchID, "variant %d", vid)
+		outs, err := d.Outputs(u64(vid), "spikes")
+		require.NoError(t, err)
+		require.Len(t, outs, 1, "variant %d", vid)
+		assert.Equal(t, want+".arrow", outs[0].Path, "variant %d", vid)
+		assert.Equal(t, int64(vid), outs[0].Rows, "variant %d: its own rows", vid)
+	}
+	runs, err := d.Runs(2)
+	require.NoError(t, err)
+	assert.Empty(t, runs)
+	outs, err := d.Outputs(u64(2), "")
+	require.NoError(t, err)
+	assert.Empty(t, outs)
+}
