@@ -107,11 +107,10 @@ func TestAttemptSplitsWhenVariantsEndDifferently(t *testing.T) {
 	assert.Equal(t, 2, v.Attempts)
 }
 
-// A database of schema 5 (a row per run and per variant's output) is upgraded in place: its
-// runs become attempt rows by batch attempt and end, its records file rows, and what the
-// readers return is unchanged.
-func TestMigrationGroupsRunsAndFiles(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "provenance.db")
+// writeSchema5 writes a database of schema 5 at path: variants 10 and 20 done in batch b
+// (one file), variant 30 failed in batch b and again in batch c, and a variants table.
+func writeSchema5(t *testing.T, path string) {
+	t.Helper()
 	raw, err := sql.Open("sqlite3", path)
 	require.NoError(t, err)
 	for _, m := range migrations[:5] {
@@ -134,7 +133,14 @@ func TestMigrationGroupsRunsAndFiles(t *testing.T) {
 			       (1, NULL, 'variants', 'variants.arrow', 3, 50, ?3, ?2);`))
 	require.NoError(t, err)
 	require.NoError(t, raw.Close())
+}
 
+// A database of schema 5 (a row per run and per variant's output) is upgraded in place: its
+// runs become attempt rows by batch attempt and end, its records file rows, and what the
+// readers return is unchanged.
+func TestMigrationGroupsRunsAndFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "provenance.db")
+	writeSchema5(t, path)
 	d, err := Open(path)
 	require.NoError(t, err)
 	defer d.Close()
@@ -262,4 +268,26 @@ func TestLookupsMatchWholeIDs(t *testing.T) {
 	outs, err := d.Outputs(u64(2), "")
 	require.NoError(t, err)
 	assert.Empty(t, outs)
+}
+
+// A shard written by a gennctl of schema 5 is upgraded in place and merged.
+func TestMergeUpgradesOlderShard(t *testing.T) {
+	main, _ := openTemp(t)
+	shardPath := filepath.Join(t.TempDir(), "shard-000-of-001.db")
+	writeSchema5(t, shardPath)
+	st, err := main.MergeFrom(shardPath)
+	require.NoError(t, err)
+	assert.Equal(t, MergeStats{Variants: 3, Attempts: 3, Files: 1}, st)
+	runs, err := main.Runs(30)
+	require.NoError(t, err)
+	require.Len(t, runs, 2)
+	v, err := main.Variant(30)
+	require.NoError(t, err)
+	assert.Equal(t, "nonfinite", v.Failure)
+	shard, err := Open(shardPath)
+	require.NoError(t, err)
+	defer shard.Close()
+	version, err := shard.SchemaVersion()
+	require.NoError(t, err)
+	assert.Equal(t, len(migrations), version)
 }

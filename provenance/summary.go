@@ -64,13 +64,10 @@ func (d *DB) VariantSummary(id uint64) (Summary, error) {
 }
 
 // mergeSummaries takes a shard's summaries of the variants whose row the
-// merge took from the shard (same update time), after mergeSQL. A shard
-// written before summaries were stored has none.
+// merge took from the shard (same update time), after mergeSQL. (A shard
+// written before summaries were stored was upgraded by attachShard: it has
+// the table, empty.)
 func mergeSummaries(ctx context.Context, tx *sql.Tx) (int64, error) {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM shard.sqlite_master WHERE type = 'table' AND name = 'variant_summary'`).Scan(&n); err != nil || n == 0 {
-		return 0, err
-	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO main.variant_summary (variant_id, spike_counts, summary_values)
 		SELECT s.variant_id, s.spike_counts, s.summary_values FROM shard.variant_summary s
 		JOIN shard.variant v ON v.id = s.variant_id JOIN main.variant m ON m.id = v.id AND m.updated = v.updated
