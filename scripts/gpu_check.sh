@@ -3,8 +3,12 @@
 # lent for minutes and have nvcc but no Go: build the binaries where Go is,
 # copy the repository and BIN over, run there.
 #
-#   scripts/gpu_check.sh build BIN          gennctl and the test binaries into BIN
+#   scripts/gpu_check.sh build BIN          gennctl and the test binaries, packed as BIN/binaries.tar.gz
 #   scripts/gpu_check.sh run BIN OUTDIR     on the GPU machine, from the repository root
+#
+# The binaries are packed because a device call carries at most 64 MiB
+# beside the working tree and they take about as much unpacked (28 MB
+# packed); run unpacks them into BIN. Carry BIN (e.g. .devbin, ignored by git).
 #
 # run writes OUTDIR/summary.txt (one line per step: exit status, seconds,
 # failed tests), a log per step, and OUTDIR/outputs.tar.gz: the Arrow
@@ -33,15 +37,22 @@ bin=$(realpath -m "${2:?BIN directory}")
 
 if [ "$mode" = build ]; then
   set -e
-  mkdir -p "$bin"
+  stage=$(mktemp -d)
+  trap 'rm -rf "$stage"' EXIT
   flags=(-ldflags=-s\ -w)
-  go build "${flags[@]}" -o "$bin/gennctl" ./cmd/gennctl
-  go build "${flags[@]}" -o "$bin/bench" ./scripts/bench
+  go build "${flags[@]}" -o "$stage/gennctl" ./cmd/gennctl
+  go build "${flags[@]}" -o "$stage/bench" ./scripts/bench
   for p in codegen/cpu gpu genn sweep; do
-    go test -c "${flags[@]}" -o "$bin/$(basename "$p").test" "./$p"
+    go test -c "${flags[@]}" -o "$stage/$(basename "$p").test" "./$p"
   done
-  ls -la "$bin"
+  rm -rf "$bin"
+  mkdir -p "$bin"
+  tar -C "$stage" -czf "$bin/binaries.tar.gz" .
+  ls -la "$stage" "$bin"
   exit 0
+fi
+if [ ! -x "$bin/gennctl" ]; then
+  tar -C "$bin" -xzf "$bin/binaries.tar.gz" || { echo "gpu_check: no binaries in $bin (run: scripts/gpu_check.sh build $bin)" >&2; exit 2; }
 fi
 
 out=$(realpath -m "${3:?OUTDIR}")
