@@ -37,6 +37,18 @@ func newSweep(t *testing.T, d *DB) int64 {
 
 func u64(v uint64) *uint64 { return &v }
 
+// assertCurrentSchema opens the database at path and checks that every
+// migration has been applied to it.
+func assertCurrentSchema(t *testing.T, path string) {
+	t.Helper()
+	d, err := Open(path)
+	require.NoError(t, err)
+	defer d.Close()
+	v, err := d.SchemaVersion()
+	require.NoError(t, err)
+	assert.Equal(t, len(migrations), v)
+}
+
 func TestOpenMigratesOnceWithPragmas(t *testing.T) {
 	d, path := openTemp(t)
 	v, err := d.SchemaVersion()
@@ -460,12 +472,7 @@ func TestConcurrentOpenOfNewDatabase(t *testing.T) {
 	for _, err := range errs {
 		assert.NoError(t, err)
 	}
-	d, err := Open(path)
-	require.NoError(t, err)
-	defer d.Close()
-	v, err := d.SchemaVersion()
-	require.NoError(t, err)
-	assert.Equal(t, len(migrations), v)
+	assertCurrentSchema(t, path)
 }
 
 // TestChangedNetworkResetsVariant: a done variant whose value digest changed
