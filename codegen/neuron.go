@@ -614,6 +614,7 @@ func (g *Generator) NeuronSlots(p *modelspec.Population) (last string) {
 	w.Line("const scalar t = (scalar)(timestep * DT);")
 	w.Line("(void)t;")
 	w.Line("const uint32_t slot = (uint32_t)(timestep %% %d);", slots)
+	w.Line("(void)slot;")
 	if slots == 1 {
 		return "slot"
 	}

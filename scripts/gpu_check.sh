@@ -29,7 +29,13 @@
 #              CUBA 1, 64 and 1024 variants and PD 10 % against this machine's CPU cores,
 #              the bandwidth floor, and spikes compared across backends, batches and runs;
 #              REPEATS, DURATION_MS; default 2, 1000);
-#   bench      scripts/bench_cuda.sh: whole sweeps through the CLI (REPEATS, DURATION_MS).
+#   bench      scripts/bench_cuda.sh: whole sweeps through the CLI (REPEATS, DURATION_MS);
+#   profile    Nsight Compute (ncu --set full, clocks left alone) on the step kernels of
+#              the table's configurations (scripts/bench -gpu-profile): CUBA 1 and PD 10 %
+#              in graphs mode (a few launches after the first steps), CUBA 1024 in persistent
+#              mode (its first launch); OUTDIR/ncu-NAME.ncu-rep and .csv, and a table of
+#              duration, DRAM throughput, occupancy and registers per kernel. After table it
+#              reuses the table's modules; alone it builds them (PD: about a minute).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:?build or run}
@@ -60,7 +66,8 @@ mkdir -p "$out"
 summary=$out/summary.txt
 : >"$summary"
 export GENNCTL_CACHE=$out/.cache-$$
-trap 'rm -rf "$GENNCTL_CACHE"' EXIT
+table=$out/.table # scripts/bench's work directory and module cache, for table and profile
+trap 'rm -rf "$GENNCTL_CACHE" "$table"' EXIT
 
 # step NAME DIR LIMIT CMD...: runs CMD in DIR with a time limit, logs it to
 # NAME.log and adds a line to the summary.
@@ -84,7 +91,7 @@ step() {
 cat "$out/machine.txt"
 
 g=$bin/gennctl
-for s in ${STEPS:-table features unit agreement memcheck outputs bench}; do
+for s in ${STEPS:-table features unit agreement memcheck outputs bench profile}; do
   case $s in
   features) step features codegen/cpu 300 env GENNCTL_TEST_BACKEND=cuda "$bin/cpu.test" -test.count=1 -test.v ;;
   unit)
@@ -103,12 +110,37 @@ for s in ${STEPS:-table features unit agreement memcheck outputs bench}; do
     tar -C "$out/.outputs" -czf "$out/outputs.tar.gz" outputs
     rm -rf "$out/.outputs" ;;
   table)
-    step table . 420 "$bin/bench" -gpu -duration "${DURATION_MS:-1000}" -repeats "${REPEATS:-2}" -work "$out/.table"
-    rm -rf "$out/.table"
+    step table . 420 "$bin/bench" -gpu -duration "${DURATION_MS:-1000}" -repeats "${REPEATS:-2}" -work "$table"
     sed -n '/^CUDA backend,/,$p' "$out/table.log" ;;
   bench)
     step bench . 400 env GENNCTL="$g" scripts/bench_cuda.sh "${REPEATS:-2}" "${DURATION_MS:-1000}"
     tail -5 "$out/bench.log" ;;
+  profile)
+    # NAME MODE SKIP COUNT: ncu on COUNT step-kernel launches after SKIP of them
+    for p in "cuba1 graphs 20 6" "pd graphs 20 6" "cuba1024 persistent 0 1"; do
+      set -- $p
+      step "ncu-$1" . 300 env GENNCTL_CUDA_STEP="$2" ncu --clock-control none --target-processes all \
+        -k 'regex:^gn_(neuron_update|presynaptic_update|synapse_dynamics|learn_post|persistent)$' \
+        --launch-skip "$3" --launch-count "$4" --set full --export "$out/ncu-$1" --force-overwrite \
+        "$bin/bench" -gpu-profile "$1" -duration 50 -work "$table"
+      ncu --import "$out/ncu-$1.ncu-rep" --csv --page details >"$out/ncu-$1.csv" 2>/dev/null
+    done
+    python3 - "$out"/ncu-*.csv <<'EOF_PY'
+import csv, sys
+want = ["Duration", "DRAM Throughput", "Compute (SM) Throughput", "Achieved Occupancy", "Registers Per Thread"]
+print("%-10s %-20s %6s" % ("config", "kernel", "grid") + "".join(" %14s" % w[:14] for w in want))
+for path in sys.argv[1:]:
+    rows = {}
+    try:
+        for r in csv.DictReader(open(path)):
+            k = (r["ID"], r["Kernel Name"].split("(")[0], r["Grid Size"])
+            rows.setdefault(k, {})[r["Metric Name"]] = r["Metric Value"] + " " + r["Metric Unit"]
+    except (OSError, KeyError, csv.Error) as e:
+        print(path, "unreadable:", e)
+    for (_, kern, grid), m in rows.items():
+        print("%-10s %-20s %6s" % (path.split("ncu-")[-1][:-4], kern[:20], grid) + "".join(" %14s" % m.get(w, "-")[:14] for w in want))
+EOF_PY
+    ;;
   *) echo "gpu_check: unknown step $s" >&2; exit 2 ;;
   esac
 done

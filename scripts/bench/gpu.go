@@ -244,6 +244,42 @@ int main() {
 	return strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
 }
 
+// profileGPU runs one configuration of the table once on the CUDA backend,
+// all its variants in one batch in the step mode GENNCTL_CUDA_STEP names,
+// for a profiler wrapped around this process (gpu_check.sh's profile step
+// runs ncu on it): cuba1, cuba64 or cuba1024 (CUBA with that many
+// variants) or pd (the microcircuit at 10 %). Its configs are the table's,
+// written to the same files, so with the table's -work and -cache its
+// modules come from the table's cache.
+func profileGPU(o options, name string, w io.Writer) error {
+	file, cfg, n := "cuba_cuda.yaml", cubaSweep(o.durationMS, 1024), 0
+	switch name {
+	case "cuba1":
+		n = 1
+	case "cuba64":
+		n = 64
+	case "cuba1024":
+		n = 1024
+	case "pd":
+		file, n = "pd_cuda.yaml", 1
+		cfg, _ = pdConfig(0.1, o.durationMS)
+	default:
+		return fmt.Errorf("-gpu-profile %q: want cuba1, cuba64, cuba1024 or pd", name)
+	}
+	m, buildS, err := buildBatchModule(file, cfg, "cuda", o.cache, o.work)
+	if err != nil {
+		return err
+	}
+	defer m.mod.Close()
+	r, err := m.runBatch(n, n, 1)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s: %d variant(s) in one batch, step mode %q: build %.1f s, set-up %.3f s, simulation %.4f s, %d spikes\n",
+		name, n, os.Getenv("GENNCTL_CUDA_STEP"), buildS, r.setupS, r.simS, r.spikes)
+	return nil
+}
+
 // gpuRow is a line of the table.
 type gpuRow struct {
 	figure, measured, target, baseline, verdict string

@@ -193,6 +193,7 @@ func main() {
 	pdThreads := flag.String("pd-threads", "1", "microcircuit: run the CPU backend on these numbers of threads inside a step, comma-separated (N > 1 pinned to N CPUs from -cpu)")
 	threads := flag.Int("threads", 0, "instead, run 4 x THREADS CUBA variants (first size) on 1 thread and on THREADS threads")
 	gpuTable := flag.Bool("gpu", false, "instead, the CUDA backend against this machine's CPU cores: CUBA (1, 64, 1024 variants), PD 10 %, one table (scripts/bench/gpu.go)")
+	gpuProfile := flag.String("gpu-profile", "", "instead, one configuration of -gpu once on the CUDA backend, for a profiler: cuba1, cuba64, cuba1024 or pd")
 	flag.Parse()
 	if *runModule != "" {
 		if err := runModuleChild(*runModule, uint32(*runSteps), *runSeed, *runThreads, os.Stdout); err != nil {
@@ -240,6 +241,13 @@ func main() {
 	}
 	if *threads > 0 {
 		if err := benchThreads(o, o.sizes[0], 4**threads, *threads, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *gpuProfile != "" {
+		if err := profileGPU(o, *gpuProfile, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}

@@ -434,6 +434,7 @@ static void neuron_state_E(gn_ctx *ctx, uint64_t timestep)
     const scalar t = (scalar)(timestep * DT);
     (void)t;
     const uint32_t slot = (uint32_t)(timestep % 1);
+    (void)slot;
     for (uint32_t b = 0; b < ctx->batch; b++) {
         uint8_t *restrict const spkFlag = ctx->spkFlag + (size_t)b * 4000 + 0;
         float *restrict const E_V = ctx->E_V + (size_t)b * 3200;
@@ -496,6 +497,7 @@ static void neuron_state_I(gn_ctx *ctx, uint64_t timestep)
     const scalar t = (scalar)(timestep * DT);
     (void)t;
     const uint32_t slot = (uint32_t)(timestep % 1);
+    (void)slot;
     for (uint32_t b = 0; b < ctx->batch; b++) {
         uint8_t *restrict const spkFlag = ctx->spkFlag + (size_t)b * 4000 + 3200;
         float *restrict const I_V = ctx->I_V + (size_t)b * 800;

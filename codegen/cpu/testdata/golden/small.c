@@ -203,6 +203,7 @@ static void neuron_state_In(gn_ctx *ctx, uint64_t timestep)
     const scalar t = (scalar)(timestep * DT);
     (void)t;
     const uint32_t slot = (uint32_t)(timestep % 6);
+    (void)slot;
     const uint32_t rslot = (uint32_t)((timestep + 5) % 6); /* the previous step's slot */
     (void)rslot;
     for (uint32_t b = 0; b < ctx->batch; b++) {
@@ -249,6 +250,7 @@ static void neuron_state_Out(gn_ctx *ctx, uint64_t timestep)
     const scalar t = (scalar)(timestep * DT);
     (void)t;
     const uint32_t slot = (uint32_t)(timestep % 1);
+    (void)slot;
     for (uint32_t b = 0; b < ctx->batch; b++) {
         uint8_t *restrict const spkFlag = ctx->spkFlag + (size_t)b * 64 + 32;
         float *restrict const Out_V = ctx->Out_V + (size_t)b * 10;
@@ -279,18 +281,18 @@ static void neuron_state_Out(gn_ctx *ctx, uint64_t timestep)
                 }
 #line 14 "testdata/small.yaml"
                 const int oldSpike = (lV >= 1.0f);
-#line 283 "module.c"
+#line 285 "module.c"
 #line 13 "testdata/small.yaml"
                 lV = 0.99004984f * lV + Isyn * 0.5f;
-#line 286 "module.c"
+#line 288 "module.c"
 #line 14 "testdata/small.yaml"
                 const int gn_spike = (lV >= 1.0f) && !oldSpike;
-#line 289 "module.c"
+#line 291 "module.c"
                 if (gn_spike) {
 #line 16 "testdata/small.yaml"
                     lV = 0.0f;
                     lCount++;
-#line 294 "module.c"
+#line 296 "module.c"
                 }
                 Out_V[id] = lV;
                 Out_Count[id] = lCount;
