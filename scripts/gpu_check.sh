@@ -35,7 +35,11 @@
 #              in graphs mode (a few launches after the first steps), CUBA 1024 in persistent
 #              mode (its first launch); OUTDIR/ncu-NAME.ncu-rep and .csv, and a table of
 #              duration, DRAM throughput, occupancy and registers per kernel. After table it
-#              reuses the table's modules; alone it builds them (PD: about a minute).
+#              reuses the table's modules; alone it builds them (PD: about a minute);
+#   fullscale  the full-scale microcircuit (77,169 neurons, 0.3 G synapses) on the cuda backend
+#              (scripts/bench -pd 1 -pd-backends cuda; DURATION_MS, default 1000): build,
+#              set-up, simulation per biological second, host memory and the rates of the
+#              eight populations against NEST's full-scale rates.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:?build or run}
@@ -91,7 +95,7 @@ step() {
 cat "$out/machine.txt"
 
 g=$bin/gennctl
-for s in ${STEPS:-table features unit agreement memcheck outputs bench profile}; do
+for s in ${STEPS:-table features unit agreement memcheck outputs bench profile fullscale}; do
   case $s in
   features) step features codegen/cpu 300 env GENNCTL_TEST_BACKEND=cuda "$bin/cpu.test" -test.count=1 -test.v ;;
   unit)
@@ -115,6 +119,9 @@ for s in ${STEPS:-table features unit agreement memcheck outputs bench profile};
   bench)
     step bench . 400 env GENNCTL="$g" scripts/bench_cuda.sh "${REPEATS:-2}" "${DURATION_MS:-1000}"
     tail -5 "$out/bench.log" ;;
+  fullscale)
+    step fullscale . 420 "$bin/bench" -pd 1 -pd-backends cuda -duration "${DURATION_MS:-1000}" -repeats 1 -work "$table"
+    sed -n '/^Potjans-Diesmann/,$p' "$out/fullscale.log" ;;
   profile)
     # NAME MODE SKIP COUNT: ncu on COUNT step-kernel launches after SKIP of them
     for p in "cuba1 graphs 20 6" "pd graphs 20 6" "cuba1024 persistent 0 1"; do

@@ -32,6 +32,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/gennctl/gennctl/backend"
 )
 
 type options struct {
@@ -46,6 +48,7 @@ type options struct {
 	genn       string   // a GeNN 4.9 source tree to compare the microcircuit with ("": none)
 	gennFlags  []string // GeNN's userCxxFlagsGNU, one build each ("": none)
 	pdThreads  []int    // the microcircuit on the CPU backend on these numbers of threads
+	pdBackends []string // the microcircuit on these backends, where they can run
 }
 
 type row struct {
@@ -190,6 +193,7 @@ func main() {
 	runSteps := flag.Uint("run-steps", 0, "(internal) time steps of -run-module")
 	runSeed := flag.Uint64("run-seed", 0, "(internal) seed of -run-module")
 	runThreads := flag.Int("run-threads", 1, "(internal) threads of -run-module")
+	pdBackends := flag.String("pd-backends", "cpu,cuda", "microcircuit: run it on these backends, comma-separated, each where it can run here")
 	pdThreads := flag.String("pd-threads", "1", "microcircuit: run the CPU backend on these numbers of threads inside a step, comma-separated (N > 1 pinned to N CPUs from -cpu)")
 	threads := flag.Int("threads", 0, "instead, run 4 x THREADS CUBA variants (first size) on 1 thread and on THREADS threads")
 	gpuTable := flag.Bool("gpu", false, "instead, the CUDA backend against this machine's CPU cores: CUBA (1, 64, 1024 variants), PD 10 %, one table (scripts/bench/gpu.go)")
@@ -215,6 +219,13 @@ func main() {
 			os.Exit(2)
 		}
 		o.pdThreads = append(o.pdThreads, n)
+	}
+	for _, b := range strings.Split(*pdBackends, ",") {
+		if _, err := backend.Lookup(strings.TrimSpace(b)); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: bad -pd-backends: %v\n", err)
+			os.Exit(2)
+		}
+		o.pdBackends = append(o.pdBackends, strings.TrimSpace(b))
 	}
 	if *smoke {
 		o.sizes, o.durationMS, o.repeats, o.brian2 = []int{400}, 100, 1, "off"

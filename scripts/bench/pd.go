@@ -325,7 +325,7 @@ func benchPD(o options, scales []float64, w io.Writer) error {
 			neurons += pdSize(scale, p)
 		}
 		var tools []*pdTool
-		for _, b := range []string{"cpu", "cuda"} {
+		for _, b := range o.pdBackends {
 			be, err := backend.Lookup(b)
 			if err != nil {
 				return err
