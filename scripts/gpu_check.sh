@@ -138,9 +138,10 @@ want = ["Duration", "DRAM Throughput", "Compute (SM) Throughput", "Achieved Occu
 print("%-10s %-20s %6s" % ("config", "kernel", "grid") + "".join(" %14s" % w[:14] for w in want))
 for path in sys.argv[1:]:
     rows = {}
-    try:
-        for r in csv.DictReader(open(path)):
-            k = (r["ID"], r["Kernel Name"].split("(")[0], r["Grid Size"])
+    try:  # the columns differ between ncu versions; lines before the header are ncu's messages
+        lines = open(path).read().splitlines()
+        for r in csv.DictReader(l for l in lines if l.startswith('"')):
+            k = (r.get("ID", ""), r["Kernel Name"].split("(")[0], r.get("Grid Size", "-"))
             rows.setdefault(k, {})[r["Metric Name"]] = r["Metric Value"] + " " + r["Metric Unit"]
     except (OSError, KeyError, csv.Error) as e:
         print(path, "unreadable:", e)
