@@ -29,6 +29,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,6 +71,22 @@ func median(xs []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// parseBackends reads a comma-separated list of backend names, each once.
+func parseBackends(s string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		b := strings.TrimSpace(f)
+		if _, err := backend.Lookup(b); err != nil {
+			return nil, err
+		}
+		if slices.Contains(out, b) {
+			return nil, fmt.Errorf("backend %q named twice", b)
+		}
+		out = append(out, b)
+	}
+	return out, nil
 }
 
 func parseSizes(s string) ([]int, error) {
@@ -220,12 +237,9 @@ func main() {
 		}
 		o.pdThreads = append(o.pdThreads, n)
 	}
-	for _, b := range strings.Split(*pdBackends, ",") {
-		if _, err := backend.Lookup(strings.TrimSpace(b)); err != nil {
-			fmt.Fprintf(os.Stderr, "bench: bad -pd-backends: %v\n", err)
-			os.Exit(2)
-		}
-		o.pdBackends = append(o.pdBackends, strings.TrimSpace(b))
+	if o.pdBackends, err = parseBackends(*pdBackends); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: bad -pd-backends:", err)
+		os.Exit(2)
 	}
 	if *smoke {
 		o.sizes, o.durationMS, o.repeats, o.brian2 = []int{400}, 100, 1, "off"
