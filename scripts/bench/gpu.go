@@ -252,19 +252,14 @@ int main() {
 // written to the same files, so with the table's -work and -cache its
 // modules come from the table's cache.
 func profileGPU(o options, name string, w io.Writer) error {
-	file, cfg, n := "cuba_cuda.yaml", cubaSweep(o.durationMS, 1024), 0
-	switch name {
-	case "cuba1":
-		n = 1
-	case "cuba64":
-		n = 64
-	case "cuba1024":
-		n = 1024
-	case "pd":
-		file, n = "pd_cuda.yaml", 1
+	if err := checkGPUProfile(name); err != nil {
+		return err
+	}
+	n := gpuProfiles[name]
+	file, cfg := "cuba_cuda.yaml", cubaSweep(o.durationMS, 1024)
+	if name == "pd" {
+		file = "pd_cuda.yaml"
 		cfg, _ = pdConfig(0.1, o.durationMS)
-	default:
-		return fmt.Errorf("-gpu-profile %q: want cuba1, cuba64, cuba1024 or pd", name)
 	}
 	m, buildS, err := buildBatchModule(file, cfg, "cuda", o.cache, o.work)
 	if err != nil {
@@ -277,6 +272,17 @@ func profileGPU(o options, name string, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "%s: %d variant(s) in one batch, step mode %q: build %.1f s, set-up %.3f s, simulation %.4f s, %d spikes\n",
 		name, n, os.Getenv("GENNCTL_CUDA_STEP"), buildS, r.setupS, r.simS, r.spikes)
+	return nil
+}
+
+// gpuProfiles are the configurations of -gpu-profile and their variants.
+var gpuProfiles = map[string]int{"cuba1": 1, "cuba64": 64, "cuba1024": 1024, "pd": 1}
+
+// checkGPUProfile fails unless name is one of gpuProfiles.
+func checkGPUProfile(name string) error {
+	if _, ok := gpuProfiles[name]; !ok {
+		return fmt.Errorf("-gpu-profile %q: want cuba1, cuba64, cuba1024 or pd", name)
+	}
 	return nil
 }
 

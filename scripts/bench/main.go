@@ -244,6 +244,12 @@ func main() {
 	if *smoke {
 		o.sizes, o.durationMS, o.repeats, o.brian2 = []int{400}, 100, 1, "off"
 	}
+	if *gpuProfile != "" {
+		if err := checkGPUProfile(*gpuProfile); err != nil { // before the work directory is made
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+	}
 	o.work = *work
 	if o.work == "" {
 		d, err := os.MkdirTemp("", "gennctl-bench-")
