@@ -72,7 +72,10 @@ type Backend interface {
 	// ShareAllocated writes what follows gn_share_<S> allocating n
 	// realisations of group s's connectivity.
 	ShareAllocated(s *modelspec.SynapseGroup)
-	// Initialised writes the end of gn_init, after every variable.
+	// InitOnDevice reports whether variable initialisation v runs on the
+	// device (the backend writes it) rather than in gn_init's loop on the
+	// host; Initialised writes the end of gn_init, after the host's.
+	InitOnDevice(v VarInit) bool
 	Initialised()
 	// EGPChanged is the C expression gn_set_egp returns after setting
 	// variant `variant`'s extra global parameter i.
@@ -170,7 +173,6 @@ type Generator struct {
 	procRNG bool
 	Vars    []VarEntry // arrays of the context: accessible variables, then internal ones
 	EGPs    []EGPEntry // extra global parameters (per-variant context data)
-	initID  uint32     // next var-init stream id
 	// poisson: the tables of $(gennrand_poisson, mean) by owner and mean
 	// (see poisson.go), poissonOrder in the order of the network.
 	poisson      map[string]poissonTable

@@ -65,56 +65,17 @@ func (g *Generator) EmitInit() error {
 	}
 	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
 	g.VariantPrologue()
-	for _, p := range g.Net.Populations {
-		for _, v := range p.Model.Vars {
-			if err := g.initVar(p.Name, "neuron", v.Name, p.Vars[v.Name], "populations."+p.Name, p.Size, nil); err != nil {
-				return err
-			}
-			g.fillSlots(p.Name, "neuron", v.Name)
-		}
-	}
 	for _, s := range g.Net.Synapses {
-		path := "synapses." + s.Name
 		if ve, ok := g.Array(s.Name, "postsynaptic", "inSyn"); ok {
 			w.Line("memset(ctx->%s + (size_t)b * %d, 0, %d * sizeof(scalar));", ve.Field, ve.Desc.Count, ve.Desc.Count)
 		}
-		for _, v := range s.Postsynaptic.Model.Vars {
-			if err := g.initVar(s.Name, "postsynaptic", v.Name, s.Postsynaptic.Vars[v.Name], path+".postsynaptic", s.Target.Size, nil); err != nil {
-				return err
-			}
-		}
-		if g.Indiv[s] || g.KernelW[s] {
-			for _, v := range s.WeightUpdate.Model.Vars {
-				if err := g.initVar(s.Name, "synapse", v.Name, s.WeightUpdate.Vars[v.Name], path+".weight_update", 0, s); err != nil {
-					return err
-				}
-			}
-		}
-		for _, v := range s.WeightUpdate.Model.PreVars {
-			if err := g.initVar(s.Name, "pre", v.Name, s.WeightUpdate.PreVars[v.Name], path+".weight_update", s.Source.Size, nil); err != nil {
-				return err
-			}
-			g.fillSlots(s.Name, "pre", v.Name)
-		}
-		for _, v := range s.WeightUpdate.Model.PostVars {
-			if err := g.initVar(s.Name, "post", v.Name, s.WeightUpdate.PostVars[v.Name], path+".weight_update", s.Target.Size, nil); err != nil {
-				return err
-			}
-			g.fillSlots(s.Name, "post", v.Name)
-		}
 	}
-	for _, c := range g.Net.CurrentSources {
-		for _, v := range c.Model.Vars {
-			if err := g.initVar(c.Name, "current_source", v.Name, c.Vars[v.Name], "current_sources."+c.Name, c.Target.Size, nil); err != nil {
-				return err
-			}
+	for _, v := range g.VarInits() {
+		if g.B.InitOnDevice(v) {
+			continue
 		}
-	}
-	for _, c := range g.Net.CustomUpdates {
-		for _, v := range c.Model.Vars {
-			if err := g.initVar(c.Name, "custom_update", v.Name, c.Vars[v.Name], "custom_updates."+c.Name, c.Size, c.Synapses); err != nil {
-				return err
-			}
+		if err := g.initVar(v); err != nil {
+			return err
 		}
 	}
 	g.emitPoissonInit()
@@ -128,8 +89,7 @@ func (g *Generator) EmitInit() error {
 
 // fillSlots copies slot 0 of a variable kept per delay slot, just
 // initialised, into the other slots: every slot starts with the initial values.
-func (g *Generator) fillSlots(owner, kind, name string) {
-	ve, _ := g.Array(owner, kind, name)
+func (g *Generator) fillSlots(ve VarEntry) {
 	if ve.Slots <= 1 {
 		return
 	}
@@ -140,13 +100,19 @@ func (g *Generator) fillSlots(owner, kind, name string) {
 	w.Close("}")
 }
 
-// initVar writes the initialisation of one variable of variant b. For
-// synapse variables of group syn, elements are synapses (id_pre, id_post).
-func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, path string, size int, syn *modelspec.SynapseGroup) error {
-	ve, _ := g.Array(owner, kind, name)
+// initVar writes the initialisation of variable v of variant b on the
+// host. For synapse variables, elements are synapses (id_pre, id_post).
+func (g *Generator) initVar(v VarInit) error {
+	ve, _ := g.Array(v.Owner, v.Kind, v.Name)
+	code, err := g.elementCode(v, ve)
+	if err != nil {
+		return err
+	}
+	syn := v.Syn
 	w := g.W
-	w.Open("{ /* %s */", vi.Path)
+	w.Open("{ /* %s */", v.Init.Path)
 	g.ArrayPtr(ve)
+	code.decl()
 	// elem writes body for every element (id). With blocks, the elements
 	// go in runs of consecutive ids of at most initBlock, each run first
 	// computing the first Philox block of its elements' streams in one
@@ -161,7 +127,7 @@ func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, pat
 				return
 			}
 			w.Line("const uint32_t gn_n = %s < %d ? %s : %d;", n, initBlock, n, initBlock)
-			w.Line("gn_philox_first(gn_blk, gn_blk + %d, gn_blk + %d, gn_blk + %d, %s, gn_n, ctx->seed[b], 0x%08xu, 0);", initBlock, 2*initBlock, 3*initBlock, id0, StreamVarInit|g.initID)
+			w.Line("gn_philox_first(gn_blk, gn_blk + %d, gn_blk + %d, gn_blk + %d, %s, gn_n, ctx->seed[b], 0x%08xu, 0);", initBlock, 2*initBlock, 3*initBlock, id0, v.Stream)
 			w.Open("for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) {")
 			decl()
 		}
@@ -189,8 +155,8 @@ func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, pat
 		case g.KernelW[syn]:
 			flat(ve.Desc.Count, " /* kernel entries */")
 		case syn.Matrix == modelspec.MatrixSparse:
-			g.connPtr("const ", syn.Name, "connectivity", "rowLength", "rowLength")
-			g.connPtr("const ", syn.Name, "connectivity", "ind", "ind")
+			g.ConnPtr("const ", syn.Name, "connectivity", "rowLength", "rowLength")
+			g.ConnPtr("const ", syn.Name, "connectivity", "ind", "ind")
 			w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", syn.Source.Size)
 			if blocks {
 				w.Open("for (uint32_t gn_k0 = 0; gn_k0 < rowLength[id_pre]; gn_k0 += %d) {", initBlock)
@@ -227,36 +193,92 @@ func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, pat
 			w.Close("}")
 		}
 	}
+	elem(code.rng, func(t string) {
+		if code.rng {
+			w.Line("gn_rng rng;")
+			w.Line("gn_rng_resume(&rng, ctx->seed[b], 0x%08xu, id, 0, gn_blk[gn_j], gn_blk[%d + gn_j], gn_blk[%d + gn_j], gn_blk[%d + gn_j]);",
+				v.Stream, initBlock, 2*initBlock, 3*initBlock)
+		}
+		if e := code.body(t); e != nil && err == nil {
+			err = e
+		}
+	})
+	w.Close("}")
+	if err != nil {
+		return err
+	}
+	g.fillSlots(ve)
+	return nil
+}
+
+// EmitElementInit writes the initialisation of element id of variant b's
+// variable v as one thread of a device kernel: the declarations its code
+// needs, its random stream (the host's: seed[b], v.Stream, id) and the code,
+// which assigns the value to target. The caller declares b, id (for synapse
+// variables id_pre and id_post too), rt and the array's ArrayPtr.
+func (g *Generator) EmitElementInit(v VarInit, target string) error {
+	ve, _ := g.Array(v.Owner, v.Kind, v.Name)
+	code, err := g.elementCode(v, ve)
+	if err != nil {
+		return err
+	}
+	code.decl()
+	if code.rng {
+		g.W.Line("gn_rng rng;")
+		g.W.Line("gn_rng_init(&rng, ctx->seed[b], 0x%08xu, id, 0);", v.Stream)
+	}
+	return code.body(target)
+}
+
+// elementInit is the code of one element of a variable's initialisation.
+type elementInit struct {
+	decl func()                    // declarations its code needs, once per variant (after the array's ArrayPtr)
+	rng  bool                      // the code draws from the element's stream, gn_rng rng
+	body func(target string) error // the element's code, which assigns target
+}
+
+// elementCode prepares the per-element code of variable v (array ve).
+func (g *Generator) elementCode(v VarInit, ve VarEntry) (elementInit, error) {
+	vi, syn, w := v.Init, v.Syn, g.W
 	switch vi.Kind {
 	case modelspec.InitConstant:
 		val := g.value(vi.Constant)
-		elem(false, func(t string) { w.Line("%s = (%s)%s;", t, ve.CType, val) })
+		return elementInit{decl: func() {}, body: func(t string) error {
+			w.Line("%s = (%s)%s;", t, ve.CType, val)
+			return nil
+		}}, nil
 	case modelspec.InitArray:
 		vals := make([]string, len(vi.Values))
 		for i, x := range vi.Values {
 			vals[i] = Literal(x, "double")
 		}
-		w.Line("static const double init_values[%d] = {%s};", len(vals), strings.Join(vals, ", "))
-		elem(false, func(t string) { w.Line("%s = (%s)init_values[id];", t, ve.CType) })
-	case modelspec.InitSnippet:
-		snip := vi.Snippet
-		sc := NewScope()
-		if err := g.bindEGPs(sc, "snippet "+snip.Name, vi.Path, snip.ExtraGlobalParams, vi.EGPs, []string{snip.Code}, vi.Pos); err != nil {
-			return err
+		return elementInit{
+			decl: func() { w.Line("static const double init_values[%d] = {%s};", len(vals), strings.Join(vals, ", ")) },
+			body: func(t string) error {
+				w.Line("%s = (%s)init_values[id];", t, ve.CType)
+				return nil
+			}}, nil
+	}
+	snip := vi.Snippet
+	sc := NewScope()
+	if err := g.bindEGPs(sc, "snippet "+snip.Name, vi.Path, snip.ExtraGlobalParams, vi.EGPs, []string{snip.Code}, vi.Pos); err != nil {
+		return elementInit{}, err
+	}
+	decl := func() {}
+	if syn != nil && g.KernelW[syn] {
+		sc.Vars["id_kernel"] = "id"
+	} else if usesToken([]string{snip.Code}, "id_kernel") {
+		if syn == nil || !g.kernel[syn] {
+			return elementInit{}, fmt.Errorf("%s: %s: variable initialisation snippet %s uses $(id_kernel), which needs a per-synapse variable of a sparse matrix whose connectivity snippet has a kernel (e.g. Conv2D)", vi.Pos, vi.Path, snip.Name)
 		}
-		if syn != nil && g.KernelW[syn] {
-			sc.Vars["id_kernel"] = "id"
-		} else if usesToken([]string{snip.Code}, "id_kernel") {
-			if syn == nil || !g.kernel[syn] {
-				return fmt.Errorf("%s: %s: variable initialisation snippet %s uses $(id_kernel), which needs a per-synapse variable of a sparse matrix whose connectivity snippet has a kernel (e.g. Conv2D)", vi.Pos, vi.Path, snip.Name)
-			}
-			kve, _ := g.Array(syn.Name, "internal", "kernelInd")
+		kve, _ := g.Array(syn.Name, "internal", "kernelInd")
+		sc.Vars["id_kernel"] = kve.Field + "[id]"
+		size := 1
+		for _, d := range g.kernelDims[syn] {
+			size *= d
+		}
+		decl = func() {
 			g.ArrayPtr(kve)
-			sc.Vars["id_kernel"] = kve.Field + "[id]"
-			size := 1
-			for _, d := range g.kernelDims[syn] {
-				size *= d
-			}
 			// a kernel array shorter than the kernel would be read out of bounds
 			for _, e := range g.EGPs {
 				if e.Ptr && strings.HasPrefix(e.Desc.Path, vi.Path+".extra_global_params.") {
@@ -265,44 +287,31 @@ func (g *Generator) initVar(owner, kind, name string, vi *modelspec.VarInit, pat
 				}
 			}
 		}
-		g.bindParams(sc, snip.Params, vi.Params, snip.DerivedParams, vi.Derived)
-		sc.Vars["value"] = "value"
-		sc.Vars["id"] = "id"
-		sc.Vars["num_batch"] = "1"
-		if syn == nil {
-			sc.Vars["num"] = fmt.Sprint(size)
-		} else {
-			if !g.KernelW[syn] {
-				sc.Vars["id_pre"] = "id_pre"
-				sc.Vars["id_post"] = "id_post"
-			}
-			sc.Vars["num_pre"] = fmt.Sprint(syn.Source.Size)
-			sc.Vars["num_post"] = fmt.Sprint(syn.Target.Size)
+	}
+	g.bindParams(sc, snip.Params, vi.Params, snip.DerivedParams, vi.Derived)
+	sc.Vars["value"] = "value"
+	sc.Vars["id"] = "id"
+	sc.Vars["num_batch"] = "1"
+	if syn == nil {
+		sc.Vars["num"] = fmt.Sprint(v.Size)
+	} else {
+		if !g.KernelW[syn] {
+			sc.Vars["id_pre"] = "id_pre"
+			sc.Vars["id_post"] = "id_post"
 		}
-		g.rngFuncs(sc, "&rng")
-		stream := StreamVarInit | g.initID
-		st := site("variable", vi.Path, vi.Path, snip.Name, "var_init_code", snip.CodePos, vi.Pos)
-		var err error
-		rng := UsesRNG(snip.Code)
-		elem(rng, func(t string) {
-			w.Line("scalar value = 0;")
-			if rng {
-				w.Line("gn_rng rng;")
-				w.Line("gn_rng_resume(&rng, ctx->seed[b], 0x%08xu, id, 0, gn_blk[gn_j], gn_blk[%d + gn_j], gn_blk[%d + gn_j], gn_blk[%d + gn_j]);",
-					stream, initBlock, 2*initBlock, 3*initBlock)
-			}
-			if e := g.code(snip.Code, sc, st); e != nil && err == nil {
-				err = e
-			}
-			w.Line("%s = (%s)value;", t, ve.CType)
-		})
-		g.initID++
-		if err != nil {
+		sc.Vars["num_pre"] = fmt.Sprint(syn.Source.Size)
+		sc.Vars["num_post"] = fmt.Sprint(syn.Target.Size)
+	}
+	g.rngFuncs(sc, "&rng")
+	st := site("variable", vi.Path, vi.Path, snip.Name, "var_init_code", snip.CodePos, vi.Pos)
+	return elementInit{decl: decl, rng: UsesRNG(snip.Code), body: func(t string) error {
+		w.Line("scalar value = 0;")
+		if err := g.code(snip.Code, sc, st); err != nil {
 			return err
 		}
-	}
-	w.Close("}")
-	return nil
+		w.Line("%s = (%s)value;", t, ve.CType)
+		return nil
+	}}, nil
 }
 
 // initBlock is the length of the runs of elements whose first Philox
@@ -353,7 +362,7 @@ func (g *Generator) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 	}
 	if s.Matrix == modelspec.MatrixBitmask {
 		words := (npre*npost + 31) / 32
-		g.connPtr("", s.Name, "connectivity", "gp", "gp")
+		g.ConnPtr("", s.Name, "connectivity", "gp", "gp")
 		w.Line("memset(gp, 0, %d * sizeof *gp);", words)
 		w.Open("for (uint32_t %s = 0; %s < %d; %s++) {", loopVar, loopVar, loopN, loopVar)
 		add = func(a []string) string {
@@ -364,8 +373,8 @@ func (g *Generator) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 			return fmt.Sprintf("do { const uint64_t gid = (uint64_t)(uint32_t)(%s) * %d + (uint32_t)(%s); gp[gid / 32] |= 1u << (gid %% 32); } while (0)", pre, npost, post)
 		}
 	} else {
-		g.connPtr("", s.Name, "connectivity", "rowLength", "rowLength")
-		g.connPtr("", s.Name, "connectivity", "ind", "ind")
+		g.ConnPtr("", s.Name, "connectivity", "rowLength", "rowLength")
+		g.ConnPtr("", s.Name, "connectivity", "ind", "ind")
 		// A row longer than the bound is counted to its end, not stored
 		// beyond it, so that the failure says how long the longest row is.
 		if colBuild {
@@ -777,10 +786,10 @@ func (g *Generator) emitColumns(s *modelspec.SynapseGroup) {
 	w.Open("{")
 	w.Line("uint32_t gn_longest = 0; /* the longest column beyond the bound, in any variant */")
 	g.connVariantLoop(s)
-	g.connPtr("const ", s.Name, "connectivity", "rowLength", "rowLength")
-	g.connPtr("const ", s.Name, "connectivity", "ind", "ind")
-	g.connPtr("", s.Name, "internal", "colLength", "colLength")
-	g.connPtr("", s.Name, "internal", "remap", "remap")
+	g.ConnPtr("const ", s.Name, "connectivity", "rowLength", "rowLength")
+	g.ConnPtr("const ", s.Name, "connectivity", "ind", "ind")
+	g.ConnPtr("", s.Name, "internal", "colLength", "colLength")
+	g.ConnPtr("", s.Name, "internal", "remap", "remap")
 	w.Line("memset(colLength, 0, %d * sizeof *colLength);", npost)
 	w.Open("for (uint32_t i = 0; i < %d; i++) {", npre)
 	w.Open("for (uint32_t k = 0; k < rowLength[i]; k++) {")
@@ -938,4 +947,80 @@ func (g *Generator) emitShare(s *modelspec.SynapseGroup) {
 	w.Line("return gn_fail(ctx, %s);", quoteC("out of memory for the connectivity of synapse group "+s.Name))
 	w.Close("}")
 	w.Line("")
+}
+
+// VarInit is the initialisation of one variable of the network (one of
+// VarInits): which array, whose elements, and its initialiser.
+type VarInit struct {
+	Owner, Kind, Name string
+	Init              *modelspec.VarInit
+	Path              string                  // config path of the owner (diagnostics)
+	Size              int                     // elements of a variable per neuron (unused for synapse variables)
+	Syn               *modelspec.SynapseGroup // for a synapse variable, the group whose synapses (or kernel entries) are its elements
+	// Stream is the random stream of a snippet's elements, StreamVarInit
+	// and the snippet's number in the order of VarInits: element id of
+	// variant b draws from stream (seed[b], Stream, id) on every backend.
+	Stream uint32
+	// HostOnly: the initialisation reads a table of values or checks the
+	// length of an extra global parameter: it runs on the host on every
+	// backend.
+	HostOnly bool
+}
+
+// VarInits lists the initialisation of every variable, in gn_init's order:
+// populations, synapse groups (postsynaptic, weight update, pre and post
+// variables), current sources, custom updates.
+func (g *Generator) VarInits() []VarInit {
+	var out []VarInit
+	add := func(owner, kind string, vars []modelspec.Var, inits map[string]*modelspec.VarInit, path string, size int, syn *modelspec.SynapseGroup) {
+		for _, v := range vars {
+			out = append(out, VarInit{Owner: owner, Kind: kind, Name: v.Name, Init: inits[v.Name], Path: path, Size: size, Syn: syn})
+		}
+	}
+	for _, p := range g.Net.Populations {
+		add(p.Name, "neuron", p.Model.Vars, p.Vars, "populations."+p.Name, p.Size, nil)
+	}
+	for _, s := range g.Net.Synapses {
+		path := "synapses." + s.Name
+		add(s.Name, "postsynaptic", s.Postsynaptic.Model.Vars, s.Postsynaptic.Vars, path+".postsynaptic", s.Target.Size, nil)
+		if g.Indiv[s] || g.KernelW[s] {
+			add(s.Name, "synapse", s.WeightUpdate.Model.Vars, s.WeightUpdate.Vars, path+".weight_update", 0, s)
+		}
+		add(s.Name, "pre", s.WeightUpdate.Model.PreVars, s.WeightUpdate.PreVars, path+".weight_update", s.Source.Size, nil)
+		add(s.Name, "post", s.WeightUpdate.Model.PostVars, s.WeightUpdate.PostVars, path+".weight_update", s.Target.Size, nil)
+	}
+	for _, c := range g.Net.CurrentSources {
+		add(c.Name, "current_source", c.Model.Vars, c.Vars, "current_sources."+c.Name, c.Target.Size, nil)
+	}
+	for _, c := range g.Net.CustomUpdates {
+		add(c.Name, "custom_update", c.Model.Vars, c.Vars, "custom_updates."+c.Name, c.Size, c.Synapses)
+	}
+	var n uint32
+	for i := range out {
+		v := &out[i]
+		switch v.Init.Kind {
+		case modelspec.InitArray:
+			v.HostOnly = true
+		case modelspec.InitSnippet:
+			v.Stream = StreamVarInit | n
+			n++
+			v.HostOnly = g.kernelIndChecked(*v)
+		}
+	}
+	return out
+}
+
+// kernelIndChecked reports whether v's snippet reads $(id_kernel) through a
+// sparse group's kernel index and has array extra global parameters, whose
+// lengths gn_init checks against the kernel's size.
+func (g *Generator) kernelIndChecked(v VarInit) bool {
+	if v.Syn == nil || g.KernelW[v.Syn] || !g.kernel[v.Syn] || !usesToken([]string{v.Init.Snippet.Code}, "id_kernel") {
+		return false
+	}
+	for _, e := range g.EGPs {
+		if e.Ptr && strings.HasPrefix(e.Desc.Path, v.Init.Path+".extra_global_params.") {
+			return true
+		}
+	}
+	return false
 }

@@ -221,9 +221,9 @@ func (g *Generator) base(v VarEntry, b string) string {
 	return fmt.Sprintf("(size_t)%s * %d", b, v.Desc.Count*v.Slots)
 }
 
-// connPtr declares a local pointer name to variant b's part of connectivity
+// ConnPtr declares a local pointer name to variant b's part of connectivity
 // array owner.name (kind connectivity or internal).
-func (g *Generator) connPtr(qual, owner, kind, name, local string) {
+func (g *Generator) ConnPtr(qual, owner, kind, name, local string) {
 	v, _ := g.Array(owner, kind, name)
 	g.W.Line("%s%s *const %s = ctx->%s + %s;", qual, v.CType, local, v.Field, g.base(v, "b"))
 }

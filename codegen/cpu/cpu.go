@@ -216,10 +216,14 @@ func (g *gen) ContextFields() {
 
 func (g *gen) ShareAllocated(*modelspec.SynapseGroup) {}
 func (g *gen) Initialised()                           {}
-func (g *gen) EGPChanged(int) string                  { return "0" }
-func (g *gen) RuntimeChanged() string                 { return "0" }
-func (g *gen) CustomUpdateBegin()                     {}
-func (g *gen) CustomUpdateEnd()                       {}
+
+// InitOnDevice: a CPU module initialises everything in gn_init's loop.
+func (g *gen) InitOnDevice(codegen.VarInit) bool { return false }
+
+func (g *gen) EGPChanged(int) string  { return "0" }
+func (g *gen) RuntimeChanged() string { return "0" }
+func (g *gen) CustomUpdateBegin()     {}
+func (g *gen) CustomUpdateEnd()       {}
 
 func (g *gen) Destroy() {
 	if g.flagLen > 0 {

@@ -217,6 +217,7 @@ func (g *gen) emit(files codegen.Files) error {
 	w.Line("#define GN_MAX_BLOCK %d     /* threads per block at most */", maxBlock)
 	w.Line("#define GN_STAGE_WORDS %d /* spike bitmask words staged at once */", stageWords)
 	w.Line("#define GN_STAGE_SPIKES %d /* spikes staged at once */", stageSpikes)
+	w.Line("#define GN_INIT_BLOCK %d    /* threads per block of the initialisation kernels */", initBlock)
 	w.Line("")
 	g.EmitSupportCode("")
 	g.emitStaging()
@@ -229,6 +230,9 @@ func (g *gen) emit(files codegen.Files) error {
 	g.emitCUDAErrors()
 	g.emitFiniteKernel()
 	g.emitRecordingKernels()
+	if err := g.emitInitKernels(); err != nil {
+		return err
+	}
 	g.emitDeviceGlue()
 	files[ModuleFile] = w.String()
 	return nil

@@ -226,13 +226,15 @@ func (g *gen) emitDeviceGlue() {
 	w.Line("return 0;")
 	w.Close("}")
 	w.Line("")
-	w.Line("static int gn_dev_put_array(gn_ctx *ctx, uint32_t k)")
+	w.Line("/* Copy array k to the device (copy 0: clear it). */")
+	w.Line("static int gn_dev_put_array(gn_ctx *ctx, uint32_t k, int copy)")
 	w.Open("{")
+	w.Line("(void)copy;")
 	w.Open("switch (k) {")
 	for k, a := range arrays {
-		host := a.host
-		if host == "" {
-			host = "NULL"
+		host := "NULL"
+		if a.host != "" {
+			host = "copy ? " + a.host + " : NULL"
 		}
 		w.Line("case %d: return gn_dev_copy_in(ctx, %d, (void **)&ctx->dview->%s, %s, (%s) * sizeof(%s));", k, k, a.field, host, a.count, a.ctype)
 	}
@@ -243,7 +245,7 @@ func (g *gen) emitDeviceGlue() {
 	w.Line("extern \"C\" int gn_dev_put(gn_ctx *ctx, uint32_t k)")
 	w.Open("{")
 	w.Line("if (!ctx->dev_ready) return 0; /* gn_init uploads everything */")
-	w.Line("return gn_dev_put_array(ctx, k) || gn_dev_sync_view(ctx);")
+	w.Line("return gn_dev_put_array(ctx, k, 1) || gn_dev_sync_view(ctx);")
 	w.Close("}")
 	w.Line("")
 	w.Line("extern \"C\" int gn_dev_get(gn_ctx *ctx, uint32_t k)")
@@ -305,7 +307,7 @@ func (g *gen) emitEGPGlue() {
 	for i, e := range g.EGPs {
 		k := g.devIndex(e.Field)
 		if !e.Ptr {
-			w.Line("case %d: return gn_dev_put_array(ctx, %d);", i, k)
+			w.Line("case %d: return gn_dev_put_array(ctx, %d, 1);", i, k)
 			continue
 		}
 		w.Open("case %d: {", i)
@@ -314,7 +316,7 @@ func (g *gen) emitEGPGlue() {
 		w.Line("ctx->%s_dtab[b] = NULL;", e.Field)
 		w.Line("GN_CUDA(cudaMalloc((void **)&ctx->%s_dtab[b], bytes));", e.Field)
 		w.Line("GN_CUDA(cudaMemcpy(ctx->%s_dtab[b], ctx->%s[b], bytes, cudaMemcpyHostToDevice));", e.Field, e.Field)
-		w.Line("return gn_dev_put_array(ctx, %d);", k)
+		w.Line("return gn_dev_put_array(ctx, %d, 1);", k)
 		w.Close("}")
 	}
 	w.Close("}")
@@ -445,14 +447,26 @@ func (g *gen) emitUploadDestroy() {
 		w.Line("for (uint32_t b = 0; b < ctx->batch; b++)")
 		w.Line("    for (uint32_t e = 0; e < %d; e++) if (gn_dev_egp_copy(ctx, e, b)) return 1;", len(g.EGPs))
 	}
-	w.Line("for (uint32_t k = 0; k < %d; k++) if (gn_dev_put_array(ctx, k)) return 1; /* arrays on the device only are cleared */", len(arrays))
+	onDevice := g.initOnDevice()
+	copied := make([]string, len(arrays))
+	for k, a := range arrays {
+		copied[k] = "1"
+		if onDevice[a.field] {
+			copied[k] = "0"
+		}
+	}
+	w.Line("/* whether the host's copy of each array is the initial state (else the device initialises it) */")
+	w.Line("static const uint8_t gn_copied[%d] = {%s};", len(arrays), strings.Join(copied, ", "))
+	w.Line("for (uint32_t k = 0; k < %d; k++) if (gn_dev_put_array(ctx, k, gn_copied[k])) return 1; /* arrays on the device only are cleared */", len(arrays))
 	w.Line("if (ctx->rec_words) GN_CUDA(cudaMemset(ctx->dview->drec_bits, 0, (size_t)ctx->rec_window * ctx->rec_words * sizeof(uint32_t)));")
 	w.Line("ctx->dview->rec_base = 0;")
 	w.Line("ctx->since_fetch = 0;")
 	w.Line("ctx->step_stale = 1;")
 	w.Line("ctx->view_stale = 1;")
 	w.Line("ctx->dev_ready = 1;")
-	w.Line("return gn_dev_sync_view(ctx);")
+	w.Line("if (gn_dev_sync_view(ctx)) return 1;")
+	g.emitInitLaunches()
+	w.Line("return 0;")
 	w.Close("}")
 	w.Line("")
 	w.Line("extern \"C\" void gn_dev_destroy(gn_ctx *ctx)")

@@ -187,3 +187,7 @@ func (g *gen) FindNonFinite() {
 func (g *gen) RemapIndex(s *modelspec.SynapseGroup, post, c string) string {
 	return fmt.Sprintf("(size_t)(%s) * %d + %s", c, s.Target.Size, post)
 }
+
+// InitOnDevice: every variable is initialised by a kernel (see init.go)
+// but those the host must check (codegen.VarInit.HostOnly).
+func (g *gen) InitOnDevice(v codegen.VarInit) bool { return !v.HostOnly }

@@ -242,6 +242,10 @@ int gn_init(gn_ctx *ctx)
     if (init_connectivity_IE(ctx)) return 1;
     if (init_connectivity_II(ctx)) return 1;
     for (uint32_t b = 0; b < ctx->batch; b++) {
+        memset(ctx->EE_inSyn + (size_t)b * 3200, 0, 3200 * sizeof(scalar));
+        memset(ctx->EI_inSyn + (size_t)b * 800, 0, 800 * sizeof(scalar));
+        memset(ctx->IE_inSyn + (size_t)b * 3200, 0, 3200 * sizeof(scalar));
+        memset(ctx->II_inSyn + (size_t)b * 800, 0, 800 * sizeof(scalar));
         { /* populations.E.vars.V */
             float *const E_V = ctx->E_V + (size_t)b * 3200;
             uint32_t gn_blk[4 * 256];
@@ -250,9 +254,9 @@ int gn_init(gn_ctx *ctx)
                 gn_philox_first(gn_blk, gn_blk + 256, gn_blk + 512, gn_blk + 768, gn_id0, gn_n, ctx->seed[b], 0x02000000u, 0);
                 for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) {
                     const uint32_t id = gn_id0 + gn_j;
-                    scalar value = 0;
                     gn_rng rng;
                     gn_rng_resume(&rng, ctx->seed[b], 0x02000000u, id, 0, gn_blk[gn_j], gn_blk[256 + gn_j], gn_blk[512 + gn_j], gn_blk[768 + gn_j]);
+                    scalar value = 0;
                     const scalar scale = (-50.0f) - (-60.0f);
                     value = (-60.0f) + (((scalar)gn_uniform_f(&rng)) * scale);
                     E_V[id] = (float)value;
@@ -273,9 +277,9 @@ int gn_init(gn_ctx *ctx)
                 gn_philox_first(gn_blk, gn_blk + 256, gn_blk + 512, gn_blk + 768, gn_id0, gn_n, ctx->seed[b], 0x02000001u, 0);
                 for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) {
                     const uint32_t id = gn_id0 + gn_j;
-                    scalar value = 0;
                     gn_rng rng;
                     gn_rng_resume(&rng, ctx->seed[b], 0x02000001u, id, 0, gn_blk[gn_j], gn_blk[256 + gn_j], gn_blk[512 + gn_j], gn_blk[768 + gn_j]);
+                    scalar value = 0;
                     const scalar scale = (-50.0f) - (-60.0f);
                     value = (-60.0f) + (((scalar)gn_uniform_f(&rng)) * scale);
                     I_V[id] = (float)value;
@@ -288,10 +292,6 @@ int gn_init(gn_ctx *ctx)
                 I_RefracTime[id] = (float)0.0f;
             }
         }
-        memset(ctx->EE_inSyn + (size_t)b * 3200, 0, 3200 * sizeof(scalar));
-        memset(ctx->EI_inSyn + (size_t)b * 800, 0, 800 * sizeof(scalar));
-        memset(ctx->IE_inSyn + (size_t)b * 3200, 0, 3200 * sizeof(scalar));
-        memset(ctx->II_inSyn + (size_t)b * 800, 0, 800 * sizeof(scalar));
     }
     return ctx->failed;
 }

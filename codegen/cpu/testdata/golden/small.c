@@ -130,6 +130,7 @@ int gn_init(gn_ctx *ctx)
     memset(ctx->Out_spkCnt, 0, (size_t)ctx->batch * 1 * sizeof(uint32_t));
     if (init_connectivity_InOut(ctx)) return 1;
     for (uint32_t b = 0; b < ctx->batch; b++) {
+        memset(ctx->InOut_inSyn + (size_t)b * 10, 0, 10 * sizeof(scalar));
         { /* populations.In.vars.timeStepToSpike */
             float *const In_timeStepToSpike = ctx->In_timeStepToSpike + (size_t)b * 20;
             for (uint32_t id = 0; id < 20; id++) {
@@ -144,9 +145,9 @@ int gn_init(gn_ctx *ctx)
                 gn_philox_first(gn_blk, gn_blk + 256, gn_blk + 512, gn_blk + 768, gn_id0, gn_n, ctx->seed[b], 0x02000000u, 0);
                 for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) {
                     const uint32_t id = gn_id0 + gn_j;
-                    scalar value = 0;
                     gn_rng rng;
                     gn_rng_resume(&rng, ctx->seed[b], 0x02000000u, id, 0, gn_blk[gn_j], gn_blk[256 + gn_j], gn_blk[512 + gn_j], gn_blk[768 + gn_j]);
+                    scalar value = 0;
                     const scalar scale = 0.5f - 0.0f;
                     value = 0.0f + (((scalar)gn_uniform_f(&rng)) * scale);
                     Out_V[id] = (float)value;
@@ -159,7 +160,6 @@ int gn_init(gn_ctx *ctx)
                 Out_Count[id] = (unsigned int)0.0f;
             }
         }
-        memset(ctx->InOut_inSyn + (size_t)b * 10, 0, 10 * sizeof(scalar));
     }
     return ctx->failed;
 }
