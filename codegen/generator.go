@@ -76,6 +76,11 @@ type Backend interface {
 	// device (the backend writes it) rather than in gn_init's loop on the
 	// host; Initialised writes the end of gn_init, after the host's.
 	InitOnDevice(v VarInit) bool
+	// ConnectivityOnDevice reports whether sparse or bitmask group s's
+	// connectivity and column index are built on the device (the backend
+	// writes it) rather than by gn_init on the host; then no variable of
+	// Syn s is initialised on the host.
+	ConnectivityOnDevice(s *modelspec.SynapseGroup) bool
 	Initialised()
 	// EGPChanged is the C expression gn_set_egp returns after setting
 	// variant `variant`'s extra global parameter i.
@@ -535,9 +540,9 @@ func (g *Generator) prepareConnectivity(s *modelspec.SynapseGroup) error {
 	snip := c.Snippet
 	path := "synapses." + s.Name + ".connectivity"
 	switch {
-	case isColBuild(snip) && s.Matrix == modelspec.MatrixProcedural:
+	case IsColBuild(snip) && s.Matrix == modelspec.MatrixProcedural:
 		return fmt.Errorf("%s: %s: snippet %s builds columns (col_build_code), which a procedural matrix cannot regenerate per row (GeNN has the same restriction); use matrix: sparse or bitmask", c.Pos, path, snip.Name)
-	case strings.TrimSpace(snip.RowBuildCode) == "" && !isColBuild(snip):
+	case strings.TrimSpace(snip.RowBuildCode) == "" && !IsColBuild(snip):
 		return fmt.Errorf("%s: %s: snippet %s has neither row_build_code nor col_build_code", c.Pos, path, snip.Name)
 	}
 	g.hostInit[s] = snip.HostInitCode != ""
@@ -547,7 +552,7 @@ func (g *Generator) prepareConnectivity(s *modelspec.SynapseGroup) error {
 		for _, v := range s.WeightUpdate.Model.Vars {
 			if vi := s.WeightUpdate.Vars[v.Name]; vi != nil && vi.Kind == modelspec.InitSnippet && usesToken([]string{vi.Snippet.Code}, "id_kernel") {
 				uses = true
-				if len(snip.KernelSize) == 0 || s.Matrix != modelspec.MatrixSparse || isColBuild(snip) {
+				if len(snip.KernelSize) == 0 || s.Matrix != modelspec.MatrixSparse || IsColBuild(snip) {
 					return fmt.Errorf("%s: %s: variable initialisation snippet %s uses $(id_kernel), which needs a sparse matrix whose connectivity snippet has a kernel (e.g. Conv2D); %s has none", vi.Pos, vi.Path, vi.Snippet.Name, snip.Name)
 				}
 			}

@@ -11,7 +11,10 @@ import (
 
 // EmitInit writes init_connectivity_<S> per sparse group and gn_init, which
 // builds connectivity first (synapse variables depend on row lengths) and then
-// initialises every variable of every variant.
+// initialises every variable of every variant, but the connectivity and
+// variables the backend builds on the device (ConnectivityOnDevice,
+// InitOnDevice). init_columns_<S> is written for every group with columns:
+// gn_set_var rebuilds them on the host when connectivity is set.
 func (g *Generator) EmitInit() error {
 	for si, s := range g.Net.Synapses {
 		if g.ShareConn[s] {
@@ -22,7 +25,7 @@ func (g *Generator) EmitInit() error {
 				return err
 			}
 		}
-		if s.Matrix == modelspec.MatrixSparse || s.Matrix == modelspec.MatrixBitmask {
+		if (s.Matrix == modelspec.MatrixSparse || s.Matrix == modelspec.MatrixBitmask) && !g.B.ConnectivityOnDevice(s) {
 			if err := g.emitConnectivity(si, s); err != nil {
 				return err
 			}
@@ -55,6 +58,9 @@ func (g *Generator) EmitInit() error {
 		}
 		if g.hostInit[s] {
 			w.Line("if (init_host_%s(ctx)) return 1;", s.Name)
+		}
+		if g.B.ConnectivityOnDevice(s) {
+			continue
 		}
 		if s.Matrix == modelspec.MatrixSparse || s.Matrix == modelspec.MatrixBitmask {
 			w.Line("if (init_connectivity_%s(ctx)) return 1;", s.Name)
@@ -331,7 +337,7 @@ func (g *Generator) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 	maxRow := g.MaxRow[s]
 	w := g.W
 	npre, npost := s.Source.Size, s.Target.Size
-	colBuild := isColBuild(snip)
+	colBuild := IsColBuild(snip)
 	if s.Matrix == modelspec.MatrixBitmask {
 		w.Line("/* synapse group %s: %s connectivity as a bitmask of %d x %d bits */", s.Name, snip.Name, npre, npost)
 	} else {
@@ -344,82 +350,19 @@ func (g *Generator) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 	}
 	g.connVariantLoop(s)
 	g.VariantPrologue()
-	for _, v := range g.hostArrays(s) {
-		g.ArrayPtr(v)
-	}
-	var kernelField string
-	if ve, ok := g.Array(s.Name, "internal", "kernelInd"); ok && g.kernel[s] {
-		g.ArrayPtr(ve)
-		kernelField = ve.Field
-	}
-	kernelIndex := func(a []string) string {
-		return g.kernelFlat(s, a[1:])
-	}
-	var add func(a []string) string
-	loopVar, loopN := "id_pre", npre
-	if colBuild {
-		loopVar, loopN = "id_post", npost
-	}
-	if s.Matrix == modelspec.MatrixBitmask {
-		words := (npre*npost + 31) / 32
-		g.ConnPtr("", s.Name, "connectivity", "gp", "gp")
-		w.Line("memset(gp, 0, %d * sizeof *gp);", words)
-		w.Open("for (uint32_t %s = 0; %s < %d; %s++) {", loopVar, loopVar, loopN, loopVar)
-		add = func(a []string) string {
-			pre, post := "id_pre", a[0]
-			if colBuild {
-				pre, post = a[0], "id_post"
-			}
-			return fmt.Sprintf("do { const uint64_t gid = (uint64_t)(uint32_t)(%s) * %d + (uint32_t)(%s); gp[gid / 32] |= 1u << (gid %% 32); } while (0)", pre, npost, post)
+	g.DeclareConnArrays(s)
+	if s.Matrix == modelspec.MatrixSparse && !colBuild {
+		w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", npre)
+		if err := g.EmitSparseRow(si, s, "if (n > gn_longest) gn_longest = n;"); err != nil {
+			return err
 		}
-	} else {
-		g.ConnPtr("", s.Name, "connectivity", "rowLength", "rowLength")
-		g.ConnPtr("", s.Name, "connectivity", "ind", "ind")
-		// A row longer than the bound is counted to its end, not stored
-		// beyond it, so that the failure says how long the longest row is.
-		if colBuild {
-			w.Line("memset(rowLength, 0, %d * sizeof *rowLength);", npre)
-			w.Open("for (uint32_t id_post = 0; id_post < %d; id_post++) {", npost)
-			add = func(a []string) string {
-				return fmt.Sprintf("do { const uint32_t i_ = (uint32_t)(%s); if (rowLength[i_] < %d) ind[(size_t)i_ * %d + rowLength[i_]] = (%s)id_post; rowLength[i_]++; } while (0)",
-					a[0], maxRow, maxRow, g.IndType(s))
-			}
-		} else {
-			w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", npre)
-			w.Line("%s *const row = ind + (size_t)id_pre * %d;", g.IndType(s), maxRow)
-			w.Line("uint32_t n = 0;")
-			add = func(a []string) string {
-				kernel := ""
-				if kernelField != "" {
-					kernel = fmt.Sprintf("%s[(size_t)id_pre * %d + n] = (uint32_t)(%s); ", kernelField, maxRow, kernelIndex(a))
-				}
-				return fmt.Sprintf("do { if (n < %d) { %srow[n] = (%s)(%s); } n++; } while (0)", maxRow, kernel, g.IndType(s), a[0])
-			}
-		}
-	}
-	var err error
-	if colBuild {
-		err = g.colBuild(si, s, add)
-	} else {
-		err = g.rowBuild(si, s, add)
-	}
-	if err != nil {
+		w.Close("}")
+	} else if err := g.emitBuildLoop(si, s); err != nil {
 		return err
 	}
-	if s.Matrix == modelspec.MatrixBitmask {
-		w.Close("}")
-		w.Close("}")
-	} else {
-		if !colBuild {
-			w.Line("if (n > %d) { if (n > gn_longest) gn_longest = n; n = %d; }", maxRow, maxRow)
-			w.Line("rowLength[id_pre] = n;")
-			w.Close("}")
-		} else {
-			w.Close("}")
-			w.Line("for (uint32_t i = 0; i < %d; i++) if (rowLength[i] > %d) { if (rowLength[i] > gn_longest) gn_longest = rowLength[i]; rowLength[i] = %d; }", npre, maxRow, maxRow)
-		}
-		w.Close("}")
-		g.boundFail(s, "row", maxRow)
+	w.Close("}")
+	if s.Matrix != modelspec.MatrixBitmask {
+		g.BoundFail(s, "row", maxRow)
 	}
 	w.Line("return 0;")
 	w.Close("}")
@@ -427,10 +370,112 @@ func (g *Generator) emitConnectivity(si int, s *modelspec.SynapseGroup) error {
 	return nil
 }
 
-// boundFail writes the failure of a connectivity builder that found a row
-// or column (what) of up to gn_longest synapses beyond its bound, in the
-// form ParseBoundOverflow reads.
-func (g *Generator) boundFail(s *modelspec.SynapseGroup, what string, bound int) {
+// emitBuildLoop writes the loop of a bitmask group's builder over its rows
+// (or columns), or of a sparse group's over its columns (the rows' lengths
+// clamped to the bound after it).
+func (g *Generator) emitBuildLoop(si int, s *modelspec.SynapseGroup) error {
+	w, maxRow := g.W, g.MaxRow[s]
+	npre, npost := s.Source.Size, s.Target.Size
+	colBuild := IsColBuild(s.Connectivity.Snippet)
+	if s.Matrix == modelspec.MatrixBitmask {
+		loopVar, loopN := "id_pre", npre
+		if colBuild {
+			loopVar, loopN = "id_post", npost
+		}
+		g.ConnPtr("", s.Name, "connectivity", "gp", "gp")
+		w.Line("memset(gp, 0, %d * sizeof *gp);", (npre*npost+31)/32)
+		w.Open("for (uint32_t %s = 0; %s < %d; %s++) {", loopVar, loopVar, loopN, loopVar)
+		if err := g.EmitBitmaskBuild(si, s, "gp[gid / 32] |= 1u << (gid % 32)"); err != nil {
+			return err
+		}
+		w.Close("}")
+		return nil
+	}
+	// A row longer than the bound is counted to its end, not stored
+	// beyond it, so that the failure says how long the longest row is.
+	w.Line("memset(rowLength, 0, %d * sizeof *rowLength);", npre)
+	w.Open("for (uint32_t id_post = 0; id_post < %d; id_post++) {", npost)
+	add := func(a []string) string {
+		return fmt.Sprintf("do { const uint32_t i_ = (uint32_t)(%s); if (rowLength[i_] < %d) ind[(size_t)i_ * %d + rowLength[i_]] = (%s)id_post; rowLength[i_]++; } while (0)",
+			a[0], maxRow, maxRow, g.IndType(s))
+	}
+	if err := g.colBuild(si, s, add); err != nil {
+		return err
+	}
+	w.Close("}")
+	w.Line("for (uint32_t i = 0; i < %d; i++) if (rowLength[i] > %d) { if (rowLength[i] > gn_longest) gn_longest = rowLength[i]; rowLength[i] = %d; }", npre, maxRow, maxRow)
+	return nil
+}
+
+// EmitBitmaskBuild writes the building of row id_pre (or, for a snippet
+// with col_build_code, column id_post) of bitmask group s: each synapse
+// sets bit gid (a uint64_t, id_pre * num_post + id_post) of gp by setBit,
+// a statement.
+func (g *Generator) EmitBitmaskBuild(si int, s *modelspec.SynapseGroup, setBit string) error {
+	colBuild := IsColBuild(s.Connectivity.Snippet)
+	add := func(a []string) string {
+		pre, post := "id_pre", a[0]
+		if colBuild {
+			pre, post = a[0], "id_post"
+		}
+		return fmt.Sprintf("do { const uint64_t gid = (uint64_t)(uint32_t)(%s) * %d + (uint32_t)(%s); %s; } while (0)", pre, s.Target.Size, post, setBit)
+	}
+	if colBuild {
+		return g.colBuild(si, s, add)
+	}
+	return g.rowBuild(si, s, add)
+}
+
+// DeclareConnArrays declares, for variant b, the local pointers the
+// connectivity builder of group s writes and reads: the host-computed
+// arrays of its snippet, its kernel index where its weights come from a
+// kernel, and a sparse group's rowLength and ind.
+func (g *Generator) DeclareConnArrays(s *modelspec.SynapseGroup) {
+	for _, v := range g.hostArrays(s) {
+		g.ArrayPtr(v)
+	}
+	if ve, ok := g.Array(s.Name, "internal", "kernelInd"); ok && g.kernel[s] {
+		g.ArrayPtr(ve)
+	}
+	if s.Matrix == modelspec.MatrixSparse {
+		g.ConnPtr("", s.Name, "connectivity", "rowLength", "rowLength")
+		g.ConnPtr("", s.Name, "connectivity", "ind", "ind")
+	}
+}
+
+// EmitSparseRow writes the building of row id_pre of sparse group s (the
+// arrays of DeclareConnArrays in scope): its row_build_code stores up to
+// the bound and counts to the end, and overflow, a statement, runs with n
+// the row's length when the row is longer than the bound (which is then
+// its stored length). The host builds rows one after another; a device
+// backend may build each in a thread of its own.
+func (g *Generator) EmitSparseRow(si int, s *modelspec.SynapseGroup, overflow string) error {
+	w, maxRow := g.W, g.MaxRow[s]
+	kernelInd := ""
+	if ve, ok := g.Array(s.Name, "internal", "kernelInd"); ok && g.kernel[s] {
+		kernelInd = ve.Field
+	}
+	w.Line("%s *const row = ind + (size_t)id_pre * %d;", g.IndType(s), maxRow)
+	w.Line("uint32_t n = 0;")
+	add := func(a []string) string {
+		kernel := ""
+		if kernelInd != "" {
+			kernel = fmt.Sprintf("%s[(size_t)id_pre * %d + n] = (uint32_t)(%s); ", kernelInd, maxRow, g.kernelFlat(s, a[1:]))
+		}
+		return fmt.Sprintf("do { if (n < %d) { %srow[n] = (%s)(%s); } n++; } while (0)", maxRow, kernel, g.IndType(s), a[0])
+	}
+	if err := g.rowBuild(si, s, add); err != nil {
+		return err
+	}
+	w.Line("if (n > %d) { %s n = %d; }", maxRow, overflow, maxRow)
+	w.Line("rowLength[id_pre] = n;")
+	return nil
+}
+
+// BoundFail writes the failure of a connectivity builder that found a row
+// or column (what) of up to gn_longest synapses beyond its bound (0: none),
+// in the form ParseBoundOverflow reads.
+func (g *Generator) BoundFail(s *modelspec.SynapseGroup, what string, bound int) {
 	key := "max_row_length"
 	if what == "column" {
 		key = "max_col_length"
@@ -471,8 +516,8 @@ func ParseBoundOverflow(msg string) (BoundOverflow, bool) {
 	return BoundOverflow{Group: m[1], Column: m[2] == "column", Length: n, Bound: b}, true
 }
 
-// isColBuild reports whether a snippet builds columns (no row-build code).
-func isColBuild(snip *modelspec.ConnectivitySnippet) bool {
+// IsColBuild reports whether a snippet builds columns (no row-build code).
+func IsColBuild(snip *modelspec.ConnectivitySnippet) bool {
 	return strings.TrimSpace(snip.RowBuildCode) == "" && strings.TrimSpace(snip.ColBuildCode) != ""
 }
 
@@ -800,7 +845,7 @@ func (g *Generator) emitColumns(s *modelspec.SynapseGroup) {
 	w.Close("}")
 	w.Line("for (uint32_t j = 0; j < %d; j++) if (colLength[j] > %d) { if (colLength[j] > gn_longest) gn_longest = colLength[j]; colLength[j] = %d; }", npost, maxCol, maxCol)
 	w.Close("}")
-	g.boundFail(s, "column", maxCol)
+	g.BoundFail(s, "column", maxCol)
 	w.Line("return 0;")
 	w.Close("}")
 	w.Line("")

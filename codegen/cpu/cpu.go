@@ -220,6 +220,9 @@ func (g *gen) Initialised()                           {}
 // InitOnDevice: a CPU module initialises everything in gn_init's loop.
 func (g *gen) InitOnDevice(codegen.VarInit) bool { return false }
 
+// ConnectivityOnDevice: and builds all connectivity there.
+func (g *gen) ConnectivityOnDevice(*modelspec.SynapseGroup) bool { return false }
+
 func (g *gen) EGPChanged(int) string  { return "0" }
 func (g *gen) RuntimeChanged() string { return "0" }
 func (g *gen) CustomUpdateBegin()     {}

@@ -9,14 +9,18 @@
 //
 //   - gn_module.h: the context (struct gn_ctx), shared by both other files.
 //   - module.c: the host part, compiled as C exactly as in a CPU module:
-//     gn_create, initialisation of variables and connectivity (so a variant
-//     starts from the same state on either backend), gn_get_var/gn_set_var,
-//     extra global parameters, the spike queue. It calls the gn_dev_*
-//     functions of module.cu to mirror state on the device.
+//     gn_create, the initialisation the device does not do (tables of
+//     values, host_init_code, connectivity built by columns; see init.go
+//     and connectivity.go), gn_get_var/gn_set_var, extra global
+//     parameters, the spike queue. It calls the gn_dev_* functions of
+//     module.cu to mirror state on the device.
 //   - module.cu: the kernels and the device side of the context. The
 //     device holds a copy of every state array and arrays of its own
 //     (spike bits, input bins, the recording buffer); the host copy is
-//     refreshed only when gn_get_var asks for it.
+//     refreshed only when gn_get_var asks for it. Its initialisation
+//     kernels build sparse and bitmask connectivity and initialise
+//     variables from the host's random streams, so a variant starts from
+//     the same state on either backend.
 //
 // A time step is at most four launches, whatever the size of the network:
 // synapse dynamics, presynaptic update, postsynaptic learning (each only if
@@ -72,11 +76,12 @@
 // (gn_persistent), which makes no launch per step.
 //
 // Random numbers come from the same Philox streams (counter-based, so the
-// order threads draw in does not matter). Device math functions (libdevice)
-// may differ from glibc's in the last bit, and CUDA's overloads compute
-// log(float) in float where C promotes to double: models whose code calls
-// such functions agree with the CPU statistically, pure arithmetic exactly
-// (nvcc is run with -fmad=false, like -ffp-contract=off on the CPU).
+// order threads draw in does not matter). Math functions of a float are the
+// float functions on both (CUDA's C++ overloads; tgmath.h in module.c), but
+// device math functions (libdevice) may differ from glibc's in the last
+// bit: models whose code calls such functions agree with the CPU
+// statistically, pure arithmetic and integer decisions exactly (nvcc is
+// run with -fmad=false, like -ffp-contract=off on the CPU).
 //
 // Build the files with nvcc (gpu.DetectNVCC: a fat binary for the given
 // architectures) or, to run the generated code without a GPU, with the host
@@ -230,6 +235,9 @@ func (g *gen) emit(files codegen.Files) error {
 	g.emitCUDAErrors()
 	g.emitFiniteKernel()
 	g.emitRecordingKernels()
+	if err := g.emitConnectivityKernels(); err != nil {
+		return err
+	}
 	if err := g.emitInitKernels(); err != nil {
 		return err
 	}

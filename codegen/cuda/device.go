@@ -45,6 +45,7 @@ func (g *gen) emitDeviceFields() {
 	w.Line("uint32_t *drec_out;  /* device: compacted (pop, variant, neuron, step) quads */")
 	w.Line("unsigned long long rec_out_cap;")
 	w.Line("unsigned long long *dfinite; /* device: per variant, the first non-finite value's (var << 32 | element) */")
+	w.Line("uint32_t *dlongest;  /* device: per group built on the device, its longest row and column beyond the bounds */")
 	for _, s := range g.Net.Synapses {
 		if g.ShareConn[s] {
 			w.Line("uint32_t %s_nconn; /* realisations of %s's connectivity held */", s.Name, s.Name)
@@ -384,6 +385,9 @@ func (g *gen) emitCreate() {
 	w.Line("ctx->stream = (void *)st;")
 	w.Line("GN_CUDA(cudaMalloc((void **)&v->dstep, sizeof *v->dstep));")
 	w.Line("GN_CUDA(cudaMalloc((void **)&v->dfinite, (size_t)ctx->batch * sizeof *v->dfinite));")
+	if n := len(g.deviceBuilt()); n > 0 {
+		w.Line("GN_CUDA(cudaMalloc((void **)&v->dlongest, %d * sizeof *v->dlongest));", 2*n)
+	}
 	for _, k := range g.kernels {
 		w.Open("{ /* gn_%s */", k.name)
 		w.Line("int grid = 0, block = 0;")
@@ -465,7 +469,9 @@ func (g *gen) emitUploadDestroy() {
 	w.Line("ctx->view_stale = 1;")
 	w.Line("ctx->dev_ready = 1;")
 	w.Line("if (gn_dev_sync_view(ctx)) return 1;")
+	g.emitConnectivityLaunches()
 	g.emitInitLaunches()
+	g.emitBoundCheck()
 	w.Line("return 0;")
 	w.Close("}")
 	w.Line("")
@@ -482,7 +488,7 @@ func (g *gen) emitUploadDestroy() {
 			w.Line("free(ctx->%s_dtab);", e.Field)
 		}
 	}
-	for _, f := range []string{"drec_bits", "drec_blocks", "drec_total", "drec_out", "dfinite", "dstep"} {
+	for _, f := range []string{"drec_bits", "drec_blocks", "drec_total", "drec_out", "dfinite", "dlongest", "dstep"} {
 		w.Line("cudaFree(v->%s);", f)
 	}
 	w.Line("if (ctx->graph) cudaGraphExecDestroy((cudaGraphExec_t)ctx->graph);")

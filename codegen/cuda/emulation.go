@@ -7,7 +7,9 @@ package cuda
 // another.
 //
 // Kernels launched with GN_LAUNCH run their threads one after another: they
-// never wait for each other. Kernels launched with GN_LAUNCH_SYNC may call
+// never wait for each other (in order, or with GENNCTL_CUDA_EMU_ORDER=reverse
+// last first, so that a test can check that results do not depend on the
+// order threads take atomics in). Kernels launched with GN_LAUNCH_SYNC may call
 // __syncthreads and use __shared__ memory: each thread of a block then runs
 // as a coroutine with a stack of its own, and __syncthreads switches to the
 // next thread, so that every thread of the block reaches the barrier before
@@ -159,10 +161,14 @@ static void gn_emu_run(dim3 grid, dim3 block, bool sync, void (*fn)(void *), voi
     const unsigned long long nblocks = (unsigned long long)grid.x * grid.y * grid.z;
     const unsigned long long nthreads = (unsigned long long)block.x * block.y * block.z;
     if (!sync) {
+        /* GENNCTL_CUDA_EMU_ORDER=reverse runs the blocks, and the threads of each, last first:
+           with it tests check that results do not depend on the order threads take atomics in */
+        const char *order = getenv("GENNCTL_CUDA_EMU_ORDER");
+        const bool reverse = order && !strcmp(order, "reverse");
         for (unsigned long long bi = 0; bi < nblocks; bi++) {
-            gn_emu_set_block(bi);
+            gn_emu_set_block(reverse ? nblocks - 1 - bi : bi);
             for (unsigned long long ti = 0; ti < nthreads; ti++) {
-                gn_emu_set_thread(ti);
+                gn_emu_set_thread(reverse ? nthreads - 1 - ti : ti);
                 fn(arg);
             }
         }
@@ -305,6 +311,12 @@ static inline unsigned atomicOr(unsigned *p, unsigned v)
 {
     const unsigned old = *p;
     *p = old | v;
+    return old;
+}
+static inline unsigned atomicMax(unsigned *p, unsigned v)
+{
+    const unsigned old = *p;
+    if (v > old) *p = v;
     return old;
 }
 static inline unsigned long long atomicMin(unsigned long long *p, unsigned long long v)

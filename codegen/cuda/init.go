@@ -130,12 +130,18 @@ func (g *gen) emitInitLaunches() {
 	w.Close("}")
 }
 
-// initOnDevice lists the arrays of the variables initialised on the
-// device, which gn_dev_upload clears instead of copying the host's.
+// initOnDevice lists the arrays of the variables initialised and the
+// connectivity built on the device, which gn_dev_upload clears instead of
+// copying the host's.
 func (g *gen) initOnDevice() map[string]bool {
 	m := map[string]bool{}
 	for _, d := range g.deviceInits() {
 		m[d.array.Field] = true
+	}
+	for _, s := range g.deviceBuilt() {
+		for _, a := range g.builtArrays(s) {
+			m[a.Field] = true
+		}
 	}
 	return m
 }

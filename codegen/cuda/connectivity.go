@@ -1,0 +1,253 @@
+package cuda
+
+import (
+	"fmt"
+
+	"github.com/gennctl/gennctl/codegen"
+	"github.com/gennctl/gennctl/modelspec"
+)
+
+// Connectivity built on the device, as GeNN's initialisation kernels do:
+// gn_build_<S> runs a sparse group's row_build_code with one thread per
+// row (presynaptic neuron) and blockIdx.y the variant, from the stream the
+// host would draw from (connectivity seed, StreamConnectivity | group,
+// id_pre), so that the rows, integer decisions only, are the CPU
+// backend's bit for bit; a bitmask group's rows (or columns) set their
+// bits with atomicOr. A group with a column index then counts its columns
+// (gn_columns_<S>, a thread per row slot taking column entries with an
+// integer atomic) and sorts each column by synapse (gn_sort_columns_<S>,
+// a block per column, bitonic in shared memory), which is the host's
+// order. Rows and columns longer than their bounds are counted to their
+// ends into dlongest, which gn_dev_upload reads back to fail as the host
+// would (the sweep retries with bigger bounds).
+//
+// Connectivity stays on the host (init_connectivity_<S>) where the device
+// cannot build it the host's way: sparse groups built by col_build_code
+// (the host appends each column to the rows in order of id_post; threads
+// would append in any order), groups with a variable the host initialises
+// (it reads the rows), and columns longer than sortMax.
+
+// sortMax is the longest column gn_sort_columns_<S> sorts in shared memory.
+const sortMax = 8192
+
+// ConnectivityOnDevice reports whether group s's connectivity is built on
+// the device (see above).
+func (g *gen) ConnectivityOnDevice(s *modelspec.SynapseGroup) bool {
+	switch {
+	case s.Connectivity == nil:
+		return false
+	case s.Matrix == modelspec.MatrixSparse:
+		if codegen.IsColBuild(s.Connectivity.Snippet) || g.MaxCol[s] > sortMax {
+			return false
+		}
+	case s.Matrix != modelspec.MatrixBitmask:
+		return false
+	}
+	for _, v := range g.VarInits() {
+		if v.Syn == s && !g.InitOnDevice(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// deviceBuilt lists the groups whose connectivity is built on the device;
+// group i's longest row beyond its bound is dlongest[2i], its longest
+// column dlongest[2i+1].
+func (g *gen) deviceBuilt() []*modelspec.SynapseGroup {
+	var out []*modelspec.SynapseGroup
+	for _, s := range g.Net.Synapses {
+		if g.ConnectivityOnDevice(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// builtArrays are the arrays of group s the device builds.
+func (g *gen) builtArrays(s *modelspec.SynapseGroup) []codegen.VarEntry {
+	var out []codegen.VarEntry
+	for _, k := range [][2]string{{"connectivity", "rowLength"}, {"connectivity", "ind"}, {"connectivity", "gp"}, {"internal", "kernelInd"}, {"internal", "colLength"}, {"internal", "remap"}} {
+		if ve, ok := g.Array(s.Name, k[0], k[1]); ok {
+			out = append(out, ve)
+		}
+	}
+	return out
+}
+
+// sortSize is the shared array of gn_sort_columns_<S>: the power of two
+// that holds a column of s.
+func (g *gen) sortSize(s *modelspec.SynapseGroup) int {
+	p := 2
+	for p < g.MaxCol[s] {
+		p *= 2
+	}
+	return p
+}
+
+// sortThreads is the block of gn_sort_columns_<S>: a thread per pair of
+// the shared array, within 32 and GN_INIT_BLOCK.
+func (g *gen) sortThreads(s *modelspec.SynapseGroup) int {
+	return min(initBlock, max(32, g.sortSize(s)/2))
+}
+
+// emitConnectivityKernels writes the kernels that build connectivity on
+// the device.
+func (g *gen) emitConnectivityKernels() error {
+	w := g.W
+	for i, s := range g.deviceBuilt() {
+		si := g.SynIndex[s]
+		npre, maxRow, maxCol := s.Source.Size, g.MaxRow[s], g.MaxCol[s]
+		colBuild := codegen.IsColBuild(s.Connectivity.Snippet)
+		threads, what := npre, "row"
+		if colBuild {
+			threads, what = s.Target.Size, "column"
+		}
+		w.Line("/* synapse group %s: %s connectivity built on the device, one thread per %s and variant */", s.Name, s.Connectivity.Snippet.Name, what)
+		w.Line("__global__ void __launch_bounds__(GN_INIT_BLOCK) gn_build_%s(const gn_ctx *__restrict__ ctx)", s.Name)
+		w.Open("{")
+		w.Line("const uint32_t b = blockIdx.y;")
+		id := "id_pre"
+		if colBuild {
+			id = "id_post"
+		}
+		w.Line("const uint32_t %s = blockIdx.x * blockDim.x + threadIdx.x;", id)
+		w.Line("if (%s >= %du) return;", id, threads)
+		g.skipShared(s)
+		g.VariantPrologue()
+		g.DeclareConnArrays(s)
+		var err error
+		if s.Matrix == modelspec.MatrixBitmask {
+			g.ConnPtr("", s.Name, "connectivity", "gp", "gp")
+			err = g.EmitBitmaskBuild(si, s, "atomicOr(&gp[gid / 32], 1u << (gid % 32))")
+		} else {
+			err = g.EmitSparseRow(si, s, fmt.Sprintf("atomicMax(&ctx->dlongest[%d], n);", 2*i))
+		}
+		if err != nil {
+			return err
+		}
+		w.Close("}")
+		w.Line("")
+		if maxCol == 0 {
+			continue
+		}
+		w.Line("/* synapse group %s: its columns' entries, one thread per slot of a row and variant, in any order */", s.Name)
+		w.Line("__global__ void __launch_bounds__(GN_INIT_BLOCK) gn_columns_%s(const gn_ctx *__restrict__ ctx)", s.Name)
+		w.Open("{")
+		w.Line("const uint32_t b = blockIdx.y;")
+		w.Line("const uint32_t syn = blockIdx.x * blockDim.x + threadIdx.x, id_pre = syn / %du;", maxRow)
+		w.Line("if (syn >= %du) return;", npre*maxRow)
+		g.skipShared(s)
+		g.ConnPtr("const ", s.Name, "connectivity", "rowLength", "rowLength")
+		g.ConnPtr("const ", s.Name, "connectivity", "ind", "ind")
+		g.ConnPtr("", s.Name, "internal", "colLength", "colLength")
+		g.ConnPtr("", s.Name, "internal", "remap", "remap")
+		w.Line("if (syn - id_pre * %du >= rowLength[id_pre]) return; /* past the end of the row */", maxRow)
+		w.Line("const uint32_t j = ind[syn], c = atomicAdd(&colLength[j], 1u);")
+		w.Line("if (c < %du) remap[%s] = syn; /* counted, not stored, beyond the bound */", maxCol, g.RemapIndex(s, "j", "c"))
+		w.Close("}")
+		w.Line("")
+		p := g.sortSize(s)
+		w.Line("/* synapse group %s: each column's entries in order of synapse (the host's), one block per column and variant */", s.Name)
+		w.Line("__global__ void __launch_bounds__(GN_INIT_BLOCK) gn_sort_columns_%s(const gn_ctx *__restrict__ ctx)", s.Name)
+		w.Open("{")
+		w.Line("__shared__ uint32_t key[%d];", p)
+		w.Line("const uint32_t b = blockIdx.y, j = blockIdx.x;")
+		g.skipShared(s)
+		g.ConnPtr("", s.Name, "internal", "colLength", "colLength")
+		g.ConnPtr("", s.Name, "internal", "remap", "remap")
+		w.Line("const uint32_t n = colLength[j], m = n < %du ? n : %du;", maxCol, maxCol)
+		w.Line("for (uint32_t c = threadIdx.x; c < %du; c += blockDim.x) key[c] = c < m ? remap[%s] : UINT32_MAX;", p, g.RemapIndex(s, "j", "c"))
+		w.Line("__syncthreads();")
+		w.Open("for (uint32_t k = 2; k <= %du; k <<= 1) { /* bitonic merges of runs of k */", p)
+		w.Open("for (uint32_t h = k >> 1; h > 0; h >>= 1) {")
+		w.Open("for (uint32_t i = threadIdx.x; i < %du; i += blockDim.x) {", p)
+		w.Line("const uint32_t l = i ^ h, x = key[i], y = key[l];")
+		w.Line("if (l > i && ((i & k) == 0 ? x > y : x < y)) { key[i] = y; key[l] = x; }")
+		w.Close("}")
+		w.Line("__syncthreads();")
+		w.Close("}")
+		w.Close("}")
+		w.Line("for (uint32_t c = threadIdx.x; c < m; c += blockDim.x) remap[%s] = key[c];", g.RemapIndex(s, "j", "c"))
+		w.Line("if (threadIdx.x == 0 && n > %du) { atomicMax(&ctx->dlongest[%d], n); colLength[j] = %du; }", maxCol, 2*i+1, maxCol)
+		w.Close("}")
+		w.Line("")
+	}
+	return nil
+}
+
+// skipShared writes, for a group whose variants share connectivity, the
+// return of a thread of a variant that uses an earlier variant's
+// realisation (gn_share_<S> made it on the host).
+func (g *gen) skipShared(s *modelspec.SynapseGroup) {
+	if g.ShareConn[s] {
+		g.W.Line("if (ctx->%s_connectivityOwner[b] != b) return; /* uses an earlier variant's realisation */", s.Name)
+	}
+}
+
+// emitConnectivityLaunches writes, in gn_dev_upload, the launches that
+// build connectivity on the device, in order of the groups (the device's
+// view current, its arrays cleared).
+func (g *gen) emitConnectivityLaunches() {
+	built := g.deviceBuilt()
+	if len(built) == 0 {
+		return
+	}
+	w := g.W
+	w.Open("{ /* connectivity built on the device */")
+	w.Line("cudaStream_t st = (cudaStream_t)ctx->stream;")
+	w.Line("GN_CUDA(cudaMemsetAsync(ctx->dview->dlongest, 0, %d * sizeof(uint32_t), st));", 2*len(built))
+	blocks := func(n int) int { return (n + initBlock - 1) / initBlock }
+	for _, s := range built {
+		threads := s.Source.Size
+		if codegen.IsColBuild(s.Connectivity.Snippet) {
+			threads = s.Target.Size
+		}
+		if threads == 0 {
+			continue // an empty grid is not a launch
+		}
+		w.Line("GN_LAUNCH(gn_build_%s, dim3(%d, ctx->batch), dim3(GN_INIT_BLOCK), st)(ctx->dev);", s.Name, blocks(threads))
+		if g.MaxCol[s] > 0 && s.Target.Size > 0 && g.MaxRow[s] > 0 {
+			w.Line("GN_LAUNCH(gn_columns_%s, dim3(%d, ctx->batch), dim3(GN_INIT_BLOCK), st)(ctx->dev);", s.Name, blocks(threads*g.MaxRow[s]))
+			w.Line("GN_LAUNCH_SYNC(gn_sort_columns_%s, dim3(%d, ctx->batch), dim3(%d), st)(ctx->dev);", s.Name, s.Target.Size, g.sortThreads(s))
+		}
+	}
+	w.Line("GN_CUDA(cudaGetLastError());")
+	for _, s := range built {
+		for _, a := range g.builtArrays(s) {
+			w.Line("ctx->hfresh[%d] = 0; /* %s: the device's copy is the state */", g.devIndex(a.Field), a.Field)
+		}
+	}
+	w.Close("}")
+}
+
+// emitBoundCheck writes, in gn_dev_upload after the initialisation
+// kernels, the failure of a row or column built on the device beyond its
+// bound, in the host's words.
+func (g *gen) emitBoundCheck() {
+	built := g.deviceBuilt()
+	if len(built) == 0 {
+		return
+	}
+	w := g.W
+	w.Open("{ /* rows and columns built on the device beyond their bounds */")
+	w.Line("uint32_t longest[%d];", 2*len(built))
+	w.Line("GN_CUDA(cudaStreamSynchronize((cudaStream_t)ctx->stream));")
+	w.Line("GN_CUDA(cudaMemcpy(longest, ctx->dview->dlongest, sizeof longest, cudaMemcpyDeviceToHost));")
+	for i, s := range built {
+		if s.Matrix != modelspec.MatrixSparse {
+			continue
+		}
+		w.Open("{")
+		w.Line("const uint32_t gn_longest = longest[%d];", 2*i)
+		g.BoundFail(s, "row", g.MaxRow[s])
+		w.Close("}")
+		if g.MaxCol[s] > 0 {
+			w.Open("{")
+			w.Line("const uint32_t gn_longest = longest[%d];", 2*i+1)
+			g.BoundFail(s, "column", g.MaxCol[s])
+			w.Close("}")
+		}
+	}
+	w.Close("}")
+}
