@@ -604,11 +604,11 @@ func (g *Generator) bindParams(sc *Scope, names []string, ps modelspec.Params, d
 
 func (g *Generator) usesRuntime() bool { return len(g.Opts.Runtime) > 0 }
 
-// connSeed is the C expression of the key of variant b's connectivity
+// ConnSeed is the C expression of the key of variant b's connectivity
 // streams: the variant's seed, or simulation.connectivity_seed when the
 // document gives one (a literal, or a runtime slot when it differs in the
 // structure group; below 2^53, so exact as a double).
-func (g *Generator) connSeed() string {
+func (g *Generator) ConnSeed() string {
 	cs := g.Net.Sim.ConnectivitySeed
 	if cs == nil {
 		return "ctx->seed[b]"

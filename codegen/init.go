@@ -395,16 +395,21 @@ func (g *Generator) emitBuildLoop(si int, s *modelspec.SynapseGroup) error {
 	// beyond it, so that the failure says how long the longest row is.
 	w.Line("memset(rowLength, 0, %d * sizeof *rowLength);", npre)
 	w.Open("for (uint32_t id_post = 0; id_post < %d; id_post++) {", npost)
-	add := func(a []string) string {
-		return fmt.Sprintf("do { const uint32_t i_ = (uint32_t)(%s); if (rowLength[i_] < %d) ind[(size_t)i_ * %d + rowLength[i_]] = (%s)id_post; rowLength[i_]++; } while (0)",
-			a[0], maxRow, maxRow, g.IndType(s))
-	}
-	if err := g.colBuild(si, s, add); err != nil {
+	if err := g.EmitSparseColumn(si, s, fmt.Sprintf("if (rowLength[i_] < %d) ind[(size_t)i_ * %d + rowLength[i_]] = (%s)id_post; rowLength[i_]++;", maxRow, maxRow, g.IndType(s))); err != nil {
 		return err
 	}
 	w.Close("}")
 	w.Line("for (uint32_t i = 0; i < %d; i++) if (rowLength[i] > %d) { if (rowLength[i] > gn_longest) gn_longest = rowLength[i]; rowLength[i] = %d; }", npre, maxRow, maxRow)
 	return nil
+}
+
+// EmitSparseColumn writes the building of column id_post of sparse group
+// s by its col_build_code: each synapse appends id_post to row i_ (a
+// uint32_t in scope) by appendRow, a statement.
+func (g *Generator) EmitSparseColumn(si int, s *modelspec.SynapseGroup, appendRow string) error {
+	return g.colBuild(si, s, func(a []string) string {
+		return fmt.Sprintf("do { const uint32_t i_ = (uint32_t)(%s); %s } while (0)", a[0], appendRow)
+	})
 }
 
 // EmitBitmaskBuild writes the building of row id_pre (or, for a snippet
@@ -646,44 +651,81 @@ func builtinHostInit(snip *modelspec.ConnectivitySnippet) bool {
 // that follows. The draws come from the variant's Philox stream
 // (StreamHostInit | group index), so the row lengths, and then the rows,
 // are the same alone or in any batch.
+//
+// A backend that builds the connectivity on the device draws the split
+// there too (ConnectivityOnDevice): init_host_<S> then only checks the
+// totals.
 func (g *Generator) emitHostInit(si int, s *modelspec.SynapseGroup) error {
 	c := s.Connectivity
 	snip := c.Snippet
-	if !builtinHostInit(snip) {
+	split, ok, err := g.TotalSplit(s)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return g.emitCustomHostInit(si, s)
 	}
-	arrays := g.hostArrays(s)
-	if len(arrays) != 1 {
-		return fmt.Errorf("%s: synapses.%s.connectivity: snippet %s: internal error: %d host arrays", c.Pos, s.Name, snip.Name, len(arrays))
-	}
-	total, ok := c.Params["total"]
-	if !ok {
-		return fmt.Errorf("%s: synapses.%s.connectivity: snippet %s has no parameter total", c.Pos, s.Name, snip.Name)
-	}
 	npre := s.Source.Size
+	device := g.B.ConnectivityOnDevice(s)
 	w := g.W
-	w.Line("/* synapse group %s: row lengths of %s, a multinomial split of total over the %d rows */", s.Name, snip.Name, npre)
+	if device {
+		w.Line("/* synapse group %s: the totals of %s, whose split over the rows the device draws */", s.Name, snip.Name)
+	} else {
+		w.Line("/* synapse group %s: row lengths of %s, a multinomial split of total over the %d rows */", s.Name, snip.Name, npre)
+	}
 	w.Line("static int init_host_%s(gn_ctx *ctx)", s.Name)
 	w.Open("{")
 	g.connVariantLoop(s)
 	g.VariantPrologue()
-	g.ArrayPtr(arrays[0])
-	rowLen := arrays[0].Field
-	w.Line("memset(%s, 0, %d * sizeof *%s);", rowLen, npre, rowLen)
-	totalC := Literal(total.V, "double") // full precision: a count, not a scalar
-	if k, ok := g.rtIndex[total.Path]; ok {
-		totalC = fmt.Sprintf("rt[%d]", k)
+	rowLen := split.RowLength.Field
+	if !device {
+		g.ArrayPtr(split.RowLength)
+		w.Line("memset(%s, 0, %d * sizeof *%s);", rowLen, npre, rowLen)
 	}
-	w.Line("const double total = %s;", totalC)
+	w.Line("const double total = %s;", split.Total)
 	w.Line("if (!(total >= 0.0) || total > 4294967295.0) return gn_fail(ctx, %s);", quoteC(fmt.Sprintf("synapse group %s: total must be in [0, 2^32)", s.Name)))
-	w.Line("gn_rng rng;")
-	w.Line("gn_rng_init(&rng, %s, 0x%08xu, 0, 0);", g.connSeed(), StreamHostInit|uint32(si))
-	w.Line("for (uint32_t k = 0; k < (uint32_t)total; k++) %s[(uint32_t)(((uint64_t)gn_next_u32(&rng) * %du) >> 32)]++;", rowLen, npre)
+	if !device {
+		w.Line("gn_rng rng;")
+		w.Line("gn_rng_init(&rng, %s, 0x%08xu, 0, 0);", g.ConnSeed(), split.Stream)
+		w.Line("for (uint32_t k = 0; k < (uint32_t)total; k++) %s[(uint32_t)(((uint64_t)gn_next_u32(&rng) * %du) >> 32)]++;", rowLen, npre)
+	}
 	w.Close("}")
 	w.Line("return 0;")
 	w.Close("}")
 	w.Line("")
 	return nil
+}
+
+// TotalSplit is the split of a FixedNumberTotalWithReplacement group's
+// total over its rows (see emitHostInit): draw k of variant b's split
+// is the k-th 32-bit word of stream (connectivity seed, Stream, 0, 0),
+// and picks row (word × num_pre) >> 32.
+type TotalSplit struct {
+	RowLength VarEntry // the rows' lengths (preCalcRowLength)
+	Total     string   // C expression of the total, a double (rt, the variant's runtime slots, in scope)
+	Stream    uint32
+}
+
+// TotalSplit returns group s's split, if its snippet is the built-in
+// FixedNumberTotalWithReplacement.
+func (g *Generator) TotalSplit(s *modelspec.SynapseGroup) (TotalSplit, bool, error) {
+	c := s.Connectivity
+	if c == nil || !builtinHostInit(c.Snippet) {
+		return TotalSplit{}, false, nil
+	}
+	arrays := g.hostArrays(s)
+	if len(arrays) != 1 {
+		return TotalSplit{}, false, fmt.Errorf("%s: synapses.%s.connectivity: snippet %s: internal error: %d host arrays", c.Pos, s.Name, c.Snippet.Name, len(arrays))
+	}
+	total, ok := c.Params["total"]
+	if !ok {
+		return TotalSplit{}, false, fmt.Errorf("%s: synapses.%s.connectivity: snippet %s has no parameter total", c.Pos, s.Name, c.Snippet.Name)
+	}
+	totalC := Literal(total.V, "double") // full precision: a count, not a scalar
+	if k, ok := g.rtIndex[total.Path]; ok {
+		totalC = fmt.Sprintf("rt[%d]", k)
+	}
+	return TotalSplit{RowLength: arrays[0], Total: totalC, Stream: StreamHostInit | uint32(g.SynIndex[s])}, true, nil
 }
 
 // emitCustomHostInit writes init_host_<S> for a custom snippet's C host
@@ -734,7 +776,7 @@ func (g *Generator) emitCustomHostInit(si int, s *modelspec.SynapseGroup) error 
 	g.VariantPrologue()
 	if UsesRNG(snip.HostInitCode) {
 		w.Line("gn_rng rng;")
-		w.Line("gn_rng_init(&rng, %s, 0x%08xu, 0, 0);", g.connSeed(), StreamHostInit|uint32(si))
+		w.Line("gn_rng_init(&rng, %s, 0x%08xu, 0, 0);", g.ConnSeed(), StreamHostInit|uint32(si))
 	}
 	w.Open("{")
 	if err := g.code(snip.HostInitCode, sc, st); err != nil {
@@ -801,7 +843,7 @@ func (g *Generator) buildLoop(si int, s *modelspec.SynapseGroup, add func(a []st
 	w.Open("{")
 	if UsesRNG(side.code) || g.procRNG {
 		w.Line("gn_rng rng;")
-		w.Line("gn_rng_init(&rng, %s, 0x%08xu, %s, 0);", g.connSeed(), StreamConnectivity|uint32(si), side.id)
+		w.Line("gn_rng_init(&rng, %s, 0x%08xu, %s, 0);", g.ConnSeed(), StreamConnectivity|uint32(si), side.id)
 	}
 	for _, sv := range side.vars {
 		init, err := Substitute(sv.Init, sc, site("synapse group", s.Name, path, snip.Name, side.varsField, snip.CodePos, c.Pos))

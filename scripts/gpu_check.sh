@@ -37,9 +37,11 @@
 #              duration, DRAM throughput, occupancy and registers per kernel. After table it
 #              reuses the table's modules; alone it builds them (PD: about a minute);
 #   fullscale  the full-scale microcircuit (77,169 neurons, 0.3 G synapses) on the cuda backend
-#              (scripts/bench -pd 1 -pd-backends cuda; DURATION_MS, default 1000): build,
-#              set-up, simulation per biological second, host memory and the rates of the
-#              eight populations against NEST's full-scale rates.
+#              (scripts/bench -pd 1 -pd-backends cuda; DURATION_MS, default 1000), alone and as
+#              a batch of 16 variants (PD_BATCH, default 1,16; seeds seed..seed+15): build,
+#              set-up (connectivity and variables built on the device), simulation per
+#              biological second, host and GPU memory and the rates of the eight populations
+#              (per variant) against NEST's full-scale rates.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:?build or run}
@@ -120,7 +122,7 @@ for s in ${STEPS:-table features unit agreement memcheck outputs bench profile f
     step bench . 400 env GENNCTL="$g" scripts/bench_cuda.sh "${REPEATS:-2}" "${DURATION_MS:-1000}"
     tail -5 "$out/bench.log" ;;
   fullscale)
-    step fullscale . 420 "$bin/bench" -pd 1 -pd-backends cuda -duration "${DURATION_MS:-1000}" -repeats 1 -work "$table"
+    step fullscale . 420 "$bin/bench" -pd 1 -pd-backends cuda -pd-batch "${PD_BATCH:-1,16}" -duration "${DURATION_MS:-1000}" -repeats 1 -work "$table"
     sed -n '/^Potjans-Diesmann/,$p' "$out/fullscale.log" ;;
   profile)
     # NAME MODE SKIP COUNT: ncu on COUNT step-kernel launches after SKIP of them

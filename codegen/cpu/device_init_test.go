@@ -16,8 +16,9 @@ import (
 
 // deviceInitDoc is a float network whose connectivity and variables the
 // CUDA backend builds on the device: FixedProbability (its skip draws call
-// log on a float uniform), FixedNumberPostWithReplacement, the host-split
-// FixedNumberTotalWithReplacement, a bitmask, STDP with a column index
+// log on a float uniform), FixedNumberPostWithReplacement,
+// FixedNumberPreWithReplacement (built by columns),
+// FixedNumberTotalWithReplacement (a split over the rows first), a bitmask, STDP with a column index
 // (learn_post_code), variables drawn from Normal, Uniform, Exponential,
 // Gamma and Binomial snippets, and a snippet that shows whether log of a
 // float computes in float, as in GeNN's C++ (H's logError is 0), or in
@@ -70,6 +71,12 @@ synapses:
     target: E
     connectivity: {init: FixedNumberPostWithReplacement, params: {rowLength: 17}}
     weight_update: {model: StaticPulse, vars: {g: {init: Binomial, params: {n: 9, p: 0.4}}}}
+    postsynaptic: {model: DeltaCurr}
+  EIp:
+    source: E
+    target: I
+    connectivity: {init: FixedNumberPreWithReplacement, params: {colLength: 25}}
+    weight_update: {model: StaticPulse, vars: {g: {init: Normal, params: {mean: 0.2, sd: 0.05}}}}
     postsynaptic: {model: DeltaCurr}
   IIt:
     source: I
@@ -133,11 +140,13 @@ func TestDeviceInitMatchesHost(t *testing.T) {
 			t.Setenv("GENNCTL_CUDA_EMU_ORDER", "reverse")
 			dev, files := buildFor(t, doc, cuda.Generate, emu)
 			// Everything is built on the device: module.c builds nothing.
-			for _, g := range []string{"EE", "EI", "IE", "IIt", "IIb"} {
+			for _, g := range []string{"EE", "EI", "IE", "EIp", "IIt", "IIb"} {
 				assert.NotContains(t, files[cpu.ModuleFile], "init_connectivity_"+g+"(ctx)", "group %s is built on the host", g)
 				assert.Contains(t, files[cuda.ModuleFile], "gn_build_"+g+"(const gn_ctx", "group %s has a build kernel", g)
 			}
 			assert.Contains(t, files[cuda.ModuleFile], "gn_sort_columns_EE(const gn_ctx")
+			assert.Contains(t, files[cuda.ModuleFile], "gn_split_IIt(const gn_ctx", "FixedNumberTotalWithReplacement's split is drawn on the device")
+			assert.Contains(t, files[cuda.ModuleFile], "gn_sort_rows_EIp(const gn_ctx", "rows built by columns are sorted")
 
 			seeds, rt := []uint64{3, 4, 3}, []float64{0.01, 0.01, 0.02}
 			a, b := newInstance(t, host, seeds, rt), newInstance(t, dev, seeds, rt)
@@ -159,6 +168,7 @@ func TestDeviceInitMatchesHost(t *testing.T) {
 			// variants share connectivity only with the connectivity seed.
 			assert.Greater(t, sum(a.get("EE", "rowLength", 0)), 7000.0)
 			assert.Equal(t, 400.0, sum(a.get("IIt", "rowLength", 0)))
+			assert.Equal(t, 25.0*70, sum(a.get("EIp", "rowLength", 0)))
 			assert.NotEqual(t, a.get("E", "V", 0), a.get("E", "V", 1), "variants 0 and 1 draw differently")
 			assert.Equal(t, 0.0, sum(abs(a.get("H", "logError", 0))), "log(float) is logf, as in GeNN's C++")
 			assert.Equal(t, shared, assert.ObjectsAreEqual(a.get("EE", "ind", 0), a.get("EE", "ind", 1)), "variants 0 and 1 have the same rows")

@@ -13,19 +13,24 @@ import (
 // host would draw from (connectivity seed, StreamConnectivity | group,
 // id_pre), so that the rows, integer decisions only, are the CPU
 // backend's bit for bit; a bitmask group's rows (or columns) set their
-// bits with atomicOr. A group with a column index then counts its columns
-// (gn_columns_<S>, a thread per row slot taking column entries with an
-// integer atomic) and sorts each column by synapse (gn_sort_columns_<S>,
-// a block per column, bitonic in shared memory), which is the host's
-// order. Rows and columns longer than their bounds are counted to their
-// ends into dlongest, which gn_dev_upload reads back to fail as the host
-// would (the sweep retries with bigger bounds).
+// bits with atomicOr. A sparse group built by col_build_code
+// (FixedNumberPreWithReplacement) runs a thread per column, which appends
+// to rows with an integer atomic, and then sorts each row by postsynaptic
+// neuron (gn_sort_rows_<S>, a block per row, bitonic in shared memory):
+// the host appends in order of id_post, so the rows are the host's. The
+// split of FixedNumberTotalWithReplacement's total over the rows is drawn
+// on the device too (gn_split_<S>). A group with a column index then
+// counts its columns (gn_columns_<S>, a thread per row slot taking column
+// entries with an integer atomic) and sorts each by synapse
+// (gn_sort_columns_<S>), which is the host's order. Rows and columns
+// longer than their bounds are counted to their ends into dlongest, which
+// gn_dev_upload reads back to fail as the host would (the sweep retries
+// with bigger bounds).
 //
-// Connectivity stays on the host (init_connectivity_<S>) where the device
-// cannot build it the host's way: sparse groups built by col_build_code
-// (the host appends each column to the rows in order of id_post; threads
-// would append in any order), groups with a variable the host initialises
-// (it reads the rows), and columns longer than sortMax.
+// Connectivity stays on the host (init_connectivity_<S>) for groups with
+// a variable the host initialises (it reads the rows) and for lines the
+// sort cannot hold (columns, or rows built by columns, longer than
+// sortMax); a custom snippet's host_init_code always runs on the host.
 
 // sortMax is the longest column gn_sort_columns_<S> sorts in shared memory.
 const sortMax = 8192
@@ -37,7 +42,7 @@ func (g *gen) ConnectivityOnDevice(s *modelspec.SynapseGroup) bool {
 	case s.Connectivity == nil:
 		return false
 	case s.Matrix == modelspec.MatrixSparse:
-		if codegen.IsColBuild(s.Connectivity.Snippet) || g.MaxCol[s] > sortMax {
+		if g.MaxCol[s] > sortMax || codegen.IsColBuild(s.Connectivity.Snippet) && g.MaxRow[s] > sortMax {
 			return false
 		}
 	case s.Matrix != modelspec.MatrixBitmask:
@@ -67,6 +72,9 @@ func (g *gen) deviceBuilt() []*modelspec.SynapseGroup {
 // builtArrays are the arrays of group s the device builds.
 func (g *gen) builtArrays(s *modelspec.SynapseGroup) []codegen.VarEntry {
 	var out []codegen.VarEntry
+	if split, ok, _ := g.TotalSplit(s); ok {
+		out = append(out, split.RowLength)
+	}
 	for _, k := range [][2]string{{"connectivity", "rowLength"}, {"connectivity", "ind"}, {"connectivity", "gp"}, {"internal", "kernelInd"}, {"internal", "colLength"}, {"internal", "remap"}} {
 		if ve, ok := g.Array(s.Name, k[0], k[1]); ok {
 			out = append(out, ve)
@@ -75,20 +83,64 @@ func (g *gen) builtArrays(s *modelspec.SynapseGroup) []codegen.VarEntry {
 	return out
 }
 
-// sortSize is the shared array of gn_sort_columns_<S>: the power of two
-// that holds a column of s.
-func (g *gen) sortSize(s *modelspec.SynapseGroup) int {
+// line is what gn_sort_<lines>_<S> sorts: the rows or the columns of a
+// sparse group, each a count and its entries.
+type line struct {
+	name           string    // rows or columns
+	count, entries [2]string // kind and name of the arrays
+	index          func(line, c string) string
+	cast           string // of a sorted key to an entry
+	bound          int    // entries a line holds
+	slot           int    // of dlongest
+	what, order    string // for the comment
+}
+
+// sortSize is the shared array of a sort: the power of two that holds a
+// line of bound entries.
+func sortSize(bound int) int {
 	p := 2
-	for p < g.MaxCol[s] {
+	for p < bound {
 		p *= 2
 	}
 	return p
 }
 
-// sortThreads is the block of gn_sort_columns_<S>: a thread per pair of
-// the shared array, within 32 and GN_INIT_BLOCK.
-func (g *gen) sortThreads(s *modelspec.SynapseGroup) int {
-	return min(initBlock, max(32, g.sortSize(s)/2))
+// sortThreads is the block of a sort: a thread per pair of the shared
+// array, within 32 and GN_INIT_BLOCK.
+func sortThreads(bound int) int {
+	return min(initBlock, max(32, sortSize(bound)/2))
+}
+
+// emitSortKernel writes gn_sort_<lines>_<S>: a block per line and variant
+// sorts the line's entries, which threads appended in any order, in
+// increasing order (bitonically, in shared memory), and clamps a count
+// beyond the bound to it, recording the longest in dlongest.
+func (g *gen) emitSortKernel(s *modelspec.SynapseGroup, l line) {
+	w, p := g.W, sortSize(l.bound)
+	w.Line("/* synapse group %s: each %s's entries in order of %s, one block per %s and variant */", s.Name, l.what, l.order, l.what)
+	w.Line("__global__ void __launch_bounds__(GN_INIT_BLOCK) gn_sort_%s_%s(const gn_ctx *__restrict__ ctx)", l.name, s.Name)
+	w.Open("{")
+	w.Line("__shared__ uint32_t key[%d];", p)
+	w.Line("const uint32_t b = blockIdx.y, j = blockIdx.x;")
+	g.skipShared(s)
+	g.ConnPtr("", s.Name, l.count[0], l.count[1], "count")
+	g.ConnPtr("", s.Name, l.entries[0], l.entries[1], "entry")
+	w.Line("const uint32_t n = count[j], m = n < %du ? n : %du;", l.bound, l.bound)
+	w.Line("for (uint32_t c = threadIdx.x; c < %du; c += blockDim.x) key[c] = c < m ? (uint32_t)entry[%s] : UINT32_MAX;", p, l.index("j", "c"))
+	w.Line("__syncthreads();")
+	w.Open("for (uint32_t k = 2; k <= %du; k <<= 1) { /* bitonic merges of runs of k */", p)
+	w.Open("for (uint32_t h = k >> 1; h > 0; h >>= 1) {")
+	w.Open("for (uint32_t i = threadIdx.x; i < %du; i += blockDim.x) {", p)
+	w.Line("const uint32_t l = i ^ h, x = key[i], y = key[l];")
+	w.Line("if (l > i && ((i & k) == 0 ? x > y : x < y)) { key[i] = y; key[l] = x; }")
+	w.Close("}")
+	w.Line("__syncthreads();")
+	w.Close("}")
+	w.Close("}")
+	w.Line("for (uint32_t c = threadIdx.x; c < m; c += blockDim.x) entry[%s] = %skey[c];", l.index("j", "c"), l.cast)
+	w.Line("if (threadIdx.x == 0 && n > %du) { atomicMax(&ctx->dlongest[%d], n); count[j] = %du; }", l.bound, l.slot, l.bound)
+	w.Close("}")
+	w.Line("")
 }
 
 // emitConnectivityKernels writes the kernels that build connectivity on
@@ -102,6 +154,9 @@ func (g *gen) emitConnectivityKernels() error {
 		threads, what := npre, "row"
 		if colBuild {
 			threads, what = s.Target.Size, "column"
+		}
+		if err := g.emitSplitKernel(s); err != nil {
+			return err
 		}
 		w.Line("/* synapse group %s: %s connectivity built on the device, one thread per %s and variant */", s.Name, s.Connectivity.Snippet.Name, what)
 		w.Line("__global__ void __launch_bounds__(GN_INIT_BLOCK) gn_build_%s(const gn_ctx *__restrict__ ctx)", s.Name)
@@ -117,10 +172,13 @@ func (g *gen) emitConnectivityKernels() error {
 		g.VariantPrologue()
 		g.DeclareConnArrays(s)
 		var err error
-		if s.Matrix == modelspec.MatrixBitmask {
+		switch {
+		case s.Matrix == modelspec.MatrixBitmask:
 			g.ConnPtr("", s.Name, "connectivity", "gp", "gp")
 			err = g.EmitBitmaskBuild(si, s, "atomicOr(&gp[gid / 32], 1u << (gid % 32))")
-		} else {
+		case colBuild:
+			err = g.EmitSparseColumn(si, s, fmt.Sprintf("const uint32_t c_ = atomicAdd(&rowLength[i_], 1u); if (c_ < %du) ind[(size_t)i_ * %d + c_] = (%s)id_post;", maxRow, maxRow, g.IndType(s)))
+		default:
 			err = g.EmitSparseRow(si, s, fmt.Sprintf("atomicMax(&ctx->dlongest[%d], n);", 2*i))
 		}
 		if err != nil {
@@ -128,6 +186,10 @@ func (g *gen) emitConnectivityKernels() error {
 		}
 		w.Close("}")
 		w.Line("")
+		if s.Matrix == modelspec.MatrixSparse && colBuild {
+			g.emitSortKernel(s, line{name: "rows", count: [2]string{"connectivity", "rowLength"}, entries: [2]string{"connectivity", "ind"},
+				index: func(i, c string) string { return fmt.Sprintf("(size_t)%s * %d + %s", i, maxRow, c) }, cast: "(" + g.IndType(s) + ")", bound: maxRow, slot: 2 * i, what: "row", order: "postsynaptic neuron, as the host appends them"})
+		}
 		if maxCol == 0 {
 			continue
 		}
@@ -147,32 +209,39 @@ func (g *gen) emitConnectivityKernels() error {
 		w.Line("if (c < %du) remap[%s] = syn; /* counted, not stored, beyond the bound */", maxCol, g.RemapIndex(s, "j", "c"))
 		w.Close("}")
 		w.Line("")
-		p := g.sortSize(s)
-		w.Line("/* synapse group %s: each column's entries in order of synapse (the host's), one block per column and variant */", s.Name)
-		w.Line("__global__ void __launch_bounds__(GN_INIT_BLOCK) gn_sort_columns_%s(const gn_ctx *__restrict__ ctx)", s.Name)
-		w.Open("{")
-		w.Line("__shared__ uint32_t key[%d];", p)
-		w.Line("const uint32_t b = blockIdx.y, j = blockIdx.x;")
-		g.skipShared(s)
-		g.ConnPtr("", s.Name, "internal", "colLength", "colLength")
-		g.ConnPtr("", s.Name, "internal", "remap", "remap")
-		w.Line("const uint32_t n = colLength[j], m = n < %du ? n : %du;", maxCol, maxCol)
-		w.Line("for (uint32_t c = threadIdx.x; c < %du; c += blockDim.x) key[c] = c < m ? remap[%s] : UINT32_MAX;", p, g.RemapIndex(s, "j", "c"))
-		w.Line("__syncthreads();")
-		w.Open("for (uint32_t k = 2; k <= %du; k <<= 1) { /* bitonic merges of runs of k */", p)
-		w.Open("for (uint32_t h = k >> 1; h > 0; h >>= 1) {")
-		w.Open("for (uint32_t i = threadIdx.x; i < %du; i += blockDim.x) {", p)
-		w.Line("const uint32_t l = i ^ h, x = key[i], y = key[l];")
-		w.Line("if (l > i && ((i & k) == 0 ? x > y : x < y)) { key[i] = y; key[l] = x; }")
-		w.Close("}")
-		w.Line("__syncthreads();")
-		w.Close("}")
-		w.Close("}")
-		w.Line("for (uint32_t c = threadIdx.x; c < m; c += blockDim.x) remap[%s] = key[c];", g.RemapIndex(s, "j", "c"))
-		w.Line("if (threadIdx.x == 0 && n > %du) { atomicMax(&ctx->dlongest[%d], n); colLength[j] = %du; }", maxCol, 2*i+1, maxCol)
-		w.Close("}")
-		w.Line("")
+		g.emitSortKernel(s, line{name: "columns", count: [2]string{"internal", "colLength"}, entries: [2]string{"internal", "remap"},
+			index: func(j, c string) string { return g.RemapIndex(s, j, c) }, bound: maxCol, slot: 2*i + 1, what: "column", order: "synapse, as the host's"})
 	}
+	return nil
+}
+
+// emitSplitKernel writes gn_split_<S>, the split of a
+// FixedNumberTotalWithReplacement group's total over its rows
+// (codegen.TotalSplit): a thread per four draws (one Philox block) and
+// variant counts them into the rows' lengths with integer atomics, so the
+// lengths are the host's whatever the order.
+func (g *gen) emitSplitKernel(s *modelspec.SynapseGroup) error {
+	split, ok, err := g.TotalSplit(s)
+	if err != nil || !ok {
+		return err
+	}
+	w := g.W
+	w.Line("/* synapse group %s: row lengths, a multinomial split of total over the rows, one thread per Philox block of draws and variant */", s.Name)
+	w.Line("__global__ void __launch_bounds__(GN_INIT_BLOCK) gn_split_%s(const gn_ctx *__restrict__ ctx)", s.Name)
+	w.Open("{")
+	w.Line("const uint32_t b = blockIdx.y;")
+	w.Line("const uint64_t blk = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x;")
+	g.skipShared(s)
+	g.VariantPrologue()
+	w.Line("const uint64_t total = (uint64_t)(%s);", split.Total)
+	w.Line("if (4 * blk >= total) return;")
+	g.ArrayPtr(split.RowLength)
+	w.Line("gn_rng rng;")
+	w.Line("gn_rng_init(&rng, %s, 0x%08xu, 0, 0);", g.ConnSeed(), split.Stream)
+	w.Line("rng.ctr[0] = (uint32_t)blk; /* draws 4 blk .. 4 blk + 3 of the stream */")
+	w.Line("for (uint64_t k = 4 * blk; k < total && k < 4 * blk + 4; k++) atomicAdd(&%s[(uint32_t)(((uint64_t)gn_next_u32(&rng) * %du) >> 32)], 1u);", split.RowLength.Field, s.Source.Size)
+	w.Close("}")
+	w.Line("")
 	return nil
 }
 
@@ -199,6 +268,17 @@ func (g *gen) emitConnectivityLaunches() {
 	w.Line("GN_CUDA(cudaMemsetAsync(ctx->dview->dlongest, 0, %d * sizeof(uint32_t), st));", 2*len(built))
 	blocks := func(n int) int { return (n + initBlock - 1) / initBlock }
 	for _, s := range built {
+		if split, ok, _ := g.TotalSplit(s); ok {
+			w.Open("{ /* %s: a thread per Philox block of the largest total of the batch */", s.Name)
+			w.Line("uint64_t blocks = 0;")
+			w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
+			g.VariantPrologue()
+			w.Line("const uint64_t n = ((uint64_t)(%s) + 3) / 4;", split.Total)
+			w.Line("if (n > blocks) blocks = n;")
+			w.Close("}")
+			w.Line("if (blocks > 0) GN_LAUNCH(gn_split_%s, dim3((unsigned)((blocks + GN_INIT_BLOCK - 1) / GN_INIT_BLOCK), ctx->batch), dim3(GN_INIT_BLOCK), st)(ctx->dev);", s.Name)
+			w.Close("}")
+		}
 		threads := s.Source.Size
 		if codegen.IsColBuild(s.Connectivity.Snippet) {
 			threads = s.Target.Size
@@ -207,9 +287,12 @@ func (g *gen) emitConnectivityLaunches() {
 			continue // an empty grid is not a launch
 		}
 		w.Line("GN_LAUNCH(gn_build_%s, dim3(%d, ctx->batch), dim3(GN_INIT_BLOCK), st)(ctx->dev);", s.Name, blocks(threads))
-		if g.MaxCol[s] > 0 && s.Target.Size > 0 && g.MaxRow[s] > 0 {
-			w.Line("GN_LAUNCH(gn_columns_%s, dim3(%d, ctx->batch), dim3(GN_INIT_BLOCK), st)(ctx->dev);", s.Name, blocks(threads*g.MaxRow[s]))
-			w.Line("GN_LAUNCH_SYNC(gn_sort_columns_%s, dim3(%d, ctx->batch), dim3(%d), st)(ctx->dev);", s.Name, s.Target.Size, g.sortThreads(s))
+		if s.Matrix == modelspec.MatrixSparse && codegen.IsColBuild(s.Connectivity.Snippet) && s.Source.Size > 0 {
+			w.Line("GN_LAUNCH_SYNC(gn_sort_rows_%s, dim3(%d, ctx->batch), dim3(%d), st)(ctx->dev);", s.Name, s.Source.Size, sortThreads(g.MaxRow[s]))
+		}
+		if g.MaxCol[s] > 0 && s.Source.Size > 0 && s.Target.Size > 0 && g.MaxRow[s] > 0 {
+			w.Line("GN_LAUNCH(gn_columns_%s, dim3(%d, ctx->batch), dim3(GN_INIT_BLOCK), st)(ctx->dev);", s.Name, blocks(s.Source.Size*g.MaxRow[s]))
+			w.Line("GN_LAUNCH_SYNC(gn_sort_columns_%s, dim3(%d, ctx->batch), dim3(%d), st)(ctx->dev);", s.Name, s.Target.Size, sortThreads(g.MaxCol[s]))
 		}
 	}
 	w.Line("GN_CUDA(cudaGetLastError());")

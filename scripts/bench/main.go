@@ -50,6 +50,7 @@ type options struct {
 	gennFlags  []string // GeNN's userCxxFlagsGNU, one build each ("": none)
 	pdThreads  []int    // the microcircuit on the CPU backend on these numbers of threads
 	pdBackends []string // the microcircuit on these backends, where they can run
+	pdBatches  []int    // the microcircuit in batches of these numbers of variants
 }
 
 type row struct {
@@ -85,6 +86,22 @@ func parseBackends(s string) ([]string, error) {
 			return nil, fmt.Errorf("backend %q named twice", b)
 		}
 		out = append(out, b)
+	}
+	return out, nil
+}
+
+// parseCounts reads a comma-separated list of distinct whole numbers >= 1.
+func parseCounts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a whole number >= 1", f)
+		}
+		if slices.Contains(out, n) {
+			return nil, fmt.Errorf("%d named twice", n)
+		}
+		out = append(out, n)
 	}
 	return out, nil
 }
@@ -210,6 +227,8 @@ func main() {
 	runSteps := flag.Uint("run-steps", 0, "(internal) time steps of -run-module")
 	runSeed := flag.Uint64("run-seed", 0, "(internal) seed of -run-module")
 	runThreads := flag.Int("run-threads", 1, "(internal) threads of -run-module")
+	runBatch := flag.Int("run-batch", 1, "(internal) variants of -run-module")
+	pdBatches := flag.String("pd-batch", "1", "microcircuit: run it in batches of these numbers of variants (seeds seed, seed+1, ...) too, comma-separated")
 	pdBackends := flag.String("pd-backends", "cpu,cuda", "microcircuit: run it on these backends, comma-separated, each where it can run here")
 	pdThreads := flag.String("pd-threads", "1", "microcircuit: run the CPU backend on these numbers of threads inside a step, comma-separated (N > 1 pinned to N CPUs from -cpu)")
 	threads := flag.Int("threads", 0, "instead, run 4 x THREADS CUBA variants (first size) on 1 thread and on THREADS threads")
@@ -217,7 +236,7 @@ func main() {
 	gpuProfile := flag.String("gpu-profile", "", "instead, one configuration of -gpu once on the CUDA backend, for a profiler: cuba1, cuba64, cuba1024 or pd")
 	flag.Parse()
 	if *runModule != "" {
-		if err := runModuleChild(*runModule, uint32(*runSteps), *runSeed, *runThreads, os.Stdout); err != nil {
+		if err := runModuleChild(*runModule, uint32(*runSteps), *runSeed, *runThreads, *runBatch, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
@@ -229,13 +248,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	for _, f := range strings.Split(*pdThreads, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			fmt.Fprintf(os.Stderr, "bench: bad -pd-threads %q\n", f)
-			os.Exit(2)
-		}
-		o.pdThreads = append(o.pdThreads, n)
+	if o.pdThreads, err = parseCounts(*pdThreads); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: bad -pd-threads:", err)
+		os.Exit(2)
+	}
+	if o.pdBatches, err = parseCounts(*pdBatches); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: bad -pd-batch:", err)
+		os.Exit(2)
 	}
 	if o.pdBackends, err = parseBackends(*pdBackends); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: bad -pd-backends:", err)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gennctl/gennctl/backend"
+	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/gpu"
 )
 
@@ -179,17 +180,20 @@ func pdConfig(scale, durationMS float64) (string, int) {
 type childResult struct {
 	SetupS float64 `json:"setup_s"`
 	SimS   float64 `json:"sim_s"`
-	Counts []int   `json:"counts"` // spikes per population
+	Counts []int   `json:"counts"` // spikes per population, all variants
 	Digest uint64  `json:"digest"`
+	// GPUMiB is the GPU memory the batch took (free memory before gn_create
+	// less after gn_init; 0 on the CPU backend).
+	GPUMiB int `json:"gpu_mib"`
 	// RSSKB is the child's peak resident memory, filled in by the parent.
 	RSSKB int64 `json:"-"`
 }
 
-// runModuleChild is the child mode: create a batch of one with seed,
-// gn_init (set-up), then steps in chunks of 1000 on threads threads with
-// the recorded spikes drained after each (simulation), and print the
-// result as JSON.
-func runModuleChild(path string, steps uint32, seed uint64, threads int, w io.Writer) error {
+// runModuleChild is the child mode: create a batch of batch variants with
+// seeds seed, seed+1, ..., gn_init (set-up), then steps in chunks of 1000
+// on threads threads with the recorded spikes drained after each
+// (simulation), and print the result as JSON.
+func runModuleChild(path string, steps uint32, seed uint64, threads, batch int, w io.Writer) error {
 	mod, err := gpu.Load(path)
 	if err != nil {
 		return err
@@ -199,7 +203,12 @@ func runModuleChild(path string, steps uint32, seed uint64, threads int, w io.Wr
 	if err != nil {
 		return err
 	}
-	inst, err := mod.Create(1, []uint64{seed}, []float64{})
+	seeds := make([]uint64, batch)
+	for i := range seeds {
+		seeds[i] = seed + uint64(i)
+	}
+	freeBefore := gpuFreeMiB(d)
+	inst, err := mod.Create(batch, seeds, []float64{})
 	if err != nil {
 		return err
 	}
@@ -212,6 +221,7 @@ func runModuleChild(path string, steps uint32, seed uint64, threads int, w io.Wr
 		return err
 	}
 	r := childResult{SetupS: time.Since(start).Seconds(), Counts: make([]int, len(d.Populations)), Digest: 14695981039346656037}
+	r.GPUMiB = freeBefore - gpuFreeMiB(d)
 	var buf gpu.SpikeBuffer
 	var sim time.Duration
 	for done := uint32(0); done < steps; {
@@ -227,7 +237,7 @@ func runModuleChild(path string, steps uint32, seed uint64, threads int, w io.Wr
 		sim += time.Since(start)
 		for i := range buf.Pop {
 			r.Counts[buf.Pop[i]]++
-			for _, x := range [3]uint32{buf.Pop[i], buf.Neuron[i], buf.Step[i]} {
+			for _, x := range [4]uint32{buf.Pop[i], buf.Variant[i], buf.Neuron[i], buf.Step[i]} {
 				for k := 0; k < 4; k++ {
 					r.Digest = (r.Digest ^ uint64(byte(x>>(8*k)))) * 1099511628211
 				}
@@ -237,6 +247,23 @@ func runModuleChild(path string, steps uint32, seed uint64, threads int, w io.Wr
 	}
 	r.SimS = sim.Seconds()
 	return json.NewEncoder(w).Encode(r)
+}
+
+// gpuFreeMiB is the free memory of the GPU a CUDA module runs on (the
+// first visible), 0 for a CPU module or where nvidia-smi does not answer.
+func gpuFreeMiB(d codegen.Description) int {
+	if d.Backend != "cuda" {
+		return 0
+	}
+	gpus, err := gpu.DiscoverGPUs()
+	if err != nil {
+		return 0
+	}
+	visible, set := os.LookupEnv("CUDA_VISIBLE_DEVICES")
+	if gpus = gpu.VisibleGPUs(gpus, visible, set); len(gpus) == 0 {
+		return 0
+	}
+	return gpus[0].FreeMiB
 }
 
 // pinned is cmd run through taskset on cpus (""": not pinned).
@@ -270,13 +297,13 @@ func maxRSS(c *exec.Cmd) int64 {
 
 // runChild runs a module in a child process of this benchmark, on threads
 // threads pinned to as many CPUs from cpu.
-func runChild(cpu int, module string, steps uint32, seed uint64, threads int) (childResult, error) {
+func runChild(cpu int, module string, steps uint32, seed uint64, threads, batch int) (childResult, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return childResult{}, err
 	}
 	c := pinned(cpuList(cpu, threads), self, "-run-module", module, "-run-steps", strconv.FormatUint(uint64(steps), 10),
-		"-run-seed", strconv.FormatUint(seed, 10), "-run-threads", strconv.Itoa(threads))
+		"-run-seed", strconv.FormatUint(seed, 10), "-run-threads", strconv.Itoa(threads), "-run-batch", strconv.Itoa(batch))
 	c.Stderr = os.Stderr
 	out, err := c.Output()
 	if err != nil {
@@ -294,6 +321,7 @@ func runChild(cpu int, module string, steps uint32, seed uint64, threads int) (c
 type pdTool struct {
 	name    string
 	threads int // gennctl: threads inside a step
+	batch   int // variants per run (rates are per variant)
 	buildS  float64
 	run     func() (childResult, error)
 	runs    []childResult
@@ -311,10 +339,11 @@ func spread(xs []float64) string {
 
 // benchPD builds the microcircuit at each neuron scale for each backend
 // that can run here and, with o.genn, GeNN 4.9's userproject, then runs
-// them alternately (one child process per run, on o.cpu) and prints
-// set-up, simulation time per biological second, peak memory and
-// per-population rates against NEST's full-scale rates, with the ratios
-// of GeNN's times to gennctl's CPU backend's, round by round.
+// them alternately (one child process per run, on o.cpu; gennctl also in
+// batches of o.pdBatches variants) and prints set-up, simulation time per
+// biological second, peak host and GPU memory and per-population rates
+// (per variant) against NEST's full-scale rates, with the ratios of
+// GeNN's times to gennctl's CPU backend's, round by round.
 func benchPD(o options, scales []float64, w io.Writer) error {
 	bio := o.durationMS / 1000
 	steps := uint32(math.Round(o.durationMS / pdDT))
@@ -348,9 +377,15 @@ func benchPD(o options, scales []float64, w io.Writer) error {
 					}
 					name = fmt.Sprintf("gennctl cpu, %d threads", threads)
 				}
-				tools = append(tools, &pdTool{name: name, threads: threads, buildS: buildS, run: func() (childResult, error) {
-					return runChild(o.cpu, path, steps, seed, threads)
-				}})
+				for _, batch := range o.pdBatches {
+					name := name
+					if batch > 1 {
+						name = fmt.Sprintf("%s, %d variants", name, batch)
+					}
+					tools = append(tools, &pdTool{name: name, threads: threads, batch: batch, buildS: buildS, run: func() (childResult, error) {
+						return runChild(o.cpu, path, steps, seed, threads, batch)
+					}})
+				}
 			}
 		}
 		gennTools, err := buildGeNNTools(o, scale, w)
@@ -372,23 +407,24 @@ func benchPD(o options, scales []float64, w io.Writer) error {
 					return err
 				}
 				t.runs = append(t.runs, res)
-				fmt.Fprintf(w, "  round %d %-*s set-up %7.3f s, simulation %8.3f s, peak RSS %6.0f MiB, %d spikes\n",
-					r+1, pdNameWidth, t.name, res.SetupS, res.SimS, float64(res.RSSKB)/1024, sum(res.Counts))
+				fmt.Fprintf(w, "  round %d %-*s set-up %7.3f s, simulation %8.3f s, peak RSS %6.0f MiB, GPU %6d MiB, %d spikes\n",
+					r+1, pdNameWidth, t.name, res.SetupS, res.SimS, float64(res.RSSKB)/1024, res.GPUMiB, sum(res.Counts))
 			}
 		}
-		fmt.Fprintf(w, "%-*s %8s %24s %26s %10s\n", pdNameWidth, "tool", "build_s", "set-up s (median, range)", "s per biological s", "peak MiB")
+		fmt.Fprintf(w, "%-*s %8s %24s %26s %10s %9s\n", pdNameWidth, "tool", "build_s", "set-up s (median, range)", "s per biological s", "peak MiB", "GPU MiB")
 		for _, t := range tools {
 			var setup, sim []float64
 			var rss int64
+			gpuMiB := 0
 			for _, r := range t.runs {
 				setup, sim = append(setup, r.SetupS), append(sim, r.SimS/bio)
-				rss = max(rss, r.RSSKB)
+				rss, gpuMiB = max(rss, r.RSSKB), max(gpuMiB, r.GPUMiB)
 			}
-			fmt.Fprintf(w, "%-*s %8.1f %24s %26s %10.0f\n", pdNameWidth, t.name, t.buildS, spread(setup), spread(sim), float64(rss)/1024)
+			fmt.Fprintf(w, "%-*s %8.1f %24s %26s %10.0f %9d\n", pdNameWidth, t.name, t.buildS, spread(setup), spread(sim), float64(rss)/1024, gpuMiB)
 		}
 		if c := tools[0]; c.name == "gennctl cpu" {
 			for _, t := range tools[1:] {
-				if t.threads < 2 {
+				if t.threads < 2 || t.batch != 1 {
 					continue
 				}
 				var r []float64
@@ -418,7 +454,7 @@ func benchPD(o options, scales []float64, w io.Writer) error {
 				for _, r := range t.runs {
 					n += r.Counts[p]
 				}
-				fmt.Fprintf(w, " %*.3f", pdNameWidth, float64(n)/float64(len(t.runs))/float64(pdSize(scale, p))/bio)
+				fmt.Fprintf(w, " %*.3f", pdNameWidth, float64(n)/float64(len(t.runs)*t.batch)/float64(pdSize(scale, p))/bio)
 			}
 			fmt.Fprintf(w, " %*.3f\n", pdNameWidth, pdNESTRates[p])
 		}
@@ -460,7 +496,7 @@ func buildGeNNTools(o options, scale float64, w io.Writer) ([]*pdTool, error) {
 		if flags == "" {
 			name = "GeNN 4.9, no flags"
 		}
-		tools = append(tools, &pdTool{name: name, buildS: g.buildS, run: func() (childResult, error) { return g.run(o.cpu) }})
+		tools = append(tools, &pdTool{name: name, batch: 1, buildS: g.buildS, run: func() (childResult, error) { return g.run(o.cpu) }})
 	}
 	return tools, nil
 }

@@ -76,3 +76,55 @@ func TestCPUList(t *testing.T) {
 	n := runtime.NumCPU()
 	assert.Equal(t, fmt.Sprintf("%d,0", n-1), cpuList(n-1, 2))
 }
+
+func TestParseCounts(t *testing.T) {
+	got, err := parseCounts(" 1,16")
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 16}, got)
+	for _, bad := range []string{"0", "1,", "x", "2,2", "-3"} {
+		_, err := parseCounts(bad)
+		assert.Error(t, err, bad)
+	}
+}
+
+// -pd-batch runs the microcircuit in a batch too (the built benchmark, as
+// a user runs it, with its child processes): the batch's row reports its
+// variants, and its per-variant rates are those of the same network as the
+// single run's, within the spread of seeds (population by population, a
+// factor 2 or 2 Hz over 50 ms of the 1 % network).
+func TestPDBatch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the microcircuit at 1 %: skipped with -short")
+	}
+	bin := t.TempDir() + "/bench"
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	out, err := exec.Command(bin, "-pd", "0.01", "-pd-backends", "cpu", "-pd-batch", "1,3", "-duration", "50", "-repeats", "1", "-work", t.TempDir()).CombinedOutput()
+	require.NoError(t, err, string(out))
+	text := string(out)
+	require.Contains(t, text, "gennctl cpu, 3 variants", text)
+	rates := map[string][]float64{}
+	inRates := false
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "rates (Hz") {
+			inRates = true
+			continue
+		}
+		f := strings.Fields(l)
+		if !inRates || len(f) != 4 { // pop, 1 variant, 3 variants, NEST
+			continue
+		}
+		for _, x := range f[1:3] {
+			var v float64
+			_, err := fmt.Sscan(x, &v)
+			require.NoError(t, err, l)
+			rates[f[0]] = append(rates[f[0]], v)
+		}
+	}
+	require.Len(t, rates, 8, text)
+	for pop, r := range rates {
+		one, batch := r[0], r[1]
+		assert.True(t, batch <= 2*one+2 && one <= 2*batch+2, "%s: %g Hz alone, %g Hz per variant of the batch", pop, one, batch)
+	}
+}
