@@ -12,7 +12,8 @@ import (
 // The cost model behind backend: auto. It forecasts, for a structure group,
 // how long its variants take on each backend on this machine: compiling
 // its module (unless cached), setting up every variant (connectivity and
-// state, built on the host by both backends), and simulating. The CPU
+// state, built on the host by the CPU backend and on the device by the
+// CUDA backend), and simulating. The CPU
 // backend runs a variant per core; the CUDA backend runs batches on each
 // GPU, a step of a batch taking at least the launch floor and otherwise its
 // work at the GPU's throughput. The constants come from measurements
@@ -34,7 +35,9 @@ const (
 	gpuNeuronStep  = 2e-11  // s per neuron and step of a batch
 	gpuRNGStep     = 5e-11  // s per neuron and step of random-number code
 	gpuEvent       = 2e-11  // s per synaptic event
-	uploadBytesSec = 1.0e10 // host-to-device bytes per second
+	gpuInitSyn     = 5e-10  // s per synapse built on the device (initialisation kernels)
+	gpuInitVar     = 5e-11  // s per synapse and variable drawn on the device
+	gpuClearBytes  = 1.0e12 // bytes per second the device clears its state at, before initialising it
 )
 
 // Machine is what the cost model knows of where the sweep runs.
@@ -69,9 +72,10 @@ type groupWork struct {
 	steps                float64
 	neurons, rng, events float64 // per step
 	// set-up: synapses built per variant and per batch (connectivity
-	// shared by the group's variants), seconds of host initialisation
-	synapses, sharedSynapses, initS, sharedInitS float64
-	groups, bytes                                float64
+	// shared by the group's variants), synapse variables drawn per
+	// variant, seconds of host initialisation
+	synapses, sharedSynapses, drawnSynapses, initS, sharedInitS float64
+	groups, bytes                                               float64
 }
 
 func workOf(g *Group) groupWork {
@@ -112,6 +116,7 @@ func workOf(g *Group) groupWork {
 			w.synapses += syn
 			w.initS += build
 		}
+		w.drawnSynapses += syn * drawn
 		w.initS += syn * drawn * hostInitVar
 	}
 	return w
@@ -148,7 +153,7 @@ func EstimateCPU(g *Group, n int, m Machine, cached bool) Estimate {
 
 // EstimateCUDA forecasts a group of n variants on the CUDA backend, in
 // batches of batch variants (0: as many as the smallest GPU's memory
-// holds) spread over the GPUs, each initialised on the host by its worker.
+// holds) spread over the GPUs, each initialised on its device.
 func EstimateCUDA(g *Group, n, batch int, m Machine, cached bool) Estimate {
 	e := Estimate{Backend: "cuda"}
 	switch {
@@ -176,7 +181,7 @@ func EstimateCUDA(g *Group, n, batch int, m Machine, cached bool) Estimate {
 	}
 	waves := math.Ceil(float64(e.Batches) / float64(e.Workers))
 	b := float64(batch)
-	e.Setup = gpuWorkerStart + waves*(b*w.initS+w.sharedInitS+b*w.bytes/uploadBytesSec)
+	e.Setup = gpuWorkerStart + waves*(b*(w.synapses*gpuInitSyn+w.drawnSynapses*gpuInitVar)+w.sharedSynapses*gpuInitSyn+b*w.bytes/gpuClearBytes)
 	step := max(gpuStepFloor, b*(w.neurons*gpuNeuronStep+w.rng*gpuRNGStep+w.events*gpuEvent))
 	e.Run = waves * w.steps * step
 	e.Seconds = e.Compile + e.Setup + e.Run

@@ -112,33 +112,40 @@ func buildFor(t *testing.T, doc string, generate func(*modelspec.Network, codege
 
 // Issue 17, item 1: the CUDA backend builds sparse and bitmask
 // connectivity and initialises variables on the device from the host's
-// Philox streams. In the emulation, whose math library is the host's, the
-// result is the CPU backend's bit for bit: every variable and every
-// connectivity array of every variant, before and after 200 steps of STDP
-// (which read the column index), with the emulated threads run last
-// first, so that the column entries come from the atomics in the reverse
-// of the rows' order and must be sorted back. On a GPU the connectivity
-// is the same (integer decisions; with C's promotion of float arguments to
-// double, as in module.c) and variables computed through log, sqrt, ...
-// may differ in the last bit (libdevice): the feature tests there check
-// statistics.
+// Philox streams. In the emulation (with the CPU backend's tests), whose
+// math library is the host's, the result is the CPU backend's bit for bit:
+// every variable and every connectivity array of every variant, before and
+// after 200 steps of STDP (which read the column index), with the emulated
+// threads run last first, so that the column entries come from the atomics
+// in the reverse of the rows' order and must be sorted back. On a GPU
+// (with the cuda backend's tests) the connectivity, integer decisions, is
+// the same bit for bit, and variables, whose draws go through log, sqrt,
+// exp (libdevice, not glibc), are within 4 float ulp (relative 4 × 2^-23)
+// in all but 0.1 % of their elements (a rejection or a binomial count that
+// a last-bit difference flips).
 func TestDeviceInitMatchesHost(t *testing.T) {
-	if testBackend != "cpu" {
-		t.Skipf("builds the CPU and emulated CUDA backends itself; runs once, not on the %s backend", testBackend)
+	var devTC gpu.Toolchain
+	var err error
+	exact := testBackend == "cpu"
+	switch testBackend {
+	case "cpu":
+		// not parallel: GENNCTL_CUDA_EMU_ORDER is the process's
+		if devTC, err = gpu.CUDAEmulationToolchain(); err != nil {
+			t.Skipf("no C++ compiler for the CUDA emulation: %v", err)
+		}
+		t.Setenv("GENNCTL_CUDA_EMU_ORDER", "reverse")
+	case "cuda":
+		devTC = toolchain(t)
+	default:
+		t.Skipf("compares the CPU backend with the emulated CUDA backend (with the cpu backend's tests) or the GPU (with the cuda backend's), not on %s", testBackend)
 	}
-	// not parallel: GENNCTL_CUDA_EMU_ORDER is the process's
 	cc, err := gpu.DetectCC()
 	require.NoError(t, err)
-	emu, err := gpu.CUDAEmulationToolchain()
-	if err != nil {
-		t.Skipf("no C++ compiler for the CUDA emulation: %v", err)
-	}
 	for _, shared := range []bool{false, true} {
 		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
 			doc := deviceInitDoc("", shared)
 			host, _ := buildFor(t, doc, cpu.Generate, cc)
-			t.Setenv("GENNCTL_CUDA_EMU_ORDER", "reverse")
-			dev, files := buildFor(t, doc, cuda.Generate, emu)
+			dev, files := buildFor(t, doc, cuda.Generate, devTC)
 			// Everything is built on the device: module.c builds nothing.
 			for _, g := range []string{"EE", "EI", "IE", "EIp", "IIt", "IIb"} {
 				assert.NotContains(t, files[cpu.ModuleFile], "init_connectivity_"+g+"(ctx)", "group %s is built on the host", g)
@@ -157,9 +164,20 @@ func TestDeviceInitMatchesHost(t *testing.T) {
 						require.NoError(t, err)
 						got, err := b.inst.GetVar(i, variant)
 						require.NoError(t, err)
-						if !assert.ObjectsAreEqual(want, got) {
-							t.Errorf("%s: %s.%s of variant %d differs from the CPU backend's", when, v.Owner, v.Name, variant)
+						if exact || v.Kind == "connectivity" {
+							if !assert.ObjectsAreEqual(want, got) {
+								t.Errorf("%s: %s.%s of variant %d differs from the CPU backend's", when, v.Owner, v.Name, variant)
+							}
+							continue
 						}
+						require.Len(t, got, len(want))
+						off := 0
+						for k := range want {
+							if math.Abs(got[k]-want[k]) > 4*0x1p-23*math.Abs(want[k]) {
+								off++
+							}
+						}
+						assert.LessOrEqual(t, off, len(want)/1000, "%s: %s.%s of variant %d: %d of %d elements beyond 4 ulp of the CPU backend's", when, v.Owner, v.Name, variant, off, len(want))
 					}
 				}
 			}
@@ -172,6 +190,9 @@ func TestDeviceInitMatchesHost(t *testing.T) {
 			assert.NotEqual(t, a.get("E", "V", 0), a.get("E", "V", 1), "variants 0 and 1 draw differently")
 			assert.Equal(t, 0.0, sum(abs(a.get("H", "logError", 0))), "log(float) is logf, as in GeNN's C++")
 			assert.Equal(t, shared, assert.ObjectsAreEqual(a.get("EE", "ind", 0), a.get("EE", "ind", 1)), "variants 0 and 1 have the same rows")
+			if !exact {
+				return // the dynamics amplify the last bits
+			}
 			a.step(200)
 			b.step(200)
 			compare("after 200 steps")

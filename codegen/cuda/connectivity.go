@@ -315,7 +315,6 @@ func (g *gen) emitBoundCheck() {
 	w := g.W
 	w.Open("{ /* rows and columns built on the device beyond their bounds */")
 	w.Line("uint32_t longest[%d];", 2*len(built))
-	w.Line("GN_CUDA(cudaStreamSynchronize((cudaStream_t)ctx->stream));")
 	w.Line("GN_CUDA(cudaMemcpy(longest, ctx->dview->dlongest, sizeof longest, cudaMemcpyDeviceToHost));")
 	for i, s := range built {
 		if s.Matrix != modelspec.MatrixSparse {

@@ -471,6 +471,7 @@ func (g *gen) emitUploadDestroy() {
 	w.Line("if (gn_dev_sync_view(ctx)) return 1;")
 	g.emitConnectivityLaunches()
 	g.emitInitLaunches()
+	w.Line("GN_CUDA(cudaStreamSynchronize((cudaStream_t)ctx->stream)); /* gn_init returns with the state initialised: a fault shows here */")
 	g.emitBoundCheck()
 	w.Line("return 0;")
 	w.Close("}")
