@@ -3,6 +3,7 @@ package cpu_test
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/gennctl/gennctl/codegen"
@@ -19,7 +20,9 @@ import (
 // log on a float uniform), FixedNumberPostWithReplacement,
 // FixedNumberPreWithReplacement (built by columns),
 // FixedNumberTotalWithReplacement (a split over the rows first), a bitmask, STDP with a column index
-// (learn_post_code), variables drawn from Normal, Uniform, Exponential,
+// (learn_post_code), a group whose weights are a table of values (IIa: its
+// connectivity stays on the host, which reads its rows to place them),
+// variables drawn from Normal, Uniform, Exponential,
 // Gamma and Binomial snippets, and a snippet that shows whether log of a
 // float computes in float, as in GeNN's C++ (H's logError is 0), or in
 // double, as in plain C (logf's rounding error). bound is EE's
@@ -83,6 +86,12 @@ synapses:
     target: I
     connectivity: {init: FixedNumberTotalWithReplacement, params: {total: 400}}
     weight_update: {model: StaticPulse, vars: {g: -0.3}}
+    postsynaptic: {model: DeltaCurr}
+  IIa:
+    source: I
+    target: I
+    connectivity: {init: FixedProbability, params: {prob: 0.05}, max_row_length: 12}
+    weight_update: {model: StaticPulse, vars: {g: [` + tableOfValues(70*12) + `]}}
     postsynaptic: {model: DeltaCurr}
   IIb:
     source: I
@@ -151,6 +160,7 @@ func TestDeviceInitMatchesHost(t *testing.T) {
 				assert.NotContains(t, files[cpu.ModuleFile], "init_connectivity_"+g+"(ctx)", "group %s is built on the host", g)
 				assert.Contains(t, files[cuda.ModuleFile], "gn_build_"+g+"(const gn_ctx", "group %s has a build kernel", g)
 			}
+			assert.Contains(t, files[cpu.ModuleFile], "init_connectivity_IIa(ctx)", "a table of weights keeps IIa's connectivity on the host")
 			assert.Contains(t, files[cuda.ModuleFile], "gn_sort_columns_EE(const gn_ctx")
 			assert.Contains(t, files[cuda.ModuleFile], "gn_split_IIt(const gn_ctx", "FixedNumberTotalWithReplacement's split is drawn on the device")
 			assert.Contains(t, files[cuda.ModuleFile], "gn_sort_rows_EIp(const gn_ctx", "rows built by columns are sorted")
@@ -229,6 +239,15 @@ func TestDeviceInitBoundOverflow(t *testing.T) {
 		assert.Greater(t, o.Length, bound)
 		assert.Contains(t, err.Error(), c.key)
 	}
+}
+
+// tableOfValues is a YAML list of n distinct values.
+func tableOfValues(n int) string {
+	v := make([]string, n)
+	for i := range v {
+		v[i] = fmt.Sprint(0.001 * float64(i+1))
+	}
+	return strings.Join(v, ", ")
 }
 
 func abs(x []float64) []float64 {

@@ -38,22 +38,32 @@ const sortMax = 8192
 // ConnectivityOnDevice reports whether group s's connectivity is built on
 // the device (see above).
 func (g *gen) ConnectivityOnDevice(s *modelspec.SynapseGroup) bool {
+	if g.onDevice == nil {
+		g.onDevice = map[*modelspec.SynapseGroup]bool{}
+		hostVars := map[*modelspec.SynapseGroup]bool{}
+		for _, v := range g.VarInits() {
+			if v.Syn != nil && !g.InitOnDevice(v) {
+				hostVars[v.Syn] = true
+			}
+		}
+		for _, s := range g.Net.Synapses {
+			g.onDevice[s] = g.buildable(s) && !hostVars[s]
+		}
+	}
+	return g.onDevice[s]
+}
+
+// buildable reports whether the device can build group s's connectivity
+// the host's way.
+func (g *gen) buildable(s *modelspec.SynapseGroup) bool {
 	switch {
 	case s.Connectivity == nil:
 		return false
 	case s.Matrix == modelspec.MatrixSparse:
-		if g.MaxCol[s] > sortMax || codegen.IsColBuild(s.Connectivity.Snippet) && g.MaxRow[s] > sortMax {
-			return false
-		}
-	case s.Matrix != modelspec.MatrixBitmask:
-		return false
+		return g.MaxCol[s] <= sortMax && (!codegen.IsColBuild(s.Connectivity.Snippet) || g.MaxRow[s] <= sortMax)
+	default:
+		return s.Matrix == modelspec.MatrixBitmask
 	}
-	for _, v := range g.VarInits() {
-		if v.Syn == s && !g.InitOnDevice(v) {
-			return false
-		}
-	}
-	return true
 }
 
 // deviceBuilt lists the groups whose connectivity is built on the device;

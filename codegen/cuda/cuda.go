@@ -117,6 +117,9 @@ type gen struct {
 	pre map[*modelspec.SynapseGroup]presynaptic
 	// kernels of the time step, in order (see stepKernels).
 	kernels []*kernel
+	// onDevice: the groups whose connectivity the device builds (see
+	// ConnectivityOnDevice), decided once.
+	onDevice map[*modelspec.SynapseGroup]bool
 }
 
 // Generate returns the files of the CUDA module of net; it is pure and

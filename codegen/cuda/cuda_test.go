@@ -65,3 +65,37 @@ func TestNameNotInModule(t *testing.T) {
 		assert.Equal(t, want, got, "%s backend: the network's name reached the generated files", name)
 	}
 }
+
+// Connectivity is built on the device unless a variable of the group is
+// initialised on the host (a table of values reads the rows there): then
+// module.c builds it, as on the CPU backend, and uploads it.
+func TestConnectivityHostFallback(t *testing.T) {
+	doc := `
+name: fallback
+simulation: {dt: 1.0, duration: 1}
+populations:
+  Pre: {size: 3, model: SpikeSource}
+  Post: {size: 4, model: SpikeSource}
+synapses:
+  S:
+    source: Pre
+    target: Post
+    connectivity: {init: FixedProbability, params: {prob: 0.5}, max_row_length: 2}
+    weight_update: {model: StaticPulse, vars: {g: %s}}
+    postsynaptic: {model: DeltaCurr}
+`
+	for _, c := range []struct {
+		g      string
+		device bool
+	}{{"{init: Uniform, params: {min: 0.0, max: 1.0}}", true}, {"[1, 2, 3, 4, 5, 6]", false}} {
+		text := []byte(strings.Replace(doc, "%s", c.g, 1))
+		root, err := modelspec.Parse("fallback.yaml", text)
+		require.NoError(t, err)
+		net, err := modelspec.Decode("fallback.yaml", text, root)
+		require.NoError(t, err, c.g)
+		files, err := cuda.Generate(net, codegen.Options{})
+		require.NoError(t, err, c.g)
+		assert.Equal(t, c.device, strings.Contains(files[cuda.ModuleFile], "gn_build_S("), "g: %s: a build kernel", c.g)
+		assert.Equal(t, !c.device, strings.Contains(files[cuda.HostFile], "if (init_connectivity_S(ctx)) return 1;"), "g: %s: built by module.c", c.g)
+	}
+}
