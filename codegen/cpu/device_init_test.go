@@ -126,7 +126,8 @@ func buildFor(t *testing.T, doc string, generate func(*modelspec.Network, codege
 // every variable and every connectivity array of every variant, before and
 // after 200 steps of STDP (which read the column index), with the emulated
 // threads run last first, so that the column entries come from the atomics
-// in the reverse of the rows' order and must be sorted back. On a GPU
+// in the reverse of the rows' order and must be sorted back, and again
+// after a second initialisation. On a GPU
 // (with the cuda backend's tests) the connectivity, integer decisions, is
 // the same bit for bit, and variables, whose draws go through log, sqrt,
 // exp (libdevice, not glibc), are within 4 float ulp (relative 4 × 2^-23)
@@ -207,6 +208,11 @@ func TestDeviceInitMatchesHost(t *testing.T) {
 			b.step(200)
 			compare("after 200 steps")
 			assert.Equal(t, list(a.spikes()), list(b.spikes()), "spikes")
+			// Initialising again starts afresh: the device clears what it
+			// counts into (row and column lengths) before building again.
+			require.NoError(t, a.inst.Init())
+			require.NoError(t, b.inst.Init())
+			compare("initialised again")
 		})
 	}
 }
