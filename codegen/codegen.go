@@ -81,6 +81,49 @@ func Literal(v float64, precision string) string {
 	return s
 }
 
+// connMath are the math functions ConnMath renames, and their new names.
+var connMath = map[string]string{
+	"log": "gn_conn_log", "exp": "gn_conn_exp", "pow": "gn_conn_pow",
+	"logf": "gn_conn_log_f", "expf": "gn_conn_exp_f", "powf": "gn_conn_pow_f",
+}
+
+// ConnMath renames the calls of log, exp and pow (and logf, expf, powf) in
+// connectivity code (C, substituted) to the runtime's gn_conn_* functions,
+// which compute the same bits on every backend (see RuntimeHeader), so that
+// connectivity decided by them is the same on the host and the device. A
+// member (a.log(), p->exp()) or a qualified name (std::log) is left alone.
+func ConnMath(code string) string {
+	isWord := func(c byte) bool {
+		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
+	var b strings.Builder
+	for i := 0; i < len(code); {
+		if !isWord(code[i]) {
+			b.WriteByte(code[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(code) && isWord(code[j]) {
+			j++
+		}
+		word := code[i:j]
+		name, ok := connMath[word]
+		if ok {
+			before := strings.TrimRight(code[:i], " \t")
+			after := strings.TrimLeft(code[j:], " \t")
+			ok = strings.HasPrefix(after, "(") && !strings.HasSuffix(before, ".") && !strings.HasSuffix(before, "->") && !strings.HasSuffix(before, "::")
+		}
+		if ok {
+			b.WriteString(name)
+		} else {
+			b.WriteString(word)
+		}
+		i = j
+	}
+	return b.String()
+}
+
 // EnsureFloatLiterals appends the f suffix to unsuffixed floating-point
 // literals in C code when the precision is float, as GeNN does, so that user
 // code like `$(V) * 0.5` stays in single precision.

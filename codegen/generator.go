@@ -655,12 +655,21 @@ func site(kind, group, path, model, field string, cp modelspec.CodePos, groupPos
 // code substitutes a code string and writes it, with #line directives for
 // user code so C compiler errors point at the YAML file.
 func (g *Generator) code(code string, sc *Scope, st Site) error {
+	return g.codeRewritten(code, sc, st, nil)
+}
+
+// codeRewritten is code with the substituted text passed through rewrite
+// (nil: unchanged).
+func (g *Generator) codeRewritten(code string, sc *Scope, st Site, rewrite func(string) string) error {
 	if strings.TrimSpace(code) == "" {
 		return nil
 	}
 	out, err := Substitute(code, sc, st)
 	if err != nil {
 		return err
+	}
+	if rewrite != nil {
+		out = rewrite(out)
 	}
 	out = EnsureFloatLiterals(out, g.Prec)
 	if st.Exact && !g.noLines {

@@ -820,7 +820,8 @@ type buildSide struct {
 
 // buildLoop writes one row's (or column's) build loop: the random stream
 // of the element, its state variables and the build code until $(endRow)
-// (or $(endCol)).
+// (or $(endCol)), its calls of log, exp and pow renamed (ConnMath) so that
+// every backend makes the same decisions.
 func (g *Generator) buildLoop(si int, s *modelspec.SynapseGroup, add func(a []string) string, side buildSide) error {
 	c := s.Connectivity
 	snip := c.Snippet
@@ -850,11 +851,11 @@ func (g *Generator) buildLoop(si int, s *modelspec.SynapseGroup, add func(a []st
 		if err != nil {
 			return err
 		}
-		w.Line("%s %s = %s;", CType(sv.Type), sv.Name, EnsureFloatLiterals(init, g.Prec))
+		w.Line("%s %s = %s;", CType(sv.Type), sv.Name, EnsureFloatLiterals(ConnMath(init), g.Prec))
 		sc.Vars[sv.Name] = sv.Name
 	}
 	w.Open("for (;;) {")
-	if err := g.code(side.code, sc, site("synapse group", s.Name, path, snip.Name, side.codeField, snip.CodePos, c.Pos)); err != nil {
+	if err := g.codeRewritten(side.code, sc, site("synapse group", s.Name, path, snip.Name, side.codeField, snip.CodePos, c.Pos), ConnMath); err != nil {
 		return err
 	}
 	w.Close("}")

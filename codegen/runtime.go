@@ -306,5 +306,150 @@ GN_FN unsigned int gn_binomial(gn_rng *r, unsigned int n, double p)
     while (u > f && k < n) { u -= f; f *= s * (double)(n - k) / (double)(k + 1); k++; }
     return flip ? n - k : k;
 }
+/* ---- Math for connectivity code, the same bits on every backend ----
+   A connectivity decision (FixedProbability's skip, log of a uniform; the
+   FixedNumber snippets' order statistics, pow of a uniform) must come out
+   the same on the host and on the device, and libm and libdevice differ in
+   the last bit. So the generator renames log, exp and pow (and logf, expf,
+   powf) in connectivity code to gn_conn_log, gn_conn_exp and gn_conn_pow,
+   which compute in plain IEEE arithmetic, the same wherever it runs (no
+   contraction into FMAs: -ffp-contract=off, nvcc -fmad=false). A float
+   argument gives a float result, as the float functions GeNN's C++ calls:
+   computed in double from 16- and 32-entry tables and short polynomials
+   (relative error below 1e-11 before the rounding to float); a double
+   one within 1 ulp (log and exp by fdlibm's reductions and coefficients;
+   pow as exp(y log x), within |y log x| ulp, or for an integer power up to
+   64 by squaring). */
+#define GN_LOG_INV 0.9696969696969697, 0.9142857142857143, 0.8648648648648649, 0.8205128205128205, \
+    0.7804878048780488, 0.7441860465116279, 0.7111111111111111, 0.6808510638297872, \
+    0.6530612244897959, 0.6274509803921569, 0.6037735849056604, 0.5818181818181818, \
+    0.5614035087719298, 0.5423728813559322, 0.5245901639344263, 0.5079365079365079
+#define GN_LOG_C 0.03077165866675366, 0.08961215868968717, 0.14518200984449783, 0.19782574332991992, \
+    0.2478361639045812, 0.2954642128938359, 0.3409265869705932, 0.38441169891033206, \
+    0.42608439531090014, 0.46608972992459924, 0.5045560107523953, 0.5415972824327444, \
+    0.5773153650348236, 0.6118015411059929, 0.6451379613735847, 0.6773988235918061
+#define GN_EXP2_32 1.0, 1.0218971486541166, 1.0442737824274138, 1.0671404006768237, 1.0905077326652577, \
+    1.1143867425958924, 1.1387886347566916, 1.1637248587775775, 1.189207115002721, \
+    1.215247359980469, 1.241857812073484, 1.2690509571917332, 1.2968395546510096, \
+    1.3252366431597413, 1.3542555469368927, 1.383909881963832, 1.4142135623730951, \
+    1.4451808069770467, 1.4768261459394993, 1.5091644275934228, 1.5422108254079407, \
+    1.5759808451078865, 1.6104903319492543, 1.645755478153965, 1.681792830507429, \
+    1.718619298122478, 1.7562521603732995, 1.7947090750031072, 1.8340080864093424, 1.8741676341103, \
+    1.9152065613971474, 1.9571441241754002
+static const double gn_log_inv[16] = {GN_LOG_INV}, gn_log_c[16] = {GN_LOG_C}, gn_exp2_32[32] = {GN_EXP2_32};
+#ifdef __CUDACC__
+__device__ static const double gn_log_inv_dev[16] = {GN_LOG_INV}, gn_log_c_dev[16] = {GN_LOG_C}, gn_exp2_32_dev[32] = {GN_EXP2_32};
+#endif
+#ifdef __CUDA_ARCH__
+#define GN_MATH_TAB(t) t##_dev
+#else
+#define GN_MATH_TAB(t) t
+#endif
+
+typedef union { double d; uint64_t u; } gn_bits;
+
+/* log of a float's value (x > 0, finite) to 1e-11 relative. */
+GN_FN double gn_log_fast(double x)
+{
+    gn_bits b;
+    b.d = x;
+    const int k = (int)(b.u >> 52) - 1023, i = (int)((b.u >> 48) & 15);
+    b.u = (b.u & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
+    if (x == 1.0) return 0.0;
+    const double r = b.d * GN_MATH_TAB(gn_log_inv)[i] - 1.0, r2 = r * r;
+    const double p = r - r2 * 0.5 + r2 * r * (1.0 / 3.0 - r * 0.25 + r2 * (0.2 - r * (1.0 / 6.0)));
+    return (double)k * 0.6931471805599453 + GN_MATH_TAB(gn_log_c)[i] + p;
+}
+
+/* exp to 1e-11 relative, 0 below -104 and infinity above 89 (beyond float). */
+GN_FN double gn_exp_fast(double x)
+{
+    if (x != x) return x;
+    if (x > 89.0) return INFINITY;
+    if (x < -104.0) return 0.0;
+    const double kd = floor(x * 46.16624130844683 + 0.5);
+    const int k = (int)kd;
+    const double r = (x - kd * 0.021660849452018738) - kd * -5.952044687368025e-11;
+    const double p = 1.0 + r + r * r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0)));
+    gn_bits s;
+    s.u = (uint64_t)((k >> 5) + 1023) << 52;
+    return GN_MATH_TAB(gn_exp2_32)[k & 31] * p * s.d;
+}
+
+GN_FN double gn_conn_log_d(double x)
+{
+    if (!(x > 0.0)) return x == 0.0 ? -INFINITY : NAN;
+    if (x == INFINITY) return x;
+    gn_bits b;
+    b.d = x;
+    int k = (int)(b.u >> 52) - 1023;
+    if (k == -1023) { /* subnormal */
+        b.d = x * 18014398509481984.0; /* 2^54 */
+        k = (int)(b.u >> 52) - 1023 - 54;
+    }
+    b.u = (b.u & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
+    double m = b.d;
+    if (m > 1.4142135623730951) { m *= 0.5; k++; }
+    const double f = m - 1.0, s = f / (2.0 + f), z = s * s, w = z * z;
+    const double t1 = w * (3.999999999940941908e-01 + w * (2.222219843214978396e-01 + w * 1.531383769920937332e-01));
+    const double t2 = z * (6.666666666666735130e-01 + w * (2.857142874366239149e-01 + w * (1.818357216161805012e-01 + w * 1.479819860511658591e-01)));
+    const double hfsq = 0.5 * f * f, dk = (double)k;
+    return dk * 6.93147180369123816490e-01 - ((hfsq - (s * (hfsq + t1 + t2) + dk * 1.90821492927058770002e-10)) - f);
+}
+
+GN_FN double gn_conn_exp_d(double x)
+{
+    if (x != x) return x;
+    if (x > 709.782712893384) return INFINITY;
+    if (x < -745.1332191019412) return 0.0;
+    const double kd = floor(x * 1.44269504088896338700e+00 + 0.5);
+    const int k = (int)kd;
+    const double hi = x - kd * 6.93147180369123816490e-01, lo = kd * 1.90821492927058770002e-10, r = hi - lo, t = r * r;
+    const double c = r - t * (1.66666666666666019037e-01 + t * (-2.77777777770155933842e-03 + t * (6.61375632143793436117e-05 + t * (-1.65339022054652515390e-06 + t * 4.13813679705723846039e-08))));
+    const double y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
+    /* y * 2^k, in two factors where 2^k is not a normal double */
+    const int e = k > 1023 ? k - 1 : k < -1022 ? k + 54 : k;
+    gn_bits p;
+    p.u = (uint64_t)(e + 1023) << 52;
+    return y * p.d * (k > 1023 ? 2.0 : k < -1022 ? 5.551115123125783e-17 /* 2^-54 */ : 1.0);
+}
+
+/* pow from exp and log of |x|, with pow's special cases; a small integer
+   power by squaring in double, exact where the result is (2^3 is 8). */
+#define GN_CONN_POW(x, y, explog) do { \
+    if (y == 0 || x == 1) return 1; \
+    if (x != x || y != y) return x + y; \
+    if (y == floor(y) && y >= -64 && y <= 64) { \
+        double r_ = 1.0, b_ = (double)(x); \
+        for (int n_ = (int)(y < 0 ? -y : y); n_; n_ >>= 1) { if (n_ & 1) r_ *= b_; b_ *= b_; } \
+        return y < 0 ? 1.0 / r_ : r_; \
+    } \
+    if (x > 0 && x < INFINITY) return explog(x, y); \
+    if (x == 0) return y > 0 ? 0 : INFINITY; \
+    if (x == INFINITY) return y > 0 ? INFINITY : 0; \
+    if (y != floor(y)) return NAN; /* x < 0: a real result for integer y only */ \
+    return floor(y * 0.5) == y * 0.5 ? explog(-x, y) : -explog(-x, y); \
+} while (0)
+#define GN_EXPLOG_D(x, y) gn_conn_exp_d((y) * gn_conn_log_d(x))
+#define GN_EXPLOG_F(x, y) (float)gn_exp_fast((double)(y) * gn_log_fast((double)(x)))
+GN_FN double gn_conn_pow_d(double x, double y) { GN_CONN_POW(x, y, GN_EXPLOG_D); }
+GN_FN float gn_conn_pow_f(float x, float y) { GN_CONN_POW(x, y, GN_EXPLOG_F); }
+GN_FN float gn_conn_log_f(float x) { return x > 0.0f && x < INFINITY ? (float)gn_log_fast((double)x) : (float)gn_conn_log_d((double)x); }
+GN_FN float gn_conn_exp_f(float x) { return (float)gn_exp_fast((double)x); }
+
+/* The renamed functions, generic over float and double as the float
+   functions of C++'s overloads (and tgmath.h in module.c). */
+#ifdef __cplusplus
+GN_FN float gn_conn_log(float x) { return gn_conn_log_f(x); }
+template <typename T> GN_FN double gn_conn_log(T x) { return gn_conn_log_d((double)x); }
+GN_FN float gn_conn_exp(float x) { return gn_conn_exp_f(x); }
+template <typename T> GN_FN double gn_conn_exp(T x) { return gn_conn_exp_d((double)x); }
+GN_FN float gn_conn_pow(float x, float y) { return gn_conn_pow_f(x, y); }
+template <typename A, typename B> GN_FN double gn_conn_pow(A x, B y) { return gn_conn_pow_d((double)x, (double)y); }
+#else
+#define gn_conn_log(x) _Generic((x), float: gn_conn_log_f, default: gn_conn_log_d)(x)
+#define gn_conn_exp(x) _Generic((x), float: gn_conn_exp_f, default: gn_conn_exp_d)(x)
+#define gn_conn_pow(x, y) _Generic((x), float: _Generic((y), float: gn_conn_pow_f, default: gn_conn_pow_d), default: gn_conn_pow_d)(x, y)
+#endif
 #endif
 `

@@ -41,9 +41,38 @@ static void kat(const char *name, uint32_t c0, uint32_t c1, uint32_t c2, uint32_
     printf("%s %ld %.17g %.17g %.17g %.17g\n", name, N, m, (s2 - N * m * m) / (N - 1), mn, mx); \
 } while (0)
 
+/* The connectivity math (gn_conn_*) at 20000 arguments spread over many
+   binades, in hex, six per argument: x, y, e, log(x), exp(e), pow(x, y), in
+   double (e in [-700, 700]) on the line connd and in float (e in [-100,
+   80]) on connf; then the special cases. */
+static void conn_math(void)
+{
+    uint64_t s = 88172645463325252ull;
+    printf("connd");
+    for (int i = 0; i < 20000; i++) {
+        s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+        const double f = (double)(s >> 11) / 9007199254740992.0;
+        const double x = ldexp(0.5 + f, (int)(s % 240) - 120), y = 1.0 / (double)(1 + s % 3000), e = 1400.0 * f - 700.0;
+        printf(" %a %a %a %a %a %a", x, y, e, gn_conn_log(x), gn_conn_exp(e), gn_conn_pow(x, y));
+    }
+    printf("\nconnpowint");
+    for (int n = -8; n <= 8; n++) printf(" %a %a %a", gn_conn_pow(3.0, (double)n), gn_conn_pow(-1.5, (double)n), (double)gn_conn_pow(3.0f, (float)n));
+    printf("\nconnf");
+    for (int i = 0; i < 20000; i++) {
+        s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+        const double f = (double)(s >> 11) / 9007199254740992.0;
+        const float x = (float)ldexp(0.5 + f, (int)(s % 240) - 120), y = 1.0f / (float)(1 + s % 3000), e = (float)(180.0 * f - 100.0);
+        printf(" %a %a %a %a %a %a", (double)x, (double)y, (double)e, (double)gn_conn_log(x), (double)gn_conn_exp(e), (double)gn_conn_pow(x, y));
+    }
+    printf("\nconnspecial %a %a %a %a %a %a %a %a %a %a %a %a %a\n", gn_conn_log(0.0), gn_conn_log(-1.0), gn_conn_log(INFINITY), gn_conn_log(5e-324),
+           gn_conn_exp(-INFINITY), gn_conn_exp(1000.0), gn_conn_pow(0.0, 2.0), gn_conn_pow(0.0, -1.0), gn_conn_pow(-2.0, 3.0),
+           gn_conn_pow(-2.0, 0.5), gn_conn_pow(1.0, NAN), gn_conn_pow(NAN, 0.0), (double)gn_conn_pow(-2.0f, 2.0f));
+}
+
 int main(void)
 {
     const long N = 1000000;
+    conn_math();
     kat("kat0", 0, 0, 0, 0, 0, 0);
     kat("kat1", 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu);
     kat("kat2", 0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u, 0xa4093822u, 0x299f31d0u);
@@ -169,6 +198,7 @@ func runRuntimeProgram(t *testing.T) map[string][]string {
 	require.NoError(t, err)
 	lines := map[string][]string{}
 	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	sc.Buffer(make([]byte, 1<<20), 1<<24) // the connectivity math's lines are long
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
 		lines[f[0]] = f[1:]
@@ -349,4 +379,98 @@ func TestRuntimeDistributions(t *testing.T) {
 	assert.Greater(t, u.min, 0.0)
 	assert.Less(t, u.min, 1e-4)
 	assert.Greater(t, u.max, 1-1e-4)
+}
+
+// The connectivity math that both backends compute alike (gn_conn_log,
+// gn_conn_exp, gn_conn_pow) against Go's math package, itself within 1 ulp:
+// in double, log and exp within 2 ulp and pow within 2 + |y ln x| ulp (exp
+// of y ln x carries ln x's error times y); in float, within 1 float ulp of
+// the float nearest the exact value; and C's special cases (log of 0,
+// negatives and subnormals, overflow, pow of 0, 1, negatives and NaN), and
+// pow of a small integer power is exact where the result is (2^3 = 8).
+func TestRuntimeConnectivityMath(t *testing.T) {
+	lines := runRuntimeProgram(t)
+	// ulp is |got - want| in units of the last place of want in a format
+	// of mant bits (53: double, 24: float) with smallest exponent emin.
+	ulp := func(want, got float64, mant, emin int) float64 {
+		if want == got {
+			return 0
+		}
+		return math.Abs(got-want) / math.Ldexp(1, max(math.Ilogb(want), emin)-mant+1)
+	}
+	for _, c := range []struct {
+		line      string
+		mant, min int
+		narrow    func(float64) float64
+	}{
+		{"connd", 53, -1022, func(x float64) float64 { return x }},
+		{"connf", 24, -126, func(x float64) float64 { return float64(float32(x)) }},
+	} {
+		f := lines[c.line]
+		require.Len(t, f, 6*20000, c.line)
+		v := make([]float64, len(f))
+		for i := range f {
+			var err error
+			v[i], err = strconv.ParseFloat(f[i], 64)
+			require.NoError(t, err)
+		}
+		logTol, expTol := 2.0, 2.0
+		if c.mant == 24 {
+			logTol, expTol = 1, 1
+		}
+		for i := 0; i < len(v); i += 6 {
+			x, y, e, l, ex, p := v[i], v[i+1], v[i+2], v[i+3], v[i+4], v[i+5]
+			powTol := 2 + math.Abs(y*math.Log(x))
+			if c.mant == 24 {
+				powTol = 1
+			}
+			assert.LessOrEqual(t, ulp(c.narrow(math.Log(x)), l, c.mant, c.min), logTol, "%s: log(%v) = %v", c.line, x, l)
+			if want := c.narrow(math.Exp(e)); want != 0 && !math.IsInf(want, 0) {
+				assert.LessOrEqual(t, ulp(want, ex, c.mant, c.min), expTol, "%s: exp(%v) = %v", c.line, e, ex)
+			} else {
+				assert.Equal(t, want, ex, "%s: exp(%v)", c.line, e)
+			}
+			assert.LessOrEqual(t, ulp(c.narrow(math.Pow(x, y)), p, c.mant, c.min), powTol, "%s: pow(%v, %v) = %v", c.line, x, y, p)
+		}
+	}
+	var sp []float64
+	for _, w := range lines["connspecial"] {
+		x, err := strconv.ParseFloat(w, 64)
+		require.NoError(t, err)
+		sp = append(sp, x)
+	}
+	require.Len(t, sp, 13)
+	assert.True(t, math.IsInf(sp[0], -1), "log(0)")
+	assert.True(t, math.IsNaN(sp[1]), "log(-1)")
+	assert.True(t, math.IsInf(sp[2], 1), "log(inf)")
+	assert.InDelta(t, -1074*math.Ln2, sp[3], 1e-12, "log of the least subnormal, 2^-1074") // (Go's math.Log on amd64 does not normalise subnormals)
+	assert.Equal(t, []float64{0, math.Inf(1), 0, math.Inf(1), -8}, sp[4:9], "exp(-inf), exp(1000), pow(0, 2), pow(0, -1), pow(-2, 3)")
+	assert.True(t, math.IsNaN(sp[9]), "pow(-2, 0.5)")
+	assert.Equal(t, []float64{1, 1, 4}, sp[10:13], "pow(1, NaN), pow(NaN, 0), pow(-2f, 2f)")
+	ints := lines["connpowint"]
+	require.Len(t, ints, 3*17)
+	for i, n := 0, -8; n <= 8; i, n = i+3, n+1 {
+		for k, want := range []float64{math.Pow(3, float64(n)), math.Pow(-1.5, float64(n)), float64(float32(math.Pow(3, float64(n))))} {
+			got, err := strconv.ParseFloat(ints[i+k], 64)
+			require.NoError(t, err)
+			if n >= 0 { // the result is exact
+				assert.Equal(t, want, got, "pow case %d, n = %d", k, n)
+				continue
+			}
+			tol := 4e-16 // a few double ulp
+			if k == 2 {
+				tol = 1.2e-7 // a float ulp
+			}
+			assert.InEpsilon(t, want, got, tol, "pow case %d, n = %d", k, n)
+		}
+	}
+}
+
+// ConnMath renames calls of log, exp and pow, and of their float forms, and
+// nothing else: not members, qualified names, longer identifiers or names
+// that are not called.
+func TestConnMath(t *testing.T) {
+	in := "x = log(u) * c + exp (v) - pow(a, log(b)) + logf(y) + expf(y) + powf(a, b) + s.log(1) + p->exp(2) + std::pow(1, 2) + exponent(1) + mylog(2) + logs(3); f = log;"
+	want := "x = gn_conn_log(u) * c + gn_conn_exp (v) - gn_conn_pow(a, gn_conn_log(b)) + gn_conn_log_f(y) + gn_conn_exp_f(y) + gn_conn_pow_f(a, b) + s.log(1) + p->exp(2) + std::pow(1, 2) + exponent(1) + mylog(2) + logs(3); f = log;"
+	assert.Equal(t, want, codegen.ConnMath(in))
 }

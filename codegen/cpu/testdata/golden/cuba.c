@@ -113,7 +113,7 @@ static int init_connectivity_EE(gn_ctx *ctx)
                 int prevJ = -1;
                 for (;;) {
                     const scalar u = ((scalar)gn_uniform_f(&rng));
-                    prevJ += (1 + (int)(log(u) * (-49.498318f)));
+                    prevJ += (1 + (int)(gn_conn_log(u) * (-49.498318f)));
                     if(prevJ < 3200) {
                        do { if (n < 111) { row[n] = (uint16_t)(prevJ + 0); } n++; } while (0);
                     }
@@ -146,7 +146,7 @@ static int init_connectivity_EI(gn_ctx *ctx)
                 int prevJ = -1;
                 for (;;) {
                     const scalar u = ((scalar)gn_uniform_f(&rng));
-                    prevJ += (1 + (int)(log(u) * (-49.498318f)));
+                    prevJ += (1 + (int)(gn_conn_log(u) * (-49.498318f)));
                     if(prevJ < 800) {
                        do { if (n < 41) { row[n] = (uint16_t)(prevJ + 0); } n++; } while (0);
                     }
@@ -179,7 +179,7 @@ static int init_connectivity_IE(gn_ctx *ctx)
                 int prevJ = -1;
                 for (;;) {
                     const scalar u = ((scalar)gn_uniform_f(&rng));
-                    prevJ += (1 + (int)(log(u) * (-49.498318f)));
+                    prevJ += (1 + (int)(gn_conn_log(u) * (-49.498318f)));
                     if(prevJ < 3200) {
                        do { if (n < 109) { row[n] = (uint16_t)(prevJ + 0); } n++; } while (0);
                     }
@@ -212,7 +212,7 @@ static int init_connectivity_II(gn_ctx *ctx)
                 int prevJ = -1;
                 for (;;) {
                     const scalar u = ((scalar)gn_uniform_f(&rng));
-                    prevJ += (1 + (int)(log(u) * (-49.498318f)));
+                    prevJ += (1 + (int)(gn_conn_log(u) * (-49.498318f)));
                     if(prevJ < 800) {
                        do { if (n < 40) { row[n] = (uint16_t)(prevJ + 0); } n++; } while (0);
                     }

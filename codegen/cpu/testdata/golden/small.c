@@ -103,7 +103,7 @@ static int init_connectivity_InOut(gn_ctx *ctx)
                 int prevJ = -1;
                 for (;;) {
                     const scalar u = ((scalar)gn_uniform_f(&rng));
-                    prevJ += (1 + (int)(log(u) * (-2.8036733f)));
+                    prevJ += (1 + (int)(gn_conn_log(u) * (-2.8036733f)));
                     if(prevJ < 10) {
                        do { if (n < 10) { row[n] = (uint16_t)(prevJ + 0); } n++; } while (0);
                     }
