@@ -12,7 +12,9 @@ import (
 // row (presynaptic neuron) and blockIdx.y the variant, from the stream the
 // host would draw from (connectivity seed, StreamConnectivity | group,
 // id_pre), so that the rows, integer decisions only, are the CPU
-// backend's bit for bit; a bitmask group's rows (or columns) set their
+// backend's bit for bit (decisions taken from log, exp or pow too: both
+// backends compute those alike in connectivity code, codegen.ConnMath);
+// a bitmask group's rows (or columns) set their
 // bits with atomicOr. A sparse group built by col_build_code
 // (FixedNumberPreWithReplacement) runs a thread per column, which appends
 // to rows with an integer atomic, and then sorts each row by postsynaptic
@@ -32,7 +34,8 @@ import (
 // sort cannot hold (columns, or rows built by columns, longer than
 // sortMax); a custom snippet's host_init_code always runs on the host.
 
-// sortMax is the longest column gn_sort_columns_<S> sorts in shared memory.
+// sortMax is the longest line (column, or row built by columns) the sorts
+// hold in shared memory.
 const sortMax = 8192
 
 // ConnectivityOnDevice reports whether group s's connectivity is built on
@@ -207,8 +210,9 @@ func (g *gen) emitConnectivityKernels() error {
 		w.Line("__global__ void __launch_bounds__(GN_INIT_BLOCK) gn_columns_%s(const gn_ctx *__restrict__ ctx)", s.Name)
 		w.Open("{")
 		w.Line("const uint32_t b = blockIdx.y;")
-		w.Line("const uint32_t syn = blockIdx.x * blockDim.x + threadIdx.x, id_pre = syn / %du;", maxRow)
-		w.Line("if (syn >= %du) return;", npre*maxRow)
+		w.Line("const uint64_t gn_t = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x;")
+		w.Line("if (gn_t >= %du) return;", npre*maxRow)
+		w.Line("const uint32_t syn = (uint32_t)gn_t, id_pre = syn / %du;", maxRow)
 		g.skipShared(s)
 		g.ConnPtr("const ", s.Name, "connectivity", "rowLength", "rowLength")
 		g.ConnPtr("const ", s.Name, "connectivity", "ind", "ind")
