@@ -156,14 +156,78 @@ GN_FN double gn_normal(gn_rng *r)
 
 GN_FN double gn_exponential(gn_rng *r) { return -log(gn_uniform(r)); }
 
+/* Fast log and exp of float-sized arguments, the same bits wherever they
+   run (plain IEEE arithmetic, tables in the device's memory on the device):
+   the float distributions' tails and the connectivity math below use them. */
+#define GN_LOG_INV 0.9696969696969697, 0.9142857142857143, 0.8648648648648649, 0.8205128205128205, \
+    0.7804878048780488, 0.7441860465116279, 0.7111111111111111, 0.6808510638297872, \
+    0.6530612244897959, 0.6274509803921569, 0.6037735849056604, 0.5818181818181818, \
+    0.5614035087719298, 0.5423728813559322, 0.5245901639344263, 0.5079365079365079
+#define GN_LOG_C 0.03077165866675366, 0.08961215868968717, 0.14518200984449783, 0.19782574332991992, \
+    0.2478361639045812, 0.2954642128938359, 0.3409265869705932, 0.38441169891033206, \
+    0.42608439531090014, 0.46608972992459924, 0.5045560107523953, 0.5415972824327444, \
+    0.5773153650348236, 0.6118015411059929, 0.6451379613735847, 0.6773988235918061
+#define GN_EXP2_32 1.0, 1.0218971486541166, 1.0442737824274138, 1.0671404006768237, 1.0905077326652577, \
+    1.1143867425958924, 1.1387886347566916, 1.1637248587775775, 1.189207115002721, \
+    1.215247359980469, 1.241857812073484, 1.2690509571917332, 1.2968395546510096, \
+    1.3252366431597413, 1.3542555469368927, 1.383909881963832, 1.4142135623730951, \
+    1.4451808069770467, 1.4768261459394993, 1.5091644275934228, 1.5422108254079407, \
+    1.5759808451078865, 1.6104903319492543, 1.645755478153965, 1.681792830507429, \
+    1.718619298122478, 1.7562521603732995, 1.7947090750031072, 1.8340080864093424, 1.8741676341103, \
+    1.9152065613971474, 1.9571441241754002
+static const double gn_log_inv[16] = {GN_LOG_INV}, gn_log_c[16] = {GN_LOG_C}, gn_exp2_32[32] = {GN_EXP2_32};
+#ifdef __CUDACC__
+__device__ static const double gn_log_inv_dev[16] = {GN_LOG_INV}, gn_log_c_dev[16] = {GN_LOG_C}, gn_exp2_32_dev[32] = {GN_EXP2_32};
+#endif
+#ifdef __CUDA_ARCH__
+#define GN_MATH_TAB(t) t##_dev
+#else
+#define GN_MATH_TAB(t) t
+#endif
+
+typedef union { double d; uint64_t u; } gn_bits;
+
+/* log of a float-sized value (x > 0, finite) to 1e-9 relative (5e-9
+   within 1/32 of 1). */
+GN_HOT_FN double gn_log_fast(double x)
+{
+    gn_bits b;
+    b.d = x;
+    const int k = (int)(b.u >> 52) - 1023, i = (int)((b.u >> 48) & 15);
+    b.u = (b.u & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
+    if (fabs(x - 1.0) < 0.03125) { /* near 1, where the table's terms would cancel: log1p of x - 1 (exact) */
+        const double r = x - 1.0, r2 = r * r;
+        return r - r2 * 0.5 + r2 * r * (1.0 / 3.0 - r * 0.25 + r2 * 0.2);
+    }
+    const double r = b.d * GN_MATH_TAB(gn_log_inv)[i] - 1.0, r2 = r * r;
+    const double p = r - r2 * 0.5 + r2 * r * (1.0 / 3.0 - r * 0.25 + r2 * 0.2);
+    return (double)k * 0.6931471805599453 + GN_MATH_TAB(gn_log_c)[i] + p;
+}
+
+/* exp to 1e-9 relative, 0 below -104 and infinity above 89 (beyond float). */
+GN_HOT_FN double gn_exp_fast(double x)
+{
+    if (x != x) return x;
+    if (x > 89.0) return INFINITY;
+    if (x < -104.0) return 0.0;
+    const double kd = floor(x * 46.16624130844683 + 0.5);
+    const int k = (int)kd;
+    const double r = (x - kd * 0.021660849452018738) - kd * -5.952044687368025e-11;
+    const double p = 1.0 + r + r * r * (0.5 + r * (1.0 / 6.0));
+    gn_bits s;
+    s.u = (uint64_t)((k >> 5) + 1023) << 52;
+    return GN_MATH_TAB(gn_exp2_32)[k & 31] * p * s.d;
+}
+
 /* Single precision (the $(gennrand_*) of float models): one 32-bit word per
    uniform, normal or exponential number. gn_uniform_f is (k + 1) / 2^24
    for 24 bits k, in (0, 1] and exact in float. gn_normal_f inverts the
    normal CDF at p = (k + 1/2) / 2^32 for 32 bits k (|z| < 6.3) by Wichura's
    PPND7 (AS 241), relative error about 1e-7: in 85 % of draws a rational
-   function of p, in the tails also log and sqrt (p >= 2^-33, so its second
-   tail formula, for p below exp(-25), is never needed). gn_exponential_f
-   is -log(p) at the same p. */
+   function of p, in the tails also log (gn_log_fast) and sqrt (p >= 2^-33,
+   so its second tail formula, for p below exp(-25), is never needed).
+   gn_exponential_f is -log(p) at the same p (gn_log_fast). Both give the
+   same bits on the host and the device (sqrt and division are IEEE's). */
 GN_HOT_FN float gn_uniform_f(gn_rng *r) { return (float)((gn_next_u32(r) >> 8) + 1u) * (1.0f / 16777216.0f); }
 
 GN_HOT_FN double gn_open_32(gn_rng *r) { return ((double)gn_next_u32(r) + 0.5) * (1.0 / 4294967296.0); }
@@ -176,13 +240,13 @@ GN_HOT_FN float gn_normal_f(gn_rng *r)
         return (float)(q * (((5.9109374720e+1 * t + 1.5929113202e+2) * t + 5.0434271938e+1) * t + 3.3871327179e+0) /
                        (((6.7187563600e+1 * t + 7.8757757664e+1) * t + 1.7895169469e+1) * t + 1.0));
     }
-    const double t = sqrt(-log(q < 0.0 ? p : 1.0 - p)) - 1.6;
+    const double t = sqrt(-gn_log_fast(q < 0.0 ? p : 1.0 - p)) - 1.6;
     const double z = (((1.7023821103e-1 * t + 1.3067284816e+0) * t + 2.7568153900e+0) * t + 1.4234372777e+0) /
                      ((1.2021132975e-1 * t + 7.3700164250e-1) * t + 1.0);
     return (float)(q < 0.0 ? -z : z);
 }
 
-GN_FN float gn_exponential_f(gn_rng *r) { return (float)-log(gn_open_32(r)); }
+GN_FN float gn_exponential_f(gn_rng *r) { return (float)-gn_log_fast(gn_open_32(r)); }
 
 GN_FN double gn_log_normal(gn_rng *r, double mean, double sd) { return exp(mean + sd * gn_normal(r)); }
 
@@ -320,62 +384,6 @@ GN_FN unsigned int gn_binomial(gn_rng *r, unsigned int n, double p)
    one within 1 ulp (log and exp by fdlibm's reductions and coefficients;
    pow as exp(y log x), within |y log x| ulp, or for an integer power up to
    64 by squaring). */
-#define GN_LOG_INV 0.9696969696969697, 0.9142857142857143, 0.8648648648648649, 0.8205128205128205, \
-    0.7804878048780488, 0.7441860465116279, 0.7111111111111111, 0.6808510638297872, \
-    0.6530612244897959, 0.6274509803921569, 0.6037735849056604, 0.5818181818181818, \
-    0.5614035087719298, 0.5423728813559322, 0.5245901639344263, 0.5079365079365079
-#define GN_LOG_C 0.03077165866675366, 0.08961215868968717, 0.14518200984449783, 0.19782574332991992, \
-    0.2478361639045812, 0.2954642128938359, 0.3409265869705932, 0.38441169891033206, \
-    0.42608439531090014, 0.46608972992459924, 0.5045560107523953, 0.5415972824327444, \
-    0.5773153650348236, 0.6118015411059929, 0.6451379613735847, 0.6773988235918061
-#define GN_EXP2_32 1.0, 1.0218971486541166, 1.0442737824274138, 1.0671404006768237, 1.0905077326652577, \
-    1.1143867425958924, 1.1387886347566916, 1.1637248587775775, 1.189207115002721, \
-    1.215247359980469, 1.241857812073484, 1.2690509571917332, 1.2968395546510096, \
-    1.3252366431597413, 1.3542555469368927, 1.383909881963832, 1.4142135623730951, \
-    1.4451808069770467, 1.4768261459394993, 1.5091644275934228, 1.5422108254079407, \
-    1.5759808451078865, 1.6104903319492543, 1.645755478153965, 1.681792830507429, \
-    1.718619298122478, 1.7562521603732995, 1.7947090750031072, 1.8340080864093424, 1.8741676341103, \
-    1.9152065613971474, 1.9571441241754002
-static const double gn_log_inv[16] = {GN_LOG_INV}, gn_log_c[16] = {GN_LOG_C}, gn_exp2_32[32] = {GN_EXP2_32};
-#ifdef __CUDACC__
-__device__ static const double gn_log_inv_dev[16] = {GN_LOG_INV}, gn_log_c_dev[16] = {GN_LOG_C}, gn_exp2_32_dev[32] = {GN_EXP2_32};
-#endif
-#ifdef __CUDA_ARCH__
-#define GN_MATH_TAB(t) t##_dev
-#else
-#define GN_MATH_TAB(t) t
-#endif
-
-typedef union { double d; uint64_t u; } gn_bits;
-
-/* log of a float's value (x > 0, finite) to 1e-9 relative. */
-GN_HOT_FN double gn_log_fast(double x)
-{
-    gn_bits b;
-    b.d = x;
-    const int k = (int)(b.u >> 52) - 1023, i = (int)((b.u >> 48) & 15);
-    b.u = (b.u & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
-    if (x == 1.0) return 0.0;
-    const double r = b.d * GN_MATH_TAB(gn_log_inv)[i] - 1.0, r2 = r * r;
-    const double p = r - r2 * 0.5 + r2 * r * (1.0 / 3.0 - r * 0.25 + r2 * 0.2);
-    return (double)k * 0.6931471805599453 + GN_MATH_TAB(gn_log_c)[i] + p;
-}
-
-/* exp to 1e-9 relative, 0 below -104 and infinity above 89 (beyond float). */
-GN_HOT_FN double gn_exp_fast(double x)
-{
-    if (x != x) return x;
-    if (x > 89.0) return INFINITY;
-    if (x < -104.0) return 0.0;
-    const double kd = floor(x * 46.16624130844683 + 0.5);
-    const int k = (int)kd;
-    const double r = (x - kd * 0.021660849452018738) - kd * -5.952044687368025e-11;
-    const double p = 1.0 + r + r * r * (0.5 + r * (1.0 / 6.0));
-    gn_bits s;
-    s.u = (uint64_t)((k >> 5) + 1023) << 52;
-    return GN_MATH_TAB(gn_exp2_32)[k & 31] * p * s.d;
-}
-
 GN_FN double gn_conn_log_d(double x)
 {
     if (!(x > 0.0)) return x == 0.0 ? -INFINITY : NAN;
