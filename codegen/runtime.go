@@ -191,14 +191,14 @@ typedef union { double d; uint64_t u; } gn_bits;
    within 1/32 of 1). */
 GN_HOT_FN double gn_log_fast(double x)
 {
-    gn_bits b;
-    b.d = x;
-    const int k = (int)(b.u >> 52) - 1023, i = (int)((b.u >> 48) & 15);
-    b.u = (b.u & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
     if (fabs(x - 1.0) < 0.03125) { /* near 1, where the table's terms would cancel: log1p of x - 1 (exact) */
         const double r = x - 1.0, r2 = r * r;
         return r - r2 * 0.5 + r2 * r * (1.0 / 3.0 - r * 0.25 + r2 * 0.2);
     }
+    gn_bits b;
+    b.d = x;
+    const int k = (int)(b.u >> 52) - 1023, i = (int)((b.u >> 48) & 15);
+    b.u = (b.u & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
     const double r = b.d * GN_MATH_TAB(gn_log_inv)[i] - 1.0, r2 = r * r;
     const double p = r - r2 * 0.5 + r2 * r * (1.0 / 3.0 - r * 0.25 + r2 * 0.2);
     return (double)k * 0.6931471805599453 + GN_MATH_TAB(gn_log_c)[i] + p;

@@ -2,6 +2,7 @@ package cuda
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/gennctl/gennctl/codegen"
 	"github.com/gennctl/gennctl/modelspec"
@@ -80,6 +81,16 @@ func (g *gen) deviceBuilt() []*modelspec.SynapseGroup {
 		}
 	}
 	return out
+}
+
+// buildThreads is the number of threads per variant of gn_build_<S>: a
+// row (presynaptic neuron) each, or a column each for a snippet that
+// builds columns.
+func buildThreads(s *modelspec.SynapseGroup) int {
+	if codegen.IsColBuild(s.Connectivity.Snippet) {
+		return s.Target.Size
+	}
+	return s.Source.Size
 }
 
 // builtArrays are the arrays of group s the device builds.
@@ -164,9 +175,9 @@ func (g *gen) emitConnectivityKernels() error {
 		si := g.SynIndex[s]
 		npre, maxRow, maxCol := s.Source.Size, g.MaxRow[s], g.MaxCol[s]
 		colBuild := codegen.IsColBuild(s.Connectivity.Snippet)
-		threads, what := npre, "row"
+		what, id := "row", "id_pre"
 		if colBuild {
-			threads, what = s.Target.Size, "column"
+			what, id = "column", "id_post"
 		}
 		if err := g.emitSplitKernel(s); err != nil {
 			return err
@@ -175,12 +186,8 @@ func (g *gen) emitConnectivityKernels() error {
 		w.Line("__global__ void __launch_bounds__(GN_INIT_BLOCK) gn_build_%s(const gn_ctx *__restrict__ ctx)", s.Name)
 		w.Open("{")
 		w.Line("const uint32_t b = blockIdx.y;")
-		id := "id_pre"
-		if colBuild {
-			id = "id_post"
-		}
 		w.Line("const uint32_t %s = blockIdx.x * blockDim.x + threadIdx.x;", id)
-		w.Line("if (%s >= %du) return;", id, threads)
+		w.Line("if (%s >= %du) return;", id, buildThreads(s))
 		g.skipShared(s)
 		g.VariantPrologue()
 		g.DeclareConnArrays(s)
@@ -293,10 +300,7 @@ func (g *gen) emitConnectivityLaunches() {
 			w.Line("if (blocks > 0) GN_LAUNCH(gn_split_%s, dim3((unsigned)((blocks + GN_INIT_BLOCK - 1) / GN_INIT_BLOCK), ctx->batch), dim3(GN_INIT_BLOCK), st)(ctx->dev);", s.Name)
 			w.Close("}")
 		}
-		threads := s.Source.Size
-		if codegen.IsColBuild(s.Connectivity.Snippet) {
-			threads = s.Target.Size
-		}
+		threads := buildThreads(s)
 		if threads == 0 {
 			continue // an empty grid is not a launch
 		}
@@ -323,8 +327,8 @@ func (g *gen) emitConnectivityLaunches() {
 // bound, in the host's words.
 func (g *gen) emitBoundCheck() {
 	built := g.deviceBuilt()
-	if len(built) == 0 {
-		return
+	if !slices.ContainsFunc(built, func(s *modelspec.SynapseGroup) bool { return s.Matrix == modelspec.MatrixSparse }) {
+		return // bitmasks have no bounds
 	}
 	w := g.W
 	w.Open("{ /* rows and columns built on the device beyond their bounds */")
