@@ -10,8 +10,9 @@
 //   - gn_module.h: the context (struct gn_ctx), shared by both other files.
 //   - module.c: the host part, compiled as C exactly as in a CPU module:
 //     gn_create, the initialisation the device does not do (tables of
-//     values, host_init_code, connectivity built by columns; see init.go
-//     and connectivity.go), gn_get_var/gn_set_var, extra global
+//     values, a custom snippet's host_init_code, the connectivity of a
+//     group with such a variable; see init.go and connectivity.go),
+//     gn_get_var/gn_set_var, extra global
 //     parameters, the spike queue. It calls the gn_dev_* functions of
 //     module.cu to mirror state on the device.
 //   - module.cu: the kernels and the device side of the context. The
@@ -80,8 +81,10 @@
 // float functions on both (CUDA's C++ overloads; tgmath.h in module.c), but
 // device math functions (libdevice) may differ from glibc's in the last
 // bit: models whose code calls such functions agree with the CPU
-// statistically, pure arithmetic and integer decisions exactly (nvcc is
-// run with -fmad=false, like -ffp-contract=off on the CPU).
+// statistically, pure arithmetic exactly (nvcc is run with -fmad=false,
+// like -ffp-contract=off on the CPU). Connectivity code's log, exp and pow
+// (codegen.ConnMath) and the float models' normal and exponential draws use
+// the runtime's own functions, the same bits on both.
 //
 // Build the files with nvcc (gpu.DetectNVCC: a fat binary for the given
 // architectures) or, to run the generated code without a GPU, with the host
