@@ -34,6 +34,16 @@ func (g *Generator) EmitInit() error {
 			g.emitColumns(s)
 		}
 	}
+	var hostVars []VarInit
+	for _, v := range g.VarInits() {
+		if g.B.InitOnDevice(v) {
+			continue
+		}
+		if err := g.emitVarInit(v); err != nil {
+			return err
+		}
+		hostVars = append(hostVars, v)
+	}
 	w := g.W
 	w.Line("int gn_init(gn_ctx *ctx)")
 	w.Open("{")
@@ -76,13 +86,8 @@ func (g *Generator) EmitInit() error {
 			w.Line("memset(ctx->%s + (size_t)b * %d, 0, %d * sizeof(scalar));", ve.Field, ve.Desc.Count, ve.Desc.Count)
 		}
 	}
-	for _, v := range g.VarInits() {
-		if g.B.InitOnDevice(v) {
-			continue
-		}
-		if err := g.initVar(v); err != nil {
-			return err
-		}
+	for _, v := range hostVars {
+		w.Line("if (init_var_%s(ctx, b)) return 1;", g.varField(v))
 	}
 	g.emitPoissonInit()
 	w.Close("}")
@@ -106,24 +111,38 @@ func (g *Generator) fillSlots(ve VarEntry) {
 	w.Close("}")
 }
 
-// initVar writes the initialisation of variable v of variant b on the
-// host. For synapse variables, elements are synapses (id_pre, id_post).
-func (g *Generator) initVar(v VarInit) error {
+// varField is the array of variable v.
+func (g *Generator) varField(v VarInit) string {
 	ve, _ := g.Array(v.Owner, v.Kind, v.Name)
-	code, err := g.elementCode(v, ve)
+	return ve.Field
+}
+
+// emitVarInit writes init_var_<field>, the initialisation of variable v of
+// variant b on the host. For synapse variables, elements are synapses
+// (id_pre, id_post). Each is a function of its own, never inlined into
+// gn_init: GCC 12 vectorises no loop of a function as large as a gn_init
+// with the microcircuit's 110 variables inline (gn_philox_first's and the
+// first normals' loops below).
+func (g *Generator) emitVarInit(v VarInit) error {
+	ve, _ := g.Array(v.Owner, v.Kind, v.Name)
+	code, err := g.elementCode(v, ve, "gn_nrm[gn_j]")
 	if err != nil {
 		return err
 	}
 	syn := v.Syn
 	w := g.W
-	w.Open("{ /* %s */", v.Init.Path)
+	w.Line("/* %s */", v.Init.Path)
+	w.Line("static GN_NOINLINE int init_var_%s(gn_ctx *ctx, uint32_t b)", ve.Field)
+	w.Open("{")
+	g.VariantPrologue()
 	g.ArrayPtr(ve)
 	code.decl()
 	// elem writes body for every element (id). With blocks, the elements
 	// go in runs of consecutive ids of at most initBlock, each run first
 	// computing the first Philox block of its elements' streams in one
 	// vectorised loop (gn_philox_first into gn_blk; the element's is
-	// gn_j of the run).
+	// gn_j of the run), and code drawing normals their first normals in a
+	// second one (gn_nrm).
 	elem := func(blocks bool, body func(target string)) {
 		// run writes the loop over the n (C expression) elements from id0
 		// (the id of the first), declaring the element's indices with decl.
@@ -134,11 +153,21 @@ func (g *Generator) initVar(v VarInit) error {
 			}
 			w.Line("const uint32_t gn_n = %s < %d ? %s : %d;", n, initBlock, n, initBlock)
 			w.Line("gn_philox_first(gn_blk, gn_blk + %d, gn_blk + %d, gn_blk + %d, %s, gn_n, ctx->seed[b], 0x%08xu, 0);", initBlock, 2*initBlock, 3*initBlock, id0, v.Stream)
+			if code.normal {
+				first := fmt.Sprintf("gn_normal_first(gn_blk[gn_j], gn_blk[%d + gn_j])", initBlock)
+				if g.Prec == "float" {
+					first = "gn_normal_f_first(gn_blk[gn_j])"
+				}
+				w.Line("for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) gn_nrm[gn_j] = %s;", first)
+			}
 			w.Open("for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) {")
 			decl()
 		}
 		if blocks {
 			w.Line("uint32_t gn_blk[4 * %d];", initBlock)
+		}
+		if code.normal {
+			w.Line("scalar gn_nrm[%d]; /* the first normal of each stream of the run (NaN: not precomputed) */", initBlock)
 		}
 		// elements (a C expression) ids from 0: one loop, or runs of initBlock
 		flat := func(count int, comment string) {
@@ -209,11 +238,13 @@ func (g *Generator) initVar(v VarInit) error {
 			err = e
 		}
 	})
-	w.Close("}")
 	if err != nil {
 		return err
 	}
 	g.fillSlots(ve)
+	w.Line("return 0;")
+	w.Close("}")
+	w.Line("")
 	return nil
 }
 
@@ -224,7 +255,7 @@ func (g *Generator) initVar(v VarInit) error {
 // variables id_pre and id_post too), rt and the array's ArrayPtr.
 func (g *Generator) EmitElementInit(v VarInit, target string) error {
 	ve, _ := g.Array(v.Owner, v.Kind, v.Name)
-	code, err := g.elementCode(v, ve)
+	code, err := g.elementCode(v, ve, "")
 	if err != nil {
 		return err
 	}
@@ -238,13 +269,17 @@ func (g *Generator) EmitElementInit(v VarInit, target string) error {
 
 // elementInit is the code of one element of a variable's initialisation.
 type elementInit struct {
-	decl func()                    // declarations its code needs, once per variant (after the array's ArrayPtr)
-	rng  bool                      // the code draws from the element's stream, gn_rng rng
-	body func(target string) error // the element's code, which assigns target
+	decl   func()                    // declarations its code needs, once per variant (after the array's ArrayPtr)
+	rng    bool                      // the code draws from the element's stream, gn_rng rng
+	normal bool                      // it draws normals, the first of them firstNormal (see elementCode)
+	body   func(target string) error // the element's code, which assigns target
 }
 
 // elementCode prepares the per-element code of variable v (array ve).
-func (g *Generator) elementCode(v VarInit, ve VarEntry) (elementInit, error) {
+// With firstNormal (a C expression: the stream's gn_normal_first, computed
+// by the caller), code drawing normals takes its first from it
+// (gn_normal_after).
+func (g *Generator) elementCode(v VarInit, ve VarEntry, firstNormal string) (elementInit, error) {
 	vi, syn, w := v.Init, v.Syn, g.W
 	switch vi.Kind {
 	case modelspec.InitConstant:
@@ -309,8 +344,18 @@ func (g *Generator) elementCode(v VarInit, ve VarEntry) (elementInit, error) {
 		sc.Vars["num_post"] = fmt.Sprint(syn.Target.Size)
 	}
 	g.rngFuncs(sc, "&rng")
+	normal := firstNormal != "" && usesToken([]string{snip.Code}, "gennrand_normal")
+	if normal {
+		f := ""
+		if g.Prec == "float" {
+			f = "_f"
+		}
+		sc.Funcs["gennrand_normal"] = Func{Arity: 0, Expand: func([]string) string {
+			return fmt.Sprintf("((scalar)gn_normal%s_after(&rng, %s))", f, firstNormal)
+		}}
+	}
 	st := site("variable", vi.Path, vi.Path, snip.Name, "var_init_code", snip.CodePos, vi.Pos)
-	return elementInit{decl: decl, rng: UsesRNG(snip.Code), body: func(t string) error {
+	return elementInit{decl: decl, rng: UsesRNG(snip.Code), normal: normal, body: func(t string) error {
 		w.Line("scalar value = 0;")
 		if err := g.code(snip.Code, sc, st); err != nil {
 			return err

@@ -25,6 +25,16 @@ const RuntimeHeader = `/* gennctl runtime: Philox4x32-10 and distributions. */
 #endif
 #endif
 
+/* Functions the compiler must keep apart from their callers (see
+   init_var_ in module.c). */
+#ifndef GN_NOINLINE
+#if defined(__GNUC__)
+#define GN_NOINLINE __attribute__((noinline))
+#else
+#define GN_NOINLINE
+#endif
+#endif
+
 typedef struct {
     uint32_t key[2];
     uint32_t ctr[4];
@@ -117,22 +127,30 @@ GN_HOT_FN double gn_uniform(gn_rng *r)
    of two words k, p = (k + 1/2) / 2^52, the middle of one of 2^52 equal
    intervals (exact in double, as is 1 - p). Wichura's PPND16 (1988,
    algorithm AS 241), relative error about 1e-16: in 85 % of draws
-   (|p - 1/2| <= 0.425) a rational function of p, plain arithmetic; in the
-   tails also log and sqrt. */
+   (|p - 1/2| <= 0.425, gn_normal_mid) a rational function of p, plain
+   arithmetic; in the tails also log and sqrt. */
+GN_HOT_FN double gn_normal_p(uint32_t hi, uint32_t lo)
+{
+    const uint64_t bits = (((uint64_t)hi << 20) ^ (lo >> 12)) & ((1ull << 52) - 1);
+    return ((double)bits + 0.5) * (1.0 / 4503599627370496.0);
+}
+
+GN_HOT_FN double gn_normal_mid(double q)
+{
+    const double t = 0.180625 - q * q;
+    return q * (((((((2.5090809287301226727e+3 * t + 3.3430575583588128105e+4) * t + 6.7265770927008700853e+4) * t +
+                    4.5921953931549871457e+4) * t + 1.3731693765509461125e+4) * t + 1.9715909503065514427e+3) * t +
+                 1.3314166789178437745e+2) * t + 3.3871328727963666080e+0) /
+           (((((((5.2264952788528545610e+3 * t + 2.8729085735721942674e+4) * t + 3.9307895800092710610e+4) * t +
+                2.1213794301586595867e+4) * t + 5.3941960214247511077e+3) * t + 6.8718700749205790830e+2) * t +
+             4.2313330701600911252e+1) * t + 1.0);
+}
+
 GN_FN double gn_normal(gn_rng *r)
 {
-    const uint64_t hi = gn_next_u32(r), lo = gn_next_u32(r);
-    const uint64_t bits = ((hi << 20) ^ (lo >> 12)) & ((1ull << 52) - 1);
-    const double p = ((double)bits + 0.5) * (1.0 / 4503599627370496.0), q = p - 0.5;
-    if (fabs(q) <= 0.425) {
-        const double t = 0.180625 - q * q;
-        return q * (((((((2.5090809287301226727e+3 * t + 3.3430575583588128105e+4) * t + 6.7265770927008700853e+4) * t +
-                        4.5921953931549871457e+4) * t + 1.3731693765509461125e+4) * t + 1.9715909503065514427e+3) * t +
-                     1.3314166789178437745e+2) * t + 3.3871328727963666080e+0) /
-               (((((((5.2264952788528545610e+3 * t + 2.8729085735721942674e+4) * t + 3.9307895800092710610e+4) * t +
-                    2.1213794301586595867e+4) * t + 5.3941960214247511077e+3) * t + 6.8718700749205790830e+2) * t +
-                 4.2313330701600911252e+1) * t + 1.0);
-    }
+    const uint32_t hi = gn_next_u32(r), lo = gn_next_u32(r);
+    const double p = gn_normal_p(hi, lo), q = p - 0.5;
+    if (fabs(q) <= 0.425) return gn_normal_mid(q);
     double t = sqrt(-log(q < 0.0 ? p : 1.0 - p)), z;
     if (t <= 5.0) {
         t -= 1.6;
@@ -188,20 +206,22 @@ __device__ static const double gn_log_inv_dev[16] = {GN_LOG_INV}, gn_log_c_dev[1
 typedef union { double d; uint64_t u; } gn_bits;
 
 /* log of a float-sized value (x > 0, finite) to 1e-9 relative (5e-9
-   within 1/32 of 1). */
+   within 1/32 of 1). Both of its forms are computed and one is selected,
+   without a branch, so that loops over many arguments vectorise
+   (gn_normal_f_first); it costs a scalar caller nothing measurable. */
 GN_HOT_FN double gn_log_fast(double x)
 {
-    if (fabs(x - 1.0) < 0.03125) { /* near 1, where the table's terms would cancel: log1p of x - 1 (exact) */
-        const double r = x - 1.0, r2 = r * r;
-        return r - r2 * 0.5 + r2 * r * (1.0 / 3.0 - r * 0.25 + r2 * 0.2);
-    }
+    /* near 1, where the table's terms would cancel: log1p of x - 1 (exact) */
+    const double r1 = x - 1.0, r12 = r1 * r1;
+    const double near1 = r1 - r12 * 0.5 + r12 * r1 * (1.0 / 3.0 - r1 * 0.25 + r12 * 0.2);
     gn_bits b;
     b.d = x;
     const int k = (int)(b.u >> 52) - 1023, i = (int)((b.u >> 48) & 15);
     b.u = (b.u & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
     const double r = b.d * GN_MATH_TAB(gn_log_inv)[i] - 1.0, r2 = r * r;
     const double p = r - r2 * 0.5 + r2 * r * (1.0 / 3.0 - r * 0.25 + r2 * 0.2);
-    return (double)k * 0.6931471805599453 + GN_MATH_TAB(gn_log_c)[i] + p;
+    const double tabled = (double)k * 0.6931471805599453 + GN_MATH_TAB(gn_log_c)[i] + p;
+    return fabs(r1) < 0.03125 ? near1 : tabled;
 }
 
 /* exp to 1e-9 relative, 0 below -104 and infinity above 89 (beyond float). */
@@ -230,23 +250,66 @@ GN_HOT_FN double gn_exp_fast(double x)
    same bits on the host and the device (sqrt and division are IEEE's). */
 GN_HOT_FN float gn_uniform_f(gn_rng *r) { return (float)((gn_next_u32(r) >> 8) + 1u) * (1.0f / 16777216.0f); }
 
-GN_HOT_FN double gn_open_32(gn_rng *r) { return ((double)gn_next_u32(r) + 0.5) * (1.0 / 4294967296.0); }
+GN_HOT_FN double gn_open_32_of(uint32_t x) { return ((double)x + 0.5) * (1.0 / 4294967296.0); }
+GN_HOT_FN double gn_open_32(gn_rng *r) { return gn_open_32_of(gn_next_u32(r)); }
 
-GN_HOT_FN float gn_normal_f(gn_rng *r)
+GN_HOT_FN float gn_normal_f_mid(double q)
 {
-    const double p = gn_open_32(r), q = p - 0.5;
-    if (fabs(q) <= 0.425) {
-        const double t = 0.180625 - q * q;
-        return (float)(q * (((5.9109374720e+1 * t + 1.5929113202e+2) * t + 5.0434271938e+1) * t + 3.3871327179e+0) /
-                       (((6.7187563600e+1 * t + 7.8757757664e+1) * t + 1.7895169469e+1) * t + 1.0));
-    }
+    const double t = 0.180625 - q * q;
+    return (float)(q * (((5.9109374720e+1 * t + 1.5929113202e+2) * t + 5.0434271938e+1) * t + 3.3871327179e+0) /
+                   (((6.7187563600e+1 * t + 7.8757757664e+1) * t + 1.7895169469e+1) * t + 1.0));
+}
+
+GN_HOT_FN float gn_normal_f_tail(double p, double q)
+{
     const double t = sqrt(-gn_log_fast(q < 0.0 ? p : 1.0 - p)) - 1.6;
     const double z = (((1.7023821103e-1 * t + 1.3067284816e+0) * t + 2.7568153900e+0) * t + 1.4234372777e+0) /
                      ((1.2021132975e-1 * t + 7.3700164250e-1) * t + 1.0);
     return (float)(q < 0.0 ? -z : z);
 }
 
+GN_HOT_FN float gn_normal_f(gn_rng *r)
+{
+    const double p = gn_open_32(r), q = p - 0.5;
+    if (fabs(q) <= 0.425) return gn_normal_f_mid(q);
+    return gn_normal_f_tail(p, q);
+}
+
 GN_FN float gn_exponential_f(gn_rng *r) { return (float)-gn_log_fast(gn_open_32(r)); }
+
+/* A stream's first normal from its first block alone (words w0, w1, as
+   gn_philox_first gives them): plain arithmetic without a branch, so that
+   a loop over the first blocks of many streams computes it vectorised;
+   NaN where it is not computed so (the double normal's tails, whose log is
+   libm's). gn_normal_after(r, z0) is gn_normal(r) for a stream just resumed
+   (gn_rng_resume) whose first normal is z0: z0 while nothing has been drawn
+   and z0 is not NaN, so the same bits as gn_normal; likewise the float
+   forms, whose tails are computed too (gn_log_fast). Host-side variable
+   initialisation (a normal or two per synapse) precomputes them so. */
+GN_HOT_FN double gn_normal_first(uint32_t w0, uint32_t w1)
+{
+    const double q = gn_normal_p(w0, w1) - 0.5, z = gn_normal_mid(q);
+    return fabs(q) <= 0.425 ? z : NAN;
+}
+
+GN_HOT_FN double gn_normal_after(gn_rng *r, double z0)
+{
+    if (r->used == 0 && z0 == z0) { r->used = 2; return z0; }
+    return gn_normal(r);
+}
+
+GN_HOT_FN float gn_normal_f_first(uint32_t w0)
+{
+    const double p = gn_open_32_of(w0), q = p - 0.5;
+    const float mid = gn_normal_f_mid(q), tail = gn_normal_f_tail(p, q);
+    return fabs(q) <= 0.425 ? mid : tail;
+}
+
+GN_HOT_FN float gn_normal_f_after(gn_rng *r, float z0)
+{
+    if (r->used == 0 && z0 == z0) { r->used = 1; return z0; }
+    return gn_normal_f(r);
+}
 
 GN_FN double gn_log_normal(gn_rng *r, double mean, double sd) { return exp(mean + sd * gn_normal(r)); }
 

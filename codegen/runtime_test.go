@@ -22,6 +22,7 @@ import (
 // draws. Output lines are "name value value ...".
 const runtimeProgram = `
 #include <stdio.h>
+#include <string.h>
 #include "gn_runtime.h"
 
 static void kat(const char *name, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1)
@@ -131,6 +132,39 @@ int main(void)
             printf(" %u:%.9g", ks[i], (double)gn_normal_f(&q));
         }
         printf("\n");
+    }
+
+    /* gn_normal_after with gn_normal_first of a stream's first block is
+       gn_normal, bit for bit, in the centre and in the tails, and so is the
+       draw after it; after a uniform (the first block partly used) it
+       draws as gn_normal does. Likewise in float. */
+    {
+        long checked = 0, differ = 0, tails = 0;
+        uint32_t b[4 * 256];
+        for (uint32_t id0 = 0; id0 < 200u * 256u; id0 += 256) {
+            gn_philox_first(b, b + 256, b + 512, b + 768, id0, 256, 99u, 0x02000001u, 0);
+            double zd[256];
+            float zf[256];
+            for (int j = 0; j < 256; j++) { zd[j] = gn_normal_first(b[j], b[256 + j]); zf[j] = gn_normal_f_first(b[j]); }
+            for (int j = 0; j < 256; j++) {
+                gn_rng a, c;
+                for (int k = 0; k < 3; k++) {
+                    gn_rng_resume(&a, 99u, 0x02000001u, id0 + j, 0, b[j], b[256 + j], b[512 + j], b[768 + j]);
+                    gn_rng_init(&c, 99u, 0x02000001u, id0 + j, 0);
+                    if (k == 2) { differ += gn_uniform_f(&a) != gn_uniform_f(&c); }
+                    if (k == 1) {
+                        const float x = gn_normal_f_after(&a, zf[j]), y = gn_normal_f(&c), x2 = gn_normal_f_after(&a, zf[j]), y2 = gn_normal_f(&c);
+                        differ += memcmp(&x, &y, sizeof x) != 0 || memcmp(&x2, &y2, sizeof x) != 0;
+                    } else {
+                        const double x = gn_normal_after(&a, zd[j]), y = gn_normal(&c), x2 = gn_normal_after(&a, zd[j]), y2 = gn_normal(&c);
+                        differ += memcmp(&x, &y, sizeof x) != 0 || memcmp(&x2, &y2, sizeof x) != 0;
+                    }
+                    checked++;
+                }
+                tails += zd[j] != zd[j];
+            }
+        }
+        printf("normalfirst %ld %ld %ld\n", checked, differ, tails);
     }
 
     MOMENTS("uniform", gn_uniform(&r));
@@ -379,6 +413,16 @@ func TestRuntimeDistributions(t *testing.T) {
 		}
 		assert.InEpsilon(t, want, z, 2e-7, "single-precision normal quantile of %g", p)
 	}
+	// A first normal precomputed from the stream's first block (as
+	// host-side variable initialisation does) is the same bits as drawing
+	// it, as is the draw after it; about 15 % of them are in the tails,
+	// where it is drawn.
+	nf := lines["normalfirst"]
+	require.Len(t, nf, 3)
+	assert.Equal(t, []string{"153600", "0"}, nf[:2], "precomputed first normals checked and differing")
+	tails, err := strconv.Atoi(nf[2])
+	require.NoError(t, err)
+	assert.InDelta(t, 0.15*51200, tails, 500, "first normals in the tails")
 	// Uniform draws are in (0, 1]: never 0 (log is finite), and close to both ends.
 	u := parseMoments(t, lines["uniform"])
 	assert.Greater(t, u.min, 0.0)

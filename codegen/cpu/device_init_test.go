@@ -22,8 +22,9 @@ import (
 // FixedNumberTotalWithReplacement (a split over the rows first), a bitmask, STDP with a column index
 // (learn_post_code), a group whose weights are a table of values (IIa: its
 // connectivity stays on the host, which reads its rows to place them),
-// variables drawn from Normal, Uniform, Exponential,
-// Gamma and Binomial snippets, and a snippet that shows whether log of a
+// variables drawn from Normal, NormalClipped (redrawing half of the time),
+// Uniform, Exponential, Gamma and Binomial snippets, a snippet that draws a
+// uniform before its normal, and one that shows whether log of a
 // float computes in float, as in GeNN's C++ (H's logError is 0), or in
 // double, as in plain C (logf's rounding error). bound is EE's
 // max_row_length or max_col_length ("": the snippet's bounds); with
@@ -39,8 +40,9 @@ func deviceInitDoc(bound string, shared bool) string {
 	}
 	return stdpModel + `  var_inits:
     LogError: {var_init_code: "const scalar x = $(gennrand_uniform) + 0.5f; $(value) = (log(x) - logf(x)) * 1.0e9f;"}
+    UniformThenNormal: {var_init_code: "const scalar u = $(gennrand_uniform); $(value) = u + $(gennrand_normal);"}
   neurons:
-    Holder: {vars: {logError: scalar}, sim_code: ""}
+    Holder: {vars: {logError: scalar, un: scalar}, sim_code: ""}
 name: device_init
 simulation: {dt: 1.0, duration: 1, precision: float, seed: 1` + seed + `}
 populations:
@@ -51,7 +53,7 @@ populations:
     vars:
       V: {init: Uniform, params: {min: -70.0, max: -50.0}}
       U: {init: Normal, params: {mean: -14.0, sd: 2.0}}
-  H: {size: 50, model: Holder, vars: {logError: {init: LogError}}}
+  H: {size: 50, model: Holder, vars: {logError: {init: LogError}, un: {init: UniformThenNormal}}}
   I: {size: 70, model: PoissonNew, params: {rate: 40.0}, vars: {timeStepToSpike: {init: Exponential, params: {lambda: 1.0}}}}
 synapses:
   EE:
@@ -79,7 +81,7 @@ synapses:
     source: E
     target: I
     connectivity: {init: FixedNumberPreWithReplacement, params: {colLength: 25}}
-    weight_update: {model: StaticPulse, vars: {g: {init: Normal, params: {mean: 0.2, sd: 0.05}}}}
+    weight_update: {model: StaticPulse, vars: {g: {init: NormalClipped, params: {mean: 0.2, sd: 0.05, min: 0.18, max: 0.25}}}}
     postsynaptic: {model: DeltaCurr}
   IIt:
     source: I

@@ -229,6 +229,68 @@ static int init_connectivity_II(gn_ctx *ctx)
     return 0;
 }
 
+/* populations.E.vars.V */
+static GN_NOINLINE int init_var_E_V(gn_ctx *ctx, uint32_t b)
+{
+    float *const E_V = ctx->E_V + (size_t)b * 3200;
+    uint32_t gn_blk[4 * 256];
+    for (uint32_t gn_id0 = 0; gn_id0 < 3200; gn_id0 += 256) {
+        const uint32_t gn_n = 3200u - gn_id0 < 256 ? 3200u - gn_id0 : 256;
+        gn_philox_first(gn_blk, gn_blk + 256, gn_blk + 512, gn_blk + 768, gn_id0, gn_n, ctx->seed[b], 0x02000000u, 0);
+        for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) {
+            const uint32_t id = gn_id0 + gn_j;
+            gn_rng rng;
+            gn_rng_resume(&rng, ctx->seed[b], 0x02000000u, id, 0, gn_blk[gn_j], gn_blk[256 + gn_j], gn_blk[512 + gn_j], gn_blk[768 + gn_j]);
+            scalar value = 0;
+            const scalar scale = (-50.0f) - (-60.0f);
+            value = (-60.0f) + (((scalar)gn_uniform_f(&rng)) * scale);
+            E_V[id] = (float)value;
+        }
+    }
+    return 0;
+}
+
+/* populations.E.vars.RefracTime */
+static GN_NOINLINE int init_var_E_RefracTime(gn_ctx *ctx, uint32_t b)
+{
+    float *const E_RefracTime = ctx->E_RefracTime + (size_t)b * 3200;
+    for (uint32_t id = 0; id < 3200; id++) {
+        E_RefracTime[id] = (float)0.0f;
+    }
+    return 0;
+}
+
+/* populations.I.vars.V */
+static GN_NOINLINE int init_var_I_V(gn_ctx *ctx, uint32_t b)
+{
+    float *const I_V = ctx->I_V + (size_t)b * 800;
+    uint32_t gn_blk[4 * 256];
+    for (uint32_t gn_id0 = 0; gn_id0 < 800; gn_id0 += 256) {
+        const uint32_t gn_n = 800u - gn_id0 < 256 ? 800u - gn_id0 : 256;
+        gn_philox_first(gn_blk, gn_blk + 256, gn_blk + 512, gn_blk + 768, gn_id0, gn_n, ctx->seed[b], 0x02000001u, 0);
+        for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) {
+            const uint32_t id = gn_id0 + gn_j;
+            gn_rng rng;
+            gn_rng_resume(&rng, ctx->seed[b], 0x02000001u, id, 0, gn_blk[gn_j], gn_blk[256 + gn_j], gn_blk[512 + gn_j], gn_blk[768 + gn_j]);
+            scalar value = 0;
+            const scalar scale = (-50.0f) - (-60.0f);
+            value = (-60.0f) + (((scalar)gn_uniform_f(&rng)) * scale);
+            I_V[id] = (float)value;
+        }
+    }
+    return 0;
+}
+
+/* populations.I.vars.RefracTime */
+static GN_NOINLINE int init_var_I_RefracTime(gn_ctx *ctx, uint32_t b)
+{
+    float *const I_RefracTime = ctx->I_RefracTime + (size_t)b * 800;
+    for (uint32_t id = 0; id < 800; id++) {
+        I_RefracTime[id] = (float)0.0f;
+    }
+    return 0;
+}
+
 int gn_init(gn_ctx *ctx)
 {
     ctx->timestep = 0;
@@ -246,52 +308,10 @@ int gn_init(gn_ctx *ctx)
         memset(ctx->EI_inSyn + (size_t)b * 800, 0, 800 * sizeof(scalar));
         memset(ctx->IE_inSyn + (size_t)b * 3200, 0, 3200 * sizeof(scalar));
         memset(ctx->II_inSyn + (size_t)b * 800, 0, 800 * sizeof(scalar));
-        { /* populations.E.vars.V */
-            float *const E_V = ctx->E_V + (size_t)b * 3200;
-            uint32_t gn_blk[4 * 256];
-            for (uint32_t gn_id0 = 0; gn_id0 < 3200; gn_id0 += 256) {
-                const uint32_t gn_n = 3200u - gn_id0 < 256 ? 3200u - gn_id0 : 256;
-                gn_philox_first(gn_blk, gn_blk + 256, gn_blk + 512, gn_blk + 768, gn_id0, gn_n, ctx->seed[b], 0x02000000u, 0);
-                for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) {
-                    const uint32_t id = gn_id0 + gn_j;
-                    gn_rng rng;
-                    gn_rng_resume(&rng, ctx->seed[b], 0x02000000u, id, 0, gn_blk[gn_j], gn_blk[256 + gn_j], gn_blk[512 + gn_j], gn_blk[768 + gn_j]);
-                    scalar value = 0;
-                    const scalar scale = (-50.0f) - (-60.0f);
-                    value = (-60.0f) + (((scalar)gn_uniform_f(&rng)) * scale);
-                    E_V[id] = (float)value;
-                }
-            }
-        }
-        { /* populations.E.vars.RefracTime */
-            float *const E_RefracTime = ctx->E_RefracTime + (size_t)b * 3200;
-            for (uint32_t id = 0; id < 3200; id++) {
-                E_RefracTime[id] = (float)0.0f;
-            }
-        }
-        { /* populations.I.vars.V */
-            float *const I_V = ctx->I_V + (size_t)b * 800;
-            uint32_t gn_blk[4 * 256];
-            for (uint32_t gn_id0 = 0; gn_id0 < 800; gn_id0 += 256) {
-                const uint32_t gn_n = 800u - gn_id0 < 256 ? 800u - gn_id0 : 256;
-                gn_philox_first(gn_blk, gn_blk + 256, gn_blk + 512, gn_blk + 768, gn_id0, gn_n, ctx->seed[b], 0x02000001u, 0);
-                for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) {
-                    const uint32_t id = gn_id0 + gn_j;
-                    gn_rng rng;
-                    gn_rng_resume(&rng, ctx->seed[b], 0x02000001u, id, 0, gn_blk[gn_j], gn_blk[256 + gn_j], gn_blk[512 + gn_j], gn_blk[768 + gn_j]);
-                    scalar value = 0;
-                    const scalar scale = (-50.0f) - (-60.0f);
-                    value = (-60.0f) + (((scalar)gn_uniform_f(&rng)) * scale);
-                    I_V[id] = (float)value;
-                }
-            }
-        }
-        { /* populations.I.vars.RefracTime */
-            float *const I_RefracTime = ctx->I_RefracTime + (size_t)b * 800;
-            for (uint32_t id = 0; id < 800; id++) {
-                I_RefracTime[id] = (float)0.0f;
-            }
-        }
+        if (init_var_E_V(ctx, b)) return 1;
+        if (init_var_E_RefracTime(ctx, b)) return 1;
+        if (init_var_I_V(ctx, b)) return 1;
+        if (init_var_I_RefracTime(ctx, b)) return 1;
     }
     return ctx->failed;
 }

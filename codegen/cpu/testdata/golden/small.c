@@ -38,6 +38,7 @@ struct gn_ctx {
     float *Out_V; /* [batch][10] neuron Out.V */
     unsigned int *Out_Count; /* [batch][10] neuron Out.Count */
     float *InOut_inSyn; /* [batch][10] postsynaptic InOut.inSyn */
+    float *InOut_g; /* [batch][200] synapse InOut.g */
     uint32_t *InOut_rowLength; /* [batch][20] connectivity InOut.rowLength */
     uint16_t *InOut_ind; /* [batch][200] connectivity InOut.ind */
     uint8_t *spkFlag;   /* [batch][64]: spike flags of the split population updates */
@@ -120,6 +121,80 @@ static int init_connectivity_InOut(gn_ctx *ctx)
     return 0;
 }
 
+/* populations.In.vars.timeStepToSpike */
+static GN_NOINLINE int init_var_In_timeStepToSpike(gn_ctx *ctx, uint32_t b)
+{
+    float *const In_timeStepToSpike = ctx->In_timeStepToSpike + (size_t)b * 20;
+    for (uint32_t id = 0; id < 20; id++) {
+        In_timeStepToSpike[id] = (float)0.0f;
+    }
+    return 0;
+}
+
+/* populations.Out.vars.V */
+static GN_NOINLINE int init_var_Out_V(gn_ctx *ctx, uint32_t b)
+{
+    float *const Out_V = ctx->Out_V + (size_t)b * 10;
+    uint32_t gn_blk[4 * 256];
+    for (uint32_t gn_id0 = 0; gn_id0 < 10; gn_id0 += 256) {
+        const uint32_t gn_n = 10u - gn_id0 < 256 ? 10u - gn_id0 : 256;
+        gn_philox_first(gn_blk, gn_blk + 256, gn_blk + 512, gn_blk + 768, gn_id0, gn_n, ctx->seed[b], 0x02000000u, 0);
+        for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) {
+            const uint32_t id = gn_id0 + gn_j;
+            gn_rng rng;
+            gn_rng_resume(&rng, ctx->seed[b], 0x02000000u, id, 0, gn_blk[gn_j], gn_blk[256 + gn_j], gn_blk[512 + gn_j], gn_blk[768 + gn_j]);
+            scalar value = 0;
+            const scalar scale = 0.5f - 0.0f;
+            value = 0.0f + (((scalar)gn_uniform_f(&rng)) * scale);
+            Out_V[id] = (float)value;
+        }
+    }
+    return 0;
+}
+
+/* populations.Out.vars.Count */
+static GN_NOINLINE int init_var_Out_Count(gn_ctx *ctx, uint32_t b)
+{
+    unsigned int *const Out_Count = ctx->Out_Count + (size_t)b * 10;
+    for (uint32_t id = 0; id < 10; id++) {
+        Out_Count[id] = (unsigned int)0.0f;
+    }
+    return 0;
+}
+
+/* synapses.InOut.weight_update.vars.g */
+static GN_NOINLINE int init_var_InOut_g(gn_ctx *ctx, uint32_t b)
+{
+    float *const InOut_g = ctx->InOut_g + (size_t)b * 200;
+    uint32_t gn_blk[4 * 256];
+    scalar gn_nrm[256]; /* the first normal of each stream of the run (NaN: not precomputed) */
+    const uint32_t *const rowLength = ctx->InOut_rowLength + (size_t)b * 20;
+    const uint16_t *const ind = ctx->InOut_ind + (size_t)b * 200;
+    for (uint32_t id_pre = 0; id_pre < 20; id_pre++) {
+        for (uint32_t gn_k0 = 0; gn_k0 < rowLength[id_pre]; gn_k0 += 256) {
+            const uint32_t gn_n = rowLength[id_pre] - gn_k0 < 256 ? rowLength[id_pre] - gn_k0 : 256;
+            gn_philox_first(gn_blk, gn_blk + 256, gn_blk + 512, gn_blk + 768, id_pre * 10 + gn_k0, gn_n, ctx->seed[b], 0x02000001u, 0);
+            for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) gn_nrm[gn_j] = gn_normal_f_first(gn_blk[gn_j]);
+            for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) {
+                const uint32_t k = gn_k0 + gn_j;
+                const uint32_t id = id_pre * 10 + k, id_post = ind[id];
+                (void)id_post;
+                gn_rng rng;
+                gn_rng_resume(&rng, ctx->seed[b], 0x02000001u, id, 0, gn_blk[gn_j], gn_blk[256 + gn_j], gn_blk[512 + gn_j], gn_blk[768 + gn_j]);
+                scalar value = 0;
+                scalar normal;
+                do
+                {
+                   normal = 0.4f + (((scalar)gn_normal_f_after(&rng, gn_nrm[gn_j])) * 0.1f);
+                } while (normal > 1.0f || normal < 0.0f);
+                value = normal;
+                InOut_g[id] = (float)value;
+            }
+        }
+    }
+    return 0;
+}
+
 int gn_init(gn_ctx *ctx)
 {
     ctx->timestep = 0;
@@ -131,35 +206,10 @@ int gn_init(gn_ctx *ctx)
     if (init_connectivity_InOut(ctx)) return 1;
     for (uint32_t b = 0; b < ctx->batch; b++) {
         memset(ctx->InOut_inSyn + (size_t)b * 10, 0, 10 * sizeof(scalar));
-        { /* populations.In.vars.timeStepToSpike */
-            float *const In_timeStepToSpike = ctx->In_timeStepToSpike + (size_t)b * 20;
-            for (uint32_t id = 0; id < 20; id++) {
-                In_timeStepToSpike[id] = (float)0.0f;
-            }
-        }
-        { /* populations.Out.vars.V */
-            float *const Out_V = ctx->Out_V + (size_t)b * 10;
-            uint32_t gn_blk[4 * 256];
-            for (uint32_t gn_id0 = 0; gn_id0 < 10; gn_id0 += 256) {
-                const uint32_t gn_n = 10u - gn_id0 < 256 ? 10u - gn_id0 : 256;
-                gn_philox_first(gn_blk, gn_blk + 256, gn_blk + 512, gn_blk + 768, gn_id0, gn_n, ctx->seed[b], 0x02000000u, 0);
-                for (uint32_t gn_j = 0; gn_j < gn_n; gn_j++) {
-                    const uint32_t id = gn_id0 + gn_j;
-                    gn_rng rng;
-                    gn_rng_resume(&rng, ctx->seed[b], 0x02000000u, id, 0, gn_blk[gn_j], gn_blk[256 + gn_j], gn_blk[512 + gn_j], gn_blk[768 + gn_j]);
-                    scalar value = 0;
-                    const scalar scale = 0.5f - 0.0f;
-                    value = 0.0f + (((scalar)gn_uniform_f(&rng)) * scale);
-                    Out_V[id] = (float)value;
-                }
-            }
-        }
-        { /* populations.Out.vars.Count */
-            unsigned int *const Out_Count = ctx->Out_Count + (size_t)b * 10;
-            for (uint32_t id = 0; id < 10; id++) {
-                Out_Count[id] = (unsigned int)0.0f;
-            }
-        }
+        if (init_var_In_timeStepToSpike(ctx, b)) return 1;
+        if (init_var_Out_V(ctx, b)) return 1;
+        if (init_var_Out_Count(ctx, b)) return 1;
+        if (init_var_InOut_g(ctx, b)) return 1;
     }
     return ctx->failed;
 }
@@ -174,6 +224,7 @@ static void synapse_update_InOut(gn_ctx *ctx, uint64_t timestep)
     (void)preSlot; (void)prePrevSlot; (void)postSlot; (void)postPrevSlot;
     for (uint32_t b = 0; b < ctx->batch; b++) {
         float *const InOut_inSyn = ctx->InOut_inSyn + (size_t)b * 10;
+        float *const InOut_g = ctx->InOut_g + (size_t)b * 200;
         uint32_t *const InOut_rowLength = ctx->InOut_rowLength + (size_t)b * 20;
         uint16_t *const InOut_ind = ctx->InOut_ind + (size_t)b * 200;
         const uint32_t nspk = ctx->In_spkCnt[(size_t)b * 6 + preSlot];
@@ -191,7 +242,7 @@ static void synapse_update_InOut(gn_ctx *ctx, uint64_t timestep)
                 const uint32_t id_syn = id_pre * 10 + j;
                 const uint32_t id_post = row[j];
                 (void)id_syn;
-                InOut_inSyn[id_post] += (0.4f);
+                InOut_inSyn[id_post] += (InOut_g[id_syn]);
             }
         }
     }
@@ -281,18 +332,18 @@ static void neuron_state_Out(gn_ctx *ctx, uint64_t timestep)
                 }
 #line 14 "testdata/small.yaml"
                 const int oldSpike = (lV >= 1.0f);
-#line 285 "module.c"
+#line 336 "module.c"
 #line 13 "testdata/small.yaml"
                 lV = 0.99004984f * lV + Isyn * 0.5f;
-#line 288 "module.c"
+#line 339 "module.c"
 #line 14 "testdata/small.yaml"
                 const int gn_spike = (lV >= 1.0f) && !oldSpike;
-#line 291 "module.c"
+#line 342 "module.c"
                 if (gn_spike) {
 #line 16 "testdata/small.yaml"
                     lV = 0.0f;
                     lCount++;
-#line 296 "module.c"
+#line 347 "module.c"
                 }
                 Out_V[id] = lV;
                 Out_Count[id] = lCount;
@@ -313,7 +364,7 @@ static void neuron_spikes_Out(gn_ctx *ctx, uint64_t timestep)
     }
 }
 
-static const char gn_description[] = "{\"abi\":5,\"backend\":\"cpu\",\"precision\":\"float\",\"dt\":0.1,\"populations\":[{\"name\":\"In\",\"size\":20,\"record_spikes\":true},{\"name\":\"Out\",\"size\":10,\"record_spikes\":true}],\"vars\":[{\"owner\":\"In\",\"kind\":\"neuron\",\"name\":\"timeStepToSpike\",\"type\":\"float\",\"count\":20},{\"owner\":\"Out\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":10},{\"owner\":\"Out\",\"kind\":\"neuron\",\"name\":\"Count\",\"type\":\"unsigned int\",\"count\":10},{\"owner\":\"InOut\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":10},{\"owner\":\"InOut\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":20},{\"owner\":\"InOut\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":200}],\"runtime\":[],\"synapses\":[{\"name\":\"InOut\",\"source\":\"In\",\"target\":\"Out\",\"matrix\":\"sparse\",\"max_row_length\":10}],\"egps\":[],\"set_runtime\":true,\"current_spikes\":true}";
+static const char gn_description[] = "{\"abi\":5,\"backend\":\"cpu\",\"precision\":\"float\",\"dt\":0.1,\"populations\":[{\"name\":\"In\",\"size\":20,\"record_spikes\":true},{\"name\":\"Out\",\"size\":10,\"record_spikes\":true}],\"vars\":[{\"owner\":\"In\",\"kind\":\"neuron\",\"name\":\"timeStepToSpike\",\"type\":\"float\",\"count\":20},{\"owner\":\"Out\",\"kind\":\"neuron\",\"name\":\"V\",\"type\":\"float\",\"count\":10},{\"owner\":\"Out\",\"kind\":\"neuron\",\"name\":\"Count\",\"type\":\"unsigned int\",\"count\":10},{\"owner\":\"InOut\",\"kind\":\"postsynaptic\",\"name\":\"inSyn\",\"type\":\"float\",\"count\":10},{\"owner\":\"InOut\",\"kind\":\"synapse\",\"name\":\"g\",\"type\":\"float\",\"count\":200},{\"owner\":\"InOut\",\"kind\":\"connectivity\",\"name\":\"rowLength\",\"type\":\"uint32_t\",\"count\":20},{\"owner\":\"InOut\",\"kind\":\"connectivity\",\"name\":\"ind\",\"type\":\"uint16_t\",\"count\":200}],\"runtime\":[],\"synapses\":[{\"name\":\"InOut\",\"source\":\"In\",\"target\":\"Out\",\"matrix\":\"sparse\",\"max_row_length\":10}],\"egps\":[],\"set_runtime\":true,\"current_spikes\":true}";
 
 const char *gn_describe(void) { return gn_description; }
 
@@ -332,6 +383,7 @@ void gn_destroy(gn_ctx *ctx)
     free(ctx->Out_V);
     free(ctx->Out_Count);
     free(ctx->InOut_inSyn);
+    free(ctx->InOut_g);
     free(ctx->InOut_rowLength);
     free(ctx->InOut_ind);
     free(ctx);
@@ -360,6 +412,7 @@ gn_ctx *gn_create(uint32_t batch, const uint64_t *seeds, const double *runtime, 
     GN_ALLOC(Out_V, (size_t)batch * 10);
     GN_ALLOC(Out_Count, (size_t)batch * 10);
     GN_ALLOC(InOut_inSyn, (size_t)batch * 10);
+    GN_ALLOC(InOut_g, (size_t)batch * 200);
     GN_ALLOC(InOut_rowLength, (size_t)batch * 20);
     GN_ALLOC(InOut_ind, (size_t)batch * 200);
     GN_ALLOC(spkFlag, (size_t)batch * 64);
@@ -427,8 +480,9 @@ int gn_get_var(gn_ctx *ctx, uint32_t var, uint32_t variant, double *out)
         case 1: for (size_t k = 0; k < 10; k++) out[k] = (double)ctx->Out_V[(size_t)variant * 10 + k]; return 0;
         case 2: for (size_t k = 0; k < 10; k++) out[k] = (double)ctx->Out_Count[(size_t)variant * 10 + k]; return 0;
         case 3: for (size_t k = 0; k < 10; k++) out[k] = (double)ctx->InOut_inSyn[(size_t)variant * 10 + k]; return 0;
-        case 4: for (size_t k = 0; k < 20; k++) out[k] = (double)ctx->InOut_rowLength[(size_t)variant * 20 + k]; return 0;
-        case 5: for (size_t k = 0; k < 200; k++) out[k] = (double)ctx->InOut_ind[(size_t)variant * 200 + k]; return 0;
+        case 4: for (size_t k = 0; k < 200; k++) out[k] = (double)ctx->InOut_g[(size_t)variant * 200 + k]; return 0;
+        case 5: for (size_t k = 0; k < 20; k++) out[k] = (double)ctx->InOut_rowLength[(size_t)variant * 20 + k]; return 0;
+        case 6: for (size_t k = 0; k < 200; k++) out[k] = (double)ctx->InOut_ind[(size_t)variant * 200 + k]; return 0;
     }
     snprintf(ctx->err, sizeof ctx->err, "no variable %u", var);
     return 1;
@@ -442,8 +496,9 @@ int gn_set_var(gn_ctx *ctx, uint32_t var, uint32_t variant, const double *in)
         case 1: for (size_t k = 0; k < 10; k++) ctx->Out_V[(size_t)variant * 10 + k] = (float)in[k]; return 0;
         case 2: for (size_t k = 0; k < 10; k++) ctx->Out_Count[(size_t)variant * 10 + k] = (unsigned int)in[k]; return 0;
         case 3: for (size_t k = 0; k < 10; k++) ctx->InOut_inSyn[(size_t)variant * 10 + k] = (float)in[k]; return 0;
-        case 4: for (size_t k = 0; k < 20; k++) ctx->InOut_rowLength[(size_t)variant * 20 + k] = (uint32_t)in[k]; return 0;
-        case 5: for (size_t k = 0; k < 200; k++) ctx->InOut_ind[(size_t)variant * 200 + k] = (uint16_t)in[k]; return 0;
+        case 4: for (size_t k = 0; k < 200; k++) ctx->InOut_g[(size_t)variant * 200 + k] = (float)in[k]; return 0;
+        case 5: for (size_t k = 0; k < 20; k++) ctx->InOut_rowLength[(size_t)variant * 20 + k] = (uint32_t)in[k]; return 0;
+        case 6: for (size_t k = 0; k < 200; k++) ctx->InOut_ind[(size_t)variant * 200 + k] = (uint16_t)in[k]; return 0;
     }
     snprintf(ctx->err, sizeof ctx->err, "no variable %u", var);
     return 1;
