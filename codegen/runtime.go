@@ -25,8 +25,9 @@ const RuntimeHeader = `/* gennctl runtime: Philox4x32-10 and distributions. */
 #endif
 #endif
 
-/* Functions the compiler must keep apart from their callers (see
-   init_var_ in module.c). */
+/* Functions the compiler must keep apart from their callers: GCC
+   optimises the loops of a large function worse (see init_var_ and
+   init_connectivity_ in module.c). */
 #ifndef GN_NOINLINE
 #if defined(__GNUC__)
 #define GN_NOINLINE __attribute__((noinline))

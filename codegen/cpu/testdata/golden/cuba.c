@@ -98,7 +98,7 @@ static uint32_t gn_compact_spikes(const uint8_t *flag, uint32_t n, uint32_t *spk
 }
 
 /* synapse group EE: FixedProbability connectivity, at most 111 synapses per row */
-static int init_connectivity_EE(gn_ctx *ctx)
+static GN_NOINLINE int init_connectivity_EE(gn_ctx *ctx)
 {
     uint32_t gn_longest = 0; /* the longest row beyond the bound, in any variant */
     for (uint32_t b = 0; b < ctx->batch; b++) {
@@ -131,7 +131,7 @@ static int init_connectivity_EE(gn_ctx *ctx)
 }
 
 /* synapse group EI: FixedProbability connectivity, at most 41 synapses per row */
-static int init_connectivity_EI(gn_ctx *ctx)
+static GN_NOINLINE int init_connectivity_EI(gn_ctx *ctx)
 {
     uint32_t gn_longest = 0; /* the longest row beyond the bound, in any variant */
     for (uint32_t b = 0; b < ctx->batch; b++) {
@@ -164,7 +164,7 @@ static int init_connectivity_EI(gn_ctx *ctx)
 }
 
 /* synapse group IE: FixedProbability connectivity, at most 109 synapses per row */
-static int init_connectivity_IE(gn_ctx *ctx)
+static GN_NOINLINE int init_connectivity_IE(gn_ctx *ctx)
 {
     uint32_t gn_longest = 0; /* the longest row beyond the bound, in any variant */
     for (uint32_t b = 0; b < ctx->batch; b++) {
@@ -197,7 +197,7 @@ static int init_connectivity_IE(gn_ctx *ctx)
 }
 
 /* synapse group II: FixedProbability connectivity, at most 40 synapses per row */
-static int init_connectivity_II(gn_ctx *ctx)
+static GN_NOINLINE int init_connectivity_II(gn_ctx *ctx)
 {
     uint32_t gn_longest = 0; /* the longest row beyond the bound, in any variant */
     for (uint32_t b = 0; b < ctx->batch; b++) {

@@ -89,7 +89,7 @@ static uint32_t gn_compact_spikes(const uint8_t *flag, uint32_t n, uint32_t *spk
 }
 
 /* synapse group InOut: FixedProbability connectivity, at most 10 synapses per row */
-static int init_connectivity_InOut(gn_ctx *ctx)
+static GN_NOINLINE int init_connectivity_InOut(gn_ctx *ctx)
 {
     uint32_t gn_longest = 0; /* the longest row beyond the bound, in any variant */
     for (uint32_t b = 0; b < ctx->batch; b++) {
