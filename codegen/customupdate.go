@@ -2,6 +2,9 @@ package codegen
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
+	"sort"
 
 	"github.com/gennctl/gennctl/modelspec"
 )
@@ -130,22 +133,24 @@ func refIndex(ve VarEntry, idx string) string {
 // gn_custom_update.
 func (g *Generator) EmitCustomUpdates() error {
 	w := g.W
+	read, written := map[string][]string{}, map[string][]string{} // per update group
 	for _, cu := range g.Net.CustomUpdates {
-		if err := g.emitCustomUpdate(cu); err != nil {
+		r, wr, err := g.emitCustomUpdate(cu)
+		if err != nil {
 			return err
 		}
+		read[cu.Group] = append(read[cu.Group], r...)
+		written[cu.Group] = append(written[cu.Group], wr...)
 	}
 	w.Line("int gn_custom_update(gn_ctx *ctx, uint32_t group, uint32_t variant)")
 	w.Open("{")
 	w.Line("if (variant != GN_ALL_VARIANTS && variant >= ctx->batch) { snprintf(ctx->err, sizeof ctx->err, \"variant %%u out of range (batch %%u)\", variant, ctx->batch); return 1; }")
 	w.Line("const uint32_t lo = variant == GN_ALL_VARIANTS ? 0 : variant, hi = variant == GN_ALL_VARIANTS ? ctx->batch : variant + 1;")
 	w.Line("(void)lo; (void)hi;")
-	if len(g.Net.CustomUpdates) > 0 {
-		g.B.CustomUpdateBegin()
-	}
 	w.Open("switch (group) {")
 	for gi, name := range g.CustomUpdateGroups() {
 		w.Open("case %d: /* %s */", gi, name)
+		g.B.CustomUpdateBegin(sortedSet(read[name]))
 		w.Open("for (uint32_t b = lo; b < hi; b++) {")
 		// GeNN's order: over neurons, over synapses, transposes.
 		for _, pass := range []func(*modelspec.CustomUpdate) bool{
@@ -160,7 +165,7 @@ func (g *Generator) EmitCustomUpdates() error {
 			}
 		}
 		w.Close("}")
-		g.B.CustomUpdateEnd()
+		g.B.CustomUpdateEnd(sortedSet(written[name]))
 		w.Line("return ctx->failed;")
 		w.Close("")
 	}
@@ -185,14 +190,16 @@ type cuLocal struct {
 	transpose   *VarEntry
 }
 
-func (g *Generator) emitCustomUpdate(cu *modelspec.CustomUpdate) error {
+// emitCustomUpdate writes custom_update_<U> and returns the context
+// arrays it reads and those it writes (fields).
+func (g *Generator) emitCustomUpdate(cu *modelspec.CustomUpdate) (read, written []string, err error) {
 	m := cu.Model
 	w := g.W
 	path := "custom_updates." + cu.Name
 	sc := NewScope()
 	g.bindParams(sc, m.Params, cu.Params, m.DerivedParams, cu.Derived)
 	if err := g.bindEGPs(sc, cu.Name, path, m.ExtraGlobalParams, cu.EGPs, []string{m.UpdateCode}, cu.Pos); err != nil {
-		return err
+		return nil, nil, err
 	}
 	for _, e := range m.ExtraGlobalParamRefs {
 		sc.Vars[e.Name] = g.egpRef(cu.EGPRefs[e.Name])
@@ -286,12 +293,41 @@ func (g *Generator) emitCustomUpdate(cu *modelspec.CustomUpdate) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	g.DeclareUsed(g.Vars, text)
+	code, _ := g.Body(func() error { g.DeclareUsed(g.Vars, text); return nil })
+	w.Raw(code)
 	w.Close("}")
 	w.Line("")
-	return nil
+	read = ctxFields(code)
+	for _, l := range locals {
+		if l.reduce != "" || !l.readOnly {
+			written = append(written, l.array.Field)
+		}
+		if l.transpose != nil {
+			written = append(written, l.transpose.Field)
+		}
+	}
+	return read, written, nil
+}
+
+// ctxFields lists the context fields code uses (ctx->field), as the
+// custom update's array pointers and body do.
+func ctxFields(text string) []string {
+	var out []string
+	for _, m := range ctxFieldRe.FindAllStringSubmatch(text, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+var ctxFieldRe = regexp.MustCompile(`\bctx->([A-Za-z_][A-Za-z0-9_]*)`)
+
+// sortedSet is xs sorted, without repeats.
+func sortedSet(xs []string) []string {
+	out := append([]string(nil), xs...)
+	sort.Strings(out)
+	return slices.Compact(out)
 }
 
 // cuElements says what a custom update runs over, for comments.

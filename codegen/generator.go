@@ -85,10 +85,12 @@ type Backend interface {
 	// EGPChanged is the C expression gn_set_egp returns after setting
 	// variant `variant`'s extra global parameter i.
 	EGPChanged(i int) string
-	// CustomUpdateBegin writes what precedes running custom updates on the
-	// host (gn_custom_update), CustomUpdateEnd what follows them.
-	CustomUpdateBegin()
-	CustomUpdateEnd()
+	// CustomUpdateBegin writes what precedes running an update group's
+	// custom updates on the host (gn_custom_update), which read the context
+	// arrays (fields) read; CustomUpdateEnd what follows them, which wrote
+	// the arrays written.
+	CustomUpdateBegin(read []string)
+	CustomUpdateEnd(written []string)
 	// RuntimeChanged is the C expression gn_set_runtime returns after
 	// setting a runtime parameter in ctx->rt.
 	RuntimeChanged() string

@@ -225,8 +225,8 @@ func (g *gen) ConnectivityOnDevice(*modelspec.SynapseGroup) bool { return false 
 
 func (g *gen) EGPChanged(int) string  { return "0" }
 func (g *gen) RuntimeChanged() string { return "0" }
-func (g *gen) CustomUpdateBegin()     {}
-func (g *gen) CustomUpdateEnd()       {}
+func (g *gen) CustomUpdateBegin([]string) {}
+func (g *gen) CustomUpdateEnd([]string)   {}
 
 func (g *gen) Destroy() {
 	if g.flagLen > 0 {

@@ -279,3 +279,71 @@ custom_updates:
 		assert.Equal(t, []float64{float64(maxV)}, s.get("NeuronReduce", "Max", b), "variant %d", b)
 	}
 }
+
+// A custom update reads the state as the steps left it and the steps go on
+// from what it wrote, while what it does not touch stays as the steps left
+// it. On the CUDA backend, where updates run on the host's copy, each group
+// copies only the arrays its updates read from the device and puts back
+// only those they write: the state of the other population, the weights of
+// a group no update touches, and the variables an update only reads.
+// ScaleG walks a sparse matrix built on the device, so its rows must come
+// across too.
+func TestCustomUpdateReadsStepState(t *testing.T) {
+	t.Parallel()
+	doc := `
+name: custom_update_state
+simulation: {dt: 1.0, duration: 100}
+models:
+  neurons:
+    Counter: {var_name_types: [[V, scalar], [U, scalar]], sim_code: "$(V) += $(Isyn) + 1.0; $(U) += 1.0;"}
+  custom_updates:
+    Double: {update_code: "$(W) = 2.0 * $(R);", var_refs: [[R, scalar, READ_ONLY], [W, scalar, READ_WRITE]]}
+    Scale: {update_code: "$(G) *= 2.0;", var_refs: [[G, scalar, READ_WRITE]]}
+populations:
+  A: {size: 60, model: Counter, vars: {V: 0.0, U: 0.0}}
+  B: {size: 40, model: Counter, vars: {V: 0.0, U: 0.0}}
+synapses:
+  AB:
+    {source: A, target: B, weights: individual, connectivity: {init: FixedProbability, params: {prob: 0.3}}, weight_update: {model: StaticPulse, vars: {g: 0.5}}, postsynaptic: {model: DeltaCurr}}
+  BA:
+    {source: B, target: A, weights: individual, connectivity: {init: FixedProbability, params: {prob: 0.3}}, weight_update: {model: StaticPulse, vars: {g: 0.25}}, postsynaptic: {model: DeltaCurr}}
+custom_updates:
+  DoubleA: {group: DoubleA, model: Double, var_refs: {R: A.V, W: A.U}}
+  ScaleG: {group: ScaleG, model: Scale, wu_var_refs: {G: AB.g}}
+`
+	s := newSim(t, doc, codegen.Options{}, []uint64{5}, nil)
+	each := func(owner, name string, want float64) {
+		t.Helper()
+		for i, x := range s.get(owner, name, 0) {
+			require.Equal(t, want, x, "%s.%s[%d]", owner, name, i)
+		}
+	}
+	// the weights of a sparse group's synapses (its rows' first rowLength entries)
+	weights := func(group string, want float64) {
+		t.Helper()
+		g, rl := s.get(group, "g", 0), s.get(group, "rowLength", 0)
+		maxRow := len(g) / len(rl)
+		for i, n := range rl {
+			for k := 0; k < int(n); k++ {
+				require.Equal(t, want, g[i*maxRow+k], "%s.g of row %d, synapse %d", group, i, k)
+			}
+		}
+	}
+	s.step(7) // no spikes: V counts the steps
+	require.NoError(t, s.inst.CustomUpdate(s.mod.CustomUpdateGroup("DoubleA"), gpu.AllVariants))
+	each("A", "U", 14)
+	s.step(3)
+	each("A", "V", 10)
+	each("A", "U", 17)
+	each("B", "V", 10)
+	each("B", "U", 10)
+	require.NoError(t, s.inst.CustomUpdate(s.mod.CustomUpdateGroup("ScaleG"), gpu.AllVariants))
+	require.Greater(t, sum(s.get("AB", "rowLength", 0)), 400.0, "AB has synapses")
+	weights("AB", 1)
+	weights("BA", 0.25)
+	require.NoError(t, s.inst.CustomUpdate(s.mod.CustomUpdateGroup("ScaleG"), gpu.AllVariants))
+	weights("AB", 2)
+	s.step(1)
+	each("A", "V", 11)
+	each("B", "U", 11)
+}

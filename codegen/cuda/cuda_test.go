@@ -4,6 +4,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -97,5 +99,68 @@ synapses:
 		require.NoError(t, err, c.g)
 		assert.Equal(t, c.device, strings.Contains(files[cuda.ModuleFile], "gn_build_S("), "g: %s: a build kernel", c.g)
 		assert.Equal(t, !c.device, strings.Contains(files[cuda.HostFile], "if (init_connectivity_S(ctx)) return 1;"), "g: %s: built by module.c", c.g)
+	}
+}
+
+// An update group copies from the device only the arrays its custom
+// updates read and puts back only those they write (module.c runs them on
+// the host's copy): resetting one population's variable moves that
+// variable, not the network's state. (TestCustomUpdateReadsStepState runs
+// such updates on every backend.)
+func TestCustomUpdateCopiesItsArrays(t *testing.T) {
+	doc := []byte(`
+name: cu_copies
+simulation: {dt: 1.0, duration: 1}
+models:
+  neurons:
+    Counter: {var_name_types: [[V, scalar], [U, scalar]], sim_code: "$(V) += 1.0; $(U) += 1.0;"}
+  custom_updates:
+    Double: {update_code: "$(W) = 2.0 * $(R);", var_refs: [[R, scalar, READ_ONLY], [W, scalar, READ_WRITE]]}
+    Scale: {update_code: "$(G) *= 2.0;", var_refs: [[G, scalar, READ_WRITE]]}
+populations:
+  A: {size: 6, model: Counter, vars: {V: 0.0, U: 0.0}}
+  B: {size: 4, model: Counter, vars: {V: 0.0, U: 0.0}}
+synapses:
+  AB: {source: A, target: B, weights: individual, connectivity: {init: FixedProbability, params: {prob: 0.3}}, weight_update: {model: StaticPulse, vars: {g: 0.5}}, postsynaptic: {model: DeltaCurr}}
+custom_updates:
+  DoubleA: {group: DoubleA, model: Double, var_refs: {R: A.V, W: A.U}}
+  ScaleG: {group: ScaleG, model: Scale, wu_var_refs: {G: AB.g}}
+`)
+	root, err := modelspec.Parse("cu.yaml", doc)
+	require.NoError(t, err)
+	net, err := modelspec.Decode("cu.yaml", doc, root)
+	require.NoError(t, err)
+	files, err := cuda.Generate(net, codegen.Options{})
+	require.NoError(t, err)
+	// the device arrays by number (gn_dev_get and gn_dev_put)
+	field := map[string]string{}
+	for _, m := range regexp.MustCompile(`case (\d+): return gn_dev_copy_in\(ctx, \d+, \(void \*\*\)&ctx->dview->(\w+),`).FindAllStringSubmatch(files[cuda.ModuleFile], -1) {
+		field[m[1]] = m[2]
+	}
+	require.NotEmpty(t, field)
+	host := files[cuda.HostFile]
+	start := strings.Index(host, "int gn_custom_update(")
+	require.GreaterOrEqual(t, start, 0)
+	copies := regexp.MustCompile(`gn_mirrored\[\] = \{([0-9, ]+)\};\s*for \([^)]*\) if \((gn_dev_get|gn_dev_put)\(`)
+	for _, c := range []struct {
+		group, caseLine string
+		gets, puts      []string
+	}{
+		{"DoubleA", "case 0: /* DoubleA */", []string{"A_U", "A_V"}, []string{"A_U"}},
+		{"ScaleG", "case 1: /* ScaleG */", []string{"AB_g", "AB_ind", "AB_rowLength"}, []string{"AB_g"}},
+	} {
+		i := strings.Index(host[start:], c.caseLine)
+		require.GreaterOrEqual(t, i, 0, c.group)
+		block := host[start+i:]
+		block = block[:strings.Index(block, "return ctx->failed;")]
+		got := map[string][]string{}
+		for _, m := range copies.FindAllStringSubmatch(block, -1) {
+			for _, k := range strings.Split(m[1], ", ") {
+				got[m[2]] = append(got[m[2]], field[k])
+			}
+		}
+		sort.Strings(got["gn_dev_get"])
+		assert.Equal(t, c.gets, got["gn_dev_get"], "%s copies from the device", c.group)
+		assert.Equal(t, c.puts, got["gn_dev_put"], "%s copies to the device", c.group)
 	}
 }

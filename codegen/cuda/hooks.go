@@ -2,6 +2,7 @@ package cuda
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gennctl/gennctl/codegen"
@@ -35,19 +36,19 @@ var supported = map[codegen.Feature]bool{
 }
 
 // CustomUpdateBegin: custom updates run in module.c on the host's copy of
-// the state, so it is brought up to date first (each array at most once
-// per step, see gn_dev_get) and copied back after (CustomUpdateEnd). That
-// moves the whole state across the bus once per update; protocols trigger
-// updates between many steps, where it is cheap beside them.
-func (g *gen) CustomUpdateBegin() { g.mirrorState("gn_dev_get") }
-func (g *gen) CustomUpdateEnd()   { g.mirrorState("gn_dev_put") }
+// the state, so the arrays an update group reads are brought up to date
+// first (each at most once per step, see gn_dev_get) and those it writes
+// are copied back after (CustomUpdateEnd): a reset of one population's
+// variables moves those, not the whole state, across the bus.
+func (g *gen) CustomUpdateBegin(read []string)  { g.mirror("gn_dev_get", read) }
+func (g *gen) CustomUpdateEnd(written []string) { g.mirror("gn_dev_put", written) }
 
-// mirrorState calls copy (gn_dev_get or gn_dev_put) for each mirrored
-// device array (devArray.mirrored).
-func (g *gen) mirrorState(copy string) {
+// mirror calls copy (gn_dev_get or gn_dev_put) for each mirrored device
+// array (devArray.mirrored) among fields.
+func (g *gen) mirror(copy string, fields []string) {
 	var ks []string
 	for k, a := range g.devArrays() {
-		if a.mirrored() {
+		if a.mirrored() && slices.Contains(fields, a.field) {
 			ks = append(ks, fmt.Sprint(k))
 		}
 	}
