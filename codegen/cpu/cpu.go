@@ -223,8 +223,8 @@ func (g *gen) InitOnDevice(codegen.VarInit) bool { return false }
 // ConnectivityOnDevice: and builds all connectivity there.
 func (g *gen) ConnectivityOnDevice(*modelspec.SynapseGroup) bool { return false }
 
-func (g *gen) EGPChanged(int) string  { return "0" }
-func (g *gen) RuntimeChanged() string { return "0" }
+func (g *gen) EGPChanged(int) string      { return "0" }
+func (g *gen) RuntimeChanged() string     { return "0" }
 func (g *gen) CustomUpdateBegin([]string) {}
 func (g *gen) CustomUpdateEnd([]string)   {}
 
