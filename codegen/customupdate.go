@@ -129,18 +129,33 @@ func refIndex(ve VarEntry, idx string) string {
 	return idx
 }
 
-// EmitCustomUpdates writes custom_update_<U> for each custom update and
-// gn_custom_update.
+// EmitCustomUpdates writes gn_custom_update and, for each custom update
+// of a group the host runs, custom_update_<U>. A group the backend runs
+// itself (CustomUpdateDevice) is one statement of gn_custom_update; the
+// others run on the host's copy of the state, between CustomUpdateBegin
+// and CustomUpdateEnd.
 func (g *Generator) EmitCustomUpdates() error {
 	w := g.W
+	groups := g.CustomUpdateGroups()
+	device := make([]string, len(groups))
 	read, written := map[string][]string{}, map[string][]string{} // per update group
+	for gi, name := range groups {
+		device[gi] = g.B.CustomUpdateDevice(gi, name)
+	}
 	for _, cu := range g.Net.CustomUpdates {
-		r, wr, err := g.emitCustomUpdate(cu)
+		if device[slices.Index(groups, cu.Group)] != "" {
+			continue
+		}
+		p, err := g.planCustomUpdate(cu)
+		if err != nil {
+			return err
+		}
+		r, err := g.emitCustomUpdate(p)
 		if err != nil {
 			return err
 		}
 		read[cu.Group] = append(read[cu.Group], r...)
-		written[cu.Group] = append(written[cu.Group], wr...)
+		written[cu.Group] = append(written[cu.Group], p.Written()...)
 	}
 	w.Line("int gn_custom_update(gn_ctx *ctx, uint32_t group, uint32_t variant)")
 	w.Open("{")
@@ -148,21 +163,17 @@ func (g *Generator) EmitCustomUpdates() error {
 	w.Line("const uint32_t lo = variant == GN_ALL_VARIANTS ? 0 : variant, hi = variant == GN_ALL_VARIANTS ? ctx->batch : variant + 1;")
 	w.Line("(void)lo; (void)hi;")
 	w.Open("switch (group) {")
-	for gi, name := range g.CustomUpdateGroups() {
+	for gi, name := range groups {
 		w.Open("case %d: /* %s */", gi, name)
+		if device[gi] != "" {
+			w.Line("%s", device[gi])
+			w.Close("")
+			continue
+		}
 		g.B.CustomUpdateBegin(sortedSet(read[name]))
 		w.Open("for (uint32_t b = lo; b < hi; b++) {")
-		// GeNN's order: over neurons, over synapses, transposes.
-		for _, pass := range []func(*modelspec.CustomUpdate) bool{
-			func(cu *modelspec.CustomUpdate) bool { return cu.Synapses == nil },
-			func(cu *modelspec.CustomUpdate) bool { return cu.Synapses != nil && !transposes(cu) },
-			func(cu *modelspec.CustomUpdate) bool { return cu.Synapses != nil && transposes(cu) },
-		} {
-			for _, cu := range g.Net.CustomUpdates {
-				if cu.Group == name && pass(cu) {
-					w.Line("custom_update_%s(ctx, b);", cu.Name)
-				}
-			}
+		for _, cu := range g.CustomUpdatesInOrder(name) {
+			w.Line("custom_update_%s(ctx, b);", cu.Name)
 		}
 		w.Close("}")
 		g.B.CustomUpdateEnd(sortedSet(written[name]))
@@ -175,6 +186,25 @@ func (g *Generator) EmitCustomUpdates() error {
 	w.Close("}")
 	w.Line("")
 	return nil
+}
+
+// CustomUpdatesInOrder lists the custom updates of update group name in
+// the order they run, GeNN's: those over neurons, those over synapses,
+// those writing transposes, each in document order.
+func (g *Generator) CustomUpdatesInOrder(name string) []*modelspec.CustomUpdate {
+	var out []*modelspec.CustomUpdate
+	for _, pass := range []func(*modelspec.CustomUpdate) bool{
+		func(cu *modelspec.CustomUpdate) bool { return cu.Synapses == nil },
+		func(cu *modelspec.CustomUpdate) bool { return cu.Synapses != nil && !transposes(cu) },
+		func(cu *modelspec.CustomUpdate) bool { return cu.Synapses != nil && transposes(cu) },
+	} {
+		for _, cu := range g.Net.CustomUpdates {
+			if cu.Group == name && pass(cu) {
+				out = append(out, cu)
+			}
+		}
+	}
+	return out
 }
 
 // cuLocal is a variable or reference of a custom update as its code sees
@@ -190,16 +220,27 @@ type cuLocal struct {
 	transpose   *VarEntry
 }
 
-// emitCustomUpdate writes custom_update_<U> and returns the context
-// arrays it reads and those it writes (fields).
-func (g *Generator) emitCustomUpdate(cu *modelspec.CustomUpdate) (read, written []string, err error) {
+// written reports whether the update writes the local's array.
+func (l cuLocal) written() bool { return l.reduce != "" || !l.readOnly }
+
+// CustomUpdatePlan is a custom update prepared for generation: the scope
+// of its code and its locals.
+type CustomUpdatePlan struct {
+	cu        *modelspec.CustomUpdate
+	sc        *Scope
+	st        Site
+	locals    []cuLocal
+	perNeuron bool // over neurons: per neuron (else only element 0, every variable shared)
+	neuronRed bool // some local is reduced over the neurons
+}
+
+func (g *Generator) planCustomUpdate(cu *modelspec.CustomUpdate) (*CustomUpdatePlan, error) {
 	m := cu.Model
-	w := g.W
 	path := "custom_updates." + cu.Name
 	sc := NewScope()
 	g.bindParams(sc, m.Params, cu.Params, m.DerivedParams, cu.Derived)
 	if err := g.bindEGPs(sc, cu.Name, path, m.ExtraGlobalParams, cu.EGPs, []string{m.UpdateCode}, cu.Pos); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for _, e := range m.ExtraGlobalParamRefs {
 		sc.Vars[e.Name] = g.egpRef(cu.EGPRefs[e.Name])
@@ -208,13 +249,13 @@ func (g *Generator) emitCustomUpdate(cu *modelspec.CustomUpdate) (read, written 
 	sc.Vars["DT"] = "DT"
 	sc.Vars["num_batch"] = "1"
 	sc.Vars["batch"] = "0" // a variant is a GeNN model of batch size 1
-	var locals []cuLocal
-	perNeuron := cu.Synapses != nil
+	p := &CustomUpdatePlan{cu: cu, sc: sc, perNeuron: cu.Synapses != nil,
+		st: site("custom update", cu.Name, path, m.Name, "update_code", m.CodePos, cu.Pos)}
 	for _, v := range m.Vars {
 		ve, _ := g.Array(cu.Name, "custom_update", v.Name)
-		locals = append(locals, cuLocal{name: v.Name, ctype: CType(typeName(v.Type, g.Prec)), array: ve, index: ve.Index,
+		p.locals = append(p.locals, cuLocal{name: v.Name, ctype: CType(typeName(v.Type, g.Prec)), array: ve, index: ve.Index,
 			readOnly: v.ReadOnly(), reduce: v.Reduction(), neuronRed: v.Reduction() != "" && v.SharedNeuron()})
-		perNeuron = perNeuron || !v.SharedNeuron()
+		p.perNeuron = p.perNeuron || !v.SharedNeuron()
 	}
 	for _, r := range m.VarRefs {
 		t := cu.VarRefs[r.Name]
@@ -226,18 +267,51 @@ func (g *Generator) emitCustomUpdate(cu *modelspec.CustomUpdate) (read, written 
 			te := g.targetArray(*t.Transpose)
 			l.transpose = &te
 		}
-		locals = append(locals, l)
-		perNeuron = perNeuron || !ve.Shared
+		p.locals = append(p.locals, l)
+		p.perNeuron = p.perNeuron || !ve.Shared
 	}
-	for _, l := range locals {
+	for _, l := range p.locals {
 		sc.Vars[l.name] = "l" + l.name
+		p.neuronRed = p.neuronRed || l.neuronRed
 	}
-	neuronRed := false
-	for _, l := range locals {
-		neuronRed = neuronRed || l.neuronRed
+	return p, nil
+}
+
+// Written lists the context arrays (fields) the custom update writes.
+func (p *CustomUpdatePlan) Written() []string {
+	var out []string
+	for _, l := range p.locals {
+		if l.written() {
+			out = append(out, l.array.Field)
+		}
+		if l.transpose != nil {
+			out = append(out, l.transpose.Field)
+		}
 	}
-	st := site("custom update", cu.Name, path, m.Name, "update_code", m.CodePos, cu.Pos)
-	w.Line("/* custom update %s (group %s): %s over %s */", cu.Name, cu.Group, m.Name, cuElements(cu))
+	return out
+}
+
+// Parallel reports whether the elements of the custom update are
+// independent, so that a thread per element may run it: no value reduced
+// over the neurons, and no variable shared by the neurons written by an
+// update per neuron (on the host the last neuron's value stays).
+func (p *CustomUpdatePlan) Parallel() bool {
+	if p.neuronRed {
+		return false
+	}
+	for _, l := range p.locals {
+		if p.perNeuron && l.written() && l.array.Shared {
+			return false
+		}
+	}
+	return true
+}
+
+// emitCustomUpdate writes custom_update_<U>, the custom update of plan p
+// on the host, and returns the context arrays (fields) it reads.
+func (g *Generator) emitCustomUpdate(p *CustomUpdatePlan) ([]string, error) {
+	cu, w := p.cu, g.W
+	w.Line("/* custom update %s (group %s): %s over %s */", cu.Name, cu.Group, cu.Model.Name, cuElements(cu))
 	w.Line("static void custom_update_%s(gn_ctx *ctx, uint32_t b)", cu.Name)
 	w.Open("{")
 	w.Line("const uint64_t timestep = ctx->timestep;")
@@ -245,47 +319,15 @@ func (g *Generator) emitCustomUpdate(cu *modelspec.CustomUpdate) (read, written 
 	w.Line("(void)t;")
 	g.VariantPrologue()
 	text, err := g.Body(func() error {
-		for _, l := range locals {
+		for _, l := range p.locals {
 			if l.neuronRed {
-				w := g.W
-				w.Line("%s lr%s = %s;", l.ctype, l.name, reductionInit(l.reduce, l.ctype))
+				g.W.Line("%s lr%s = %s;", l.ctype, l.name, reductionInit(l.reduce, l.ctype))
 			}
 		}
-		// the body for one element, with id (neurons) or id_syn,
-		// id_pre and id_post (synapses) defined
-		body := func(idx string) error {
-			w := g.W
-			for _, l := range locals {
-				qual := ""
-				if l.readOnly {
-					qual = "const "
-				}
-				if l.reduce != "" {
-					w.Line("%s l%s;", l.ctype, l.name) // the code assigns it
-					continue
-				}
-				w.Line("%s%s l%s = %s[%s];", qual, l.ctype, l.name, l.array.Field, l.index(idx))
-			}
-			if err := g.code(m.UpdateCode, sc, st); err != nil {
-				return err
-			}
-			for _, l := range locals {
-				switch {
-				case l.neuronRed:
-					w.Line("%s;", reductionOp("lr"+l.name, "l"+l.name, l.reduce, l.ctype))
-				case l.reduce != "" || !l.readOnly:
-					w.Line("%s[%s] = l%s;", l.array.Field, l.index(idx), l.name)
-				}
-				if l.transpose != nil {
-					w.Line("%s[(size_t)id_post * %d + id_pre] = l%s; /* the transpose */", l.transpose.Field, cu.Synapses.Source.Size, l.name)
-				}
-			}
-			return nil
-		}
-		if err := g.customUpdateLoop(cu, perNeuron, sc, body); err != nil {
+		if err := g.customUpdateLoop(p, func(idx string) error { return g.emitCustomUpdateElement(p, idx) }); err != nil {
 			return err
 		}
-		for _, l := range locals {
+		for _, l := range p.locals {
 			if l.neuronRed {
 				g.W.Line("%s[%s] = lr%s;", l.array.Field, l.index("0"), l.name)
 			}
@@ -293,29 +335,126 @@ func (g *Generator) emitCustomUpdate(cu *modelspec.CustomUpdate) (read, written 
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	code, _ := g.Body(func() error { g.DeclareUsed(g.Vars, text); return nil })
 	w.Raw(code)
 	w.Close("}")
 	w.Line("")
-	read = ctxFields(code)
-	for _, l := range locals {
-		if l.reduce != "" || !l.readOnly {
-			written = append(written, l.array.Field)
+	return ctxFields(code), nil
+}
+
+// emitCustomUpdateElement writes the custom update's code for one element,
+// index idx of its arrays: the locals read, the update code, the values
+// written back (a neuron reduction into its accumulator lr<name>).
+func (g *Generator) emitCustomUpdateElement(p *CustomUpdatePlan, idx string) error {
+	w := g.W
+	for _, l := range p.locals {
+		qual := ""
+		if l.readOnly {
+			qual = "const "
+		}
+		if l.reduce != "" {
+			w.Line("%s l%s;", l.ctype, l.name) // the code assigns it
+			continue
+		}
+		w.Line("%s%s l%s = %s[%s];", qual, l.ctype, l.name, l.array.Field, l.index(idx))
+	}
+	if err := g.code(p.cu.Model.UpdateCode, p.sc, p.st); err != nil {
+		return err
+	}
+	for _, l := range p.locals {
+		switch {
+		case l.neuronRed:
+			w.Line("%s;", reductionOp("lr"+l.name, "l"+l.name, l.reduce, l.ctype))
+		case l.written():
+			w.Line("%s[%s] = l%s;", l.array.Field, l.index(idx), l.name)
 		}
 		if l.transpose != nil {
-			written = append(written, l.transpose.Field)
+			w.Line("%s[(size_t)id_post * %d + id_pre] = l%s; /* the transpose */", l.transpose.Field, p.cu.Synapses.Source.Size, l.name)
 		}
 	}
-	return read, written, nil
+	return nil
+}
+
+// PlanCustomUpdates prepares the custom updates of update group name, in
+// the order they run (CustomUpdatesInOrder), for a backend that runs them.
+func (g *Generator) PlanCustomUpdates(name string) ([]*CustomUpdatePlan, error) {
+	var out []*CustomUpdatePlan
+	for _, cu := range g.CustomUpdatesInOrder(name) {
+		p, err := g.planCustomUpdate(cu)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Name is the custom update's.
+func (p *CustomUpdatePlan) Name() string { return p.cu.Name }
+
+// Elements is the number of elements of the custom update per variant, the
+// threads of a kernel running it (EmitCustomUpdateThread): its neurons (1
+// when every variable is shared by them), or the slots of its synapse
+// group's storage (sparse rows at their bound, the dense matrix, the
+// kernel).
+func (g *Generator) Elements(p *CustomUpdatePlan) int {
+	s := p.cu.Synapses
+	switch {
+	case s == nil && !p.perNeuron:
+		return 1
+	case s == nil:
+		return p.cu.Size
+	case g.KernelW[s]:
+		return g.numSynapses(s)
+	case s.Matrix == modelspec.MatrixSparse:
+		return s.Source.Size * g.MaxRow[s]
+	}
+	return s.Source.Size * s.Target.Size
+}
+
+// EmitCustomUpdateThread writes a Parallel custom update for one element
+// as a thread of a kernel: element gn_t (a uint64_t below Elements) of
+// variant b, timestep the next step's (the caller declares the three);
+// past the end of a sparse row the thread returns. ctx is the device's
+// view of the context.
+func (g *Generator) EmitCustomUpdateThread(p *CustomUpdatePlan) error {
+	w, s := g.W, p.cu.Synapses
+	w.Line("const scalar t = (scalar)(timestep * DT);")
+	w.Line("(void)t;")
+	g.VariantPrologue()
+	text, err := g.Body(func() error {
+		w := g.W
+		idx := g.elementScope(p)
+		switch {
+		case s == nil:
+			w.Line("const uint32_t id = (uint32_t)gn_t;")
+		case g.KernelW[s]:
+			w.Line("const uint32_t id_syn = (uint32_t)gn_t;")
+		case s.Matrix == modelspec.MatrixSparse:
+			w.Line("const uint32_t id_syn = (uint32_t)gn_t, id_pre = id_syn / %du;", g.MaxRow[s])
+			w.Line("if (id_syn - id_pre * %du >= %s_rowLength[id_pre]) return; /* past the end of the row */", g.MaxRow[s], s.Name)
+			w.Line("const uint32_t id_post = %s_ind[id_syn];", s.Name)
+			w.Line("(void)id_post;")
+		default:
+			w.Line("const uint32_t id_syn = (uint32_t)gn_t, id_pre = id_syn / %du, id_post = id_syn %% %du;", s.Target.Size, s.Target.Size)
+			w.Line("(void)id_pre; (void)id_post;")
+		}
+		return g.emitCustomUpdateElement(p, idx)
+	})
+	if err != nil {
+		return err
+	}
+	g.DeclareUsed(g.Vars, text)
+	return nil
 }
 
 // ctxFields lists the context fields code uses (ctx->field), as the
 // custom update's array pointers and body do.
-func ctxFields(text string) []string {
+func ctxFields(code string) []string {
 	var out []string
-	for _, m := range ctxFieldRe.FindAllStringSubmatch(text, -1) {
+	for _, m := range ctxFieldRe.FindAllStringSubmatch(code, -1) {
 		out = append(out, m[1])
 	}
 	return out
@@ -338,25 +477,41 @@ func cuElements(cu *modelspec.CustomUpdate) string {
 	return fmt.Sprintf("%d neurons of %s", cu.Size, cu.Of)
 }
 
+// elementScope binds the element's names of the custom update's code (id,
+// num; id_syn, id_pre, id_post, num_pre, num_post, id_kernel) and returns
+// the index of its arrays' elements.
+func (g *Generator) elementScope(p *CustomUpdatePlan) string {
+	sc, s := p.sc, p.cu.Synapses
+	if s == nil {
+		sc.Vars["id"], sc.Vars["num"] = "id", fmt.Sprint(p.cu.Size)
+		return "id"
+	}
+	sc.Vars["id_syn"] = "id_syn"
+	sc.Vars["num_pre"], sc.Vars["num_post"] = fmt.Sprint(s.Source.Size), fmt.Sprint(s.Target.Size)
+	if g.KernelW[s] {
+		sc.Vars["id_kernel"] = "id_syn"
+	} else {
+		sc.Vars["id_pre"], sc.Vars["id_post"] = "id_pre", "id_post"
+	}
+	return "id_syn"
+}
+
 // customUpdateLoop writes the loop over a custom update's elements around
 // body: neurons (id; only id 0 when every variable and reference is
 // shared by the neurons), or the synapses of its group (id_syn, id_pre,
 // id_post; kernel entries with kernel weights).
-func (g *Generator) customUpdateLoop(cu *modelspec.CustomUpdate, perNeuron bool, sc *Scope, body func(idx string) error) error {
-	w := g.W
-	s := cu.Synapses
+func (g *Generator) customUpdateLoop(p *CustomUpdatePlan, body func(idx string) error) error {
+	w, s := g.W, p.cu.Synapses
+	idx := g.elementScope(p)
 	close := 1
 	switch {
-	case s == nil && !perNeuron:
+	case s == nil && !p.perNeuron:
 		w.Open("{")
 		w.Line("const uint32_t id = 0;")
-		sc.Vars["id"], sc.Vars["num"] = "id", fmt.Sprint(cu.Size)
 	case s == nil:
-		w.Open("for (uint32_t id = 0; id < %d; id++) {", cu.Size)
-		sc.Vars["id"], sc.Vars["num"] = "id", fmt.Sprint(cu.Size)
+		w.Open("for (uint32_t id = 0; id < %d; id++) {", p.cu.Size)
 	case g.KernelW[s]:
 		w.Open("for (uint32_t id_syn = 0; id_syn < %d; id_syn++) {", g.numSynapses(s))
-		sc.Vars["id_syn"], sc.Vars["id_kernel"] = "id_syn", "id_syn"
 	case s.Matrix == modelspec.MatrixSparse:
 		w.Open("for (uint32_t id_pre = 0; id_pre < %d; id_pre++) {", s.Source.Size)
 		w.Open("for (uint32_t k = 0; k < %s_rowLength[id_pre]; k++) {", s.Name)
@@ -367,15 +522,6 @@ func (g *Generator) customUpdateLoop(cu *modelspec.CustomUpdate, perNeuron bool,
 		w.Open("for (uint32_t id_post = 0; id_post < %d; id_post++) {", s.Target.Size)
 		w.Line("const uint32_t id_syn = id_pre * %d + id_post;", s.Target.Size)
 		close = 2
-	}
-	idx := "id"
-	if s != nil {
-		idx = "id_syn"
-		sc.Vars["id_syn"] = "id_syn"
-		sc.Vars["num_pre"], sc.Vars["num_post"] = fmt.Sprint(s.Source.Size), fmt.Sprint(s.Target.Size)
-		if !g.KernelW[s] {
-			sc.Vars["id_pre"], sc.Vars["id_post"] = "id_pre", "id_post"
-		}
 	}
 	if err := body(idx); err != nil {
 		return err

@@ -85,6 +85,10 @@ type Backend interface {
 	// EGPChanged is the C expression gn_set_egp returns after setting
 	// variant `variant`'s extra global parameter i.
 	EGPChanged(i int) string
+	// CustomUpdateDevice is the C statement of gn_custom_update that runs
+	// update group gi (name) for the variants lo to hi - 1 on the device
+	// and returns, or "" to run it on the host.
+	CustomUpdateDevice(gi int, name string) string
 	// CustomUpdateBegin writes what precedes running an update group's
 	// custom updates on the host (gn_custom_update), which read the context
 	// arrays (fields) read; CustomUpdateEnd what follows them, which wrote

@@ -223,10 +223,11 @@ func (g *gen) InitOnDevice(codegen.VarInit) bool { return false }
 // ConnectivityOnDevice: and builds all connectivity there.
 func (g *gen) ConnectivityOnDevice(*modelspec.SynapseGroup) bool { return false }
 
-func (g *gen) EGPChanged(int) string      { return "0" }
-func (g *gen) RuntimeChanged() string     { return "0" }
-func (g *gen) CustomUpdateBegin([]string) {}
-func (g *gen) CustomUpdateEnd([]string)   {}
+func (g *gen) EGPChanged(int) string                 { return "0" }
+func (g *gen) RuntimeChanged() string                { return "0" }
+func (g *gen) CustomUpdateDevice(int, string) string { return "" }
+func (g *gen) CustomUpdateBegin([]string)            {}
+func (g *gen) CustomUpdateEnd([]string)              {}
 
 func (g *gen) Destroy() {
 	if g.flagLen > 0 {

@@ -282,12 +282,10 @@ custom_updates:
 
 // A custom update reads the state as the steps left it and the steps go on
 // from what it wrote, while what it does not touch stays as the steps left
-// it. On the CUDA backend, where updates run on the host's copy, each group
-// copies only the arrays its updates read from the device and puts back
-// only those they write: the state of the other population, the weights of
-// a group no update touches, and the variables an update only reads.
-// ScaleG walks a sparse matrix built on the device, so its rows must come
-// across too.
+// it, and what was read before an update is read again after it. On the
+// CUDA backend these updates run on the device, and the host copies of
+// what they write must be fetched again; ScaleG walks a sparse matrix
+// built on the device.
 func TestCustomUpdateReadsStepState(t *testing.T) {
 	t.Parallel()
 	doc := `
@@ -329,7 +327,8 @@ custom_updates:
 			}
 		}
 	}
-	s.step(7) // no spikes: V counts the steps
+	s.step(7)         // no spikes: V counts the steps
+	each("A", "U", 7) // read just before: the update's result must replace what was read
 	require.NoError(t, s.inst.CustomUpdate(s.mod.CustomUpdateGroup("DoubleA"), gpu.AllVariants))
 	each("A", "U", 14)
 	s.step(3)
@@ -337,6 +336,7 @@ custom_updates:
 	each("A", "U", 17)
 	each("B", "V", 10)
 	each("B", "U", 10)
+	weights("AB", 0.5)
 	require.NoError(t, s.inst.CustomUpdate(s.mod.CustomUpdateGroup("ScaleG"), gpu.AllVariants))
 	require.Greater(t, sum(s.get("AB", "rowLength", 0)), 400.0, "AB has synapses")
 	weights("AB", 1)

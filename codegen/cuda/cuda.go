@@ -63,6 +63,10 @@
 // them in one more ring (evAnyBits). gn_current_spikes and
 // gn_set_current_spikes copy the last step's slot of a spike ring.
 //
+// Custom updates whose elements are independent run as kernels of a thread
+// per element (customupdate.go); the others in module.c, on the host's copy
+// of the arrays they touch.
+//
 // Nothing in the step loop waits for the device: recorded spikes (and
 // spike-like events) are set as bits in a device buffer of a window of
 // steps, which a drain compacts on the device into the CPU's order (step,
@@ -183,6 +187,7 @@ func (g *gen) emit(files codegen.Files) error {
 	w.Line("int gn_dev_fetch_spikes(gn_ctx *ctx);            /* recorded spikes into the host queue */")
 	w.Line("int gn_dev_spike_words(gn_ctx *ctx, uint32_t pop, size_t first, size_t n, uint32_t *words, int put); /* part of a spike bit ring */")
 	w.Line("int gn_dev_find_nonfinite(gn_ctx *ctx, uint32_t *first);")
+	w.Line("int gn_dev_custom_update(gn_ctx *ctx, uint32_t group, uint32_t lo, uint32_t hi); /* an update group's custom updates */")
 	w.Line("#ifdef __cplusplus")
 	w.Line("}")
 	w.Line("#endif")
@@ -228,7 +233,7 @@ func (g *gen) emit(files codegen.Files) error {
 	w.Line("#define GN_MAX_BLOCK %d     /* threads per block at most */", maxBlock)
 	w.Line("#define GN_STAGE_WORDS %d /* spike bitmask words staged at once */", stageWords)
 	w.Line("#define GN_STAGE_SPIKES %d /* spikes staged at once */", stageSpikes)
-	w.Line("#define GN_INIT_BLOCK %d    /* threads per block of the initialisation kernels */", initBlock)
+	w.Line("#define GN_INIT_BLOCK %d    /* threads per block of the initialisation and custom update kernels */", initBlock)
 	w.Line("")
 	g.EmitSupportCode("")
 	g.emitStaging()
@@ -245,6 +250,9 @@ func (g *gen) emit(files codegen.Files) error {
 		return err
 	}
 	if err := g.emitInitKernels(); err != nil {
+		return err
+	}
+	if err := g.emitCustomUpdateKernels(); err != nil {
 		return err
 	}
 	g.emitDeviceGlue()

@@ -102,12 +102,14 @@ synapses:
 	}
 }
 
-// An update group copies from the device only the arrays its custom
-// updates read and puts back only those they write (module.c runs them on
-// the host's copy): resetting one population's variable moves that
+// Update groups whose elements are independent run on the device, a
+// kernel per custom update, and move nothing across the bus; a group with
+// a reduction over the neurons runs on the host's copy (module.c), and
+// copies from the device only the arrays its updates read and puts back
+// only those they write: summing one population's variable moves that
 // variable, not the network's state. (TestCustomUpdateReadsStepState runs
 // such updates on every backend.)
-func TestCustomUpdateCopiesItsArrays(t *testing.T) {
+func TestCustomUpdateDeviceAndCopies(t *testing.T) {
 	doc := []byte(`
 name: cu_copies
 simulation: {dt: 1.0, duration: 1}
@@ -117,6 +119,7 @@ models:
   custom_updates:
     Double: {update_code: "$(W) = 2.0 * $(R);", var_refs: [[R, scalar, READ_ONLY], [W, scalar, READ_WRITE]]}
     Scale: {update_code: "$(G) *= 2.0;", var_refs: [[G, scalar, READ_WRITE]]}
+    Sum: {update_code: "$(S) = $(R);", var_name_types: [[S, scalar, REDUCE_NEURON_SUM]], var_refs: [[R, scalar, READ_ONLY]]}
 populations:
   A: {size: 6, model: Counter, vars: {V: 0.0, U: 0.0}}
   B: {size: 4, model: Counter, vars: {V: 0.0, U: 0.0}}
@@ -125,6 +128,7 @@ synapses:
 custom_updates:
   DoubleA: {group: DoubleA, model: Double, var_refs: {R: A.V, W: A.U}}
   ScaleG: {group: ScaleG, model: Scale, wu_var_refs: {G: AB.g}}
+  SumA: {group: SumA, model: Sum, vars: {S: 0.0}, var_refs: {R: A.V}}
 `)
 	root, err := modelspec.Parse("cu.yaml", doc)
 	require.NoError(t, err)
@@ -144,15 +148,23 @@ custom_updates:
 	copies := regexp.MustCompile(`gn_mirrored\[\] = \{([0-9, ]+)\};\s*for \([^)]*\) if \((gn_dev_get|gn_dev_put)\(`)
 	for _, c := range []struct {
 		group, caseLine string
+		device          bool
 		gets, puts      []string
 	}{
-		{"DoubleA", "case 0: /* DoubleA */", []string{"A_U", "A_V"}, []string{"A_U"}},
-		{"ScaleG", "case 1: /* ScaleG */", []string{"AB_g", "AB_ind", "AB_rowLength"}, []string{"AB_g"}},
+		{"DoubleA", "case 0: /* DoubleA */", true, nil, nil},
+		{"ScaleG", "case 1: /* ScaleG */", true, nil, nil},
+		{"SumA", "case 2: /* SumA */", false, []string{"A_V", "SumA_S"}, []string{"SumA_S"}},
 	} {
 		i := strings.Index(host[start:], c.caseLine)
 		require.GreaterOrEqual(t, i, 0, c.group)
-		block := host[start+i:]
-		block = block[:strings.Index(block, "return ctx->failed;")]
+		block := host[start+i+len(c.caseLine):]
+		block = block[:strings.Index(block, "no custom update group")]
+		if j := strings.Index(block, "case "); j >= 0 {
+			block = block[:j]
+		}
+		assert.Equal(t, c.device, strings.Contains(block, "gn_dev_custom_update(ctx, "), "%s runs on the device", c.group)
+		assert.Equal(t, c.device, strings.Contains(files[cuda.ModuleFile], "void __launch_bounds__(GN_INIT_BLOCK) gn_cu_"+c.group+"("), "%s has a kernel", c.group)
+		assert.Equal(t, !c.device, strings.Contains(host, "static void custom_update_"+c.group+"("), "%s has a host function", c.group)
 		got := map[string][]string{}
 		for _, m := range copies.FindAllStringSubmatch(block, -1) {
 			for _, k := range strings.Split(m[1], ", ") {
