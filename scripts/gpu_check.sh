@@ -22,7 +22,7 @@
 #              races in the staging of spikes) and synccheck (barriers reached by part of a
 #              block), in process (they do not
 #              follow gennctl's worker processes), over feature tests with delays, plasticity, spike times,
-#              convolution kernels, procedural weights and both spans (MEMCHECK_RUN, a
+#              convolution kernels, procedural weights, both spans and custom updates (MEMCHECK_RUN, a
 #              -test.run pattern, picks others: '.' for all);
 #   outputs    the example configs on the cuda backend (outputs.tar.gz);
 #   table      the CUDA backend's targets in one table, in process (scripts/bench -gpu:
@@ -107,7 +107,7 @@ for s in ${STEPS:-table features unit agreement memcheck outputs bench profile f
   memcheck)
     for tool in memcheck initcheck racecheck synccheck; do
       step "$tool" codegen/cpu 540 env GENNCTL_TEST_BACKEND=cuda compute-sanitizer --tool "$tool" --error-exitcode 9 \
-        "$bin/cpu.test" -test.count=1 -test.v -test.parallel 4 -test.run "${MEMCHECK_RUN:-TestDendriticDelay|TestSTDPPairProtocol|TestSpan|TestProceduralWeights|TestSpikeTimes|TestConv2DKernel|TestSynapticInputOrder|TestFindNonFinite}"
+        "$bin/cpu.test" -test.count=1 -test.v -test.parallel 4 -test.run "${MEMCHECK_RUN:-TestDendriticDelay|TestSTDPPairProtocol|TestSpan|TestProceduralWeights|TestSpikeTimes|TestConv2DKernel|TestSynapticInputOrder|TestFindNonFinite|TestCustomUpdate}"
     done ;;
   outputs)
     for c in cuba fi_curve potjans_microcircuit; do
