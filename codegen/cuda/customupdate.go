@@ -66,7 +66,7 @@ func (g *gen) emitCustomUpdateKernels() error {
 			w.Open("{")
 			w.Line("const uint32_t b = lo + blockIdx.y;")
 			w.Line("const uint64_t gn_t = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x;")
-			w.Line("if (gn_t >= %du) return;", g.Elements(p))
+			w.Line("if (gn_t >= %du) return;", g.CustomUpdateElements(p))
 			if err := g.EmitCustomUpdateThread(p); err != nil {
 				return err
 			}
@@ -91,7 +91,7 @@ func (g *gen) emitCustomUpdateKernels() error {
 		w.Open("case %d: /* %s */", gr.gi, gr.name)
 		var written []string
 		for _, p := range gr.plans {
-			if n := g.Elements(p); n > 0 {
+			if n := g.CustomUpdateElements(p); n > 0 {
 				w.Line("GN_LAUNCH(gn_cu_%s, dim3(%d, hi - lo), dim3(GN_INIT_BLOCK), st)(ctx->dev, lo, ctx->timestep);", p.Name(), (n+initBlock-1)/initBlock)
 			}
 			written = append(written, p.Written()...)
