@@ -394,11 +394,11 @@ func (g *Generator) PlanCustomUpdates(name string) ([]*CustomUpdatePlan, error) 
 // Name is the custom update's.
 func (p *CustomUpdatePlan) Name() string { return p.cu.Name }
 
-// CustomUpdateElements is the number of elements of a custom update per variant, the
-// threads of a kernel running it (EmitCustomUpdateThread): its neurons (1
-// when every variable is shared by them), or the slots of its synapse
-// group's storage (sparse rows at their bound, the dense matrix, the
-// kernel).
+// CustomUpdateElements is the number of elements of a custom update per
+// variant, the threads of a kernel running it (EmitCustomUpdateThread): its
+// neurons (1 when every variable is shared by them), or the slots of its
+// synapse group's storage (sparse rows at their bound, the dense matrix,
+// the kernel).
 func (g *Generator) CustomUpdateElements(p *CustomUpdatePlan) int {
 	s := p.cu.Synapses
 	switch {
@@ -415,10 +415,10 @@ func (g *Generator) CustomUpdateElements(p *CustomUpdatePlan) int {
 }
 
 // EmitCustomUpdateThread writes a Parallel custom update for one element
-// as a thread of a kernel: element gn_t (a uint64_t below CustomUpdateElements) of
-// variant b, timestep the next step's (the caller declares the three);
-// past the end of a sparse row the thread returns. ctx is the device's
-// view of the context.
+// as a thread of a kernel: element gn_t (a uint64_t below
+// CustomUpdateElements) of variant b, timestep the next step's (the caller
+// declares the three); past the end of a sparse row the thread returns.
+// ctx is the device's view of the context.
 func (g *Generator) EmitCustomUpdateThread(p *CustomUpdatePlan) error {
 	w, s := g.W, p.cu.Synapses
 	w.Line("const scalar t = (scalar)(timestep * DT);")
