@@ -31,6 +31,8 @@ func TestCUDABackendMatchesCPU(t *testing.T) {
 	}{
 		{"../configs/cuba.yaml", "sweep:\n  grid:\n    simulation.duration: [100]\n    synapses.EE.weight_update.vars.g: [0.07, 0.081, 0.09]\n", 3, false},
 		{"../configs/fi_curve.yaml", "", 12, true},
+		// custom updates every 250 ms, on the device on the cuda backend
+		{"../configs/trials.yaml", "", 3, false},
 		// 29.9 M synapses, dendritic delays, Poisson current sources, 20 ms
 		{"../configs/potjans_microcircuit.yaml", "sweep:\n  grid:\n    simulation.duration: [20]\n", 1, false},
 	} {
