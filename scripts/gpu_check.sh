@@ -110,7 +110,7 @@ for s in ${STEPS:-table features unit agreement memcheck outputs bench profile f
         "$bin/cpu.test" -test.count=1 -test.v -test.parallel 4 -test.run "${MEMCHECK_RUN:-TestDendriticDelay|TestSTDPPairProtocol|TestSpan|TestProceduralWeights|TestSpikeTimes|TestConv2DKernel|TestSynapticInputOrder|TestFindNonFinite|TestCustomUpdate}"
     done ;;
   outputs)
-    for c in cuba fi_curve potjans_microcircuit; do
+    for c in cuba fi_curve potjans_microcircuit trials; do
       step "run-$c" . 240 "$g" sweep --quiet --backend cuda --out "$out/.outputs/outputs" "configs/$c.yaml"
     done
     tar -C "$out/.outputs" -czf "$out/outputs.tar.gz" outputs
