@@ -85,6 +85,11 @@ type Backend interface {
 	// EGPChanged is the C expression gn_set_egp returns after setting
 	// variant `variant`'s extra global parameter i.
 	EGPChanged(i int) string
+	// InitTasks writes gn_init's running of its independent tasks 0 to
+	// n - 1 (n a C expression) of task, an int task(gn_ctx *, uint32_t k)
+	// that is nonzero on failure: gn_init returns 1 with the error of the
+	// first failing task in k order, as Generator.SequentialTasks does.
+	InitTasks(n, task string)
 	// CustomUpdateDevice is the C statement of gn_custom_update that runs
 	// update group gi (name) for the variants lo to hi - 1 on the device
 	// and returns, or "" to run it on the host.

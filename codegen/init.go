@@ -44,6 +44,10 @@ func (g *Generator) EmitInit() error {
 		}
 		hostVars = append(hostVars, v)
 	}
+	nConn := g.emitConnectivityTasks()
+	if len(hostVars) > 0 {
+		g.emitVariableTasks(hostVars)
+	}
 	w := g.W
 	w.Line("int gn_init(gn_ctx *ctx)")
 	w.Open("{")
@@ -62,22 +66,11 @@ func (g *Generator) EmitInit() error {
 			w.Line("for (size_t k = 0; k < (size_t)ctx->batch * %d; k++) ctx->%s[k] = -GN_TIME_MAX;", v.Desc.Count*v.Slots, v.Field)
 		}
 	}
-	for _, s := range g.Net.Synapses {
-		if g.ShareConn[s] {
-			w.Line("if (gn_share_%s(ctx)) return 1;", s.Name)
-		}
-		if g.hostInit[s] {
-			w.Line("if (init_host_%s(ctx)) return 1;", s.Name)
-		}
-		if g.B.ConnectivityOnDevice(s) {
-			continue
-		}
-		if s.Matrix == modelspec.MatrixSparse || s.Matrix == modelspec.MatrixBitmask {
-			w.Line("if (init_connectivity_%s(ctx)) return 1;", s.Name)
-		}
-		if g.MaxCol[s] > 0 {
-			w.Line("if (init_columns_%s(ctx)) return 1;", s.Name)
-		}
+	if nConn > 0 {
+		g.B.InitTasks(fmt.Sprint(nConn), "gn_init_connectivity")
+	}
+	if len(hostVars) > 0 {
+		g.B.InitTasks(fmt.Sprintf("ctx->batch * %du", len(hostVars)), "gn_init_variable")
 	}
 	w.Open("for (uint32_t b = 0; b < ctx->batch; b++) {")
 	g.VariantPrologue()
@@ -86,9 +79,6 @@ func (g *Generator) EmitInit() error {
 			w.Line("memset(ctx->%s + (size_t)b * %d, 0, %d * sizeof(scalar));", ve.Field, ve.Desc.Count, ve.Desc.Count)
 		}
 	}
-	for _, v := range hostVars {
-		w.Line("if (init_var_%s(ctx, b)) return 1;", g.varField(v))
-	}
 	g.emitPoissonInit()
 	w.Close("}")
 	g.B.Initialised()
@@ -96,6 +86,78 @@ func (g *Generator) EmitInit() error {
 	w.Close("}")
 	w.Line("")
 	return nil
+}
+
+// emitConnectivityTasks writes gn_init_connectivity(ctx, k), task k of
+// gn_init (Backend.InitTasks): the host's connectivity of the k-th synapse
+// group that has some (shared realisations, host_init_code, the rows, the
+// column index, in this order), and returns the number of tasks. Groups
+// are independent of each other, so the tasks may run in any order.
+func (g *Generator) emitConnectivityTasks() int {
+	w := g.W
+	var cases [][]string
+	for _, s := range g.Net.Synapses {
+		var calls []string
+		if g.ShareConn[s] {
+			calls = append(calls, "gn_share_"+s.Name)
+		}
+		if g.hostInit[s] {
+			calls = append(calls, "init_host_"+s.Name)
+		}
+		if (s.Matrix == modelspec.MatrixSparse || s.Matrix == modelspec.MatrixBitmask) && !g.B.ConnectivityOnDevice(s) {
+			calls = append(calls, "init_connectivity_"+s.Name)
+		}
+		if g.MaxCol[s] > 0 && !g.B.ConnectivityOnDevice(s) {
+			calls = append(calls, "init_columns_"+s.Name)
+		}
+		if len(calls) > 0 {
+			cases = append(cases, calls)
+		}
+	}
+	if len(cases) == 0 {
+		return 0
+	}
+	w.Line("/* Task k of gn_init: one synapse group's connectivity on the host. */")
+	w.Line("static int gn_init_connectivity(gn_ctx *ctx, uint32_t k)")
+	w.Open("{")
+	w.Open("switch (k) {")
+	for k, calls := range cases {
+		for i, c := range calls {
+			calls[i] = c + "(ctx)"
+		}
+		w.Line("case %d: return %s;", k, strings.Join(calls, " || "))
+	}
+	w.Close("}")
+	w.Line("return 0;")
+	w.Close("}")
+	w.Line("")
+	return len(cases)
+}
+
+// emitVariableTasks writes gn_init_variable(ctx, k), task k of gn_init
+// (Backend.InitTasks): variable k % n of variant k / n initialised on the
+// host (n of them, vars), after the connectivity.
+func (g *Generator) emitVariableTasks(vars []VarInit) {
+	w := g.W
+	w.Line("/* Task k of gn_init: one variable of one variant on the host. */")
+	w.Line("static int gn_init_variable(gn_ctx *ctx, uint32_t k)")
+	w.Open("{")
+	w.Line("const uint32_t b = k / %du;", len(vars))
+	w.Open("switch (k %% %du) {", len(vars))
+	for i, v := range vars {
+		w.Line("case %d: return init_var_%s(ctx, b);", i, g.varField(v))
+	}
+	w.Close("}")
+	w.Line("return 0;")
+	w.Close("}")
+	w.Line("")
+}
+
+// SequentialTasks writes gn_init's running of tasks 0 to n - 1 (n a C
+// expression) of task, an int task(gn_ctx *, uint32_t) that is nonzero on
+// failure, in order: the first failure ends gn_init.
+func (g *Generator) SequentialTasks(n, task string) {
+	g.W.Line("for (uint32_t k = 0; k < %s; k++) if (%s(ctx, k)) return 1;", n, task)
 }
 
 // fillSlots copies slot 0 of a variable kept per delay slot, just
@@ -532,7 +594,7 @@ func (g *Generator) BoundFail(s *modelspec.SynapseGroup, what string, bound int)
 		key = "max_col_length"
 	}
 	format := fmt.Sprintf(boundOverflowFormat, s.Name, what, "%u", what, bound, key)
-	g.W.Line("if (gn_longest) { if (!ctx->failed) snprintf(ctx->err, sizeof ctx->err, %s, gn_longest); ctx->failed = 1; return 1; }", quoteC(format))
+	g.W.Line("if (gn_longest) { if (!ctx->failed) { snprintf(ctx->err, sizeof ctx->err, %s, gn_longest); ctx->failed = 1; } return 1; }", quoteC(format))
 }
 
 // boundOverflowFormat is the message of a row or column longer than its

@@ -366,8 +366,7 @@ func (g *Generator) EmitHelpers() {
 	w := g.W
 	w.Line("static int gn_fail(gn_ctx *ctx, const char *msg)")
 	w.Open("{")
-	w.Line("if (!ctx->failed) snprintf(ctx->err, sizeof ctx->err, \"%%s\", msg);")
-	w.Line("ctx->failed = 1;")
+	w.Line("if (!ctx->failed) { snprintf(ctx->err, sizeof ctx->err, \"%%s\", msg); ctx->failed = 1; } /* the first error stands */")
 	w.Line("return 1;")
 	w.Close("}")
 	w.Line("")

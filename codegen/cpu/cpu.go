@@ -223,6 +223,27 @@ func (g *gen) InitOnDevice(codegen.VarInit) bool { return false }
 // ConnectivityOnDevice: and builds all connectivity there.
 func (g *gen) ConnectivityOnDevice(*modelspec.SynapseGroup) bool { return false }
 
+// InitTasks: on ctx->threads threads when there are more than one, the
+// tasks taken one at a time as threads come free. They write nothing of
+// each other's, so the state is the same bits as in order; a failure's
+// message is the one in order: no task writes the error while the tasks
+// run (ctx->failed is set, see gn_fail), and the first that failed runs
+// again alone to write it.
+func (g *gen) InitTasks(n, task string) {
+	w := g.W
+	w.Open("if (ctx->threads > 1) {")
+	w.Line("uint32_t gn_first = UINT32_MAX; /* the first task that failed */")
+	w.Line("ctx->failed = 1; /* no task writes the error meanwhile */")
+	w.Line("#pragma omp parallel for schedule(dynamic, 1) num_threads(ctx->threads) reduction(min: gn_first)")
+	w.Line("for (uint32_t k = 0; k < %s; k++) if (%s(ctx, k) && k < gn_first) gn_first = k;", n, task)
+	w.Line("ctx->failed = 0;")
+	w.Line("if (gn_first != UINT32_MAX) { %s(ctx, gn_first); return 1; }", task)
+	w.Close("}")
+	w.Open("else {")
+	g.SequentialTasks(n, task)
+	w.Close("}")
+}
+
 func (g *gen) EGPChanged(int) string                 { return "0" }
 func (g *gen) RuntimeChanged() string                { return "0" }
 func (g *gen) CustomUpdateDevice(int, string) string { return "" }

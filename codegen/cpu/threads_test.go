@@ -98,3 +98,44 @@ func TestThreadsSameBits(t *testing.T) {
 		})
 	}
 }
+
+// gn_init on several threads (the CPU backend builds the synapse groups'
+// connectivity, then the variables of each variant, as tasks shared among
+// them) gives the state of one thread bit for bit, shared connectivity
+// included, and on failure the error one thread gives: the first group in
+// order whose rows overflow their bound, whichever thread got there first.
+func TestThreadsInitSameBits(t *testing.T) {
+	t.Parallel()
+	for _, shared := range []bool{false, true} {
+		mod := buildModule(t, deviceInitDoc("", shared), codegen.Options{Runtime: []string{"synapses.EE.weight_update.params.Aplus"}})
+		seeds, rt := []uint64{3, 4, 3}, []float64{0.01, 0.01, 0.02}
+		one, many := newInstance(t, mod, seeds, rt), newInstance(t, mod, seeds, rt)
+		require.NoError(t, many.inst.SetThreads(3))
+		require.NoError(t, many.inst.Init())
+		for i, v := range one.desc.Vars {
+			for variant := range seeds {
+				want, err := one.inst.GetVar(i, variant)
+				require.NoError(t, err)
+				got, err := many.inst.GetVar(i, variant)
+				require.NoError(t, err)
+				require.Equal(t, want, got, "shared=%v: %s.%s of variant %d on 3 threads", shared, v.Owner, v.Name, variant)
+			}
+		}
+	}
+	// EE and EI both overflow their bounds: EE, the first, is the error.
+	doc := strings.Replace(deviceInitDoc("max_row_length: 12", false),
+		"connectivity: {init: FixedProbability, params: {prob: 0.2}}", "connectivity: {init: FixedProbability, params: {prob: 0.2}, max_row_length: 8}", 1)
+	mod := buildModule(t, doc, codegen.Options{})
+	inst, err := mod.Create(1, []uint64{1}, []float64{})
+	require.NoError(t, err)
+	t.Cleanup(inst.Close)
+	want := inst.Init()
+	require.Error(t, want)
+	require.Contains(t, want.Error(), "synapse group EE:")
+	require.NoError(t, inst.SetThreads(4))
+	for range 5 {
+		got := inst.Init()
+		require.Error(t, got)
+		assert.Equal(t, want.Error(), got.Error(), "on 4 threads")
+	}
+}

@@ -35,6 +35,9 @@ var supported = map[codegen.Feature]bool{
 	codegen.FeatureCurrentSpikes:     true,
 }
 
+// InitTasks: module.c's share of the initialisation, in order.
+func (g *gen) InitTasks(n, task string) { g.SequentialTasks(n, task) }
+
 // CustomUpdateBegin: custom updates run in module.c on the host's copy of
 // the state, so the arrays an update group reads are brought up to date
 // first (each at most once per step, see gn_dev_get) and those it writes

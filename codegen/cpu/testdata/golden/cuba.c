@@ -55,8 +55,7 @@ struct gn_ctx {
 
 static int gn_fail(gn_ctx *ctx, const char *msg)
 {
-    if (!ctx->failed) snprintf(ctx->err, sizeof ctx->err, "%s", msg);
-    ctx->failed = 1;
+    if (!ctx->failed) { snprintf(ctx->err, sizeof ctx->err, "%s", msg); ctx->failed = 1; } /* the first error stands */
     return 1;
 }
 
@@ -126,7 +125,7 @@ static GN_NOINLINE int init_connectivity_EE(gn_ctx *ctx)
             rowLength[id_pre] = n;
         }
     }
-    if (gn_longest) { if (!ctx->failed) snprintf(ctx->err, sizeof ctx->err, "synapse group EE: a row has %u synapses, more than the row bound 111 (max_row_length)", gn_longest); ctx->failed = 1; return 1; }
+    if (gn_longest) { if (!ctx->failed) { snprintf(ctx->err, sizeof ctx->err, "synapse group EE: a row has %u synapses, more than the row bound 111 (max_row_length)", gn_longest); ctx->failed = 1; } return 1; }
     return 0;
 }
 
@@ -159,7 +158,7 @@ static GN_NOINLINE int init_connectivity_EI(gn_ctx *ctx)
             rowLength[id_pre] = n;
         }
     }
-    if (gn_longest) { if (!ctx->failed) snprintf(ctx->err, sizeof ctx->err, "synapse group EI: a row has %u synapses, more than the row bound 41 (max_row_length)", gn_longest); ctx->failed = 1; return 1; }
+    if (gn_longest) { if (!ctx->failed) { snprintf(ctx->err, sizeof ctx->err, "synapse group EI: a row has %u synapses, more than the row bound 41 (max_row_length)", gn_longest); ctx->failed = 1; } return 1; }
     return 0;
 }
 
@@ -192,7 +191,7 @@ static GN_NOINLINE int init_connectivity_IE(gn_ctx *ctx)
             rowLength[id_pre] = n;
         }
     }
-    if (gn_longest) { if (!ctx->failed) snprintf(ctx->err, sizeof ctx->err, "synapse group IE: a row has %u synapses, more than the row bound 109 (max_row_length)", gn_longest); ctx->failed = 1; return 1; }
+    if (gn_longest) { if (!ctx->failed) { snprintf(ctx->err, sizeof ctx->err, "synapse group IE: a row has %u synapses, more than the row bound 109 (max_row_length)", gn_longest); ctx->failed = 1; } return 1; }
     return 0;
 }
 
@@ -225,7 +224,7 @@ static GN_NOINLINE int init_connectivity_II(gn_ctx *ctx)
             rowLength[id_pre] = n;
         }
     }
-    if (gn_longest) { if (!ctx->failed) snprintf(ctx->err, sizeof ctx->err, "synapse group II: a row has %u synapses, more than the row bound 40 (max_row_length)", gn_longest); ctx->failed = 1; return 1; }
+    if (gn_longest) { if (!ctx->failed) { snprintf(ctx->err, sizeof ctx->err, "synapse group II: a row has %u synapses, more than the row bound 40 (max_row_length)", gn_longest); ctx->failed = 1; } return 1; }
     return 0;
 }
 
@@ -291,6 +290,31 @@ static GN_NOINLINE int init_var_I_RefracTime(gn_ctx *ctx, uint32_t b)
     return 0;
 }
 
+/* Task k of gn_init: one synapse group's connectivity on the host. */
+static int gn_init_connectivity(gn_ctx *ctx, uint32_t k)
+{
+    switch (k) {
+        case 0: return init_connectivity_EE(ctx);
+        case 1: return init_connectivity_EI(ctx);
+        case 2: return init_connectivity_IE(ctx);
+        case 3: return init_connectivity_II(ctx);
+    }
+    return 0;
+}
+
+/* Task k of gn_init: one variable of one variant on the host. */
+static int gn_init_variable(gn_ctx *ctx, uint32_t k)
+{
+    const uint32_t b = k / 4u;
+    switch (k % 4u) {
+        case 0: return init_var_E_V(ctx, b);
+        case 1: return init_var_E_RefracTime(ctx, b);
+        case 2: return init_var_I_V(ctx, b);
+        case 3: return init_var_I_RefracTime(ctx, b);
+    }
+    return 0;
+}
+
 int gn_init(gn_ctx *ctx)
 {
     ctx->timestep = 0;
@@ -299,19 +323,33 @@ int gn_init(gn_ctx *ctx)
     ctx->err[0] = 0;
     memset(ctx->E_spkCnt, 0, (size_t)ctx->batch * 1 * sizeof(uint32_t));
     memset(ctx->I_spkCnt, 0, (size_t)ctx->batch * 1 * sizeof(uint32_t));
-    if (init_connectivity_EE(ctx)) return 1;
-    if (init_connectivity_EI(ctx)) return 1;
-    if (init_connectivity_IE(ctx)) return 1;
-    if (init_connectivity_II(ctx)) return 1;
+    if (ctx->threads > 1) {
+        uint32_t gn_first = UINT32_MAX; /* the first task that failed */
+        ctx->failed = 1; /* no task writes the error meanwhile */
+        #pragma omp parallel for schedule(dynamic, 1) num_threads(ctx->threads) reduction(min: gn_first)
+        for (uint32_t k = 0; k < 4; k++) if (gn_init_connectivity(ctx, k) && k < gn_first) gn_first = k;
+        ctx->failed = 0;
+        if (gn_first != UINT32_MAX) { gn_init_connectivity(ctx, gn_first); return 1; }
+    }
+    else {
+        for (uint32_t k = 0; k < 4; k++) if (gn_init_connectivity(ctx, k)) return 1;
+    }
+    if (ctx->threads > 1) {
+        uint32_t gn_first = UINT32_MAX; /* the first task that failed */
+        ctx->failed = 1; /* no task writes the error meanwhile */
+        #pragma omp parallel for schedule(dynamic, 1) num_threads(ctx->threads) reduction(min: gn_first)
+        for (uint32_t k = 0; k < ctx->batch * 4u; k++) if (gn_init_variable(ctx, k) && k < gn_first) gn_first = k;
+        ctx->failed = 0;
+        if (gn_first != UINT32_MAX) { gn_init_variable(ctx, gn_first); return 1; }
+    }
+    else {
+        for (uint32_t k = 0; k < ctx->batch * 4u; k++) if (gn_init_variable(ctx, k)) return 1;
+    }
     for (uint32_t b = 0; b < ctx->batch; b++) {
         memset(ctx->EE_inSyn + (size_t)b * 3200, 0, 3200 * sizeof(scalar));
         memset(ctx->EI_inSyn + (size_t)b * 800, 0, 800 * sizeof(scalar));
         memset(ctx->IE_inSyn + (size_t)b * 3200, 0, 3200 * sizeof(scalar));
         memset(ctx->II_inSyn + (size_t)b * 800, 0, 800 * sizeof(scalar));
-        if (init_var_E_V(ctx, b)) return 1;
-        if (init_var_E_RefracTime(ctx, b)) return 1;
-        if (init_var_I_V(ctx, b)) return 1;
-        if (init_var_I_RefracTime(ctx, b)) return 1;
     }
     return ctx->failed;
 }

@@ -46,8 +46,7 @@ struct gn_ctx {
 
 static int gn_fail(gn_ctx *ctx, const char *msg)
 {
-    if (!ctx->failed) snprintf(ctx->err, sizeof ctx->err, "%s", msg);
-    ctx->failed = 1;
+    if (!ctx->failed) { snprintf(ctx->err, sizeof ctx->err, "%s", msg); ctx->failed = 1; } /* the first error stands */
     return 1;
 }
 
@@ -117,7 +116,7 @@ static GN_NOINLINE int init_connectivity_InOut(gn_ctx *ctx)
             rowLength[id_pre] = n;
         }
     }
-    if (gn_longest) { if (!ctx->failed) snprintf(ctx->err, sizeof ctx->err, "synapse group InOut: a row has %u synapses, more than the row bound 10 (max_row_length)", gn_longest); ctx->failed = 1; return 1; }
+    if (gn_longest) { if (!ctx->failed) { snprintf(ctx->err, sizeof ctx->err, "synapse group InOut: a row has %u synapses, more than the row bound 10 (max_row_length)", gn_longest); ctx->failed = 1; } return 1; }
     return 0;
 }
 
@@ -195,6 +194,28 @@ static GN_NOINLINE int init_var_InOut_g(gn_ctx *ctx, uint32_t b)
     return 0;
 }
 
+/* Task k of gn_init: one synapse group's connectivity on the host. */
+static int gn_init_connectivity(gn_ctx *ctx, uint32_t k)
+{
+    switch (k) {
+        case 0: return init_connectivity_InOut(ctx);
+    }
+    return 0;
+}
+
+/* Task k of gn_init: one variable of one variant on the host. */
+static int gn_init_variable(gn_ctx *ctx, uint32_t k)
+{
+    const uint32_t b = k / 4u;
+    switch (k % 4u) {
+        case 0: return init_var_In_timeStepToSpike(ctx, b);
+        case 1: return init_var_Out_V(ctx, b);
+        case 2: return init_var_Out_Count(ctx, b);
+        case 3: return init_var_InOut_g(ctx, b);
+    }
+    return 0;
+}
+
 int gn_init(gn_ctx *ctx)
 {
     ctx->timestep = 0;
@@ -203,13 +224,30 @@ int gn_init(gn_ctx *ctx)
     ctx->err[0] = 0;
     memset(ctx->In_spkCnt, 0, (size_t)ctx->batch * 6 * sizeof(uint32_t));
     memset(ctx->Out_spkCnt, 0, (size_t)ctx->batch * 1 * sizeof(uint32_t));
-    if (init_connectivity_InOut(ctx)) return 1;
+    if (ctx->threads > 1) {
+        uint32_t gn_first = UINT32_MAX; /* the first task that failed */
+        ctx->failed = 1; /* no task writes the error meanwhile */
+        #pragma omp parallel for schedule(dynamic, 1) num_threads(ctx->threads) reduction(min: gn_first)
+        for (uint32_t k = 0; k < 1; k++) if (gn_init_connectivity(ctx, k) && k < gn_first) gn_first = k;
+        ctx->failed = 0;
+        if (gn_first != UINT32_MAX) { gn_init_connectivity(ctx, gn_first); return 1; }
+    }
+    else {
+        for (uint32_t k = 0; k < 1; k++) if (gn_init_connectivity(ctx, k)) return 1;
+    }
+    if (ctx->threads > 1) {
+        uint32_t gn_first = UINT32_MAX; /* the first task that failed */
+        ctx->failed = 1; /* no task writes the error meanwhile */
+        #pragma omp parallel for schedule(dynamic, 1) num_threads(ctx->threads) reduction(min: gn_first)
+        for (uint32_t k = 0; k < ctx->batch * 4u; k++) if (gn_init_variable(ctx, k) && k < gn_first) gn_first = k;
+        ctx->failed = 0;
+        if (gn_first != UINT32_MAX) { gn_init_variable(ctx, gn_first); return 1; }
+    }
+    else {
+        for (uint32_t k = 0; k < ctx->batch * 4u; k++) if (gn_init_variable(ctx, k)) return 1;
+    }
     for (uint32_t b = 0; b < ctx->batch; b++) {
         memset(ctx->InOut_inSyn + (size_t)b * 10, 0, 10 * sizeof(scalar));
-        if (init_var_In_timeStepToSpike(ctx, b)) return 1;
-        if (init_var_Out_V(ctx, b)) return 1;
-        if (init_var_Out_Count(ctx, b)) return 1;
-        if (init_var_InOut_g(ctx, b)) return 1;
     }
     return ctx->failed;
 }
@@ -332,18 +370,18 @@ static void neuron_state_Out(gn_ctx *ctx, uint64_t timestep)
                 }
 #line 14 "testdata/small.yaml"
                 const int oldSpike = (lV >= 1.0f);
-#line 336 "module.c"
+#line 374 "module.c"
 #line 13 "testdata/small.yaml"
                 lV = 0.99004984f * lV + Isyn * 0.5f;
-#line 339 "module.c"
+#line 377 "module.c"
 #line 14 "testdata/small.yaml"
                 const int gn_spike = (lV >= 1.0f) && !oldSpike;
-#line 342 "module.c"
+#line 380 "module.c"
                 if (gn_spike) {
 #line 16 "testdata/small.yaml"
                     lV = 0.0f;
                     lCount++;
-#line 347 "module.c"
+#line 385 "module.c"
                 }
                 Out_V[id] = lV;
                 Out_Count[id] = lCount;
