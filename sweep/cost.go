@@ -24,8 +24,8 @@ const (
 	cpuNeuronStep  = 1.05e-9 // s per neuron and step (CUBA, one core)
 	cpuRNGStep     = 30e-9   // s per neuron and step of code that draws random numbers (Poisson current sources)
 	cpuEvent       = 5e-9    // s per synaptic event (microcircuit scatter)
-	hostInitSyn    = 3e-8    // s per synapse to build, on one core (CUBA at N = 64,000)
-	hostInitVar    = 4.5e-8  // s per synapse and variable drawn by an initialisation snippet (microcircuit)
+	hostInitSyn    = 6e-9    // s per synapse slot to build, on one core (CUBA at N = 64,000: 3.8e-9; the microcircuit's FixedNumberPostWithReplacement rows: 9e-9)
+	hostInitVar    = 6e-9    // s per synapse and variable drawn by an initialisation snippet (microcircuit: 5.8e-9)
 	ccCompile      = 1.0     // s per module, plus per synapse group:
 	ccCompileGroup = 0.1
 	nvccCompile    = 4.0 // s per module, plus per synapse group and GPU architecture:
