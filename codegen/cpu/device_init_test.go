@@ -171,28 +171,22 @@ func TestDeviceInitMatchesHost(t *testing.T) {
 			seeds, rt := []uint64{3, 4, 3}, []float64{0.01, 0.01, 0.02}
 			a, b := newInstance(t, host, seeds, rt), newInstance(t, dev, seeds, rt)
 			compare := func(when string) {
-				for i, v := range a.desc.Vars {
-					for variant := range seeds {
-						want, err := a.inst.GetVar(i, variant)
-						require.NoError(t, err)
-						got, err := b.inst.GetVar(i, variant)
-						require.NoError(t, err)
-						if exact || v.Kind == "connectivity" {
-							if !assert.ObjectsAreEqual(want, got) {
-								t.Errorf("%s: %s.%s of variant %d differs from the CPU backend's", when, v.Owner, v.Name, variant)
-							}
-							continue
+				eachArray(t, a, b, len(seeds), func(v codegen.VarDesc, variant int, want, got []float64) {
+					if exact || v.Kind == "connectivity" {
+						if !assert.ObjectsAreEqual(want, got) {
+							t.Errorf("%s: %s.%s of variant %d differs from the CPU backend's", when, v.Owner, v.Name, variant)
 						}
-						require.Len(t, got, len(want))
-						off := 0
-						for k := range want {
-							if math.Abs(got[k]-want[k]) > 4*0x1p-23*math.Abs(want[k]) {
-								off++
-							}
-						}
-						assert.LessOrEqual(t, off, len(want)/1000, "%s: %s.%s of variant %d: %d of %d elements beyond 4 ulp of the CPU backend's", when, v.Owner, v.Name, variant, off, len(want))
+						return
 					}
-				}
+					require.Len(t, got, len(want))
+					off := 0
+					for k := range want {
+						if math.Abs(got[k]-want[k]) > 4*0x1p-23*math.Abs(want[k]) {
+							off++
+						}
+					}
+					assert.LessOrEqual(t, off, len(want)/1000, "%s: %s.%s of variant %d: %d of %d elements beyond 4 ulp of the CPU backend's", when, v.Owner, v.Name, variant, off, len(want))
+				})
 			}
 			compare("initialised")
 			// The connectivity is not empty, the variables were drawn, and

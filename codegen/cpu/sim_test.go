@@ -182,6 +182,22 @@ func newInstance(t testing.TB, m *gpu.Module, seeds []uint64, runtime []float64)
 	return &sim{t: t, mod: m, inst: inst, desc: d}
 }
 
+// eachArray calls f with every array (want: a's, got: b's) of each of the
+// first variants variants of a and b, instances of modules with a's
+// description.
+func eachArray(t testing.TB, a, b *sim, variants int, f func(v codegen.VarDesc, variant int, want, got []float64)) {
+	t.Helper()
+	for i, v := range a.desc.Vars {
+		for variant := 0; variant < variants; variant++ {
+			want, err := a.inst.GetVar(i, variant)
+			require.NoError(t, err)
+			got, err := b.inst.GetVar(i, variant)
+			require.NoError(t, err)
+			f(v, variant, want, got)
+		}
+	}
+}
+
 // newSim builds doc and returns an initialised instance of batch len(seeds).
 func newSim(t testing.TB, doc string, opts codegen.Options, seeds []uint64, runtime []float64) *sim {
 	t.Helper()

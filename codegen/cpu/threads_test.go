@@ -112,15 +112,9 @@ func TestThreadsInitSameBits(t *testing.T) {
 		one, many := newInstance(t, mod, seeds, rt), newInstance(t, mod, seeds, rt)
 		require.NoError(t, many.inst.SetThreads(3))
 		require.NoError(t, many.inst.Init())
-		for i, v := range one.desc.Vars {
-			for variant := range seeds {
-				want, err := one.inst.GetVar(i, variant)
-				require.NoError(t, err)
-				got, err := many.inst.GetVar(i, variant)
-				require.NoError(t, err)
-				require.Equal(t, want, got, "shared=%v: %s.%s of variant %d on 3 threads", shared, v.Owner, v.Name, variant)
-			}
-		}
+		eachArray(t, one, many, len(seeds), func(v codegen.VarDesc, variant int, want, got []float64) {
+			require.Equal(t, want, got, "shared=%v: %s.%s of variant %d on 3 threads", shared, v.Owner, v.Name, variant)
+		})
 	}
 	// EE and EI both overflow their bounds: EE, the first, is the error.
 	doc := strings.Replace(deviceInitDoc("max_row_length: 12", false),
