@@ -109,8 +109,9 @@ type Description struct {
 }
 
 // EGPDesc describes one extra global parameter settable with gn_set_egp.
-// Owner is the population, synapse group or current source; Kind says whose
-// parameter it is: "neuron", "weight_update", "postsynaptic", "current_source" (the model's),
+// Owner is the population, synapse group, current source or custom update;
+// Kind says whose parameter it is: "neuron", "weight_update",
+// "postsynaptic", "current_source", "custom_update" (the model's),
 // "var_init" (the initialisation snippet of variable Var of Owner) or
 // "connectivity" (the synapse group's connectivity snippet). Path is its
 // config path (populations.E.extra_global_params.spikeTimes,

@@ -90,6 +90,9 @@ func (g *Generator) collectEGPs() {
 		add(c.Name, "current_source", "", "current_sources."+c.Name, c.Name+"_", c.Model.ExtraGlobalParams, c.EGPs)
 		vars(c.Name, "current_source", c.Model.Vars, c.Vars)
 	}
+	for _, cu := range g.Net.CustomUpdates {
+		add(cu.Name, "custom_update", "", "custom_updates."+cu.Name, cu.Name+"_", cu.Model.ExtraGlobalParams, cu.EGPs)
+	}
 }
 
 // egpRef is the C expression of variant b's value of the parameter at path

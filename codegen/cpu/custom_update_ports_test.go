@@ -347,3 +347,35 @@ custom_updates:
 	each("A", "V", 11)
 	each("B", "U", 11)
 }
+
+// A custom update reads its extra global parameters as set last, a scalar
+// and an array (on the CUDA backend from the device's copies, in a kernel).
+func TestCustomUpdateEGP(t *testing.T) {
+	t.Parallel()
+	doc := `
+name: custom_update_egp
+simulation: {dt: 1.0, duration: 10}
+models:
+  custom_updates:
+    Scale:
+      extra_global_params: [[factor, scalar], [perPre, scalar*]]
+      var_refs: [[G, scalar, READ_WRITE]]
+      update_code: "$(G) *= $(factor) * $(perPre)[$(id_pre)];"
+populations:
+  A: {size: 4, model: SpikeSource}
+  B: {size: 3, model: SpikeSource}
+synapses:
+  AB: {source: A, target: B, matrix: dense, weights: individual, weight_update: {model: StaticPulse, vars: {g: 1.0}}, postsynaptic: {model: DeltaCurr}}
+custom_updates:
+  ScaleG: {group: Scale, model: Scale, extra_global_params: {factor: 2.0, perPre: [1.0, 2.0, 3.0, 4.0]}, wu_var_refs: {G: AB.g}}
+`
+	s := newSim(t, doc, codegen.Options{}, []uint64{1}, nil)
+	scale := s.mod.CustomUpdateGroup("Scale")
+	require.NoError(t, s.inst.CustomUpdate(scale, gpu.AllVariants))
+	assert.Equal(t, []float64{2, 2, 2, 4, 4, 4, 6, 6, 6, 8, 8, 8}, s.get("AB", "g", 0))
+	require.NoError(t, s.inst.SetEGP(s.mod.EGPIndex("custom_updates.ScaleG.extra_global_params.factor"), 0, []float64{0.5}))
+	require.NoError(t, s.inst.SetEGP(s.mod.EGPIndex("custom_updates.ScaleG.extra_global_params.perPre"), 0, []float64{1, 1, 1, 0.25}))
+	s.step(2)
+	require.NoError(t, s.inst.CustomUpdate(scale, gpu.AllVariants))
+	assert.Equal(t, []float64{1, 1, 1, 2, 2, 2, 3, 3, 3, 1, 1, 1}, s.get("AB", "g", 0))
+}

@@ -207,7 +207,9 @@ func (g *gen) emit(files codegen.Files) error {
 	if err := g.EmitInit(); err != nil {
 		return err
 	}
-	g.EmitABI()
+	if err := g.EmitABI(); err != nil {
+		return err
+	}
 	files[HostFile] = w.String()
 
 	// module.cu
