@@ -499,10 +499,14 @@ func (g *Generator) elementScope(p *CustomUpdatePlan) string {
 // customUpdateLoop writes the loop over a custom update's elements around
 // body: neurons (id; only id 0 when every variable and reference is
 // shared by the neurons), or the synapses of its group (id_syn, id_pre,
-// id_post; kernel entries with kernel weights).
+// id_post; kernel entries with kernel weights). The loop of a Parallel
+// update is shared among the context's threads (Backend.ParallelFor).
 func (g *Generator) customUpdateLoop(p *CustomUpdatePlan, body func(idx string) error) error {
 	w, s := g.W, p.cu.Synapses
 	idx := g.elementScope(p)
+	if pf := g.B.ParallelFor(); pf != "" && p.Parallel() && (s != nil || p.perNeuron) {
+		w.Line("%s", pf)
+	}
 	close := 1
 	switch {
 	case s == nil && !p.perNeuron:

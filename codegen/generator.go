@@ -90,6 +90,10 @@ type Backend interface {
 	// that is nonzero on failure: gn_init returns 1 with the error of the
 	// first failing task in k order, as Generator.SequentialTasks does.
 	InitTasks(n, task string)
+	// ParallelFor is the line before a loop of the host's whose iterations
+	// are independent that shares them among the context's threads, or ""
+	// (a Parallel custom update's loop over its neurons or rows).
+	ParallelFor() string
 	// CustomUpdateDevice is the C statement of gn_custom_update that runs
 	// update group gi (name) for the variants lo to hi - 1 on the device
 	// and returns, or "" to run it on the host.

@@ -244,6 +244,12 @@ func (g *gen) InitTasks(n, task string) {
 	w.Close("}")
 }
 
+// ParallelFor: OpenMP's, on ctx->threads threads when there are more than
+// one.
+func (g *gen) ParallelFor() string {
+	return "#pragma omp parallel for schedule(static) num_threads(ctx->threads) if (ctx->threads > 1)"
+}
+
 func (g *gen) EGPChanged(int) string                 { return "0" }
 func (g *gen) RuntimeChanged() string                { return "0" }
 func (g *gen) CustomUpdateDevice(int, string) string { return "" }

@@ -282,10 +282,11 @@ custom_updates:
 
 // A custom update reads the state as the steps left it and the steps go on
 // from what it wrote, while what it does not touch stays as the steps left
-// it, and what was read before an update is read again after it. On the
-// CUDA backend these updates run on the device, and the host copies of
-// what they write must be fetched again; ScaleG walks a sparse matrix
-// built on the device.
+// it, and what was read before an update is read again after it, on one
+// thread and on several (the CPU backend shares an update's elements among
+// them). On the CUDA backend these updates run on the device, and the host
+// copies of what they write must be fetched again; ScaleG walks a sparse
+// matrix built on the device.
 func TestCustomUpdateReadsStepState(t *testing.T) {
 	t.Parallel()
 	doc := `
@@ -309,43 +310,51 @@ custom_updates:
   DoubleA: {group: DoubleA, model: Double, var_refs: {R: A.V, W: A.U}}
   ScaleG: {group: ScaleG, model: Scale, wu_var_refs: {G: AB.g}}
 `
-	s := newSim(t, doc, codegen.Options{}, []uint64{5}, nil)
-	each := func(owner, name string, want float64) {
-		t.Helper()
-		for i, x := range s.get(owner, name, 0) {
-			require.Equal(t, want, x, "%s.%s[%d]", owner, name, i)
-		}
+	_, files := generate(t, doc, codegen.Options{})
+	if testBackend == "cpu" {
+		assert.Equal(t, 2, strings.Count(files[codegen.ModuleFile], "#pragma omp parallel for schedule(static)"), "both updates share their elements among the threads")
 	}
-	// the weights of a sparse group's synapses (its rows' first rowLength entries)
-	weights := func(group string, want float64) {
-		t.Helper()
-		g, rl := s.get(group, "g", 0), s.get(group, "rowLength", 0)
-		maxRow := len(g) / len(rl)
-		for i, n := range rl {
-			for k := 0; k < int(n); k++ {
-				require.Equal(t, want, g[i*maxRow+k], "%s.g of row %d, synapse %d", group, i, k)
+	mod := loadFiles(t, files)
+	for _, threads := range []int{1, 3} {
+		s := newInstance(t, mod, []uint64{5}, nil)
+		require.NoError(t, s.inst.SetThreads(threads))
+		each := func(owner, name string, want float64) {
+			t.Helper()
+			for i, x := range s.get(owner, name, 0) {
+				require.Equal(t, want, x, "%d thread(s): %s.%s[%d]", threads, owner, name, i)
 			}
 		}
+		// the weights of a sparse group's synapses (its rows' first rowLength entries)
+		weights := func(group string, want float64) {
+			t.Helper()
+			g, rl := s.get(group, "g", 0), s.get(group, "rowLength", 0)
+			maxRow := len(g) / len(rl)
+			for i, n := range rl {
+				for k := 0; k < int(n); k++ {
+					require.Equal(t, want, g[i*maxRow+k], "%d thread(s): %s.g of row %d, synapse %d", threads, group, i, k)
+				}
+			}
+		}
+		s.step(7)         // no spikes: V counts the steps
+		each("A", "U", 7) // read just before: the update's result must replace what was read
+		require.NoError(t, s.inst.CustomUpdate(s.mod.CustomUpdateGroup("DoubleA"), gpu.AllVariants))
+		each("A", "U", 14)
+		s.step(3)
+		each("A", "V", 10)
+		each("A", "U", 17)
+		each("B", "V", 10)
+		each("B", "U", 10)
+		weights("AB", 0.5)
+		require.NoError(t, s.inst.CustomUpdate(s.mod.CustomUpdateGroup("ScaleG"), gpu.AllVariants))
+		require.Greater(t, sum(s.get("AB", "rowLength", 0)), 400.0, "AB has synapses")
+		weights("AB", 1)
+		weights("BA", 0.25)
+		require.NoError(t, s.inst.CustomUpdate(s.mod.CustomUpdateGroup("ScaleG"), gpu.AllVariants))
+		weights("AB", 2)
+		s.step(1)
+		each("A", "V", 11)
+		each("B", "U", 11)
 	}
-	s.step(7)         // no spikes: V counts the steps
-	each("A", "U", 7) // read just before: the update's result must replace what was read
-	require.NoError(t, s.inst.CustomUpdate(s.mod.CustomUpdateGroup("DoubleA"), gpu.AllVariants))
-	each("A", "U", 14)
-	s.step(3)
-	each("A", "V", 10)
-	each("A", "U", 17)
-	each("B", "V", 10)
-	each("B", "U", 10)
-	weights("AB", 0.5)
-	require.NoError(t, s.inst.CustomUpdate(s.mod.CustomUpdateGroup("ScaleG"), gpu.AllVariants))
-	require.Greater(t, sum(s.get("AB", "rowLength", 0)), 400.0, "AB has synapses")
-	weights("AB", 1)
-	weights("BA", 0.25)
-	require.NoError(t, s.inst.CustomUpdate(s.mod.CustomUpdateGroup("ScaleG"), gpu.AllVariants))
-	weights("AB", 2)
-	s.step(1)
-	each("A", "V", 11)
-	each("B", "U", 11)
 }
 
 // A custom update reads its extra global parameters as set last, a scalar

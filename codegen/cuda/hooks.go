@@ -35,6 +35,10 @@ var supported = map[codegen.Feature]bool{
 	codegen.FeatureCurrentSpikes:     true,
 }
 
+// ParallelFor: module.c runs on one thread (the custom updates that could
+// share their elements among threads run on the device).
+func (g *gen) ParallelFor() string { return "" }
+
 // InitTasks: module.c's share of the initialisation, in order.
 func (g *gen) InitTasks(n, task string) { g.SequentialTasks(n, task) }
 
