@@ -287,7 +287,6 @@ func (g *gen) emitConnectivityLaunches() {
 	w.Open("{ /* connectivity built on the device */")
 	w.Line("cudaStream_t st = (cudaStream_t)ctx->stream;")
 	w.Line("GN_CUDA(cudaMemsetAsync(ctx->dview->dlongest, 0, %d * sizeof(uint32_t), st));", 2*len(built))
-	blocks := func(n int) int { return (n + initBlock - 1) / initBlock }
 	for _, s := range built {
 		if split, ok, _ := g.TotalSplit(s); ok {
 			w.Open("{ /* %s: a thread per Philox block of the largest total of the batch */", s.Name)
@@ -304,19 +303,19 @@ func (g *gen) emitConnectivityLaunches() {
 		if threads == 0 {
 			continue // an empty grid is not a launch
 		}
-		w.Line("GN_LAUNCH(gn_build_%s, dim3(%d, ctx->batch), dim3(GN_INIT_BLOCK), st)(ctx->dev);", s.Name, blocks(threads))
+		w.Line("GN_LAUNCH(gn_build_%s, dim3(%d, ctx->batch), dim3(GN_INIT_BLOCK), st)(ctx->dev);", s.Name, initBlocks(threads))
 		if s.Matrix == modelspec.MatrixSparse && codegen.IsColBuild(s.Connectivity.Snippet) && s.Source.Size > 0 {
 			w.Line("GN_LAUNCH_SYNC(gn_sort_rows_%s, dim3(%d, ctx->batch), dim3(%d), st)(ctx->dev);", s.Name, s.Source.Size, sortThreads(g.MaxRow[s]))
 		}
 		if g.MaxCol[s] > 0 && s.Source.Size > 0 && s.Target.Size > 0 && g.MaxRow[s] > 0 {
-			w.Line("GN_LAUNCH(gn_columns_%s, dim3(%d, ctx->batch), dim3(GN_INIT_BLOCK), st)(ctx->dev);", s.Name, blocks(s.Source.Size*g.MaxRow[s]))
+			w.Line("GN_LAUNCH(gn_columns_%s, dim3(%d, ctx->batch), dim3(GN_INIT_BLOCK), st)(ctx->dev);", s.Name, initBlocks(s.Source.Size*g.MaxRow[s]))
 			w.Line("GN_LAUNCH_SYNC(gn_sort_columns_%s, dim3(%d, ctx->batch), dim3(%d), st)(ctx->dev);", s.Name, s.Target.Size, sortThreads(g.MaxCol[s]))
 		}
 	}
 	w.Line("GN_CUDA(cudaGetLastError());")
 	for _, s := range built {
 		for _, a := range g.builtArrays(s) {
-			w.Line("ctx->hfresh[%d] = 0; /* %s: the device's copy is the state */", g.devIndex(a.Field), a.Field)
+			g.deviceWrote(a.Field, a.Field)
 		}
 	}
 	w.Close("}")

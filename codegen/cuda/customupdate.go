@@ -92,15 +92,14 @@ func (g *gen) emitCustomUpdateKernels() error {
 		var written []string
 		for _, p := range gr.plans {
 			if n := g.CustomUpdateElements(p); n > 0 {
-				w.Line("GN_LAUNCH(gn_cu_%s, dim3(%d, hi - lo), dim3(GN_INIT_BLOCK), st)(ctx->dev, lo, ctx->timestep);", p.Name(), (n+initBlock-1)/initBlock)
+				w.Line("GN_LAUNCH(gn_cu_%s, dim3(%d, hi - lo), dim3(GN_INIT_BLOCK), st)(ctx->dev, lo, ctx->timestep);", p.Name(), initBlocks(n))
 			}
 			written = append(written, p.Written()...)
 		}
 		w.Line("GN_CUDA(cudaGetLastError());")
-		for k, a := range g.devArrays() {
-			if a.mirrored() && slices.Contains(written, a.field) {
-				w.Line("ctx->hfresh[%d] = 0; /* %s: the device's copy is the state */", k, a.field)
-			}
+		slices.Sort(written)
+		for _, f := range slices.Compact(written) {
+			g.deviceWrote(f, f)
 		}
 		w.Line("return 0;")
 		w.Close("")

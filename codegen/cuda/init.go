@@ -19,8 +19,18 @@ import (
 // differs at most where the device's libdevice rounds differently from
 // the host's libm in the last bit.
 
-// initBlock is the number of threads per block of an initialisation kernel.
+// initBlock is the number of threads per block of an initialisation (or
+// custom update) kernel.
 const initBlock = 256
+
+// initBlocks is the number of blocks of initBlock threads n threads take.
+func initBlocks(n int) int { return (n + initBlock - 1) / initBlock }
+
+// deviceWrote writes the marking of context array field's host copy as
+// stale, the device's copy being the state (what names it in the comment).
+func (g *gen) deviceWrote(field, what string) {
+	g.W.Line("ctx->hfresh[%d] = 0; /* %s: the device's copy is the state */", g.devIndex(field), what)
+}
 
 // deviceInit is a variable initialised on the device.
 type deviceInit struct {
@@ -121,11 +131,11 @@ func (g *gen) emitInitLaunches() {
 		if d.threads == 0 {
 			continue // an empty grid is not a launch
 		}
-		w.Line("GN_LAUNCH(%s, dim3(%d, ctx->batch), dim3(GN_INIT_BLOCK), st)(ctx->dev);", d.kernelName(), (d.threads+initBlock-1)/initBlock)
+		w.Line("GN_LAUNCH(%s, dim3(%d, ctx->batch), dim3(GN_INIT_BLOCK), st)(ctx->dev);", d.kernelName(), initBlocks(d.threads))
 	}
 	w.Line("GN_CUDA(cudaGetLastError());")
 	for _, d := range inits {
-		w.Line("ctx->hfresh[%d] = 0; /* %s: the device's copy is the state */", g.devIndex(d.array.Field), d.Init.Path)
+		g.deviceWrote(d.array.Field, d.Init.Path)
 	}
 	w.Close("}")
 }
