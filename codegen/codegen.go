@@ -93,18 +93,15 @@ var connMath = map[string]string{
 // connectivity decided by them is the same on the host and the device. A
 // member (a.log(), p->exp()) or a qualified name (std::log) is left alone.
 func ConnMath(code string) string {
-	isWord := func(c byte) bool {
-		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-	}
 	var b strings.Builder
 	for i := 0; i < len(code); {
-		if !isWord(code[i]) {
+		if !isIdentByte(code[i]) {
 			b.WriteByte(code[i])
 			i++
 			continue
 		}
 		j := i
-		for j < len(code) && isWord(code[j]) {
+		for j < len(code) && isIdentByte(code[j]) {
 			j++
 		}
 		word := code[i:j]

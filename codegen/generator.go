@@ -728,14 +728,16 @@ func (g *Generator) DeclareUsed(cands []VarEntry, text string) {
 	g.W.Raw(text)
 }
 
+// isIdentByte reports whether c can be part of a C identifier (or number).
+func isIdentByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
 // containsIdent reports whether name occurs in text as a whole word (not
 // preceded or followed by a letter, digit or underscore), like the regular
 // expression \bname\b for the identifiers used here, without compiling one
 // per array and function (large networks have thousands of both).
 func containsIdent(text, name string) bool {
-	isWord := func(c byte) bool {
-		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-	}
 	for off := 0; ; {
 		i := strings.Index(text[off:], name)
 		if i < 0 {
@@ -743,7 +745,7 @@ func containsIdent(text, name string) bool {
 		}
 		i += off
 		j := i + len(name)
-		if (i == 0 || !isWord(text[i-1])) && (j == len(text) || !isWord(text[j])) {
+		if (i == 0 || !isIdentByte(text[i-1])) && (j == len(text) || !isIdentByte(text[j])) {
 			return true
 		}
 		off = i + 1

@@ -81,9 +81,6 @@ func poissonMeans(code string) []string {
 // every step of a variant: numbers, runtime slots (rt[k], (scalar)), DT,
 // arithmetic and parentheses.
 func constantExpr(e string) bool {
-	isWord := func(c byte) bool {
-		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-	}
 	for i := 0; i < len(e); {
 		c := e[i]
 		switch {
@@ -104,13 +101,13 @@ func constantExpr(e string) bool {
 			if j < len(e) && (e[j] == 'f' || e[j] == 'F') {
 				j++
 			}
-			if j < len(e) && isWord(e[j]) {
+			if j < len(e) && isIdentByte(e[j]) {
 				return false
 			}
 			i = j
-		case isWord(c):
+		case isIdentByte(c):
 			j := i
-			for j < len(e) && isWord(e[j]) {
+			for j < len(e) && isIdentByte(e[j]) {
 				j++
 			}
 			switch e[i:j] {
