@@ -634,15 +634,20 @@ func (g *Generator) ConnSeed() string {
 	return fmt.Sprintf("((uint64_t)%dull)", uint64(cs.V))
 }
 
+// drawSuffix is the suffix of the runtime's draws in the model's precision:
+// float models draw their uniform, normal and exponential numbers in single
+// precision, from one 32-bit word each (gn_uniform_f, ...).
+func (g *Generator) drawSuffix() string {
+	if g.Prec == "float" {
+		return "_f"
+	}
+	return ""
+}
+
 // rngFuncs adds the $(gennrand_*) functions drawing from rng.
 func (g *Generator) rngFuncs(sc *Scope, rng string) {
 	cast := func(e string) string { return "((scalar)" + e + ")" }
-	// float models draw their uniform, normal and exponential numbers in
-	// single precision, from one 32-bit word each (gn_uniform_f, ...)
-	f := ""
-	if g.Prec == "float" {
-		f = "_f"
-	}
+	f := g.drawSuffix()
 	sc.Funcs["gennrand_uniform"] = Func{Arity: 0, Expand: func([]string) string { return cast("gn_uniform" + f + "(" + rng + ")") }}
 	sc.Funcs["gennrand_normal"] = Func{Arity: 0, Expand: func([]string) string { return cast("gn_normal" + f + "(" + rng + ")") }}
 	sc.Funcs["gennrand_exponential"] = Func{Arity: 0, Expand: func([]string) string { return cast("gn_exponential" + f + "(" + rng + ")") }}

@@ -408,12 +408,8 @@ func (g *Generator) elementCode(v VarInit, ve VarEntry, firstNormal string) (ele
 	g.rngFuncs(sc, "&rng")
 	normal := firstNormal != "" && usesToken([]string{snip.Code}, "gennrand_normal")
 	if normal {
-		f := ""
-		if g.Prec == "float" {
-			f = "_f"
-		}
 		sc.Funcs["gennrand_normal"] = Func{Arity: 0, Expand: func([]string) string {
-			return fmt.Sprintf("((scalar)gn_normal%s_after(&rng, %s))", f, firstNormal)
+			return fmt.Sprintf("((scalar)gn_normal%s_after(&rng, %s))", g.drawSuffix(), firstNormal)
 		}}
 	}
 	st := site("variable", vi.Path, vi.Path, snip.Name, "var_init_code", snip.CodePos, vi.Pos)
