@@ -552,6 +552,16 @@ func (g *Generator) DeclareConnArrays(s *modelspec.SynapseGroup) {
 	}
 }
 
+// DeclareColumnArrays declares, for variant b, the local pointers the
+// building of sparse group s's column index reads (rowLength, ind) and
+// writes (colLength, remap).
+func (g *Generator) DeclareColumnArrays(s *modelspec.SynapseGroup) {
+	g.ConnPtr("const ", s.Name, "connectivity", "rowLength", "rowLength")
+	g.ConnPtr("const ", s.Name, "connectivity", "ind", "ind")
+	g.ConnPtr("", s.Name, "internal", "colLength", "colLength")
+	g.ConnPtr("", s.Name, "internal", "remap", "remap")
+}
+
 // EmitSparseRow writes the building of row id_pre of sparse group s (the
 // arrays of DeclareConnArrays in scope): its row_build_code stores up to
 // the bound and counts to the end, and overflow, a statement, runs with n
@@ -978,10 +988,7 @@ func (g *Generator) emitColumns(s *modelspec.SynapseGroup) {
 	w.Open("{")
 	w.Line("uint32_t gn_longest = 0; /* the longest column beyond the bound, in any variant */")
 	g.connVariantLoop(s)
-	g.ConnPtr("const ", s.Name, "connectivity", "rowLength", "rowLength")
-	g.ConnPtr("const ", s.Name, "connectivity", "ind", "ind")
-	g.ConnPtr("", s.Name, "internal", "colLength", "colLength")
-	g.ConnPtr("", s.Name, "internal", "remap", "remap")
+	g.DeclareColumnArrays(s)
 	w.Line("memset(colLength, 0, %d * sizeof *colLength);", npost)
 	w.Open("for (uint32_t i = 0; i < %d; i++) {", npre)
 	w.Open("for (uint32_t k = 0; k < rowLength[i]; k++) {")
