@@ -471,6 +471,11 @@ func egpType(net *Network, path string) (string, bool) {
 			return t, true
 		}
 	}
+	for _, c := range net.CustomUpdates { // the earlier ones (GeNN's create_egp_ref of a custom update)
+		if t, ok := find("custom_updates."+c.Name, c.Model.ExtraGlobalParams, c.EGPs); ok {
+			return t, true
+		}
+	}
 	return "", false
 }
 

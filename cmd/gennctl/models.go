@@ -20,12 +20,27 @@ type modelEntry struct {
 	PreVars       []string `json:"pre_vars,omitempty"`
 	PostVars      []string `json:"post_vars,omitempty"`
 	EGPs          []string `json:"extra_global_params,omitempty"`
+	// VarRefs are a custom update model's variable references
+	// (name:type:access mode, the mode READ_WRITE when the model gives none).
+	VarRefs []string `json:"var_refs,omitempty"`
 }
 
 func varList(vs []modelspec.Var) []string {
 	var out []string
 	for _, v := range vs {
 		out = append(out, v.Name+":"+v.Type)
+	}
+	return out
+}
+
+func varRefList(rs []modelspec.VarRef) []string {
+	var out []string
+	for _, r := range rs {
+		mode := r.Access
+		if mode == "" {
+			mode = modelspec.ModeReadWrite
+		}
+		out = append(out, r.Name+":"+r.Type+":"+mode)
 	}
 	return out
 }
@@ -85,6 +100,15 @@ func catalogueEntries() []modelEntry {
 		m := c.Connectivity[n]
 		add(modelEntry{Kind: modelspec.KindConnectivity, Name: n, Params: m.Params, DerivedParams: derivedList(m.DerivedParams), EGPs: egpList(m.ExtraGlobalParams)})
 	}
+	for _, n := range names[modelspec.KindToeplitz] {
+		m := c.Toeplitz[n]
+		add(modelEntry{Kind: modelspec.KindToeplitz, Name: n, Params: m.Params, DerivedParams: derivedList(m.DerivedParams), EGPs: egpList(m.ExtraGlobalParams)})
+	}
+	for _, n := range names[modelspec.KindCustomUpdates] {
+		m := c.CustomUpdates[n]
+		add(modelEntry{Kind: modelspec.KindCustomUpdates, Name: n, Params: m.Params, DerivedParams: derivedList(m.DerivedParams),
+			Vars: varList(m.Vars), EGPs: egpList(m.ExtraGlobalParams), VarRefs: varRefList(m.VarRefs)})
+	}
 	return out
 }
 
@@ -122,6 +146,7 @@ func newModelsCmd(stdout io.Writer) *cobra.Command {
 				line("pre vars:", e.PreVars)
 				line("post vars:", e.PostVars)
 				line("extra global params:", e.EGPs)
+				line("var refs:", e.VarRefs)
 			}
 			return nil
 		},

@@ -28,12 +28,14 @@ func TestModelsCommand(t *testing.T) {
 		"var_inits/NormalClippedDelay", "var_inits/Exponential", "var_inits/Gamma", "var_inits/Binomial", "var_inits/Constant",
 		"var_inits/Kernel", "connectivity/OneToOne", "connectivity/FixedProbability", "connectivity/FixedProbabilityNoAutapse",
 		"connectivity/FixedNumberPostWithReplacement", "connectivity/FixedNumberTotalWithReplacement",
-		"connectivity/FixedNumberPreWithReplacement", "connectivity/Conv2D"} {
+		"connectivity/FixedNumberPreWithReplacement", "connectivity/Conv2D", "toeplitz/Conv2D", "toeplitz/AvgPoolConv2D", "custom_updates/Transpose"} {
 		assert.Contains(t, byName, want)
 	}
 	assert.Equal(t, []string{"C", "TauM", "Vrest", "Vreset", "Vthresh", "Ioffset", "TauRefrac"}, byName["neurons/LIF"].Params)
 	assert.Equal(t, []string{"V:scalar", "RefracTime:scalar"}, byName["neurons/LIF"].Vars)
 	assert.Equal(t, []string{"g:scalar", "d:uint8_t"}, byName["weight_updates/StaticPulseDendriticDelay"].Vars)
+
+	assert.Equal(t, []string{"variable:scalar:READ_WRITE"}, byName["custom_updates/Transpose"].VarRefs)
 
 	r = gennctl(t, cache, "models")
 	require.Equal(t, 0, r.code, r.stderr)

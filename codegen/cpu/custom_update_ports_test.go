@@ -370,6 +370,10 @@ models:
       extra_global_params: [[factor, scalar], [perPre, scalar*]]
       var_refs: [[G, scalar, READ_WRITE]]
       update_code: "$(G) *= $(factor) * $(perPre)[$(id_pre)];"
+    ScaleBy:
+      extra_global_param_refs: [[f, scalar]]
+      var_refs: [[G, scalar, READ_WRITE]]
+      update_code: "$(G) *= $(f);"
 populations:
   A: {size: 4, model: SpikeSource}
   B: {size: 3, model: SpikeSource}
@@ -377,6 +381,8 @@ synapses:
   AB: {source: A, target: B, matrix: dense, weights: individual, weight_update: {model: StaticPulse, vars: {g: 1.0}}, postsynaptic: {model: DeltaCurr}}
 custom_updates:
   ScaleG: {group: Scale, model: Scale, extra_global_params: {factor: 2.0, perPre: [1.0, 2.0, 3.0, 4.0]}, wu_var_refs: {G: AB.g}}
+  # an earlier custom update's parameter by reference (create_egp_ref of a custom update)
+  ScaleAgain: {group: Again, model: ScaleBy, extra_global_param_refs: {f: custom_updates.ScaleG.extra_global_params.factor}, wu_var_refs: {G: AB.g}}
 `
 	s := newSim(t, doc, codegen.Options{}, []uint64{1}, nil)
 	scale := s.mod.CustomUpdateGroup("Scale")
@@ -387,4 +393,6 @@ custom_updates:
 	s.step(2)
 	require.NoError(t, s.inst.CustomUpdate(scale, gpu.AllVariants))
 	assert.Equal(t, []float64{1, 1, 1, 2, 2, 2, 3, 3, 3, 1, 1, 1}, s.get("AB", "g", 0))
+	require.NoError(t, s.inst.CustomUpdate(s.mod.CustomUpdateGroup("Again"), gpu.AllVariants))
+	assert.Equal(t, []float64{0.5, 0.5, 0.5, 1, 1, 1, 1.5, 1.5, 1.5, 0.5, 0.5, 0.5}, s.get("AB", "g", 0))
 }
