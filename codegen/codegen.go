@@ -518,7 +518,7 @@ func maxLength(s *modelspec.SynapseGroup, expr, what string, def int, tailScale 
 	}
 	v, err := evalLength(expr, vars, tailScale)
 	if err != nil {
-		return 0, fmt.Errorf("%s: synapses.%s.connectivity: max %s length of %s: %v", c.Pos, s.Name, what, c.Snippet.Name, err)
+		return 0, configError(c.Pos, "synapses."+s.Name+".connectivity", "max %s length of %s: %v", what, c.Snippet.Name, err)
 	}
 	// Not limited to the other population's size: snippets drawing with
 	// replacement (FixedNumber*WithReplacement) may connect a pair twice.

@@ -50,8 +50,12 @@ func (g *Generator) prepareCustomUpdates() error {
 			return err
 		}
 		for _, r := range m.VarRefs {
-			if r.ReadOnly() && assignRE(r.Name).MatchString(m.UpdateCode) {
-				return fmt.Errorf("%s: update_code of model %s assigns reference %s, which is READ_ONLY", where, m.Name, r.Name)
+			if loc := assignRE(r.Name).FindStringIndex(m.UpdateCode); r.ReadOnly() && loc != nil {
+				at := cu.Pos
+				if p, ok := m.CodePos["update_code"]; ok {
+					at = tokenPos(m.UpdateCode, loc[0], Site{Pos: p, Exact: true})
+				}
+				return configError(at, "models.custom_updates."+m.Name+".update_code", "update_code of model %s (custom update %s) assigns reference %s, which is READ_ONLY", m.Name, cu.Name, r.Name)
 			}
 		}
 		if s := cu.Synapses; s != nil && !g.Indiv[s] && !g.KernelW[s] {

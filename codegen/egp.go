@@ -1,7 +1,6 @@
 package codegen
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/gennctl/gennctl/modelspec"
@@ -114,7 +113,7 @@ func (g *Generator) bindEGPs(sc *Scope, owner, path string, decl []modelspec.EGP
 		if ref == "" {
 			for _, c := range codes {
 				if strings.Contains(c, "$("+e.Name+")") {
-					return fmt.Errorf("%s: %s.extra_global_params: extra global parameter %q is used by the code of %s but has no value", pos, path, e.Name, owner)
+					return configError(pos, path+".extra_global_params", "extra global parameter %q is used by the code of %s but has no value", e.Name, owner)
 				}
 			}
 			continue

@@ -371,7 +371,7 @@ func (g *Generator) prepare() error {
 			g.Indiv[s] = false
 			for _, v := range wu.Vars {
 				if vi := s.WeightUpdate.Vars[v.Name]; vi != nil && vi.Kind != modelspec.InitConstant {
-					return fmt.Errorf("%s: %s.weights: global weights need one constant value per variable, but %s.weight_update.vars.%s is not a constant", s.Pos, path, path, v.Name)
+					return configError(s.Pos, path+".weights", "global weights need one constant value per variable, but %s.weight_update.vars.%s is not a constant", path, v.Name)
 				}
 			}
 		case modelspec.WeightsIndividual:
@@ -400,12 +400,12 @@ func (g *Generator) prepare() error {
 				g.DenDelay[s] = 1
 			}
 		} else if s.MaxDendriticDelay > 0 {
-			return fmt.Errorf("%s: %s.max_dendritic_delay_steps: model %s does not use $(addToInSynDelay, x, d)", s.Pos, path, wu.Name)
+			return configError(s.Pos, path+".max_dendritic_delay_steps", "model %s does not use $(addToInSynDelay, x, d)", wu.Name)
 		}
 		// As in GeNN 4.9, the threshold makes events (their times, their
 		// recording) even without event code.
 		if CodeNonEmpty(wu.EventCode) && !CodeNonEmpty(wu.EventThresholdConditionCode) {
-			return fmt.Errorf("%s: %s.weight_update: model %s has event_code but no event_threshold_condition_code to emit spike-like events", s.Pos, path, wu.Name)
+			return configError(s.Pos, path+".weight_update", "model %s has event_code but no event_threshold_condition_code to emit spike-like events", wu.Name)
 		}
 		g.Events[s] = CodeNonEmpty(wu.EventThresholdConditionCode)
 		if s.Matrix == modelspec.MatrixToeplitz {
@@ -416,10 +416,10 @@ func (g *Generator) prepare() error {
 		switch s.Matrix {
 		case modelspec.MatrixBitmask, modelspec.MatrixProcedural, modelspec.MatrixToeplitz:
 			if g.Indiv[s] {
-				return fmt.Errorf("%s: %s.matrix: a %s matrix stores no per-synapse values, so model %s needs global weights (each variable one constant) or, with matrix: procedural, procedural weights (each variable a constant or an initialisation snippet); no code may assign them (or use matrix: sparse)", s.Pos, path, s.Matrix, wu.Name)
+				return configError(s.Pos, path+".matrix", "a %s matrix stores no per-synapse values, so model %s needs global weights (each variable one constant) or, with matrix: procedural, procedural weights (each variable a constant or an initialisation snippet); no code may assign them (or use matrix: sparse)", s.Matrix, wu.Name)
 			}
 			if CodeNonEmpty(wu.LearnPostCode) || CodeNonEmpty(wu.SynapseDynamicsCode) {
-				return fmt.Errorf("%s: %s.matrix: learn_post_code and synapse_dynamics_code need a dense or sparse matrix (GeNN has the same restriction)", s.Pos, path)
+				return configError(s.Pos, path+".matrix", "learn_post_code and synapse_dynamics_code need a dense or sparse matrix (GeNN has the same restriction)")
 			}
 		}
 		if s.Matrix == modelspec.MatrixSparse {
@@ -458,7 +458,7 @@ func (g *Generator) prepare() error {
 		}
 		for _, r := range s.RecordSynapseVars {
 			if !g.Indiv[s] || (s.Matrix != modelspec.MatrixDense && s.Matrix != modelspec.MatrixSparse) {
-				return fmt.Errorf("%s: %s: %s of synapse group %s is not stored per synapse (a %s matrix with %s weights): per-synapse variables are recorded from dense or sparse matrices with individual weights (weights: individual)", r.Pos, r.Path, r.Var, s.Name, s.Matrix, weightsName(g, s))
+				return configError(r.Pos, r.Path, "%s of synapse group %s is not stored per synapse (a %s matrix with %s weights): per-synapse variables are recorded from dense or sparse matrices with individual weights (weights: individual)", r.Var, s.Name, s.Matrix, weightsName(g, s))
 			}
 		}
 	}
@@ -505,6 +505,13 @@ func (g *Generator) prepare() error {
 	return nil
 }
 
+// configError is a problem of the document found while generating code: a
+// diagnostic at pos and config path, reported like the decoder's (exit
+// status 2, and in a --json error's diagnostics).
+func configError(pos modelspec.Pos, path, format string, args ...any) error {
+	return modelspec.Diagnostic{Pos: pos, Path: path, Msg: fmt.Sprintf(format, args...)}
+}
+
 // checkReadOnly reports code of model (in the code strings given as field
 // name, code pairs) that assigns one of vars declared READ_ONLY: GeNN 4.9
 // does not write such a variable back after neuron code, so the assignment
@@ -521,7 +528,7 @@ func checkReadOnly(vars []modelspec.Var, model, path string, pos modelspec.Pos, 
 				if p, ok := cp[codes[i]]; ok {
 					at = tokenPos(codes[i+1], loc[0], Site{Pos: p, Exact: true})
 				}
-				return fmt.Errorf("%s: %s: %s of model %s assigns variable %s, which is %s: the model's own code may only read it (custom updates may write it); declare it READ_WRITE", at, path, codes[i], model, v.Name, v.Access)
+				return configError(at, path, "%s of model %s assigns variable %s, which is %s: the model's own code may only read it (custom updates may write it); declare it READ_WRITE", codes[i], model, v.Name, v.Access)
 			}
 		}
 	}
@@ -556,9 +563,9 @@ func (g *Generator) prepareConnectivity(s *modelspec.SynapseGroup) error {
 	path := "synapses." + s.Name + ".connectivity"
 	switch {
 	case IsColBuild(snip) && s.Matrix == modelspec.MatrixProcedural:
-		return fmt.Errorf("%s: %s: snippet %s builds columns (col_build_code), which a procedural matrix cannot regenerate per row (GeNN has the same restriction); use matrix: sparse or bitmask", c.Pos, path, snip.Name)
+		return configError(c.Pos, path, "snippet %s builds columns (col_build_code), which a procedural matrix cannot regenerate per row (GeNN has the same restriction); use matrix: sparse or bitmask", snip.Name)
 	case strings.TrimSpace(snip.RowBuildCode) == "" && !IsColBuild(snip):
-		return fmt.Errorf("%s: %s: snippet %s has neither row_build_code nor col_build_code", c.Pos, path, snip.Name)
+		return configError(c.Pos, path, "snippet %s has neither row_build_code nor col_build_code", snip.Name)
 	}
 	g.hostInit[s] = snip.HostInitCode != ""
 	// $(id_kernel) in the initialisation of a per-synapse variable.
@@ -568,7 +575,7 @@ func (g *Generator) prepareConnectivity(s *modelspec.SynapseGroup) error {
 			if vi := s.WeightUpdate.Vars[v.Name]; vi != nil && vi.Kind == modelspec.InitSnippet && usesToken([]string{vi.Snippet.Code}, "id_kernel") {
 				uses = true
 				if len(snip.KernelSize) == 0 || s.Matrix != modelspec.MatrixSparse || IsColBuild(snip) {
-					return fmt.Errorf("%s: %s: variable initialisation snippet %s uses $(id_kernel), which needs a sparse matrix whose connectivity snippet has a kernel (e.g. Conv2D); %s has none", vi.Pos, vi.Path, vi.Snippet.Name, snip.Name)
+					return configError(vi.Pos, vi.Path, "variable initialisation snippet %s uses $(id_kernel), which needs a sparse matrix whose connectivity snippet has a kernel (e.g. Conv2D); %s has none", vi.Snippet.Name, snip.Name)
 				}
 			}
 		}

@@ -372,7 +372,7 @@ func (g *Generator) elementCode(v VarInit, ve VarEntry, firstNormal string) (ele
 		sc.Vars["id_kernel"] = "id"
 	} else if usesToken([]string{snip.Code}, "id_kernel") {
 		if syn == nil || !g.kernel[syn] {
-			return elementInit{}, fmt.Errorf("%s: %s: variable initialisation snippet %s uses $(id_kernel), which needs a per-synapse variable of a sparse matrix whose connectivity snippet has a kernel (e.g. Conv2D)", vi.Pos, vi.Path, snip.Name)
+			return elementInit{}, configError(vi.Pos, vi.Path, "variable initialisation snippet %s uses $(id_kernel), which needs a per-synapse variable of a sparse matrix whose connectivity snippet has a kernel (e.g. Conv2D)", snip.Name)
 		}
 		kve, _ := g.Array(syn.Name, "internal", "kernelInd")
 		sc.Vars["id_kernel"] = kve.Field + "[id]"
@@ -665,7 +665,7 @@ func (g *Generator) kernelSize(s *modelspec.SynapseGroup) ([]int, error) {
 			continue
 		}
 		if _, rt := g.rtIndex[v.Path]; rt {
-			return nil, fmt.Errorf("%s: %s.params.%s: the kernel size of %s depends on it, so it must be the same in every variant of a structure group", pos, path, n, name)
+			return nil, configError(pos, fmt.Sprintf("%s.params.%s", path, n), "the kernel size of %s depends on it, so it must be the same in every variant of a structure group", name)
 		}
 		vars[n] = v.V
 	}
@@ -676,7 +676,7 @@ func (g *Generator) kernelSize(s *modelspec.SynapseGroup) ([]int, error) {
 	for _, e := range exprs {
 		v, err := modelspec.EvalExpr(e, vars)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s: kernel size of %s: %v", pos, path, name, err)
+			return nil, configError(pos, path, "kernel size of %s: %v", name, err)
 		}
 		out = append(out, int(v))
 	}
@@ -694,7 +694,7 @@ func (g *Generator) prepareKernel(s *modelspec.SynapseGroup) error {
 		return err
 	}
 	if len(dims) == 0 {
-		return fmt.Errorf("%s: synapses.%s.weights: kernel weights need a connectivity snippet with a kernel (calc_kernel_size_func, e.g. Conv2D)", s.Pos, s.Name)
+		return configError(s.Pos, "synapses."+s.Name+".weights", "kernel weights need a connectivity snippet with a kernel (calc_kernel_size_func, e.g. Conv2D)")
 	}
 	g.kernelDims[s] = dims
 	return nil
@@ -833,7 +833,7 @@ func (g *Generator) TotalSplit(s *modelspec.SynapseGroup) (TotalSplit, bool, err
 	}
 	total, ok := c.Params["total"]
 	if !ok {
-		return TotalSplit{}, false, fmt.Errorf("%s: synapses.%s.connectivity: snippet %s has no parameter total", c.Pos, s.Name, c.Snippet.Name)
+		return TotalSplit{}, false, configError(c.Pos, "synapses."+s.Name+".connectivity", "snippet %s has no parameter total", c.Snippet.Name)
 	}
 	totalC := Literal(total.V, "double") // full precision: a count, not a scalar
 	if k, ok := g.rtIndex[total.Path]; ok {
@@ -880,7 +880,7 @@ func (g *Generator) emitCustomHostInit(si int, s *modelspec.SynapseGroup) error 
 	st := site("synapse group", s.Name, path, snip.Name, "host_init_code", snip.CodePos, c.Pos)
 	if strings.Contains(snip.HostInitCode, "$(rng)") {
 		p := tokenPos(snip.HostInitCode, strings.Index(snip.HostInitCode, "$(rng)"), st)
-		return fmt.Errorf("%s: %s: host_init_code of %s uses $(rng), GeNN's C++ random engine: gennctl's host code is C; draw with $(gennrand_uniform), $(gennrand_normal), $(gennrand_binomial, n, p), ...", p, path, snip.Name)
+		return configError(p, path, "host_init_code of %s uses $(rng), GeNN's C++ random engine: gennctl's host code is C; draw with $(gennrand_uniform), $(gennrand_normal), $(gennrand_binomial, n, p), ...", snip.Name)
 	}
 	w := g.W
 	w.Line("/* synapse group %s: host initialisation code of %s */", s.Name, snip.Name)

@@ -2,7 +2,6 @@ package codegen
 
 import (
 	"cmp"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -386,7 +385,7 @@ func (g *Generator) events(u *NeuronUpdate, sc *Scope, e NeuronEmitter) error {
 	if g.AnyEvents[p] {
 		pe, ok := e.(PopulationEventEmitter)
 		if !ok {
-			return fmt.Errorf("%s: populations.%s: %s is not supported by the %s backend yet", p.Pos, p.Name, FeatureSpikeEventRecord, g.B.Name())
+			return configError(p.Pos, "populations."+p.Name, "%s is not supported by the %s backend yet", FeatureSpikeEventRecord, g.B.Name())
 		}
 		for _, l := range strings.Split(pe.PopulationEvent(p), "\n") {
 			w.Line("%s", l)

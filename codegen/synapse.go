@@ -243,7 +243,7 @@ func (g *Generator) ToeplitzRows(s *modelspec.SynapseGroup) (int, error) {
 	}
 	v, err := evalLength(t.Snippet.MaxRowLength, vars, 1)
 	if err != nil {
-		return 0, fmt.Errorf("%s: synapses.%s.connectivity: number of diagonals of %s: %v", t.Pos, s.Name, t.Snippet.Name, err)
+		return 0, configError(t.Pos, "synapses."+s.Name+".connectivity", "number of diagonals of %s: %v", t.Snippet.Name, err)
 	}
 	return int(v), nil
 }
@@ -262,7 +262,7 @@ func (g *Generator) ToeplitzLoop(s *modelspec.SynapseGroup, code string, sc *Sco
 	w := g.W
 	path := "synapses." + s.Name + ".connectivity"
 	if UsesRNG(code) || UsesRNG(snip.DiagonalBuildCode) {
-		return fmt.Errorf("%s: %s: a toeplitz matrix stores no synapses, so its code cannot draw random numbers", st.Pos, st.Path)
+		return configError(st.Pos, st.Path, "a toeplitz matrix stores no synapses, so its code cannot draw random numbers")
 	}
 	rows, err := g.ToeplitzRows(s)
 	if err != nil {
