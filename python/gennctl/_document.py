@@ -135,6 +135,8 @@ class Builder:
             sections["synapses"] = {n: self.synapses(s) for n, s in m.synapse_populations.items()}
         if m.current_sources:
             sections["current_sources"] = {n: self.current_source(c) for n, c in m.current_sources.items()}
+        if m.custom_updates:
+            sections["custom_updates"] = {n: self.custom_update(c) for n, c in m.custom_updates.items()}
         for name, rec in (record or {}).items():
             owner = next((sec[name] for sec in sections.values() if name in sec), None)
             if owner is None:
@@ -186,12 +188,11 @@ class Builder:
         wu.update(self.egps(s.extra_global_params))
         n["weight_update"] = wu
         pp = path + ".postsynaptic"
-        if s.psm_extra_global_params:
-            raise ValueError(f"{pp}: postsynaptic models with extra global parameters are not supported by gennctl")
         ps = {"model": self.model_ref(s.postsyn, pp + ".model")}
         ps.update(self.params(s.postsyn, s.ps_params, pp + ".params", pp + ".model"))
         if s.psm_vars:
             ps["vars"] = {v.name: self.var(s, v, "postsynaptic", f"{pp}.vars.{v.name}") for v in s.psm_vars.values()}
+        ps.update(self.egps(s.psm_extra_global_params))
         n["postsynaptic"] = ps
         return n
 
@@ -202,6 +203,19 @@ class Builder:
         n.update(self.params(c.current_source_model, c.params, path + ".params", path + ".model"))
         if c.vars:
             n["vars"] = {v.name: self.var(c, v, "current_source", f"{path}.vars.{v.name}") for v in c.vars.values()}
+        n.update(self.egps(c.extra_global_params))
+        return n
+
+    def custom_update(self, c):
+        path = c.path
+        self.out.origins[path] = c._origin
+        n = {"group": c.group_name, "model": self.model_ref(c.custom_update_model, path + ".model")}
+        n.update(self.params(c.custom_update_model, c.params, path + ".params", path + ".model"))
+        if c.vars:
+            n["vars"] = {v.name: self.var(c, v, "custom_update", f"{path}.vars.{v.name}") for v in c.vars.values()}
+        n["wu_var_refs" if c.custom_wu_update else "var_refs"] = {k: r.node() for k, r in c.var_refs.items()}
+        if c.egp_refs:
+            n["extra_global_param_refs"] = {k: r.path for k, r in c.egp_refs.items()}
         n.update(self.egps(c.extra_global_params))
         return n
 
@@ -317,7 +331,7 @@ class Builder:
                                  "kernels are not available from Python)")
         d["params"] = params
         if kind not in ("var_inits", "connectivity"):
-            d["vars"] = {v.name: v.type for v in m.get_vars()}
+            d["vars"] = var_types(m.get_vars())
         if derived:
             d["derived_params"] = derived
         if kind == "neurons":
@@ -333,7 +347,7 @@ class Builder:
         elif kind == "weight_updates":
             for key, vs in (("pre_vars", m.get_pre_vars()), ("post_vars", m.get_post_vars())):
                 if vs:
-                    d[key] = {v.name: v.type for v in vs}
+                    d[key] = var_types(vs)
             for f in _models.WU_CODE:
                 code(f)
             code("synapse_dynamics_support_code", "synapse_dynamics_suppport_code")
@@ -345,6 +359,12 @@ class Builder:
                     d[flag] = True
         elif kind == "current_sources":
             code("injection_code")
+        elif kind == "custom_updates":
+            code("update_code")
+            d["var_refs"] = var_types(m.get_var_refs())
+            refs = m.get_extra_global_param_refs()
+            if refs:
+                d["extra_global_param_refs"] = {e.name: e.type for e in refs}
         elif kind == "var_inits":
             code("var_init_code", "code")
         elif kind == "connectivity":
@@ -359,6 +379,12 @@ class Builder:
         if egps:
             d["extra_global_params"] = {e.name: e.type for e in egps}
         return d
+
+
+def var_types(vs):
+    """Variables (or variable references) of a definition: {name: type}, or
+    {name: [type, access mode]} where the model gives a mode."""
+    return {v.name: v.type if v.access is None else [v.type, str(v.access)] for v in vs}
 
 
 def sweep_block(document, grid=None, zip_axes=None, random=None):

@@ -24,8 +24,12 @@ def call_site():
         f = f.f_back
     return f"{f.f_code.co_filename}:{f.f_lineno}" if f is not None else None
 
-#: a variable of a model: name, C type (access modes are accepted and ignored)
-Var = namedtuple("Var", ["name", "type"])
+#: a variable of a model: name, C type and GeNN 4.9's access mode (None:
+#: READ_WRITE; genn_wrapper.Models.VarAccess_* or the mode's name)
+Var = namedtuple("Var", ["name", "type", "access"], defaults=[None])
+#: a custom update's reference to a variable: name, C type, access mode
+#: (None: READ_WRITE; genn_wrapper.Models.VarAccessMode_* or the mode's name)
+VarRef = namedtuple("VarRef", ["name", "type", "access"], defaults=[None])
 #: an extra global parameter: name, C type ("scalar*" for an array)
 EGP = namedtuple("EGP", ["name", "type"])
 #: a derived parameter: name and a callable f(pars, dt) or a C-like expression string
@@ -171,8 +175,21 @@ class InitSparseConnectivitySnippet(_Model):
         return None
 
 
+class CustomUpdateModel(_Model):
+    kind, family = "custom_updates", "CustomUpdateModels"
+
+    def get_update_code(self):
+        return ""
+
+    def get_var_refs(self):
+        return []
+
+    def get_extra_global_param_refs(self):
+        return []
+
+
 FAMILIES = [NeuronModel, PostsynapticModel, WeightUpdateModel, CurrentSourceModel, InitVarSnippet,
-            InitSparseConnectivitySnippet]
+            InitSparseConnectivitySnippet, CustomUpdateModel]
 
 
 class _Builtin:
@@ -187,6 +204,7 @@ class _Builtin:
         self._params = list(entry.get("params") or [])
         self._vars = split(entry.get("vars"), Var)
         self._egps = split(entry.get("extra_global_params"), EGP)
+        self._var_refs = [VarRef(*r.split(":", 2)) for r in entry.get("var_refs") or []]
 
     def get_param_names(self):
         return list(self._params)
@@ -205,6 +223,12 @@ class _Builtin:
 
     def get_derived_params(self):
         return []  # computed by the gennctl core
+
+    def get_var_refs(self):
+        return list(self._var_refs)
+
+    def get_extra_global_param_refs(self):
+        return []
 
 
 _catalogues = {}
@@ -436,6 +460,25 @@ def create_custom_sparse_connect_init_snippet_class(class_name, param_names=None
     body.update(_check_body(custom_body))
     return create_custom_model_class(class_name, InitSparseConnectivitySnippet, param_names, None,
                                      derived_params, body, extra_global_params)
+
+
+def create_custom_custom_update_class(class_name, param_names=None, var_name_types=None, derived_params=None,
+                                      var_refs=None, update_code=None, extra_global_params=None,
+                                      extra_global_param_refs=None, custom_body=None):
+    """A custom update model (GeNN 4.9): update_code runs once per element
+    of the variables it references (var_refs: (name, type[, access mode])
+    triples) whenever its update group is run (GeNNModel.custom_update)."""
+    body = {}
+    _code(body, update_code=update_code)
+    if var_refs is not None:
+        refs = _pairs(var_refs, VarRef)
+        body["get_var_refs"] = lambda self: list(refs)
+    if extra_global_param_refs is not None:
+        egp_refs = _pairs(extra_global_param_refs, EGP)
+        body["get_extra_global_param_refs"] = lambda self: list(egp_refs)
+    body.update(_check_body(custom_body))
+    return create_custom_model_class(class_name, CustomUpdateModel, param_names, var_name_types, derived_params,
+                                     body, extra_global_params)
 
 
 def create_dpf_class(dp_func):

@@ -1,5 +1,6 @@
-"""Neuron populations, synapse groups and current sources of a GeNNModel
-(PyGeNN's pygenn.genn_groups).
+"""Neuron populations, synapse groups, current sources and custom updates of
+a GeNNModel (PyGeNN's pygenn.genn_groups), and the references of custom
+updates to other groups' variables and extra global parameters.
 
 State lives in the loaded module. ``vars[name].view`` is a numpy array owned
 by Python, filled at load and by ``pull_*_from_device``, written back by
@@ -107,6 +108,11 @@ class Group:
             raise ValueError(f"{self.name}: invalid {what} initialisers: need {sorted(names)}, got {sorted(var_space or {})}")
         return {v.name: Variable(v.name, v.type, var_space[v.name], self) for v in declared}
 
+    def _referenceable(self, kind, wu):
+        """Names of the variables of part kind a custom update may
+        reference (wu: per-synapse ones)."""
+        return [] if wu else list(self.vars)
+
     def _make_egps(self, model):
         return {e.name: ExtraGlobalParameter(e.name, e.type, self) for e in model.get_extra_global_params()}
 
@@ -116,10 +122,12 @@ class Group:
     def set_extra_global_param(self, param_name, param_values):
         """Value of an extra global parameter; after load it is written to the
         module at once (model code sees it from the next time step)."""
-        if param_name not in self.extra_global_params:
-            raise ValueError(f"{self.name} has no extra global parameter {param_name!r} "
-                             f"(have {sorted(self.extra_global_params)})")
-        egp = self.extra_global_params[param_name]
+        self._set_egp(self.extra_global_params, param_name, param_values)
+
+    def _set_egp(self, egps, param_name, param_values):
+        if param_name not in egps:
+            raise ValueError(f"{self.name} has no extra global parameter {param_name!r} (have {sorted(egps)})")
+        egp = egps[param_name]
         egp.set_values(param_values)
         if self._model._loaded:
             egp.view = np.asarray(egp.values, dtype=dtype_of(egp.type, self._model._scalar))
@@ -194,8 +202,14 @@ class NeuronGroup(Group):
     def current_spikes(self):
         """Indices of the neurons that spiked in the last time step (a list of
         arrays, one per variant, with batch_size > 1). Always current: the
-        module records every population's spikes for it."""
-        return self._model._runtime.current_spikes(self)
+        module records every population's spikes for it. Setting it (then
+        push_current_spikes_to_device) replaces them: the next step's synapse
+        updates deliver the spikes set, as in PyGeNN."""
+        return self._model._need_loaded("reading current spikes").current_spikes(self)
+
+    @current_spikes.setter
+    def current_spikes(self, spikes):
+        self._model._need_loaded("setting current spikes").set_current_spikes(self, spikes)
 
     @property
     def spike_recording_data(self):
@@ -209,6 +223,12 @@ class NeuronGroup(Group):
 
     def pull_current_spikes_from_device(self):
         self._model.pull_current_spikes_from_device(self.name)
+
+    def push_spikes_to_device(self):
+        self._model.push_spikes_to_device(self.name)
+
+    def push_current_spikes_to_device(self):
+        self._model.push_current_spikes_to_device(self.name)
 
 
 #: PyGeNN matrix types -> (gennctl matrix, weights)
@@ -315,7 +335,24 @@ class SynapseGroup(Group):
         self.connectivity_extra_global_params[param_name].set_values(param_values)
 
     def set_psm_extra_global_param(self, param_name, param_values):
-        self.psm_extra_global_params[param_name].set_values(param_values)
+        """Value of an extra global parameter of the postsynaptic model (as
+        set_extra_global_param)."""
+        self._set_egp(self.psm_extra_global_params, param_name, param_values)
+
+    def _psm_egp_path(self, egp_name):
+        if egp_name not in self.psm_extra_global_params:
+            raise ValueError(f"{self.name}'s postsynaptic model has no extra global parameter {egp_name!r}")
+        return f"{self.path}.postsynaptic.extra_global_params.{egp_name}", self.psm_extra_global_params[egp_name]
+
+    def pull_psm_extra_global_param_from_device(self, egp_name, size=None):
+        self._model._need_loaded("pulling").pull_egp(*self._psm_egp_path(egp_name))
+
+    def push_psm_extra_global_param_to_device(self, egp_name, size=None):
+        self._model._need_loaded("pushing").push_egp(*self._psm_egp_path(egp_name), size=size)
+
+    def _referenceable(self, kind, wu):
+        parts = {"synapse": self.vars, "pre": self.pre_vars, "post": self.post_vars, "postsynaptic": self.psm_vars}
+        return list(parts[kind]) if wu == (kind == "synapse") else []
 
     def _state_vars(self):
         return ([(v, "synapse") for v in self.vars.values()] + [(v, "pre") for v in self.pre_vars.values()]
@@ -332,7 +369,8 @@ class SynapseGroup(Group):
 
     def _egp_paths(self):
         return super()._egp_paths() + [(f"{self.path}.connectivity.extra_global_params.{e.name}", e)
-                                       for e in self.connectivity_extra_global_params.values()]
+                                       for e in self.connectivity_extra_global_params.values()] + \
+            [self._psm_egp_path(name) for name in self.psm_extra_global_params]
 
     def set_sparse_connections(self, pre_indices, post_indices):
         """Connections of a sparse group, as PyGeNN: synapse k connects
@@ -384,9 +422,14 @@ class SynapseGroup(Group):
     def get_var_values(self, var_name):
         """Values of a per-synapse variable: the dense matrix, or for a sparse
         group one per synapse in the order of get_sparse_pre_inds."""
-        view = self.vars[var_name].view
+        return self._synapse_values(self.vars[var_name])
+
+    def _synapse_values(self, var):
+        """The values of a per-synapse variable of this group (or of a custom
+        update over its synapses), as get_var_values gives them."""
+        view = var.view
         if view is None:
-            raise RuntimeError(f"{self.name}.{var_name} has no values to read (not loaded, or a global weight)")
+            raise RuntimeError(f"{var.group.name}.{var.name} has no values to read (not loaded, or a global weight)")
         if self.matrix == "dense":
             return np.copy(view)
         rl = self._lengths()
@@ -439,3 +482,111 @@ class CurrentSource(Group):
     @property
     def size(self):
         return self.pop.size
+
+
+class VarReference:
+    """A custom update's reference to variable var_name of group (made by
+    genn_model's create_var_ref, create_psm_var_ref, create_wu_pre_var_ref,
+    create_wu_post_var_ref, create_wu_var_ref). kind is the group's part that
+    holds it (neuron, current_source, postsynaptic, pre, post, synapse,
+    custom_update); wu: a per-synapse variable; transpose: the reference to
+    the per-synapse variable of the transposed group the update also writes."""
+
+    def __init__(self, group, var_name, kind, wu=False, transpose=None):
+        declared = group._referenceable(kind, wu)
+        if var_name not in declared:
+            what = "per-synapse variable" if wu else "variable"
+            raise ValueError(f"{group.name} has no {what} {var_name!r} to reference (has {', '.join(declared) or 'none'})")
+        self.group, self.var_name, self.kind, self.wu, self.transpose = group, var_name, kind, wu, transpose
+
+    @property
+    def synapse_group(self):
+        """The synapse group whose synapses a per-synapse reference runs over."""
+        g = self.group
+        return g._synapse_group if isinstance(g, CustomUpdate) else g
+
+    def node(self):
+        n = {"owner": self.group.name, "var": self.var_name, "kind": self.kind}
+        if self.transpose is not None:
+            n["transpose"] = {"owner": self.transpose.group.name, "var": self.transpose.var_name}
+        return n
+
+
+class EGPReference:
+    """A custom update's reference to an extra global parameter of another
+    group (create_egp_ref, create_psm_egp_ref, create_wu_egp_ref): its
+    config path."""
+
+    def __init__(self, group, egps, path, egp_name):
+        if egp_name not in egps:
+            raise ValueError(f"{group.name} has no extra global parameter {egp_name!r} to reference "
+                             f"(has {', '.join(egps) or 'none'})")
+        self.path = f"{path}.extra_global_params.{egp_name}"
+
+
+class CustomUpdate(Group):
+    """A custom update (GeNN 4.9's add_custom_update): its model's code runs
+    over the elements of the variables it references, every time its update
+    group is run (GeNNModel.custom_update)."""
+    section = "custom_updates"
+    var_kind = "custom_update"
+    egp_section = ""
+    var_sections = {"custom_update": ".vars"}
+
+    def __init__(self, name, model, group_name, custom_update_model, param_space, var_space, var_ref_space,
+                 egp_ref_space):
+        super().__init__(name, model)
+        self.group_name = str(group_name)
+        self.custom_update_model = _models.resolve(custom_update_model, _models.CustomUpdateModel)
+        self.params = dict(param_space or {})
+        self.vars = self._make_vars(self.custom_update_model.get_vars(), var_space, "variable")
+        self.extra_global_params = self._make_egps(self.custom_update_model)
+        refs = dict(var_ref_space or {})
+        names = [r.name for r in self.custom_update_model.get_var_refs()]
+        if set(refs) != set(names):
+            raise ValueError(f"{name}: invalid variable reference initialisers: need {sorted(names)}, got {sorted(refs)}")
+        for k, r in refs.items():
+            if not isinstance(r, VarReference):
+                raise ValueError(f"{name}: variable reference {k} must come from create_var_ref, create_wu_var_ref, "
+                                 f"..., got {r!r}")
+        wu = sum(r.wu for r in refs.values())
+        if wu not in (0, len(refs)):
+            raise ValueError(f"{name}: custom updates cannot be created with references pointing to a mixture of "
+                             "weight update and other variables")
+        self.var_refs = refs
+        self.custom_wu_update = wu > 0
+        egp_refs = dict(egp_ref_space or {})
+        egp_names = [e.name for e in self.custom_update_model.get_extra_global_param_refs()]
+        if set(egp_refs) != set(egp_names):
+            raise ValueError(f"{name}: invalid extra global parameter reference initialisers: need "
+                             f"{sorted(egp_names)}, got {sorted(egp_refs)}")
+        for k, r in egp_refs.items():
+            if not isinstance(r, EGPReference):
+                raise ValueError(f"{name}: extra global parameter reference {k} must come from create_egp_ref, "
+                                 f"create_psm_egp_ref or create_wu_egp_ref, got {r!r}")
+        self.egp_refs = egp_refs
+
+    @property
+    def _synapse_group(self):
+        """The synapse group a custom update over synapses runs over (None
+        for one over neurons)."""
+        if not self.custom_wu_update:
+            return None
+        return next(iter(self.var_refs.values())).synapse_group
+
+    def _referenceable(self, kind, wu):
+        return list(self.vars) if wu == self.custom_wu_update else []
+
+    def _storage_values(self, var, kind):
+        sg = self._synapse_group
+        if sg is not None and sg.matrix == "sparse":
+            return sg._storage_values(var, "synapse")
+        return var.values
+
+    def get_var_values(self, var_name):
+        """Values of a variable of a custom update over synapses, as the
+        synapse group's get_var_values gives its own."""
+        sg = self._synapse_group
+        if sg is None:
+            raise ValueError(f"{self.name} is a custom update over neurons: read vars[{var_name!r}].view")
+        return sg._synapse_values(self.vars[var_name])

@@ -18,16 +18,20 @@ from . import _abi, _cli, _document
 from . import _sweep
 from ._cli import GeNNError
 from ._models import (create_cmlf_class, create_custom_current_source_class,  # noqa: F401 (the seed's API)
-                      create_custom_init_var_snippet_class, create_custom_model_class, create_custom_neuron_class,
-                      create_custom_postsynaptic_class, create_custom_sparse_connect_init_snippet_class,
-                      create_custom_weight_update_class, create_dpf_class, init_connectivity, init_var)
-from .genn_groups import CurrentSource, NeuronGroup, SynapseGroup, dtype_of
+                      create_custom_custom_update_class, create_custom_init_var_snippet_class,
+                      create_custom_model_class, create_custom_neuron_class, create_custom_postsynaptic_class,
+                      create_custom_sparse_connect_init_snippet_class, create_custom_weight_update_class,
+                      create_dpf_class, init_connectivity, init_var)
+from .genn_groups import (CurrentSource, CustomUpdate, EGPReference, NeuronGroup, SynapseGroup, VarReference,
+                          dtype_of)
 
 __all__ = ["GeNNModel", "GeNNError", "init_var", "init_connectivity", "create_custom_neuron_class",
            "create_custom_postsynaptic_class", "create_custom_weight_update_class",
            "create_custom_current_source_class", "create_custom_init_var_snippet_class",
-           "create_custom_sparse_connect_init_snippet_class", "create_custom_model_class", "create_dpf_class",
-           "create_cmlf_class"]
+           "create_custom_sparse_connect_init_snippet_class", "create_custom_custom_update_class",
+           "create_custom_model_class", "create_dpf_class", "create_cmlf_class", "create_var_ref",
+           "create_psm_var_ref", "create_wu_pre_var_ref", "create_wu_post_var_ref", "create_wu_var_ref",
+           "create_egp_ref", "create_psm_egp_ref", "create_wu_egp_ref"]
 
 #: PyGeNN backend names -> gennctl backends
 BACKENDS = {None: "auto", "auto": "auto", "CUDA": "cuda", "cuda": "cuda", "SingleThreadedCPU": "cpu", "cpu": "cpu"}
@@ -61,6 +65,7 @@ class GeNNModel:
         self.neuron_populations = {}
         self.synapse_populations = {}
         self.current_sources = {}
+        self.custom_updates = {}
         self._document = None
         self._module_path = None
         self._runtime = None
@@ -122,7 +127,7 @@ class GeNNModel:
 
     def _name_free(self, name):
         for kind, d in (("neuron population", self.neuron_populations), ("synapse population", self.synapse_populations),
-                        ("current source", self.current_sources)):
+                        ("current source", self.current_sources), ("custom update", self.custom_updates)):
             if name in d:
                 raise ValueError(f"{kind} '{name}' already exists")
 
@@ -164,6 +169,20 @@ class GeNNModel:
         group = CurrentSource(cs_name, self, current_source_model, self._neuron_group(pop, "pop"), param_space,
                               var_space)
         self.current_sources[cs_name] = group
+        return group
+
+    def add_custom_update(self, cu_name, group_name, custom_update_model, param_space, var_space, var_ref_space,
+                          egp_ref_space=None):
+        """Add custom update cu_name to update group group_name: a built-in
+        model (Transpose) or one made by create_custom_custom_update_class,
+        its parameters, initial variable values, variable references
+        (create_var_ref, create_wu_var_ref, ...) and extra global parameter
+        references (create_egp_ref, ...). custom_update(group_name) runs it."""
+        self._unbuilt("custom updates")
+        self._name_free(cu_name)
+        group = CustomUpdate(cu_name, self, group_name, custom_update_model, param_space, var_space, var_ref_space,
+                             egp_ref_space)
+        self.custom_updates[cu_name] = group
         return group
 
     # ---- build, load, step ----
@@ -229,6 +248,12 @@ class GeNNModel:
         """Advance one time step."""
         self._need_loaded("stepping").step()
 
+    def custom_update(self, name):
+        """Run every custom update of update group name, GeNN's order
+        (updates over neurons, then over synapses, then those writing
+        transposes). As with PyGeNN on a GPU, views change only when pulled."""
+        self._need_loaded("performing custom update").custom_update(name)
+
     @property
     def timestep(self):
         """Time steps simulated since load (or reinitialise)."""
@@ -254,10 +279,10 @@ class GeNNModel:
     # ---- pull and push (copies between the views and the module) ----
 
     def _group(self, name):
-        for d in (self.neuron_populations, self.synapse_populations, self.current_sources):
+        for d in (self.neuron_populations, self.synapse_populations, self.current_sources, self.custom_updates):
             if name in d:
                 return d[name]
-        raise ValueError(f"no population, synapse group or current source called '{name}'")
+        raise ValueError(f"no population, synapse group, current source or custom update called '{name}'")
 
     def _state_var(self, group, var_name):
         for v, kind in group._state_vars():
@@ -294,8 +319,9 @@ class GeNNModel:
     pull_current_spikes_from_device = pull_spikes_from_device
 
     def push_spikes_to_device(self, pop_name):
-        raise GeNNError("gennctl modules cannot take spikes from Python (the module ABI has no spike input); "
-                        "drive neurons with a SpikeSourceArray and its spikeTimes instead")
+        """Write the population's current_spikes (as set from Python) into the
+        module: the synapse updates of the next step deliver them."""
+        self._need_loaded("pushing").push_current_spikes(self._neuron_group(pop_name, "pop_name"))
 
     push_current_spikes_to_device = push_spikes_to_device
 
@@ -331,12 +357,14 @@ class GeNNModel:
     # ---- the gennctl side ----
 
     def write_config(self, path, duration, grid=None, zip=None, random=None, repeats=None, seed=None, record=None,
-                     name=None):
+                     name=None, protocol=None):
         """Write the model as a gennctl experiment file for `gennctl sweep`:
         duration in ms; grid, zip and random as in the file's sweep section
         (dicts of config path -> values, e.g. {"populations.E.params.TauM":
         [10, 20]}); record maps group names to record sections (default:
-        spikes of the populations with spike_recording_enabled, or of all).
+        spikes of the populations with spike_recording_enabled, or of all);
+        protocol is the file's protocol section, what a script does between
+        steps (e.g. [{"every": 100.0, "custom_update": "Plasticity"}]).
         Per-element values go to binary files in <path without .yaml>.data/."""
         if record is None:
             pops = [n for n, p in self.neuron_populations.items() if p.spike_recording_enabled]
@@ -349,6 +377,8 @@ class GeNNModel:
         doc = document.doc
         if name is not None:
             doc["name"] = name
+        if protocol is not None:
+            doc["protocol"] = list(protocol)
         block = _document.sweep_block(document, grid, zip, random)
         if repeats is not None:
             block["repeats"] = int(repeats)
@@ -361,18 +391,19 @@ class GeNNModel:
         return path, document
 
     def sweep(self, duration, grid=None, zip=None, random=None, repeats=None, seed=None, record=None, out="out",
-              name=None, **options):
+              name=None, protocol=None, **options):
         """Run a parameter sweep of the model with `gennctl sweep` and return a
         gennctl.SweepResult (variants, spikes(...), state(...)).
 
         duration: simulated ms per variant; grid, zip, random, repeats, seed:
-        the sweep block (see write_config and docs/config.md); out: the output
+        the sweep block, record and protocol (see write_config and
+        docs/config.md); out: the output
         directory (results in <out>/<name>/, the experiment file written as
         <out>/<name>.yaml); options: those of gennctl.sweep (workers,
         batch_size, backend, progress, ...)."""
         name = name or self.model_name
         config, document = self.write_config(os.path.join(out, name + ".yaml"), duration, grid, zip, random,
-                                             repeats, seed, record, name)
+                                             repeats, seed, record, name, protocol)
         try:
             return _sweep.run(config, out=out, **options)
         except GeNNError as e:
@@ -406,7 +437,7 @@ class _Runtime:
     def _groups(self):
         m = self.model
         return list(m.neuron_populations.values()) + list(m.synapse_populations.values()) + \
-            list(m.current_sources.values())
+            list(m.current_sources.values()) + list(m.custom_updates.values())
 
     def _initialised(self):
         """After gn_init: write per-element values, fill every view, forget spikes."""
@@ -483,6 +514,12 @@ class _Runtime:
         self.inst.init()
         self._initialised()
 
+    def custom_update(self, name):
+        groups = self.module.description.get("custom_update_groups") or []
+        if name not in groups:
+            raise ValueError(f"no custom update group {name!r} (have {', '.join(groups) or 'none'})")
+        self.inst.custom_update(groups.index(name))
+
     def step(self):
         self.inst.step(1)
         if self.inst.spikes_pending() >= _DRAIN_AT:
@@ -505,6 +542,30 @@ class _Runtime:
             rec.append((step[sel], variant[sel], neuron[sel]))
             self.recorded[name] = rec
         self.drained_at = now
+
+    def set_current_spikes(self, group, spikes):
+        """Replace what current_spikes gives for group until the next step
+        (push_current_spikes writes it into the module)."""
+        per = [spikes] if self.batch == 1 else list(spikes)
+        if len(per) != self.batch:
+            raise ValueError(f"a batch of {self.batch}: set current spikes as a list of one array per variant")
+        variant, neuron = [], []
+        for b, ids in enumerate(per):
+            ids = np.unique(np.asarray(ids, dtype=np.int64))
+            if len(ids) and (ids[0] < 0 or ids[-1] >= group.size):
+                raise ValueError(f"{group.name}: neuron index out of range [0, {group.size})")
+            variant.append(np.full(len(ids), b, np.uint32))
+            neuron.append(ids.astype(np.uint32))
+        self.drain()
+        self.current[group.name] = [(np.concatenate(variant), np.concatenate(neuron))]
+
+    def push_current_spikes(self, group):
+        if not self.module.description.get("current_spikes"):
+            raise GeNNError(f"the {self.module.description['backend']} backend's modules cannot take spikes")
+        pop = self.pops.index(group.name)
+        spikes = self.current_spikes(group)
+        for b in range(self.batch):
+            self.inst.set_current_spikes(pop, b, spikes if self.batch == 1 else spikes[b])
 
     def current_spikes(self, group):
         self.drain()
@@ -543,3 +604,73 @@ class _Runtime:
         for g in self._groups():
             for v, _ in g._state_vars():
                 v.view = None
+
+
+# ---- references of custom updates (GeNN 4.9's create_*_ref) ----
+
+def create_var_ref(pop, var_name):
+    """A reference to a variable of a neuron population, a current source or
+    a custom update over neurons."""
+    kind = {NeuronGroup: "neuron", CurrentSource: "current_source", CustomUpdate: "custom_update"}.get(type(pop))
+    if kind is None:
+        raise ValueError(f"create_var_ref takes a NeuronGroup, CurrentSource or CustomUpdate, got {pop!r} "
+                         "(synapse groups: create_psm_var_ref, create_wu_pre_var_ref, create_wu_post_var_ref, "
+                         "create_wu_var_ref)")
+    return VarReference(pop, var_name, kind)
+
+
+def _synapse_group(sg, fn):
+    if not isinstance(sg, SynapseGroup):
+        raise ValueError(f"{fn} takes a SynapseGroup, got {sg!r}")
+    return sg
+
+
+def create_psm_var_ref(sg, var_name):
+    """A reference to a postsynaptic model variable of a synapse group."""
+    return VarReference(_synapse_group(sg, "create_psm_var_ref"), var_name, "postsynaptic")
+
+
+def create_wu_pre_var_ref(sg, var_name):
+    """A reference to a presynaptic weight update variable of a synapse group."""
+    return VarReference(_synapse_group(sg, "create_wu_pre_var_ref"), var_name, "pre")
+
+
+def create_wu_post_var_ref(sg, var_name):
+    """A reference to a postsynaptic weight update variable of a synapse group."""
+    return VarReference(_synapse_group(sg, "create_wu_post_var_ref"), var_name, "post")
+
+
+def create_wu_var_ref(g, var_name, tp_sg=None, tp_var_name=None):
+    """A reference to a per-synapse variable of a synapse group or of a custom
+    update over synapses; with tp_sg and tp_var_name the update also writes
+    the value into that variable of tp_sg, the transposed group (target to
+    source; both dense, as in GeNN)."""
+    if not isinstance(g, (SynapseGroup, CustomUpdate)):
+        raise ValueError(f"create_wu_var_ref takes a SynapseGroup or CustomUpdate, got {g!r}")
+    transpose = None
+    if tp_sg is not None:
+        transpose = VarReference(_synapse_group(tp_sg, "create_wu_var_ref's tp_sg"), tp_var_name, "synapse", wu=True)
+    return VarReference(g, var_name, "custom_update" if isinstance(g, CustomUpdate) else "synapse", wu=True,
+                        transpose=transpose)
+
+
+def create_egp_ref(pop, egp_name):
+    """A reference to an extra global parameter of a neuron population, a
+    current source or a custom update."""
+    if not isinstance(pop, (NeuronGroup, CurrentSource, CustomUpdate)):
+        raise ValueError(f"create_egp_ref takes a NeuronGroup, CurrentSource or CustomUpdate, got {pop!r}")
+    return EGPReference(pop, pop.extra_global_params, pop.path, egp_name)
+
+
+def create_psm_egp_ref(sg, egp_name):
+    """A reference to an extra global parameter of a synapse group's
+    postsynaptic model."""
+    sg = _synapse_group(sg, "create_psm_egp_ref")
+    return EGPReference(sg, sg.psm_extra_global_params, sg.path + ".postsynaptic", egp_name)
+
+
+def create_wu_egp_ref(sg, egp_name):
+    """A reference to an extra global parameter of a synapse group's weight
+    update model."""
+    sg = _synapse_group(sg, "create_wu_egp_ref")
+    return EGPReference(sg, sg.extra_global_params, sg.path + ".weight_update", egp_name)

@@ -2,7 +2,6 @@
 and post variables, current source, variable initialisation snippet) in
 process and in a sweep, with values that can be counted exactly."""
 import numpy as np
-import pytest
 
 from gennctl.genn_model import (GeNNModel, create_custom_current_source_class, create_custom_init_var_snippet_class,
                                 create_custom_neuron_class, create_custom_postsynaptic_class,
@@ -94,13 +93,3 @@ def test_custom_models_in_a_sweep_with_connections_from_python():
         text = f.read()
     assert '"file": "customsweep.data/synapses.S.weight_update.vars.g.bin"' in text
     assert '"init": "gennctl_FromList"' in text
-
-
-def test_postsynaptic_extra_global_params_are_refused():
-    ps = create_custom_postsynaptic_class("WithEGP", apply_input_code="$(Isyn) += $(inSyn);",
-                                          extra_global_params=[("k", "scalar")])
-    model = GeNNModel("float", "psegp")
-    a = model.add_neuron_population("A", 1, SUM, {}, {"V": 0.0})
-    model.add_synapse_population("S", "DENSE_GLOBALG", 0, a, a, "StaticPulse", {}, {"g": 1.0}, {}, {}, ps, {}, {})
-    with pytest.raises(ValueError, match="postsynaptic models with extra global parameters"):
-        model.build()

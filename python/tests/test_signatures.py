@@ -1,5 +1,6 @@
 """The seed's functions exist with the seed's signatures and defaults
-(pygenn.genn_model 3.3, ../shared/reference), GeNN 4.9's additions after them."""
+(pygenn.genn_model 3.3, ../shared/reference), GeNN 4.9's additions after them,
+and 4.9's custom update functions with pygenn 4.9.0's."""
 import inspect
 
 import pytest
@@ -33,6 +34,27 @@ SEED = {
     "extra_global_params=None, custom_body=None",
 }
 
+# GeNN 4.9's functions that the seed lacks, with pygenn 4.9.0's signatures
+GENN_49 = {
+    "create_custom_custom_update_class": "class_name, param_names=None, var_name_types=None, derived_params=None, "
+    "var_refs=None, update_code=None, extra_global_params=None, extra_global_param_refs=None, custom_body=None",
+    "create_var_ref": "pop, var_name",
+    "create_psm_var_ref": "sg, var_name",
+    "create_wu_pre_var_ref": "sg, var_name",
+    "create_wu_post_var_ref": "sg, var_name",
+    "create_wu_var_ref": "g, var_name, tp_sg=None, tp_var_name=None",
+    "create_egp_ref": "pop, egp_name",
+    "create_psm_egp_ref": "sg, egp_name",
+    "create_wu_egp_ref": "sg, egp_name",
+}
+SEED.update(GENN_49)
+
+
+def test_add_custom_update_signature():
+    params = inspect.signature(genn_model.GeNNModel.add_custom_update).parameters
+    assert list(params) == ["self", "cu_name", "group_name", "custom_update_model", "param_space", "var_space",
+                            "var_ref_space", "egp_ref_space"]
+
 
 @pytest.mark.parametrize("name", sorted(SEED))
 def test_seed_signature(name):
@@ -56,7 +78,7 @@ def test_model_instances_are_callable_as_in_pygenn3():
     m = genn_model.create_custom_neuron_class("Leak", param_names=["tau"], var_name_types=[("V", "scalar")],
                                               sim_code="$(V) -= $(V) / $(tau) * DT;")
     assert m() is m
-    assert m.get_param_names() == ["tau"] and m.get_vars()[0] == ("V", "scalar")
+    assert m.get_param_names() == ["tau"] and m.get_vars()[0] == ("V", "scalar", None)  # no access mode given
     assert m.get_sim_code() == "$(V) -= $(V) / $(tau) * DT;"
     dpf = genn_model.create_dpf_class(lambda pars, dt: pars[0] * dt)()
     assert dpf([2.0], 0.5) == 1.0

@@ -141,3 +141,38 @@ def test_recording_needs_timesteps_and_a_full_buffer():
     model.pull_recording_buffers_from_device()
     with pytest.raises(RuntimeError, match="once buffer is full"):
         pre.spike_recording_data
+
+
+def test_spikes_pushed_from_python_and_postsynaptic_extra_global_parameters():
+    from gennctl.genn_model import create_custom_postsynaptic_class
+    decay = create_custom_postsynaptic_class("EGPDecay", extra_global_params=[("factor", "scalar")],
+                                             decay_code="$(inSyn) *= $(factor);",
+                                             apply_input_code="$(Isyn) += 0.0 * $(inSyn);")
+    model = GeNNModel("double", "pushed_spikes", backend="cpu")
+    model.dT = DT
+    pre = model.add_neuron_population("Pre", 3, "SpikeSource", {}, {})
+    post = model.add_neuron_population("Post", 2, "LIF", LIF, {"V": -70.0, "RefracTime": 0.0})
+    g = np.array([[1.0, 2.0], [10.0, 20.0], [100.0, 200.0]])
+    syn = model.add_synapse_population("S", "DENSE_INDIVIDUALG", NO_DELAY, pre, post, "StaticPulse", {},
+                                       {"g": g.ravel()}, {}, {}, decay, {}, {})
+    syn.set_psm_extra_global_param("factor", 0.5)
+    model.build()
+    model.load()
+    for _ in range(3):
+        model.step_time()
+    assert len(pre.current_spikes) == 0  # a SpikeSource never spikes by itself
+    pre.current_spikes = [2, 0]
+    np.testing.assert_array_equal(pre.current_spikes, [0, 2])
+    pre.push_current_spikes_to_device()
+    model.step_time()  # delivers them, then the postsynaptic model decays inSyn once
+    syn.pull_in_syn_from_device()
+    np.testing.assert_array_equal(syn.in_syn, (g[0] + g[2]) * 0.5)
+    assert len(pre.current_spikes) == 0  # the next step has its own spikes
+    syn.set_psm_extra_global_param("factor", 0.25)  # written into the module at once
+    model.step_time()
+    syn.pull_in_syn_from_device()
+    np.testing.assert_array_equal(syn.in_syn, (g[0] + g[2]) * 0.5 * 0.25)
+    syn.pull_psm_extra_global_param_from_device("factor")
+    assert syn.psm_extra_global_params["factor"].view == 0.25
+    with pytest.raises(ValueError, match="out of range"):
+        pre.current_spikes = [3]
