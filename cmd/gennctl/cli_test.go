@@ -333,6 +333,15 @@ func TestJSONErrors(t *testing.T) {
 	assert.Contains(t, d.Message, "unknown token $(Iext)")
 	assert.Contains(t, r.stderr, "testdata/unknown_token.yaml:10:17", "stderr keeps the human form")
 
+	// a problem found while generating code (not while decoding) is a diagnostic too
+	r = gennctl(t, cache, "validate", "--json", "testdata/read_only_assigned.yaml")
+	require.Equal(t, 2, r.code, r.stderr)
+	e = last(r)
+	require.Len(t, e.Diagnostics, 1, r.stdout)
+	assert.Equal(t, jsonDiagnostic{File: "testdata/read_only_assigned.yaml", Line: 9, Col: 21,
+		Path:    "models.custom_updates.Zero.update_code",
+		Message: "update_code of model Zero (custom update Z) assigns reference V, which is READ_ONLY"}, e.Diagnostics[0])
+
 	r = gennctl(t, cache, "build", "--json", "testdata/c_error.yaml")
 	require.Equal(t, 2, r.code, r.stderr)
 	e = last(r)
