@@ -20,6 +20,7 @@ from . import _models
 
 MAX_ROW = "gennctl_max_row_length"
 MAX_COL = "gennctl_max_col_length"
+KERNEL = "gennctl_kernel_size"  # + _<dimension>
 
 
 def get(doc, path):
@@ -123,6 +124,7 @@ class Builder:
         self.data_dir, self.doc_dir = data_dir, doc_dir
         self.out = Document()
         self.custom = {}  # (kind, name) -> (model, definition)
+        self.kernel_dims = {}  # (kind, name) -> dimensions of a kernel size given as a Python function
 
     def build(self, duration, backend, record=None):
         m, out = self.model, self.out
@@ -174,6 +176,9 @@ class Builder:
                        ("max_dendritic_delay_steps", s.max_dendritic_delay_timesteps)):
             if v:
                 n[key] = int(v)
+        for key, target in (("ps_target_var", s.ps_target_var), ("pre_target_var", s.pre_target_var)):
+            if target != "Isyn":
+                n[key] = target
         if s.span_type:
             n["span"] = str(s.span_type).rsplit("_", 1)[-1].lower()
         if s.connectivity_initialiser is not None:
@@ -221,6 +226,11 @@ class Builder:
 
     def connectivity(self, s, path):
         ci = s.connectivity_initialiser
+        kernel = getattr(ci.snippet, "get_calc_kernel_size_func", lambda: None)()
+        if callable(kernel):
+            # the definition names one parameter per dimension (computed per group and variant below)
+            dims = len(kernel([float(ci.params[k]) for k in ci.snippet.get_param_names()]))
+            self.kernel_dims[(ci.snippet.kind, ci.snippet.name)] = dims
         n = {"init": self.model_ref(ci.snippet, path + ".init")}
         n.update(self.params(ci.snippet, ci.params, path + ".params", path + ".init"))
         for func, hidden in (("get_calc_max_row_length_func", MAX_ROW), ("get_calc_max_col_length_func", MAX_COL)):
@@ -228,8 +238,19 @@ class Builder:
             if callable(f):
                 self.out.pyvalues.append(self._length_value(s, path, ci.snippet, hidden, f))
                 n.setdefault("params", {})
+        if callable(kernel):
+            for i in range(dims):
+                self.out.pyvalues.append(self._kernel_value(path, ci.snippet, i, kernel))
         n.update(self.egps(s.connectivity_extra_global_params))
         return n
+
+    @staticmethod
+    def _kernel_value(path, snippet, i, f):
+        names = snippet.get_param_names()
+
+        def value(doc):
+            return int(f([get(doc, path + ".params." + k) for k in names])[i])
+        return PyValue(f"{path}.params.{KERNEL}_{i}", [path], value)
 
     def _length_value(self, s, path, snippet, hidden, f):
         names = snippet.get_param_names()
@@ -312,25 +333,32 @@ class Builder:
             else:
                 derived[dp.name] = dp.func
         kind = m.kind
+        state = []  # (field, build state variables) of a connectivity snippet
 
         def code(field, getter=None):
             c = getattr(m, "get_" + (getter or field))()
             if c:
                 d[field] = c
-        if kind == "connectivity":
-            for func, key, hidden in (("get_calc_max_row_length_func", "max_row_length", MAX_ROW),
-                                      ("get_calc_max_col_length_func", "max_col_length", MAX_COL)):
+        if kind in ("connectivity", "toeplitz"):
+            lengths = [("get_calc_max_row_length_func", "max_row_length", MAX_ROW)]
+            if kind == "connectivity":
+                lengths.append(("get_calc_max_col_length_func", "max_col_length", MAX_COL))
+            for func, key, hidden in lengths:
                 f = getattr(m, func)()
                 if callable(f):
                     params.append(hidden)
                     d[key] = hidden
                 elif f is not None:
                     d[key] = str(f)
-            if m.get_calc_kernel_size_func() is not None:
-                raise ValueError(f"{path}: calc_kernel_size_func is not supported (custom snippets with "
-                                 "kernels are not available from Python)")
+            kernel = m.get_calc_kernel_size_func()
+            if callable(kernel):
+                hidden = [f"{KERNEL}_{i}" for i in range(self.kernel_dims[(kind, m.name)])]
+                params.extend(hidden)
+                d["kernel_size"] = hidden
+            elif kernel is not None:
+                d["kernel_size"] = list(kernel)
         d["params"] = params
-        if kind not in ("var_inits", "connectivity"):
+        if kind not in ("var_inits", "connectivity", "toeplitz"):
             d["vars"] = var_types(m.get_vars())
         if derived:
             d["derived_params"] = derived
@@ -351,9 +379,6 @@ class Builder:
             for f in _models.WU_CODE:
                 code(f)
             code("synapse_dynamics_support_code", "synapse_dynamics_suppport_code")
-            for f in ("pre_dynamics_code", "post_dynamics_code"):
-                if getattr(m, "get_" + f)():
-                    raise ValueError(f"{path}: {f} is not supported by gennctl")
             for flag in ("is_pre_spike_time_required", "is_post_spike_time_required"):
                 if getattr(m, flag)():
                     d[flag] = True
@@ -367,14 +392,19 @@ class Builder:
                 d["extra_global_param_refs"] = {e.name: e.type for e in refs}
         elif kind == "var_inits":
             code("var_init_code", "code")
+        elif kind == "toeplitz":
+            code("diagonal_build_code")
+            state = [("diagonal_build_state_vars", m.get_diagonal_build_state_vars())]
         elif kind == "connectivity":
             code("row_build_code")
             code("col_build_code")
-            for key, vs in (("row_build_state_vars", m.get_row_build_state_vars()),
-                            ("col_build_state_vars", m.get_col_build_state_vars())):
-                if vs:
-                    d[key] = {v.name: {"type": v.type, "init": v.value if isinstance(v.value, str) else float(v.value)}
-                              for v in vs}
+            code("host_init_code")
+            state = [("row_build_state_vars", m.get_row_build_state_vars()),
+                     ("col_build_state_vars", m.get_col_build_state_vars())]
+        for key, vs in state:
+            if vs:
+                d[key] = {v.name: {"type": v.type, "init": v.value if isinstance(v.value, str) else float(v.value)}
+                          for v in vs}
         egps = m.get_extra_global_params()
         if egps:
             d["extra_global_params"] = {e.name: e.type for e in egps}

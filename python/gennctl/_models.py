@@ -131,8 +131,9 @@ class WeightUpdateModel(_Model):
 
 #: code getters of weight-update models and their document fields
 WU_CODE = ["sim_code", "event_code", "event_threshold_condition_code", "learn_post_code", "synapse_dynamics_code",
-           "pre_spike_code", "post_spike_code", "sim_support_code", "learn_post_support_code"]
-for _f in WU_CODE + ["synapse_dynamics_suppport_code", "pre_dynamics_code", "post_dynamics_code"]:
+           "pre_spike_code", "post_spike_code", "pre_dynamics_code", "post_dynamics_code", "sim_support_code",
+           "learn_post_support_code"]
+for _f in WU_CODE + ["synapse_dynamics_suppport_code"]:
     setattr(WeightUpdateModel, "get_" + _f, lambda self: "")
 
 
@@ -174,6 +175,25 @@ class InitSparseConnectivitySnippet(_Model):
     def get_calc_kernel_size_func(self):
         return None
 
+    def get_host_init_code(self):
+        return ""
+
+
+class InitToeplitzConnectivitySnippet(_Model):
+    kind, family = "toeplitz", "InitToeplitzConnectivitySnippet"
+
+    def get_diagonal_build_code(self):
+        return ""
+
+    def get_diagonal_build_state_vars(self):
+        return []
+
+    def get_calc_max_row_length_func(self):
+        return None
+
+    def get_calc_kernel_size_func(self):
+        return None
+
 
 class CustomUpdateModel(_Model):
     kind, family = "custom_updates", "CustomUpdateModels"
@@ -189,7 +209,7 @@ class CustomUpdateModel(_Model):
 
 
 FAMILIES = [NeuronModel, PostsynapticModel, WeightUpdateModel, CurrentSourceModel, InitVarSnippet,
-            InitSparseConnectivitySnippet, CustomUpdateModel]
+            InitSparseConnectivitySnippet, InitToeplitzConnectivitySnippet, CustomUpdateModel]
 
 
 class _Builtin:
@@ -275,9 +295,20 @@ class CalcMaxLengthFunc:
         raise NotImplementedError
 
 
+class CalcKernelSizeFunc:
+    """Base of create_cksf_class's classes: call(pars) gives the kernel's
+    dimensions."""
+
+    def __call__(self, pars):
+        raise NotImplementedError
+
+
 def as_function(f, base):
-    """An instance of a create_dpf_class / create_cmlf_class class (the class
-    itself is accepted too), a plain callable or an expression string."""
+    """An instance of a create_dpf_class / create_cmlf_class /
+    create_cksf_class class (the class itself is accepted too), a plain
+    callable or an expression string (a list of them for a kernel size)."""
+    if base is CalcKernelSizeFunc and isinstance(f, (list, tuple)):
+        return [str(e) for e in f]
     if isinstance(f, type) and issubclass(f, base):
         return f()
     if isinstance(f, str) or callable(f):
@@ -299,14 +330,22 @@ class VarInit:
 
 
 class ConnectivityInit:
-    """Sparse connectivity initialised by a snippet (init_connectivity)."""
+    """Sparse connectivity initialised by a snippet (init_connectivity), or
+    Toeplitz connectivity (init_toeplitz_connectivity)."""
+    family = InitSparseConnectivitySnippet
 
     def __init__(self, snippet, params):
-        self.snippet = resolve(snippet, InitSparseConnectivitySnippet)
+        self.snippet = resolve(snippet, self.family)
         self.params = dict(params or {})
 
     def get_snippet(self):
         return self.snippet
+
+
+class ToeplitzInit(ConnectivityInit):
+    """Toeplitz connectivity initialised by a snippet (Conv2D, AvgPoolConv2D
+    or create_custom_toeplitz_connect_init_snippet_class's)."""
+    family = InitToeplitzConnectivitySnippet
 
 
 # ---- the seed's create functions (signatures of pygenn.genn_model 3.3, with
@@ -393,7 +432,7 @@ def create_custom_weight_update_class(class_name, param_names=None, var_name_typ
                                       is_prev_pre_spike_event_time_required=None):
     """A custom weight update model. gennctl tracks spike times wherever code
     uses them, so the is_*_time_required flags beyond the seed's two change
-    nothing; pre_dynamics_code and post_dynamics_code are not supported."""
+    nothing."""
     body = {}
     _code(body, sim_code=sim_code, event_code=event_code, learn_post_code=learn_post_code,
           synapse_dynamics_code=synapse_dynamics_code, event_threshold_condition_code=event_threshold_condition_code,
@@ -451,14 +490,38 @@ def create_custom_sparse_connect_init_snippet_class(class_name, param_names=None
         if svars is not None:
             vs = _pairs(svars, ParamVal)
             body[getter] = lambda self, vs=vs: list(vs)
-    for getter, f in (("get_calc_max_row_length_func", calc_max_row_len_func),
-                      ("get_calc_max_col_length_func", calc_max_col_len_func),
-                      ("get_calc_kernel_size_func", calc_kernel_size_func)):
-        if f is not None:
-            fn = as_function(f, CalcMaxLengthFunc) if getter != "get_calc_kernel_size_func" else f
-            body[getter] = lambda self, fn=fn: fn
+    _length_funcs(body, calc_max_row_len_func, calc_max_col_len_func, calc_kernel_size_func)
     body.update(_check_body(custom_body))
     return create_custom_model_class(class_name, InitSparseConnectivitySnippet, param_names, None,
+                                     derived_params, body, extra_global_params)
+
+
+def _length_funcs(body, max_row=None, max_col=None, kernel_size=None):
+    for getter, f, base in (("get_calc_max_row_length_func", max_row, CalcMaxLengthFunc),
+                            ("get_calc_max_col_length_func", max_col, CalcMaxLengthFunc),
+                            ("get_calc_kernel_size_func", kernel_size, CalcKernelSizeFunc)):
+        if f is not None:
+            fn = as_function(f, base)
+            body[getter] = lambda self, fn=fn: fn
+
+
+def create_custom_toeplitz_connect_init_snippet_class(class_name, param_names=None, derived_params=None,
+                                                      diagonal_build_code=None, diagonal_build_state_vars=None,
+                                                      calc_max_row_len_func=None, calc_kernel_size_func=None,
+                                                      extra_global_params=None, custom_body=None):
+    """A custom Toeplitz connectivity snippet (GeNN 4.9, for TOEPLITZ_KERNELG
+    matrices): diagonal_build_code runs per spike and diagonal; the number of
+    diagonals (calc_max_row_len_func) and the kernel's dimensions
+    (calc_kernel_size_func, a create_cksf_class function or a list of
+    expression strings) as for sparse snippets."""
+    body = {}
+    _code(body, diagonal_build_code=diagonal_build_code)
+    if diagonal_build_state_vars is not None:
+        vs = _pairs(diagonal_build_state_vars, ParamVal)
+        body["get_diagonal_build_state_vars"] = lambda self: list(vs)
+    _length_funcs(body, calc_max_row_len_func, None, calc_kernel_size_func)
+    body.update(_check_body(custom_body))
+    return create_custom_model_class(class_name, InitToeplitzConnectivitySnippet, param_names, None,
                                      derived_params, body, extra_global_params)
 
 
@@ -492,6 +555,18 @@ def create_cmlf_class(cml_func):
     cml_func(num_pre, num_post, pars)."""
     return type("", (CalcMaxLengthFunc,), {"__call__": lambda self, num_pre, num_post, pars:
                                            cml_func(num_pre, num_post, pars)})
+
+
+def create_cksf_class(cks_func):
+    """A kernel size function class: instances compute cks_func(pars), the
+    kernel's dimensions."""
+    return type("", (CalcKernelSizeFunc,), {"__call__": lambda self, pars: cks_func(pars)})
+
+
+def init_toeplitz_connectivity(init_toeplitz_connect_snippet, param_space):
+    """Toeplitz connectivity from a snippet: Conv2D, AvgPoolConv2D or a custom
+    one, with its parameters (for TOEPLITZ_KERNELG matrices)."""
+    return ToeplitzInit(init_toeplitz_connect_snippet, param_space)
 
 
 def init_var(init_var_snippet, param_space):

@@ -10,8 +10,8 @@ shape is (count,) or, with ``batch_size > 1``, (batch_size, count).
 """
 import numpy as np
 
-from . import _cli, _models
-from ._models import FROM_LIST, ConnectivityInit, VarInit, call_site
+from . import _models
+from ._models import FROM_LIST, ConnectivityInit, ToeplitzInit, VarInit, call_site
 
 #: numpy types of the module's C types ("scalar" comes resolved)
 DTYPES = {
@@ -240,6 +240,7 @@ MATRIX_TYPES = {
     "SPARSE_INDIVIDUALG_PSM": ("sparse", "individual"), "DENSE_INDIVIDUALG_PSM": ("dense", "individual"),
     "SPARSE_GLOBALG_INDIVIDUAL_PSM": ("sparse", "global"), "DENSE_GLOBALG_INDIVIDUAL_PSM": ("dense", "global"),
     "BITMASK_GLOBALG_INDIVIDUAL_PSM": ("bitmask", "global"),
+    "PROCEDURAL_KERNELG": ("procedural", "kernel"), "TOEPLITZ_KERNELG": ("toeplitz", "kernel"),
 }
 
 
@@ -249,10 +250,21 @@ def matrix_type_of(matrix_type):
         name = name[len("SynapseMatrixType_"):]
     if name in MATRIX_TYPES:
         return MATRIX_TYPES[name]
-    if name in ("dense", "sparse", "bitmask", "procedural"):
+    if name in ("dense", "sparse", "bitmask", "procedural", "toeplitz"):
         return name, None
     raise ValueError(f"matrix type {matrix_type!r} is not supported (supported: {', '.join(MATRIX_TYPES)}; "
-                     "gennctl has no kernel or Toeplitz matrices and no DENSE_PROCEDURALG)")
+                     "gennctl has no DENSE_PROCEDURALG)")
+
+
+def _target_var(name):
+    """GeNN 4.9's ps_target_var / pre_target_var of a synapse group: the input
+    of the target (source) that the postsynaptic model's $(Isyn) (weight
+    update code's $(addToPre)) adds to, Isyn or an additional input variable."""
+    def set_target(self, var):
+        if self._model._built:
+            raise RuntimeError(f"{name} must be set before build")
+        setattr(self, "_" + name, str(var))
+    return property(lambda self: getattr(self, "_" + name, "Isyn"), set_target)
 
 
 class SynapseGroup(Group):
@@ -285,19 +297,19 @@ class SynapseGroup(Group):
         self.psm_extra_global_params = self._make_egps(self.postsyn)
         self._in_syn = Variable("inSyn", "scalar", 0.0, self)
         if connectivity_initialiser is not None and not isinstance(connectivity_initialiser, ConnectivityInit):
-            raise ValueError(f"{name}: connectivity_initialiser must come from init_connectivity")
+            raise ValueError(f"{name}: connectivity_initialiser must come from init_connectivity or "
+                             "init_toeplitz_connectivity")
+        if (self.matrix == "toeplitz") != isinstance(connectivity_initialiser, ToeplitzInit):
+            raise ValueError(f"{name}: a TOEPLITZ_KERNELG matrix takes init_toeplitz_connectivity, other matrices "
+                             "init_connectivity")
         self.connectivity_initialiser = connectivity_initialiser
         self.connectivity_extra_global_params = {} if connectivity_initialiser is None else \
             self._make_egps(connectivity_initialiser.snippet)
         self._connections = None  # (pre, post, order) given with set_sparse_connections
         self._row_lengths = self._ind = None  # pulled connectivity
 
-    def _no_target_var(self, _):
-        raise _cli.GeNNError("gennctl's postsynaptic models and $(addToPre) write Isyn only: ps_target_var and "
-                             "pre_target_var are not supported")
-
-    ps_target_var = property(lambda self: "Isyn", _no_target_var)
-    pre_target_var = property(lambda self: "Isyn", _no_target_var)
+    ps_target_var = _target_var("ps_target_var")
+    pre_target_var = _target_var("pre_target_var")
 
     @property
     def in_syn(self):

@@ -20,8 +20,9 @@ from ._cli import GeNNError
 from ._models import (create_cmlf_class, create_custom_current_source_class,  # noqa: F401 (the seed's API)
                       create_custom_custom_update_class, create_custom_init_var_snippet_class,
                       create_custom_model_class, create_custom_neuron_class, create_custom_postsynaptic_class,
-                      create_custom_sparse_connect_init_snippet_class, create_custom_weight_update_class,
-                      create_dpf_class, init_connectivity, init_var)
+                      create_custom_sparse_connect_init_snippet_class,
+                      create_custom_toeplitz_connect_init_snippet_class, create_custom_weight_update_class,
+                      create_cksf_class, create_dpf_class, init_connectivity, init_toeplitz_connectivity, init_var)
 from .genn_groups import (CurrentSource, CustomUpdate, EGPReference, NeuronGroup, SynapseGroup, VarReference,
                           dtype_of)
 
@@ -29,6 +30,7 @@ __all__ = ["GeNNModel", "GeNNError", "init_var", "init_connectivity", "create_cu
            "create_custom_postsynaptic_class", "create_custom_weight_update_class",
            "create_custom_current_source_class", "create_custom_init_var_snippet_class",
            "create_custom_sparse_connect_init_snippet_class", "create_custom_custom_update_class",
+           "create_custom_toeplitz_connect_init_snippet_class", "init_toeplitz_connectivity", "create_cksf_class",
            "create_custom_model_class", "create_dpf_class", "create_cmlf_class", "create_var_ref",
            "create_psm_var_ref", "create_wu_pre_var_ref", "create_wu_post_var_ref", "create_wu_var_ref",
            "create_egp_ref", "create_psm_egp_ref", "create_wu_egp_ref"]

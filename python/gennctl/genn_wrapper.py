@@ -19,7 +19,9 @@ WeightUpdateModels = SimpleNamespace(Custom=_models.WeightUpdateModel)
 CurrentSourceModels = SimpleNamespace(Custom=_models.CurrentSourceModel)
 InitVarSnippet = SimpleNamespace(Custom=_models.InitVarSnippet)
 InitSparseConnectivitySnippet = SimpleNamespace(Custom=_models.InitSparseConnectivitySnippet,
-                                                CalcMaxLengthFunc=_models.CalcMaxLengthFunc)
+                                                CalcMaxLengthFunc=_models.CalcMaxLengthFunc,
+                                                CalcKernelSizeFunc=_models.CalcKernelSizeFunc)
+InitToeplitzConnectivitySnippet = SimpleNamespace(Custom=_models.InitToeplitzConnectivitySnippet)
 CustomUpdateModels = SimpleNamespace(Custom=_models.CustomUpdateModel)
 Snippet = SimpleNamespace(DerivedParamFunc=_models.DerivedParamFunc)
 

@@ -93,3 +93,40 @@ def test_custom_models_in_a_sweep_with_connections_from_python():
         text = f.read()
     assert '"file": "customsweep.data/synapses.S.weight_update.vars.g.bin"' in text
     assert '"init": "gennctl_FromList"' in text
+
+
+def test_dynamics_code_and_target_variables():
+    """GeNN 4.9's pre/post_dynamics_code run every step for every neuron;
+    ps_target_var routes the postsynaptic input and pre_target_var
+    $(addToPre) into additional input variables."""
+    src_model = create_custom_neuron_class(
+        "Src", var_name_types=[("V", "scalar"), ("P", "scalar")], additional_input_vars=[("Ipre", "scalar", 0.0)],
+        sim_code="$(V) += DT;\n$(P) += $(Ipre);", threshold_condition_code="$(V) > 0.5 && $(V) < 1.5")
+    trg_model = create_custom_neuron_class(
+        "Trg", var_name_types=[("V", "scalar"), ("W", "scalar")], additional_input_vars=[("Iextra", "scalar", 0.0)],
+        sim_code="$(V) += $(Isyn);\n$(W) += $(Iextra);")
+    wu = create_custom_weight_update_class(
+        "Counting", var_name_types=[("g", "scalar")], pre_var_name_types=[("preCount", "scalar")],
+        post_var_name_types=[("postCount", "scalar")], sim_code="$(addToInSyn, $(g));\n$(addToPre, 1.0);",
+        pre_dynamics_code="$(preCount) += 1.0;", post_dynamics_code="$(postCount) += 2.0;")
+    model = GeNNModel("double", "dynamics_targets", backend="cpu")
+    model.dT = 1.0
+    src = model.add_neuron_population("S", 1, src_model, {}, {"V": 0.0, "P": 0.0})
+    trg = model.add_neuron_population("T", 2, trg_model, {}, {"V": 0.0, "W": 0.0})
+    syn = model.add_synapse_population("ST", "DENSE_INDIVIDUALG", 0, src, trg, wu, {}, {"g": [0.25, 0.5]},
+                                       {"preCount": 0.0}, {"postCount": 0.0}, SCALED, {"scale": 1.0}, {})
+    syn.ps_target_var = "Iextra"
+    syn.pre_target_var = "Ipre"
+    model.build()
+    model.load()
+    for _ in range(5):
+        model.step_time()
+    for g in (src, trg):
+        g.pull_state_from_device()
+    syn.pull_state_from_device()
+    # the source spikes once (step 0); its one spike reaches both targets
+    np.testing.assert_array_equal(trg.vars["V"].view, [0.0, 0.0])          # nothing into Isyn
+    np.testing.assert_array_equal(trg.vars["W"].view, [0.25, 0.5])         # all into Iextra
+    np.testing.assert_array_equal(src.vars["P"].view, [2.0])               # addToPre from both synapses
+    np.testing.assert_array_equal(syn.pre_vars["preCount"].view, [5.0])    # every step
+    np.testing.assert_array_equal(syn.post_vars["postCount"].view, [10.0, 10.0])

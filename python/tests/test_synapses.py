@@ -176,3 +176,82 @@ def test_spikes_pushed_from_python_and_postsynaptic_extra_global_parameters():
     assert syn.psm_extra_global_params["factor"].view == 0.25
     with pytest.raises(ValueError, match="out of range"):
         pre.current_spikes = [3]
+
+
+CONV = {"conv_kh": 3, "conv_kw": 3, "conv_ih": 4, "conv_iw": 4, "conv_ic": 1, "conv_oh": 4, "conv_ow": 4, "conv_oc": 1}
+KERNEL = np.arange(9.0).reshape(3, 3) + 1.0
+
+
+def conv_reference(spiking):
+    """What a 3x3 'same' convolution (stride 1, padding 1) delivers from the
+    spiking pixels of a 4x4 image, as GeNN 4.9's Conv2D snippets connect it:
+    input (r, c) reaches output (r + 1 - kr, c + 1 - kc) with KERNEL[kr, kc]."""
+    out = np.zeros((4, 4))
+    for i in spiking:
+        r, c = divmod(i, 4)
+        for kr in range(3):
+            for kc in range(3):
+                if 0 <= r + 1 - kr < 4 and 0 <= c + 1 - kc < 4:
+                    out[r + 1 - kr, c + 1 - kc] += KERNEL[kr, kc]
+    return out.ravel()
+
+
+def delivered(name, matrix, connectivity, g, size=16, spiking=(5, 6, 12), kernel=None):
+    """Post's sums one step after the Python-pushed spikes of Pre (kernel:
+    the extra global parameter of g's Kernel initialisation)."""
+    from gennctl.genn_model import create_custom_neuron_class
+    total = create_custom_neuron_class("Total", var_name_types=[("V", "scalar")], sim_code="$(V) += $(Isyn);")
+    model = GeNNModel("double", name, backend="cpu")
+    pre = model.add_neuron_population("Pre", size, "SpikeSource", {}, {})
+    post = model.add_neuron_population("Post", size, total, {}, {"V": 0.0})
+    syn = model.add_synapse_population("C", matrix, NO_DELAY, pre, post, "StaticPulse", {}, {"g": g}, {}, {},
+                                       "DeltaCurr", {}, {}, connectivity)
+    if kernel is not None:
+        syn.vars["g"].set_extra_global_init_param("kernel", kernel)
+    model.build()
+    model.load()
+    pre.current_spikes = list(spiking)
+    pre.push_current_spikes_to_device()
+    model.step_time()
+    post.pull_var_from_device("V")
+    return post.vars["V"].view
+
+
+def test_kernel_weights_toeplitz_procedural_and_sparse_agree_with_a_convolution():
+    from gennctl.genn_model import init_toeplitz_connectivity, init_var
+    want = conv_reference((5, 6, 12))
+    sparse_conv = {"conv_kh": 3, "conv_kw": 3, "conv_sh": 1, "conv_sw": 1, "conv_padh": 1, "conv_padw": 1,
+                   "conv_ih": 4, "conv_iw": 4, "conv_ic": 1, "conv_oh": 4, "conv_ow": 4, "conv_oc": 1}
+    toeplitz = delivered("conv_toeplitz", "TOEPLITZ_KERNELG", init_toeplitz_connectivity("Conv2D", CONV),
+                         KERNEL.ravel())
+    procedural = delivered("conv_procedural", "PROCEDURAL_KERNELG", init_connectivity("Conv2D", sparse_conv),
+                           KERNEL.ravel())
+    # stored per synapse, copied from the kernel by the Kernel snippet at initialisation
+    sparse = delivered("conv_sparse", "SPARSE_INDIVIDUALG", init_connectivity("Conv2D", sparse_conv),
+                       init_var("Kernel", {}), kernel=KERNEL.ravel())
+    np.testing.assert_array_equal(toeplitz, want)
+    np.testing.assert_array_equal(procedural, want)
+    np.testing.assert_array_equal(sparse, want)
+
+
+def test_custom_toeplitz_snippet_with_python_length_and_kernel_functions():
+    from gennctl.genn_model import (create_cksf_class, create_cmlf_class,
+                                    create_custom_toeplitz_connect_init_snippet_class, init_toeplitz_connectivity)
+    # a 1-D 'valid' correlation of width W: source i reaches target i - d with kernel entry d
+    band = create_custom_toeplitz_connect_init_snippet_class(
+        "Band", param_names=["W"],
+        diagonal_build_code="""
+        const int j = (int)$(id_pre) - (int)$(id_diag);
+        if (j >= 0) {
+            $(addSynapse, j, $(id_diag));
+        }
+        """,
+        calc_max_row_len_func=create_cmlf_class(lambda num_pre, num_post, pars: int(pars[0]))(),
+        calc_kernel_size_func=create_cksf_class(lambda pars: [int(pars[0])])())
+    for width in (2, 3):
+        k = np.arange(1.0, width + 1)
+        got = delivered(f"band{width}", "TOEPLITZ_KERNELG", init_toeplitz_connectivity(band, {"W": width}), k,
+                        size=8, spiking=(4,))
+        want = np.zeros(8)
+        want[4 - np.arange(width)] = k
+        np.testing.assert_array_equal(got, want)
