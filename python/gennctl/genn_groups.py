@@ -508,7 +508,8 @@ class VarReference:
         declared = group._referenceable(kind, wu)
         if var_name not in declared:
             what = "per-synapse variable" if wu else "variable"
-            raise ValueError(f"{group.name} has no {what} {var_name!r} to reference (has {', '.join(declared) or 'none'})")
+            raise ValueError(f"{group.name} has no {what} {var_name!r} to reference "
+                             f"(has {', '.join(declared) or 'none'})")
         self.group, self.var_name, self.kind, self.wu, self.transpose = group, var_name, kind, wu, transpose
 
     @property
@@ -556,7 +557,8 @@ class CustomUpdate(Group):
         refs = dict(var_ref_space or {})
         names = [r.name for r in self.custom_update_model.get_var_refs()]
         if set(refs) != set(names):
-            raise ValueError(f"{name}: invalid variable reference initialisers: need {sorted(names)}, got {sorted(refs)}")
+            raise ValueError(f"{name}: invalid variable reference initialisers: need {sorted(names)}, "
+                             f"got {sorted(refs)}")
         for k, r in refs.items():
             if not isinstance(r, VarReference):
                 raise ValueError(f"{name}: variable reference {k} must come from create_var_ref, create_wu_var_ref, "

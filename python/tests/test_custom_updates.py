@@ -182,7 +182,8 @@ def test_errors():
                                        {}, {}, "DeltaCurr", {}, {})
     two = create_custom_custom_update_class("Two", var_refs=[("A", "scalar"), ("B", "scalar")], update_code="")
     with pytest.raises(ValueError, match="mixture of weight update and other variables"):
-        model.add_custom_update("M", "Mix", two, {}, {}, {"A": create_var_ref(pop, "V"), "B": create_wu_var_ref(syn, "g")})
+        model.add_custom_update("M", "Mix", two, {}, {},
+                                {"A": create_var_ref(pop, "V"), "B": create_wu_var_ref(syn, "g")})
     with pytest.raises(RuntimeError, match="loaded before performing custom update"):
         model.custom_update("Reset")
     # the core's checks come with the config path and the Python line of the call

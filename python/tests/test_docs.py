@@ -4,6 +4,7 @@ import os
 import re
 
 import numpy as np
+import pytest
 
 from conftest import REPO
 
@@ -25,3 +26,9 @@ def test_python_md_worked_example():
     assert np.all(np.diff(rates[0.0].to_numpy()) >= 0) and rates.loc[1.2, 0.0] > 0
     first = ns["first"]
     assert len(first) > 0 and first.time.max() < 100.0 and (first.variant_id == ns["vid"]).all()
+    # the custom update section's numbers, as the page gives them
+    assert ns["per_trial"] == [5737, 2679, 1051, 664]
+    mean_at_end = ns["mean_at_end"]
+    assert mean_at_end[0] == pytest.approx(-59.6, abs=0.05) and mean_at_end[-1] == pytest.approx(-54.5, abs=0.05)
+    table = ns["per_trial_sweep"]
+    assert table.loc[1.0].tolist() == [5704, 7139, 7145, 7155] and table.loc[0.6].tolist() == [5822, 2786, 1054, 644]
