@@ -164,6 +164,8 @@ class Builder:
         n.update(self.egps(p.extra_global_params))
         if self.interactive:
             n["record"] = {"spikes": True}
+            if p.spike_event_recording_enabled:
+                n["record"]["spike_events"] = True
         return n
 
     def synapses(self, s):

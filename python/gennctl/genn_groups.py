@@ -187,6 +187,7 @@ class NeuronGroup(Group):
         self.vars = self._make_vars(self.neuron.get_vars(), var_space, "variable")
         self.extra_global_params = self._make_egps(self.neuron)
         self._spike_recording = False
+        self._spike_event_recording = False
 
     @property
     def spike_recording_enabled(self):
@@ -197,6 +198,28 @@ class NeuronGroup(Group):
         if self._model._built:
             raise RuntimeError("spike recording must be enabled before build")
         self._spike_recording = bool(enabled)
+
+    @property
+    def spike_event_recording_enabled(self):
+        return self._spike_event_recording
+
+    @spike_event_recording_enabled.setter
+    def spike_event_recording_enabled(self, enabled):
+        if self._model._built:
+            raise RuntimeError("spike event recording must be enabled before build")
+        self._spike_event_recording = bool(enabled)
+
+    @property
+    def current_spike_events(self):
+        """Indices of the neurons with a spike-like event in the last time
+        step (needs spike_event_recording_enabled)."""
+        return self._model._need_loaded("reading current spike events").current_spikes(self, events=True)
+
+    @property
+    def spike_event_recording_data(self):
+        """(times, ids) of the spike-like events of the last
+        num_recording_timesteps steps, as spike_recording_data."""
+        return self._model._runtime.recording_data(self, events=True)
 
     @property
     def current_spikes(self):

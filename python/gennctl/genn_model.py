@@ -222,7 +222,8 @@ class GeNNModel:
             raise RuntimeError("GeNN model already loaded")
         if not self._built:
             self.build(path_to_model)
-        recording = any(p.spike_recording_enabled for p in self.neuron_populations.values())
+        recording = any(p.spike_recording_enabled or p.spike_event_recording_enabled
+                        for p in self.neuron_populations.values())
         if recording and num_recording_timesteps is None:
             raise RuntimeError("Cannot use recording system without passing number of recording timesteps "
                                "to GeNNModel.load")
@@ -349,8 +350,10 @@ class GeNNModel:
         self._need_loaded("pushing").push_egp(*self._egp(g, egp_name), size=size)
 
     def pull_recording_buffers_from_device(self):
-        """Take the spikes of the last num_recording_timesteps steps of every
-        population with spike_recording_enabled (see spike_recording_data)."""
+        """Take the spikes (spike-like events) of the last
+        num_recording_timesteps steps of every population with
+        spike_recording_enabled (spike_event_recording_enabled): see
+        spike_recording_data and spike_event_recording_data."""
         rt = self._need_loaded("pulling recording buffers")
         if not rt.recording:
             raise RuntimeError("Cannot pull recording buffer if recording system is not in use")
@@ -371,6 +374,9 @@ class GeNNModel:
         if record is None:
             pops = [n for n, p in self.neuron_populations.items() if p.spike_recording_enabled]
             record = {n: {"spikes": True} for n in pops or self.neuron_populations}
+            for n, p in self.neuron_populations.items():
+                if p.spike_event_recording_enabled:
+                    record.setdefault(n, {})["spike_events"] = True
         directory = os.path.dirname(os.path.abspath(path))
         os.makedirs(directory, exist_ok=True)
         builder = _document.Builder(self, interactive=False, data_dir=os.path.splitext(path)[0] + ".data",
@@ -426,8 +432,10 @@ class _Runtime:
         self.pops = [p["name"] for p in d["populations"]]
         self.synapses = {s["name"]: s for s in d["synapses"] or []}
         self.buf = np.empty(max([v["count"] for v in d["vars"] or []] + [1]))
-        self.recording = {p.name: int(num_recording_timesteps) for p in model.neuron_populations.values()
-                          if p.spike_recording_enabled}
+        # recorded windows, keyed (population, spike-like events?)
+        self.recording = {(p.name, events): int(num_recording_timesteps) for p in model.neuron_populations.values()
+                          for events, on in ((False, p.spike_recording_enabled), (True, p.spike_event_recording_enabled))
+                          if on}
         for g in self._groups():
             for v, kind in g._state_vars():
                 if self.stored(g, v, kind):
@@ -527,9 +535,16 @@ class _Runtime:
         if self.inst.spikes_pending() >= _DRAIN_AT:
             self.drain()
 
+    def _drain_index(self, key):
+        """gn_drain_spikes's pop of (population, events): spike-like events
+        come after the populations."""
+        name, events = key
+        return self.pops.index(name) + (len(self.pops) if events else 0)
+
     def drain(self):
-        """Move the module's recorded spikes here: the last step's of every
-        population, and the recording window's of recorded populations."""
+        """Move the module's recorded spikes and spike-like events here: the
+        last step's of every population (spikes) or of those recording them
+        (events), and the recording windows."""
         pop, variant, neuron, step = self.inst.drain_spikes()
         now = self.inst.timestep()
         last = step == now - 1
@@ -537,12 +552,13 @@ class _Runtime:
             self.current = {}
         for p in np.unique(pop[last]):
             sel = last & (pop == p)
-            self.current.setdefault(self.pops[p], []).append((variant[sel], neuron[sel]))
-        for name, n in self.recording.items():
-            sel = (pop == self.pops.index(name)) & (step.astype(np.int64) >= now - n)
-            rec = [r for r in self.recorded[name] if len(r[0]) and r[0].max() >= now - n]
+            key = (self.pops[p % len(self.pops)], bool(p >= len(self.pops)))
+            self.current.setdefault(key, []).append((variant[sel], neuron[sel]))
+        for key, n in self.recording.items():
+            sel = (pop == self._drain_index(key)) & (step.astype(np.int64) >= now - n)
+            rec = [r for r in self.recorded[key] if len(r[0]) and r[0].max() >= now - n]
             rec.append((step[sel], variant[sel], neuron[sel]))
-            self.recorded[name] = rec
+            self.recorded[key] = rec
         self.drained_at = now
 
     def set_current_spikes(self, group, spikes):
@@ -559,7 +575,7 @@ class _Runtime:
             variant.append(np.full(len(ids), b, np.uint32))
             neuron.append(ids.astype(np.uint32))
         self.drain()
-        self.current[group.name] = [(np.concatenate(variant), np.concatenate(neuron))]
+        self.current[(group.name, False)] = [(np.concatenate(variant), np.concatenate(neuron))]
 
     def push_current_spikes(self, group):
         if not self.module.description.get("current_spikes"):
@@ -569,9 +585,12 @@ class _Runtime:
         for b in range(self.batch):
             self.inst.set_current_spikes(pop, b, spikes if self.batch == 1 else spikes[b])
 
-    def current_spikes(self, group):
+    def current_spikes(self, group, events=False):
+        if events and (group.name, True) not in self.recording:
+            raise RuntimeError(f"{group.name}: current_spike_events needs spike_event_recording_enabled = True "
+                               "(gennctl reads them from the recording)")
         self.drain()
-        chunks = self.current.get(group.name, [])
+        chunks = self.current.get((group.name, events), [])
         variant = np.concatenate([c[0] for c in chunks]) if chunks else np.empty(0, np.uint32)
         neuron = np.concatenate([c[1] for c in chunks]) if chunks else np.empty(0, np.uint32)
         per = [np.sort(neuron[variant == b]) for b in range(self.batch)]
@@ -580,20 +599,21 @@ class _Runtime:
     def pull_recording(self):
         self.drain()
         now = self.inst.timestep()
-        for name, n in self.recording.items():
-            chunks = self.recorded[name]
+        for key, n in self.recording.items():
+            chunks = self.recorded[key]
             step, variant, neuron = (np.concatenate([c[k] for c in chunks]).astype(np.int64) for k in range(3))
             keep = step >= now - n
-            self.snapshot[name] = (now, step[keep], variant[keep], neuron[keep])
+            self.snapshot[key] = (now, step[keep], variant[keep], neuron[keep])
 
-    def recording_data(self, group):
-        if group.name not in self.recording:
-            raise RuntimeError(f"spike recording is not enabled for {group.name}")
-        if group.name not in self.snapshot:
+    def recording_data(self, group, events=False):
+        key, what = (group.name, events), "spike event" if events else "spike"
+        if key not in self.recording:
+            raise RuntimeError(f"{what} recording is not enabled for {group.name}")
+        if key not in self.snapshot:
             raise RuntimeError("call pull_recording_buffers_from_device first")
-        now, step, variant, neuron = self.snapshot[group.name]
-        if now < self.recording[group.name]:
-            raise RuntimeError("spike_recording_data can only be accessed once buffer is full.")
+        now, step, variant, neuron = self.snapshot[key]
+        if now < self.recording[key]:
+            raise RuntimeError(f"{what.replace(' ', '_')}_recording_data can only be accessed once buffer is full.")
         out = []
         for b in range(self.batch):
             sel = variant == b

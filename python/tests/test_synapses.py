@@ -255,3 +255,34 @@ def test_custom_toeplitz_snippet_with_python_length_and_kernel_functions():
         want = np.zeros(8)
         want[4 - np.arange(width)] = k
         np.testing.assert_array_equal(got, want)
+
+
+def test_spike_event_recording_and_current_spike_events():
+    from gennctl.genn_model import create_custom_neuron_class, create_custom_weight_update_class
+    ramp = create_custom_neuron_class("Ramp", var_name_types=[("V", "scalar")], sim_code="$(V) += DT;",
+                                      threshold_condition_code="false")
+    graded = create_custom_weight_update_class("Window", event_code="$(addToInSyn, 1.0);",
+                                               event_threshold_condition_code="$(V_pre) > 2.5 && $(V_pre) < 5.5")
+    model = GeNNModel("double", "spike_events")
+    model.dT = 1.0
+    pre = model.add_neuron_population("Pre", 2, ramp, {}, {"V": [0.0, 3.0]})
+    post = model.add_neuron_population("Post", 1, "SpikeSource", {}, {})
+    model.add_synapse_population("S", "DENSE_GLOBALG", NO_DELAY, pre, post, graded, {}, {}, {}, {}, "DeltaCurr",
+                                 {}, {})
+    pre.spike_event_recording_enabled = True
+    model.build()
+    model.load(num_recording_timesteps=6)
+    seen = []
+    for _ in range(6):
+        model.step_time()
+        seen.append(list(pre.current_spike_events))
+    # V after step k is k + 1 (neuron 0) and k + 4 (neuron 1): events while it is in (2.5, 5.5)
+    assert seen == [[1], [1], [0], [0], [0], []]
+    model.pull_recording_buffers_from_device()
+    times, ids = pre.spike_event_recording_data
+    np.testing.assert_array_equal(times, [0.0, 1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(ids, [1, 1, 0, 0, 0])
+    with pytest.raises(RuntimeError, match="spike recording is not enabled for Pre"):
+        pre.spike_recording_data
+    with pytest.raises(RuntimeError, match="needs spike_event_recording_enabled"):
+        post.current_spike_events
