@@ -173,6 +173,16 @@ class Group:
         return out
 
 
+def _set_before_build(name, default, convert):
+    """A property of a group that the document holds, so it is set before
+    build: name's value (default until set), converted by convert."""
+    def set_value(self, value):
+        if self._model._built:
+            raise RuntimeError(f"{name} must be set before build")
+        setattr(self, "_" + name, convert(value))
+    return property(lambda self: getattr(self, "_" + name, default), set_value)
+
+
 class NeuronGroup(Group):
     section = "populations"
     var_kind = "neuron"
@@ -186,28 +196,9 @@ class NeuronGroup(Group):
         self.params = dict(param_space or {})
         self.vars = self._make_vars(self.neuron.get_vars(), var_space, "variable")
         self.extra_global_params = self._make_egps(self.neuron)
-        self._spike_recording = False
-        self._spike_event_recording = False
 
-    @property
-    def spike_recording_enabled(self):
-        return self._spike_recording
-
-    @spike_recording_enabled.setter
-    def spike_recording_enabled(self, enabled):
-        if self._model._built:
-            raise RuntimeError("spike recording must be enabled before build")
-        self._spike_recording = bool(enabled)
-
-    @property
-    def spike_event_recording_enabled(self):
-        return self._spike_event_recording
-
-    @spike_event_recording_enabled.setter
-    def spike_event_recording_enabled(self, enabled):
-        if self._model._built:
-            raise RuntimeError("spike event recording must be enabled before build")
-        self._spike_event_recording = bool(enabled)
+    spike_recording_enabled = _set_before_build("spike_recording_enabled", False, bool)
+    spike_event_recording_enabled = _set_before_build("spike_event_recording_enabled", False, bool)
 
     @property
     def current_spike_events(self):
@@ -279,17 +270,6 @@ def matrix_type_of(matrix_type):
                      "gennctl has no DENSE_PROCEDURALG)")
 
 
-def _target_var(name):
-    """GeNN 4.9's ps_target_var / pre_target_var of a synapse group: the input
-    of the target (source) that the postsynaptic model's $(Isyn) (weight
-    update code's $(addToPre)) adds to, Isyn or an additional input variable."""
-    def set_target(self, var):
-        if self._model._built:
-            raise RuntimeError(f"{name} must be set before build")
-        setattr(self, "_" + name, str(var))
-    return property(lambda self: getattr(self, "_" + name, "Isyn"), set_target)
-
-
 class SynapseGroup(Group):
     section = "synapses"
     var_kind = "synapse"
@@ -331,8 +311,11 @@ class SynapseGroup(Group):
         self._connections = None  # (pre, post, order) given with set_sparse_connections
         self._row_lengths = self._ind = None  # pulled connectivity
 
-    ps_target_var = _target_var("ps_target_var")
-    pre_target_var = _target_var("pre_target_var")
+    # GeNN 4.9's ps_target_var / pre_target_var: the input of the target
+    # (source) that the postsynaptic model's $(Isyn) (weight update code's
+    # $(addToPre)) adds to, Isyn or an additional input variable
+    ps_target_var = _set_before_build("ps_target_var", "Isyn", str)
+    pre_target_var = _set_before_build("pre_target_var", "Isyn", str)
 
     @property
     def in_syn(self):
@@ -577,31 +560,28 @@ class CustomUpdate(Group):
         self.params = dict(param_space or {})
         self.vars = self._make_vars(self.custom_update_model.get_vars(), var_space, "variable")
         self.extra_global_params = self._make_egps(self.custom_update_model)
-        refs = dict(var_ref_space or {})
-        names = [r.name for r in self.custom_update_model.get_var_refs()]
-        if set(refs) != set(names):
-            raise ValueError(f"{name}: invalid variable reference initialisers: need {sorted(names)}, "
-                             f"got {sorted(refs)}")
-        for k, r in refs.items():
-            if not isinstance(r, VarReference):
-                raise ValueError(f"{name}: variable reference {k} must come from create_var_ref, create_wu_var_ref, "
-                                 f"..., got {r!r}")
+        refs = self._references(var_ref_space, self.custom_update_model.get_var_refs(), VarReference,
+                                "variable reference", "create_var_ref, create_wu_var_ref, ...")
         wu = sum(r.wu for r in refs.values())
         if wu not in (0, len(refs)):
             raise ValueError(f"{name}: custom updates cannot be created with references pointing to a mixture of "
                              "weight update and other variables")
         self.var_refs = refs
         self.custom_wu_update = wu > 0
-        egp_refs = dict(egp_ref_space or {})
-        egp_names = [e.name for e in self.custom_update_model.get_extra_global_param_refs()]
-        if set(egp_refs) != set(egp_names):
-            raise ValueError(f"{name}: invalid extra global parameter reference initialisers: need "
-                             f"{sorted(egp_names)}, got {sorted(egp_refs)}")
-        for k, r in egp_refs.items():
-            if not isinstance(r, EGPReference):
-                raise ValueError(f"{name}: extra global parameter reference {k} must come from create_egp_ref, "
-                                 f"create_psm_egp_ref or create_wu_egp_ref, got {r!r}")
-        self.egp_refs = egp_refs
+        self.egp_refs = self._references(egp_ref_space, self.custom_update_model.get_extra_global_param_refs(),
+                                         EGPReference, "extra global parameter reference",
+                                         "create_egp_ref, create_psm_egp_ref or create_wu_egp_ref")
+
+    def _references(self, space, declared, cls, what, makers):
+        """The references given (name -> cls), one for each declared."""
+        refs = dict(space or {})
+        names = [r.name for r in declared]
+        if set(refs) != set(names):
+            raise ValueError(f"{self.name}: invalid {what} initialisers: need {sorted(names)}, got {sorted(refs)}")
+        for k, r in refs.items():
+            if not isinstance(r, cls):
+                raise ValueError(f"{self.name}: {what} {k} must come from {makers}, got {r!r}")
+        return refs
 
     @property
     def _synapse_group(self):
