@@ -231,6 +231,9 @@ class Builder:
         kernel = getattr(ci.snippet, "get_calc_kernel_size_func", lambda: None)()
         if callable(kernel):
             # the definition names one parameter per dimension (computed per group and variant below)
+            missing = [k for k in ci.snippet.get_param_names() if k not in ci.params]
+            if missing:
+                raise ValueError(f"{path}.params: missing {', '.join(missing)} (the kernel size function's inputs)")
             dims = len(kernel([float(ci.params[k]) for k in ci.snippet.get_param_names()]))
             self.kernel_dims[(ci.snippet.kind, ci.snippet.name)] = dims
         n = {"init": self.model_ref(ci.snippet, path + ".init")}
