@@ -27,3 +27,13 @@ def gennctl_binary(tmp_path_factory):
 def in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(params=["cpu", "cuda"])
+def backend(request, monkeypatch):
+    """Each backend in turn: cuda is the CUDA backend's module with its
+    kernels run thread by thread on the host (GENNCTL_CUDA_EMULATION=1), so
+    the CUDA code path is tested without a GPU."""
+    if request.param == "cuda":
+        monkeypatch.setenv("GENNCTL_CUDA_EMULATION", "1")
+    return request.param

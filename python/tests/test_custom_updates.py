@@ -1,7 +1,10 @@
 """Custom updates from Python (GeNN 4.9's add_custom_update): updates over
 neurons with reductions, over sparse synapses with their own per-synapse
 variables, the built-in Transpose, extra global parameter references, batches,
-sweeps with a protocol, and the errors PyGeNN gives or the core reports."""
+sweeps with a protocol, and the errors PyGeNN gives or the core reports.
+The in-process tests run on the CPU backend and on the CUDA backend's module
+with its kernels emulated on the CPU (conftest's backend fixture), which gives
+the same bits."""
 import numpy as np
 import pytest
 
@@ -37,12 +40,13 @@ def lif_model(name, backend="cpu"):
     return model, pop
 
 
-def test_updates_over_neurons_reduce_and_write_what_the_steps_continue_from():
-    model, pop = lif_model("cu_neurons")
+def test_updates_over_neurons_reduce_and_write_what_the_steps_continue_from(backend):
+    model, pop = lif_model("cu_neurons", backend)
     stats = model.add_custom_update("S", "Stats", STATS, {}, {"Mean": 0.0, "Max": 0.0}, {"V": create_var_ref(pop, "V")})
     model.add_custom_update("R", "Reset", SET_V, {"v": -65.0}, {}, {"V": create_var_ref(pop, "V")})
     model.build()
     model.load()
+    assert model._runtime.module.description["backend"] == backend
     for _ in range(10):
         model.step_time()
     model.custom_update("Stats")
@@ -69,8 +73,8 @@ def test_updates_over_neurons_reduce_and_write_what_the_steps_continue_from():
     np.testing.assert_array_equal(stats.vars["Mean"].view, [0.0])
 
 
-def test_updates_over_sparse_synapses_scale_weights_and_keep_their_own_variables():
-    model = GeNNModel("double", "cu_synapses", backend="cpu")
+def test_updates_over_sparse_synapses_scale_weights_and_keep_their_own_variables(backend):
+    model = GeNNModel("double", "cu_synapses", backend=backend)
     model.dT = DT
     pre = model.add_neuron_population("Pre", 3, "SpikeSourceArray", {},
                                       {"startSpike": [0, 1, 2], "endSpike": [1, 2, 3]})
@@ -104,8 +108,8 @@ def test_updates_over_sparse_synapses_scale_weights_and_keep_their_own_variables
     np.testing.assert_allclose(syn.in_syn, np.array([0.0, 0.2, 0.1, 0.7]) * 0.25 * np.exp(-DT / 5.0), rtol=1e-12)
 
 
-def test_transpose_copies_a_dense_matrix_into_the_reverse_group():
-    model = GeNNModel("double", "cu_transpose", backend="cpu")
+def test_transpose_copies_a_dense_matrix_into_the_reverse_group(backend):
+    model = GeNNModel("double", "cu_transpose", backend=backend)
     a = model.add_neuron_population("A", 3, "SpikeSource", {}, {})
     b = model.add_neuron_population("B", 2, "SpikeSource", {}, {})
     g = np.arange(6.0) + 1.0
@@ -122,7 +126,7 @@ def test_transpose_copies_a_dense_matrix_into_the_reverse_group():
     np.testing.assert_array_equal(ba.get_var_values("g").reshape(2, 3), g.reshape(3, 2).T)
 
 
-def test_extra_global_parameter_references_in_a_batch():
+def test_extra_global_parameter_references_in_a_batch(backend):
     biased = create_custom_neuron_class("Biased", var_name_types=[("V", "scalar")],
                                         extra_global_params=[("bias", "scalar")], sim_code="$(V) += 0.0;")
     add = create_custom_custom_update_class("Add", var_refs=[("V", "scalar")], extra_global_params=[("step", "scalar")],
@@ -130,7 +134,7 @@ def test_extra_global_parameter_references_in_a_batch():
                                             update_code="$(V) += $(b) + $(step);")
     again = create_custom_custom_update_class("Again", var_refs=[("V", "scalar")],
                                               extra_global_param_refs=[("s", "scalar")], update_code="$(V) -= $(s);")
-    model = GeNNModel("double", "cu_egp_refs", backend="cpu")
+    model = GeNNModel("double", "cu_egp_refs", backend=backend)
     model.batch_size = 2
     pop = model.add_neuron_population("N", 3, biased, {}, {"V": [1.0, 2.0, 3.0]})
     pop.set_extra_global_param("bias", 3.0)

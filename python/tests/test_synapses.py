@@ -143,12 +143,12 @@ def test_recording_needs_timesteps_and_a_full_buffer():
         pre.spike_recording_data
 
 
-def test_spikes_pushed_from_python_and_postsynaptic_extra_global_parameters():
+def test_spikes_pushed_from_python_and_postsynaptic_extra_global_parameters(backend):
     from gennctl.genn_model import create_custom_postsynaptic_class
     decay = create_custom_postsynaptic_class("EGPDecay", extra_global_params=[("factor", "scalar")],
                                              decay_code="$(inSyn) *= $(factor);",
                                              apply_input_code="$(Isyn) += 0.0 * $(inSyn);")
-    model = GeNNModel("double", "pushed_spikes", backend="cpu")
+    model = GeNNModel("double", "pushed_spikes", backend=backend)
     model.dT = DT
     pre = model.add_neuron_population("Pre", 3, "SpikeSource", {}, {})
     post = model.add_neuron_population("Post", 2, "LIF", LIF, {"V": -70.0, "RefracTime": 0.0})
@@ -196,12 +196,12 @@ def conv_reference(spiking):
     return out.ravel()
 
 
-def delivered(name, matrix, connectivity, g, size=16, spiking=(5, 6, 12), kernel=None):
+def delivered(name, matrix, connectivity, g, size=16, spiking=(5, 6, 12), kernel=None, backend="cpu"):
     """Post's sums one step after the Python-pushed spikes of Pre (kernel:
     the extra global parameter of g's Kernel initialisation)."""
     from gennctl.genn_model import create_custom_neuron_class
     total = create_custom_neuron_class("Total", var_name_types=[("V", "scalar")], sim_code="$(V) += $(Isyn);")
-    model = GeNNModel("double", name, backend="cpu")
+    model = GeNNModel("double", name, backend=backend)
     pre = model.add_neuron_population("Pre", size, "SpikeSource", {}, {})
     post = model.add_neuron_population("Post", size, total, {}, {"V": 0.0})
     syn = model.add_synapse_population("C", matrix, NO_DELAY, pre, post, "StaticPulse", {}, {"g": g}, {}, {},
@@ -217,18 +217,18 @@ def delivered(name, matrix, connectivity, g, size=16, spiking=(5, 6, 12), kernel
     return post.vars["V"].view
 
 
-def test_kernel_weights_toeplitz_procedural_and_sparse_agree_with_a_convolution():
+def test_kernel_weights_toeplitz_procedural_and_sparse_agree_with_a_convolution(backend):
     from gennctl.genn_model import init_toeplitz_connectivity, init_var
     want = conv_reference((5, 6, 12))
     sparse_conv = {"conv_kh": 3, "conv_kw": 3, "conv_sh": 1, "conv_sw": 1, "conv_padh": 1, "conv_padw": 1,
                    "conv_ih": 4, "conv_iw": 4, "conv_ic": 1, "conv_oh": 4, "conv_ow": 4, "conv_oc": 1}
     toeplitz = delivered("conv_toeplitz", "TOEPLITZ_KERNELG", init_toeplitz_connectivity("Conv2D", CONV),
-                         KERNEL.ravel())
+                         KERNEL.ravel(), backend=backend)
     procedural = delivered("conv_procedural", "PROCEDURAL_KERNELG", init_connectivity("Conv2D", sparse_conv),
-                           KERNEL.ravel())
+                           KERNEL.ravel(), backend=backend)
     # stored per synapse, copied from the kernel by the Kernel snippet at initialisation
     sparse = delivered("conv_sparse", "SPARSE_INDIVIDUALG", init_connectivity("Conv2D", sparse_conv),
-                       init_var("Kernel", {}), kernel=KERNEL.ravel())
+                       init_var("Kernel", {}), kernel=KERNEL.ravel(), backend=backend)
     np.testing.assert_array_equal(toeplitz, want)
     np.testing.assert_array_equal(procedural, want)
     np.testing.assert_array_equal(sparse, want)
@@ -257,13 +257,13 @@ def test_custom_toeplitz_snippet_with_python_length_and_kernel_functions():
         np.testing.assert_array_equal(got, want)
 
 
-def test_spike_event_recording_and_current_spike_events():
+def test_spike_event_recording_and_current_spike_events(backend):
     from gennctl.genn_model import create_custom_neuron_class, create_custom_weight_update_class
     ramp = create_custom_neuron_class("Ramp", var_name_types=[("V", "scalar")], sim_code="$(V) += DT;",
                                       threshold_condition_code="false")
     graded = create_custom_weight_update_class("Window", event_code="$(addToInSyn, 1.0);",
                                                event_threshold_condition_code="$(V_pre) > 2.5 && $(V_pre) < 5.5")
-    model = GeNNModel("double", "spike_events")
+    model = GeNNModel("double", "spike_events", backend=backend)
     model.dT = 1.0
     pre = model.add_neuron_population("Pre", 2, ramp, {}, {"V": [0.0, 3.0]})
     post = model.add_neuron_population("Post", 1, "SpikeSource", {}, {})
