@@ -596,3 +596,18 @@ FROM_LIST = create_custom_sparse_connect_init_snippet_class(
         """,
     calc_max_row_len_func="maxRowLength",
     extra_global_params=[("rowStart", "unsigned int*"), ("postInd", "unsigned int*")])
+
+#: the connectivity of a DENSE_PROCEDURALG synapse group: every source to
+#: every target, regenerated at each spike (a procedural matrix), so that its
+#: weights are procedural too (regenerated from their snippet, never stored)
+ALL_TO_ALL = create_custom_sparse_connect_init_snippet_class(
+    "gennctl_AllToAll",
+    row_build_state_vars=[("j", "unsigned int", 0)],
+    row_build_code="""
+        if ($(j) >= $(num_post)) {
+            $(endRow);
+        }
+        $(addSynapse, $(j));
+        $(j)++;
+        """,
+    calc_max_row_len_func="num_post")

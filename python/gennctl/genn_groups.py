@@ -11,7 +11,7 @@ shape is (count,) or, with ``batch_size > 1``, (batch_size, count).
 import numpy as np
 
 from . import _models
-from ._models import FROM_LIST, ConnectivityInit, ToeplitzInit, VarInit, call_site
+from ._models import ALL_TO_ALL, FROM_LIST, ConnectivityInit, ToeplitzInit, VarInit, call_site
 
 #: numpy types of the module's C types ("scalar" comes resolved)
 DTYPES = {
@@ -255,6 +255,8 @@ MATRIX_TYPES = {
     "SPARSE_GLOBALG_INDIVIDUAL_PSM": ("sparse", "global"), "DENSE_GLOBALG_INDIVIDUAL_PSM": ("dense", "global"),
     "BITMASK_GLOBALG_INDIVIDUAL_PSM": ("bitmask", "global"),
     "PROCEDURAL_KERNELG": ("procedural", "kernel"), "TOEPLITZ_KERNELG": ("toeplitz", "kernel"),
+    # all to all, regenerated at each spike (connectivity ALL_TO_ALL), with procedural weights
+    "DENSE_PROCEDURALG": ("procedural", None),
 }
 
 
@@ -266,8 +268,7 @@ def matrix_type_of(matrix_type):
         return MATRIX_TYPES[name]
     if name in ("dense", "sparse", "bitmask", "procedural", "toeplitz"):
         return name, None
-    raise ValueError(f"matrix type {matrix_type!r} is not supported (supported: {', '.join(MATRIX_TYPES)}; "
-                     "gennctl has no DENSE_PROCEDURALG)")
+    raise ValueError(f"matrix type {matrix_type!r} is not supported (supported: {', '.join(MATRIX_TYPES)})")
 
 
 class SynapseGroup(Group):
@@ -299,6 +300,11 @@ class SynapseGroup(Group):
         self.psm_vars = self._make_vars(self.postsyn.get_vars(), ps_var_space, "postsynaptic model variable")
         self.psm_extra_global_params = self._make_egps(self.postsyn)
         self._in_syn = Variable("inSyn", "scalar", 0.0, self)
+        if str(matrix_type).endswith("DENSE_PROCEDURALG"):
+            if connectivity_initialiser is not None:
+                raise ValueError(f"{name}: a DENSE_PROCEDURALG matrix connects every pair; it takes no "
+                                 "connectivity_initialiser")
+            connectivity_initialiser = ConnectivityInit(ALL_TO_ALL, {})
         if connectivity_initialiser is not None and not isinstance(connectivity_initialiser, ConnectivityInit):
             raise ValueError(f"{name}: connectivity_initialiser must come from init_connectivity or "
                              "init_toeplitz_connectivity")
