@@ -37,8 +37,6 @@ _SIGNATURES = {
     "gn_get_egp": (ctypes.c_int, [_ctx, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_size_t,
                                   ctypes.POINTER(ctypes.c_size_t)]),
     "gn_custom_update": (ctypes.c_int, [_ctx, ctypes.c_uint32, ctypes.c_uint32]),
-    "gn_current_spikes": (ctypes.c_int, [_ctx, ctypes.c_uint32, ctypes.c_uint32, _u32, ctypes.c_size_t,
-                                         ctypes.POINTER(ctypes.c_size_t)]),
     "gn_set_current_spikes": (ctypes.c_int, [_ctx, ctypes.c_uint32, ctypes.c_uint32, _u32, ctypes.c_size_t]),
     "gn_error": (ctypes.c_char_p, [_ctx]),
     "gn_destroy": (None, [_ctx]),
@@ -121,17 +119,6 @@ class Instance:
     def custom_update(self, group):
         """Run custom update group number group for every variant."""
         self._check(self._lib.gn_custom_update(self._ctx, group, ALL_VARIANTS), "running a custom update")
-
-    def current_spikes(self, pop, variant):
-        """The neurons of population pop that spiked in the last step."""
-        n = ctypes.c_size_t(0)
-        empty = np.empty(0, dtype=np.uint32)
-        self._check(self._lib.gn_current_spikes(self._ctx, pop, variant, empty, 0, ctypes.byref(n)),
-                    "reading the current spikes")
-        out = np.empty(n.value, dtype=np.uint32)
-        self._check(self._lib.gn_current_spikes(self._ctx, pop, variant, out, n.value, ctypes.byref(n)),
-                    "reading the current spikes")
-        return out
 
     def set_current_spikes(self, pop, variant, neurons):
         """Replace the last step's spikes of population pop (the next step's
